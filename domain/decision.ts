@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/**
+ * The payload of the `approve` and `reject` Signals, typed by people into the Temporal UI's
+ * "Send a Signal" dialog, so it is validated inside the workflow, e.g.
+ * {"approver": "sam@example.com", "actions": "all", "reason": "confirmed with the user"}
+ */
+export const DecisionRequest = z.strictObject({
+  approver: z.string().trim().min(1, 'approver names who decides').max(128),
+  actions: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)], {
+    error: 'actions is "all" or a list of action ids from the plan',
+  }),
+  reason: z.string().max(1000).optional(),
+});
+export type DecisionRequest = z.infer<typeof DecisionRequest>;
+
+export type Verdict = 'approve' | 'reject';
+
+/** A decision as recorded in the playbook: who, what, when, why, and what it applied to. */
+export interface Decision {
+  verdict: Verdict;
+  approver: string;
+  /** The action ids the decision settled (after "all" was expanded). */
+  actions: string[];
+  reason?: string;
+  at: string;
+  /** Set when nothing was decided, with why (bad payload, unknown or already-settled actions). */
+  ignored?: string;
+}

@@ -1,0 +1,23 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Alert } from './alert.js';
+import type { DecisionRequest } from './decision.js';
+import type { PlaybookStatus } from './report.js';
+
+// Signals rather than Updates for approvals because the Temporal Web UI's "Send a Signal" dialog is
+// the responders' console; the payload is validated inside the workflow and every outcome, ignored
+// ones included, is recorded in the status.
+export const approveSignal = defineSignal<[DecisionRequest]>('approve');
+export const rejectSignal = defineSignal<[DecisionRequest]>('reject');
+/** A further alert about the same principals, merged into the open playbook (signal-with-start). */
+export const alertSignal = defineSignal<[Alert]>('alert');
+export const statusQuery = defineQuery<PlaybookStatus>('status');
+
+/** Handler descriptions, listed by the Temporal UI and `temporal workflow metadata`. */
+export const MESSAGE_DESCRIPTIONS = {
+  approve:
+    'Approve pending actions: {"approver": "you@example.com", "actions": "all" or ["action-id", ...], "reason": "why"}',
+  reject:
+    'Reject pending actions so they never run: {"approver": "you@example.com", "actions": "all" or ["action-id", ...], "reason": "why"}',
+  alert: 'Merge another alert about the same principals into this playbook (sent by the webhook).',
+  status: 'The plan, decisions and results so far.',
+} as const;

@@ -1,0 +1,47 @@
+import type { Alert } from './alert.js';
+import { principalKey, type Principal } from './principal.js';
+import type { Policy } from './policy.js';
+
+/** Timing knobs. Defaults suit production; tests shorten them (no time-skipping server exists here). */
+export interface PlaybookSettings {
+  activityTimeout: string;
+  retryInitialInterval: string;
+  retryMaximumInterval: string;
+  retryMaximumAttempts: number;
+}
+
+export const DEFAULT_SETTINGS: PlaybookSettings = {
+  activityTimeout: '1m',
+  retryInitialInterval: '1s',
+  retryMaximumInterval: '1m',
+  retryMaximumAttempts: 10,
+};
+
+export interface PlaybookInput {
+  alert: Alert;
+  /** A snapshot of the policy at intake, so the run is reproducible from its history. */
+  policy: Policy;
+  settings?: Partial<PlaybookSettings>;
+  /** Base URL of the Temporal Web UI, for links in the report. */
+  uiBaseUrl?: string;
+}
+
+/**
+ * One playbook per set of principals: a second alert about the same principals while the playbook
+ * is open is merged into it (signal-with-start) instead of starting another.
+ */
+export function playbookWorkflowId(principals: Principal[]): string {
+  const keys = [...new Set(principals.map(principalKey))].sort();
+  const id = `contain/${keys.join('+')}`;
+  return id.length <= 400 ? id : `contain/many/${keys.length}/${fnv1a64(keys.join('+'))}`;
+}
+
+// Pure JS so domain code stays loadable inside the workflow sandbox.
+function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const char of text) {
+    hash ^= BigInt(char.codePointAt(0) ?? 0);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, '0');
+}

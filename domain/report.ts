@@ -1,0 +1,85 @@
+import type { Action } from './action.js';
+import type { Severity } from './alert.js';
+import type { Decision } from './decision.js';
+
+export type ActionStatus =
+  | 'planned'
+  | 'awaiting-approval'
+  | 'running'
+  | 'verifying'
+  | 'done'
+  | 'already'
+  | 'failed'
+  | 'skipped'
+  | 'rejected';
+
+export const FINAL_ACTION_STATUSES: readonly ActionStatus[] = ['done', 'already', 'failed', 'skipped', 'rejected'];
+
+export interface Verification {
+  ok: boolean;
+  /** What was re-read from the provider to prove it (or disprove it). */
+  evidence: string;
+  checkedAt: string;
+}
+
+export interface ActionRecord {
+  action: Action;
+  status: ActionStatus;
+  /** The decision that released or rejected it, when it needed one. */
+  decidedBy?: { approver: string; at: string; reason?: string };
+  startedAt?: string;
+  finishedAt?: string;
+  requestId?: string;
+  /** What the provider showed before the change, e.g. "key was Active". */
+  observed?: string;
+  verification?: Verification;
+  error?: { type: string; message: string };
+  /** Why it did not run (skipped by policy, dependency failed, approval timed out). */
+  note?: string;
+}
+
+export type PrincipalStatus = 'discovering' | 'planned' | 'failed';
+
+export interface PrincipalRecord {
+  key: string;
+  label: string;
+  status: PrincipalStatus;
+  error?: { type: string; message: string };
+}
+
+export interface AlertSummary {
+  source: string;
+  id: string;
+  title: string;
+  severity: Severity;
+  observedAt: string;
+  link?: string;
+  receivedAt: string;
+}
+
+export type PlaybookState =
+  | 'Triage'
+  | 'AwaitingApproval'
+  | 'Containing'
+  | 'Contained'
+  | 'PartiallyContained'
+  | 'NotContained'
+  | 'NothingToDo';
+
+export interface PlaybookStatus {
+  workflowId: string;
+  state: PlaybookState;
+  severity: Severity;
+  alerts: AlertSummary[];
+  principals: PrincipalRecord[];
+  actions: ActionRecord[];
+  decisions: Decision[];
+  startedAt: string;
+  finishedAt?: string;
+}
+
+/** The playbook's return value: the basis of every notification and CLI view. */
+export interface Report extends PlaybookStatus {
+  summary: string;
+  residualRisks: { action: string; risk: string }[];
+}

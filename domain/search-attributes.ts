@@ -1,0 +1,24 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Custom search attributes, registered by `npm start` and the test server, so responders filter the workflow list. */
+export const RevokerState = defineSearchAttributeKey('RevokerState', SearchAttributeType.KEYWORD);
+export const RevokerSeverity = defineSearchAttributeKey('RevokerSeverity', SearchAttributeType.KEYWORD);
+export const RevokerProvider = defineSearchAttributeKey('RevokerProvider', SearchAttributeType.KEYWORD_LIST);
+export const RevokerPrincipal = defineSearchAttributeKey('RevokerPrincipal', SearchAttributeType.KEYWORD_LIST);
+export const RevokerSource = defineSearchAttributeKey('RevokerSource', SearchAttributeType.KEYWORD_LIST);
+export const RevokerAlertId = defineSearchAttributeKey('RevokerAlertId', SearchAttributeType.KEYWORD_LIST);
+
+export const SEARCH_ATTRIBUTES = [
+  RevokerState,
+  RevokerSeverity,
+  RevokerProvider,
+  RevokerPrincipal,
+  RevokerSource,
+  RevokerAlertId,
+];
+
+/** `--search-attribute Name=Type` arguments for `temporal server start-dev`. */
+export function searchAttributeFlags(): string[] {
+  const cliType: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList' };
+  return SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${cliType[key.type]}`]);
+}

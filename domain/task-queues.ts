@@ -1,0 +1,11 @@
+import type { Provider } from './principal.js';
+
+/** Playbook workflows run here; they hold no cloud credentials. */
+export const PLAYBOOK_TASK_QUEUE = 'revoker-playbooks';
+
+/** One queue per provider, so a worker process holds only the credentials of the clouds it serves. */
+export const PROVIDER_TASK_QUEUES: Record<Provider, string> = {
+  aws: 'revoker-aws',
+  entra: 'revoker-entra',
+  gcp: 'revoker-gcp',
+};
