@@ -26,4 +26,6 @@ export interface Decision {
   at: string;
   /** Set when nothing was decided, with why (bad payload, unknown or already-settled actions). */
   ignored?: string;
+  /** Set when part of the request was applied and part was not, with why. */
+  note?: string;
 }

@@ -83,3 +83,17 @@ export interface Report extends PlaybookStatus {
   summary: string;
   residualRisks: { action: string; risk: string }[];
 }
+
+/** What an activity that changes something returns. */
+export interface StepOutcome {
+  /** `already` when the target was found in the wanted state and nothing was changed. */
+  outcome: 'done' | 'already';
+  observed: string;
+  requestId?: string;
+}
+
+/** What a verification activity returns after re-reading the provider's state. */
+export interface CheckResult {
+  ok: boolean;
+  evidence: string;
+}

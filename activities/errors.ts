@@ -1,0 +1,83 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+/**
+ * The few ways a provider call fails, named so the workflow and the report can tell them apart.
+ * Retryable ones go back to Temporal's retry policy (the SDKs' own retries are turned off, so there
+ * is one owner of backoff); permanent ones fail the step at once with a message saying what to fix.
+ */
+export abstract class ProviderError extends Error {
+  abstract readonly retryable: boolean;
+  /** When the provider said how long to wait (Retry-After). */
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, options?: { retryAfterMs?: number; cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+}
+
+export class ThrottledError extends ProviderError {
+  override readonly name = 'ThrottledError';
+  readonly retryable = true;
+}
+
+export class ProviderUnavailableError extends ProviderError {
+  override readonly name = 'ProviderUnavailableError';
+  readonly retryable = true;
+}
+
+export class TargetNotFoundError extends ProviderError {
+  override readonly name = 'TargetNotFoundError';
+  readonly retryable = false;
+}
+
+export class PermissionDeniedError extends ProviderError {
+  override readonly name = 'PermissionDeniedError';
+  readonly retryable = false;
+}
+
+export class InvalidRequestError extends ProviderError {
+  override readonly name = 'InvalidRequestError';
+  readonly retryable = false;
+}
+
+/** The target is in a state the step must not act on (e.g. deleting a key someone reactivated). */
+export class UnsafeStateError extends ProviderError {
+  override readonly name = 'UnsafeStateError';
+  readonly retryable = false;
+}
+
+export const NON_RETRYABLE_ERROR_TYPES = [
+  'TargetNotFoundError',
+  'PermissionDeniedError',
+  'InvalidRequestError',
+  'UnsafeStateError',
+];
+
+export function toApplicationFailure(error: ProviderError): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: error.name,
+    message: error.message,
+    nonRetryable: !error.retryable,
+    nextRetryDelay: error.retryAfterMs,
+  });
+}
+
+/** Wraps each activity so classified errors reach Temporal as typed ApplicationFailures. */
+export function classifyActivities<T extends Record<string, (...args: never[]) => Promise<unknown>>>(
+  activities: T,
+  classify: (error: unknown) => ProviderError | undefined,
+): T {
+  const wrapped: Record<string, (...args: never[]) => Promise<unknown>> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = async (...args) => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        const known = error instanceof ProviderError ? error : classify(error);
+        throw known ? toApplicationFailure(known) : error;
+      }
+    };
+  }
+  return wrapped as T;
+}

@@ -1,0 +1,21 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+
+/**
+ * Temporal connection settings follow Temporal's environment-configuration conventions
+ * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE and the
+ * config.toml profile), defaulting to the local dev server on localhost:7233.
+ */
+export function temporalConnectConfig() {
+  const config = loadClientConnectConfig();
+  return {
+    connectionOptions: { ...config.connectionOptions, address: config.connectionOptions.address ?? 'localhost:7233' },
+    namespace: config.namespace ?? 'default',
+  };
+}
+
+export async function connectClient(): Promise<Client> {
+  const { connectionOptions, namespace } = temporalConnectConfig();
+  const connection = await Connection.connect(connectionOptions);
+  return new Client({ connection, namespace });
+}

@@ -1,0 +1,46 @@
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createAwsActivities, type AwsClients } from '../activities/aws.js';
+import { PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export type QueueName = 'playbooks' | 'aws';
+export const ALL_QUEUES: QueueName[] = ['playbooks', 'aws'];
+
+export interface WorkerSetup {
+  connection: NativeConnection;
+  namespace: string;
+  /** Which queues this process polls: a platform team can run one provider per process with only its credentials. */
+  queues: QueueName[];
+  aws?: AwsClients;
+  /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkflowBundleOption;
+}
+
+export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
+  const { connection, namespace } = setup;
+  const workers: Promise<Worker>[] = [];
+  if (setup.queues.includes('playbooks')) {
+    workers.push(
+      Worker.create({
+        connection,
+        namespace,
+        taskQueue: PLAYBOOK_TASK_QUEUE,
+        ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+      }),
+    );
+  }
+  if (setup.queues.includes('aws')) {
+    if (!setup.aws) throw new Error('the aws queue needs AWS clients');
+    workers.push(
+      Worker.create({
+        connection,
+        namespace,
+        taskQueue: PROVIDER_TASK_QUEUES.aws,
+        activities: createAwsActivities(setup.aws),
+      }),
+    );
+  }
+  return Promise.all(workers);
+}

@@ -1,0 +1,256 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { AwsActivities } from '../activities/aws.js';
+import type { Action } from '../domain/action.js';
+import type { Alert } from '../domain/alert.js';
+import type { Decision, Verdict } from '../domain/decision.js';
+import { alertSignal, approveSignal, MESSAGE_DESCRIPTIONS, rejectSignal, statusQuery } from '../domain/messages.js';
+import { finalState, summarize } from '../domain/outcome.js';
+import { planActions } from '../domain/plan.js';
+import { DEFAULT_SETTINGS, type PlaybookInput } from '../domain/playbook-input.js';
+import { describePrincipal, principalKey, providerOf, type Principal } from '../domain/principal.js';
+import type {
+  ActionRecord,
+  AlertSummary,
+  CheckResult,
+  PlaybookState,
+  PlaybookStatus,
+  PrincipalRecord,
+  Report,
+  StepOutcome,
+} from '../domain/report.js';
+import { FINAL_ACTION_STATUSES } from '../domain/report.js';
+import {
+  RevokerAlertId,
+  RevokerPrincipal,
+  RevokerProvider,
+  RevokerSeverity,
+  RevokerSource,
+  RevokerState,
+} from '../domain/search-attributes.js';
+import { PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
+import { applyDecision } from './decisions.js';
+import { renderDetails } from './details.js';
+
+// Must match activities/errors.ts; duplicated as strings because workflow code may not import activities.
+const NON_RETRYABLE = ['TargetNotFoundError', 'PermissionDeniedError', 'InvalidRequestError', 'UnsafeStateError'];
+
+/**
+ * The containment playbook: triage (discover) ▶ plan ▶ approval gates ▶ act ▶ verify ▶ report.
+ * Orchestration only: every side effect is an activity on its provider's task queue.
+ */
+export async function playbook(input: PlaybookInput): Promise<Report> {
+  const settings = { ...DEFAULT_SETTINGS, ...input.settings };
+  const activityOptions = (provider: keyof typeof PROVIDER_TASK_QUEUES): ActivityOptions => ({
+    taskQueue: PROVIDER_TASK_QUEUES[provider],
+    startToCloseTimeout: settings.activityTimeout,
+    retry: {
+      initialInterval: settings.retryInitialInterval,
+      maximumInterval: settings.retryMaximumInterval,
+      maximumAttempts: settings.retryMaximumAttempts,
+      backoffCoefficient: 2,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  });
+  const aws = proxyActivities<AwsActivities>(activityOptions('aws'));
+
+  const status: PlaybookStatus = {
+    workflowId: workflowInfo().workflowId,
+    state: 'Triage',
+    severity: input.alert.severity,
+    alerts: [summarizeAlert(input.alert)],
+    principals: input.alert.principals.map((p) => ({
+      key: principalKey(p),
+      label: describePrincipal(p),
+      status: 'discovering',
+    })),
+    actions: [],
+    decisions: [],
+    startedAt: new Date().toISOString(),
+  };
+
+  const decide = (verdict: Verdict) => (payload: unknown) => {
+    const decision: Decision = applyDecision(status.actions, verdict, payload, new Date().toISOString());
+    status.decisions.push(decision);
+    if (decision.ignored) log.warn('decision ignored', { verdict, approver: decision.approver, why: decision.ignored });
+    publish();
+  };
+  setHandler(approveSignal, decide('approve'), { description: MESSAGE_DESCRIPTIONS.approve });
+  setHandler(rejectSignal, decide('reject'), { description: MESSAGE_DESCRIPTIONS.reject });
+  setHandler(alertSignal, (alert) => mergeAlert(alert), { description: MESSAGE_DESCRIPTIONS.alert });
+  setHandler(statusQuery, () => status, { description: MESSAGE_DESCRIPTIONS.status });
+
+  function mergeAlert(alert: Alert): void {
+    if (status.alerts.some((a) => a.source === alert.source && a.id === alert.id)) return;
+    status.alerts.push(summarizeAlert(alert));
+    upsertSearchAttributes([
+      { key: RevokerAlertId, value: status.alerts.map((a) => a.id) },
+      { key: RevokerSource, value: [...new Set(status.alerts.map((a) => a.source))] },
+    ]);
+    publish();
+  }
+
+  let publishedState: PlaybookState | undefined;
+  /** Mirrors the status into the UI: current details always, the state search attribute on change. */
+  function publish(): void {
+    if (!status.finishedAt && status.actions.length) status.state = runningState();
+    if (status.state !== publishedState) {
+      upsertSearchAttributes([{ key: RevokerState, value: status.state }]);
+      publishedState = status.state;
+    }
+    setCurrentDetails(renderDetails(status));
+  }
+
+  function runningState(): PlaybookState {
+    const waiting = status.actions.some((r) => r.status === 'awaiting-approval' && !r.decidedBy);
+    return waiting ? 'AwaitingApproval' : 'Containing';
+  }
+
+  upsertSearchAttributes([
+    { key: RevokerSeverity, value: input.alert.severity },
+    { key: RevokerPrincipal, value: status.principals.map((p) => p.key) },
+    { key: RevokerProvider, value: [...new Set(input.alert.principals.map(providerOf))] },
+    { key: RevokerAlertId, value: [input.alert.id] },
+    { key: RevokerSource, value: [input.alert.source] },
+  ]);
+  publish();
+
+  // Triage: read each principal's state. One principal's failure does not stop the others.
+  const discoveries = await Promise.all(
+    input.alert.principals.map(async (principal, index) => {
+      const record = status.principals[index] as PrincipalRecord;
+      try {
+        const discovery = await discover(principal);
+        record.status = 'planned';
+        return [{ principal: record.key, discovery }];
+      } catch (error) {
+        record.status = 'failed';
+        record.error = failureOf(error);
+        return [];
+      }
+    }),
+  );
+
+  status.actions = planActions({ severity: input.alert.severity, policy: input.policy, discoveries: discoveries.flat() }).map(
+    (action): ActionRecord => ({
+      action,
+      status: action.mode === 'skip' ? 'skipped' : action.mode === 'approval' ? 'awaiting-approval' : 'planned',
+      ...(action.mode === 'skip' ? { note: 'skipped by policy' } : {}),
+    }),
+  );
+  publish();
+
+  await Promise.all(status.actions.map((record) => runAction(record)));
+
+  status.finishedAt = new Date().toISOString();
+  status.state = finalState(status);
+  publish();
+  await condition(allHandlersFinished);
+  return {
+    ...status,
+    summary: summarize(status),
+    residualRisks: status.actions
+      .filter((r) => r.status === 'done' || r.status === 'already')
+      .map((r) => ({ action: r.action.id, risk: r.action.residualRisk })),
+  };
+
+  async function discover(principal: Principal) {
+    switch (principal.type) {
+      case 'aws.user':
+      case 'aws.role':
+      case 'aws.accessKey':
+        return aws.discoverAwsPrincipal(principal);
+    }
+  }
+
+  async function runAction(record: ActionRecord): Promise<void> {
+    const isFinal = () => FINAL_ACTION_STATUSES.includes(record.status);
+    const dependencies = record.action.dependsOn.map((id) => status.actions.find((r) => r.action.id === id));
+    if (record.status === 'awaiting-approval') {
+      const timeout = input.policy.approvalTimeout;
+      const decided = await condition(() => record.decidedBy !== undefined || isFinal(), timeout);
+      if (!decided) return finish(record, 'skipped', { note: `no decision within ${timeout}` });
+    }
+    if (isFinal()) return;
+    // Wait for dependencies; a step whose prerequisite did not succeed must not run (never delete an active key).
+    await condition(() => dependencies.every((d) => d && FINAL_ACTION_STATUSES.includes(d.status)));
+    const blocker = dependencies.find((d) => d && d.status !== 'done' && d.status !== 'already');
+    if (blocker) return finish(record, 'skipped', { note: `${blocker.action.id} ${blocker.status}` });
+
+    record.status = 'running';
+    record.startedAt = new Date().toISOString();
+    publish();
+    try {
+      const outcome = await execute(record.action, record.startedAt);
+      record.observed = outcome.observed;
+      record.requestId = outcome.requestId;
+      record.status = 'verifying';
+      publish();
+      const check = await verify(record.action, record.startedAt);
+      record.verification = { ...check, checkedAt: new Date().toISOString() };
+      if (check.ok) return finish(record, outcome.outcome);
+      log.error('verification failed', { action: record.action.id, evidence: check.evidence });
+      return finish(record, 'failed', {
+        error: { type: 'VerificationFailed', message: `the change did not take effect: ${check.evidence}` },
+      });
+    } catch (error) {
+      return finish(record, 'failed', { error: failureOf(error) });
+    }
+  }
+
+  function finish(record: ActionRecord, final: ActionRecord['status'], extra: Partial<ActionRecord> = {}): void {
+    Object.assign(record, extra, { status: final, finishedAt: new Date().toISOString() });
+    publish();
+  }
+
+  function execute(action: Action, at: string): Promise<StepOutcome> {
+    switch (action.kind) {
+      case 'aws.deactivateAccessKey':
+        return aws.deactivateAwsAccessKey(action.target);
+      case 'aws.deleteAccessKey':
+        return aws.deleteAwsAccessKey(action.target);
+      case 'aws.denyUserSessions':
+        return aws.denyAwsUserSessions(action.target);
+      case 'aws.revokeRoleSessions':
+        // The workflow's clock is deterministic, so a retry or replay revokes with the same cut-off.
+        return aws.revokeAwsRoleSessions({ ...action.target, issuedBefore: at });
+    }
+  }
+
+  function verify(action: Action, at: string): Promise<CheckResult> {
+    switch (action.kind) {
+      case 'aws.deactivateAccessKey':
+        return aws.verifyAwsAccessKey({ ...action.target, expected: 'Inactive' });
+      case 'aws.deleteAccessKey':
+        return aws.verifyAwsAccessKey({ ...action.target, expected: 'deleted' });
+      case 'aws.denyUserSessions':
+        return aws.verifyAwsUserDenied(action.target);
+      case 'aws.revokeRoleSessions':
+        return aws.verifyAwsRoleSessionsRevoked({ ...action.target, issuedBefore: at });
+    }
+  }
+}
+
+function summarizeAlert(alert: Alert): AlertSummary {
+  const { source, id, title, severity, observedAt, link } = alert;
+  return { source, id, title, severity, observedAt, ...(link ? { link } : {}), receivedAt: new Date().toISOString() };
+}
+
+/** The innermost ApplicationFailure's type and message: what the activity said went wrong. */
+function failureOf(error: unknown): { type: string; message: string } {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
+  if (cause instanceof Error) return { type: cause.name, message: cause.message };
+  return { type: 'Error', message: String(cause) };
+}
