@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// `npm test`: installs what is missing, then typecheck, lint, and every *.test.ts under the tree.
+// Unit tests sit beside the code they test; end-to-end suites share one dev server through test/e2e.test.ts.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ensureNodeModules, ROOT } from './bootstrap.mjs';
+import { ensureTemporalCli } from './ensure-temporal-cli.mjs';
+
+const SKIP_DIRS = new Set(['node_modules', '.git', '.revoker', 'test-results']);
+
+function testFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return SKIP_DIRS.has(entry.name) ? [] : testFiles(path);
+    return entry.name.endsWith('.test.ts') ? [relative(ROOT, path)] : [];
+  });
+}
+
+function step(name, command, args, env = process.env) {
+  process.stdout.write(`\n▶ ${name}\n`);
+  const run = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', env });
+  if (run.status !== 0) {
+    process.stderr.write(`✖ ${name} failed\n`);
+    process.exit(run.status ?? 1);
+  }
+}
+
+try {
+  ensureNodeModules();
+  const temporalCli = ensureTemporalCli();
+  const bin = (name) => join(ROOT, 'node_modules', '.bin', name);
+  step('typecheck', bin('tsc'), ['--noEmit']);
+  step('lint', bin('eslint'), ['.']);
+  step('format', bin('prettier'), ['--check', '.']);
+  const files = process.argv.slice(2).length ? process.argv.slice(2) : testFiles(ROOT).sort();
+  step(
+    `tests (${files.length} files)`,
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
+    { ...process.env, TEMPORAL_CLI_PATH: temporalCli },
+  );
+} catch (error) {
+  process.stderr.write(`npm test: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

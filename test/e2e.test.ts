@@ -1,0 +1,12 @@
+// Every end-to-end suite in one process, so the run shares one Temporal dev server, one workflow
+// bundle, one set of workers and one simulator (starting them costs seconds; tests cost milliseconds).
+import { after } from 'node:test';
+import { harness } from './harness.js';
+import './e2e/aws-containment.suite.js';
+import './e2e/attacker-sessions.suite.js';
+import './e2e/history-secrets.suite.js';
+import './e2e/intake.suite.js';
+
+after(async () => {
+  await (await harness()).close();
+});

@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Policy } from '../../domain/policy.js';
+import { harness, type Harness } from '../harness.js';
+import {
+  ACCOUNT,
+  alertAbout,
+  approve,
+  awsUser,
+  playbookTracker,
+  reject,
+  result,
+  seedWith,
+  settled,
+  statusOf,
+  waitForStatus,
+} from './helpers.js';
+
+describe('AWS IAM user containment', () => {
+  let h: Harness;
+  const playbooks = playbookTracker(() => h);
+  const aliceKeys = () => h.seed.users.find((u) => u.userName === 'alice')?.accessKeys.map((k) => k.accessKeyId) ?? [];
+
+  beforeEach(async () => {
+    h = await harness();
+    h.aws.reset(h.seed);
+  });
+  afterEach(() => playbooks.cleanup());
+
+  it('waits for approval before any change, then deactivates, denies and deletes, each verified', async () => {
+    const keys = aliceKeys();
+    assert.ok(keys.length >= 2, 'the sandbox gives alice two keys');
+    const started = await h.start(alertAbout([awsUser('alice')], 'medium'));
+    const handle = playbooks.handle(started.workflowId);
+
+    const waiting = await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+    assert.deepEqual(
+      waiting.actions.map((r) => r.status),
+      waiting.actions.map(() => 'awaiting-approval'),
+    );
+    assert.deepEqual(h.aws.mutations().counts, {}, 'nothing changes before a human decides');
+
+    await approve(handle, { approver: 'sam@example.com', actions: 'all', reason: 'user confirms they did not do this' });
+    const report = await result(handle);
+
+    assert.equal(report.state, 'Contained');
+    for (const key of keys) {
+      assert.equal(h.aws.accessKey(key), undefined, `${key} is deleted`);
+      assert.equal(statusOf(report, `aws:deactivate-key:${key}`).status, 'done');
+      assert.equal(statusOf(report, `aws:delete-key:${key}`).verification?.ok, true);
+      assert.equal(statusOf(report, `aws:delete-key:${key}`).decidedBy?.approver, 'sam@example.com');
+    }
+    const deny = statusOf(report, `aws:deny-user-sessions:${ACCOUNT}/alice`);
+    assert.equal(deny.status, 'done');
+    assert.match(deny.verification?.evidence ?? '', /denies \* on \*/);
+    assert.ok(h.aws.userPolicies('alice').RevokerContainment, 'deny policy attached');
+    assert.deepEqual(h.aws.mutations().counts, {
+      UpdateAccessKey: keys.length,
+      DeleteAccessKey: keys.length,
+      PutUserPolicy: 1,
+    });
+    assert.equal(report.decisions[0]?.verdict, 'approve');
+    assert.ok(report.residualRisks.length > 0, 'the report states what revocation cannot do');
+  });
+
+  it('contains at once for a high-severity alert but never deletes without approval; a rejected step never runs', async () => {
+    const keys = aliceKeys();
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'high'))).workflowId);
+
+    const contained = await waitForStatus(handle, settled);
+    for (const key of keys) {
+      assert.equal(statusOf(contained, `aws:deactivate-key:${key}`).status, 'done');
+      assert.equal(statusOf(contained, `aws:delete-key:${key}`).status, 'awaiting-approval');
+      assert.equal(h.aws.accessKey(key)?.status, 'Inactive');
+    }
+    assert.equal(h.aws.mutations().counts.DeleteAccessKey, undefined);
+
+    await reject(handle, { approver: 'sam@example.com', actions: keys.map((k) => `aws:delete-key:${k}`), reason: 'keep for forensics' });
+    const report = await result(handle);
+    assert.equal(report.state, 'Contained');
+    for (const key of keys) {
+      assert.equal(statusOf(report, `aws:delete-key:${key}`).status, 'rejected');
+      assert.equal(h.aws.accessKey(key)?.status, 'Inactive', 'rejected deletion leaves the key inactive');
+    }
+    assert.equal(h.aws.mutations().counts.DeleteAccessKey, undefined);
+  });
+
+  it('changes nothing when every step is rejected', async () => {
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'low'))).workflowId);
+    await waitForStatus(handle, (s) => s.state === 'AwaitingApproval');
+    await reject(handle, { approver: 'sam@example.com', actions: 'all', reason: 'false positive: pentest' });
+    const report = await result(handle);
+    assert.equal(report.state, 'NotContained');
+    assert.ok(report.actions.every((r) => r.status === 'rejected' || r.status === 'skipped'));
+    assert.deepEqual(h.aws.mutations().counts, {});
+  });
+
+  it('records an approval naming an unknown action as ignored and changes nothing', async () => {
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'medium'))).workflowId);
+    await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+    await approve(handle, { approver: 'sam@example.com', actions: ['aws:delete-key:AKIANOTINTHEPLAN0000'] });
+    const status = await waitForStatus(handle, (s) => s.decisions.length === 1);
+    assert.match(status.decisions[0]?.ignored ?? '', /unknown action ids: aws:delete-key:AKIANOTINTHEPLAN0000/);
+    assert.deepEqual(h.aws.mutations().counts, {});
+  });
+
+  it('treats already-inactive keys as success without calling UpdateAccessKey', async () => {
+    h.aws.reset(
+      seedWith(h.seed, {
+        users: [
+          {
+            userName: 'dormant',
+            accessKeys: [
+              { accessKeyId: 'AKIADORMANT000000001', secretAccessKey: 'x'.repeat(40), status: 'Inactive' },
+            ],
+          },
+        ],
+      }),
+    );
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('dormant')], 'critical'))).workflowId);
+    const status = await waitForStatus(handle, settled);
+    const deactivate = statusOf(status, 'aws:deactivate-key:AKIADORMANT000000001');
+    assert.equal(deactivate.status, 'already');
+    assert.match(deactivate.observed ?? '', /already Inactive/);
+    assert.equal(h.aws.mutations().counts.UpdateAccessKey, undefined);
+  });
+
+  it('retries throttled calls and changes each key exactly once', async () => {
+    h.aws.injectFault({ action: 'UpdateAccessKey', code: 'Throttling', times: 2 });
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'high'))).workflowId);
+    const status = await waitForStatus(handle, settled);
+    for (const key of aliceKeys()) assert.equal(statusOf(status, `aws:deactivate-key:${key}`).status, 'done');
+    assert.equal(h.aws.mutations().counts.UpdateAccessKey, aliceKeys().length);
+  });
+
+  it('fails fast with an actionable message when the user does not exist', async () => {
+    const began = Date.now();
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('nobody-by-this-name')], 'high'))).workflowId);
+    const report = await result(handle);
+    assert.equal(report.state, 'NotContained');
+    const principal = report.principals[0];
+    assert.equal(principal?.status, 'failed');
+    assert.equal(principal?.error?.type, 'TargetNotFoundError');
+    assert.match(principal?.error?.message ?? '', /nobody-by-this-name.*Check the account and name/s);
+    assert.ok(Date.now() - began < 5_000, 'not retried');
+    assert.deepEqual(h.aws.mutations().counts, {});
+  });
+
+  it('fails a step without retrying when the worker lacks the IAM permission, and says which', async () => {
+    const restrictive = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['iam:Get*', 'iam:List*', 'iam:PutUserPolicy'], Resource: '*' },
+      ],
+    };
+    h.aws.reset({
+      ...h.seed,
+      users: h.seed.users.map((u) => (u.userName === 'revoker-responder' ? { ...u, inlinePolicies: { Responder: restrictive } } : u)),
+    });
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'high'))).workflowId);
+    const status = await waitForStatus(handle, settled);
+    const deactivate = statusOf(status, `aws:deactivate-key:${aliceKeys()[0]}`);
+    assert.equal(deactivate.status, 'failed');
+    assert.equal(deactivate.error?.type, 'PermissionDeniedError');
+    assert.match(deactivate.error?.message ?? '', /iam:UpdateAccessKey.*Revoker responder policy/s);
+    assert.equal(statusOf(status, `aws:deny-user-sessions:${ACCOUNT}/alice`).status, 'done', 'other steps go on');
+    assert.equal(statusOf(status, `aws:delete-key:${aliceKeys()[0]}`).status, 'awaiting-approval');
+    await approve(handle, { approver: 'sam@example.com', actions: 'all' });
+    const report = await result(handle);
+    assert.equal(report.state, 'PartiallyContained');
+    assert.equal(statusOf(report, `aws:delete-key:${aliceKeys()[0]}`).status, 'skipped', 'never delete an active key');
+  });
+
+  it('refuses to act on an account the worker has no credentials for', async () => {
+    const handle = playbooks.handle(
+      (await h.start(alertAbout([{ type: 'aws.user', accountId: '999999999999', userName: 'alice' }], 'high')))
+        .workflowId,
+    );
+    const report = await result(handle);
+    assert.equal(report.principals[0]?.error?.type, 'InvalidRequestError');
+    assert.match(report.principals[0]?.error?.message ?? '', /run a worker with credentials for 999999999999/);
+  });
+
+  it('honours a policy that skips a step', async () => {
+    const policy: Policy = {
+      version: 1,
+      approvalTimeout: '1m',
+      actions: { 'aws.deactivateAccessKey': 'auto', 'aws.denyUserSessions': 'skip', 'aws.deleteAccessKey': 'skip' },
+    };
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'low'), { policy })).workflowId);
+    const report = await result(handle);
+    assert.equal(statusOf(report, `aws:deny-user-sessions:${ACCOUNT}/alice`).status, 'skipped');
+    assert.deepEqual(h.aws.mutations().counts, { UpdateAccessKey: aliceKeys().length });
+  });
+});

@@ -1,0 +1,99 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Alert, Severity } from '../../domain/alert.js';
+import type { DecisionRequest } from '../../domain/decision.js';
+import { approveSignal, rejectSignal, statusQuery } from '../../domain/messages.js';
+import type { Principal } from '../../domain/principal.js';
+import type { PlaybookStatus, Report } from '../../domain/report.js';
+import type { AwsSeed } from '../../simulators/aws/index.js';
+import type { Harness } from '../harness.js';
+
+export const ACCOUNT = '123456789012';
+
+let counter = 0;
+export function alertAbout(principals: Principal[], severity: Severity = 'medium', overrides: Partial<Alert> = {}): Alert {
+  counter += 1;
+  return {
+    source: 'test',
+    id: `alert-${process.pid}-${Date.now()}-${counter}`,
+    title: 'Stolen access key used from an unfamiliar network',
+    severity,
+    observedAt: new Date().toISOString(),
+    principals,
+    ...overrides,
+  };
+}
+
+export const awsUser = (userName: string): Principal => ({ type: 'aws.user', accountId: ACCOUNT, userName });
+export const awsRole = (roleName: string): Principal => ({ type: 'aws.role', accountId: ACCOUNT, roleName });
+
+type Playbook = WorkflowHandle;
+
+export async function waitForStatus(
+  handle: Playbook,
+  predicate: (status: PlaybookStatus) => boolean,
+  timeoutMs = 15_000,
+): Promise<PlaybookStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: PlaybookStatus | undefined;
+  while (Date.now() < deadline) {
+    last = await handle.query(statusQuery);
+    if (predicate(last)) return last;
+    await sleep(100);
+  }
+  throw new Error(`status never matched; last: ${JSON.stringify(last, null, 2)}`);
+}
+
+/** Waits until planning is done and no action is still moving on its own. */
+export function settled(status: PlaybookStatus): boolean {
+  return (
+    status.actions.length > 0 &&
+    status.actions.every((r) => !['planned', 'running', 'verifying'].includes(r.status))
+  );
+}
+
+export async function approve(handle: Playbook, request: DecisionRequest): Promise<void> {
+  await handle.signal(approveSignal, request);
+}
+
+export async function reject(handle: Playbook, request: DecisionRequest): Promise<void> {
+  await handle.signal(rejectSignal, request);
+}
+
+export function result(handle: Playbook): Promise<Report> {
+  return handle.result() as Promise<Report>;
+}
+
+export function statusOf(report: PlaybookStatus, actionId: string) {
+  const record = report.actions.find((r) => r.action.id === actionId);
+  if (!record) throw new Error(`no action ${actionId} in ${report.actions.map((r) => r.action.id).join(', ')}`);
+  return record;
+}
+
+/** Tracks the playbooks a test starts and terminates those still open, so the next test starts clean. */
+export function playbookTracker(h: () => Harness) {
+  const open: string[] = [];
+  return {
+    handle(workflowId: string): Playbook {
+      open.push(workflowId);
+      return h().client.workflow.getHandle(workflowId);
+    },
+    async cleanup(): Promise<void> {
+      for (const id of open.splice(0)) {
+        await h()
+          .client.workflow.getHandle(id)
+          .terminate('test cleanup')
+          .catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** A copy of the seed with extra users, for tests that need a special principal. */
+export function seedWith(seed: AwsSeed, extra: Partial<Pick<AwsSeed, 'users' | 'roles'>>): AwsSeed {
+  return {
+    ...seed,
+    users: [...seed.users, ...(extra.users ?? [])],
+    roles: [...seed.roles, ...(extra.roles ?? [])],
+  };
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { statusQuery } from '../../domain/messages.js';
+import { harness, type Harness } from '../harness.js';
+import { alertAbout, awsUser, playbookTracker, waitForStatus } from './helpers.js';
+
+describe('alert intake', () => {
+  let h: Harness;
+  const playbooks = playbookTracker(() => h);
+
+  beforeEach(async () => {
+    h = await harness();
+    h.aws.reset(h.seed);
+  });
+  afterEach(() => playbooks.cleanup());
+
+  it('starts no second playbook for a repeated alert, and merges another alert about the same principal', async () => {
+    const alert = alertAbout([awsUser('alice')], 'medium');
+    const first = await h.start(alert);
+    const handle = playbooks.handle(first.workflowId);
+    assert.equal(first.workflowId, 'contain/aws/123456789012/user/alice');
+    assert.deepEqual([first.merged, first.duplicate], [false, false]);
+    assert.match(first.uiUrl, /^http:\/\/localhost:8233\/namespaces\/default\/workflows\/contain%2Faws%2F/);
+
+    const again = await h.start(alert);
+    assert.deepEqual([again.workflowId, again.runId, again.duplicate], [first.workflowId, first.runId, true]);
+
+    const other = await h.start(alertAbout([awsUser('alice')], 'high', { source: 'guardduty', id: 'gd-1' }));
+    assert.deepEqual([other.runId, other.merged], [first.runId, true]);
+    const status = await waitForStatus(handle, (s) => s.alerts.length === 2);
+    assert.deepEqual(
+      status.alerts.map((a) => `${a.source}/${a.id}`),
+      [`test/${alert.id}`, 'guardduty/gd-1'],
+    );
+
+    const runs = [];
+    for await (const run of h.client.workflow.list({ query: `WorkflowId = '${first.workflowId}'` })) runs.push(run);
+    assert.equal(runs.length, 1, 'one playbook for the principal');
+    assert.equal((await handle.query(statusQuery)).alerts.length, 2);
+  });
+
+  it('starts a new playbook for a new alert once the previous one closed', async () => {
+    const first = await h.start(alertAbout([awsUser('ci-deployer')], 'low'));
+    await playbooks.handle(first.workflowId).terminate('closed for the test');
+    const second = await h.start(alertAbout([awsUser('ci-deployer')], 'low'));
+    assert.equal(second.workflowId, first.workflowId);
+    assert.notEqual(second.runId, first.runId);
+    assert.equal(second.merged, false);
+  });
+});

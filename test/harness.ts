@@ -1,0 +1,100 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { join } from 'node:path';
+import type { Alert } from '../domain/alert.js';
+import type { PlaybookSettings } from '../domain/playbook-input.js';
+import { DEFAULT_POLICY, type Policy } from '../domain/policy.js';
+import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
+import { startPlaybook, type StartResult } from '../client/start-playbook.js';
+import { loadAwsSeed, startAwsSimulator, type AwsSeed, type AwsSimulator } from '../simulators/aws/index.js';
+import { ensureTemporalCli } from '../scripts/ensure-temporal-cli.mjs';
+import { ROOT } from '../scripts/bootstrap.mjs';
+import { createAwsClients } from '../worker/aws-clients.js';
+import { ALL_QUEUES, createWorkers, WORKFLOWS_PATH } from '../worker/create-workers.js';
+
+/** Short timings: no time-skipping server can be had here, so tests shorten the real clocks. */
+export const TEST_SETTINGS: PlaybookSettings = {
+  activityTimeout: '10s',
+  retryInitialInterval: '50ms',
+  retryMaximumInterval: '200ms',
+  retryMaximumAttempts: 6,
+};
+
+export const SANDBOX_SEED_PATH = join(ROOT, 'simulators', 'aws', 'fixtures', 'sandbox.json');
+export const RESPONDER = 'revoker-responder';
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  aws: AwsSimulator;
+  seed: AwsSeed;
+  start(alert: Alert, options?: { policy?: Policy; settings?: Partial<PlaybookSettings> }): Promise<StartResult>;
+  close(): Promise<void>;
+}
+
+let shared: Promise<Harness> | undefined;
+
+/** One dev server, simulator and worker set per test run (a node:test process); started on first use. */
+export function harness(): Promise<Harness> {
+  shared ??= startHarness();
+  return shared;
+}
+
+async function startHarness(): Promise<Harness> {
+  const seed = loadAwsSeed(SANDBOX_SEED_PATH);
+  const responderKey = seed.users.find((u) => u.userName === RESPONDER)?.accessKeys[0];
+  if (!responderKey) throw new Error(`the sandbox seed has no ${RESPONDER} key`);
+  // The worker's AWS credentials come from its environment, as in production.
+  process.env.AWS_ACCESS_KEY_ID = responderKey.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = responderKey.secretAccessKey;
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+
+  const [env, aws, workflowBundle] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: ensureTemporalCli() },
+        searchAttributes: SEARCH_ATTRIBUTES,
+        extraArgs: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
+      },
+    }),
+    startAwsSimulator({ seed }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }),
+  ]);
+  const workers: Worker[] = await createWorkers({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    queues: ALL_QUEUES,
+    aws: createAwsClients({ endpoint: aws.endpoint }),
+    workflowBundle,
+  });
+  const running = Promise.all(workers.map((worker) => worker.run()));
+
+  return {
+    env,
+    client: env.client,
+    aws,
+    seed,
+    start: (alert, options = {}) =>
+      startPlaybook(env.client, alert, {
+        policy: options.policy ?? DEFAULT_POLICY,
+        settings: { ...TEST_SETTINGS, ...options.settings },
+        uiBaseUrl: 'http://localhost:8233',
+      }),
+    async close() {
+      workers.forEach((worker) => worker.shutdown());
+      await running;
+      await Promise.all([env.teardown(), aws.close()]);
+    },
+  };
+}
+
+const quietBundlerLogger = {
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+  log: () => {},
+};
