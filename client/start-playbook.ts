@@ -10,6 +10,7 @@ import { DEFAULT_SETTINGS, playbookWorkflowId, type PlaybookSettings } from '../
 import type { Policy } from '../domain/policy.js';
 import { describePrincipal, principalKey, providerOf } from '../domain/principal.js';
 import {
+  alertRef,
   RevokerAlertId,
   RevokerPrincipal,
   RevokerProvider,
@@ -62,7 +63,14 @@ export async function startPlaybook(client: Client, alert: Alert, options: Start
       const started = await client.workflow.start('playbook', {
         workflowId,
         taskQueue: PLAYBOOK_TASK_QUEUE,
-        args: [{ alert, policy: options.policy, settings: { ...DEFAULT_SETTINGS, ...options.settings }, uiBaseUrl: options.uiBaseUrl }],
+        args: [
+          {
+            alert,
+            policy: options.policy,
+            settings: { ...DEFAULT_SETTINGS, ...options.settings },
+            uiBaseUrl: options.uiBaseUrl,
+          },
+        ],
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         typedSearchAttributes: [
@@ -70,8 +78,8 @@ export async function startPlaybook(client: Client, alert: Alert, options: Start
           { key: RevokerSeverity, value: alert.severity },
           { key: RevokerPrincipal, value: alert.principals.map(principalKey) },
           { key: RevokerProvider, value: [...new Set(alert.principals.map(providerOf))] },
-          { key: RevokerSource, value: [alert.source] },
-          { key: RevokerAlertId, value: [alert.id] },
+          { key: RevokerSource, value: alert.source },
+          { key: RevokerAlertId, value: [alertRef(alert)] },
         ],
         staticSummary: `${alert.severity.toUpperCase()}: ${alert.title}`,
         staticDetails: staticDetails(alert),
@@ -101,9 +109,7 @@ async function describeLatest(handle: { describe(): Promise<WorkflowExecutionDes
 }
 
 function hasAlert(description: WorkflowExecutionDescription, alert: Alert): boolean {
-  const ids = description.typedSearchAttributes.get(RevokerAlertId) ?? [];
-  const sources = description.typedSearchAttributes.get(RevokerSource) ?? [];
-  return ids.includes(alert.id) && sources.includes(alert.source);
+  return (description.typedSearchAttributes.get(RevokerAlertId) ?? []).includes(alertRef(alert));
 }
 
 function staticDetails(alert: Alert): string {

@@ -5,11 +5,21 @@ import { finalState, summarize } from './outcome.js';
 import type { ActionRecord, PrincipalRecord } from './report.js';
 
 const record = (status: ActionRecord['status']): ActionRecord => ({ action: { id: status } as Action, status });
-const principal = (status: PrincipalRecord['status']): PrincipalRecord => ({ key: 'k', label: 'IAM user alice', status });
+const principal = (status: PrincipalRecord['status']): PrincipalRecord => ({
+  key: 'k',
+  label: 'IAM user alice',
+  status,
+});
 
 describe('finalState', () => {
   it('is Contained when every step that ran succeeded', () => {
-    assert.equal(finalState({ actions: [record('done'), record('already'), record('rejected')], principals: [principal('planned')] }), 'Contained');
+    assert.equal(
+      finalState({
+        actions: [record('done'), record('already'), record('rejected')],
+        principals: [principal('planned')],
+      }),
+      'Contained',
+    );
   });
   it('is PartiallyContained when some steps failed', () => {
     assert.equal(finalState({ actions: [record('done'), record('failed')], principals: [] }), 'PartiallyContained');
@@ -26,7 +36,14 @@ describe('finalState', () => {
 
 describe('summarize', () => {
   it('counts results and names principals that could not be examined', () => {
-    const text = summarize({ state: 'PartiallyContained', actions: [record('done'), record('done'), record('failed')], principals: [principal('failed')] });
-    assert.equal(text, 'PartiallyContained: IAM user alice — 3 actions (2 done, 1 failed); could not examine IAM user alice.');
+    const text = summarize({
+      state: 'PartiallyContained',
+      actions: [record('done'), record('done'), record('failed')],
+      principals: [principal('failed')],
+    });
+    assert.equal(
+      text,
+      'PartiallyContained: IAM user alice — 3 actions (2 done, 1 failed); could not examine IAM user alice.',
+    );
   });
 });

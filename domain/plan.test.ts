@@ -37,11 +37,10 @@ describe('planActions', () => {
         a.kind,
         a.mode,
       ]);
-      assert.deepEqual(new Set(modes.map(([kind, mode]) => `${kind}=${mode}`)), new Set([
-        'aws.deactivateAccessKey=auto',
-        'aws.deleteAccessKey=approval',
-        'aws.denyUserSessions=auto',
-      ]));
+      assert.deepEqual(
+        new Set(modes.map(([kind, mode]) => `${kind}=${mode}`)),
+        new Set(['aws.deactivateAccessKey=auto', 'aws.deleteAccessKey=approval', 'aws.denyUserSessions=auto']),
+      );
     }
   });
 
@@ -65,7 +64,13 @@ describe('planActions', () => {
     const actions = planActions({
       severity: 'high',
       policy: DEFAULT_POLICY,
-      discoveries: [user(alice), { principal: 'aws/123456789012/access-key/AKIAAAAAAAAAAAAAAAA1', discovery: { ...alice, focusAccessKeyId: 'AKIAAAAAAAAAAAAAAAA1' } }],
+      discoveries: [
+        user(alice),
+        {
+          principal: 'aws/123456789012/access-key/AKIAAAAAAAAAAAAAAAA1',
+          discovery: { ...alice, focusAccessKeyId: 'AKIAAAAAAAAAAAAAAAA1' },
+        },
+      ],
     });
     assert.equal(new Set(actions.map((a) => a.id)).size, actions.length);
     assert.equal(actions.length, 5);
@@ -75,14 +80,29 @@ describe('planActions', () => {
     const [role] = planActions({
       severity: 'critical',
       policy: DEFAULT_POLICY,
-      discoveries: [{ principal: 'r', discovery: { type: 'aws.role', accountId: '123456789012', roleName: 'deploy', serviceLinked: false } }],
+      discoveries: [
+        {
+          principal: 'r',
+          discovery: { type: 'aws.role', accountId: '123456789012', roleName: 'deploy', serviceLinked: false },
+        },
+      ],
     });
     assert.equal(role?.id, 'aws:revoke-role-sessions:123456789012/deploy');
     assert.equal(role?.mode, 'auto');
     const [linked] = planActions({
       severity: 'critical',
       policy: DEFAULT_POLICY,
-      discoveries: [{ principal: 'r', discovery: { type: 'aws.role', accountId: '123456789012', roleName: 'AWSServiceRoleForX', serviceLinked: true } }],
+      discoveries: [
+        {
+          principal: 'r',
+          discovery: {
+            type: 'aws.role',
+            accountId: '123456789012',
+            roleName: 'AWSServiceRoleForX',
+            serviceLinked: true,
+          },
+        },
+      ],
     });
     assert.equal(linked?.mode, 'skip');
     assert.match(linked?.reason ?? '', /Service-linked/);

@@ -3,15 +3,7 @@ import type { Severity } from './alert.js';
 import type { Decision } from './decision.js';
 
 export type ActionStatus =
-  | 'planned'
-  | 'awaiting-approval'
-  | 'running'
-  | 'verifying'
-  | 'done'
-  | 'already'
-  | 'failed'
-  | 'skipped'
-  | 'rejected';
+  'planned' | 'awaiting-approval' | 'running' | 'verifying' | 'done' | 'already' | 'failed' | 'skipped' | 'rejected';
 
 export const FINAL_ACTION_STATUSES: readonly ActionStatus[] = ['done', 'already', 'failed', 'skipped', 'rejected'];
 
@@ -58,13 +50,7 @@ export interface AlertSummary {
 }
 
 export type PlaybookState =
-  | 'Triage'
-  | 'AwaitingApproval'
-  | 'Containing'
-  | 'Contained'
-  | 'PartiallyContained'
-  | 'NotContained'
-  | 'NothingToDo';
+  'Triage' | 'AwaitingApproval' | 'Containing' | 'Contained' | 'PartiallyContained' | 'NotContained' | 'NothingToDo';
 
 export interface PlaybookStatus {
   workflowId: string;

@@ -48,7 +48,11 @@ describe('Policy schema', () => {
   });
 
   it('refuses automatic destructive steps and malformed durations', () => {
-    const result = Policy.safeParse({ version: 1, actions: { 'aws.deleteAccessKey': { critical: 'auto' } }, approvalTimeout: 'soon' });
+    const result = Policy.safeParse({
+      version: 1,
+      actions: { 'aws.deleteAccessKey': { critical: 'auto' } },
+      approvalTimeout: 'soon',
+    });
     assert.deepEqual(paths(result).sort(), ['actions.aws.deleteAccessKey', 'approvalTimeout']);
   });
 });

@@ -5,8 +5,16 @@ export const RevokerState = defineSearchAttributeKey('RevokerState', SearchAttri
 export const RevokerSeverity = defineSearchAttributeKey('RevokerSeverity', SearchAttributeType.KEYWORD);
 export const RevokerProvider = defineSearchAttributeKey('RevokerProvider', SearchAttributeType.KEYWORD_LIST);
 export const RevokerPrincipal = defineSearchAttributeKey('RevokerPrincipal', SearchAttributeType.KEYWORD_LIST);
-export const RevokerSource = defineSearchAttributeKey('RevokerSource', SearchAttributeType.KEYWORD_LIST);
+/** The source of the alert that opened the playbook (merged alerts are listed in RevokerAlertId). */
+export const RevokerSource = defineSearchAttributeKey('RevokerSource', SearchAttributeType.KEYWORD);
+/** Every alert in the playbook as `source:id`, e.g. `RevokerAlertId = 'splunk:A-1234'`. */
 export const RevokerAlertId = defineSearchAttributeKey('RevokerAlertId', SearchAttributeType.KEYWORD_LIST);
+
+// The dev server (and Temporal's SQL visibility) allows at most 3 KeywordList attributes per namespace.
+
+export function alertRef(alert: { source: string; id: string }): string {
+  return `${alert.source}:${alert.id}`;
+}
 
 export const SEARCH_ATTRIBUTES = [
   RevokerState,

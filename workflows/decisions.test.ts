@@ -31,7 +31,11 @@ describe('applyDecision', () => {
     const plan = records();
     const decision = applyDecision(plan, 'approve', { approver: 'sam', actions: 'all', reason: 'confirmed' }, AT);
     assert.deepEqual(decision, { verdict: 'approve', approver: 'sam', actions: [DELETE], at: AT, reason: 'confirmed' });
-    assert.deepEqual(plan.find((r) => r.action.id === DELETE)?.decidedBy, { approver: 'sam', at: AT, reason: 'confirmed' });
+    assert.deepEqual(plan.find((r) => r.action.id === DELETE)?.decidedBy, {
+      approver: 'sam',
+      at: AT,
+      reason: 'confirmed',
+    });
   });
 
   it('rejects so the action is final at once', () => {
@@ -50,11 +54,17 @@ describe('applyDecision', () => {
   });
 
   it('ignores unknown ids, bad payloads and decisions before the plan, saying why', () => {
-    assert.match(applyDecision(records(), 'approve', { approver: 'sam', actions: ['nope'] }, AT).ignored ?? '', /unknown action ids: nope/);
+    assert.match(
+      applyDecision(records(), 'approve', { approver: 'sam', actions: ['nope'] }, AT).ignored ?? '',
+      /unknown action ids: nope/,
+    );
     const bad = applyDecision(records(), 'approve', { actions: 'everything' }, AT);
     assert.match(bad.ignored ?? '', /invalid payload \(approver: .*; actions: actions is "all" or a list/);
     assert.equal(bad.approver, 'unknown');
-    assert.match(applyDecision([], 'approve', { approver: 'sam', actions: 'all' }, AT).ignored ?? '', /plan is not ready/);
+    assert.match(
+      applyDecision([], 'approve', { approver: 'sam', actions: 'all' }, AT).ignored ?? '',
+      /plan is not ready/,
+    );
   });
 
   it('applies the known part of a mixed request and notes the rest', () => {

@@ -10,7 +10,13 @@ export function applyDecision(records: ActionRecord[], verdict: Verdict, payload
   const parsed = DecisionRequest.safeParse(payload);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`);
-    return { verdict, approver: approverOf(payload), actions: [], at, ignored: `invalid payload (${issues.join('; ')})` };
+    return {
+      verdict,
+      approver: approverOf(payload),
+      actions: [],
+      at,
+      ignored: `invalid payload (${issues.join('; ')})`,
+    };
   }
   const { approver, reason, actions } = parsed.data;
   const decision: Decision = { verdict, approver, actions: [], at, ...(reason ? { reason } : {}) };

@@ -32,6 +32,7 @@ import type {
 } from '../domain/report.js';
 import { FINAL_ACTION_STATUSES } from '../domain/report.js';
 import {
+  alertRef,
   RevokerAlertId,
   RevokerPrincipal,
   RevokerProvider,
@@ -94,10 +95,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   function mergeAlert(alert: Alert): void {
     if (status.alerts.some((a) => a.source === alert.source && a.id === alert.id)) return;
     status.alerts.push(summarizeAlert(alert));
-    upsertSearchAttributes([
-      { key: RevokerAlertId, value: status.alerts.map((a) => a.id) },
-      { key: RevokerSource, value: [...new Set(status.alerts.map((a) => a.source))] },
-    ]);
+    upsertSearchAttributes([{ key: RevokerAlertId, value: status.alerts.map(alertRef) }]);
     publish();
   }
 
@@ -121,8 +119,8 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     { key: RevokerSeverity, value: input.alert.severity },
     { key: RevokerPrincipal, value: status.principals.map((p) => p.key) },
     { key: RevokerProvider, value: [...new Set(input.alert.principals.map(providerOf))] },
-    { key: RevokerAlertId, value: [input.alert.id] },
-    { key: RevokerSource, value: [input.alert.source] },
+    { key: RevokerAlertId, value: [alertRef(input.alert)] },
+    { key: RevokerSource, value: input.alert.source },
   ]);
   publish();
 
@@ -142,13 +140,15 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     }),
   );
 
-  status.actions = planActions({ severity: input.alert.severity, policy: input.policy, discoveries: discoveries.flat() }).map(
-    (action): ActionRecord => ({
-      action,
-      status: action.mode === 'skip' ? 'skipped' : action.mode === 'approval' ? 'awaiting-approval' : 'planned',
-      ...(action.mode === 'skip' ? { note: 'skipped by policy' } : {}),
-    }),
-  );
+  status.actions = planActions({
+    severity: input.alert.severity,
+    policy: input.policy,
+    discoveries: discoveries.flat(),
+  }).map((action): ActionRecord => ({
+    action,
+    status: action.mode === 'skip' ? 'skipped' : action.mode === 'approval' ? 'awaiting-approval' : 'planned',
+    ...(action.mode === 'skip' ? { note: 'skipped by policy' } : {}),
+  }));
   publish();
 
   await Promise.all(status.actions.map((record) => runAction(record)));

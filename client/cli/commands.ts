@@ -1,0 +1,167 @@
+import type { Decision, DecisionRequest, Verdict } from '../../domain/decision.js';
+import type { ActionRecord, PlaybookStatus } from '../../domain/report.js';
+import { FINAL_ACTION_STATUSES } from '../../domain/report.js';
+import { CliError, EXIT } from './cli-error.js';
+import { formatDecision, formatProgress, formatStatus, shownStatus, table } from './format.js';
+
+export interface PlaybookSummary {
+  workflowId: string;
+  /** Temporal's execution status: Running, Completed, Terminated, ... */
+  execution: string;
+  state?: string;
+  severity?: string;
+  startTime: Date;
+}
+
+/** What the commands need from Temporal; the CLI passes the real one, tests a stand-in. */
+export interface PlaybookGateway {
+  status(workflowId: string): Promise<PlaybookStatus>;
+  decide(workflowId: string, verdict: Verdict, request: DecisionRequest): Promise<void>;
+  list(options: { all: boolean; limit: number }): Promise<PlaybookSummary[]>;
+}
+
+export interface CommandIo {
+  out(text: string): void;
+  /** The CLI's name in printed commands, e.g. `revoker` or `npm run revoker --`. */
+  program: string;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+}
+
+/** Signals cannot answer, so the CLI reads the status until the workflow has recorded the decision. */
+export const DECISION_POLL_MS = 250;
+export const DECISION_WAIT_MS = 15_000;
+
+export async function statusCommand(
+  gateway: PlaybookGateway,
+  io: CommandIo,
+  workflowId: string,
+  options: { json?: boolean },
+): Promise<number> {
+  const status = await gateway.status(workflowId);
+  io.out(options.json ? JSON.stringify(status, null, 2) : formatStatus(status, io.program));
+  return EXIT.ok;
+}
+
+export async function listCommand(
+  gateway: PlaybookGateway,
+  io: CommandIo,
+  options: { all: boolean; limit: number; json?: boolean },
+): Promise<number> {
+  const playbooks = await gateway.list(options);
+  if (options.json) {
+    io.out(JSON.stringify(playbooks, null, 2));
+  } else if (playbooks.length === 0) {
+    io.out(options.all ? 'No playbooks.' : 'No open playbooks (--all lists closed ones too).');
+  } else {
+    const rows = playbooks.map((p) => [
+      p.workflowId,
+      p.state ?? '',
+      p.severity ?? '',
+      p.execution,
+      p.startTime.toISOString(),
+    ]);
+    io.out(table([['WORKFLOW ID', 'STATE', 'SEVERITY', 'EXECUTION', 'STARTED'], ...rows]).join('\n'));
+  }
+  return EXIT.ok;
+}
+
+/**
+ * approve/reject: send the signal, wait until the playbook has recorded it, say what it did, then
+ * (unless told not to) follow the decided actions to their end.
+ */
+export async function decideCommand(
+  gateway: PlaybookGateway,
+  io: CommandIo,
+  workflowId: string,
+  verdict: Verdict,
+  request: DecisionRequest,
+  options: { wait: boolean; timeoutSeconds: number },
+): Promise<number> {
+  const before = await gateway.status(workflowId);
+  try {
+    await gateway.decide(workflowId, verdict, request);
+  } catch (error) {
+    if (error instanceof CliError && error.reason === 'not-found') {
+      throw new CliError(
+        `playbook ${workflowId} has closed (${before.state}): there is nothing left to decide`,
+        EXIT.refused,
+      );
+    }
+    throw error;
+  }
+
+  const decision = await waitForDecision(gateway, io, workflowId, verdict, request.approver, before.decisions.length);
+  io.out(formatDecision(decision));
+  if (decision.ignored) return EXIT.refused;
+  if (!options.wait || decision.actions.length === 0) return EXIT.ok;
+
+  const records = await followActions(gateway, io, workflowId, decision.actions, options.timeoutSeconds * 1000);
+  const failed = records.filter((r) => r.status === 'failed');
+  const unfinished = records.filter((r) => !FINAL_ACTION_STATUSES.includes(r.status));
+  if (unfinished.length) {
+    io.out(
+      `Still going after ${options.timeoutSeconds} s: ${unfinished.map((r) => `${r.action.id} (${shownStatus(r)})`).join(', ')}. ` +
+        `The playbook carries on; check with: ${io.program} status ${workflowId}`,
+    );
+    return EXIT.refused;
+  }
+  if (failed.length) {
+    io.out(
+      `${failed.length} of ${records.length} failed: see the results above, or ${io.program} status ${workflowId}`,
+    );
+    return EXIT.refused;
+  }
+  io.out(`All ${records.length} finished.`);
+  return EXIT.ok;
+}
+
+/** The first decision after `knownCount` by this approver with this verdict. */
+export async function waitForDecision(
+  gateway: PlaybookGateway,
+  io: CommandIo,
+  workflowId: string,
+  verdict: Verdict,
+  approver: string,
+  knownCount: number,
+): Promise<Decision> {
+  const deadline = io.now() + DECISION_WAIT_MS;
+  for (;;) {
+    const status = await gateway.status(workflowId);
+    const decision = status.decisions.slice(knownCount).find((d) => d.verdict === verdict && d.approver === approver);
+    if (decision) return decision;
+    if (io.now() >= deadline) {
+      throw new CliError(
+        `the ${verdict} signal was sent, but ${workflowId} has not recorded it within ${DECISION_WAIT_MS / 1000} s: ` +
+          `is a Revoker worker running? Check later with: ${io.program} status ${workflowId}`,
+        EXIT.refused,
+      );
+    }
+    await io.sleep(DECISION_POLL_MS);
+  }
+}
+
+/** Prints each status change of the given actions until all are final or the time is up; returns their last records. */
+export async function followActions(
+  gateway: PlaybookGateway,
+  io: CommandIo,
+  workflowId: string,
+  actionIds: string[],
+  timeoutMs: number,
+): Promise<ActionRecord[]> {
+  const deadline = io.now() + timeoutMs;
+  const seen = new Map<string, string>();
+  for (;;) {
+    const status = await gateway.status(workflowId);
+    const records = actionIds
+      .map((id) => status.actions.find((r) => r.action.id === id))
+      .filter((r): r is ActionRecord => r !== undefined);
+    for (const record of records) {
+      const shown = shownStatus(record);
+      if (seen.get(record.action.id) !== shown) io.out(formatProgress(record));
+      seen.set(record.action.id, shown);
+    }
+    if (records.every((r) => FINAL_ACTION_STATUSES.includes(r.status)) || io.now() >= deadline) return records;
+    await io.sleep(DECISION_POLL_MS);
+  }
+}

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { actionResult, formatDecision, formatProgress, formatStatus, shellQuote, table } from './format.js';
+import { awaitingStatus, DEACTIVATE, DELETE, DENY, WORKFLOW_ID, withAction } from './status-fixture.js';
+
+describe('formatStatus', () => {
+  it('shows state, severity, alerts and principals', () => {
+    const text = formatStatus(awaitingStatus());
+    assert.match(
+      text,
+      /^Playbook contain\/aws\/123456789012\/user\/alice\n {2}state {5}AwaitingApproval\n {2}severity {2}high/,
+    );
+    assert.match(text, /Alerts \(1\)\n {2}high {2}splunk\/notable-42 {2}Access key used from a new ASN/);
+    assert.match(text, /Principals \(1\)\n {2}IAM user alice \(123456789012\) {2}planned/);
+  });
+
+  it('lists each action with icon, status, id, mode, result and description', () => {
+    const lines = formatStatus(awaitingStatus()).split('\n');
+    const row = (id: string) => lines.findIndex((line) => line.includes(` ${id} `) || line.endsWith(id));
+    const done = lines[row(DEACTIVATE)] ?? '';
+    assert.match(done, /^ {2}✔ done +aws:deactivate-key:AKIAAAAAAAAAAAAAAAA1 +auto +aws:deactivate-key:\S+ verified$/);
+    assert.match(lines[row(DEACTIVATE) + 1] ?? '', /^ +Deactivate access key AKIAAAAAAAAAAAAAAAA1 of IAM user alice/);
+    assert.match(lines[row(DELETE)] ?? '', /^ {2}⧗ awaiting-approval +aws:delete-key:AKIAAAAAAAAAAAAAAAA1 +approval$/);
+    assert.equal(
+      done.indexOf(' auto '),
+      (lines[row(DELETE)] ?? '').lastIndexOf(' approval'),
+      'the mode column lines up',
+    );
+  });
+
+  it('prints the exact command to approve what waits', () => {
+    const text = formatStatus(awaitingStatus());
+    assert.match(text, /Waiting for a decision \(1\)/);
+    assert.ok(text.includes(`    revoker approve ${WORKFLOW_ID} --actions ${DELETE}\n`));
+    assert.doesNotMatch(text, /--all/, 'one waiting action needs no "all" variant');
+  });
+
+  it('shows an approved action still waiting for its prerequisite as approved, with no approve command', () => {
+    const status = withAction(awaitingStatus(), DELETE, { decidedBy: { approver: 'sam', at: '2026-11-23T10:01:00Z' } });
+    status.decisions.push({ verdict: 'approve', approver: 'sam', actions: [DELETE], at: '2026-11-23T10:01:00Z' });
+    const text = formatStatus(status);
+    assert.match(text, /● approved +aws:delete-key:AKIAAAAAAAAAAAAAAAA1 +approval +approved by sam/);
+    assert.match(text, /Decisions \(1\)\n {2}2026-11-23T10:01:00Z {2}sam approved aws:delete-key:AKIAAAAAAAAAAAAAAAA1/);
+    assert.doesNotMatch(text, /Waiting for a decision/);
+  });
+
+  it('offers --all when several actions wait, and quotes ids the shell would split', () => {
+    const status = awaitingStatus();
+    status.workflowId = "contain/aws/123456789012/user/o'brien weird";
+    for (const r of status.actions) if (r.action.id === DENY) r.status = 'awaiting-approval';
+    const text = formatStatus(status);
+    assert.match(text, /Waiting for a decision \(2\)/);
+    assert.ok(text.includes(`revoker approve 'contain/aws/123456789012/user/o'\\''brien weird' --all`));
+  });
+
+  it('says why there are no actions yet', () => {
+    const status = { ...awaitingStatus(), actions: [], state: 'Triage' as const };
+    assert.match(formatStatus(status), /Actions \(0\)\n {2}not planned yet/);
+  });
+});
+
+describe('actionResult', () => {
+  it('prefers the error, then the verification evidence, then the note', () => {
+    const record = awaitingStatus().actions[0];
+    assert.ok(record);
+    assert.equal(
+      actionResult({ ...record, error: { type: 'PermissionDeniedError', message: 'AccessDenied' }, note: 'n' }),
+      'PermissionDeniedError: AccessDenied',
+    );
+    assert.equal(actionResult({ ...record, note: 'n' }), `${DEACTIVATE} verified`);
+    assert.equal(actionResult({ ...record, verification: undefined, note: 'skipped by policy' }), 'skipped by policy');
+  });
+});
+
+describe('formatDecision', () => {
+  const at = '2026-11-23T10:01:00Z';
+
+  it('says who approved what and why', () => {
+    const text = formatDecision({ verdict: 'approve', approver: 'sam', actions: [DELETE], at, reason: 'confirmed' });
+    assert.equal(text, `sam approved ${DELETE} ("confirmed")`);
+  });
+
+  it('says why a decision was ignored or only partly applied', () => {
+    assert.equal(
+      formatDecision({ verdict: 'reject', approver: 'kim', actions: [], at, ignored: 'unknown action ids: nope' }),
+      "kim's reject was ignored: unknown action ids: nope",
+    );
+    assert.equal(
+      formatDecision({ verdict: 'approve', approver: 'sam', actions: [DELETE], at, note: 'unknown action ids: nope' }),
+      `sam approved ${DELETE}; not applied to the rest: unknown action ids: nope`,
+    );
+  });
+});
+
+describe('formatProgress', () => {
+  it('prints the status and, once final, the result', () => {
+    const record = awaitingStatus().actions[0];
+    assert.ok(record);
+    assert.equal(
+      formatProgress({ ...record, status: 'running', verification: undefined }),
+      `  ▸ running           ${DEACTIVATE}`,
+    );
+    assert.equal(formatProgress(record), `  ✔ done              ${DEACTIVATE}  ${DEACTIVATE} verified`);
+  });
+});
+
+describe('table and shellQuote', () => {
+  it('aligns columns without trailing spaces', () => {
+    assert.deepEqual(
+      table([
+        ['a', 'bb', ''],
+        ['ccc', 'd', 'e'],
+      ]),
+      ['a    bb', 'ccc  d   e'],
+    );
+  });
+
+  it('leaves safe words alone and single-quotes the rest', () => {
+    assert.equal(shellQuote('aws:delete-key:AKIA1'), 'aws:delete-key:AKIA1');
+    assert.equal(shellQuote('a b'), `'a b'`);
+    assert.equal(shellQuote(`it's`), `'it'\\''s'`);
+  });
+});

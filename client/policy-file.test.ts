@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { loadPolicyFile } from './policy-file.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'revoker-policy-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('loadPolicyFile', () => {
+  it('reads a YAML policy and fills in the defaults', () => {
+    const path = file(
+      'good.yaml',
+      [
+        '# contain at once for critical alerts only',
+        'version: 1',
+        'actions:',
+        '  aws.deactivateAccessKey: { critical: auto }',
+        '  aws.deleteAccessKey: skip',
+      ].join('\n'),
+    );
+    assert.deepEqual(loadPolicyFile(path), {
+      version: 1,
+      approvalTimeout: '4h',
+      actions: { 'aws.deactivateAccessKey': { critical: 'auto' }, 'aws.deleteAccessKey': 'skip' },
+    });
+  });
+
+  it('reads the same policy written as JSON', () => {
+    const path = file('good.json', JSON.stringify({ version: 1, actions: { 'aws.denyUserSessions': 'auto' } }));
+    assert.deepEqual(loadPolicyFile(path).actions, { 'aws.denyUserSessions': 'auto' });
+  });
+
+  it('names the file, each wrong field and its line', () => {
+    const path = file(
+      'bad.yaml',
+      [
+        'version: 1',
+        'actions:',
+        '  aws.deactivateAccessKey:',
+        '    high: sometimes',
+        '  aws.nukeAccount: approval',
+        'approvalTimeout: 4 hours',
+      ].join('\n'),
+    );
+    assert.throws(
+      () => loadPolicyFile(path),
+      (error: Error) => {
+        assert.match(error.message, new RegExp(`policy file ${path} is invalid`));
+        assert.match(error.message, /actions\.aws\.deactivateAccessKey\.high \(line 4\): Invalid option/);
+        assert.match(error.message, /actions\.aws\.nukeAccount \(line 5\): unknown field/);
+        assert.match(error.message, /approvalTimeout \(line 6\): a duration is a number and a unit/);
+        return true;
+      },
+    );
+  });
+
+  it('refuses a destructive action set to run without a human, naming its line', () => {
+    const path = file(
+      'auto-delete.yaml',
+      'version: 1\nactions:\n  aws.deleteAccessKey: { high: approval, critical: auto }\n',
+    );
+    assert.throws(
+      () => loadPolicyFile(path),
+      /actions\.aws\.deleteAccessKey \(line 3\): aws\.deleteAccessKey is destructive and cannot be "auto"/,
+    );
+  });
+
+  it('points at the line of a YAML syntax error', () => {
+    const path = file('broken.yaml', 'version: 1\nversion: 1\n');
+    assert.throws(
+      () => loadPolicyFile(path),
+      /broken\.yaml is not valid YAML or JSON:\n {2}- Map keys must be unique at line 2/,
+    );
+  });
+
+  it('says so when the file is missing or empty', () => {
+    assert.throws(() => loadPolicyFile(join(dir, 'nope.yaml')), /cannot read policy file .*nope\.yaml/);
+    assert.throws(() => loadPolicyFile(file('empty.yaml', '# nothing yet\n')), /empty\.yaml is empty/);
+  });
+});

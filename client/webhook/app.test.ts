@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+import type { Alert } from '../../domain/alert.js';
+import type { StartResult } from '../start-playbook.js';
+import { createWebhookApp, type WebhookDeps } from './app.js';
+import { signRequest } from './auth.js';
+import { startWebhookServer } from './server.js';
+
+const TOKEN = 'test-token-0123456789';
+const SECRET = 'test-hmac-secret-0123456789';
+const ALERT: Alert = {
+  source: 'splunk',
+  id: 'notable-42',
+  title: 'Access key used from a new ASN',
+  severity: 'high',
+  observedAt: '2026-11-23T10:00:00Z',
+  principals: [{ type: 'aws.user', accountId: '123456789012', userName: 'alice' }],
+};
+const RESULT: StartResult = {
+  workflowId: 'contain/aws/123456789012/user/alice',
+  runId: 'run-1',
+  uiUrl: 'http://localhost:8233/namespaces/default/workflows/contain%2Faws%2F123456789012%2Fuser%2Falice/run-1/history',
+  merged: false,
+  duplicate: false,
+};
+
+/** A start function that records what it was given: the refusals below must never reach it. */
+function recordingStart(outcome: () => Promise<StartResult> = () => Promise.resolve(RESULT)) {
+  const calls: Alert[] = [];
+  const start = (alert: Alert) => {
+    calls.push(alert);
+    return outcome();
+  };
+  return { calls, start };
+}
+
+function appWith(start: WebhookDeps['startPlaybook'], extra: Partial<WebhookDeps> = {}) {
+  return createWebhookApp({ auth: { bearerTokens: [TOKEN], hmacSecrets: [SECRET] }, startPlaybook: start, ...extra });
+}
+
+function post(body: string, headers: Record<string, string> = {}) {
+  return {
+    method: 'POST',
+    body,
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}`, ...headers },
+  };
+}
+
+describe('webhook intake', () => {
+  let recorder: ReturnType<typeof recordingStart>;
+  let app: ReturnType<typeof appWith>;
+
+  beforeEach(() => {
+    recorder = recordingStart();
+    app = appWith(recorder.start);
+  });
+
+  it('starts a playbook for a valid alert with a bearer token and answers 202 with the start result', async () => {
+    const res = await app.request('/alerts', post(JSON.stringify(ALERT)));
+    assert.equal(res.status, 202);
+    assert.deepEqual(await res.json(), RESULT);
+    assert.deepEqual(recorder.calls, [ALERT]);
+  });
+
+  it('accepts an HMAC-signed alert', async () => {
+    const body = JSON.stringify(ALERT);
+    const res = await app.request('/alerts', {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/json', ...signRequest(SECRET, body) },
+    });
+    assert.equal(res.status, 202);
+    assert.equal(recorder.calls.length, 1);
+  });
+
+  it('accepts any of several secrets, so they can be rotated', async () => {
+    const rotating = createWebhookApp({
+      auth: { bearerTokens: ['old-token', TOKEN], hmacSecrets: ['old-secret', SECRET] },
+      startPlaybook: recorder.start,
+    });
+    const body = JSON.stringify(ALERT);
+    const signed = { 'Content-Type': 'application/json', ...signRequest('old-secret', body) };
+    assert.equal((await rotating.request('/alerts', { method: 'POST', body, headers: signed })).status, 202);
+    assert.equal((await rotating.request('/alerts', post(body))).status, 202);
+  });
+
+  it('refuses a wrong token with 401 and a challenge, and starts nothing', async () => {
+    const res = await app.request('/alerts', post(JSON.stringify(ALERT), { Authorization: 'Bearer not-the-token' }));
+    assert.equal(res.status, 401);
+    assert.match(res.headers.get('WWW-Authenticate') ?? '', /^Bearer realm="revoker"/);
+    const body = (await res.json()) as { error: string };
+    assert.match(body.error, /bearer token is not valid/);
+    assert.ok(!body.error.includes(TOKEN));
+    assert.equal(recorder.calls.length, 0);
+  });
+
+  it('refuses a request without credentials before looking at its body', async () => {
+    const res = await app.request('/alerts', {
+      method: 'POST',
+      body: 'this is not JSON',
+      headers: { 'Content-Type': 'text/plain' },
+    });
+    assert.equal(res.status, 401, 'credentials are checked before content type or JSON');
+    assert.equal(recorder.calls.length, 0);
+  });
+
+  it('refuses a replayed signature whose timestamp is older than five minutes', async () => {
+    const body = JSON.stringify(ALERT);
+    const stale = Math.floor(Date.now() / 1000) - 301;
+    const res = await app.request('/alerts', {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/json', ...signRequest(SECRET, body, stale) },
+    });
+    assert.equal(res.status, 401);
+    assert.match(((await res.json()) as { error: string }).error, /more than 300 s from the server's clock/);
+    assert.equal(recorder.calls.length, 0);
+  });
+
+  it('refuses a signature made with another secret or over another body', async () => {
+    const body = JSON.stringify(ALERT);
+    const tampered = JSON.stringify({ ...ALERT, severity: 'low' });
+    for (const headers of [signRequest('guessed-secret', body), signRequest(SECRET, tampered)]) {
+      const res = await app.request('/alerts', {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/json', ...headers },
+      });
+      assert.equal(res.status, 401);
+      assert.match(((await res.json()) as { error: string }).error, /does not match the body/);
+    }
+    assert.equal(recorder.calls.length, 0);
+  });
+
+  it('refuses a body over the size limit with 413', async () => {
+    const small = appWith(recorder.start, { bodyLimitBytes: 1024 });
+    const res = await small.request('/alerts', post(JSON.stringify({ ...ALERT, title: 'x'.repeat(2000) })));
+    assert.equal(res.status, 413);
+    assert.match(((await res.json()) as { error: string }).error, /1024-byte limit/);
+    assert.equal(recorder.calls.length, 0);
+  });
+
+  it('refuses a body that is not application/json with 415', async () => {
+    const res = await app.request('/alerts', post(JSON.stringify(ALERT), { 'Content-Type': 'text/plain' }));
+    assert.equal(res.status, 415);
+    assert.equal(recorder.calls.length, 0);
+  });
+
+  it('refuses malformed JSON with 400', async () => {
+    const res = await app.request('/alerts', post('{"source": "splunk",'));
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { error: string }).error, /^body is not valid JSON: /);
+    assert.equal(recorder.calls.length, 0);
+  });
+
+  it('refuses an invalid alert with 422, naming each wrong field', async () => {
+    const invalid = {
+      ...ALERT,
+      severity: 'urgent',
+      principals: [{ type: 'aws.user', accountId: '1234', userName: 'alice' }],
+      extra: true,
+    };
+    const res = await app.request('/alerts', post(JSON.stringify(invalid)));
+    assert.equal(res.status, 422);
+    const body = (await res.json()) as { error: string; issues: { field: string; message: string }[] };
+    assert.equal(body.error, 'invalid alert');
+    assert.deepEqual(body.issues.map((issue) => issue.field).sort(), ['extra', 'principals.0.accountId', 'severity']);
+    assert.match(body.issues.find((issue) => issue.field === 'principals.0.accountId')?.message ?? '', /12 digits/);
+    assert.equal(recorder.calls.length, 0);
+  });
+
+  it('names the body itself when it is not an object', async () => {
+    const res = await app.request('/alerts', post('[]'));
+    assert.equal(res.status, 422);
+    assert.deepEqual(((await res.json()) as { issues: { field: string }[] }).issues[0]?.field, '(body)');
+  });
+
+  it('answers 503 with Retry-After when Temporal cannot take the alert, so the sender retries', async () => {
+    const failing = recordingStart(() => Promise.reject(new Error('14 UNAVAILABLE: connect ECONNREFUSED')));
+    const res = await appWith(failing.start).request('/alerts', post(JSON.stringify(ALERT)));
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('Retry-After'), '30');
+    const body = (await res.json()) as { error: string };
+    assert.match(body.error, /retry later/);
+    assert.ok(!body.error.includes('ECONNREFUSED'), 'internal details stay in the log');
+    assert.equal(failing.calls.length, 1);
+  });
+
+  it('answers health checks and unknown routes in JSON', async () => {
+    const health = await app.request('/healthz');
+    assert.deepEqual([health.status, await health.json()], [200, { ok: true }]);
+    const missing = await app.request('/nope');
+    assert.equal(missing.status, 404);
+    assert.match(((await missing.json()) as { error: string }).error, /no route GET \/nope/);
+    const wrongMethod = await app.request('/alerts');
+    assert.deepEqual([wrongMethod.status, wrongMethod.headers.get('Allow')], [405, 'POST']);
+  });
+
+  it('refuses to start with no credentials configured', () => {
+    assert.throws(
+      () => createWebhookApp({ auth: { bearerTokens: [], hmacSecrets: [] }, startPlaybook: recorder.start }),
+      /at least one bearer token or HMAC secret/,
+    );
+  });
+});
+
+describe('startWebhookServer', () => {
+  it('serves the app on an ephemeral port and enforces the size limit on a real socket', async () => {
+    const recorder = recordingStart();
+    const server = await startWebhookServer({
+      port: 0,
+      host: '127.0.0.1',
+      app: appWith(recorder.start, { bodyLimitBytes: 1024 }),
+    });
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.doesNotMatch(server.url, /:0$/);
+      const accepted = await fetch(`${server.url}/alerts`, post(JSON.stringify(ALERT)));
+      assert.equal(accepted.status, 202);
+      const tooBig = await fetch(`${server.url}/alerts`, post('x'.repeat(4096)));
+      assert.equal(tooBig.status, 413);
+      assert.equal(recorder.calls.length, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('says which address is taken', async () => {
+    const first = await startWebhookServer({ port: 0, host: '127.0.0.1', app: appWith(recordingStart().start) });
+    try {
+      const port = Number(new URL(first.url).port);
+      await assert.rejects(
+        startWebhookServer({ port, host: '127.0.0.1', app: appWith(recordingStart().start) }),
+        new RegExp(`cannot listen on 127.0.0.1:${port}: the port is in use`),
+      );
+    } finally {
+      await first.close();
+    }
+  });
+});

@@ -1,0 +1,117 @@
+// The webhook process: `node --import tsx client/webhook/main.ts`. SIEMs POST alerts here; each
+// becomes (or joins) a playbook on Temporal.
+import type { Client } from '@temporalio/client';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { DEFAULT_POLICY } from '../../domain/policy.js';
+import { loadPolicyFile } from '../policy-file.js';
+import { startPlaybook } from '../start-playbook.js';
+import { connectClient, temporalConnectConfig } from '../temporal-connection.js';
+import { createWebhookApp } from './app.js';
+import { loadWebhookAuth } from './auth.js';
+import { startWebhookServer, type WebhookServer } from './server.js';
+
+export { startWebhookServer, type WebhookServer } from './server.js';
+
+const Env = z.object({
+  REVOKER_WEBHOOK_PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'a TCP port number, 0-65535 (0 picks a free one)')
+    .transform(Number)
+    .pipe(z.number().max(65535, 'a TCP port number, 0-65535 (0 picks a free one)'))
+    .default(8080),
+  REVOKER_WEBHOOK_HOST: z.string().min(1, 'an interface address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+  REVOKER_UI_URL: z
+    .url({ protocol: /^https?$/, error: 'the Temporal Web UI base URL, e.g. http://localhost:8233' })
+    .default('http://localhost:8233'),
+  REVOKER_POLICY_FILE: z.string().min(1).optional(),
+});
+
+/** How long an intake request may wait on Temporal before answering 503 (the SIEM then retries). */
+const START_DEADLINE_MS = 10_000;
+
+// Plain pino rather than worker/logger.ts, which would load the worker SDK's native runtime here.
+const logger = pino({ name: 'revoker-webhook', level: process.env.LOG_LEVEL ?? 'info' });
+
+function readEnv(env: NodeJS.ProcessEnv) {
+  // An empty variable (a blank line in a compose file) means "use the default", as if unset.
+  const parsed = Env.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map(
+    (issue) => `${issue.path.join('.')}=${JSON.stringify(env[String(issue.path[0])])}: ${issue.message}`,
+  );
+  throw new Error(`bad environment: ${problems.join('; ')}`);
+}
+
+async function main(): Promise<void> {
+  const env = readEnv(process.env);
+  const auth = loadWebhookAuth(process.env);
+  const policy = env.REVOKER_POLICY_FILE ? loadPolicyFile(env.REVOKER_POLICY_FILE) : DEFAULT_POLICY;
+
+  const { connectionOptions, namespace } = temporalConnectConfig();
+  let client: Client;
+  try {
+    client = await connectClient();
+  } catch (error) {
+    throw new Error(
+      `cannot reach Temporal at ${connectionOptions.address} (namespace ${namespace}; set TEMPORAL_ADDRESS): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+
+  const app = createWebhookApp({
+    auth,
+    logger,
+    startPlaybook: (alert) =>
+      client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        startPlaybook(client, alert, { policy, uiBaseUrl: env.REVOKER_UI_URL }),
+      ),
+  });
+  const server = await startWebhookServer({ port: env.REVOKER_WEBHOOK_PORT, host: env.REVOKER_WEBHOOK_HOST, app });
+  logger.info(
+    {
+      temporal: connectionOptions.address,
+      namespace,
+      policy: env.REVOKER_POLICY_FILE ?? 'default',
+      bearer: auth.bearerTokens.length,
+      hmac: auth.hmacSecrets.length,
+    },
+    `webhook listening on ${server.url} (POST /alerts)`,
+  );
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'stopping: finishing requests in flight');
+    stop(server, client).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+async function stop(server: WebhookServer, client: Client): Promise<void> {
+  await server.close();
+  await client.connection.close();
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+// Runs only as the entry point, so other code (the dev stack, tests) can import startWebhookServer from here.
+if (isEntryPoint()) {
+  main().catch((error: unknown) => {
+    logger.fatal(`webhook failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}
