@@ -46,15 +46,15 @@ export function classifyAwsError(error: unknown): ProviderError | undefined {
   if (error instanceof IAMServiceException || error instanceof STSServiceException) {
     const { name, message } = error;
     const status = error.$metadata.httpStatusCode;
-    if (THROTTLING.has(name)) return new ThrottledError(`AWS throttled the call (${name}): ${message}`, { cause: error });
+    if (THROTTLING.has(name))
+      return new ThrottledError(`AWS throttled the call (${name}): ${message}`, { cause: error });
     if (TRANSIENT.has(name) || error.$fault === 'server' || (status !== undefined && status >= 500)) {
       return new ProviderUnavailableError(`AWS could not serve the call (${name}): ${message}`, { cause: error });
     }
     if (NOT_FOUND.has(name)) {
-      return new TargetNotFoundError(
-        `${message} Check the account and name in the alert; nothing was changed.`,
-        { cause: error },
-      );
+      return new TargetNotFoundError(`${message} Check the account and name in the alert; nothing was changed.`, {
+        cause: error,
+      });
     }
     if (DENIED.has(name)) {
       return new PermissionDeniedError(

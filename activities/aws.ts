@@ -114,10 +114,18 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
         case 'aws.accessKey': {
           const { UserName } = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: principal.accessKeyId }));
           if (!UserName) {
-            throw new InvalidRequestError(`AWS names no IAM user for ${principal.accessKeyId}: is it a root user's key?`);
+            throw new InvalidRequestError(
+              `AWS names no IAM user for ${principal.accessKeyId}: is it a root user's key?`,
+            );
           }
           const accessKeys = await listKeys(UserName);
-          return { type: 'aws.user', accountId, userName: UserName, accessKeys, focusAccessKeyId: principal.accessKeyId };
+          return {
+            type: 'aws.user',
+            accountId,
+            userName: UserName,
+            accessKeys,
+            focusAccessKeyId: principal.accessKeyId,
+          };
         }
       }
     },
@@ -126,7 +134,8 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
       await assertAccount(target.accountId);
       const key = await keyOf(target);
       if (!key) return { outcome: 'already', observed: `${target.accessKeyId} no longer exists` };
-      if (key.status === 'Inactive') return { outcome: 'already', observed: `${target.accessKeyId} was already Inactive` };
+      if (key.status === 'Inactive')
+        return { outcome: 'already', observed: `${target.accessKeyId} was already Inactive` };
       const { $metadata } = await iam.send(
         new UpdateAccessKeyCommand({ UserName: target.userName, AccessKeyId: target.accessKeyId, Status: 'Inactive' }),
       );

@@ -16,7 +16,8 @@ export const CLI_TAG = 'v1.5.1';
 export const MIN_SERVER = [1, 29, 0];
 
 export function cacheDir() {
-  const base = process.env.REVOKER_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'revoker');
+  const base =
+    process.env.REVOKER_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'revoker');
   return join(base, `temporal-cli-${CLI_TAG}`);
 }
 

@@ -20,7 +20,10 @@ describe('Temporal CLI provisioning', () => {
 
   it('accepts a recent server and explains an old or foreign binary', () => {
     assert.equal(checkCli(fakeCli('temporal version 0.0.0-DEV (Server 1.29.1, UI 2.42.1)')), undefined);
-    assert.match(checkCli(fakeCli('temporal version 1.1.0 (Server 1.24.2, UI 2.28.0)')) ?? '', /Server 1\.24\.2; Revoker needs 1\.29\.0/);
+    assert.match(
+      checkCli(fakeCli('temporal version 1.1.0 (Server 1.24.2, UI 2.28.0)')) ?? '',
+      /Server 1\.24\.2; Revoker needs 1\.29\.0/,
+    );
     assert.match(checkCli(fakeCli('hello')) ?? '', /names no Temporal server version/);
     assert.match(checkCli('/nonexistent/temporal') ?? '', /could not run/);
   });
@@ -28,9 +31,15 @@ describe('Temporal CLI provisioning', () => {
   it('honours TEMPORAL_CLI_PATH first and says what is wrong with it', () => {
     const script = join(import.meta.dirname, 'ensure-temporal-cli.mjs');
     const good = fakeCli('temporal version 0.0.0-DEV (Server 1.29.1, UI 2.42.1)');
-    const ok = spawnSync(process.execPath, [script], { env: { ...process.env, TEMPORAL_CLI_PATH: good }, encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [script], {
+      env: { ...process.env, TEMPORAL_CLI_PATH: good },
+      encoding: 'utf8',
+    });
     assert.equal(ok.stdout.trim(), good);
-    const bad = spawnSync(process.execPath, [script], { env: { ...process.env, TEMPORAL_CLI_PATH: '/nonexistent' }, encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [script], {
+      env: { ...process.env, TEMPORAL_CLI_PATH: '/nonexistent' },
+      encoding: 'utf8',
+    });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /TEMPORAL_CLI_PATH is set but unusable/);
   });

@@ -1,4 +1,5 @@
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
+import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createAwsActivities, type AwsClients } from '../activities/aws.js';
 import { PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';

@@ -33,11 +33,20 @@ describe('attacker sessions before and after containment', () => {
     sessionToken: creds?.SessionToken ?? '',
   });
 
-  it("ends a GetFederationToken session and an earlier AssumeRole session; a role session issued after still works", async () => {
+  it('ends a GetFederationToken session and an earlier AssumeRole session; a role session issued after still works', async () => {
     const stolen = credentialsOf('alice');
     const sts = client(STSClient, stolen);
     const federation = sessionOf(
-      (await sts.send(new GetFederationTokenCommand({ Name: 'exfil', DurationSeconds: 3600 }))).Credentials,
+      // Without a session policy a federation token has no permissions; attackers pass AdministratorAccess.
+      (
+        await sts.send(
+          new GetFederationTokenCommand({
+            Name: 'exfil',
+            DurationSeconds: 3600,
+            PolicyArns: [{ arn: 'arn:aws:iam::aws:policy/AdministratorAccess' }],
+          }),
+        )
+      ).Credentials,
     );
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/deploy`;
     const oldRoleSession = sessionOf(
@@ -46,7 +55,9 @@ describe('attacker sessions before and after containment', () => {
     assert.ok((await listBuckets(federation)).Buckets?.length, 'the federation session reads data before containment');
     assert.ok((await listBuckets(oldRoleSession)).Buckets?.length, 'the role session reads data before containment');
 
-    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice'), awsRole('deploy')], 'critical'))).workflowId);
+    const handle = playbooks.handle(
+      (await h.start(alertAbout([awsUser('alice'), awsRole('deploy')], 'critical'))).workflowId,
+    );
     // Deletion waits for approval; containment (deactivate, deny, revoke) runs at once for critical alerts.
     const status = await waitForStatus(handle, settled);
     assert.equal(statusOf(status, `aws:deny-user-sessions:${ACCOUNT}/alice`).status, 'done');
@@ -54,7 +65,9 @@ describe('attacker sessions before and after containment', () => {
 
     await assert.rejects(listBuckets(federation), { name: 'AccessDenied' }, 'the federation session is refused');
     await assert.rejects(listBuckets(oldRoleSession), { name: 'AccessDenied' }, 'the old role session is refused');
-    await assert.rejects(listBuckets(stolen), (error: Error) => /InvalidAccessKeyId|InvalidClientTokenId|AccessDenied/.test(error.name));
+    await assert.rejects(listBuckets(stolen), (error: Error) =>
+      /InvalidAccessKeyId|InvalidClientTokenId|AccessDenied/.test(error.name),
+    );
 
     // A legitimate deployer assumes the role after containment: new sessions keep working.
     await sleep(5);
@@ -66,6 +79,5 @@ describe('attacker sessions before and after containment', () => {
       ).Credentials,
     );
     assert.ok((await listBuckets(fresh)).Buckets?.length, 'a role session issued after revocation works');
-
   });
 });

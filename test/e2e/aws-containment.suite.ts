@@ -40,7 +40,11 @@ describe('AWS IAM user containment', () => {
     );
     assert.deepEqual(h.aws.mutations().counts, {}, 'nothing changes before a human decides');
 
-    await approve(handle, { approver: 'sam@example.com', actions: 'all', reason: 'user confirms they did not do this' });
+    await approve(handle, {
+      approver: 'sam@example.com',
+      actions: 'all',
+      reason: 'user confirms they did not do this',
+    });
     const report = await result(handle);
 
     assert.equal(report.state, 'Contained');
@@ -75,7 +79,11 @@ describe('AWS IAM user containment', () => {
     }
     assert.equal(h.aws.mutations().counts.DeleteAccessKey, undefined);
 
-    await reject(handle, { approver: 'sam@example.com', actions: keys.map((k) => `aws:delete-key:${k}`), reason: 'keep for forensics' });
+    await reject(handle, {
+      approver: 'sam@example.com',
+      actions: keys.map((k) => `aws:delete-key:${k}`),
+      reason: 'keep for forensics',
+    });
     const report = await result(handle);
     assert.equal(report.state, 'Contained');
     for (const key of keys) {
@@ -110,9 +118,7 @@ describe('AWS IAM user containment', () => {
         users: [
           {
             userName: 'dormant',
-            accessKeys: [
-              { accessKeyId: 'AKIADORMANT000000001', secretAccessKey: 'x'.repeat(40), status: 'Inactive' },
-            ],
+            accessKeys: [{ accessKeyId: 'AKIADORMANT000000001', secretAccessKey: 'x'.repeat(40), status: 'Inactive' }],
           },
         ],
       }),
@@ -149,13 +155,13 @@ describe('AWS IAM user containment', () => {
   it('fails a step without retrying when the worker lacks the IAM permission, and says which', async () => {
     const restrictive = {
       Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Action: ['iam:Get*', 'iam:List*', 'iam:PutUserPolicy'], Resource: '*' },
-      ],
+      Statement: [{ Effect: 'Allow', Action: ['iam:Get*', 'iam:List*', 'iam:PutUserPolicy'], Resource: '*' }],
     };
     h.aws.reset({
       ...h.seed,
-      users: h.seed.users.map((u) => (u.userName === 'revoker-responder' ? { ...u, inlinePolicies: { Responder: restrictive } } : u)),
+      users: h.seed.users.map((u) =>
+        u.userName === 'revoker-responder' ? { ...u, inlinePolicies: { Responder: restrictive } } : u,
+      ),
     });
     const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'high'))).workflowId);
     const status = await waitForStatus(handle, settled);

@@ -11,7 +11,11 @@ import type { Harness } from '../harness.js';
 export const ACCOUNT = '123456789012';
 
 let counter = 0;
-export function alertAbout(principals: Principal[], severity: Severity = 'medium', overrides: Partial<Alert> = {}): Alert {
+export function alertAbout(
+  principals: Principal[],
+  severity: Severity = 'medium',
+  overrides: Partial<Alert> = {},
+): Alert {
   counter += 1;
   return {
     source: 'test',
@@ -47,8 +51,7 @@ export async function waitForStatus(
 /** Waits until planning is done and no action is still moving on its own. */
 export function settled(status: PlaybookStatus): boolean {
   return (
-    status.actions.length > 0 &&
-    status.actions.every((r) => !['planned', 'running', 'verifying'].includes(r.status))
+    status.actions.length > 0 && status.actions.every((r) => !['planned', 'running', 'verifying'].includes(r.status))
   );
 }
 

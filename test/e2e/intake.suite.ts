@@ -34,8 +34,9 @@ describe('alert intake', () => {
     );
 
     const runs = [];
-    for await (const run of h.client.workflow.list({ query: `WorkflowId = '${first.workflowId}'` })) runs.push(run);
-    assert.equal(runs.length, 1, 'one playbook for the principal');
+    const query = `WorkflowId = '${first.workflowId}' AND ExecutionStatus = 'Running'`;
+    for await (const run of h.client.workflow.list({ query })) runs.push(run.runId);
+    assert.deepEqual(runs, [first.runId], 'one open playbook for the principal');
     assert.equal((await handle.query(statusQuery)).alerts.length, 2);
   });
 

@@ -1,0 +1,213 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ActionContext, ActionHandler } from './action-context.js';
+import { resourceLabel } from './arn.js';
+import { authenticate, readSignature } from './authn.js';
+import { decide, notAuthorizedMessage } from './authz.js';
+import { accessDenied, authError, AwsError, toS3Error, type AwsService } from './errors.js';
+import { FaultQueue } from './faults.js';
+import { IAM_ACTIONS } from './iam-actions.js';
+import { MutationLog, type MutationEntry } from './mutations.js';
+import { QueryParams } from './params.js';
+import { callerArn, contextKeys, policyLayers, type Caller } from './principal.js';
+import { API_VERSIONS, detectService, isSupportedService, queryParameters, resolveAction } from './routing.js';
+import { listBuckets } from './s3-actions.js';
+import type { AwsSeed } from './seed.js';
+import type { ReceivedRequest } from './sigv4.js';
+import { loadStateFile, saveStateFile } from './state-file.js';
+import { stateFromSeed, type SimState } from './state.js';
+import { STS_ACTIONS } from './sts-actions.js';
+import { isoSeconds } from './time.js';
+import { IAM_NAMESPACE, queryErrorResponse, queryResponse, s3Document, s3ErrorDocument, STS_NAMESPACE } from './xml.js';
+
+export interface EngineRequest extends ReceivedRequest {
+  readonly sourceIp?: string;
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface AwsEngineOptions {
+  readonly seed: AwsSeed;
+  readonly stateFile?: string;
+  /** Simulated clock (session expiry, issue times, aws:CurrentTime); defaults to the wall clock. */
+  readonly now?: () => Date;
+}
+
+const HANDLERS: Record<Exclude<AwsService, 's3'>, ReadonlyMap<string, ActionHandler>> = {
+  iam: IAM_ACTIONS,
+  sts: STS_ACTIONS,
+};
+const S3_HANDLERS: ReadonlyMap<string, ActionHandler> = new Map([['ListBuckets', listBuckets]]);
+
+/**
+ * Documented STS limits: credentials from GetFederationToken may call no IAM API, and GetSessionToken
+ * credentials may call IAM only with MFA context (never modelled here). IAM answers such calls with
+ * InvalidClientTokenId rather than AccessDenied, so they fail before any policy evaluation.
+ */
+function assertServiceReachable(caller: Caller, service: AwsService): void {
+  if (service === 'iam' && (caller.type === 'federation' || caller.type === 'session')) {
+    throw authError('iam', 'bad-token');
+  }
+}
+
+/** The stateful core: authenticates, authorizes and executes one AWS request against the sandbox state. */
+export class AwsEngine {
+  readonly faults = new FaultQueue();
+  readonly mutations = new MutationLog();
+  readonly now: () => Date;
+  private current: SimState;
+  private readonly baseline: AwsSeed;
+  private readonly stateFile: string | undefined;
+
+  constructor(options: AwsEngineOptions) {
+    this.baseline = options.seed;
+    this.stateFile = options.stateFile;
+    this.now = options.now ?? (() => new Date());
+    this.current =
+      (this.stateFile === undefined ? undefined : loadStateFile(this.stateFile)) ?? stateFromSeed(options.seed);
+    this.persist();
+  }
+
+  get state(): SimState {
+    return this.current;
+  }
+
+  /** Restores the seed (the one given, else the original), and forgets mutations and faults. */
+  reset(seed?: AwsSeed): void {
+    this.current = stateFromSeed(seed ?? this.baseline);
+    this.faults.clear();
+    this.mutations.clear();
+    this.persist();
+  }
+
+  persist(): void {
+    if (this.stateFile !== undefined) saveStateFile(this.stateFile, this.current);
+  }
+
+  async handle(request: EngineRequest): Promise<HttpResult> {
+    const requestId = randomUUID();
+    const detected = detectService(request);
+    const service = isSupportedService(detected) ? detected : undefined;
+    try {
+      if (!service) {
+        throw new AwsError('InvalidAction', `This simulator does not implement the AWS service '${detected}'.`, 400);
+      }
+      const body = await this.execute(service, request, requestId);
+      return this.success(service, body, requestId);
+    } catch (error) {
+      const awsError =
+        error instanceof AwsError
+          ? error
+          : new AwsError('ServiceFailure', error instanceof Error ? error.message : String(error), 500);
+      return this.failure(service, awsError, requestId);
+    }
+  }
+
+  private async execute(service: AwsService, request: EngineRequest, requestId: string): Promise<string> {
+    const signed = readSignature(request, service);
+    const params = queryParameters(request);
+    const now = this.now();
+    const caller = await authenticate(this.current, request, signed, service, now);
+    assertServiceReachable(caller, service);
+    const action = resolveAction(service, request, params);
+    const handler = service === 's3' ? S3_HANDLERS.get(action) : HANDLERS[service].get(action);
+    if (!handler) {
+      const version = service === 's3' ? '2006-03-01' : API_VERSIONS[service];
+      throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version}`, 400);
+    }
+
+    // Faults fire before anything changes, so a faulted call leaves no trace in state or counters.
+    const fault = this.faults.take(service, action);
+    if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
+    if (fault?.error) throw fault.error;
+
+    if (caller.type === 'user') {
+      const key = this.current.accessKeys.get(caller.accessKeyId);
+      if (key) key.lastUsed = { date: isoSeconds(now), serviceName: service, region: signed.auth.region };
+    }
+    const pending: MutationEntry[] = [];
+    const ctx = this.context(caller, params, now, signed.auth.region, request.sourceIp, pending);
+    let result;
+    try {
+      result = handler(ctx);
+      for (const entry of pending) this.mutations.record(entry);
+    } finally {
+      // Persist even when the call is refused: the key's last-used timestamp changed regardless.
+      this.persist();
+    }
+    return service === 's3'
+      ? s3Document('ListAllMyBucketsResult', result ?? {})
+      : queryResponse(service === 'iam' ? IAM_NAMESPACE : STS_NAMESPACE, action, result, requestId);
+  }
+
+  private context(
+    caller: Caller,
+    params: URLSearchParams,
+    now: Date,
+    region: string,
+    sourceIp: string | undefined,
+    pending: MutationEntry[],
+  ): ActionContext {
+    const accountId = this.current.accountId;
+    const arn = callerArn(caller, accountId);
+    const keys = contextKeys(caller, accountId, now, region, sourceIp);
+    const evaluate = (action: string, resource: string) => decide(policyLayers(caller), { action, resource, keys });
+    return {
+      state: this.current,
+      caller,
+      callerArn: arn,
+      params: new QueryParams(params),
+      now,
+      region,
+      ...(sourceIp === undefined ? {} : { sourceIp }),
+      keys,
+      evaluate,
+      authorize(action, resource) {
+        const decision = evaluate(action, resource);
+        if (!decision.allowed) {
+          // IAM names users and roles as "user alice"; STS and S3 resources keep their ARN.
+          const label = action.startsWith('iam:') ? resourceLabel(resource) : resource;
+          throw accessDenied(notAuthorizedMessage(arn, action, label, decision.reason));
+        }
+      },
+      mutated(action, target, detail) {
+        pending.push({ action, target, at: now.toISOString(), ...(detail === undefined ? {} : { detail }) });
+      },
+    };
+  }
+
+  private success(service: AwsService, body: string, requestId: string): HttpResult {
+    if (service === 's3') {
+      return { status: 200, headers: this.s3Headers(requestId), body };
+    }
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/xml', 'x-amzn-RequestId': requestId },
+      body,
+    };
+  }
+
+  private failure(service: AwsService | undefined, error: AwsError, requestId: string): HttpResult {
+    if (service === 's3') {
+      const s3Error = toS3Error(error);
+      return { status: s3Error.status, headers: this.s3Headers(requestId), body: s3ErrorDocument(s3Error, requestId) };
+    }
+    return {
+      status: error.status,
+      headers: { 'content-type': 'text/xml', 'x-amzn-RequestId': requestId },
+      body: queryErrorResponse(service === 'sts' ? STS_NAMESPACE : IAM_NAMESPACE, error, requestId),
+    };
+  }
+
+  private s3Headers(requestId: string): Record<string, string> {
+    return {
+      'content-type': 'application/xml',
+      'x-amz-request-id': requestId,
+      'x-amz-id-2': randomBytes(48).toString('base64'),
+    };
+  }
+}

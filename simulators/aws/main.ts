@@ -1,0 +1,33 @@
+import { parseArgs } from 'node:util';
+import { loadAwsSeed } from './seed.js';
+import { DEFAULT_SEED_PATH, startAwsSimulator } from './server.js';
+
+/** node --import tsx simulators/aws/main.ts [--port 9101] [--host 127.0.0.1] [--seed file.json] [--state-file file.json] */
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    seed: { type: 'string', default: DEFAULT_SEED_PATH },
+    'state-file': { type: 'string' },
+  },
+});
+
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port must be an integer 0-65535, got ${values.port}`);
+  process.exit(2);
+}
+
+const simulator = await startAwsSimulator({
+  host: values.host,
+  port,
+  seed: loadAwsSeed(values.seed),
+  ...(values['state-file'] === undefined ? {} : { stateFile: values['state-file'] }),
+});
+console.log(`AWS IAM/STS/S3 simulator (account ${simulator.accountId}) listening on ${simulator.endpoint}`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void simulator.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,86 @@
+import { createAdaptorServer } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createApp } from './app.js';
+import { AwsEngine } from './engine.js';
+import type { AwsFault } from './faults.js';
+import type { MutationSummary } from './mutations.js';
+import { loadAwsSeed, type AwsSeed } from './seed.js';
+
+export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
+
+export interface AwsSimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 (default) picks an ephemeral port. */
+  port?: number;
+  /** Default: fixtures/sandbox.json. */
+  seed?: AwsSeed;
+  /** Load state from here if it exists, and rewrite it atomically after every change. */
+  stateFile?: string;
+  /** Simulated clock for session expiry and condition keys; default wall clock. */
+  now?: () => Date;
+}
+
+export interface AwsSimulator {
+  /** e.g. http://127.0.0.1:41234 — use as `endpoint` for IAMClient, STSClient and S3Client (forcePathStyle). */
+  readonly endpoint: string;
+  readonly accountId: string;
+  close(): Promise<void>;
+  reset(seed?: AwsSeed): void;
+  mutations(): MutationSummary;
+  injectFault(fault: AwsFault): void;
+  clearFaults(): void;
+  accessKey(accessKeyId: string): { userName: string; status: 'Active' | 'Inactive'; createDate: string } | undefined;
+  /** Parsed inline policy documents by name; {} for unknown users. */
+  userPolicies(userName: string): Record<string, unknown>;
+  rolePolicies(roleName: string): Record<string, unknown>;
+}
+
+const parsedPolicies = (policies: Map<string, string> | undefined): Record<string, unknown> =>
+  Object.fromEntries([...(policies ?? [])].map(([name, text]) => [name, JSON.parse(text) as unknown]));
+
+export async function startAwsSimulator(options: AwsSimulatorOptions = {}): Promise<AwsSimulator> {
+  const host = options.host ?? '127.0.0.1';
+  const engine = new AwsEngine({
+    seed: options.seed ?? loadAwsSeed(DEFAULT_SEED_PATH),
+    ...(options.stateFile === undefined ? {} : { stateFile: options.stateFile }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  // createAdaptorServer without serverOptions builds a plain node:http server.
+  const server = createAdaptorServer({ fetch: createApp(engine).fetch, hostname: host }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  return {
+    endpoint,
+    get accountId() {
+      return engine.state.accountId;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        engine.persist();
+        server.close((error) => (error ? reject(error) : resolve()));
+        // SDK clients keep connections alive; without this close() would wait for their idle timeout.
+        server.closeAllConnections();
+      }),
+    reset: (seed) => engine.reset(seed),
+    mutations: () => engine.mutations.summary(),
+    injectFault: (fault) => engine.faults.inject(fault),
+    clearFaults: () => engine.faults.clear(),
+    accessKey: (accessKeyId) => {
+      const key = engine.state.accessKeys.get(accessKeyId);
+      return key && { userName: key.userName, status: key.status, createDate: key.createDate };
+    },
+    userPolicies: (userName) => parsedPolicies(engine.state.users.get(userName)?.inlinePolicies),
+    rolePolicies: (roleName) => parsedPolicies(engine.state.roles.get(roleName)?.inlinePolicies),
+  };
+}

@@ -1,0 +1,113 @@
+import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import type { SimState } from './state.js';
+
+const FORMAT = 'revoker-aws-simulator-state/v1';
+
+const namedDocument = z.object({ name: z.string(), document: z.string() });
+const sessionBase = {
+  accessKeyId: z.string(),
+  secretAccessKey: z.string(),
+  sessionToken: z.string(),
+  issuedAt: z.string(),
+  expiresAt: z.string(),
+  sessionPolicy: z.string().optional(),
+  sessionPolicyArns: z.array(z.string()).readonly().optional(),
+  sourceAccessKeyId: z.string(),
+};
+
+/**
+ * On-disk form of the whole sandbox. Unlike the admin views it contains secrets and session tokens:
+ * a restarted dev stack must keep accepting the keys and sessions it issued before.
+ */
+const persistedState = z.object({
+  format: z.literal(FORMAT),
+  state: z.object({
+    accountId: z.string(),
+    users: z.array(
+      z.object({
+        userName: z.string(),
+        userId: z.string(),
+        path: z.string(),
+        createDate: z.string(),
+        inlinePolicies: z.array(namedDocument),
+        loginProfile: z.object({ createDate: z.string(), passwordResetRequired: z.boolean() }).optional(),
+      }),
+    ),
+    accessKeys: z.array(
+      z.object({
+        accessKeyId: z.string(),
+        userName: z.string(),
+        secretAccessKey: z.string(),
+        status: z.enum(['Active', 'Inactive']),
+        createDate: z.string(),
+        lastUsed: z.object({ date: z.string(), serviceName: z.string(), region: z.string() }).optional(),
+      }),
+    ),
+    roles: z.array(
+      z.object({
+        roleName: z.string(),
+        roleId: z.string(),
+        path: z.string(),
+        createDate: z.string(),
+        description: z.string().optional(),
+        maxSessionDuration: z.number(),
+        assumeRolePolicy: z.string(),
+        inlinePolicies: z.array(namedDocument),
+      }),
+    ),
+    sessions: z.array(
+      z.discriminatedUnion('kind', [
+        z.object({ ...sessionBase, kind: z.literal('federation'), userName: z.string(), federatedName: z.string() }),
+        z.object({ ...sessionBase, kind: z.literal('session'), userName: z.string() }),
+        z.object({ ...sessionBase, kind: z.literal('assumed-role'), roleName: z.string(), sessionName: z.string() }),
+      ]),
+    ),
+    buckets: z.array(z.object({ name: z.string(), creationDate: z.string() })),
+  }),
+});
+
+const toNamed = (policies: Map<string, string>) => [...policies].map(([name, document]) => ({ name, document }));
+const fromNamed = (policies: { name: string; document: string }[]) =>
+  new Map(policies.map((p) => [p.name, p.document] as const));
+
+function serialize(state: SimState): z.input<typeof persistedState> {
+  return {
+    format: FORMAT,
+    state: {
+      accountId: state.accountId,
+      users: [...state.users.values()].map((u) => ({ ...u, inlinePolicies: toNamed(u.inlinePolicies) })),
+      accessKeys: [...state.accessKeys.values()],
+      roles: [...state.roles.values()].map((r) => ({ ...r, inlinePolicies: toNamed(r.inlinePolicies) })),
+      sessions: [...state.sessions.values()],
+      buckets: state.buckets,
+    },
+  };
+}
+
+/** Returns undefined when the file does not exist yet (first start seeds instead). */
+export function loadStateFile(path: string): SimState | undefined {
+  if (!existsSync(path)) return undefined;
+  const parsed = persistedState.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) {
+    throw new Error(`AWS simulator state file ${path} is not a ${FORMAT} document: ${parsed.error.message}`);
+  }
+  const s = parsed.data.state;
+  return {
+    accountId: s.accountId,
+    users: new Map(s.users.map((u) => [u.userName, { ...u, inlinePolicies: fromNamed(u.inlinePolicies) }])),
+    accessKeys: new Map(s.accessKeys.map((k) => [k.accessKeyId, k])),
+    roles: new Map(s.roles.map((r) => [r.roleName, { ...r, inlinePolicies: fromNamed(r.inlinePolicies) }])),
+    sessions: new Map(s.sessions.map((session) => [session.accessKeyId, session])),
+    buckets: s.buckets,
+  };
+}
+
+/** Write-then-rename so a crash mid-write never leaves a truncated state file. */
+export function saveStateFile(path: string, state: SimState): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(serialize(state), null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, path);
+}

@@ -1,0 +1,154 @@
+import { roleIdFor, userIdFor } from './ids.js';
+import { parseAwsSeed, type AwsSeed } from './seed.js';
+
+export type KeyStatus = 'Active' | 'Inactive';
+
+export interface KeyLastUsed {
+  readonly date: string;
+  readonly serviceName: string;
+  readonly region: string;
+}
+
+export interface AccessKeyRecord {
+  readonly accessKeyId: string;
+  readonly userName: string;
+  readonly secretAccessKey: string;
+  status: KeyStatus;
+  readonly createDate: string;
+  lastUsed?: KeyLastUsed;
+}
+
+export interface LoginProfileRecord {
+  readonly createDate: string;
+  readonly passwordResetRequired: boolean;
+}
+
+/** Inline policies are kept as the exact text submitted: IAM returns documents verbatim (URL-encoded). */
+export interface UserRecord {
+  readonly userName: string;
+  readonly userId: string;
+  readonly path: string;
+  readonly createDate: string;
+  readonly inlinePolicies: Map<string, string>;
+  loginProfile?: LoginProfileRecord;
+}
+
+export interface RoleRecord {
+  readonly roleName: string;
+  readonly roleId: string;
+  readonly path: string;
+  readonly createDate: string;
+  readonly description?: string;
+  readonly maxSessionDuration: number;
+  readonly assumeRolePolicy: string;
+  readonly inlinePolicies: Map<string, string>;
+}
+
+interface SessionBase {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  /** Millisecond precision: this is aws:TokenIssueTime, compared against "revoke older sessions" cut-offs. */
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+  /** Inline session policy (`Policy`), verbatim. */
+  readonly sessionPolicy?: string;
+  /** Managed session policies (`PolicyArns`). */
+  readonly sessionPolicyArns?: readonly string[];
+  /** The access key (long-term or temporary) that requested these credentials. */
+  readonly sourceAccessKeyId: string;
+}
+
+export type SessionRecord =
+  | (SessionBase & { readonly kind: 'federation'; readonly userName: string; readonly federatedName: string })
+  | (SessionBase & { readonly kind: 'session'; readonly userName: string })
+  | (SessionBase & { readonly kind: 'assumed-role'; readonly roleName: string; readonly sessionName: string });
+
+export type SessionKind = SessionRecord['kind'];
+
+export interface BucketRecord {
+  readonly name: string;
+  readonly creationDate: string;
+}
+
+/** Maps (not plain objects) because IAM names such as `__proto__` are valid and must not touch prototypes. */
+export interface SimState {
+  readonly accountId: string;
+  readonly users: Map<string, UserRecord>;
+  readonly accessKeys: Map<string, AccessKeyRecord>;
+  readonly roles: Map<string, RoleRecord>;
+  readonly sessions: Map<string, SessionRecord>;
+  readonly buckets: BucketRecord[];
+}
+
+const DEFAULT_CREATE_DATE = '2024-01-15T09:00:00Z';
+
+export function stateFromSeed(input: AwsSeed): SimState {
+  const seed = parseAwsSeed(input);
+  const state: SimState = {
+    accountId: seed.accountId,
+    users: new Map(),
+    accessKeys: new Map(),
+    roles: new Map(),
+    sessions: new Map(),
+    buckets: [],
+  };
+  for (const user of seed.users) {
+    const createDate = user.createDate ?? DEFAULT_CREATE_DATE;
+    state.users.set(user.userName, {
+      userName: user.userName,
+      userId: user.userId ?? userIdFor(seed.accountId, user.userName),
+      path: user.path ?? '/',
+      createDate,
+      inlinePolicies: new Map(
+        Object.entries(user.inlinePolicies ?? {}).map(([name, doc]) => [name, JSON.stringify(doc)]),
+      ),
+      ...(user.loginProfile
+        ? {
+            loginProfile: {
+              createDate: user.loginProfile.createDate,
+              passwordResetRequired: user.loginProfile.passwordResetRequired ?? false,
+            },
+          }
+        : {}),
+    });
+    for (const key of user.accessKeys) {
+      state.accessKeys.set(key.accessKeyId, {
+        accessKeyId: key.accessKeyId,
+        userName: user.userName,
+        secretAccessKey: key.secretAccessKey,
+        status: key.status ?? 'Active',
+        createDate: key.createDate ?? createDate,
+        ...(key.lastUsed ? { lastUsed: key.lastUsed } : {}),
+      });
+    }
+  }
+  for (const role of seed.roles) {
+    state.roles.set(role.roleName, {
+      roleName: role.roleName,
+      roleId: role.roleId ?? roleIdFor(seed.accountId, role.roleName),
+      path: role.path ?? '/',
+      createDate: role.createDate ?? DEFAULT_CREATE_DATE,
+      ...(role.description === undefined ? {} : { description: role.description }),
+      // AWS default MaxSessionDuration is one hour.
+      maxSessionDuration: role.maxSessionDuration ?? 3600,
+      assumeRolePolicy: JSON.stringify(role.assumeRolePolicy),
+      inlinePolicies: new Map(
+        Object.entries(role.inlinePolicies ?? {}).map(([name, doc]) => [name, JSON.stringify(doc)]),
+      ),
+    });
+  }
+  for (const bucket of seed.buckets ?? []) {
+    state.buckets.push(typeof bucket === 'string' ? { name: bucket, creationDate: DEFAULT_CREATE_DATE } : bucket);
+  }
+  return state;
+}
+
+export function accessKeysOf(state: SimState, userName: string): AccessKeyRecord[] {
+  return [...state.accessKeys.values()].filter((key) => key.userName === userName);
+}
+
+/** Service-linked roles (path `/aws-service-role/...`) are owned by the AWS service and immutable to customers. */
+export function isServiceLinkedRole(role: RoleRecord): boolean {
+  return role.path.startsWith('/aws-service-role/');
+}
