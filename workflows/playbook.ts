@@ -81,6 +81,10 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     startedAt: new Date().toISOString(),
   };
 
+  // Declared before the handlers: a Signal buffered before the first task (a merged alert, an early
+  // approval) is delivered synchronously by setHandler, and its handler publishes.
+  let publishedState: PlaybookState | undefined;
+
   const decide = (verdict: Verdict) => (payload: unknown) => {
     const decision: Decision = applyDecision(status.actions, verdict, payload, new Date().toISOString());
     status.decisions.push(decision);
@@ -99,7 +103,6 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     publish();
   }
 
-  let publishedState: PlaybookState | undefined;
   /** Mirrors the status into the UI: current details always, the state search attribute on change. */
   function publish(): void {
     if (!status.finishedAt && status.actions.length) status.state = runningState();

@@ -41,11 +41,27 @@ export async function waitForStatus(
   const deadline = Date.now() + timeoutMs;
   let last: PlaybookStatus | undefined;
   while (Date.now() < deadline) {
-    last = await handle.query(statusQuery);
+    try {
+      last = await handle.client.withDeadline(Date.now() + 5_000, () => handle.query(statusQuery));
+    } catch (error) {
+      throw new Error(`status query failed: ${String(error)}\n${await explain(handle)}`, { cause: error });
+    }
     if (predicate(last)) return last;
     await sleep(100);
   }
   throw new Error(`status never matched; last: ${JSON.stringify(last, null, 2)}`);
+}
+
+/** The history's event types and the pending workflow task, for a test that cannot query the playbook. */
+async function explain(handle: Playbook): Promise<string> {
+  const history = await handle.fetchHistory();
+  const events = (history.events ?? []).map((event) => {
+    const failure = event.workflowTaskFailedEventAttributes;
+    const why = failure ? ` ${String(failure.cause)}: ${failure.failure?.message ?? ''}` : '';
+    return `${String(event.eventId)} ${String(event.eventType)}${why}`;
+  });
+  const description = await handle.describe();
+  return `status ${description.status.name}; pending task ${JSON.stringify(description.raw.pendingWorkflowTask)}\n${events.join('\n')}`;
 }
 
 /** Waits until planning is done and no action is still moving on its own. */

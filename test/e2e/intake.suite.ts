@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { statusQuery } from '../../domain/messages.js';
-import { harness, type Harness } from '../harness.js';
+import { approveSignal, statusQuery } from '../../domain/messages.js';
+import { DEFAULT_POLICY } from '../../domain/policy.js';
+import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
+import { harness, TEST_SETTINGS, type Harness } from '../harness.js';
 import { alertAbout, awsUser, playbookTracker, waitForStatus } from './helpers.js';
 
 describe('alert intake', () => {
@@ -38,6 +40,24 @@ describe('alert intake', () => {
     for await (const run of h.client.workflow.list({ query })) runs.push(run.runId);
     assert.deepEqual(runs, [first.runId], 'one open playbook for the principal');
     assert.equal((await handle.query(statusQuery)).alerts.length, 2);
+  });
+
+  it('records a Signal that arrives with the first workflow task (signal-with-start) without failing the task', async () => {
+    const alert = alertAbout([awsUser('ci-deployer')], 'low');
+    const handle = await h.client.workflow.signalWithStart('playbook', {
+      workflowId: `test/early-signal/${alert.id}`,
+      taskQueue: PLAYBOOK_TASK_QUEUE,
+      args: [{ alert, policy: DEFAULT_POLICY, settings: TEST_SETTINGS }],
+      signal: approveSignal,
+      signalArgs: [{ approver: 'eager@example.com', actions: 'all' }],
+    });
+    playbooks.handle(handle.workflowId);
+    const status = await waitForStatus(handle, (s) => s.decisions.length === 1 && s.actions.length > 0);
+    assert.match(status.decisions[0]?.ignored ?? '', /plan is not ready yet/);
+    assert.ok(
+      status.actions.every((r) => r.status === 'awaiting-approval'),
+      'an early approval releases nothing',
+    );
   });
 
   it('starts a new playbook for a new alert once the previous one closed', async () => {
