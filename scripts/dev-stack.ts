@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { prettyFactory } from 'pino-pretty';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { searchAttributeFlags } from '../domain/search-attributes.js';
 import { loadAwsSeed, startAwsSimulator, type AwsSimulator } from '../simulators/aws/index.js';
@@ -25,6 +26,8 @@ const SAMPLE_ALERT = join('examples', 'alerts', 'aws-compromised-user.json');
 const RESPONDER = 'revoker-responder';
 
 const children: ChildProcess[] = [];
+// The worker and webhook log JSON (for log shippers); a person at a terminal reads it pretty.
+const pretty = prettyFactory({ colorize: process.stdout.isTTY, ignore: 'pid,hostname,name', singleLine: true });
 let simulator: AwsSimulator | undefined;
 let stopping = false;
 
@@ -41,7 +44,7 @@ function startChild(name: string, command: string, args: string[], childEnv: Nod
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
         if (!line.trim()) continue;
-        process.stdout.write(`[${name}] ${line}\n`);
+        process.stdout.write(`[${name}] ${line.startsWith('{') ? pretty(line).trimEnd() : line}\n`);
         if (!ready && readyPattern.test(line)) {
           ready = true;
           resolve();
@@ -102,7 +105,7 @@ async function main(): Promise<void> {
       '--db-filename',
       join(STATE_DIR, 'temporal.db'),
       '--log-level',
-      'warn',
+      'error',
       // Off by default in the server; halves each activity hop (DESIGN.md, latency floor).
       '--dynamic-config-value',
       'system.enableActivityEagerExecution=true',
