@@ -11,9 +11,12 @@ export function ensureNodeModules() {
   const marker = join(ROOT, 'node_modules', '.package-lock.json');
   const lock = join(ROOT, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  process.stderr.write('[bootstrap] installing npm dependencies (npm ci)\n');
-  const run = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
+  process.stderr.write('[bootstrap] installing npm dependencies\n');
+  // `npm install` with the committed lockfile rather than `npm ci`: the lockfile pins every version,
+  // but registries that do not serve other platforms' optional packages (@swc/core-darwin-*, ...)
+  // leave them out of it, and `npm ci` then refuses the lockfile. --no-save keeps tracked files as they are.
+  const run = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
   if (run.status !== 0) {
-    throw new Error('npm ci failed: check your network access to the npm registry and run `npm ci` by hand to see why');
+    throw new Error('npm install failed: check your access to the npm registry and run `npm install` by hand to see why');
   }
 }

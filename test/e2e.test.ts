@@ -6,6 +6,7 @@ import './e2e/aws-containment.suite.js';
 import './e2e/attacker-sessions.suite.js';
 import './e2e/history-secrets.suite.js';
 import './e2e/intake.suite.js';
+import './e2e/clients.suite.js';
 
 after(async () => {
   await (await harness()).close();

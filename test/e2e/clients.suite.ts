@@ -1,0 +1,83 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { PROGRAM, runCli } from '../../client/cli/program.js';
+import { connectGateway } from '../../client/cli/temporal-gateway.js';
+import { startPlaybook } from '../../client/start-playbook.js';
+import { createWebhookApp } from '../../client/webhook/app.js';
+import { DEFAULT_POLICY } from '../../domain/policy.js';
+import { harness, TEST_SETTINGS, type Harness } from '../harness.js';
+import { alertAbout, awsUser, playbookTracker, settled, waitForStatus } from './helpers.js';
+
+/** The webhook and the CLI against the real dev server and worker, as a SIEM and a responder use them. */
+describe('webhook and CLI on a real Temporal server', () => {
+  let h: Harness;
+  const playbooks = playbookTracker(() => h);
+
+  beforeEach(async () => {
+    h = await harness();
+    h.aws.reset(h.seed);
+  });
+  afterEach(() => playbooks.cleanup());
+
+  const webhook = () =>
+    createWebhookApp({
+      auth: { bearerTokens: ['e2e-token'], hmacSecrets: [] },
+      startPlaybook: (alert) =>
+        startPlaybook(h.client, alert, { policy: DEFAULT_POLICY, settings: TEST_SETTINGS, uiBaseUrl: 'http://ui' }),
+    });
+  const post = (body: unknown, token = 'e2e-token') =>
+    webhook().request('/alerts', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('starts a playbook for a valid alert and none for an invalid or unauthenticated one', async () => {
+    const invalid = { ...alertAbout([awsUser('webhook-invalid')]), severity: 'urgent' };
+    assert.equal((await post(invalid)).status, 422);
+    assert.equal((await post(alertAbout([awsUser('webhook-unauthenticated')]), 'wrong')).status, 401);
+    for (const user of ['webhook-invalid', 'webhook-unauthenticated']) {
+      await assert.rejects(
+        h.client.workflow.getHandle(`contain/aws/123456789012/user/${user}`).describe(),
+        WorkflowNotFoundError,
+      );
+    }
+
+    const reply = await post(alertAbout([awsUser('alice')], 'medium'));
+    assert.equal(reply.status, 202);
+    const body = (await reply.json()) as { workflowId: string; runId: string; uiUrl: string };
+    const handle = playbooks.handle(body.workflowId);
+    assert.equal((await handle.describe()).runId, body.runId);
+    assert.match(body.uiUrl, /^http:\/\/ui\/namespaces\/default\/workflows\//);
+  });
+
+  it('approves from the CLI and follows the steps until they are verified', async () => {
+    const { workflowId } = await h.start(alertAbout([awsUser('alice')], 'medium'));
+    const handle = playbooks.handle(workflowId);
+    await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+
+    const out: string[] = [];
+    const cli = (...args: string[]) =>
+      runCli(args, {
+        connect: () => connectGateway(PROGRAM),
+        stdout: (text) => out.push(text),
+        stderr: (text) => out.push(text),
+        env: {},
+      });
+    process.env.TEMPORAL_ADDRESS = h.env.address;
+    const code = await cli('approve', workflowId, '--all', '--as', 'cli@example.com', '--reason', 'user confirms');
+    assert.equal(code, 0, out.join(''));
+    assert.match(out.join(''), /cli@example\.com approved/);
+    assert.match(out.join(''), /All 5 finished/);
+    for (const key of h.seed.users.find((u) => u.userName === 'alice')?.accessKeys ?? []) {
+      assert.equal(h.aws.accessKey(key.accessKeyId), undefined);
+    }
+
+    out.length = 0;
+    assert.equal(await cli('status', workflowId), 0);
+    assert.match(out.join(''), /state\s+Contained/);
+    assert.equal(await cli('status', 'contain/aws/123456789012/user/nobody'), 2);
+    assert.match(out.join(''), /No playbook with id contain\/aws\/123456789012\/user\/nobody/);
+  });
+});
