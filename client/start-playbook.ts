@@ -8,16 +8,8 @@ import type { Alert } from '../domain/alert.js';
 import { alertSignal } from '../domain/messages.js';
 import { DEFAULT_SETTINGS, playbookWorkflowId, type PlaybookSettings } from '../domain/playbook-input.js';
 import type { Policy } from '../domain/policy.js';
-import { describePrincipal, principalKey, providerOf } from '../domain/principal.js';
-import {
-  alertRef,
-  RevokerAlertId,
-  RevokerPrincipal,
-  RevokerProvider,
-  RevokerSeverity,
-  RevokerSource,
-  RevokerState,
-} from '../domain/search-attributes.js';
+import { describePrincipal } from '../domain/principal.js';
+import { alertRef, initialSearchAttributes, RevokerAlertId } from '../domain/search-attributes.js';
 import { PLAYBOOK_TASK_QUEUE } from '../domain/task-queues.js';
 import type { playbook } from '../workflows/playbook.js';
 
@@ -73,14 +65,7 @@ export async function startPlaybook(client: Client, alert: Alert, options: Start
         ],
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        typedSearchAttributes: [
-          { key: RevokerState, value: 'Triage' },
-          { key: RevokerSeverity, value: alert.severity },
-          { key: RevokerPrincipal, value: alert.principals.map(principalKey) },
-          { key: RevokerProvider, value: [...new Set(alert.principals.map(providerOf))] },
-          { key: RevokerSource, value: alert.source },
-          { key: RevokerAlertId, value: [alertRef(alert)] },
-        ],
+        typedSearchAttributes: initialSearchAttributes(alert),
         staticSummary: `${alert.severity.toUpperCase()}: ${alert.title}`,
         staticDetails: staticDetails(alert),
       });

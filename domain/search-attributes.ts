@@ -1,4 +1,6 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import type { Alert } from './alert.js';
+import { principalKey, providerOf } from './principal.js';
 
 /** Custom search attributes, registered by `npm start` and the test server, so responders filter the workflow list. */
 export const RevokerState = defineSearchAttributeKey('RevokerState', SearchAttributeType.KEYWORD);
@@ -29,4 +31,16 @@ export const SEARCH_ATTRIBUTES = [
 export function searchAttributeFlags(): string[] {
   const cliType: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList' };
   return SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${cliType[key.type]}`]);
+}
+
+/** What a playbook is filed under from its first moment: set at start by the client and again by the workflow. */
+export function initialSearchAttributes(alert: Alert): SearchAttributePair[] {
+  return [
+    { key: RevokerState, value: 'Triage' },
+    { key: RevokerSeverity, value: alert.severity },
+    { key: RevokerPrincipal, value: [...new Set(alert.principals.map(principalKey))] },
+    { key: RevokerProvider, value: [...new Set(alert.principals.map(providerOf))] },
+    { key: RevokerSource, value: alert.source },
+    { key: RevokerAlertId, value: [alertRef(alert)] },
+  ];
 }

@@ -17,6 +17,8 @@ export function ensureNodeModules() {
   // leave them out of it, and `npm ci` then refuses the lockfile. --no-save keeps tracked files as they are.
   const run = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
   if (run.status !== 0) {
-    throw new Error('npm install failed: check your access to the npm registry and run `npm install` by hand to see why');
+    throw new Error(
+      'npm install failed: check your access to the npm registry and run `npm install` by hand to see why',
+    );
   }
 }

@@ -19,7 +19,7 @@ import { alertSignal, approveSignal, MESSAGE_DESCRIPTIONS, rejectSignal, statusQ
 import { finalState, summarize } from '../domain/outcome.js';
 import { planActions } from '../domain/plan.js';
 import { DEFAULT_SETTINGS, type PlaybookInput } from '../domain/playbook-input.js';
-import { describePrincipal, principalKey, providerOf, type Principal } from '../domain/principal.js';
+import { describePrincipal, principalKey, type Principal } from '../domain/principal.js';
 import type {
   ActionRecord,
   AlertSummary,
@@ -31,15 +31,7 @@ import type {
   StepOutcome,
 } from '../domain/report.js';
 import { FINAL_ACTION_STATUSES } from '../domain/report.js';
-import {
-  alertRef,
-  RevokerAlertId,
-  RevokerPrincipal,
-  RevokerProvider,
-  RevokerSeverity,
-  RevokerSource,
-  RevokerState,
-} from '../domain/search-attributes.js';
+import { alertRef, initialSearchAttributes, RevokerAlertId, RevokerState } from '../domain/search-attributes.js';
 import { PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
 import { applyDecision } from './decisions.js';
 import { renderDetails } from './details.js';
@@ -118,13 +110,9 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     return waiting ? 'AwaitingApproval' : 'Containing';
   }
 
-  upsertSearchAttributes([
-    { key: RevokerSeverity, value: input.alert.severity },
-    { key: RevokerPrincipal, value: status.principals.map((p) => p.key) },
-    { key: RevokerProvider, value: [...new Set(input.alert.principals.map(providerOf))] },
-    { key: RevokerAlertId, value: [alertRef(input.alert)] },
-    { key: RevokerSource, value: input.alert.source },
-  ]);
+  // Also set by the client at start; repeated so a playbook started any other way is filed the same.
+  upsertSearchAttributes(initialSearchAttributes(input.alert));
+  publishedState = 'Triage';
   publish();
 
   // Triage: read each principal's state. One principal's failure does not stop the others.
