@@ -7,7 +7,7 @@ import { startPlaybook } from '../../client/start-playbook.js';
 import { createWebhookApp } from '../../client/webhook/app.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { harness, TEST_SETTINGS, type Harness } from '../harness.js';
-import { alertAbout, awsUser, playbookTracker, settled, waitForStatus } from './helpers.js';
+import { alertAbout, awsUser, historyText, playbookTracker, settled, waitForStatus } from './helpers.js';
 
 /** The webhook and the CLI against the real dev server and worker, as a SIEM and a responder use them. */
 describe('webhook and CLI on a real Temporal server', () => {
@@ -50,6 +50,10 @@ describe('webhook and CLI on a real Temporal server', () => {
     const handle = playbooks.handle(body.workflowId);
     assert.equal((await handle.describe()).runId, body.runId);
     assert.match(body.uiUrl, /^http:\/\/ui\/namespaces\/default\/workflows\//);
+    await waitForStatus(handle, settled);
+    const history = await historyText(handle);
+    assert.match(history, /webhook/, 'the decoded payloads are what we think they are');
+    assert.equal(history.includes('e2e-token'), false, 'the webhook credential stays out of the history');
   });
 
   it('approves from the CLI and follows the steps until they are verified', async () => {

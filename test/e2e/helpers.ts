@@ -116,3 +116,12 @@ export function seedWith(seed: AwsSeed, extra: Partial<Pick<AwsSeed, 'users' | '
     roles: [...seed.roles, ...(extra.roles ?? [])],
   };
 }
+
+/** The history as JSON plus every payload decoded (payloads are base64 JSON), for scanning for secrets. */
+export async function historyText(handle: Playbook): Promise<string> {
+  const raw = JSON.stringify(await handle.fetchHistory());
+  const decoded = [...raw.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) =>
+    Buffer.from(m[1] ?? '', 'base64').toString('utf8'),
+  );
+  return [raw, ...decoded].join('\n');
+}
