@@ -1,54 +1,42 @@
-import type { ActionRecord, PlaybookStatus } from '../domain/report.js';
-
-const STATUS_ICON: Record<ActionRecord['status'], string> = {
-  planned: '⏳',
-  'awaiting-approval': '✋',
-  running: '▶️',
-  verifying: '🔎',
-  done: '✅',
-  already: '✅',
-  failed: '❌',
-  skipped: '⏭️',
-  rejected: '🚫',
-};
+import type { PlaybookStatus } from '../domain/report.js';
 
 /**
- * The "Current Details" markdown the Temporal UI shows on the workflow page: the plan, each step's
- * state, and the exact Signal JSON a responder pastes into "Send a Signal".
+ * The "Current Details" markdown the Temporal UI shows under User Metadata: what waits for the
+ * responder first, with the exact Signal JSON to paste into "Send a Signal", then the plan and each
+ * step's state. Plain words, no emoji: the UI may run where no emoji font is installed.
  */
 export function renderDetails(status: PlaybookStatus): string {
   const lines = [
     `**${status.state}** · severity ${status.severity} · ${status.alerts.length} alert(s): ${status.alerts.map((a) => a.title).join('; ')}`,
     '',
-    ...status.principals.map((p) => `- ${p.label}: ${p.status}${p.error ? ` — ${p.error.message}` : ''}`),
-    '',
   ];
+  const waiting = status.actions.filter((r) => r.status === 'awaiting-approval' && !r.decidedBy);
+  if (waiting.length) {
+    lines.push(
+      `**Waiting for you (${waiting.length}).** Send a Signal named \`approve\` (or \`reject\`) with this input,`,
+      `keeping the ids you decide, or \`"actions": "all"\`:`,
+      '',
+      '```json',
+      JSON.stringify({ approver: 'you@example.com', actions: waiting.map((r) => r.action.id), reason: 'why' }, null, 2),
+      '```',
+      '',
+    );
+  }
+  lines.push(...status.principals.map((p) => `- ${p.label}: ${p.status}${p.error ? ` — ${p.error.message}` : ''}`));
   if (status.actions.length) {
-    lines.push('| | action | id | mode | result |', '|---|---|---|---|---|');
+    lines.push('', '| state | action | id | mode | result |', '|---|---|---|---|---|');
     for (const record of status.actions) {
       const { action } = record;
       const result = record.error?.message ?? record.verification?.evidence ?? record.note ?? record.observed ?? '';
+      const decided = record.decidedBy ? ` (by ${record.decidedBy.approver})` : '';
       lines.push(
-        `| ${STATUS_ICON[record.status]} ${record.status} | ${escapeCell(action.description)} | \`${action.id}\` | ${action.mode} | ${escapeCell(result)} |`,
+        `| ${record.status}${decided} | ${cell(action.description)} | \`${action.id}\` | ${action.mode} | ${cell(result)} |`,
       );
     }
-  }
-  const waiting = status.actions.filter((r) => r.status === 'awaiting-approval' && !r.decidedBy);
-  if (waiting.length) {
-    const ids = waiting.map((r) => r.action.id);
-    lines.push(
-      '',
-      `**Waiting for you.** Send a Signal named \`approve\` (or \`reject\`) with:`,
-      '',
-      '```json',
-      JSON.stringify({ approver: 'you@example.com', actions: ids, reason: 'why' }),
-      '```',
-      `or \`"actions": "all"\` for every waiting step.`,
-    );
   }
   return lines.join('\n');
 }
 
-function escapeCell(text: string): string {
+function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
