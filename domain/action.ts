@@ -6,6 +6,14 @@ export const ActionKind = z.enum([
   'aws.denyUserSessions',
   'aws.revokeRoleSessions',
   'aws.deleteAccessKey',
+  'entra.revokeUserSessions',
+  'entra.disableUser',
+  'entra.removeServicePrincipalCredentials',
+  'entra.deleteConsentGrants',
+  'entra.disableServicePrincipal',
+  'gcp.disableKey',
+  'gcp.deleteKey',
+  'gcp.disableServiceAccount',
 ]);
 export type ActionKind = z.infer<typeof ActionKind>;
 
@@ -52,6 +60,64 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
     destructive: true,
     residualRisk: 'None for this key; deletion is permanent, and workloads that used it need a new key.',
   },
+  // Entra: "Revoke user access in Microsoft Entra ID" and "Continuous access evaluation" (docs).
+  'entra.revokeUserSessions': {
+    provider: 'entra',
+    reversible: false,
+    destructive: false,
+    residualRisk:
+      'Refresh tokens and session cookies are dead, but access tokens already issued stay valid until they expire (about 1 hour; up to 28 hours for CAE-capable clients) unless the resource enforces continuous access evaluation. App-only tokens are not affected.',
+  },
+  'entra.disableUser': {
+    provider: 'entra',
+    reversible: true,
+    destructive: false,
+    residualRisk:
+      'No new sign-ins or tokens; access tokens already issued stay valid until they expire (about 1 hour) at resources that do not enforce continuous access evaluation.',
+  },
+  'entra.removeServicePrincipalCredentials': {
+    provider: 'entra',
+    reversible: false,
+    destructive: true,
+    residualRisk:
+      "App-only access tokens already minted with these credentials stay valid until they expire (60-90 minutes). Credentials on the application object in the app's home tenant are not touched: the owner of a multi-tenant app can add new ones, so also disable the service principal.",
+  },
+  'entra.deleteConsentGrants': {
+    provider: 'entra',
+    reversible: false,
+    destructive: true,
+    residualRisk:
+      'No new tokens carry the revoked permissions; access tokens already issued keep them until they expire (about 1 hour). Users can consent again unless user consent is restricted.',
+  },
+  'entra.disableServicePrincipal': {
+    provider: 'entra',
+    reversible: true,
+    destructive: false,
+    residualRisk:
+      'No new tokens are issued to the app in this tenant; tokens already issued stay valid until they expire (60-90 minutes).',
+  },
+  // GCP: "Service account credentials" and "Disable service accounts" (IAM docs).
+  'gcp.disableKey': {
+    provider: 'gcp',
+    reversible: true,
+    destructive: false,
+    residualRisk:
+      'Self-signed JWTs from the key stop at once, but OAuth access tokens already minted with it stay valid until they expire (1 hour by default, up to 12 hours): disable the service account to cut them.',
+  },
+  'gcp.deleteKey': {
+    provider: 'gcp',
+    reversible: false,
+    destructive: true,
+    residualRisk:
+      'None for this key; deletion is permanent. Access tokens minted from it before live until they expire unless the service account is disabled.',
+  },
+  'gcp.disableServiceAccount': {
+    provider: 'gcp',
+    reversible: true,
+    destructive: false,
+    residualRisk:
+      'Its tokens are refused at once and workloads running as it stop. Principals holding roles/iam.serviceAccountTokenCreator on it can mint tokens again once it is re-enabled: review those grants.',
+  },
 };
 
 export interface AwsKeyTarget {
@@ -68,11 +134,38 @@ export interface AwsRoleTarget {
   roleName: string;
 }
 
+export interface EntraUserTarget {
+  tenantId: string;
+  userId: string;
+  userPrincipalName: string;
+}
+export interface EntraServicePrincipalTarget {
+  tenantId: string;
+  servicePrincipalId: string;
+  appId: string;
+  displayName: string;
+}
+export interface GcpServiceAccountTarget {
+  projectId: string;
+  email: string;
+}
+export interface GcpKeyTarget extends GcpServiceAccountTarget {
+  keyName: string;
+}
+
 export type ActionSpec =
   | { kind: 'aws.deactivateAccessKey'; target: AwsKeyTarget }
   | { kind: 'aws.deleteAccessKey'; target: AwsKeyTarget }
   | { kind: 'aws.denyUserSessions'; target: AwsUserTarget }
-  | { kind: 'aws.revokeRoleSessions'; target: AwsRoleTarget };
+  | { kind: 'aws.revokeRoleSessions'; target: AwsRoleTarget }
+  | { kind: 'entra.revokeUserSessions'; target: EntraUserTarget }
+  | { kind: 'entra.disableUser'; target: EntraUserTarget }
+  | { kind: 'entra.removeServicePrincipalCredentials'; target: EntraServicePrincipalTarget }
+  | { kind: 'entra.deleteConsentGrants'; target: EntraServicePrincipalTarget }
+  | { kind: 'entra.disableServicePrincipal'; target: EntraServicePrincipalTarget }
+  | { kind: 'gcp.disableKey'; target: GcpKeyTarget }
+  | { kind: 'gcp.deleteKey'; target: GcpKeyTarget }
+  | { kind: 'gcp.disableServiceAccount'; target: GcpServiceAccountTarget };
 
 /** One containment step, with a stable id derived from what it does and to what. */
 export type Action = ActionSpec & {
@@ -102,19 +195,50 @@ export function actionId(spec: ActionSpec): string {
       return `aws:deny-user-sessions:${spec.target.accountId}/${spec.target.userName}`;
     case 'aws.revokeRoleSessions':
       return `aws:revoke-role-sessions:${spec.target.accountId}/${spec.target.roleName}`;
+    case 'entra.revokeUserSessions':
+      return `entra:revoke-sessions:${spec.target.userId}`;
+    case 'entra.disableUser':
+      return `entra:disable-user:${spec.target.userId}`;
+    case 'entra.removeServicePrincipalCredentials':
+      return `entra:remove-credentials:${spec.target.servicePrincipalId}`;
+    case 'entra.deleteConsentGrants':
+      return `entra:delete-grants:${spec.target.servicePrincipalId}`;
+    case 'entra.disableServicePrincipal':
+      return `entra:disable-service-principal:${spec.target.servicePrincipalId}`;
+    case 'gcp.disableKey':
+      return `gcp:disable-key:${spec.target.keyName.split('/').pop() ?? ''}`;
+    case 'gcp.deleteKey':
+      return `gcp:delete-key:${spec.target.keyName.split('/').pop() ?? ''}`;
+    case 'gcp.disableServiceAccount':
+      return `gcp:disable-service-account:${spec.target.email}`;
   }
 }
 
 export function describeAction(spec: ActionSpec): string {
-  const t = spec.target;
   switch (spec.kind) {
     case 'aws.deactivateAccessKey':
-      return `Deactivate access key ${spec.target.accessKeyId} of IAM user ${spec.target.userName} in ${t.accountId}`;
+      return `Deactivate access key ${spec.target.accessKeyId} of IAM user ${spec.target.userName} in ${spec.target.accountId}`;
     case 'aws.deleteAccessKey':
-      return `Delete access key ${spec.target.accessKeyId} of IAM user ${spec.target.userName} in ${t.accountId} (permanent)`;
+      return `Delete access key ${spec.target.accessKeyId} of IAM user ${spec.target.userName} in ${spec.target.accountId} (permanent)`;
     case 'aws.denyUserSessions':
-      return `Attach an explicit deny-all inline policy to IAM user ${spec.target.userName} in ${t.accountId}, ending its keys and GetFederationToken/GetSessionToken sessions`;
+      return `Attach an explicit deny-all inline policy to IAM user ${spec.target.userName} in ${spec.target.accountId}, ending its keys and GetFederationToken/GetSessionToken sessions`;
     case 'aws.revokeRoleSessions':
-      return `Deny every session of IAM role ${spec.target.roleName} in ${t.accountId} issued before now (aws:TokenIssueTime), as AWS's "Revoke active sessions" does`;
+      return `Deny every session of IAM role ${spec.target.roleName} in ${spec.target.accountId} issued before now (aws:TokenIssueTime), as AWS's "Revoke active sessions" does`;
+    case 'entra.revokeUserSessions':
+      return `Revoke every refresh token and session of Entra user ${spec.target.userPrincipalName} (revokeSignInSessions)`;
+    case 'entra.disableUser':
+      return `Disable sign-in for Entra user ${spec.target.userPrincipalName} (accountEnabled false)`;
+    case 'entra.removeServicePrincipalCredentials':
+      return `Remove every client secret and certificate of the service principal of "${spec.target.displayName}" (app ${spec.target.appId}) (permanent)`;
+    case 'entra.deleteConsentGrants':
+      return `Delete every delegated consent grant and application permission of "${spec.target.displayName}" (app ${spec.target.appId}) (permanent)`;
+    case 'entra.disableServicePrincipal':
+      return `Disable the service principal of "${spec.target.displayName}" (app ${spec.target.appId}) so it gets no new tokens`;
+    case 'gcp.disableKey':
+      return `Disable key ${spec.target.keyName.split('/').pop() ?? ''} of service account ${spec.target.email}`;
+    case 'gcp.deleteKey':
+      return `Delete key ${spec.target.keyName.split('/').pop() ?? ''} of service account ${spec.target.email} (permanent)`;
+    case 'gcp.disableServiceAccount':
+      return `Disable service account ${spec.target.email}, refusing all its tokens`;
   }
 }

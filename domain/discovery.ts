@@ -22,4 +22,41 @@ export interface AwsRoleDiscovery {
   serviceLinked: boolean;
 }
 
-export type Discovery = AwsUserDiscovery | AwsRoleDiscovery;
+export interface EntraUserDiscovery {
+  type: 'entra.user';
+  tenantId: string;
+  userId: string;
+  userPrincipalName: string;
+  accountEnabled: boolean;
+}
+
+export interface EntraServicePrincipalDiscovery {
+  type: 'entra.servicePrincipal';
+  tenantId: string;
+  servicePrincipalId: string;
+  appId: string;
+  displayName: string;
+  accountEnabled: boolean;
+  passwordKeyIds: string[];
+  certificateKeyIds: string[];
+  grantIds: string[];
+  appRoleAssignmentIds: string[];
+}
+
+export interface GcpServiceAccountDiscovery {
+  type: 'gcp.serviceAccount';
+  projectId: string;
+  email: string;
+  disabled: boolean;
+  /** User-managed keys only: Google-managed ones cannot be disabled or deleted. */
+  keys: { name: string; disabled: boolean }[];
+  /** Set when the alert named one key: only that key is disabled and deleted. */
+  focusKeyName?: string;
+}
+
+export type Discovery =
+  | AwsUserDiscovery
+  | AwsRoleDiscovery
+  | EntraUserDiscovery
+  | EntraServicePrincipalDiscovery
+  | GcpServiceAccountDiscovery;

@@ -126,3 +126,109 @@ describe('planActions', () => {
     assert.match(remove?.description ?? '', /Delete access key AKIAAAAAAAAAAAAAAAA1 of IAM user alice .*permanent/);
   });
 });
+
+describe('planActions for Entra and Google Cloud', () => {
+  const TENANT = '8f3b5f7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+
+  it('revokes sessions of an Entra user and disables it', () => {
+    const actions = planActions({
+      severity: 'high',
+      policy: DEFAULT_POLICY,
+      discoveries: [
+        {
+          principal: 'u',
+          discovery: {
+            type: 'entra.user',
+            tenantId: TENANT,
+            userId: 'u-1',
+            userPrincipalName: 'adele@contoso.example',
+            accountEnabled: true,
+          },
+        },
+      ],
+    });
+    assert.deepEqual(
+      actions.map((a) => [a.id, a.mode, a.reversible]),
+      [
+        ['entra:revoke-sessions:u-1', 'auto', false],
+        ['entra:disable-user:u-1', 'approval', true],
+      ],
+    );
+    assert.match(actions[0]?.residualRisk ?? '', /access tokens already issued stay valid until they expire/);
+  });
+
+  it('disables a consented app at once and waits for approval to remove its credentials and grants', () => {
+    const actions = planActions({
+      severity: 'high',
+      policy: DEFAULT_POLICY,
+      discoveries: [
+        {
+          principal: 'a',
+          discovery: {
+            type: 'entra.servicePrincipal',
+            tenantId: TENANT,
+            servicePrincipalId: 'sp-1',
+            appId: 'app-1',
+            displayName: 'Mail Sync Pro',
+            accountEnabled: true,
+            passwordKeyIds: ['p1', 'p2'],
+            certificateKeyIds: ['c1'],
+            grantIds: ['g1'],
+            appRoleAssignmentIds: ['r1'],
+          },
+        },
+      ],
+    });
+    assert.deepEqual(
+      actions.map((a) => [a.id, a.mode, a.destructive]),
+      [
+        ['entra:disable-service-principal:sp-1', 'auto', false],
+        ['entra:remove-credentials:sp-1', 'approval', true],
+        ['entra:delete-grants:sp-1', 'approval', true],
+      ],
+    );
+    assert.match(actions[1]?.reason ?? '', /3 secret\(s\)\/certificate\(s\)/);
+  });
+
+  it('disables then deletes each user-managed key of a service account and disables the account', () => {
+    const key = (id: string) => `projects/acme-prod/serviceAccounts/etl@acme-prod.iam.gserviceaccount.com/keys/${id}`;
+    const discovery = {
+      type: 'gcp.serviceAccount' as const,
+      projectId: 'acme-prod',
+      email: 'etl@acme-prod.iam.gserviceaccount.com',
+      disabled: false,
+      keys: [
+        { name: key('aaaa'), disabled: false },
+        { name: key('bbbb'), disabled: true },
+      ],
+    };
+    const all = planActions({
+      severity: 'critical',
+      policy: DEFAULT_POLICY,
+      discoveries: [{ principal: 's', discovery }],
+    });
+    assert.deepEqual(
+      all.map((a) => [a.id, a.mode, a.dependsOn]),
+      [
+        ['gcp:disable-key:aaaa', 'auto', []],
+        ['gcp:delete-key:aaaa', 'approval', ['gcp:disable-key:aaaa']],
+        ['gcp:disable-key:bbbb', 'auto', []],
+        ['gcp:delete-key:bbbb', 'approval', ['gcp:disable-key:bbbb']],
+        ['gcp:disable-service-account:etl@acme-prod.iam.gserviceaccount.com', 'auto', []],
+      ],
+    );
+    const focused = planActions({
+      severity: 'high',
+      policy: DEFAULT_POLICY,
+      discoveries: [{ principal: 'k', discovery: { ...discovery, focusKeyName: key('bbbb') } }],
+    });
+    assert.deepEqual(
+      focused.map((a) => [a.id, a.mode]),
+      [
+        ['gcp:disable-key:bbbb', 'auto'],
+        ['gcp:delete-key:bbbb', 'approval'],
+        ['gcp:disable-service-account:etl@acme-prod.iam.gserviceaccount.com', 'approval'],
+      ],
+    );
+  });
+});

@@ -1,6 +1,13 @@
 import { ACTION_KINDS, actionId, describeAction, type Action, type ActionSpec } from './action.js';
 import type { Severity } from './alert.js';
-import type { AwsRoleDiscovery, AwsUserDiscovery, Discovery } from './discovery.js';
+import type {
+  AwsRoleDiscovery,
+  AwsUserDiscovery,
+  Discovery,
+  EntraServicePrincipalDiscovery,
+  EntraUserDiscovery,
+  GcpServiceAccountDiscovery,
+} from './discovery.js';
 import { modeFor, type Policy } from './policy.js';
 
 export interface PlanInput {
@@ -23,7 +30,7 @@ interface Planned {
 export function planActions({ severity, policy, discoveries }: PlanInput): Action[] {
   const actions = new Map<string, Action>();
   for (const { principal, discovery } of discoveries) {
-    const planned = discovery.type === 'aws.user' ? planAwsUser(discovery) : planAwsRole(discovery);
+    const planned = planFor(discovery);
     for (const { spec, reason, dependsOn = [] } of planned) {
       const id = actionId(spec);
       if (actions.has(id)) continue;
@@ -44,6 +51,21 @@ export function planActions({ severity, policy, discoveries }: PlanInput): Actio
     }
   }
   return [...actions.values()];
+}
+
+function planFor(discovery: Discovery): Planned[] {
+  switch (discovery.type) {
+    case 'aws.user':
+      return planAwsUser(discovery);
+    case 'aws.role':
+      return planAwsRole(discovery);
+    case 'entra.user':
+      return planEntraUser(discovery);
+    case 'entra.servicePrincipal':
+      return planEntraServicePrincipal(discovery);
+    case 'gcp.serviceAccount':
+      return planGcpServiceAccount(discovery);
+  }
 }
 
 function serviceLinkedSkip(discovery: Discovery): boolean {
@@ -89,4 +111,78 @@ function planAwsRole(role: AwsRoleDiscovery): Planned[] {
         : 'Assumed-role sessions stay valid until they expire; a deny on older aws:TokenIssueTime ends them and lets new sessions work.',
     },
   ];
+}
+
+function planEntraUser(user: EntraUserDiscovery): Planned[] {
+  const target = { tenantId: user.tenantId, userId: user.userId, userPrincipalName: user.userPrincipalName };
+  return [
+    {
+      spec: { kind: 'entra.revokeUserSessions', target },
+      reason: 'A stolen refresh token or session cookie keeps minting access tokens until the sessions are revoked.',
+    },
+    {
+      spec: { kind: 'entra.disableUser', target },
+      reason: user.accountEnabled
+        ? 'Stops new sign-ins while the account is investigated.'
+        : 'The account is already disabled; the step confirms it stays so.',
+    },
+  ];
+}
+
+function planEntraServicePrincipal(sp: EntraServicePrincipalDiscovery): Planned[] {
+  const target = {
+    tenantId: sp.tenantId,
+    servicePrincipalId: sp.servicePrincipalId,
+    appId: sp.appId,
+    displayName: sp.displayName,
+  };
+  const credentials = sp.passwordKeyIds.length + sp.certificateKeyIds.length;
+  const grants = sp.grantIds.length + sp.appRoleAssignmentIds.length;
+  return [
+    {
+      spec: { kind: 'entra.disableServicePrincipal', target },
+      reason: 'A disabled service principal gets no new tokens, whatever credentials its owner still holds.',
+    },
+    {
+      spec: { kind: 'entra.removeServicePrincipalCredentials', target },
+      reason: credentials
+        ? `${credentials} secret(s)/certificate(s) can mint app-only tokens for whoever holds them.`
+        : 'No secrets or certificates are registered; the step confirms none are.',
+    },
+    {
+      spec: { kind: 'entra.deleteConsentGrants', target },
+      reason: grants
+        ? `${grants} consent grant(s) and app permission(s) give the app access to users' data.`
+        : 'No consent grants or app permissions are held; the step confirms none are.',
+    },
+  ];
+}
+
+function planGcpServiceAccount(account: GcpServiceAccountDiscovery): Planned[] {
+  const { projectId, email } = account;
+  const keys = account.focusKeyName ? account.keys.filter((k) => k.name === account.focusKeyName) : account.keys;
+  const planned: Planned[] = [];
+  for (const key of keys) {
+    const target = { projectId, email, keyName: key.name };
+    const disable: ActionSpec = { kind: 'gcp.disableKey', target };
+    planned.push(
+      {
+        spec: disable,
+        reason: key.disabled
+          ? 'The key is already disabled; the step confirms it stays so.'
+          : 'The key may be the stolen credential; disabling it stops new tokens at once and can be undone.',
+      },
+      {
+        spec: { kind: 'gcp.deleteKey', target },
+        reason: 'A stolen key must never be re-enabled; delete it once it is disabled.',
+        dependsOn: [disable],
+      },
+    );
+  }
+  planned.push({
+    spec: { kind: 'gcp.disableServiceAccount', target: { projectId, email } },
+    reason:
+      'Access tokens already minted from a stolen key outlive the key; only disabling the account refuses them at once.',
+  });
+  return planned;
 }

@@ -48,6 +48,14 @@ export const DEFAULT_POLICY: Policy = {
     'aws.denyUserSessions': { high: 'auto', critical: 'auto' },
     'aws.revokeRoleSessions': { high: 'auto', critical: 'auto' },
     'aws.deleteAccessKey': 'approval',
+    'entra.revokeUserSessions': { high: 'auto', critical: 'auto' },
+    'entra.disableUser': { critical: 'auto' },
+    'entra.disableServicePrincipal': { high: 'auto', critical: 'auto' },
+    'entra.removeServicePrincipalCredentials': 'approval',
+    'entra.deleteConsentGrants': 'approval',
+    'gcp.disableKey': { high: 'auto', critical: 'auto' },
+    'gcp.deleteKey': 'approval',
+    'gcp.disableServiceAccount': { critical: 'auto' },
   },
 };
 

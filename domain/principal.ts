@@ -32,13 +32,87 @@ export const AwsAccessKeyPrincipal = z.object({
     ),
 });
 
-export const Principal = z.discriminatedUnion('type', [AwsUserPrincipal, AwsRolePrincipal, AwsAccessKeyPrincipal]);
+const guid = z
+  .string()
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    'a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47',
+  );
+
+/** An Entra user by object id or user principal name (alerts carry either). */
+export const EntraUserPrincipal = z.object({
+  type: z.literal('entra.user'),
+  tenantId: guid,
+  user: z.union([guid, z.email({ error: 'a user object id (GUID) or user principal name (UPN)' })]),
+});
+
+/** An Entra service principal, by its object id or by its application's appId (client id). */
+export const EntraServicePrincipalPrincipal = z
+  .object({
+    type: z.literal('entra.servicePrincipal'),
+    tenantId: guid,
+    objectId: guid.optional(),
+    appId: guid.optional(),
+  })
+  .refine((p) => Boolean(p.objectId) !== Boolean(p.appId), {
+    message: 'name the service principal by exactly one of objectId or appId',
+    path: ['appId'],
+  });
+
+// Resource names from the IAM REST reference: projects/{project}/serviceAccounts/{email}/keys/{keyId}.
+const projectId = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a GCP project id: 6-30 lowercase letters, digits and hyphens');
+const serviceAccountEmail = z
+  .string()
+  .regex(
+    /^[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$/,
+    'a service account email, NAME@PROJECT.iam.gserviceaccount.com',
+  );
+
+export const GcpServiceAccountPrincipal = z.object({
+  type: z.literal('gcp.serviceAccount'),
+  projectId,
+  email: serviceAccountEmail,
+});
+
+export const GcpKeyPrincipal = z.object({
+  type: z.literal('gcp.key'),
+  keyName: z
+    .string()
+    .regex(
+      /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/serviceAccounts\/[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com\/keys\/[0-9a-f]{16,64}$/,
+      'a key resource name, projects/PROJECT/serviceAccounts/EMAIL/keys/KEY_ID',
+    ),
+});
+
+export const Principal = z.discriminatedUnion('type', [
+  AwsUserPrincipal,
+  AwsRolePrincipal,
+  AwsAccessKeyPrincipal,
+  EntraUserPrincipal,
+  EntraServicePrincipalPrincipal,
+  GcpServiceAccountPrincipal,
+  GcpKeyPrincipal,
+]);
 
 export type AwsUserPrincipal = z.infer<typeof AwsUserPrincipal>;
 export type AwsRolePrincipal = z.infer<typeof AwsRolePrincipal>;
 export type AwsAccessKeyPrincipal = z.infer<typeof AwsAccessKeyPrincipal>;
+export type EntraUserPrincipal = z.infer<typeof EntraUserPrincipal>;
+export type EntraServicePrincipalPrincipal = z.infer<typeof EntraServicePrincipalPrincipal>;
+export type GcpServiceAccountPrincipal = z.infer<typeof GcpServiceAccountPrincipal>;
+export type GcpKeyPrincipal = z.infer<typeof GcpKeyPrincipal>;
 export type Principal = z.infer<typeof Principal>;
 export type AwsPrincipal = AwsUserPrincipal | AwsRolePrincipal | AwsAccessKeyPrincipal;
+export type EntraPrincipal = EntraUserPrincipal | EntraServicePrincipalPrincipal;
+export type GcpPrincipal = GcpServiceAccountPrincipal | GcpKeyPrincipal;
+
+/** `projects/P/serviceAccounts/E/keys/K` → its parts. */
+export function parseGcpKeyName(keyName: string): { projectId: string; email: string; keyId: string } {
+  const [, projectId = '', , email = '', , keyId = ''] = keyName.split('/');
+  return { projectId, email, keyId };
+}
 export type Provider = 'aws' | 'entra' | 'gcp';
 
 export function providerOf(principal: Principal): Provider {
@@ -54,6 +128,18 @@ export function principalKey(principal: Principal): string {
       return `aws/${principal.accountId}/role/${principal.roleName}`;
     case 'aws.accessKey':
       return `aws/${principal.accountId}/access-key/${principal.accessKeyId}`;
+    case 'entra.user':
+      return `entra/${principal.tenantId}/user/${principal.user.toLowerCase()}`;
+    case 'entra.servicePrincipal':
+      return principal.appId
+        ? `entra/${principal.tenantId}/app/${principal.appId.toLowerCase()}`
+        : `entra/${principal.tenantId}/service-principal/${(principal.objectId ?? '').toLowerCase()}`;
+    case 'gcp.serviceAccount':
+      return `gcp/${principal.projectId}/service-account/${principal.email}`;
+    case 'gcp.key': {
+      const { projectId, email, keyId } = parseGcpKeyName(principal.keyName);
+      return `gcp/${projectId}/service-account/${email}/key/${keyId}`;
+    }
   }
 }
 
@@ -66,5 +152,15 @@ export function describePrincipal(principal: Principal): string {
       return `IAM role ${principal.roleName} (${principal.accountId})`;
     case 'aws.accessKey':
       return `access key ${principal.accessKeyId} (${principal.accountId})`;
+    case 'entra.user':
+      return `Entra user ${principal.user}`;
+    case 'entra.servicePrincipal':
+      return principal.appId ? `Entra app ${principal.appId}` : `Entra service principal ${principal.objectId}`;
+    case 'gcp.serviceAccount':
+      return `service account ${principal.email}`;
+    case 'gcp.key': {
+      const { email, keyId } = parseGcpKeyName(principal.keyName);
+      return `key ${keyId.slice(0, 12)}… of ${email}`;
+    }
   }
 }

@@ -42,6 +42,39 @@ describe('Alert schema', () => {
   });
 });
 
+describe('Alert schema: Entra and Google Cloud principals', () => {
+  const TENANT = '8f3b5f7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+  const withPrincipal = (principal: unknown) => Alert.safeParse({ ...valid, principals: [principal] });
+
+  it('accepts users by id or UPN, apps by appId or objectId, service accounts and keys', () => {
+    for (const principal of [
+      { type: 'entra.user', tenantId: TENANT, user: 'adele@contoso.example' },
+      { type: 'entra.user', tenantId: TENANT, user: TENANT },
+      { type: 'entra.servicePrincipal', tenantId: TENANT, appId: TENANT },
+      { type: 'entra.servicePrincipal', tenantId: TENANT, objectId: TENANT },
+      { type: 'gcp.serviceAccount', projectId: 'acme-prod', email: 'etl-runner@acme-prod.iam.gserviceaccount.com' },
+      {
+        type: 'gcp.key',
+        keyName:
+          'projects/acme-prod/serviceAccounts/etl-runner@acme-prod.iam.gserviceaccount.com/keys/0123456789abcdef01',
+      },
+    ]) {
+      assert.equal(withPrincipal(principal).success, true, JSON.stringify(principal));
+    }
+  });
+
+  it('names what is wrong with an Entra or GCP principal', () => {
+    assert.deepEqual(paths(withPrincipal({ type: 'entra.servicePrincipal', tenantId: TENANT })), [
+      'principals.0.appId',
+    ]);
+    assert.deepEqual(paths(withPrincipal({ type: 'entra.user', tenantId: 'contoso', user: 'adele' })).sort(), [
+      'principals.0.tenantId',
+      'principals.0.user',
+    ]);
+    assert.deepEqual(paths(withPrincipal({ type: 'gcp.key', keyName: 'keys/1' })), ['principals.0.keyName']);
+  });
+});
+
 describe('Policy schema', () => {
   it('fills defaults', () => {
     assert.deepEqual(Policy.parse({ version: 1 }), { version: 1, actions: {}, approvalTimeout: '4h' });

@@ -7,6 +7,7 @@ import './e2e/attacker-sessions.suite.js';
 import './e2e/history-secrets.suite.js';
 import './e2e/intake.suite.js';
 import './e2e/clients.suite.js';
+import './e2e/gcp-containment.suite.js';
 
 after(async () => {
   await (await harness()).close();

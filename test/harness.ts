@@ -1,6 +1,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Alert } from '../domain/alert.js';
 import type { PlaybookSettings } from '../domain/playbook-input.js';
@@ -8,10 +10,20 @@ import { DEFAULT_POLICY, type Policy } from '../domain/policy.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { startPlaybook, type StartResult } from '../client/start-playbook.js';
 import { loadAwsSeed, startAwsSimulator, type AwsSeed, type AwsSimulator } from '../simulators/aws/index.js';
+import {
+  DEFAULT_SEED_PATH as GCP_SEED_PATH,
+  GCP_SANDBOX,
+  keyFileOf,
+  loadGcpSeed,
+  startGcpSimulator,
+  type GcpSeed,
+  type GcpSimulator,
+} from '../simulators/gcp/index.js';
 import { ensureTemporalCli } from '../scripts/ensure-temporal-cli.mjs';
 import { ROOT } from '../scripts/bootstrap.mjs';
 import { createAwsClients } from '../worker/aws-clients.js';
-import { ALL_QUEUES, createWorkers, WORKFLOWS_PATH } from '../worker/create-workers.js';
+import { createWorkers, WORKFLOWS_PATH } from '../worker/create-workers.js';
+import { createGcpClients } from '../worker/gcp-clients.js';
 
 /** Short timings: no time-skipping server can be had here, so tests shorten the real clocks. */
 export const TEST_SETTINGS: PlaybookSettings = {
@@ -29,6 +41,8 @@ export interface Harness {
   client: Client;
   aws: AwsSimulator;
   seed: AwsSeed;
+  gcp: GcpSimulator;
+  gcpSeed: GcpSeed;
   start(alert: Alert, options?: { policy?: Policy; settings?: Partial<PlaybookSettings> }): Promise<StartResult>;
   close(): Promise<void>;
 }
@@ -50,8 +64,12 @@ async function startHarness(): Promise<Harness> {
   process.env.AWS_SECRET_ACCESS_KEY = responderKey.secretAccessKey;
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
+  const gcpSeed = loadGcpSeed(GCP_SEED_PATH);
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'revoker-gcp-')), 'responder.json');
+  writeFileSync(keyFile, JSON.stringify(keyFileOf(gcpSeed, GCP_SANDBOX.responder.keyName)), { mode: 0o600 });
+  process.env.GOOGLE_APPLICATION_CREDENTIALS = keyFile;
 
-  const [env, aws, workflowBundle] = await Promise.all([
+  const [env, aws, gcp, workflowBundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: ensureTemporalCli() },
@@ -60,13 +78,15 @@ async function startHarness(): Promise<Harness> {
       },
     }),
     startAwsSimulator({ seed }),
+    startGcpSimulator({ seed: gcpSeed }),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }),
   ]);
   const workers: Worker[] = await createWorkers({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
-    queues: ALL_QUEUES,
+    queues: ['playbooks', 'aws', 'gcp'],
     aws: createAwsClients({ endpoint: aws.endpoint }),
+    gcp: createGcpClients({ rootUrl: gcp.rootUrl }),
     workflowBundle,
   });
   const running = Promise.all(workers.map((worker) => worker.run()));
@@ -76,6 +96,8 @@ async function startHarness(): Promise<Harness> {
     client: env.client,
     aws,
     seed,
+    gcp,
+    gcpSeed,
     start: (alert, options = {}) =>
       startPlaybook(env.client, alert, {
         policy: options.policy ?? DEFAULT_POLICY,
@@ -85,7 +107,7 @@ async function startHarness(): Promise<Harness> {
     async close() {
       workers.forEach((worker) => worker.shutdown());
       await running;
-      await Promise.all([env.teardown(), aws.close()]);
+      await Promise.all([env.teardown(), aws.close(), gcp.close()]);
     },
   };
 }

@@ -2,12 +2,14 @@ import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createAwsActivities, type AwsClients } from '../activities/aws.js';
+import { createEntraActivities, type EntraActivityDeps } from '../activities/entra.js';
+import { createGcpActivities, type GcpActivityDeps } from '../activities/gcp.js';
 import { PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export type QueueName = 'playbooks' | 'aws';
-export const ALL_QUEUES: QueueName[] = ['playbooks', 'aws'];
+export type QueueName = 'playbooks' | 'aws' | 'entra' | 'gcp';
+export const ALL_QUEUES: QueueName[] = ['playbooks', 'aws', 'entra', 'gcp'];
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -15,6 +17,8 @@ export interface WorkerSetup {
   /** Which queues this process polls: a platform team can run one provider per process with only its credentials. */
   queues: QueueName[];
   aws?: AwsClients;
+  entra?: EntraActivityDeps;
+  gcp?: GcpActivityDeps;
   /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
 }
@@ -32,16 +36,19 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       }),
     );
   }
+  const activityWorker = (queue: keyof typeof PROVIDER_TASK_QUEUES, activities: object) =>
+    Worker.create({ connection, namespace, taskQueue: PROVIDER_TASK_QUEUES[queue], activities });
   if (setup.queues.includes('aws')) {
     if (!setup.aws) throw new Error('the aws queue needs AWS clients');
-    workers.push(
-      Worker.create({
-        connection,
-        namespace,
-        taskQueue: PROVIDER_TASK_QUEUES.aws,
-        activities: createAwsActivities(setup.aws),
-      }),
-    );
+    workers.push(activityWorker('aws', createAwsActivities(setup.aws)));
+  }
+  if (setup.queues.includes('entra')) {
+    if (!setup.entra) throw new Error('the entra queue needs a Graph client');
+    workers.push(activityWorker('entra', createEntraActivities(setup.entra)));
+  }
+  if (setup.queues.includes('gcp')) {
+    if (!setup.gcp) throw new Error('the gcp queue needs an IAM client');
+    workers.push(activityWorker('gcp', createGcpActivities(setup.gcp)));
   }
   return Promise.all(workers);
 }

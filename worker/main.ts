@@ -2,6 +2,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { temporalConnectConfig } from '../client/temporal-connection.js';
 import { createAwsClients } from './aws-clients.js';
+import { createEntraClients } from './entra-clients.js';
+import { createGcpClients } from './gcp-clients.js';
 import { ALL_QUEUES, createWorkers, type QueueName } from './create-workers.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
 
@@ -13,6 +15,10 @@ const Env = z.object({
     .pipe(z.array(z.enum(ALL_QUEUES as [QueueName, ...QueueName[]])).min(1)),
   REVOKER_AWS_ENDPOINT: z.url().optional(),
   AWS_REGION: z.string().default('us-east-1'),
+  AZURE_TENANT_ID: z.string().optional(),
+  REVOKER_ENTRA_AUTHORITY_HOST: z.url({ protocol: /^https$/ }).optional(),
+  REVOKER_GRAPH_ENDPOINT: z.url().optional(),
+  REVOKER_GCP_IAM_ENDPOINT: z.url().optional(),
 });
 
 const logger = createLogger('revoker-worker');
@@ -22,15 +28,31 @@ async function main(): Promise<void> {
   installRuntimeLogger(logger);
   const { connectionOptions, namespace } = temporalConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
+  const queues = env.REVOKER_QUEUES;
+  if (queues.includes('entra') && !env.AZURE_TENANT_ID) {
+    throw new Error(
+      'the entra queue needs AZURE_TENANT_ID (the tenant this worker contains); or leave entra out of REVOKER_QUEUES',
+    );
+  }
   const workers = await createWorkers({
     connection,
     namespace,
-    queues: env.REVOKER_QUEUES,
-    ...(env.REVOKER_QUEUES.includes('aws')
+    queues,
+    ...(queues.includes('aws')
       ? { aws: createAwsClients({ endpoint: env.REVOKER_AWS_ENDPOINT, region: env.AWS_REGION }) }
       : {}),
+    ...(queues.includes('entra')
+      ? {
+          entra: createEntraClients({
+            tenantId: env.AZURE_TENANT_ID ?? '',
+            authorityHost: env.REVOKER_ENTRA_AUTHORITY_HOST,
+            graphEndpoint: env.REVOKER_GRAPH_ENDPOINT,
+          }),
+        }
+      : {}),
+    ...(queues.includes('gcp') ? { gcp: createGcpClients({ rootUrl: env.REVOKER_GCP_IAM_ENDPOINT }) } : {}),
   });
-  logger.info({ address: connectionOptions.address, namespace, queues: env.REVOKER_QUEUES }, 'worker ready');
+  logger.info({ address: connectionOptions.address, namespace, queues }, 'worker ready');
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and lets running tasks finish.
   await Promise.all(workers.map((worker) => worker.run()));
   await connection.close();
@@ -39,7 +61,7 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   logger.error(
     error instanceof z.ZodError ? { issues: error.issues } : { err: error },
-    'worker failed to start: check the TEMPORAL_* and REVOKER_* environment variables',
+    'worker failed to start: check the TEMPORAL_*, REVOKER_* and cloud credential environment variables',
   );
   process.exit(1);
 });

@@ -12,9 +12,12 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { AwsActivities } from '../activities/aws.js';
+import type { EntraActivities } from '../activities/entra.js';
+import type { GcpActivities } from '../activities/gcp.js';
 import type { Action } from '../domain/action.js';
 import type { Alert } from '../domain/alert.js';
 import type { Decision, Verdict } from '../domain/decision.js';
+import type { Discovery } from '../domain/discovery.js';
 import { alertSignal, approveSignal, MESSAGE_DESCRIPTIONS, rejectSignal, statusQuery } from '../domain/messages.js';
 import { finalState, summarize } from '../domain/outcome.js';
 import { planActions } from '../domain/plan.js';
@@ -57,6 +60,8 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     },
   });
   const aws = proxyActivities<AwsActivities>(activityOptions('aws'));
+  const entra = proxyActivities<EntraActivities>(activityOptions('entra'));
+  const gcp = proxyActivities<GcpActivities>(activityOptions('gcp'));
 
   const status: PlaybookStatus = {
     workflowId: workflowInfo().workflowId,
@@ -156,12 +161,18 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       .map((r) => ({ action: r.action.id, risk: r.action.residualRisk })),
   };
 
-  async function discover(principal: Principal) {
+  async function discover(principal: Principal): Promise<Discovery> {
     switch (principal.type) {
       case 'aws.user':
       case 'aws.role':
       case 'aws.accessKey':
         return aws.discoverAwsPrincipal(principal);
+      case 'entra.user':
+      case 'entra.servicePrincipal':
+        return entra.discoverEntraPrincipal(principal);
+      case 'gcp.serviceAccount':
+      case 'gcp.key':
+        return gcp.discoverGcpPrincipal(principal);
     }
   }
 
@@ -216,6 +227,22 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       case 'aws.revokeRoleSessions':
         // The workflow's clock is deterministic, so a retry or replay revokes with the same cut-off.
         return aws.revokeAwsRoleSessions({ ...action.target, issuedBefore: at });
+      case 'entra.revokeUserSessions':
+        return entra.revokeEntraUserSessions({ ...action.target, at });
+      case 'entra.disableUser':
+        return entra.disableEntraUser(action.target);
+      case 'entra.removeServicePrincipalCredentials':
+        return entra.removeEntraServicePrincipalCredentials(action.target);
+      case 'entra.deleteConsentGrants':
+        return entra.deleteEntraConsentGrants(action.target);
+      case 'entra.disableServicePrincipal':
+        return entra.disableEntraServicePrincipal(action.target);
+      case 'gcp.disableKey':
+        return gcp.disableGcpKey(action.target);
+      case 'gcp.deleteKey':
+        return gcp.deleteGcpKey(action.target);
+      case 'gcp.disableServiceAccount':
+        return gcp.disableGcpServiceAccount(action.target);
     }
   }
 
@@ -229,6 +256,22 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
         return aws.verifyAwsUserDenied(action.target);
       case 'aws.revokeRoleSessions':
         return aws.verifyAwsRoleSessionsRevoked({ ...action.target, issuedBefore: at });
+      case 'entra.revokeUserSessions':
+        return entra.verifyEntraUserSessionsRevoked({ ...action.target, at });
+      case 'entra.disableUser':
+        return entra.verifyEntraUserDisabled(action.target);
+      case 'entra.removeServicePrincipalCredentials':
+        return entra.verifyEntraServicePrincipalCredentialsRemoved(action.target);
+      case 'entra.deleteConsentGrants':
+        return entra.verifyEntraConsentGrantsDeleted(action.target);
+      case 'entra.disableServicePrincipal':
+        return entra.verifyEntraServicePrincipalDisabled(action.target);
+      case 'gcp.disableKey':
+        return gcp.verifyGcpKey({ ...action.target, expected: 'disabled' });
+      case 'gcp.deleteKey':
+        return gcp.verifyGcpKey({ ...action.target, expected: 'deleted' });
+      case 'gcp.disableServiceAccount':
+        return gcp.verifyGcpServiceAccountDisabled(action.target);
     }
   }
 }

@@ -1,0 +1,228 @@
+import { z } from 'zod';
+import type { EntraServicePrincipalTarget, EntraUserTarget } from '../domain/action.js';
+import type { EntraServicePrincipalDiscovery, EntraUserDiscovery } from '../domain/discovery.js';
+import type { EntraPrincipal } from '../domain/principal.js';
+import type { CheckResult, StepOutcome } from '../domain/report.js';
+import { classifyActivities, InvalidRequestError, TargetNotFoundError } from './errors.js';
+import type { GraphClient } from './graph-client.js';
+
+export interface EntraActivityDeps {
+  graph: GraphClient;
+  /** The tenant the worker's credentials belong to: alerts about other tenants are refused. */
+  tenantId: string;
+}
+
+export type EntraSessionRevocation = EntraUserTarget & { at: string };
+
+// Clock skew between Entra and the worker that verification tolerates ("signInSessionsValidFromDateTime" is Entra's clock).
+const CLOCK_SKEW_MS = 2 * 60_000;
+
+const User = z.object({
+  id: z.string(),
+  userPrincipalName: z.string(),
+  accountEnabled: z.boolean().nullable().optional(),
+  signInSessionsValidFromDateTime: z.string().nullable().optional(),
+});
+const KeyId = z.object({ keyId: z.string() }).loose();
+const ServicePrincipal = z.object({
+  id: z.string(),
+  appId: z.string(),
+  displayName: z.string().nullable().optional(),
+  accountEnabled: z.boolean().nullable().optional(),
+  passwordCredentials: z.array(KeyId).default([]),
+  keyCredentials: z.array(KeyId).default([]),
+});
+const Identified = z.object({ id: z.string() }).loose();
+
+const USER_FIELDS = '$select=id,userPrincipalName,accountEnabled,signInSessionsValidFromDateTime';
+const SP_FIELDS = '$select=id,appId,displayName,accountEnabled,passwordCredentials,keyCredentials';
+
+/**
+ * Entra ID containment through Microsoft Graph (v1.0 application permissions). Each step reads
+ * first and changes only what differs; credentials live in the Graph client's TokenCredential.
+ */
+export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
+  function assertTenant(tenant: string): void {
+    if (tenant.toLowerCase() !== tenantId.toLowerCase()) {
+      throw new InvalidRequestError(
+        `The alert names Entra tenant ${tenant} but this worker's credentials belong to ${tenantId}: run a worker with credentials for ${tenant}.`,
+      );
+    }
+  }
+
+  const user = async (id: string) => (await graph.get(`/users/${encodeURIComponent(id)}?${USER_FIELDS}`, User)).data;
+  const servicePrincipal = async (id: string) =>
+    (await graph.get(`/servicePrincipals/${encodeURIComponent(id)}?${SP_FIELDS}`, ServicePrincipal)).data;
+  const grants = (spId: string) => graph.list(`/servicePrincipals/${spId}/oauth2PermissionGrants`, Identified);
+  const appRoleAssignments = (spId: string) => graph.list(`/servicePrincipals/${spId}/appRoleAssignments`, Identified);
+  const validFrom = (u: z.infer<typeof User>) => Date.parse(u.signInSessionsValidFromDateTime ?? '') || 0;
+
+  const activities = {
+    async discoverEntraPrincipal(
+      principal: EntraPrincipal,
+    ): Promise<EntraUserDiscovery | EntraServicePrincipalDiscovery> {
+      assertTenant(principal.tenantId);
+      if (principal.type === 'entra.user') {
+        const found = await user(principal.user);
+        return {
+          type: 'entra.user',
+          tenantId: principal.tenantId,
+          userId: found.id,
+          userPrincipalName: found.userPrincipalName,
+          accountEnabled: found.accountEnabled !== false,
+        };
+      }
+      // Graph's alternate key addresses a service principal by its app's id.
+      const path = principal.appId ? `/servicePrincipals(appId='${principal.appId}')` : undefined;
+      const sp = path
+        ? (await graph.get(`${path}?${SP_FIELDS}`, ServicePrincipal)).data
+        : await servicePrincipal(principal.objectId ?? '');
+      const [grantList, assignmentList] = await Promise.all([grants(sp.id), appRoleAssignments(sp.id)]);
+      return {
+        type: 'entra.servicePrincipal',
+        tenantId: principal.tenantId,
+        servicePrincipalId: sp.id,
+        appId: sp.appId,
+        displayName: sp.displayName ?? sp.appId,
+        accountEnabled: sp.accountEnabled !== false,
+        passwordKeyIds: sp.passwordCredentials.map((c) => c.keyId),
+        certificateKeyIds: sp.keyCredentials.map((c) => c.keyId),
+        grantIds: grantList.map((g) => g.id),
+        appRoleAssignmentIds: assignmentList.map((a) => a.id),
+      };
+    },
+
+    /** `at` is the workflow's deterministic time: sessions valid from then on were already revoked by us or later. */
+    async revokeEntraUserSessions(target: EntraSessionRevocation): Promise<StepOutcome> {
+      assertTenant(target.tenantId);
+      const before = await user(target.userId);
+      if (validFrom(before) >= Date.parse(target.at)) {
+        return {
+          outcome: 'already',
+          observed: `sessions already valid only from ${before.signInSessionsValidFromDateTime}`,
+        };
+      }
+      const { requestId } = await graph.change('POST', `/users/${target.userId}/revokeSignInSessions`);
+      const observed = `sessions were valid from ${before.signInSessionsValidFromDateTime ?? 'account creation'}`;
+      return { outcome: 'done', observed, requestId };
+    },
+
+    async disableEntraUser(target: EntraUserTarget): Promise<StepOutcome> {
+      assertTenant(target.tenantId);
+      if ((await user(target.userId)).accountEnabled === false) {
+        return { outcome: 'already', observed: `${target.userPrincipalName} was already disabled` };
+      }
+      const { requestId } = await graph.change('PATCH', `/users/${target.userId}`, { accountEnabled: false });
+      return { outcome: 'done', observed: `${target.userPrincipalName} was enabled`, requestId };
+    },
+
+    async removeEntraServicePrincipalCredentials(target: EntraServicePrincipalTarget): Promise<StepOutcome> {
+      assertTenant(target.tenantId);
+      const sp = await servicePrincipal(target.servicePrincipalId);
+      const secrets = sp.passwordCredentials.length;
+      const certificates = sp.keyCredentials.length;
+      if (!secrets && !certificates) return { outcome: 'already', observed: 'no secrets or certificates' };
+      let requestId: string | undefined;
+      for (const { keyId } of sp.passwordCredentials) {
+        ({ requestId } = await graph.change('POST', `/servicePrincipals/${sp.id}/removePassword`, { keyId }));
+      }
+      // removeKey needs a proof signed by a valid certificate of the app, which we do not hold; the
+      // documented alternative is to PATCH keyCredentials with the list to keep: none.
+      if (certificates) {
+        ({ requestId } = await graph.change('PATCH', `/servicePrincipals/${sp.id}`, { keyCredentials: [] }));
+      }
+      return { outcome: 'done', observed: `${secrets} secret(s) and ${certificates} certificate(s)`, requestId };
+    },
+
+    async deleteEntraConsentGrants(target: EntraServicePrincipalTarget): Promise<StepOutcome> {
+      assertTenant(target.tenantId);
+      const id = target.servicePrincipalId;
+      const [grantList, assignmentList] = await Promise.all([grants(id), appRoleAssignments(id)]);
+      if (!grantList.length && !assignmentList.length) {
+        return { outcome: 'already', observed: 'no consent grants or app role assignments' };
+      }
+      let requestId: string | undefined;
+      for (const grant of grantList) {
+        ({ requestId } = await gone(() => graph.change('DELETE', `/oauth2PermissionGrants/${grant.id}`)));
+      }
+      for (const assignment of assignmentList) {
+        ({ requestId } = await gone(() =>
+          graph.change('DELETE', `/servicePrincipals/${id}/appRoleAssignments/${assignment.id}`),
+        ));
+      }
+      return {
+        outcome: 'done',
+        observed: `${grantList.length} consent grant(s) and ${assignmentList.length} app role assignment(s)`,
+        requestId,
+      };
+    },
+
+    async disableEntraServicePrincipal(target: EntraServicePrincipalTarget): Promise<StepOutcome> {
+      assertTenant(target.tenantId);
+      if ((await servicePrincipal(target.servicePrincipalId)).accountEnabled === false) {
+        return { outcome: 'already', observed: 'the service principal was already disabled' };
+      }
+      const { requestId } = await graph.change('PATCH', `/servicePrincipals/${target.servicePrincipalId}`, {
+        accountEnabled: false,
+      });
+      return { outcome: 'done', observed: 'the service principal was enabled', requestId };
+    },
+
+    async verifyEntraUserSessionsRevoked(target: EntraSessionRevocation): Promise<CheckResult> {
+      const found = await user(target.userId);
+      return {
+        ok: validFrom(found) >= Date.parse(target.at) - CLOCK_SKEW_MS,
+        evidence: `signInSessionsValidFromDateTime of ${target.userPrincipalName} is ${found.signInSessionsValidFromDateTime ?? 'unset'}`,
+      };
+    },
+
+    async verifyEntraUserDisabled(target: EntraUserTarget): Promise<CheckResult> {
+      const found = await user(target.userId);
+      return {
+        ok: found.accountEnabled === false,
+        evidence: `accountEnabled of ${target.userPrincipalName} is ${String(found.accountEnabled)}`,
+      };
+    },
+
+    async verifyEntraServicePrincipalCredentialsRemoved(target: EntraServicePrincipalTarget): Promise<CheckResult> {
+      const sp = await servicePrincipal(target.servicePrincipalId);
+      const left = sp.passwordCredentials.length + sp.keyCredentials.length;
+      return {
+        ok: left === 0,
+        evidence: `the service principal lists ${sp.passwordCredentials.length} secret(s) and ${sp.keyCredentials.length} certificate(s)`,
+      };
+    },
+
+    async verifyEntraConsentGrantsDeleted(target: EntraServicePrincipalTarget): Promise<CheckResult> {
+      const [grantList, assignmentList] = await Promise.all([
+        grants(target.servicePrincipalId),
+        appRoleAssignments(target.servicePrincipalId),
+      ]);
+      return {
+        ok: grantList.length + assignmentList.length === 0,
+        evidence: `${grantList.length} consent grant(s) and ${assignmentList.length} app role assignment(s) remain`,
+      };
+    },
+
+    async verifyEntraServicePrincipalDisabled(target: EntraServicePrincipalTarget): Promise<CheckResult> {
+      const sp = await servicePrincipal(target.servicePrincipalId);
+      return {
+        ok: sp.accountEnabled === false,
+        evidence: `accountEnabled of the service principal is ${String(sp.accountEnabled)}`,
+      };
+    },
+  };
+  return classifyActivities(activities, () => undefined);
+}
+
+/** A delete that finds the object already gone has done its job (a retry after a lost reply). */
+async function gone(call: () => Promise<{ requestId?: string }>): Promise<{ requestId?: string }> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof TargetNotFoundError) return {};
+    throw error;
+  }
+}
+
+export type EntraActivities = ReturnType<typeof createEntraActivities>;

@@ -1,0 +1,44 @@
+import { GaxiosError } from 'gaxios';
+import {
+  InvalidRequestError,
+  PermissionDeniedError,
+  ProviderUnavailableError,
+  TargetNotFoundError,
+  ThrottledError,
+  UnsafeStateError,
+  type ProviderError,
+} from './errors.js';
+
+interface GoogleErrorBody {
+  error?: { code?: number; message?: string; status?: string };
+}
+
+/** Maps a Google API error ({"error":{"code","message","status"}}) to a provider error. */
+export function classifyGcpError(error: unknown): ProviderError | undefined {
+  if (!(error instanceof GaxiosError)) return undefined;
+  const status = error.response?.status ?? error.status;
+  if (status === undefined) {
+    return new ProviderUnavailableError(`Could not reach the Google IAM API: ${error.message}`, { cause: error });
+  }
+  const body = (error.response?.data ?? {}) as GoogleErrorBody;
+  const detail = `${body.error?.status ?? `HTTP ${status}`}: ${body.error?.message ?? error.message}`;
+  const retryAfter = Number(error.response?.headers.get('retry-after'));
+  const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
+  if (status === 429)
+    return new ThrottledError(`Google IAM throttled the call (${detail})`, { retryAfterMs, cause: error });
+  if (status >= 500)
+    return new ProviderUnavailableError(`Google IAM failed (${detail})`, { retryAfterMs, cause: error });
+  if (status === 404) {
+    return new TargetNotFoundError(`${detail}. Check the project and names in the alert; nothing was changed.`, {
+      cause: error,
+    });
+  }
+  if (status === 401 || status === 403) {
+    return new PermissionDeniedError(
+      `${detail}. Grant the worker's service account roles/iam.serviceAccountKeyAdmin and roles/iam.serviceAccountAdmin (README, "Running against real Google Cloud").`,
+      { cause: error },
+    );
+  }
+  if (body.error?.status === 'FAILED_PRECONDITION') return new UnsafeStateError(detail, { cause: error });
+  return new InvalidRequestError(`Google IAM rejected the call (${detail})`, { cause: error });
+}

@@ -1,0 +1,154 @@
+import type { TokenCredential } from '@azure/identity';
+import { z } from 'zod';
+import {
+  InvalidRequestError,
+  PermissionDeniedError,
+  ProviderUnavailableError,
+  TargetNotFoundError,
+  ThrottledError,
+  type ProviderError,
+} from './errors.js';
+
+export const GRAPH_ENDPOINT = 'https://graph.microsoft.com/v1.0';
+const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+
+// Graph's error body: {"error":{"code","message","innerError":{"request-id","date"}}} ("Microsoft Graph error responses").
+const GraphErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string() }).loose(),
+});
+const Page = z.object({ value: z.array(z.unknown()), '@odata.nextLink': z.string().optional() }).loose();
+
+export interface GraphResponse<T> {
+  data: T;
+  requestId?: string;
+}
+
+export interface GraphClientOptions {
+  credential: TokenCredential;
+  /** Graph's v1.0 root; the sandbox simulator or a national cloud sets another. */
+  baseUrl?: string;
+}
+
+/**
+ * Microsoft Graph over fetch, every response parsed with the zod schema of the fields we rely on.
+ * Failures become provider errors: 429/5xx retryable (honouring Retry-After), 404 not found,
+ * 401/403 permission denied with the permissions to grant, other 4xx invalid requests.
+ */
+export function createGraphClient({ credential, baseUrl = GRAPH_ENDPOINT }: GraphClientOptions) {
+  const root = baseUrl.replace(/\/$/, '');
+
+  async function token(): Promise<string> {
+    try {
+      const accessToken = await credential.getToken(GRAPH_SCOPE);
+      if (!accessToken) throw new Error('the credential returned no token');
+      return accessToken.token;
+    } catch (error) {
+      throw classifyCredentialError(error);
+    }
+  }
+
+  async function send(method: string, pathOrUrl: string, body?: unknown): Promise<Response> {
+    const url = pathOrUrl.startsWith('https://') || pathOrUrl.startsWith('http://') ? pathOrUrl : `${root}${pathOrUrl}`;
+    const bearer = await token();
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new ProviderUnavailableError(`Could not reach Microsoft Graph at ${root}: ${String(error)}`, {
+        cause: error,
+      });
+    }
+    if (!response.ok) throw await graphError(method, pathOrUrl, response);
+    return response;
+  }
+
+  return {
+    async get<S extends z.ZodType>(path: string, schema: S): Promise<GraphResponse<z.infer<S>>> {
+      const response = await send('GET', path);
+      return { data: parse(schema, await response.json(), `GET ${path}`), requestId: requestIdOf(response) };
+    },
+
+    /** Every item of a collection, following @odata.nextLink. */
+    async list<S extends z.ZodType>(path: string, item: S): Promise<z.infer<S>[]> {
+      const items: z.infer<S>[] = [];
+      for (let next: string | undefined = path; next;) {
+        const response = await send('GET', next);
+        const page = parse(Page, await response.json(), `GET ${path}`);
+        items.push(...page.value.map((value) => parse(item, value, `GET ${path}`)));
+        next = page['@odata.nextLink'];
+      }
+      return items;
+    },
+
+    /** POST/PATCH/DELETE; any 2xx is success (Graph answers revokeSignInSessions with 200 or 204). */
+    async change(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<{ requestId?: string }> {
+      const response = await send(method, path, body);
+      await response.body?.cancel();
+      return { requestId: requestIdOf(response) };
+    },
+  };
+}
+
+export type GraphClient = ReturnType<typeof createGraphClient>;
+
+function requestIdOf(response: Response): string | undefined {
+  return response.headers.get('request-id') ?? undefined;
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
+  throw new InvalidRequestError(`Microsoft Graph answered ${what} with an unexpected shape (fields: ${fields})`);
+}
+
+async function graphError(method: string, path: string, response: Response): Promise<ProviderError> {
+  const text = await response.text();
+  const body = GraphErrorBody.safeParse(safeJson(text));
+  const code = body.success ? body.data.error.code : `HTTP ${response.status}`;
+  const detail = `${code}: ${body.success ? body.data.error.message : text.slice(0, 200)}`;
+  const what = `Graph ${method} ${path.split('?')[0]}`;
+  const retryAfter = Number(response.headers.get('retry-after'));
+  const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
+  if (response.status === 429) return new ThrottledError(`${what} was throttled (${detail})`, { retryAfterMs });
+  if (response.status >= 500) return new ProviderUnavailableError(`${what} failed (${detail})`, { retryAfterMs });
+  if (response.status === 404) {
+    return new TargetNotFoundError(`${what}: ${detail}. Check the tenant and ids in the alert; nothing was changed.`);
+  }
+  if (response.status === 401 || response.status === 403) {
+    return new PermissionDeniedError(
+      `${what}: ${detail}. Grant the worker's Entra app the Graph application permissions in the README ("Running against real Entra ID") and admin-consent them.`,
+    );
+  }
+  return new InvalidRequestError(`${what}: ${detail}`);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** @azure/identity errors: AADSTS refusals are permanent; unreachable or 5xx authorities are worth a retry. */
+function classifyCredentialError(error: unknown): ProviderError {
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  const status = (error as { statusCode?: number }).statusCode;
+  if (status === undefined || status >= 500 || status === 429) {
+    if (!/AADSTS\d+/.test(message ?? '')) {
+      return new ProviderUnavailableError(`Could not get a Graph token: ${message}`, { cause: error });
+    }
+  }
+  return new PermissionDeniedError(
+    `Entra refused the worker's credentials (${message}): fix AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET (or the certificate) in the worker's environment.`,
+    { cause: error },
+  );
+}

@@ -1,0 +1,28 @@
+import type { HttpBindings } from '@hono/node-server';
+import { Hono } from 'hono';
+import { registerAdminRoutes } from './admin-routes.js';
+import type { GcpEngine } from './engine.js';
+
+/**
+ * The HTTP surface: /_sim/ admin routes, and everything else handed to the engine with the raw request path
+ * (node's, not a normalised URL) so resource names arrive exactly as the client wrote them.
+ */
+export function createApp(engine: GcpEngine): Hono<{ Bindings: HttpBindings }> {
+  const app = new Hono<{ Bindings: HttpBindings }>();
+  registerAdminRoutes(app, engine);
+  app.all('*', async (c) => {
+    const incoming = c.env.incoming;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(incoming.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const result = await engine.handle({
+      method: incoming.method ?? c.req.method,
+      url: incoming.url ?? '/',
+      headers,
+      body: await c.req.text(),
+    });
+    return new Response(result.body, { status: result.status, headers: result.headers });
+  });
+  return app;
+}

@@ -1,0 +1,149 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { authenticate } from './authn.js';
+import { GoogleApiError, invalidArgument, notFound } from './errors.js';
+import { FaultQueue } from './faults.js';
+import { MutationLog, type MutationEntry } from './mutations.js';
+import type { OperationContext } from './operation-context.js';
+import { OPERATIONS } from './operations.js';
+import { route } from './routing.js';
+import type { GcpSeed } from './seed.js';
+import { loadStateFile, saveStateFile } from './state-file.js';
+import { stateFromSeed, type GcpState } from './state.js';
+
+export interface EngineRequest {
+  readonly method: string;
+  /** Path and query exactly as received. */
+  readonly url: string;
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: string;
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface GcpEngineOptions {
+  readonly seed: GcpSeed;
+  readonly stateFile?: string;
+  /** Simulated clock (JWT and key validity, deletion times); defaults to the wall clock. */
+  readonly now?: () => Date;
+}
+
+function parseBody(method: string, text: string): Record<string, unknown> {
+  if (method === 'GET' || method === 'DELETE' || text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalidArgument('Invalid JSON payload received. Unexpected token.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalidArgument('Invalid JSON payload received. Expected an object.');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+const safeDecode = (path: string) => {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+};
+
+/** The stateful core: authenticates, authorizes and executes one IAM v1 REST request against the sandbox. */
+export class GcpEngine {
+  readonly faults = new FaultQueue();
+  readonly mutations = new MutationLog();
+  readonly now: () => Date;
+  private current: GcpState;
+  private readonly baseline: GcpSeed;
+  private readonly stateFile: string | undefined;
+
+  constructor(options: GcpEngineOptions) {
+    this.baseline = options.seed;
+    this.stateFile = options.stateFile;
+    this.now = options.now ?? (() => new Date());
+    this.current =
+      (this.stateFile === undefined ? undefined : loadStateFile(this.stateFile)) ?? stateFromSeed(options.seed);
+    this.persist();
+  }
+
+  get state(): GcpState {
+    return this.current;
+  }
+
+  /** Restores the seed (the one given, else the original), and forgets mutations and faults. */
+  reset(seed?: GcpSeed): void {
+    this.current = stateFromSeed(seed ?? this.baseline);
+    this.faults.clear();
+    this.mutations.clear();
+    this.persist();
+  }
+
+  persist(): void {
+    if (this.stateFile !== undefined) saveStateFile(this.stateFile, this.current);
+  }
+
+  async handle(request: EngineRequest): Promise<HttpResult> {
+    try {
+      return this.respond(200, await this.execute(request));
+    } catch (error) {
+      const apiError =
+        error instanceof GoogleApiError
+          ? error
+          : new GoogleApiError(
+              500,
+              'INTERNAL',
+              `Internal error encountered. (simulator: ${error instanceof Error ? error.message : String(error)})`,
+            );
+      return this.respond(apiError.code, apiError.toBody(), apiError.headers);
+    }
+  }
+
+  private async execute(request: EngineRequest): Promise<object> {
+    const q = request.url.indexOf('?');
+    const path = q < 0 ? request.url : request.url.slice(0, q);
+    const matched = route(request.method, path);
+    if (!matched) throw notFound(`The requested URL ${path} was not found on this server.`);
+
+    const now = this.now();
+    const host = request.headers['host'];
+    const audiences = ['https://iam.googleapis.com/', ...(host ? [`http://${host}/`] : [])];
+    const caller = await authenticate(this.current, request.headers['authorization'], now, audiences);
+
+    // Faults fire after authentication and before anything changes: a faulted call leaves no trace.
+    const fault = this.faults.take(matched.operation, request.method, safeDecode(path), this.current.projectNumber);
+    if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
+    if (fault?.error) throw fault.error;
+    // The mutating methods all answer an empty message; a lost write answers the same and does nothing.
+    if (fault?.lostWrite) return {};
+
+    const pending: MutationEntry[] = [];
+    const ctx: OperationContext = {
+      state: this.current,
+      caller,
+      route: matched,
+      query: new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)),
+      body: parseBody(request.method, request.body),
+      now,
+      mutated: (target) => pending.push({ operation: matched.operation, target, at: now.toISOString() }),
+    };
+    const result = OPERATIONS[matched.operation](ctx);
+    for (const entry of pending) this.mutations.record(entry);
+    if (pending.length > 0) this.persist();
+    return result;
+  }
+
+  private respond(status: number, body: object, headers: Record<string, string> = {}): HttpResult {
+    return {
+      status,
+      headers: { 'content-type': 'application/json; charset=UTF-8', ...headers },
+      // Google pretty-prints its JSON responses with two-space indentation.
+      body: `${JSON.stringify(body, null, 2)}\n`,
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { createAdaptorServer } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createApp } from './app.js';
+import { GcpEngine } from './engine.js';
+import type { GcpFault } from './faults.js';
+import type { MutationSummary } from './mutations.js';
+import { loadGcpSeed, type GcpSeed } from './seed.js';
+import { findServiceAccount, keyName, type KeyType } from './state.js';
+
+export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
+
+export interface GcpSimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 (default) picks an ephemeral port. */
+  port?: number;
+  /** Default: fixtures/sandbox.json. */
+  seed?: GcpSeed;
+  /** Load state from here if it exists, and rewrite it atomically after every change. */
+  stateFile?: string;
+  /** Simulated clock for JWT and key validity; default wall clock. */
+  now?: () => Date;
+}
+
+export interface GcpSimulator {
+  /** e.g. http://127.0.0.1:41234/ — give it to `iam({ version: 'v1', rootUrl, auth })`. */
+  readonly rootUrl: string;
+  readonly projectId: string;
+  close(): Promise<void>;
+  reset(seed?: GcpSeed): void;
+  mutations(): MutationSummary;
+  injectFault(fault: GcpFault): void;
+  clearFaults(): void;
+  /** By email or unique id; undefined for unknown accounts. */
+  serviceAccount(email: string): { email: string; uniqueId: string; disabled: boolean } | undefined;
+  /** By key id or key name (any project/account spelling); undefined for unknown or deleted keys. */
+  key(name: string): { name: string; disabled: boolean; keyType: KeyType } | undefined;
+}
+
+export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Promise<GcpSimulator> {
+  const host = options.host ?? '127.0.0.1';
+  const engine = new GcpEngine({
+    seed: options.seed ?? loadGcpSeed(DEFAULT_SEED_PATH),
+    ...(options.stateFile === undefined ? {} : { stateFile: options.stateFile }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  // createAdaptorServer without serverOptions builds a plain node:http server.
+  const server = createAdaptorServer({ fetch: createApp(engine).fetch, hostname: host }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    rootUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
+    get projectId() {
+      return engine.state.projectId;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        engine.persist();
+        server.close((error) => (error ? reject(error) : resolve()));
+        // gaxios keeps connections alive; without this close() would wait for their idle timeout.
+        server.closeAllConnections();
+      }),
+    reset: (seed) => engine.reset(seed),
+    mutations: () => engine.mutations.summary(),
+    injectFault: (fault) => engine.faults.inject(fault),
+    clearFaults: () => engine.faults.clear(),
+    serviceAccount: (email) => {
+      const account = findServiceAccount(engine.state, email);
+      return account && { email: account.email, uniqueId: account.uniqueId, disabled: account.disabled };
+    },
+    key: (name) => {
+      const key = engine.state.keys.get(name.split('/').pop() ?? name);
+      if (!key || key.deleteTime !== undefined) return undefined;
+      return { name: keyName(engine.state, key), disabled: key.disabled, keyType: key.keyType };
+    },
+  };
+}
