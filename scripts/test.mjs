@@ -33,12 +33,26 @@ try {
   step('typecheck', bin('tsc'), ['--noEmit']);
   step('lint', bin('eslint'), ['.']);
   step('format', bin('prettier'), ['--check', '.']);
+  // The Entra simulator serves HTTPS (MSAL refuses anything else) with a locally generated CA, which
+  // Node trusts only when NODE_EXTRA_CA_CERTS names it at process start.
+  const caDir = process.env.REVOKER_SANDBOX_CA_DIR ?? join(ROOT, '.revoker', 'sandbox-ca');
+  const ca = spawnSync(process.execPath, ['--import', 'tsx', 'simulators/entra/main.ts', '--ensure-ca'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, REVOKER_SANDBOX_CA_DIR: caDir },
+  });
+  if (ca.status !== 0) throw new Error(`could not create the sandbox CA: ${ca.stderr}`);
   const files = process.argv.slice(2).length ? process.argv.slice(2) : testFiles(ROOT).sort();
   step(
     `tests (${files.length} files)`,
     process.execPath,
     ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
-    { ...process.env, TEMPORAL_CLI_PATH: temporalCli },
+    {
+      ...process.env,
+      TEMPORAL_CLI_PATH: temporalCli,
+      REVOKER_SANDBOX_CA_DIR: caDir,
+      NODE_EXTRA_CA_CERTS: ca.stdout.trim(),
+    },
   );
 } catch (error) {
   process.stderr.write(`npm test: ${error instanceof Error ? error.message : String(error)}\n`);

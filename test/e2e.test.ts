@@ -8,6 +8,8 @@ import './e2e/history-secrets.suite.js';
 import './e2e/intake.suite.js';
 import './e2e/clients.suite.js';
 import './e2e/gcp-containment.suite.js';
+import './e2e/entra-containment.suite.js';
+import './e2e/mixed-cloud.suite.js';
 
 after(async () => {
   await (await harness()).close();

@@ -11,6 +11,16 @@ import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { startPlaybook, type StartResult } from '../client/start-playbook.js';
 import { loadAwsSeed, startAwsSimulator, type AwsSeed, type AwsSimulator } from '../simulators/aws/index.js';
 import {
+  DEFAULT_SEED_PATH as ENTRA_SEED_PATH,
+  defaultSandboxCaDir,
+  ENTRA_SANDBOX,
+  ensureSandboxCa,
+  loadEntraSeed,
+  startEntraSimulator,
+  type EntraSeed,
+  type EntraSimulator,
+} from '../simulators/entra/index.js';
+import {
   DEFAULT_SEED_PATH as GCP_SEED_PATH,
   GCP_SANDBOX,
   keyFileOf,
@@ -22,7 +32,8 @@ import {
 import { ensureTemporalCli } from '../scripts/ensure-temporal-cli.mjs';
 import { ROOT } from '../scripts/bootstrap.mjs';
 import { createAwsClients } from '../worker/aws-clients.js';
-import { createWorkers, WORKFLOWS_PATH } from '../worker/create-workers.js';
+import { ALL_QUEUES, createWorkers, WORKFLOWS_PATH } from '../worker/create-workers.js';
+import { createEntraClients } from '../worker/entra-clients.js';
 import { createGcpClients } from '../worker/gcp-clients.js';
 
 /** Short timings: no time-skipping server can be had here, so tests shorten the real clocks. */
@@ -43,6 +54,8 @@ export interface Harness {
   seed: AwsSeed;
   gcp: GcpSimulator;
   gcpSeed: GcpSeed;
+  entra: EntraSimulator;
+  entraSeed: EntraSeed;
   start(alert: Alert, options?: { policy?: Policy; settings?: Partial<PlaybookSettings> }): Promise<StartResult>;
   close(): Promise<void>;
 }
@@ -68,8 +81,18 @@ async function startHarness(): Promise<Harness> {
   const keyFile = join(mkdtempSync(join(tmpdir(), 'revoker-gcp-')), 'responder.json');
   writeFileSync(keyFile, JSON.stringify(keyFileOf(gcpSeed, GCP_SANDBOX.responder.keyName)), { mode: 0o600 });
   process.env.GOOGLE_APPLICATION_CREDENTIALS = keyFile;
+  const entraSeed = loadEntraSeed(ENTRA_SEED_PATH);
+  process.env.AZURE_TENANT_ID = ENTRA_SANDBOX.tenantId;
+  process.env.AZURE_CLIENT_ID = ENTRA_SANDBOX.responder.appId;
+  process.env.AZURE_CLIENT_SECRET = ENTRA_SANDBOX.responder.secret;
+  if (!process.env.NODE_EXTRA_CA_CERTS) {
+    throw new Error(
+      'The Entra simulator serves HTTPS with a sandbox CA that Node trusts only from process start: run the tests with `npm test`, or set NODE_EXTRA_CA_CERTS to the path `node --import tsx simulators/entra/main.ts --ensure-ca` prints.',
+    );
+  }
+  const tls = await ensureSandboxCa(defaultSandboxCaDir());
 
-  const [env, aws, gcp, workflowBundle] = await Promise.all([
+  const [env, aws, gcp, entra, workflowBundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: ensureTemporalCli() },
@@ -79,14 +102,20 @@ async function startHarness(): Promise<Harness> {
     }),
     startAwsSimulator({ seed }),
     startGcpSimulator({ seed: gcpSeed }),
+    startEntraSimulator({ seed: entraSeed, tls: { certPath: tls.certPath, keyPath: tls.keyPath } }),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }),
   ]);
   const workers: Worker[] = await createWorkers({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
-    queues: ['playbooks', 'aws', 'gcp'],
+    queues: ALL_QUEUES,
     aws: createAwsClients({ endpoint: aws.endpoint }),
     gcp: createGcpClients({ rootUrl: gcp.rootUrl }),
+    entra: createEntraClients({
+      tenantId: ENTRA_SANDBOX.tenantId,
+      authorityHost: entra.authorityHost,
+      graphEndpoint: entra.graphEndpoint,
+    }),
     workflowBundle,
   });
   const running = Promise.all(workers.map((worker) => worker.run()));
@@ -98,6 +127,8 @@ async function startHarness(): Promise<Harness> {
     seed,
     gcp,
     gcpSeed,
+    entra,
+    entraSeed,
     start: (alert, options = {}) =>
       startPlaybook(env.client, alert, {
         policy: options.policy ?? DEFAULT_POLICY,
@@ -107,7 +138,7 @@ async function startHarness(): Promise<Harness> {
     async close() {
       workers.forEach((worker) => worker.shutdown());
       await running;
-      await Promise.all([env.teardown(), aws.close(), gcp.close()]);
+      await Promise.all([env.teardown(), aws.close(), gcp.close(), entra.close()]);
     },
   };
 }

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type { EntraSimulator } from './index.js';
+import {
+  ADELE,
+  clientCredentialsGrant,
+  graph,
+  MAIL_SYNC_PRO,
+  RESPONDER,
+  responderToken,
+  startTrustedSimulator,
+} from './test-support.js';
+
+describe('fault injection', () => {
+  let sim: EntraSimulator;
+  let token: string;
+  before(async () => {
+    sim = await startTrustedSimulator();
+  });
+  after(() => sim.close());
+  beforeEach(async () => {
+    sim.reset();
+    token = await responderToken(sim);
+  });
+
+  it('answers 429 TooManyRequests with Retry-After, without changing anything, then recovers', async () => {
+    sim.injectFault({ path: '/users', method: 'POST', status: 429, retryAfterSeconds: 7, times: 2 });
+    const validFrom = sim.user(ADELE.id)?.signInSessionsValidFromDateTime;
+    for (let i = 0; i < 2; i++) {
+      const throttled = await graph(sim, token, 'POST', `/users/${ADELE.id}/revokeSignInSessions`);
+      assert.equal(throttled.status, 429);
+      assert.equal(throttled.headers.get('retry-after'), '7');
+      const error = throttled.json.error as { code: string; innerError: Record<string, string> };
+      assert.equal(error.code, 'TooManyRequests');
+      assert.equal(error.innerError['request-id'], throttled.headers.get('request-id'));
+    }
+    assert.equal(sim.user(ADELE.id)?.signInSessionsValidFromDateTime, validFrom);
+    assert.deepEqual(sim.mutations().counts, {});
+    assert.equal((await graph(sim, token, 'POST', `/users/${ADELE.id}/revokeSignInSessions`)).status, 200);
+    assert.deepEqual(sim.mutations().counts, { revokeSignInSessions: 1 });
+  });
+
+  it('matches faults by regex and method, and leaves other calls alone', async () => {
+    sim.injectFault({ path: /\/removePassword$/, status: 503 });
+    assert.equal((await graph(sim, token, 'GET', `/users/${ADELE.id}`)).status, 200);
+    const unavailable = await graph(sim, token, 'POST', `/servicePrincipals/${MAIL_SYNC_PRO.spId}/removePassword`, {
+      keyId: MAIL_SYNC_PRO.attackerSecret.keyId,
+    });
+    assert.equal(unavailable.status, 503);
+    assert.equal((unavailable.json.error as { code: string }).code, 'ServiceUnavailable');
+    assert.equal(sim.servicePrincipal(MAIL_SYNC_PRO.spId)?.passwordKeyIds.length, 2);
+
+    sim.injectFault({ path: '^/v1\\.0/oauth2PermissionGrants/', method: 'DELETE', status: 500 });
+    assert.equal((await graph(sim, token, 'GET', `/oauth2PermissionGrants/${MAIL_SYNC_PRO.adeleGrantId}`)).status, 200);
+    assert.equal(
+      (await graph(sim, token, 'DELETE', `/oauth2PermissionGrants/${MAIL_SYNC_PRO.adeleGrantId}`)).status,
+      500,
+    );
+    assert.equal(sim.grants(MAIL_SYNC_PRO.spId).length, 2);
+  });
+
+  it('adds latency and can fault the token endpoint when the path names it', async () => {
+    sim.injectFault({ path: `/users/${ADELE.id}`, latencyMs: 150 });
+    const started = Date.now();
+    assert.equal((await graph(sim, token, 'GET', `/users/${ADELE.id}`)).status, 200);
+    assert.ok(Date.now() - started >= 140);
+
+    // Faults without a path only hit Graph, never the token endpoint.
+    sim.injectFault({ status: 503 });
+    assert.equal((await clientCredentialsGrant(sim, RESPONDER.appId, RESPONDER.secret)).status, 200);
+    sim.clearFaults();
+    sim.injectFault({ path: /oauth2\/v2\.0\/token$/, status: 429, retryAfterSeconds: 3 });
+    const throttled = await clientCredentialsGrant(sim, RESPONDER.appId, RESPONDER.secret);
+    assert.equal(throttled.status, 429);
+    assert.equal(throttled.json.error, 'temporarily_unavailable');
+    assert.equal((await clientCredentialsGrant(sim, RESPONDER.appId, RESPONDER.secret)).status, 200);
+  });
+
+  it('refuses malformed faults', () => {
+    assert.throws(() => sim.injectFault({ path: '/users', times: 0, status: 429 }));
+    assert.throws(() => sim.injectFault({ path: '/users' }));
+  });
+});

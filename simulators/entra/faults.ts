@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+export type EntraFaultStatus = 429 | 500 | 503 | 403 | 404;
+
+export interface EntraFault {
+  /**
+   * Which requests: a path prefix (`/v1.0/users`, or `/users` relative to /v1.0) or a regular expression (a RegExp,
+   * or a string starting with `^`, tested against both forms). Omitted: every Graph (/v1.0) request. Token endpoint
+   * and discovery requests are only faulted when a path names them (e.g. `/oauth2/v2.0/token` as a regex `token$`).
+   */
+  path?: string | RegExp;
+  /** HTTP method, any case; omitted = any. */
+  method?: string;
+  /** Omit for a latency-only fault. */
+  status?: EntraFaultStatus;
+  /** Sent as Retry-After; 429 defaults to 1. */
+  retryAfterSeconds?: number;
+  /** How many matching calls the fault affects; default 1. */
+  times?: number;
+  latencyMs?: number;
+  message?: string;
+  /** The call answers as if it succeeded but changes nothing: a lost write, so verification must catch it. */
+  lostWrite?: boolean;
+}
+
+/** The JSON form accepted by POST /_sim/faults (a regex is a string starting with `^`). */
+export const entraFaultSchema = z
+  .object({
+    path: z.string().min(1).optional(),
+    method: z.string().min(1).optional(),
+    status: z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(403), z.literal(404)]).optional(),
+    retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
+    times: z.number().int().min(1).optional(),
+    latencyMs: z.number().int().min(0).max(120_000).optional(),
+    message: z.string().optional(),
+    lostWrite: z.boolean().optional(),
+  })
+  .refine((f) => f.status !== undefined || f.latencyMs !== undefined || f.lostWrite === true, {
+    message: 'a fault needs a status, latencyMs or lostWrite',
+  });
+
+export interface FaultOutcome {
+  readonly latencyMs: number;
+  readonly status?: EntraFaultStatus;
+  readonly retryAfterSeconds?: number;
+  readonly message?: string;
+  readonly lostWrite?: boolean;
+}
+
+interface ArmedFault {
+  readonly fault: EntraFault;
+  readonly pattern: RegExp | undefined;
+  remaining: number;
+}
+
+const GRAPH_PREFIX = '/v1.0';
+
+function compile(path: EntraFault['path']): RegExp | undefined {
+  if (path instanceof RegExp) return path;
+  if (path?.startsWith('^')) return new RegExp(path);
+  return undefined;
+}
+
+function matches(armed: ArmedFault, method: string, path: string): boolean {
+  const { fault, pattern } = armed;
+  if (fault.method !== undefined && fault.method.toUpperCase() !== method.toUpperCase()) return false;
+  const isGraph = path === GRAPH_PREFIX || path.startsWith(`${GRAPH_PREFIX}/`);
+  if (fault.path === undefined) return isGraph;
+  const forms = isGraph ? [path, path.slice(GRAPH_PREFIX.length) || '/'] : [path];
+  if (pattern) return forms.some((form) => pattern.test(form));
+  const prefix = fault.path as string;
+  return forms.some((form) => form.startsWith(prefix));
+}
+
+/** FIFO of armed faults; each matching call consumes one use of the first matching fault. */
+export class FaultQueue {
+  private armed: ArmedFault[] = [];
+
+  inject(fault: EntraFault): void {
+    const { path, ...rest } = fault;
+    const parsed = entraFaultSchema.parse({ ...rest, ...(typeof path === 'string' ? { path } : {}) });
+    const full: EntraFault = { ...parsed, ...(path instanceof RegExp ? { path } : {}) };
+    this.armed.push({ fault: full, pattern: compile(full.path), remaining: full.times ?? 1 });
+  }
+
+  clear(): void {
+    this.armed = [];
+  }
+
+  pending(): { fault: Omit<EntraFault, 'path'> & { path?: string }; remaining: number }[] {
+    return this.armed.map(({ fault, remaining }) => ({
+      fault: { ...fault, ...(fault.path instanceof RegExp ? { path: String(fault.path) } : {}) } as Omit<
+        EntraFault,
+        'path'
+      > & { path?: string },
+      remaining,
+    }));
+  }
+
+  take(method: string, path: string): FaultOutcome | undefined {
+    const index = this.armed.findIndex((armed) => matches(armed, method, path));
+    const armed = this.armed[index];
+    if (!armed) return undefined;
+    armed.remaining -= 1;
+    if (armed.remaining <= 0) this.armed.splice(index, 1);
+    const { status, latencyMs, message, lostWrite } = armed.fault;
+    const retryAfterSeconds = armed.fault.retryAfterSeconds ?? (status === 429 ? 1 : undefined);
+    return {
+      latencyMs: latencyMs ?? 0,
+      ...(status === undefined ? {} : { status }),
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      ...(message === undefined ? {} : { message }),
+      ...(lostWrite ? { lostWrite } : {}),
+    };
+  }
+}

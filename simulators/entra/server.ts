@@ -1,0 +1,157 @@
+import { createAdaptorServer } from '@hono/node-server';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createApp } from './app.js';
+import { EntraEngine } from './engine.js';
+import type { EntraFault } from './faults.js';
+import type { MutationSummary } from './mutations.js';
+import { defaultSandboxCaDir, ensureSandboxCa } from './sandbox-ca.js';
+import { loadEntraSeed, type EntraSeed } from './seed.js';
+import { findServicePrincipal, findUser, graphServicePrincipal } from './state.js';
+
+export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
+
+export interface EntraSimulatorOptions {
+  /** Interface to listen on; default 127.0.0.1. URLs always say `localhost`, the name the certificate carries. */
+  host?: string;
+  /** 0 (default) picks an ephemeral port. */
+  port?: number;
+  /** Default: fixtures/sandbox.json. */
+  seed?: EntraSeed;
+  /** Load state from here if it exists, and rewrite it atomically (mode 0600) after every change. */
+  stateFile?: string;
+  /**
+   * Server certificate and key (PEM). Default: ensureSandboxCa(REVOKER_SANDBOX_CA_DIR ?? <repo>/.revoker/sandbox-ca);
+   * clients must trust that CA via NODE_EXTRA_CA_CERTS set before they start.
+   */
+  tls?: { certPath: string; keyPath: string };
+  /** Simulated clock for token lifetimes, credential expiry and session revocation; default wall clock. */
+  now?: () => Date;
+}
+
+export interface EntraSimulator {
+  /** https://localhost:PORT — give to @azure/identity as `authorityHost` (with `disableInstanceDiscovery: true`). */
+  readonly authorityHost: string;
+  /** https://localhost:PORT/v1.0 — Microsoft Graph v1.0. */
+  readonly graphEndpoint: string;
+  readonly tenantId: string;
+  close(): Promise<void>;
+  reset(seed?: EntraSeed): void;
+  mutations(): MutationSummary;
+  injectFault(fault: EntraFault): void;
+  clearFaults(): void;
+  user(idOrUpn: string):
+    | {
+        id: string;
+        userPrincipalName: string;
+        displayName: string;
+        accountEnabled: boolean;
+        signInSessionsValidFromDateTime: string;
+      }
+    | undefined;
+  servicePrincipal(idOrAppId: string):
+    | {
+        id: string;
+        appId: string;
+        displayName: string;
+        accountEnabled: boolean;
+        passwordKeyIds: string[];
+        certificateKeyIds: string[];
+      }
+    | undefined;
+  /** Delegated consents where the SP is the client. */
+  grants(servicePrincipalId: string): { id: string; scope: string; consentType: string; principalId: string | null }[];
+  /** Application permissions granted to the SP; `appRole` is the role's value when the resource is Microsoft Graph. */
+  appRoleAssignments(
+    servicePrincipalId: string,
+  ): { id: string; appRoleId: string; appRole?: string; resourceId: string }[];
+}
+
+export async function startEntraSimulator(options: EntraSimulatorOptions = {}): Promise<EntraSimulator> {
+  const host = options.host ?? '127.0.0.1';
+  const tls = options.tls ?? (await ensureSandboxCa(defaultSandboxCaDir()));
+  const engine = new EntraEngine({
+    seed: options.seed ?? loadEntraSeed(DEFAULT_SEED_PATH),
+    ...(options.stateFile === undefined ? {} : { stateFile: options.stateFile }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  const server = createAdaptorServer({
+    fetch: createApp(engine).fetch,
+    hostname: host,
+    createServer,
+    serverOptions: { cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) },
+  }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const authorityHost = `https://localhost:${port}`;
+
+  return {
+    authorityHost,
+    graphEndpoint: `${authorityHost}/v1.0`,
+    get tenantId() {
+      return engine.state.tenant.id;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        engine.persist();
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Clients keep connections alive; without this close() would wait for their idle timeout.
+        server.closeAllConnections();
+      }),
+    reset: (seed) => engine.reset(seed),
+    mutations: () => engine.mutations.summary(),
+    injectFault: (fault) => engine.faults.inject(fault),
+    clearFaults: () => engine.faults.clear(),
+    user: (idOrUpn) => {
+      const user = findUser(engine.state, idOrUpn);
+      return (
+        user && {
+          id: user.id,
+          userPrincipalName: user.userPrincipalName,
+          displayName: user.displayName,
+          accountEnabled: user.accountEnabled,
+          signInSessionsValidFromDateTime: user.signInSessionsValidFromDateTime,
+        }
+      );
+    },
+    servicePrincipal: (idOrAppId) => {
+      const sp = findServicePrincipal(engine.state, idOrAppId);
+      return (
+        sp && {
+          id: sp.id,
+          appId: sp.appId,
+          displayName: sp.displayName,
+          accountEnabled: sp.accountEnabled,
+          passwordKeyIds: sp.passwordCredentials.map((p) => p.keyId),
+          certificateKeyIds: sp.keyCredentials.map((k) => k.keyId),
+        }
+      );
+    },
+    grants: (servicePrincipalId) =>
+      [...engine.state.grants.values()]
+        .filter((g) => g.clientId === servicePrincipalId.toLowerCase())
+        .map((g) => ({ id: g.id, scope: g.scope, consentType: g.consentType, principalId: g.principalId })),
+    appRoleAssignments: (servicePrincipalId) => {
+      const graph = graphServicePrincipal(engine.state);
+      return [...engine.state.appRoleAssignments.values()]
+        .filter((a) => a.principalId === servicePrincipalId.toLowerCase())
+        .map((a) => {
+          const role = a.resourceId === graph?.id ? graph.appRoles.find((r) => r.id === a.appRoleId)?.value : undefined;
+          return {
+            id: a.id,
+            appRoleId: a.appRoleId,
+            resourceId: a.resourceId,
+            ...(role === undefined ? {} : { appRole: role }),
+          };
+        });
+    },
+  };
+}

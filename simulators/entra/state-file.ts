@@ -1,0 +1,134 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { signingKeyFromJwk, signingKeyToJwk, type SigningKey } from './signing-key.js';
+import type { SimState } from './state.js';
+
+const FORMAT = 'revoker-entra-simulator-state/v1';
+
+/**
+ * On-disk form of the whole sandbox. Unlike /_sim/state it holds secrets, refresh tokens and the token-signing
+ * key: a restarted dev stack must keep accepting what it issued before. Written with mode 0600.
+ */
+const persistedState = z.object({
+  format: z.literal(FORMAT),
+  signingKey: z.record(z.string(), z.unknown()),
+  state: z.object({
+    tenant: z.object({ id: z.string(), name: z.string(), displayName: z.string(), domains: z.array(z.string()) }),
+    users: z.array(
+      z.object({
+        id: z.string(),
+        userPrincipalName: z.string(),
+        displayName: z.string(),
+        givenName: z.string().nullable(),
+        surname: z.string().nullable(),
+        jobTitle: z.string().nullable(),
+        mail: z.string().nullable(),
+        accountEnabled: z.boolean(),
+        createdDateTime: z.string(),
+        signInSessionsValidFromDateTime: z.string(),
+      }),
+    ),
+    servicePrincipals: z.array(
+      z.object({
+        id: z.string(),
+        appId: z.string(),
+        displayName: z.string(),
+        accountEnabled: z.boolean(),
+        appOwnerOrganizationId: z.string(),
+        isFallbackPublicClient: z.boolean(),
+        tags: z.array(z.string()),
+        appRoles: z.array(z.object({ id: z.string(), value: z.string(), displayName: z.string() })),
+        passwordCredentials: z.array(
+          z.object({
+            keyId: z.string(),
+            displayName: z.string().nullable(),
+            hint: z.string(),
+            secretText: z.string(),
+            startDateTime: z.string(),
+            endDateTime: z.string(),
+          }),
+        ),
+        keyCredentials: z.array(
+          z.object({
+            keyId: z.string(),
+            displayName: z.string().nullable(),
+            type: z.literal('AsymmetricX509Cert'),
+            usage: z.literal('Verify'),
+            customKeyIdentifier: z.string(),
+            certificate: z.string(),
+            startDateTime: z.string(),
+            endDateTime: z.string(),
+          }),
+        ),
+        homeTenantSecrets: z.array(z.string()),
+      }),
+    ),
+    appRoleAssignments: z.array(
+      z.object({
+        id: z.string(),
+        appRoleId: z.string(),
+        principalId: z.string(),
+        resourceId: z.string(),
+        createdDateTime: z.string(),
+      }),
+    ),
+    grants: z.array(
+      z.object({
+        id: z.string(),
+        clientId: z.string(),
+        consentType: z.enum(['Principal', 'AllPrincipals']),
+        principalId: z.string().nullable(),
+        resourceId: z.string(),
+        scope: z.string(),
+      }),
+    ),
+    refreshTokens: z.array(
+      z.object({ token: z.string(), userId: z.string(), clientAppId: z.string(), issuedDateTime: z.string() }),
+    ),
+  }),
+});
+
+function serialize(state: SimState, key: SigningKey): z.input<typeof persistedState> {
+  return {
+    format: FORMAT,
+    signingKey: signingKeyToJwk(key),
+    state: {
+      tenant: state.tenant,
+      users: [...state.users.values()],
+      servicePrincipals: [...state.servicePrincipals.values()],
+      appRoleAssignments: [...state.appRoleAssignments.values()],
+      grants: [...state.grants.values()],
+      refreshTokens: [...state.refreshTokens.values()],
+    },
+  };
+}
+
+/** Returns undefined when the file does not exist yet (first start seeds instead). */
+export function loadStateFile(path: string): { state: SimState; signingKey: SigningKey } | undefined {
+  if (!existsSync(path)) return undefined;
+  const parsed = persistedState.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) {
+    throw new Error(`Entra simulator state file ${path} is not a ${FORMAT} document: ${parsed.error.message}`);
+  }
+  const s = parsed.data.state;
+  return {
+    signingKey: signingKeyFromJwk(parsed.data.signingKey),
+    state: {
+      tenant: s.tenant,
+      users: new Map(s.users.map((u) => [u.id, u])),
+      servicePrincipals: new Map(s.servicePrincipals.map((sp) => [sp.id, sp])),
+      appRoleAssignments: new Map(s.appRoleAssignments.map((a) => [a.id, a])),
+      grants: new Map(s.grants.map((g) => [g.id, g])),
+      refreshTokens: new Map(s.refreshTokens.map((t) => [t.token, t])),
+    },
+  };
+}
+
+/** Write-then-rename so a crash mid-write never leaves a truncated state file. */
+export function saveStateFile(path: string, state: SimState, key: SigningKey): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(serialize(state, key), null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, path);
+}

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Principal } from '../../domain/principal.js';
+import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
+import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
+import { harness, type Harness } from '../harness.js';
+import { ACCOUNT, alertAbout, awsUser, playbookTracker, result, settled, statusOf, waitForStatus } from './helpers.js';
+
+describe('an alert naming principals in three clouds', () => {
+  let h: Harness;
+  const playbooks = playbookTracker(() => h);
+  const principals: Principal[] = [
+    awsUser('alice'),
+    { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
+    { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
+  ];
+
+  beforeEach(async () => {
+    h = await harness();
+    h.aws.reset(h.seed);
+    h.entra.reset(h.entraSeed);
+    h.gcp.reset(h.gcpSeed);
+  });
+  afterEach(() => playbooks.cleanup());
+
+  it('contains each cloud in parallel, and one cloud failing does not stop the others', async () => {
+    h.gcp.injectFault({ status: 503, times: 100 });
+    const handle = playbooks.handle((await h.start(alertAbout(principals, 'critical'))).workflowId);
+    const status = await waitForStatus(
+      handle,
+      (s) => settled(s) && s.principals.every((p) => p.status !== 'discovering'),
+      30_000,
+    );
+
+    assert.deepEqual(
+      status.principals.map((p) => [p.key.split('/')[0], p.status]),
+      [
+        ['aws', 'planned'],
+        ['entra', 'planned'],
+        ['gcp', 'failed'],
+      ],
+    );
+    assert.equal(status.principals[2]?.error?.type, 'ProviderUnavailableError');
+    assert.equal(statusOf(status, `aws:deny-user-sessions:${ACCOUNT}/alice`).status, 'done');
+    assert.equal(statusOf(status, `entra:revoke-sessions:${ENTRA_SANDBOX.compromisedUser.id}`).status, 'done');
+    assert.equal(h.entra.user(ENTRA_SANDBOX.compromisedUser.id)?.accountEnabled, false, 'critical: disabled at once');
+
+    await handle.signal('reject', { approver: 'sam@example.com', actions: 'all', reason: 'keep keys for forensics' });
+    const report = await result(handle);
+    assert.equal(report.state, 'PartiallyContained');
+    assert.match(report.summary, /could not examine service account etl-runner@acme-prod/);
+  });
+});
