@@ -10,6 +10,15 @@ import { prettyFactory } from 'pino-pretty';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { searchAttributeFlags } from '../domain/search-attributes.js';
 import { loadAwsSeed, startAwsSimulator, type AwsSimulator } from '../simulators/aws/index.js';
+import { ENTRA_SANDBOX, ensureSandboxCa, startEntraSimulator, type EntraSimulator } from '../simulators/entra/index.js';
+import {
+  DEFAULT_SEED_PATH as GCP_SEED,
+  GCP_SANDBOX,
+  keyFileOf,
+  loadGcpSeed,
+  startGcpSimulator,
+  type GcpSimulator,
+} from '../simulators/gcp/index.js';
 import { ROOT } from './bootstrap.mjs';
 import { ensureTemporalCli } from './ensure-temporal-cli.mjs';
 
@@ -19,16 +28,18 @@ const ports = {
   ui: Number(env.REVOKER_UI_PORT ?? 8233),
   webhook: Number(env.REVOKER_WEBHOOK_PORT ?? 8080),
   aws: Number(env.REVOKER_AWS_SIM_PORT ?? 9101),
+  entra: Number(env.REVOKER_ENTRA_SIM_PORT ?? 9102),
+  gcp: Number(env.REVOKER_GCP_SIM_PORT ?? 9103),
 };
 const STATE_DIR = join(ROOT, '.revoker');
 const SANDBOX_SEED = join(ROOT, 'simulators', 'aws', 'fixtures', 'sandbox.json');
-const SAMPLE_ALERT = join('examples', 'alerts', 'aws-compromised-user.json');
+const SAMPLE_ALERT = join('examples', 'alerts', 'mixed-cloud.json');
 const RESPONDER = 'revoker-responder';
 
 const children: ChildProcess[] = [];
 // The worker and webhook log JSON (for log shippers); a person at a terminal reads it pretty.
 const pretty = prettyFactory({ colorize: process.stdout.isTTY, ignore: 'pid,hostname,name', singleLine: true });
-let simulator: AwsSimulator | undefined;
+const simulators: (AwsSimulator | EntraSimulator | GcpSimulator)[] = [];
 let stopping = false;
 
 function say(line: string): void {
@@ -121,9 +132,25 @@ async function main(): Promise<void> {
   await waitForTemporal(address);
 
   const seed = loadAwsSeed(SANDBOX_SEED);
-  simulator = await startAwsSimulator({ port: ports.aws, seed, stateFile: join(STATE_DIR, 'aws-sandbox.json') });
   const responderKey = seed.users.find((u) => u.userName === RESPONDER)?.accessKeys[0];
   if (!responderKey) throw new Error(`${SANDBOX_SEED} has no ${RESPONDER} user with an access key`);
+  // MSAL insists on https: the Entra simulator serves a certificate from a CA made here, which the
+  // worker trusts through NODE_EXTRA_CA_CERTS.
+  const ca = await ensureSandboxCa(join(STATE_DIR, 'sandbox-ca'));
+  const gcpKeyFile = join(STATE_DIR, 'gcp-responder-key.json');
+  writeFileSync(gcpKeyFile, JSON.stringify(keyFileOf(loadGcpSeed(GCP_SEED), GCP_SANDBOX.responder.keyName)), {
+    mode: 0o600,
+  });
+  const [aws, entra, gcp] = await Promise.all([
+    startAwsSimulator({ port: ports.aws, seed, stateFile: join(STATE_DIR, 'aws-sandbox.json') }),
+    startEntraSimulator({
+      port: ports.entra,
+      tls: { certPath: ca.certPath, keyPath: ca.keyPath },
+      stateFile: join(STATE_DIR, 'entra-sandbox.json'),
+    }),
+    startGcpSimulator({ port: ports.gcp, stateFile: join(STATE_DIR, 'gcp-sandbox.json') }),
+  ]);
+  simulators.push(aws, entra, gcp);
 
   const common = { ...env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default' };
   const tsx = [process.execPath, '--import', 'tsx'] as const;
@@ -134,13 +161,22 @@ async function main(): Promise<void> {
       [...tsx.slice(1), 'worker/main.ts'],
       {
         ...common,
-        REVOKER_AWS_ENDPOINT: simulator.endpoint,
+        // The sandbox responders' credentials, exactly as a real deployment passes them: the environment.
+        REVOKER_AWS_ENDPOINT: aws.endpoint,
         AWS_REGION: 'us-east-1',
-        // The sandbox responder's key, exactly as a real deployment passes credentials: the environment.
         AWS_ACCESS_KEY_ID: responderKey.accessKeyId,
         AWS_SECRET_ACCESS_KEY: responderKey.secretAccessKey,
         AWS_SESSION_TOKEN: '',
         AWS_PROFILE: '',
+        NODE_EXTRA_CA_CERTS: ca.caCertPath,
+        REVOKER_ENTRA_AUTHORITY_HOST: entra.authorityHost,
+        REVOKER_GRAPH_ENDPOINT: entra.graphEndpoint,
+        AZURE_TENANT_ID: ENTRA_SANDBOX.tenantId,
+        AZURE_CLIENT_ID: ENTRA_SANDBOX.responder.appId,
+        AZURE_CLIENT_SECRET: ENTRA_SANDBOX.responder.secret,
+        AZURE_CLIENT_CERTIFICATE_PATH: '',
+        REVOKER_GCP_IAM_ENDPOINT: gcp.rootUrl,
+        GOOGLE_APPLICATION_CREDENTIALS: gcpKeyFile,
       },
       /worker ready/,
     ),
@@ -168,11 +204,13 @@ async function main(): Promise<void> {
   say(`Temporal Web UI   ${uiUrl}`);
   say(`Temporal gRPC     ${address}`);
   say(`Webhook           http://localhost:${ports.webhook}/alerts`);
-  say(`AWS sandbox       ${simulator.endpoint}  (IAM/STS/S3 simulator, account ${simulator.accountId})`);
+  say(`AWS sandbox       ${aws.endpoint}  (IAM/STS/S3, account ${aws.accountId}: IAM user alice)`);
+  say(`Entra sandbox     ${entra.authorityHost}  (token endpoint + Graph, tenant contoso: adele, app "Mail Sync Pro")`);
+  say(`GCP sandbox       ${gcp.rootUrl}  (IAM, project ${gcp.projectId}: etl-runner and its keys)`);
   say('');
-  say('Post the sample alert:');
+  say('Post the sample alert (one stolen-token incident across AWS, Entra ID and Google Cloud):');
   say(`  ${curl}`);
-  say('Then approve what waits:  npm run revoker -- status <workflowId>');
+  say('Then see what waits, and approve it:  npm run revoker -- list');
   say('');
   say('Revoker is ready. Ctrl-C stops everything.');
 }
@@ -187,7 +225,7 @@ async function shutdown(code: number): Promise<void> {
   for (const child of children) child.kill('SIGINT');
   const timeout = sleep(4_000).then(() => children.forEach((child) => child.kill('SIGKILL')));
   await Promise.race([Promise.all(exits), timeout]);
-  await simulator?.close();
+  await Promise.all(simulators.map((simulator) => simulator.close()));
   process.exit(code);
 }
 

@@ -28,6 +28,13 @@ describe('formatStatus', () => {
     );
   });
 
+  it('states the residual risk of the steps that took effect, and only of those', () => {
+    const text = formatStatus(awaitingStatus());
+    const section = text.slice(text.indexOf('Residual risk'));
+    assert.match(section, /Residual risk \(what revocation cannot do\)\n {2}- Temporary credentials already minted/);
+    assert.doesNotMatch(section.split('\n\n')[0] ?? '', /deletion is permanent/);
+  });
+
   it('prints the exact command to approve what waits', () => {
     const text = formatStatus(awaitingStatus());
     assert.match(text, /Waiting for a decision \(1\)/);

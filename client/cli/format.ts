@@ -89,6 +89,14 @@ export function formatStatus(status: PlaybookStatus, program = 'revoker'): strin
     lines.push(...status.decisions.map((d) => `  ${d.at}  ${formatDecision(d)}`));
   }
 
+  // What the provider still lets through after the steps that took effect, one line per kind of step.
+  const effective = status.actions.filter((r) => r.status === 'done' || r.status === 'already');
+  const risks = [...new Map(effective.map((r) => [r.action.kind, r.action.residualRisk])).values()];
+  if (risks.length) {
+    lines.push('', 'Residual risk (what revocation cannot do)');
+    lines.push(...risks.map((risk) => `  - ${risk}`));
+  }
+
   const waiting = awaitingDecision(status);
   if (waiting.length) {
     lines.push('', `Waiting for a decision (${waiting.length})`);
