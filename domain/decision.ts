@@ -16,6 +16,10 @@ export type DecisionRequest = z.infer<typeof DecisionRequest>;
 
 export type Verdict = 'approve' | 'reject';
 
+/** The payload of the `decide` Update (the CLI's path): a decision that is applied whole or refused with the reason. */
+export const DecideRequest = DecisionRequest.extend({ verdict: z.enum(['approve', 'reject']) });
+export type DecideRequest = z.infer<typeof DecideRequest>;
+
 /** A decision as recorded in the playbook: who, what, when, why, and what it applied to. */
 export interface Decision {
   verdict: Verdict;

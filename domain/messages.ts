@@ -1,6 +1,6 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Alert } from './alert.js';
-import type { DecisionRequest } from './decision.js';
+import type { DecideRequest, Decision, DecisionRequest } from './decision.js';
 import type { PlaybookStatus } from './report.js';
 
 // Signals rather than Updates for approvals because the Temporal Web UI's "Send a Signal" dialog is
@@ -11,6 +11,8 @@ export const rejectSignal = defineSignal<[DecisionRequest]>('reject');
 /** A further alert about the same principals, merged into the open playbook (signal-with-start). */
 export const alertSignal = defineSignal<[Alert]>('alert');
 export const statusQuery = defineQuery<PlaybookStatus>('status');
+/** Approve or reject and get the recorded decision back at once; refused whole, with the reason, when any part is wrong. */
+export const decideUpdate = defineUpdate<Decision, [DecideRequest]>('decide');
 
 /** Handler descriptions, listed by the Temporal UI and `temporal workflow metadata`. */
 export const MESSAGE_DESCRIPTIONS = {
@@ -20,4 +22,6 @@ export const MESSAGE_DESCRIPTIONS = {
     'Reject pending actions so they never run: {"approver": "you@example.com", "actions": "all" or ["action-id", ...], "reason": "why"}',
   alert: 'Merge another alert about the same principals into this playbook (sent by the webhook).',
   status: 'The plan, decisions and results so far.',
+  decide:
+    'Approve or reject with an answer: {"verdict": "approve" or "reject", "approver": "you@example.com", "actions": "all" or [...], "reason": "why"}; refused with the reason when an action id is unknown or not waiting.',
 } as const;

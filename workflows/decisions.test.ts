@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { planActions } from '../domain/plan.js';
 import { DEFAULT_POLICY } from '../domain/policy.js';
 import type { ActionRecord } from '../domain/report.js';
-import { applyDecision } from './decisions.js';
+import { applyDecision, refusal } from './decisions.js';
 
 function records(): ActionRecord[] {
   const actions = planActions({
@@ -72,5 +72,37 @@ describe('applyDecision', () => {
     assert.deepEqual(decision.actions, [DELETE]);
     assert.equal(decision.ignored, undefined);
     assert.match(decision.note ?? '', /unknown action ids: nope/);
+  });
+});
+
+describe('refusal (the decide Update validator)', () => {
+  it('accepts a request that can be applied whole', () => {
+    assert.equal(refusal(records(), { verdict: 'approve', approver: 'sam', actions: [DELETE] }), undefined);
+    assert.equal(refusal(records(), { verdict: 'reject', approver: 'sam', actions: 'all' }), undefined);
+  });
+
+  it('refuses unknown or settled ids instead of applying part of the request', () => {
+    assert.equal(
+      refusal(records(), { verdict: 'approve', approver: 'sam', actions: [DELETE, 'nope'] }),
+      'unknown action ids: nope',
+    );
+    const plan = records();
+    applyDecision(plan, 'reject', { approver: 'kim', actions: 'all' }, AT);
+    assert.equal(
+      refusal(plan, { verdict: 'approve', approver: 'sam', actions: [DELETE] }),
+      `not awaiting a decision: ${DELETE}`,
+    );
+    assert.equal(
+      refusal(plan, { verdict: 'approve', approver: 'sam', actions: 'all' }),
+      'no action is awaiting a decision',
+    );
+  });
+
+  it('refuses a malformed request, naming the field, and a request before the plan', () => {
+    assert.match(refusal(records(), { verdict: 'maybe', approver: 'sam', actions: 'all' }) ?? '', /^verdict: /);
+    assert.equal(
+      refusal([], { verdict: 'approve', approver: 'sam', actions: 'all' }),
+      'the plan is not ready yet: query status and try again',
+    );
   });
 });

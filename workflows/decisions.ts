@@ -1,4 +1,4 @@
-import { DecisionRequest, type Decision, type Verdict } from '../domain/decision.js';
+import { DecideRequest, DecisionRequest, type Decision, type Verdict } from '../domain/decision.js';
 import type { ActionRecord } from '../domain/report.js';
 
 /**
@@ -52,4 +52,26 @@ function approverOf(payload: unknown): string {
     return payload.approver.slice(0, 128);
   }
   return 'unknown';
+}
+
+/**
+ * Why a `decide` Update must be refused, or undefined when it can be applied whole. Stricter than
+ * the Signal path: the caller is waiting for an answer, so a partly wrong request is refused rather
+ * than partly applied.
+ */
+export function refusal(records: ActionRecord[], payload: unknown): string | undefined {
+  const parsed = DecideRequest.safeParse(payload);
+  if (!parsed.success) {
+    return parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`).join('; ');
+  }
+  if (records.length === 0) return 'the plan is not ready yet: query status and try again';
+  const undecided = new Set(
+    records.filter((r) => r.status === 'awaiting-approval' && !r.decidedBy).map((r) => r.action.id),
+  );
+  const { actions } = parsed.data;
+  if (actions === 'all') return undecided.size ? undefined : 'no action is awaiting a decision';
+  const unknown = actions.filter((id) => !records.some((r) => r.action.id === id));
+  if (unknown.length) return `unknown action ids: ${unknown.join(', ')}`;
+  const settled = actions.filter((id) => !undecided.has(id));
+  return settled.length ? `not awaiting a decision: ${settled.join(', ')}` : undefined;
 }

@@ -18,7 +18,14 @@ import type { Action } from '../domain/action.js';
 import type { Alert } from '../domain/alert.js';
 import type { Decision, Verdict } from '../domain/decision.js';
 import type { Discovery } from '../domain/discovery.js';
-import { alertSignal, approveSignal, MESSAGE_DESCRIPTIONS, rejectSignal, statusQuery } from '../domain/messages.js';
+import {
+  alertSignal,
+  approveSignal,
+  decideUpdate,
+  MESSAGE_DESCRIPTIONS,
+  rejectSignal,
+  statusQuery,
+} from '../domain/messages.js';
 import { finalState, summarize } from '../domain/outcome.js';
 import { planActions } from '../domain/plan.js';
 import { DEFAULT_SETTINGS, type PlaybookInput } from '../domain/playbook-input.js';
@@ -36,7 +43,7 @@ import type {
 import { FINAL_ACTION_STATUSES } from '../domain/report.js';
 import { alertRef, initialSearchAttributes, RevokerAlertId, RevokerState } from '../domain/search-attributes.js';
 import { PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
-import { applyDecision } from './decisions.js';
+import { applyDecision, refusal } from './decisions.js';
 import { renderDetails } from './details.js';
 
 // Must match activities/errors.ts; duplicated as strings because workflow code may not import activities.
@@ -92,6 +99,22 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   setHandler(rejectSignal, decide('reject'), { description: MESSAGE_DESCRIPTIONS.reject });
   setHandler(alertSignal, (alert) => mergeAlert(alert), { description: MESSAGE_DESCRIPTIONS.alert });
   setHandler(statusQuery, () => status, { description: MESSAGE_DESCRIPTIONS.status });
+  setHandler(
+    decideUpdate,
+    ({ verdict, ...request }) => {
+      const decision = applyDecision(status.actions, verdict, request, new Date().toISOString());
+      status.decisions.push(decision);
+      publish();
+      return decision;
+    },
+    {
+      validator: (request) => {
+        const why = refusal(status.actions, request);
+        if (why) throw ApplicationFailure.create({ type: 'DecisionRefused', message: why, nonRetryable: true });
+      },
+      description: MESSAGE_DESCRIPTIONS.decide,
+    },
+  );
 
   function mergeAlert(alert: Alert): void {
     if (status.alerts.some((a) => a.source === alert.source && a.id === alert.id)) return;

@@ -11,7 +11,7 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = EXIT.usage,
-    readonly reason: 'not-found' | 'unreachable' | 'usage' | 'other' = 'other',
+    readonly reason: 'not-found' | 'unreachable' | 'usage' | 'refused' | 'other' = 'other',
   ) {
     super(message);
   }

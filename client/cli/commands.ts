@@ -2,7 +2,15 @@ import type { Decision, DecisionRequest, Verdict } from '../../domain/decision.j
 import type { ActionRecord, PlaybookStatus } from '../../domain/report.js';
 import { FINAL_ACTION_STATUSES } from '../../domain/report.js';
 import { CliError, EXIT } from './cli-error.js';
-import { formatDecision, formatProgress, formatStatus, shownStatus, table } from './format.js';
+import {
+  awaitingDecision,
+  commandLine,
+  formatDecision,
+  formatProgress,
+  formatStatus,
+  shownStatus,
+  table,
+} from './format.js';
 
 export interface PlaybookSummary {
   workflowId: string;
@@ -16,7 +24,8 @@ export interface PlaybookSummary {
 /** What the commands need from Temporal; the CLI passes the real one, tests a stand-in. */
 export interface PlaybookGateway {
   status(workflowId: string): Promise<PlaybookStatus>;
-  decide(workflowId: string, verdict: Verdict, request: DecisionRequest): Promise<void>;
+  /** Decides through the playbook's `decide` Update: the recorded decision, or a CliError with why it was refused. */
+  decide(workflowId: string, verdict: Verdict, request: DecisionRequest): Promise<Decision>;
   list(options: { all: boolean; limit: number }): Promise<PlaybookSummary[]>;
 }
 
@@ -28,9 +37,8 @@ export interface CommandIo {
   now(): number;
 }
 
-/** Signals cannot answer, so the CLI reads the status until the workflow has recorded the decision. */
+/** How often the CLI reads the status while it follows decided actions. */
 export const DECISION_POLL_MS = 250;
-export const DECISION_WAIT_MS = 15_000;
 
 export async function statusCommand(
   gateway: PlaybookGateway,
@@ -67,8 +75,8 @@ export async function listCommand(
 }
 
 /**
- * approve/reject: send the signal, wait until the playbook has recorded it, say what it did, then
- * (unless told not to) follow the decided actions to their end.
+ * approve/reject: decide through the playbook's Update (it answers at once, or refuses with the
+ * reason), say what it did, then (unless told not to) follow the decided actions to their end.
  */
 export async function decideCommand(
   gateway: PlaybookGateway,
@@ -79,8 +87,9 @@ export async function decideCommand(
   options: { wait: boolean; timeoutSeconds: number },
 ): Promise<number> {
   const before = await gateway.status(workflowId);
+  let decision: Decision;
   try {
-    await gateway.decide(workflowId, verdict, request);
+    decision = await gateway.decide(workflowId, verdict, request);
   } catch (error) {
     if (error instanceof CliError && error.reason === 'not-found') {
       throw new CliError(
@@ -90,8 +99,6 @@ export async function decideCommand(
     }
     throw error;
   }
-
-  const decision = await waitForDecision(gateway, io, workflowId, verdict, request.approver, before.decisions.length);
   io.out(formatDecision(decision));
   if (decision.ignored) return EXIT.refused;
   if (!options.wait || decision.actions.length === 0) return EXIT.ok;
@@ -114,31 +121,6 @@ export async function decideCommand(
   }
   io.out(`All ${records.length} finished.`);
   return EXIT.ok;
-}
-
-/** The first decision after `knownCount` by this approver with this verdict. */
-export async function waitForDecision(
-  gateway: PlaybookGateway,
-  io: CommandIo,
-  workflowId: string,
-  verdict: Verdict,
-  approver: string,
-  knownCount: number,
-): Promise<Decision> {
-  const deadline = io.now() + DECISION_WAIT_MS;
-  for (;;) {
-    const status = await gateway.status(workflowId);
-    const decision = status.decisions.slice(knownCount).find((d) => d.verdict === verdict && d.approver === approver);
-    if (decision) return decision;
-    if (io.now() >= deadline) {
-      throw new CliError(
-        `the ${verdict} signal was sent, but ${workflowId} has not recorded it within ${DECISION_WAIT_MS / 1000} s: ` +
-          `is a Revoker worker running? Check later with: ${io.program} status ${workflowId}`,
-        EXIT.refused,
-      );
-    }
-    await io.sleep(DECISION_POLL_MS);
-  }
 }
 
 /** Prints each status change of the given actions until all are final or the time is up; returns their last records. */
@@ -164,4 +146,43 @@ export async function followActions(
     if (records.every((r) => FINAL_ACTION_STATUSES.includes(r.status)) || io.now() >= deadline) return records;
     await io.sleep(DECISION_POLL_MS);
   }
+}
+
+/** Open playbooks that wait for a human, what each waits for, and the command that decides it. */
+export async function pendingCommand(
+  gateway: PlaybookGateway,
+  io: CommandIo,
+  options: { limit: number; json?: boolean },
+): Promise<number> {
+  const open = await gateway.list({ all: false, limit: options.limit });
+  const waiting = open.filter((p) => p.state === 'AwaitingApproval');
+  const statuses = await Promise.all(waiting.map((p) => gateway.status(p.workflowId)));
+  const entries = waiting.map((summary, i) => ({ summary, actions: statuses[i] ? awaitingDecision(statuses[i]) : [] }));
+  if (options.json) {
+    io.out(
+      JSON.stringify(
+        entries.map(({ summary, actions }, i) => ({
+          workflowId: summary.workflowId,
+          severity: summary.severity,
+          alerts: statuses[i]?.alerts.map((a) => a.title) ?? [],
+          waiting: actions.map((r) => ({ id: r.action.id, description: r.action.description })),
+        })),
+        null,
+        2,
+      ),
+    );
+    return EXIT.ok;
+  }
+  if (entries.length === 0) {
+    io.out('Nothing waits for a decision.');
+    return EXIT.ok;
+  }
+  entries.forEach(({ summary, actions }, i) => {
+    io.out(`${summary.severity ?? ''}  ${summary.workflowId}`);
+    for (const alert of statuses[i]?.alerts ?? []) io.out(`  alert: ${alert.title}`);
+    for (const record of actions) io.out(`  waits: ${record.action.id}  ${record.action.description}`);
+    io.out(`  ${commandLine(io.program, 'approve', summary.workflowId, 'all')}`);
+    io.out('');
+  });
+  return EXIT.ok;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { DecisionRequest, Verdict } from '../../domain/decision.js';
 import type { PlaybookStatus } from '../../domain/report.js';
 import { CliError } from './cli-error.js';
 import { runCli } from './program.js';
@@ -17,7 +18,8 @@ function cli(gateway: Partial<ClosableGateway> = {}, env: Record<string, string>
         connects++;
         return Promise.resolve({
           status: () => Promise.resolve(awaitingStatus()),
-          decide: () => Promise.resolve(),
+          decide: (_id: string, verdict: Verdict, request: DecisionRequest) =>
+            Promise.resolve({ verdict, approver: request.approver, actions: [], at: 'now' }),
           list: () => Promise.resolve([]),
           close: () => {
             closes++;
@@ -82,7 +84,8 @@ describe('revoker CLI', () => {
       {
         decide: (_id, verdict, request) => {
           sent.push({ verdict, request });
-          return Promise.resolve();
+          const actions = request.actions === 'all' ? [] : request.actions;
+          return Promise.resolve({ verdict, approver: request.approver, actions, at: 'now' });
         },
         status: () => {
           const status = awaitingStatus();

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Verdict } from '../../domain/decision.js';
 import { CliError, EXIT } from './cli-error.js';
-import { decideCommand, listCommand, statusCommand, type CommandIo } from './commands.js';
+import { decideCommand, listCommand, pendingCommand, statusCommand, type CommandIo } from './commands.js';
 import { decisionRequest, defaultApprover, parseCount, parseTimeoutSeconds, type DecideOptions } from './options.js';
 import type { ClosableGateway } from './temporal-gateway.js';
 
@@ -61,6 +61,15 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     .option('--json', 'print JSON')
     .action((options: { all?: boolean; limit: number; json?: boolean }) =>
       withGateway((gateway) => listCommand(gateway, io, { ...options, all: Boolean(options.all) })),
+    );
+
+  program
+    .command('pending')
+    .description('list open playbooks waiting for a decision, with what each waits for')
+    .option('--limit <count>', 'look at most at this many open playbooks', parseCount, 50)
+    .option('--json', 'print JSON')
+    .action((options: { limit: number; json?: boolean }) =>
+      withGateway((gateway) => pendingCommand(gateway, io, options)),
     );
 
   for (const verdict of ['approve', 'reject'] as const satisfies Verdict[]) {

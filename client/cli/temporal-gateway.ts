@@ -3,9 +3,11 @@ import {
   isGrpcServiceError,
   QueryNotRegisteredError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { approveSignal, rejectSignal, statusQuery } from '../../domain/messages.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { decideUpdate, statusQuery } from '../../domain/messages.js';
 import { RevokerSeverity, RevokerState } from '../../domain/search-attributes.js';
 import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
 import { connectClient, temporalConnectConfig } from '../temporal-connection.js';
@@ -42,9 +44,19 @@ export async function connectGateway(program: string): Promise<ClosableGateway> 
   return {
     status: (workflowId) => call(workflowId, () => client.workflow.getHandle(workflowId).query(statusQuery)),
     decide: (workflowId, verdict, request) =>
-      call(workflowId, () =>
-        client.workflow.getHandle(workflowId).signal(verdict === 'approve' ? approveSignal : rejectSignal, request),
-      ),
+      call(workflowId, async () => {
+        try {
+          return await client.workflow
+            .getHandle(workflowId)
+            .executeUpdate(decideUpdate, { args: [{ verdict, ...request }] });
+        } catch (error) {
+          // The playbook's validator refused it: the reason is the operator's to read, not a crash.
+          if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+            throw new CliError(`the playbook refused the ${verdict}: ${error.cause.message}`, EXIT.refused, 'refused');
+          }
+          throw error;
+        }
+      }),
     list: ({ all, limit }) =>
       call(undefined, async () => {
         const query = `WorkflowType = 'playbook'${all ? '' : ` AND ExecutionStatus = 'Running'`}`;

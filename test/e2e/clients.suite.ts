@@ -56,6 +56,34 @@ describe('webhook and CLI on a real Temporal server', () => {
     assert.equal(history.includes('e2e-token'), false, 'the webhook credential stays out of the history');
   });
 
+  it('refuses at once, with the reason, a CLI decision naming an action the playbook does not have', async () => {
+    const { workflowId } = await h.start(alertAbout([awsUser('alice')], 'medium'));
+    const handle = playbooks.handle(workflowId);
+    await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+    process.env.TEMPORAL_ADDRESS = h.env.address;
+    const out: string[] = [];
+    const io = {
+      connect: () => connectGateway(PROGRAM),
+      stdout: (t: string) => out.push(t),
+      stderr: (t: string) => out.push(t),
+      env: {},
+    };
+
+    assert.equal(await runCli(['pending'], io), 0);
+    assert.match(out.join(''), new RegExp(`${workflowId.replace(/[+/]/g, '.')}[\\s\\S]*waits: aws:delete-key:`));
+
+    out.length = 0;
+    const code = await runCli(
+      ['approve', workflowId, '--actions', 'aws:delete-key:AKIANOTINTHEPLAN0000', '--as', 'cli@example.com'],
+      io,
+    );
+    assert.equal(code, 1);
+    assert.match(out.join(''), /refused the approve: unknown action ids: aws:delete-key:AKIANOTINTHEPLAN0000/);
+    assert.deepEqual(h.aws.mutations().counts, {});
+    const status = await waitForStatus(handle, () => true);
+    assert.equal(status.decisions.length, 0, 'a refused Update leaves no trace in the playbook');
+  });
+
   it('approves from the CLI and follows the steps until they are verified', async () => {
     const { workflowId } = await h.start(alertAbout([awsUser('alice')], 'medium'));
     const handle = playbooks.handle(workflowId);
@@ -77,6 +105,10 @@ describe('webhook and CLI on a real Temporal server', () => {
     for (const key of h.seed.users.find((u) => u.userName === 'alice')?.accessKeys ?? []) {
       assert.equal(h.aws.accessKey(key.accessKeyId), undefined);
     }
+
+    out.length = 0;
+    assert.equal(await cli('pending'), 0);
+    assert.doesNotMatch(out.join(''), new RegExp(workflowId), 'nothing of it waits any more');
 
     out.length = 0;
     assert.equal(await cli('status', workflowId), 0);
