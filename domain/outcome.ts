@@ -25,6 +25,10 @@ export function summarize(status: Pick<PlaybookStatus, 'actions' | 'principals' 
   const principalPart = failedPrincipals.length
     ? `; could not examine ${failedPrincipals.map((p) => p.label).join(', ')}`
     : '';
+  const exempt = status.principals.filter((p) => p.status === 'allowlisted');
+  const exemptPart = exempt.length
+    ? `; allowlisted, nothing done: ${exempt.map((p) => `${p.label} (${p.allowlistReason ?? 'allowlist'})`).join(', ')}`
+    : '';
   const labels = status.principals.map((p) => p.label).join(', ');
-  return `${status.state}: ${labels} — ${status.actions.length} actions${parts.length ? ` (${parts.join(', ')})` : ''}${principalPart}.`;
+  return `${status.state}: ${labels} — ${status.actions.length} actions${parts.length ? ` (${parts.join(', ')})` : ''}${principalPart}${exemptPart}.`;
 }

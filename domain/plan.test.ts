@@ -109,7 +109,12 @@ describe('planActions', () => {
   });
 
   it('follows a per-severity policy and waits for approval where the policy is silent', () => {
-    const policy: Policy = { version: 1, approvalTimeout: '1h', actions: { 'aws.denyUserSessions': { low: 'skip' } } };
+    const policy: Policy = {
+      version: 1,
+      approvalTimeout: '1h',
+      allowlist: [],
+      actions: { 'aws.denyUserSessions': { low: 'skip' } },
+    };
     const low = planActions({ severity: 'low', policy, discoveries: [user(alice)] });
     const high = planActions({ severity: 'high', policy, discoveries: [user(alice)] });
     const modeOf = (actions: typeof low, kind: string) => actions.find((a) => a.kind === kind)?.mode;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACTION_KINDS, ActionKind, Mode } from './action.js';
 import type { Severity } from './alert.js';
+import { AllowlistEntry } from './allowlist.js';
 import { DurationText } from './duration.js';
 
 const SeverityModes = z.strictObject({
@@ -23,6 +24,7 @@ export const Policy = z
     version: z.literal(1),
     actions: z.partialRecord(ActionKind, ModeRule).default({}),
     approvalTimeout: DurationText.default('4h'),
+    allowlist: z.array(AllowlistEntry).default([]),
   })
   .superRefine((policy, ctx) => {
     for (const [kind, rule] of Object.entries(policy.actions)) {
@@ -43,6 +45,7 @@ export type Policy = z.infer<typeof Policy>;
 export const DEFAULT_POLICY: Policy = {
   version: 1,
   approvalTimeout: '4h',
+  allowlist: [],
   actions: {
     'aws.deactivateAccessKey': { high: 'auto', critical: 'auto' },
     'aws.denyUserSessions': { high: 'auto', critical: 'auto' },

@@ -30,13 +30,15 @@ export interface ActionRecord {
   note?: string;
 }
 
-export type PrincipalStatus = 'discovering' | 'planned' | 'failed';
+export type PrincipalStatus = 'discovering' | 'planned' | 'failed' | 'allowlisted';
 
 export interface PrincipalRecord {
   key: string;
   label: string;
   status: PrincipalStatus;
   error?: { type: string; message: string };
+  /** Why the policy's allowlist leaves this principal alone. */
+  allowlistReason?: string;
 }
 
 export interface AlertSummary {

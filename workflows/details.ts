@@ -22,7 +22,12 @@ export function renderDetails(status: PlaybookStatus): string {
       '',
     );
   }
-  lines.push(...status.principals.map((p) => `- ${p.label}: ${p.status}${p.error ? ` — ${p.error.message}` : ''}`));
+  lines.push(
+    ...status.principals.map(
+      (p) =>
+        `- ${p.label}: ${p.status}${p.error ? ` — ${p.error.message}` : ''}${p.allowlistReason ? ` — ${p.allowlistReason}` : ''}`,
+    ),
+  );
   if (status.actions.length) {
     lines.push('', '| state | action | id | mode | result |', '|---|---|---|---|---|');
     for (const record of status.actions) {

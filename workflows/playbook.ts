@@ -16,6 +16,7 @@ import type { EntraActivities } from '../activities/entra.js';
 import type { GcpActivities } from '../activities/gcp.js';
 import type { Action } from '../domain/action.js';
 import type { Alert } from '../domain/alert.js';
+import { allowlisted } from '../domain/allowlist.js';
 import type { Decision, Verdict } from '../domain/decision.js';
 import type { Discovery } from '../domain/discovery.js';
 import {
@@ -143,10 +144,17 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   publishedState = 'Triage';
   publish();
 
-  // Triage: read each principal's state. One principal's failure does not stop the others.
+  // Triage: skip known automation, then read each principal's state. One principal's failure does not stop the others.
   const discoveries = await Promise.all(
     input.alert.principals.map(async (principal, index) => {
       const record = status.principals[index] as PrincipalRecord;
+      // Histories recorded before allowlists existed carry no list.
+      const exempt = allowlisted(input.policy.allowlist ?? [], principal);
+      if (exempt) {
+        record.status = 'allowlisted';
+        record.allowlistReason = exempt.reason;
+        return [];
+      }
       try {
         const discovery = await discover(principal);
         record.status = 'planned';

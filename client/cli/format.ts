@@ -62,7 +62,11 @@ export function formatStatus(status: PlaybookStatus, program = 'revoker'): strin
   lines.push('', `Principals (${status.principals.length})`);
   lines.push(
     ...table(
-      status.principals.map((p) => [`  ${p.label}`, p.status, p.error ? `${p.error.type}: ${p.error.message}` : '']),
+      status.principals.map((p) => [
+        `  ${p.label}`,
+        p.status,
+        p.error ? `${p.error.type}: ${p.error.message}` : (p.allowlistReason ?? ''),
+      ]),
     ),
   );
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Policy } from '../../domain/policy.js';
+import { DEFAULT_POLICY, type Policy } from '../../domain/policy.js';
 import { harness, type Harness } from '../harness.js';
 import {
   ACCOUNT,
@@ -191,11 +191,60 @@ describe('AWS IAM user containment', () => {
     const policy: Policy = {
       version: 1,
       approvalTimeout: '1m',
+      allowlist: [],
       actions: { 'aws.deactivateAccessKey': 'auto', 'aws.denyUserSessions': 'skip', 'aws.deleteAccessKey': 'skip' },
     };
     const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'low'), { policy })).workflowId);
     const report = await result(handle);
     assert.equal(statusOf(report, `aws:deny-user-sessions:${ACCOUNT}/alice`).status, 'skipped');
     assert.deepEqual(h.aws.mutations().counts, { UpdateAccessKey: aliceKeys().length });
+  });
+});
+
+describe('policy allowlist', () => {
+  let h: Harness;
+  const playbooks = playbookTracker(() => h);
+  beforeEach(async () => {
+    h = await harness();
+    h.aws.reset(h.seed);
+  });
+  afterEach(() => playbooks.cleanup());
+
+  it('leaves an allowlisted principal alone and says why, while containing the others', async () => {
+    const policy: Policy = {
+      ...DEFAULT_POLICY,
+      allowlist: [
+        { name: 'ci-*', awsAccount: ACCOUNT, reason: 'CI/CD deployer: keys used from new runners by design' },
+      ],
+    };
+    const handle = playbooks.handle(
+      (await h.start(alertAbout([awsUser('ci-deployer'), awsUser('alice')], 'high'), { policy })).workflowId,
+    );
+    const status = await waitForStatus(handle, settled);
+    const ci = status.principals.find((p) => p.key.endsWith('/ci-deployer'));
+    assert.deepEqual(
+      [ci?.status, ci?.allowlistReason],
+      ['allowlisted', 'CI/CD deployer: keys used from new runners by design'],
+    );
+    assert.ok(
+      status.actions.every((r) => r.action.principal.endsWith('/alice')),
+      'no step for the allowlisted user',
+    );
+    assert.equal(h.aws.accessKey('AKIACIDEPL7EXAMPLE01')?.status, 'Active');
+    await handle.terminate('checked');
+  });
+
+  it('reports why nothing was done when every principal is allowlisted', async () => {
+    const policy: Policy = { ...DEFAULT_POLICY, allowlist: [{ name: 'ci-*', reason: 'CI/CD automation' }] };
+    const report = await result(
+      playbooks.handle((await h.start(alertAbout([awsUser('ci-deployer')], 'critical'), { policy })).workflowId),
+    );
+    assert.equal(report.state, 'NothingToDo');
+    assert.deepEqual(report.actions, []);
+    assert.match(
+      report.summary,
+      /allowlisted, nothing done: IAM user ci-deployer \(123456789012\) \(CI\/CD automation\)/,
+    );
+    assert.deepEqual(h.aws.mutations().counts, {});
   });
 });
