@@ -29,6 +29,8 @@ describe('loadPolicyFile', () => {
     assert.deepEqual(loadPolicyFile(path), {
       version: 1,
       approvalTimeout: '4h',
+      allowlist: [],
+      fourEyes: 1,
       actions: { 'aws.deactivateAccessKey': { critical: 'auto' }, 'aws.deleteAccessKey': 'skip' },
     });
   });

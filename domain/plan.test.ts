@@ -110,9 +110,8 @@ describe('planActions', () => {
 
   it('follows a per-severity policy and waits for approval where the policy is silent', () => {
     const policy: Policy = {
-      version: 1,
+      ...DEFAULT_POLICY,
       approvalTimeout: '1h',
-      allowlist: [],
       actions: { 'aws.denyUserSessions': { low: 'skip' } },
     };
     const low = planActions({ severity: 'low', policy, discoveries: [user(alice)] });

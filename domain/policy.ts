@@ -25,8 +25,29 @@ export const Policy = z
     actions: z.partialRecord(ActionKind, ModeRule).default({}),
     approvalTimeout: DurationText.default('4h'),
     allowlist: z.array(AllowlistEntry).default([]),
+    /** Who may decide. Absent: anyone who can signal the workflow (the sandbox); set it in production. */
+    approvers: z
+      .strictObject({
+        groups: z.record(z.string(), z.array(z.string().min(1)).min(1)),
+        default: z.array(z.string()).min(1),
+        byAction: z.partialRecord(ActionKind, z.array(z.string()).min(1)).default({}),
+      })
+      .optional(),
+    /** How many distinct approvers a destructive step needs (2 = four eyes). */
+    fourEyes: z.number().int().min(1).max(5).default(1),
   })
   .superRefine((policy, ctx) => {
+    const groups = policy.approvers?.groups ?? {};
+    const named = [
+      ...(policy.approvers?.default ?? []).map((g, i) => [g, ['approvers', 'default', i]] as const),
+      ...Object.entries(policy.approvers?.byAction ?? {}).flatMap(([kind, list]) =>
+        (list ?? []).map((g, i) => [g, ['approvers', 'byAction', kind, i]] as const),
+      ),
+    ];
+    for (const [group, path] of named) {
+      if (!(group in groups))
+        ctx.addIssue({ code: 'custom', path: [...path], message: `no group named "${group}" in approvers.groups` });
+    }
     for (const [kind, rule] of Object.entries(policy.actions)) {
       if (!ACTION_KINDS[kind as ActionKind].destructive) continue;
       const modes = typeof rule === 'string' ? [rule] : Object.values(rule);
@@ -46,6 +67,7 @@ export const DEFAULT_POLICY: Policy = {
   version: 1,
   approvalTimeout: '4h',
   allowlist: [],
+  fourEyes: 1,
   actions: {
     'aws.deactivateAccessKey': { high: 'auto', critical: 'auto' },
     'aws.denyUserSessions': { high: 'auto', critical: 'auto' },
@@ -66,4 +88,24 @@ export function modeFor(policy: Policy, kind: ActionKind, severity: Severity): M
   const rule = policy.actions[kind];
   const mode = typeof rule === 'string' ? rule : rule?.[severity];
   return mode ?? 'approval';
+}
+
+/** The groups that may decide an action kind, or undefined when the policy names no approvers. */
+export function approverGroupsFor(policy: Policy, kind: ActionKind): string[] | undefined {
+  if (!policy.approvers) return undefined;
+  return policy.approvers.byAction[kind] ?? policy.approvers.default;
+}
+
+/** Why `approver` may not decide `kind`, or undefined when they may. */
+export function notAnApprover(policy: Policy, kind: ActionKind, approver: string): string | undefined {
+  const groups = approverGroupsFor(policy, kind);
+  if (!groups) return undefined;
+  const who = approver.toLowerCase();
+  const member = groups.some((g) => (policy.approvers?.groups[g] ?? []).some((m) => m.toLowerCase() === who));
+  return member ? undefined : `${approver} is not an approver for ${kind} (groups: ${groups.join(', ')})`;
+}
+
+/** Distinct approvals an action needs before it runs. */
+export function approvalsNeeded(policy: Policy, destructive: boolean): number {
+  return destructive ? (policy.fourEyes ?? 1) : 1;
 }

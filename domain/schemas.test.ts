@@ -77,7 +77,13 @@ describe('Alert schema: Entra and Google Cloud principals', () => {
 
 describe('Policy schema', () => {
   it('fills defaults', () => {
-    assert.deepEqual(Policy.parse({ version: 1 }), { version: 1, actions: {}, approvalTimeout: '4h', allowlist: [] });
+    assert.deepEqual(Policy.parse({ version: 1 }), {
+      version: 1,
+      actions: {},
+      approvalTimeout: '4h',
+      allowlist: [],
+      fourEyes: 1,
+    });
   });
 
   it('refuses automatic destructive steps and malformed durations', () => {

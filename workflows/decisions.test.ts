@@ -24,12 +24,13 @@ function records(): ActionRecord[] {
   return actions.map((action) => ({ action, status: action.mode === 'approval' ? 'awaiting-approval' : 'done' }));
 }
 const AT = '2026-11-23T10:00:00.000Z';
+const OPEN = DEFAULT_POLICY;
 const DELETE = 'aws:delete-key:AKIAAAAAAAAAAAAAAAA1';
 
 describe('applyDecision', () => {
   it('approves every waiting action for "all" and records who, when and why', () => {
     const plan = records();
-    const decision = applyDecision(plan, 'approve', { approver: 'sam', actions: 'all', reason: 'confirmed' }, AT);
+    const decision = applyDecision(plan, OPEN, 'approve', { approver: 'sam', actions: 'all', reason: 'confirmed' }, AT);
     assert.deepEqual(decision, { verdict: 'approve', approver: 'sam', actions: [DELETE], at: AT, reason: 'confirmed' });
     assert.deepEqual(plan.find((r) => r.action.id === DELETE)?.decidedBy, {
       approver: 'sam',
@@ -40,14 +41,14 @@ describe('applyDecision', () => {
 
   it('rejects so the action is final at once', () => {
     const plan = records();
-    applyDecision(plan, 'reject', { approver: 'sam', actions: [DELETE] }, AT);
+    applyDecision(plan, OPEN, 'reject', { approver: 'sam', actions: [DELETE] }, AT);
     assert.equal(plan.find((r) => r.action.id === DELETE)?.status, 'rejected');
   });
 
   it('lets the first decision stand', () => {
     const plan = records();
-    applyDecision(plan, 'reject', { approver: 'sam', actions: [DELETE] }, AT);
-    const second = applyDecision(plan, 'approve', { approver: 'kim', actions: [DELETE] }, AT);
+    applyDecision(plan, OPEN, 'reject', { approver: 'sam', actions: [DELETE] }, AT);
+    const second = applyDecision(plan, OPEN, 'approve', { approver: 'kim', actions: [DELETE] }, AT);
     assert.deepEqual(second.actions, []);
     assert.match(second.ignored ?? '', /not awaiting a decision: aws:delete-key/);
     assert.equal(plan.find((r) => r.action.id === DELETE)?.status, 'rejected');
@@ -55,20 +56,20 @@ describe('applyDecision', () => {
 
   it('ignores unknown ids, bad payloads and decisions before the plan, saying why', () => {
     assert.match(
-      applyDecision(records(), 'approve', { approver: 'sam', actions: ['nope'] }, AT).ignored ?? '',
+      applyDecision(records(), OPEN, 'approve', { approver: 'sam', actions: ['nope'] }, AT).ignored ?? '',
       /unknown action ids: nope/,
     );
-    const bad = applyDecision(records(), 'approve', { actions: 'everything' }, AT);
+    const bad = applyDecision(records(), OPEN, 'approve', { actions: 'everything' }, AT);
     assert.match(bad.ignored ?? '', /invalid payload \(approver: .*; actions: actions is "all" or a list/);
     assert.equal(bad.approver, 'unknown');
     assert.match(
-      applyDecision([], 'approve', { approver: 'sam', actions: 'all' }, AT).ignored ?? '',
+      applyDecision([], OPEN, 'approve', { approver: 'sam', actions: 'all' }, AT).ignored ?? '',
       /plan is not ready/,
     );
   });
 
   it('applies the known part of a mixed request and notes the rest', () => {
-    const decision = applyDecision(records(), 'approve', { approver: 'sam', actions: [DELETE, 'nope'] }, AT);
+    const decision = applyDecision(records(), OPEN, 'approve', { approver: 'sam', actions: [DELETE, 'nope'] }, AT);
     assert.deepEqual(decision.actions, [DELETE]);
     assert.equal(decision.ignored, undefined);
     assert.match(decision.note ?? '', /unknown action ids: nope/);
@@ -77,32 +78,72 @@ describe('applyDecision', () => {
 
 describe('refusal (the decide Update validator)', () => {
   it('accepts a request that can be applied whole', () => {
-    assert.equal(refusal(records(), { verdict: 'approve', approver: 'sam', actions: [DELETE] }), undefined);
-    assert.equal(refusal(records(), { verdict: 'reject', approver: 'sam', actions: 'all' }), undefined);
+    assert.equal(refusal(records(), OPEN, { verdict: 'approve', approver: 'sam', actions: [DELETE] }), undefined);
+    assert.equal(refusal(records(), OPEN, { verdict: 'reject', approver: 'sam', actions: 'all' }), undefined);
   });
 
   it('refuses unknown or settled ids instead of applying part of the request', () => {
     assert.equal(
-      refusal(records(), { verdict: 'approve', approver: 'sam', actions: [DELETE, 'nope'] }),
+      refusal(records(), OPEN, { verdict: 'approve', approver: 'sam', actions: [DELETE, 'nope'] }),
       'unknown action ids: nope',
     );
     const plan = records();
-    applyDecision(plan, 'reject', { approver: 'kim', actions: 'all' }, AT);
+    applyDecision(plan, OPEN, 'reject', { approver: 'kim', actions: 'all' }, AT);
     assert.equal(
-      refusal(plan, { verdict: 'approve', approver: 'sam', actions: [DELETE] }),
+      refusal(plan, OPEN, { verdict: 'approve', approver: 'sam', actions: [DELETE] }),
       `not awaiting a decision: ${DELETE}`,
     );
     assert.equal(
-      refusal(plan, { verdict: 'approve', approver: 'sam', actions: 'all' }),
+      refusal(plan, OPEN, { verdict: 'approve', approver: 'sam', actions: 'all' }),
       'no action is awaiting a decision',
     );
   });
 
   it('refuses a malformed request, naming the field, and a request before the plan', () => {
-    assert.match(refusal(records(), { verdict: 'maybe', approver: 'sam', actions: 'all' }) ?? '', /^verdict: /);
+    assert.match(refusal(records(), OPEN, { verdict: 'maybe', approver: 'sam', actions: 'all' }) ?? '', /^verdict: /);
     assert.equal(
-      refusal([], { verdict: 'approve', approver: 'sam', actions: 'all' }),
+      refusal([], OPEN, { verdict: 'approve', approver: 'sam', actions: 'all' }),
       'the plan is not ready yet: query status and try again',
     );
+  });
+});
+
+describe('approver groups and four eyes', () => {
+  const STRICT = {
+    approvers: {
+      groups: { soc: ['sam@example.com', 'kim@example.com'], leads: ['lee@example.com'] },
+      default: ['soc'],
+      byAction: { 'aws.deleteAccessKey': ['soc', 'leads'] },
+    },
+    fourEyes: 2,
+  };
+
+  it('refuses an approver outside the groups, naming the groups', () => {
+    assert.equal(
+      refusal(records(), STRICT, { verdict: 'approve', approver: 'eve@example.com', actions: [DELETE] }),
+      'eve@example.com is not an approver for aws.deleteAccessKey (groups: soc, leads)',
+    );
+    const decision = applyDecision(records(), STRICT, 'approve', { approver: 'eve@example.com', actions: 'all' }, AT);
+    assert.match(decision.ignored ?? '', /not an approver/);
+  });
+
+  it('releases a destructive step only with two distinct approvers, and refuses a self-approval', () => {
+    const plan = records();
+    const first = applyDecision(plan, STRICT, 'approve', { approver: 'sam@example.com', actions: [DELETE] }, AT);
+    assert.deepEqual(first.actions, [DELETE]);
+    const record = plan.find((r) => r.action.id === DELETE);
+    assert.equal(record?.decidedBy, undefined, 'one approval is not enough');
+    assert.equal(
+      refusal(plan, STRICT, { verdict: 'approve', approver: 'SAM@example.com', actions: [DELETE] }),
+      `SAM@example.com already approved ${DELETE}: four eyes needs another approver`,
+    );
+    applyDecision(plan, STRICT, 'approve', { approver: 'lee@example.com', actions: [DELETE] }, AT);
+    assert.equal(plan.find((r) => r.action.id === DELETE)?.decidedBy?.approver, 'sam@example.com + lee@example.com');
+  });
+
+  it('lets a single authorised approver reject a step at once', () => {
+    const plan = records();
+    applyDecision(plan, STRICT, 'reject', { approver: 'kim@example.com', actions: [DELETE] }, AT);
+    assert.equal(plan.find((r) => r.action.id === DELETE)?.status, 'rejected');
   });
 });

@@ -1,12 +1,57 @@
 import { DecideRequest, DecisionRequest, type Decision, type Verdict } from '../domain/decision.js';
+import { approvalsNeeded, notAnApprover, type Policy } from '../domain/policy.js';
 import type { ActionRecord } from '../domain/report.js';
 
+type Rules = Pick<Policy, 'approvers' | 'fourEyes'>;
+
+const waiting = (r: ActionRecord) => r.status === 'awaiting-approval' && !r.decidedBy;
+const approvedBy = (r: ActionRecord, approver: string) =>
+  (r.approvals ?? []).some((a) => a.approver.toLowerCase() === approver.toLowerCase());
+
+interface Sorted {
+  applicable: ActionRecord[];
+  problems: string[];
+}
+
 /**
- * Applies an approve/reject request to the plan and returns the decision as recorded. Pure, so the
- * rules are unit-tested; the workflow only calls it from its signal handlers. Only actions that
- * wait for approval can be decided, and only once: the first decision stands.
+ * Sorts the named actions into those this approver may decide now and the reasons for the rest:
+ * unknown ids, actions not waiting, approvers outside the policy's groups, and a second approval by
+ * someone who already approved a four-eyes step.
  */
-export function applyDecision(records: ActionRecord[], verdict: Verdict, payload: unknown, at: string): Decision {
+function sort(records: ActionRecord[], rules: Rules, verdict: Verdict, request: DecisionRequest): Sorted {
+  const { approver, actions } = request;
+  const named = actions === 'all' ? records.filter(waiting).map((r) => r.action.id) : [...new Set(actions)];
+  const problems: string[] = [];
+  const unknown = named.filter((id) => !records.some((r) => r.action.id === id));
+  if (unknown.length) problems.push(`unknown action ids: ${unknown.join(', ')}`);
+  const found = records.filter((r) => named.includes(r.action.id));
+  const settled = found.filter((r) => !waiting(r)).map((r) => r.action.id);
+  if (settled.length) problems.push(`not awaiting a decision: ${settled.join(', ')}`);
+  const applicable: ActionRecord[] = [];
+  for (const record of found.filter(waiting)) {
+    const refused = notAnApprover(rules as Policy, record.action.kind, approver);
+    if (refused) problems.push(refused);
+    else if (verdict === 'approve' && approvedBy(record, approver)) {
+      problems.push(`${approver} already approved ${record.action.id}: four eyes needs another approver`);
+    } else applicable.push(record);
+  }
+  if (named.length === 0) problems.push('no action is awaiting a decision');
+  return { applicable, problems: [...new Set(problems)] };
+}
+
+/**
+ * Applies an approve/reject request from the Signal path (the Temporal UI) and returns the decision
+ * as recorded: what can be applied is, the rest is noted. A rejection by one approver stands at
+ * once; an approval releases a step once it has the approvals the policy asks for (four eyes for
+ * destructive steps). Pure, so the rules are unit-tested; the workflow calls it from its handlers.
+ */
+export function applyDecision(
+  records: ActionRecord[],
+  rules: Rules,
+  verdict: Verdict,
+  payload: unknown,
+  at: string,
+): Decision {
   const parsed = DecisionRequest.safeParse(payload);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`);
@@ -18,40 +63,28 @@ export function applyDecision(records: ActionRecord[], verdict: Verdict, payload
       ignored: `invalid payload (${issues.join('; ')})`,
     };
   }
-  const { approver, reason, actions } = parsed.data;
+  const { approver, reason } = parsed.data;
   const decision: Decision = { verdict, approver, actions: [], at, ...(reason ? { reason } : {}) };
   if (records.length === 0) return { ...decision, ignored: 'the plan is not ready yet: query status and try again' };
 
-  const undecided = records.filter((r) => r.status === 'awaiting-approval' && !r.decidedBy);
-  const wanted = actions === 'all' ? undecided.map((r) => r.action.id) : [...new Set(actions)];
-  const unknown = wanted.filter((id) => !records.some((r) => r.action.id === id));
-  const settled = wanted.filter((id) => !unknown.includes(id) && !undecided.some((r) => r.action.id === id));
-  const applied = undecided.filter((r) => wanted.includes(r.action.id));
-
-  for (const record of applied) {
-    record.decidedBy = { approver, at, ...(reason ? { reason } : {}) };
+  const { applicable, problems } = sort(records, rules, verdict, parsed.data);
+  const by = { approver, at, ...(reason ? { reason } : {}) };
+  for (const record of applicable) {
     if (verdict === 'reject') {
-      record.status = 'rejected';
-      record.finishedAt = at;
+      Object.assign(record, { decidedBy: by, status: 'rejected', finishedAt: at });
+      continue;
+    }
+    record.approvals = [...(record.approvals ?? []), by];
+    const needed = approvalsNeeded(rules as Policy, record.action.destructive);
+    if (record.approvals.length >= needed) {
+      record.decidedBy = { ...by, approver: record.approvals.map((a) => a.approver).join(' + ') };
     }
   }
-  const problems = [
-    unknown.length ? `unknown action ids: ${unknown.join(', ')}` : '',
-    settled.length ? `not awaiting a decision: ${settled.join(', ')}` : '',
-    wanted.length === 0 ? 'no action is awaiting a decision' : '',
-  ].filter(Boolean);
   return {
     ...decision,
-    actions: applied.map((r) => r.action.id),
-    ...(problems.length ? { [applied.length ? 'note' : 'ignored']: problems.join('; ') } : {}),
+    actions: applicable.map((r) => r.action.id),
+    ...(problems.length ? { [applicable.length ? 'note' : 'ignored']: problems.join('; ') } : {}),
   };
-}
-
-function approverOf(payload: unknown): string {
-  if (payload && typeof payload === 'object' && 'approver' in payload && typeof payload.approver === 'string') {
-    return payload.approver.slice(0, 128);
-  }
-  return 'unknown';
 }
 
 /**
@@ -59,19 +92,19 @@ function approverOf(payload: unknown): string {
  * the Signal path: the caller is waiting for an answer, so a partly wrong request is refused rather
  * than partly applied.
  */
-export function refusal(records: ActionRecord[], payload: unknown): string | undefined {
+export function refusal(records: ActionRecord[], rules: Rules, payload: unknown): string | undefined {
   const parsed = DecideRequest.safeParse(payload);
   if (!parsed.success) {
     return parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`).join('; ');
   }
   if (records.length === 0) return 'the plan is not ready yet: query status and try again';
-  const undecided = new Set(
-    records.filter((r) => r.status === 'awaiting-approval' && !r.decidedBy).map((r) => r.action.id),
-  );
-  const { actions } = parsed.data;
-  if (actions === 'all') return undecided.size ? undefined : 'no action is awaiting a decision';
-  const unknown = actions.filter((id) => !records.some((r) => r.action.id === id));
-  if (unknown.length) return `unknown action ids: ${unknown.join(', ')}`;
-  const settled = actions.filter((id) => !undecided.has(id));
-  return settled.length ? `not awaiting a decision: ${settled.join(', ')}` : undefined;
+  const { problems } = sort(records, rules, parsed.data.verdict, parsed.data);
+  return problems.length ? problems.join('; ') : undefined;
+}
+
+function approverOf(payload: unknown): string {
+  if (payload && typeof payload === 'object' && 'approver' in payload && typeof payload.approver === 'string') {
+    return payload.approver.slice(0, 128);
+  }
+  return 'unknown';
 }

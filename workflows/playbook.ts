@@ -91,7 +91,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   let publishedState: PlaybookState | undefined;
 
   const decide = (verdict: Verdict) => (payload: unknown) => {
-    const decision: Decision = applyDecision(status.actions, verdict, payload, new Date().toISOString());
+    const decision: Decision = applyDecision(status.actions, input.policy, verdict, payload, new Date().toISOString());
     status.decisions.push(decision);
     if (decision.ignored) log.warn('decision ignored', { verdict, approver: decision.approver, why: decision.ignored });
     publish();
@@ -103,14 +103,14 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   setHandler(
     decideUpdate,
     ({ verdict, ...request }) => {
-      const decision = applyDecision(status.actions, verdict, request, new Date().toISOString());
+      const decision = applyDecision(status.actions, input.policy, verdict, request, new Date().toISOString());
       status.decisions.push(decision);
       publish();
       return decision;
     },
     {
       validator: (request) => {
-        const why = refusal(status.actions, request);
+        const why = refusal(status.actions, input.policy, request);
         if (why) throw ApplicationFailure.create({ type: 'DecisionRefused', message: why, nonRetryable: true });
       },
       description: MESSAGE_DESCRIPTIONS.decide,

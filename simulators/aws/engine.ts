@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MutationLog } from '../shared/mutation-log.js';
+import { SeededEngine } from '../shared/seeded-engine.js';
 import type { ActionContext, ActionHandler } from './action-context.js';
 import { resourceLabel } from './arn.js';
 import { authenticate, readSignature } from './authn.js';
@@ -7,7 +9,7 @@ import { decide, notAuthorizedMessage } from './authz.js';
 import { accessDenied, authError, AwsError, toS3Error, type AwsService } from './errors.js';
 import { FaultQueue } from './faults.js';
 import { IAM_ACTIONS } from './iam-actions.js';
-import { MutationLog, type MutationEntry } from './mutations.js';
+import type { MutationEntry } from './mutations.js';
 import { QueryParams } from './params.js';
 import { callerArn, contextKeys, policyLayers, type Caller } from './principal.js';
 import { API_VERSIONS, detectService, isSupportedService, queryParameters, resolveAction } from './routing.js';
@@ -55,37 +57,16 @@ function assertServiceReachable(caller: Caller, service: AwsService): void {
 }
 
 /** The stateful core: authenticates, authorizes and executes one AWS request against the sandbox state. */
-export class AwsEngine {
-  readonly faults = new FaultQueue();
-  readonly mutations = new MutationLog();
-  readonly now: () => Date;
-  private current: SimState;
-  private readonly baseline: AwsSeed;
-  private readonly stateFile: string | undefined;
-
+export class AwsEngine extends SeededEngine<AwsSeed, SimState, FaultQueue, MutationLog<MutationEntry>> {
   constructor(options: AwsEngineOptions) {
-    this.baseline = options.seed;
-    this.stateFile = options.stateFile;
-    this.now = options.now ?? (() => new Date());
-    this.current =
-      (this.stateFile === undefined ? undefined : loadStateFile(this.stateFile)) ?? stateFromSeed(options.seed);
-    this.persist();
-  }
-
-  get state(): SimState {
-    return this.current;
-  }
-
-  /** Restores the seed (the one given, else the original), and forgets mutations and faults. */
-  reset(seed?: AwsSeed): void {
-    this.current = stateFromSeed(seed ?? this.baseline);
-    this.faults.clear();
-    this.mutations.clear();
-    this.persist();
-  }
-
-  persist(): void {
-    if (this.stateFile !== undefined) saveStateFile(this.stateFile, this.current);
+    super({
+      ...options,
+      faults: new FaultQueue(),
+      mutations: new MutationLog<MutationEntry>((entry) => entry.action),
+      fromSeed: stateFromSeed,
+      load: loadStateFile,
+      save: saveStateFile,
+    });
   }
 
   async handle(request: EngineRequest): Promise<HttpResult> {
@@ -111,7 +92,7 @@ export class AwsEngine {
     const signed = readSignature(request, service);
     const params = queryParameters(request);
     const now = this.now();
-    const caller = await authenticate(this.current, request, signed, service, now);
+    const caller = await authenticate(this.state, request, signed, service, now);
     assertServiceReachable(caller, service);
     const action = resolveAction(service, request, params);
     const handler = service === 's3' ? S3_HANDLERS.get(action) : HANDLERS[service].get(action);
@@ -126,7 +107,7 @@ export class AwsEngine {
     if (fault?.error) throw fault.error;
 
     if (caller.type === 'user') {
-      const key = this.current.accessKeys.get(caller.accessKeyId);
+      const key = this.state.accessKeys.get(caller.accessKeyId);
       if (key) key.lastUsed = { date: isoSeconds(now), serviceName: service, region: signed.auth.region };
     }
     const pending: MutationEntry[] = [];
@@ -152,12 +133,12 @@ export class AwsEngine {
     sourceIp: string | undefined,
     pending: MutationEntry[],
   ): ActionContext {
-    const accountId = this.current.accountId;
+    const accountId = this.state.accountId;
     const arn = callerArn(caller, accountId);
     const keys = contextKeys(caller, accountId, now, region, sourceIp);
     const evaluate = (action: string, resource: string) => decide(policyLayers(caller), { action, resource, keys });
     return {
-      state: this.current,
+      state: this.state,
       caller,
       callerArn: arn,
       params: new QueryParams(params),

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { closeOnSignals } from '../shared/close-on-signals.js';
 import { loadAwsSeed } from './seed.js';
 import { DEFAULT_SEED_PATH, startAwsSimulator } from './server.js';
 
@@ -25,9 +26,4 @@ const simulator = await startAwsSimulator({
   ...(values['state-file'] === undefined ? {} : { stateFile: values['state-file'] }),
 });
 console.log(`AWS IAM/STS/S3 simulator (account ${simulator.accountId}) listening on ${simulator.endpoint}`);
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void simulator.close().then(() => process.exit(0));
-  });
-}
+closeOnSignals(simulator);

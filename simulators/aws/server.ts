@@ -1,7 +1,7 @@
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { closeServer, hostPort, listen } from '../shared/serve.js';
 import { createApp } from './app.js';
 import { AwsEngine } from './engine.js';
 import type { AwsFault } from './faults.js';
@@ -50,28 +50,14 @@ export async function startAwsSimulator(options: AwsSimulatorOptions = {}): Prom
   });
   // createAdaptorServer without serverOptions builds a plain node:http server.
   const server = createAdaptorServer({ fetch: createApp(engine).fetch, hostname: host }) as Server;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const port = await listen(server, host, options.port ?? 0);
 
   return {
-    endpoint,
+    endpoint: `http://${hostPort(host, port)}`,
     get accountId() {
       return engine.state.accountId;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        engine.persist();
-        server.close((error) => (error ? reject(error) : resolve()));
-        // SDK clients keep connections alive; without this close() would wait for their idle timeout.
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server, () => engine.persist()),
     reset: (seed) => engine.reset(seed),
     mutations: () => engine.mutations.summary(),
     injectFault: (fault) => engine.faults.inject(fault),

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { z } from 'zod';
+import { readStateFile, writeStateFile } from '../shared/state-file.js';
 import type { SimState } from './state.js';
 
 const FORMAT = 'revoker-aws-simulator-state/v1';
@@ -88,12 +87,8 @@ function serialize(state: SimState): z.input<typeof persistedState> {
 
 /** Returns undefined when the file does not exist yet (first start seeds instead). */
 export function loadStateFile(path: string): SimState | undefined {
-  if (!existsSync(path)) return undefined;
-  const parsed = persistedState.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) {
-    throw new Error(`AWS simulator state file ${path} is not a ${FORMAT} document: ${parsed.error.message}`);
-  }
-  const s = parsed.data.state;
+  const s = readStateFile(path, { format: FORMAT, simulator: 'AWS', schema: persistedState })?.state;
+  if (s === undefined) return undefined;
   return {
     accountId: s.accountId,
     users: new Map(s.users.map((u) => [u.userName, { ...u, inlinePolicies: fromNamed(u.inlinePolicies) }])),
@@ -104,10 +99,6 @@ export function loadStateFile(path: string): SimState | undefined {
   };
 }
 
-/** Write-then-rename so a crash mid-write never leaves a truncated state file. */
 export function saveStateFile(path: string, state: SimState): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(serialize(state), null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  writeStateFile(path, serialize(state));
 }

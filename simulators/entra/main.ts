@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { closeOnSignals } from '../shared/close-on-signals.js';
 import { defaultSandboxCaDir, ensureSandboxCa } from './sandbox-ca.js';
 import { loadEntraSeed } from './seed.js';
 import { DEFAULT_SEED_PATH, startEntraSimulator } from './server.js';
@@ -40,11 +41,7 @@ try {
   );
   console.log(`  authorityHost ${simulator.authorityHost}   graph ${simulator.graphEndpoint}`);
   console.log(`  clients must start with NODE_EXTRA_CA_CERTS=${ca.caCertPath}`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void simulator.close().then(() => process.exit(0));
-    });
-  }
+  closeOnSignals(simulator);
 } catch (error) {
   console.error(`entra simulator: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -1,3 +1,5 @@
+import { countBy, MutationLog as WriteLog, type MutationLogSummary } from '../shared/mutation-log.js';
+
 export type EntraOperation =
   | 'revokeSignInSessions'
   | 'updateUser'
@@ -35,9 +37,7 @@ export interface TokenSummary {
   log: TokenEntry[];
 }
 
-export interface MutationSummary {
-  counts: Record<string, number>;
-  log: MutationEntry[];
+export interface MutationSummary extends MutationLogSummary<MutationEntry> {
   /** Token endpoint activity, counted apart from directory changes. */
   tokens: TokenSummary;
 }
@@ -47,11 +47,11 @@ export interface MutationSummary {
  * idempotent activity did not call twice), plus token endpoint outcomes. Faulted calls are never recorded.
  */
 export class MutationLog {
-  private entries: MutationEntry[] = [];
+  private readonly writes = new WriteLog<MutationEntry>((entry) => entry.operation);
   private tokenEntries: TokenEntry[] = [];
 
   record(entry: MutationEntry): void {
-    this.entries.push(entry);
+    this.writes.record(entry);
   }
 
   recordToken(entry: TokenEntry): void {
@@ -59,23 +59,20 @@ export class MutationLog {
   }
 
   clear(): void {
-    this.entries = [];
+    this.writes.clear();
     this.tokenEntries = [];
   }
 
   summary(): MutationSummary {
-    const counts: Record<string, number> = {};
-    for (const entry of this.entries) counts[entry.operation] = (counts[entry.operation] ?? 0) + 1;
-    const issued: Record<string, number> = {};
-    const refused: Record<string, number> = {};
-    for (const entry of this.tokenEntries) {
-      if (entry.outcome === 'issued') issued[entry.grantType] = (issued[entry.grantType] ?? 0) + 1;
-      else refused[entry.outcome] = (refused[entry.outcome] ?? 0) + 1;
-    }
+    const issued = this.tokenEntries.filter((entry) => entry.outcome === 'issued');
+    const refused = this.tokenEntries.filter((entry) => entry.outcome !== 'issued');
     return {
-      counts,
-      log: this.entries.map((entry) => ({ ...entry })),
-      tokens: { issued, refused, log: this.tokenEntries.map((entry) => ({ ...entry })) },
+      ...this.writes.summary(),
+      tokens: {
+        issued: countBy(issued, (entry) => entry.grantType),
+        refused: countBy(refused, (entry) => entry.outcome),
+        log: this.tokenEntries.map((entry) => ({ ...entry })),
+      },
     };
   }
 }

@@ -1,8 +1,8 @@
 import { createAdaptorServer } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { closeServer, listen } from '../shared/serve.js';
 import { createApp } from './app.js';
 import { EntraEngine } from './engine.js';
 import type { EntraFault } from './faults.js';
@@ -83,14 +83,7 @@ export async function startEntraSimulator(options: EntraSimulatorOptions = {}): 
     createServer,
     serverOptions: { cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) },
   }) as Server;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, host, options.port ?? 0);
   const authorityHost = `https://localhost:${port}`;
 
   return {
@@ -99,13 +92,7 @@ export async function startEntraSimulator(options: EntraSimulatorOptions = {}): 
     get tenantId() {
       return engine.state.tenant.id;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        engine.persist();
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Clients keep connections alive; without this close() would wait for their idle timeout.
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server, () => engine.persist()),
     reset: (seed) => engine.reset(seed),
     mutations: () => engine.mutations.summary(),
     injectFault: (fault) => engine.faults.inject(fault),

@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { z } from 'zod';
+import { readStateFile, writeStateFile } from '../shared/state-file.js';
 import { signingKeyFromJwk, signingKeyToJwk, type SigningKey } from './signing-key.js';
 import type { SimState } from './state.js';
 
@@ -106,14 +105,11 @@ function serialize(state: SimState, key: SigningKey): z.input<typeof persistedSt
 
 /** Returns undefined when the file does not exist yet (first start seeds instead). */
 export function loadStateFile(path: string): { state: SimState; signingKey: SigningKey } | undefined {
-  if (!existsSync(path)) return undefined;
-  const parsed = persistedState.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) {
-    throw new Error(`Entra simulator state file ${path} is not a ${FORMAT} document: ${parsed.error.message}`);
-  }
-  const s = parsed.data.state;
+  const parsed = readStateFile(path, { format: FORMAT, simulator: 'Entra', schema: persistedState });
+  if (parsed === undefined) return undefined;
+  const s = parsed.state;
   return {
-    signingKey: signingKeyFromJwk(parsed.data.signingKey),
+    signingKey: signingKeyFromJwk(parsed.signingKey),
     state: {
       tenant: s.tenant,
       users: new Map(s.users.map((u) => [u.id, u])),
@@ -125,10 +121,6 @@ export function loadStateFile(path: string): { state: SimState; signingKey: Sign
   };
 }
 
-/** Write-then-rename so a crash mid-write never leaves a truncated state file. */
 export function saveStateFile(path: string, state: SimState, key: SigningKey): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(serialize(state, key), null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  writeStateFile(path, serialize(state, key));
 }

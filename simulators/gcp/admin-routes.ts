@@ -1,59 +1,24 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import { registerAdminRoutes as registerSharedAdminRoutes } from '../shared/admin-routes.js';
 import type { GcpEngine } from './engine.js';
 import { gcpFaultSchema } from './faults.js';
 import { GcpSeedError, type GcpSeed } from './seed.js';
 import { publicState } from './snapshot.js';
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-
-async function readJson(body: Promise<string>): Promise<unknown> {
-  const text = (await body).trim();
-  return text === '' ? undefined : (JSON.parse(text) as unknown);
-}
-
 /**
- * Test/dev control plane under /_sim/. Unauthenticated, so it only answers loopback clients; the state it shows
- * holds public keys only (private halves exist in the seed's key files, never in the simulator's state).
+ * The /_sim/ control plane. Its state view holds public keys only: private halves exist in the seed's key files,
+ * never in the simulator's state.
  */
 export function registerAdminRoutes(app: Hono<{ Bindings: HttpBindings }>, engine: GcpEngine): void {
-  app.use('/_sim/*', async (c, next) => {
-    const remote = c.env.incoming.socket.remoteAddress ?? '';
-    if (!LOOPBACK.has(remote)) return c.json({ error: 'simulator admin routes are loopback-only' }, 403);
-    await next();
-  });
-
-  app.get('/_sim/health', (c) => c.json({ ok: true, projectId: engine.state.projectId }));
-  app.get('/_sim/state', (c) => c.json(publicState(engine.state)));
-  app.get('/_sim/mutations', (c) => c.json(engine.mutations.summary()));
-  app.get('/_sim/faults', (c) => c.json(engine.faults.pending()));
-
-  app.post('/_sim/reset', async (c) => {
-    try {
-      // Validated inside reset; the cast only names the intent.
-      engine.reset((await readJson(c.req.text())) as GcpSeed | undefined);
-      return c.json({ ok: true });
-    } catch (error) {
-      if (error instanceof GcpSeedError || error instanceof SyntaxError) return c.json({ error: error.message }, 400);
-      throw error;
-    }
-  });
-
-  app.post('/_sim/faults', async (c) => {
-    let parsed;
-    try {
-      parsed = z.union([gcpFaultSchema, z.array(gcpFaultSchema)]).safeParse(await readJson(c.req.text()));
-    } catch (error) {
-      return c.json({ error: error instanceof Error ? error.message : String(error) }, 400);
-    }
-    if (!parsed.success) return c.json({ error: z.prettifyError(parsed.error) }, 400);
-    for (const fault of Array.isArray(parsed.data) ? parsed.data : [parsed.data]) engine.faults.inject(fault);
-    return c.json({ ok: true, pending: engine.faults.pending().length });
-  });
-
-  app.delete('/_sim/faults', (c) => {
-    engine.faults.clear();
-    return c.json({ ok: true });
+  registerSharedAdminRoutes(app, {
+    health: () => ({ projectId: engine.state.projectId }),
+    state: () => publicState(engine.state),
+    mutations: () => engine.mutations.summary(),
+    // Validated inside reset; the cast only names the intent.
+    reset: (seed) => engine.reset(seed as GcpSeed | undefined),
+    seedError: GcpSeedError,
+    faultSchema: gcpFaultSchema,
+    faults: engine.faults,
   });
 }

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MutationLog } from '../shared/mutation-log.js';
+import { SeededEngine } from '../shared/seeded-engine.js';
 import { authenticate } from './authn.js';
 import { GoogleApiError, invalidArgument, notFound } from './errors.js';
 import { FaultQueue } from './faults.js';
-import { MutationLog, type MutationEntry } from './mutations.js';
+import type { MutationEntry } from './mutations.js';
 import type { OperationContext } from './operation-context.js';
 import { OPERATIONS } from './operations.js';
 import { route } from './routing.js';
@@ -55,37 +57,16 @@ const safeDecode = (path: string) => {
 };
 
 /** The stateful core: authenticates, authorizes and executes one IAM v1 REST request against the sandbox. */
-export class GcpEngine {
-  readonly faults = new FaultQueue();
-  readonly mutations = new MutationLog();
-  readonly now: () => Date;
-  private current: GcpState;
-  private readonly baseline: GcpSeed;
-  private readonly stateFile: string | undefined;
-
+export class GcpEngine extends SeededEngine<GcpSeed, GcpState, FaultQueue, MutationLog<MutationEntry>> {
   constructor(options: GcpEngineOptions) {
-    this.baseline = options.seed;
-    this.stateFile = options.stateFile;
-    this.now = options.now ?? (() => new Date());
-    this.current =
-      (this.stateFile === undefined ? undefined : loadStateFile(this.stateFile)) ?? stateFromSeed(options.seed);
-    this.persist();
-  }
-
-  get state(): GcpState {
-    return this.current;
-  }
-
-  /** Restores the seed (the one given, else the original), and forgets mutations and faults. */
-  reset(seed?: GcpSeed): void {
-    this.current = stateFromSeed(seed ?? this.baseline);
-    this.faults.clear();
-    this.mutations.clear();
-    this.persist();
-  }
-
-  persist(): void {
-    if (this.stateFile !== undefined) saveStateFile(this.stateFile, this.current);
+    super({
+      ...options,
+      faults: new FaultQueue(),
+      mutations: new MutationLog<MutationEntry>((entry) => entry.operation),
+      fromSeed: stateFromSeed,
+      load: loadStateFile,
+      save: saveStateFile,
+    });
   }
 
   async handle(request: EngineRequest): Promise<HttpResult> {
@@ -113,10 +94,10 @@ export class GcpEngine {
     const now = this.now();
     const host = request.headers['host'];
     const audiences = ['https://iam.googleapis.com/', ...(host ? [`http://${host}/`] : [])];
-    const caller = await authenticate(this.current, request.headers['authorization'], now, audiences);
+    const caller = await authenticate(this.state, request.headers['authorization'], now, audiences);
 
     // Faults fire after authentication and before anything changes: a faulted call leaves no trace.
-    const fault = this.faults.take(matched.operation, request.method, safeDecode(path), this.current.projectNumber);
+    const fault = this.faults.take(matched.operation, request.method, safeDecode(path), this.state.projectNumber);
     if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
     if (fault?.error) throw fault.error;
     // The mutating methods all answer an empty message; a lost write answers the same and does nothing.
@@ -124,7 +105,7 @@ export class GcpEngine {
 
     const pending: MutationEntry[] = [];
     const ctx: OperationContext = {
-      state: this.current,
+      state: this.state,
       caller,
       route: matched,
       query: new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)),

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { closeOnSignals } from '../shared/close-on-signals.js';
 import { keyFileOf } from './key-file.js';
 import { loadGcpSeed } from './seed.js';
 import { DEFAULT_SEED_PATH, startGcpSimulator } from './server.js';
@@ -46,11 +47,7 @@ try {
     ...(values['state-file'] === undefined ? {} : { stateFile: values['state-file'] }),
   });
   console.log(`Google Cloud IAM simulator (project ${simulator.projectId}) listening on ${simulator.rootUrl}`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void simulator.close().then(() => process.exit(0));
-    });
-  }
+  closeOnSignals(simulator);
 } catch (error) {
   console.error(`gcp simulator: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -1,3 +1,9 @@
+import type { MutationLogSummary } from '../shared/mutation-log.js';
+
+/**
+ * Successful state-changing calls only (repeats included: disabling a disabled key counts again); faulted and
+ * refused calls are not recorded.
+ */
 export interface MutationEntry {
   /** `serviceAccounts.disable`, `serviceAccounts.enable`, `keys.disable`, `keys.enable` or `keys.delete`. */
   readonly operation: string;
@@ -6,29 +12,5 @@ export interface MutationEntry {
   readonly at: string;
 }
 
-export interface MutationSummary {
-  counts: Record<string, number>;
-  log: MutationEntry[];
-}
-
-/**
- * Successful state-changing calls only (repeats included: disabling a disabled key counts again), so tests can
- * assert exactly-once effects under retries and faults. Faulted and refused calls are not recorded.
- */
-export class MutationLog {
-  private entries: MutationEntry[] = [];
-
-  record(entry: MutationEntry): void {
-    this.entries.push(entry);
-  }
-
-  clear(): void {
-    this.entries = [];
-  }
-
-  summary(): MutationSummary {
-    const counts: Record<string, number> = {};
-    for (const entry of this.entries) counts[entry.operation] = (counts[entry.operation] ?? 0) + 1;
-    return { counts, log: this.entries.map((entry) => ({ ...entry })) };
-  }
-}
+/** Counted by operation. */
+export type MutationSummary = MutationLogSummary<MutationEntry>;

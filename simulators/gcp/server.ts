@@ -1,7 +1,7 @@
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { closeServer, hostPort, listen } from '../shared/serve.js';
 import { createApp } from './app.js';
 import { GcpEngine } from './engine.js';
 import type { GcpFault } from './faults.js';
@@ -48,27 +48,14 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
   });
   // createAdaptorServer without serverOptions builds a plain node:http server.
   const server = createAdaptorServer({ fetch: createApp(engine).fetch, hostname: host }) as Server;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, host, options.port ?? 0);
 
   return {
-    rootUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
+    rootUrl: `http://${hostPort(host, port)}/`,
     get projectId() {
       return engine.state.projectId;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        engine.persist();
-        server.close((error) => (error ? reject(error) : resolve()));
-        // gaxios keeps connections alive; without this close() would wait for their idle timeout.
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server, () => engine.persist()),
     reset: (seed) => engine.reset(seed),
     mutations: () => engine.mutations.summary(),
     injectFault: (fault) => engine.faults.inject(fault),

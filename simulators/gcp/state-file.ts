@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { z } from 'zod';
+import { readStateFile, writeStateFile } from '../shared/state-file.js';
 import type { GcpState } from './state.js';
 
 const FORMAT = 'revoker-gcp-simulator-state/v1';
@@ -57,12 +56,8 @@ function serialize(state: GcpState): z.input<typeof persistedState> {
 
 /** Returns undefined when the file does not exist yet (first start seeds instead). */
 export function loadStateFile(path: string): GcpState | undefined {
-  if (!existsSync(path)) return undefined;
-  const parsed = persistedState.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) {
-    throw new Error(`Google Cloud simulator state file ${path} is not a ${FORMAT} document: ${parsed.error.message}`);
-  }
-  const s = parsed.data.state;
+  const s = readStateFile(path, { format: FORMAT, simulator: 'Google Cloud', schema: persistedState })?.state;
+  if (s === undefined) return undefined;
   return {
     projectId: s.projectId,
     projectNumber: s.projectNumber,
@@ -73,10 +68,6 @@ export function loadStateFile(path: string): GcpState | undefined {
   };
 }
 
-/** Write-then-rename so a crash mid-write never leaves a truncated state file. */
 export function saveStateFile(path: string, state: GcpState): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(serialize(state), null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  writeStateFile(path, serialize(state));
 }

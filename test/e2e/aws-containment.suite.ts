@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { decideUpdate } from '../../domain/messages.js';
 import { DEFAULT_POLICY, type Policy } from '../../domain/policy.js';
 import { harness, type Harness } from '../harness.js';
 import {
@@ -189,9 +190,8 @@ describe('AWS IAM user containment', () => {
 
   it('honours a policy that skips a step', async () => {
     const policy: Policy = {
-      version: 1,
+      ...DEFAULT_POLICY,
       approvalTimeout: '1m',
-      allowlist: [],
       actions: { 'aws.deactivateAccessKey': 'auto', 'aws.denyUserSessions': 'skip', 'aws.deleteAccessKey': 'skip' },
     };
     const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'low'), { policy })).workflowId);
@@ -246,5 +246,45 @@ describe('policy allowlist', () => {
       /allowlisted, nothing done: IAM user ci-deployer \(123456789012\) \(CI\/CD automation\)/,
     );
     assert.deepEqual(h.aws.mutations().counts, {});
+  });
+});
+
+describe('approvers and four eyes', () => {
+  let h: Harness;
+  const playbooks = playbookTracker(() => h);
+  beforeEach(async () => {
+    h = await harness();
+    h.aws.reset(h.seed);
+  });
+  afterEach(() => playbooks.cleanup());
+
+  it("lets only the policy's approvers decide, and deletes a key only after two different people approve", async () => {
+    const policy: Policy = {
+      ...DEFAULT_POLICY,
+      approvers: { groups: { soc: ['sam@example.com', 'kim@example.com'] }, default: ['soc'], byAction: {} },
+      fourEyes: 2,
+    };
+    const key = h.seed.users.find((u) => u.userName === 'alice')?.accessKeys[0]?.accessKeyId ?? '';
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'high'), { policy })).workflowId);
+    await waitForStatus(handle, settled);
+    const decide = (approver: string) =>
+      handle.executeUpdate(decideUpdate, {
+        args: [{ verdict: 'approve', approver, actions: [`aws:delete-key:${key}`] }],
+      });
+
+    await assert.rejects(decide('eve@example.com'), (error: Error) =>
+      /eve@example.com is not an approver for aws.deleteAccessKey \(groups: soc\)/.test(String(error.cause)),
+    );
+    const first = await decide('sam@example.com');
+    assert.deepEqual(first.actions, [`aws:delete-key:${key}`]);
+    await assert.rejects(decide('sam@example.com'), (error: Error) =>
+      /four eyes needs another approver/.test(String(error.cause)),
+    );
+    assert.equal(h.aws.accessKey(key)?.status, 'Inactive', 'one approval deletes nothing');
+
+    await decide('kim@example.com');
+    const status = await waitForStatus(handle, (s) => statusOf(s, `aws:delete-key:${key}`).status === 'done');
+    assert.equal(statusOf(status, `aws:delete-key:${key}`).decidedBy?.approver, 'sam@example.com + kim@example.com');
+    assert.equal(h.aws.accessKey(key), undefined);
   });
 });
