@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureNodeModules, ROOT } from './bootstrap.mjs';
+import { ensureChromium } from './ensure-chromium.mjs';
 import { ensureTemporalCli } from './ensure-temporal-cli.mjs';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.revoker', 'test-results']);
@@ -29,6 +30,8 @@ function step(name, command, args, env = process.env) {
 try {
   ensureNodeModules();
   const temporalCli = ensureTemporalCli();
+  // The browser test drives Debian's Chromium (installed with apt-get when missing and allowed).
+  const chromium = ensureChromium();
   const bin = (name) => join(ROOT, 'node_modules', '.bin', name);
   step('typecheck', bin('tsc'), ['--noEmit']);
   step('lint', bin('eslint'), ['.']);
@@ -50,6 +53,7 @@ try {
     {
       ...process.env,
       TEMPORAL_CLI_PATH: temporalCli,
+      CHROMIUM_PATH: chromium,
       REVOKER_SANDBOX_CA_DIR: caDir,
       NODE_EXTRA_CA_CERTS: ca.stdout.trim(),
     },

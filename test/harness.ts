@@ -2,6 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Alert } from '../domain/alert.js';
@@ -50,6 +51,8 @@ export const RESPONDER = 'revoker-responder';
 export interface Harness {
   env: TestWorkflowEnvironment;
   client: Client;
+  /** The dev server's Temporal Web UI, e.g. `http://127.0.0.1:41234` (it may still be starting). */
+  uiUrl: string;
   aws: AwsSimulator;
   seed: AwsSeed;
   gcp: GcpSimulator;
@@ -91,12 +94,18 @@ async function startHarness(): Promise<Harness> {
     );
   }
   const tls = await ensureSandboxCa(defaultSandboxCaDir());
+  const uiPort = await freePort();
+  const uiUrl = `http://127.0.0.1:${uiPort}`;
 
   const [env, aws, gcp, entra, workflowBundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: ensureTemporalCli() },
         searchAttributes: SEARCH_ATTRIBUTES,
+        // The Web UI too, for the browser test of approving from "Send a Signal".
+        ip: '127.0.0.1',
+        ui: true,
+        uiPort,
         extraArgs: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
       },
     }),
@@ -123,6 +132,7 @@ async function startHarness(): Promise<Harness> {
   return {
     env,
     client: env.client,
+    uiUrl,
     aws,
     seed,
     gcp,
@@ -141,6 +151,19 @@ async function startHarness(): Promise<Harness> {
       await Promise.all([env.teardown(), aws.close(), gcp.close(), entra.close()]);
     },
   };
+}
+
+/** A port nothing listens on now (the OS's pick), for the dev server's UI, which needs an explicit one. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
 }
 
 const quietBundlerLogger = {
