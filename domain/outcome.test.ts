@@ -16,7 +16,7 @@ describe('finalState', () => {
     assert.equal(
       finalState({
         actions: [record('done'), record('already'), record('rejected')],
-        principals: [principal('planned')],
+        principals: [principal('examined')],
       }),
       'Contained',
     );
@@ -30,7 +30,7 @@ describe('finalState', () => {
     assert.equal(finalState({ actions: [], principals: [principal('failed')] }), 'NotContained');
   });
   it('is NothingToDo with an empty plan', () => {
-    assert.equal(finalState({ actions: [], principals: [principal('planned')] }), 'NothingToDo');
+    assert.equal(finalState({ actions: [], principals: [principal('examined')] }), 'NothingToDo');
   });
 });
 

@@ -32,7 +32,7 @@ export interface ActionRecord {
   note?: string;
 }
 
-export type PrincipalStatus = 'discovering' | 'planned' | 'failed' | 'allowlisted';
+export type PrincipalStatus = 'discovering' | 'examined' | 'failed' | 'allowlisted';
 
 export interface PrincipalRecord {
   key: string;

@@ -26,7 +26,7 @@ function status(): PlaybookStatus {
     state: 'AwaitingApproval',
     severity: 'high',
     alerts: [{ source: 's', id: '1', title: 'Key | used', severity: 'high', observedAt: 't', receivedAt: 't' }],
-    principals: [{ key: 'k', label: 'IAM user alice (123456789012)', status: 'planned' }],
+    principals: [{ key: 'k', label: 'IAM user alice (123456789012)', status: 'examined' }],
     actions: actions.map((action) =>
       action.mode === 'approval'
         ? { action, status: 'awaiting-approval' }

@@ -157,7 +157,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       }
       try {
         const discovery = await discover(principal);
-        record.status = 'planned';
+        record.status = 'examined';
         return [{ principal: record.key, discovery }];
       } catch (error) {
         record.status = 'failed';

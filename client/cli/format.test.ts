@@ -11,7 +11,7 @@ describe('formatStatus', () => {
       /^Playbook contain\/aws\/123456789012\/user\/alice\n {2}state {5}AwaitingApproval\n {2}severity {2}high/,
     );
     assert.match(text, /Alerts \(1\)\n {2}high {2}splunk\/notable-42 {2}Access key used from a new ASN/);
-    assert.match(text, /Principals \(1\)\n {2}IAM user alice \(123456789012\) {2}planned/);
+    assert.match(text, /Principals \(1\)\n {2}IAM user alice \(123456789012\) {2}examined/);
   });
 
   it('lists each action with icon, status, id, mode, result and description', () => {

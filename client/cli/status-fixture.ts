@@ -49,7 +49,7 @@ export function awaitingStatus(): PlaybookStatus {
         receivedAt: '2026-11-23T10:00:00.000Z',
       },
     ],
-    principals: [{ key: 'aws/123456789012/user/alice', label: 'IAM user alice (123456789012)', status: 'planned' }],
+    principals: [{ key: 'aws/123456789012/user/alice', label: 'IAM user alice (123456789012)', status: 'examined' }],
     actions: records,
     decisions: [],
     startedAt: '2026-11-23T10:00:00.000Z',

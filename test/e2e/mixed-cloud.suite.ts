@@ -35,8 +35,8 @@ describe('an alert naming principals in three clouds', () => {
     assert.deepEqual(
       status.principals.map((p) => [p.key.split('/')[0], p.status]),
       [
-        ['aws', 'planned'],
-        ['entra', 'planned'],
+        ['aws', 'examined'],
+        ['entra', 'examined'],
         ['gcp', 'failed'],
       ],
     );
