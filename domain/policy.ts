@@ -33,6 +33,11 @@ export const Policy = z
         byAction: z.partialRecord(ActionKind, z.array(z.string()).min(1)).default({}),
       })
       .optional(),
+    /**
+     * When a step gets no decision within approvalTimeout it is escalated and waits once more as long;
+     * then it proceeds or is aborted, per action kind (unlisted kinds abort).
+     */
+    onTimeout: z.partialRecord(ActionKind, z.enum(['proceed', 'abort'])).default({}),
     /** How many distinct approvers a destructive step needs (2 = four eyes). */
     fourEyes: z.number().int().min(1).max(5).default(1),
   })
@@ -47,6 +52,15 @@ export const Policy = z
     for (const [group, path] of named) {
       if (!(group in groups))
         ctx.addIssue({ code: 'custom', path: [...path], message: `no group named "${group}" in approvers.groups` });
+    }
+    for (const [kind, outcome] of Object.entries(policy.onTimeout ?? {})) {
+      if (outcome === 'proceed' && ACTION_KINDS[kind as ActionKind].destructive) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['onTimeout', kind],
+          message: `${kind} is destructive and cannot proceed without a decision: use "abort"`,
+        });
+      }
     }
     for (const [kind, rule] of Object.entries(policy.actions)) {
       if (!ACTION_KINDS[kind as ActionKind].destructive) continue;
@@ -68,6 +82,7 @@ export const DEFAULT_POLICY: Policy = {
   approvalTimeout: '4h',
   allowlist: [],
   fourEyes: 1,
+  onTimeout: {},
   actions: {
     'aws.deactivateAccessKey': { high: 'auto', critical: 'auto' },
     'aws.denyUserSessions': { high: 'auto', critical: 'auto' },

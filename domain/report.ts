@@ -19,6 +19,8 @@ export interface ActionRecord {
   status: ActionStatus;
   /** The decision that released or rejected it, when it needed one. */
   decidedBy?: { approver: string; at: string; reason?: string };
+  /** When the step waited a whole approval window without a decision and was escalated. */
+  escalatedAt?: string;
   /** Approvals so far, when the step needs more than one (four eyes). */
   approvals?: { approver: string; at: string; reason?: string }[];
   startedAt?: string;

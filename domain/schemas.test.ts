@@ -83,7 +83,17 @@ describe('Policy schema', () => {
       approvalTimeout: '4h',
       allowlist: [],
       fourEyes: 1,
+      onTimeout: {},
     });
+  });
+
+  it('refuses a destructive step that would proceed on timeout, and approver groups that do not exist', () => {
+    const result = Policy.safeParse({
+      version: 1,
+      onTimeout: { 'aws.deleteAccessKey': 'proceed', 'aws.deactivateAccessKey': 'proceed' },
+      approvers: { groups: { soc: ['sam@example.com'] }, default: ['soc', 'ghosts'] },
+    });
+    assert.deepEqual(paths(result).sort(), ['approvers.default.1', 'onTimeout.aws.deleteAccessKey']);
   });
 
   it('refuses automatic destructive steps and malformed durations', () => {

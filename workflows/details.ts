@@ -33,7 +33,11 @@ export function renderDetails(status: PlaybookStatus): string {
     for (const record of status.actions) {
       const { action } = record;
       const result = record.error?.message ?? record.verification?.evidence ?? record.note ?? record.observed ?? '';
-      const decided = record.decidedBy ? ` (by ${record.decidedBy.approver})` : '';
+      const decided = record.decidedBy
+        ? ` (by ${record.decidedBy.approver})`
+        : record.escalatedAt
+          ? ` (escalated ${record.escalatedAt})`
+          : '';
       lines.push(
         `| ${record.status}${decided} | ${cell(action.description)} | \`${action.id}\` | ${action.mode} | ${cell(result)} |`,
       );

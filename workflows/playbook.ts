@@ -212,8 +212,19 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     const dependencies = record.action.dependsOn.map((id) => status.actions.find((r) => r.action.id === id));
     if (record.status === 'awaiting-approval') {
       const timeout = input.policy.approvalTimeout;
-      const decided = await condition(() => record.decidedBy !== undefined || isFinal(), timeout);
-      if (!decided) return finish(record, 'skipped', { note: `no decision within ${timeout}` });
+      const decision = () => record.decidedBy !== undefined || isFinal();
+      if (!(await condition(decision, timeout))) {
+        // Escalate once: the step waits another window (notifications will announce it), then the policy decides.
+        record.escalatedAt = new Date().toISOString();
+        log.warn('approval timed out: escalated', { action: record.action.id, timeout });
+        publish();
+        if (!(await condition(decision, timeout))) {
+          const outcome = input.policy.onTimeout?.[record.action.kind] ?? 'abort';
+          const why = `no decision within ${timeout}, escalated, and none within another ${timeout}`;
+          if (outcome === 'abort') return finish(record, 'skipped', { note: `${why}: aborted by policy` });
+          record.decidedBy = { approver: 'policy (onTimeout: proceed)', at: new Date().toISOString(), reason: why };
+        }
+      }
     }
     if (isFinal()) return;
     // Wait for dependencies; a step whose prerequisite did not succeed must not run (never delete an active key).

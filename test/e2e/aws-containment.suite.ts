@@ -288,3 +288,44 @@ describe('approvers and four eyes', () => {
     assert.equal(h.aws.accessKey(key), undefined);
   });
 });
+
+describe('approval timeouts', () => {
+  let h: Harness;
+  const playbooks = playbookTracker(() => h);
+  beforeEach(async () => {
+    h = await harness();
+    h.aws.reset(h.seed);
+  });
+  afterEach(() => playbooks.cleanup());
+
+  it('escalates a step nobody decides, then proceeds or aborts it as the policy says per kind', async () => {
+    const policy: Policy = {
+      ...DEFAULT_POLICY,
+      approvalTimeout: '1s',
+      actions: {
+        'aws.deactivateAccessKey': 'approval',
+        'aws.denyUserSessions': 'approval',
+        'aws.deleteAccessKey': 'approval',
+      },
+      onTimeout: { 'aws.deactivateAccessKey': 'proceed' },
+    };
+    const keys = h.seed.users.find((u) => u.userName === 'alice')?.accessKeys.map((k) => k.accessKeyId) ?? [];
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'low'), { policy })).workflowId);
+    const escalated = await waitForStatus(handle, (s) => s.actions.length > 0 && s.actions.every((r) => r.escalatedAt));
+    assert.equal(escalated.state, 'AwaitingApproval', 'escalated steps still wait for a human');
+
+    const report = await result(handle);
+    for (const key of keys) {
+      const deactivate = statusOf(report, `aws:deactivate-key:${key}`);
+      assert.deepEqual([deactivate.status, deactivate.decidedBy?.approver], ['done', 'policy (onTimeout: proceed)']);
+      const remove = statusOf(report, `aws:delete-key:${key}`);
+      assert.equal(remove.status, 'skipped');
+      assert.match(
+        remove.note ?? '',
+        /no decision within 1s, escalated, and none within another 1s: aborted by policy/,
+      );
+    }
+    assert.equal(statusOf(report, `aws:deny-user-sessions:${ACCOUNT}/alice`).status, 'skipped', 'unlisted kinds abort');
+    assert.deepEqual(h.aws.mutations().counts, { UpdateAccessKey: keys.length });
+  });
+});
