@@ -3,20 +3,14 @@ import { AssumeRoleCommand, GetFederationTokenCommand, STSClient } from '@aws-sd
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { harness, type Harness } from '../harness.js';
-import { ACCOUNT, alertAbout, awsRole, awsUser, playbookTracker, settled, statusOf, waitForStatus } from './helpers.js';
+import { describe, it } from 'node:test';
+import type { Harness } from '../harness.js';
+import { ACCOUNT, alertAbout, awsRole, awsUser, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
 
 /** Sessions as an attacker holds them: minted with a stolen key, used against the simulator. */
 describe('attacker sessions before and after containment', () => {
   let h: Harness;
-  const playbooks = playbookTracker(() => h);
-
-  beforeEach(async () => {
-    h = await harness();
-    h.aws.reset(h.seed);
-  });
-  afterEach(() => playbooks.cleanup());
+  const playbooks = useSandbox((ready) => (h = ready));
 
   const credentialsOf = (userName: string): AwsCredentialIdentity => {
     const key = h.seed.users.find((u) => u.userName === userName)?.accessKeys[0];

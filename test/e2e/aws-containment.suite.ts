@@ -1,32 +1,26 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { decideUpdate } from '../../domain/messages.js';
 import { DEFAULT_POLICY, type Policy } from '../../domain/policy.js';
-import { harness, type Harness } from '../harness.js';
+import type { Harness } from '../harness.js';
 import {
   ACCOUNT,
   alertAbout,
   approve,
   awsUser,
-  playbookTracker,
   reject,
   result,
   seedWith,
   settled,
   statusOf,
+  useSandbox,
   waitForStatus,
 } from './helpers.js';
 
 describe('AWS IAM user containment', () => {
   let h: Harness;
-  const playbooks = playbookTracker(() => h);
+  const playbooks = useSandbox((ready) => (h = ready));
   const aliceKeys = () => h.seed.users.find((u) => u.userName === 'alice')?.accessKeys.map((k) => k.accessKeyId) ?? [];
-
-  beforeEach(async () => {
-    h = await harness();
-    h.aws.reset(h.seed);
-  });
-  afterEach(() => playbooks.cleanup());
 
   it('waits for approval before any change, then deactivates, denies and deletes, each verified', async () => {
     const keys = aliceKeys();
@@ -203,12 +197,7 @@ describe('AWS IAM user containment', () => {
 
 describe('policy allowlist', () => {
   let h: Harness;
-  const playbooks = playbookTracker(() => h);
-  beforeEach(async () => {
-    h = await harness();
-    h.aws.reset(h.seed);
-  });
-  afterEach(() => playbooks.cleanup());
+  const playbooks = useSandbox((ready) => (h = ready));
 
   it('leaves an allowlisted principal alone and says why, while containing the others', async () => {
     const policy: Policy = {
@@ -251,12 +240,7 @@ describe('policy allowlist', () => {
 
 describe('approvers and four eyes', () => {
   let h: Harness;
-  const playbooks = playbookTracker(() => h);
-  beforeEach(async () => {
-    h = await harness();
-    h.aws.reset(h.seed);
-  });
-  afterEach(() => playbooks.cleanup());
+  const playbooks = useSandbox((ready) => (h = ready));
 
   it("lets only the policy's approvers decide, and deletes a key only after two different people approve", async () => {
     const policy: Policy = {
@@ -291,12 +275,7 @@ describe('approvers and four eyes', () => {
 
 describe('approval timeouts', () => {
   let h: Harness;
-  const playbooks = playbookTracker(() => h);
-  beforeEach(async () => {
-    h = await harness();
-    h.aws.reset(h.seed);
-  });
-  afterEach(() => playbooks.cleanup());
+  const playbooks = useSandbox((ready) => (h = ready));
 
   it('escalates a step nobody decides, then proceeds or aborts it as the policy says per kind', async () => {
     const policy: Policy = {

@@ -1,24 +1,18 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PROGRAM, runCli } from '../../client/cli/program.js';
 import { connectGateway } from '../../client/cli/temporal-gateway.js';
 import { startPlaybook } from '../../client/start-playbook.js';
 import { createWebhookApp } from '../../client/webhook/app.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
-import { harness, TEST_SETTINGS, type Harness } from '../harness.js';
-import { alertAbout, awsUser, historyText, playbookTracker, settled, waitForStatus } from './helpers.js';
+import { TEST_SETTINGS, type Harness } from '../harness.js';
+import { alertAbout, awsUser, historyText, settled, useSandbox, waitForStatus } from './helpers.js';
 
 /** The webhook and the CLI against the real dev server and worker, as a SIEM and a responder use them. */
 describe('webhook and CLI on a real Temporal server', () => {
   let h: Harness;
-  const playbooks = playbookTracker(() => h);
-
-  beforeEach(async () => {
-    h = await harness();
-    h.aws.reset(h.seed);
-  });
-  afterEach(() => playbooks.cleanup());
+  const playbooks = useSandbox((ready) => (h = ready));
 
   const webhook = () =>
     createWebhookApp({

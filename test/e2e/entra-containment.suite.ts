@@ -1,12 +1,12 @@
 import { ClientSecretCredential } from '@azure/identity';
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Principal } from '../../domain/principal.js';
 import { createEntraActivities } from '../../activities/entra.js';
 import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
 import { createEntraClients } from '../../worker/entra-clients.js';
-import { harness, type Harness } from '../harness.js';
-import { alertAbout, approve, playbookTracker, result, settled, statusOf, waitForStatus } from './helpers.js';
+import type { Harness } from '../harness.js';
+import { alertAbout, approve, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
 
 const { tenantId, compromisedUser, maliciousApp } = ENTRA_SANDBOX;
 const adele: Principal = { type: 'entra.user', tenantId, user: compromisedUser.userPrincipalName };
@@ -16,13 +16,7 @@ const SP = maliciousApp.servicePrincipalId;
 
 describe('Entra ID user and app containment', () => {
   let h: Harness;
-  const playbooks = playbookTracker(() => h);
-
-  beforeEach(async () => {
-    h = await harness();
-    h.entra.reset(h.entraSeed);
-  });
-  afterEach(() => playbooks.cleanup());
+  const playbooks = useSandbox((ready) => (h = ready));
 
   /** The attacker redeems the stolen refresh token at the token endpoint, as a public client does. */
   const redeemStolenRefreshToken = async () => {

@@ -1,10 +1,10 @@
 import { auth, iam } from '@googleapis/iam';
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Principal } from '../../domain/principal.js';
 import { GCP_SANDBOX, keyFileOf } from '../../simulators/gcp/index.js';
-import { harness, type Harness } from '../harness.js';
-import { alertAbout, approve, playbookTracker, result, settled, statusOf, waitForStatus } from './helpers.js';
+import type { Harness } from '../harness.js';
+import { alertAbout, approve, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
 
 const { compromised, projectId } = GCP_SANDBOX;
 const etl: Principal = { type: 'gcp.serviceAccount', projectId, email: compromised.email };
@@ -12,13 +12,7 @@ const keyId = (name: string) => name.split('/').pop() ?? '';
 
 describe('Google Cloud service account containment', () => {
   let h: Harness;
-  const playbooks = playbookTracker(() => h);
-
-  beforeEach(async () => {
-    h = await harness();
-    h.gcp.reset(h.gcpSeed);
-  });
-  afterEach(() => playbooks.cleanup());
+  const playbooks = useSandbox((ready) => (h = ready));
 
   /** The attacker's copy of the stolen key, used through the real client library. */
   const asAttacker = () => {

@@ -6,7 +6,8 @@ import { approveSignal, rejectSignal, statusQuery } from '../../domain/messages.
 import type { Principal } from '../../domain/principal.js';
 import type { PlaybookStatus, Report } from '../../domain/report.js';
 import type { AwsSeed } from '../../simulators/aws/index.js';
-import type { Harness } from '../harness.js';
+import { afterEach, beforeEach } from 'node:test';
+import { harness, type Harness } from '../harness.js';
 
 export const ACCOUNT = '123456789012';
 
@@ -124,4 +125,25 @@ export async function historyText(handle: Playbook): Promise<string> {
     Buffer.from(m[1] ?? '', 'base64').toString('utf8'),
   );
   return [raw, ...decoded].join('\n');
+}
+
+/**
+ * The hooks every end-to-end suite needs: the shared harness with all three sandbox clouds reset
+ * before each test, and the playbooks a test started terminated after it. Returns the tracker.
+ */
+export function useSandbox(onReady: (h: Harness) => void): ReturnType<typeof playbookTracker> {
+  let current: Harness | undefined;
+  const playbooks = playbookTracker(() => {
+    if (!current) throw new Error('no harness yet: the suite has not started');
+    return current;
+  });
+  beforeEach(async () => {
+    current = await harness();
+    current.aws.reset(current.seed);
+    current.entra.reset(current.entraSeed);
+    current.gcp.reset(current.gcpSeed);
+    onReady(current);
+  });
+  afterEach(() => playbooks.cleanup());
+  return playbooks;
 }

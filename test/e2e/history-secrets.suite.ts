@@ -1,27 +1,21 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { harness, type Harness } from '../harness.js';
+import { describe, it } from 'node:test';
+import type { Harness } from '../harness.js';
 import {
   alertAbout,
   approve,
   awsRole,
   awsUser,
   historyText,
-  playbookTracker,
   result,
   settled,
+  useSandbox,
   waitForStatus,
 } from './helpers.js';
 
 describe('workflow history', () => {
   let h: Harness;
-  const playbooks = playbookTracker(() => h);
-
-  beforeEach(async () => {
-    h = await harness();
-    h.aws.reset(h.seed);
-  });
-  afterEach(() => playbooks.cleanup());
+  const playbooks = useSandbox((ready) => (h = ready));
 
   it('holds no credential or secret, from the alert to the report', async () => {
     const handle = playbooks.handle(

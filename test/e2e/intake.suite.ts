@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { approveSignal, statusQuery } from '../../domain/messages.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
-import { harness, TEST_SETTINGS, type Harness } from '../harness.js';
-import { alertAbout, awsUser, playbookTracker, waitForStatus } from './helpers.js';
+import { TEST_SETTINGS, type Harness } from '../harness.js';
+import { alertAbout, awsUser, useSandbox, waitForStatus } from './helpers.js';
 
 describe('alert intake', () => {
   let h: Harness;
-  const playbooks = playbookTracker(() => h);
-
-  beforeEach(async () => {
-    h = await harness();
-    h.aws.reset(h.seed);
-  });
-  afterEach(() => playbooks.cleanup());
+  const playbooks = useSandbox((ready) => (h = ready));
 
   it('starts no second playbook for a repeated alert, and merges another alert about the same principal', async () => {
     const alert = alertAbout([awsUser('alice')], 'medium');

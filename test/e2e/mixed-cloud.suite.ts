@@ -1,27 +1,19 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Principal } from '../../domain/principal.js';
 import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
 import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
-import { harness, type Harness } from '../harness.js';
-import { ACCOUNT, alertAbout, awsUser, playbookTracker, result, settled, statusOf, waitForStatus } from './helpers.js';
+import type { Harness } from '../harness.js';
+import { ACCOUNT, alertAbout, awsUser, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
 
 describe('an alert naming principals in three clouds', () => {
   let h: Harness;
-  const playbooks = playbookTracker(() => h);
+  const playbooks = useSandbox((ready) => (h = ready));
   const principals: Principal[] = [
     awsUser('alice'),
     { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
     { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
   ];
-
-  beforeEach(async () => {
-    h = await harness();
-    h.aws.reset(h.seed);
-    h.entra.reset(h.entraSeed);
-    h.gcp.reset(h.gcpSeed);
-  });
-  afterEach(() => playbooks.cleanup());
 
   it('contains each cloud in parallel, and one cloud failing does not stop the others', async () => {
     h.gcp.injectFault({ status: 503, times: 100 });

@@ -7,7 +7,7 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { ROOT } from '../../scripts/bootstrap.mjs';
 import { harness, type Harness } from '../harness.js';
-import { ACCOUNT, alertAbout, awsUser, playbookTracker, result, settled, statusOf, waitForStatus } from './helpers.js';
+import { ACCOUNT, alertAbout, awsUser, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
 
 // A responder's path through the real Temporal Web UI (the dev server's, 2.42.1) with Debian's Chromium:
 // filter the workflow list by RevokerState, open the playbook, send `approve` from "More Actions ▸ Send
@@ -30,7 +30,7 @@ describe('Approving in the Temporal Web UI', () => {
   let profileDir: string;
   let context: BrowserContext;
   let page: Page;
-  const playbooks = playbookTracker(() => h);
+  const playbooks = useSandbox((ready) => (h = ready));
 
   before(async () => {
     h = await harness();
@@ -53,12 +53,10 @@ describe('Approving in the Temporal Web UI', () => {
     if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
   beforeEach(async () => {
-    h.aws.reset(h.seed);
     page = await context.newPage();
   });
   afterEach(async () => {
     await page.close();
-    await playbooks.cleanup();
   });
 
   it("approves a waiting playbook from the Temporal UI's Send a Signal dialog", { timeout: 120_000 }, async () => {
