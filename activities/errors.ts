@@ -47,6 +47,12 @@ export class UnsafeStateError extends ProviderError {
   readonly retryable = false;
 }
 
+/** The chat webhook refused or did not answer; retried a few times, and never blocks containment. */
+export class NotificationFailedError extends ProviderError {
+  override readonly name = 'NotificationFailedError';
+  readonly retryable = true;
+}
+
 export const NON_RETRYABLE_ERROR_TYPES = [
   'TargetNotFoundError',
   'PermissionDeniedError',

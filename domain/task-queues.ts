@@ -9,3 +9,6 @@ export const PROVIDER_TASK_QUEUES: Record<Provider, string> = {
   entra: 'revoker-entra',
   gcp: 'revoker-gcp',
 };
+
+/** Chat notifications: a side effect like any other, kept off the provider queues and their credentials. */
+export const NOTIFY_TASK_QUEUE = 'revoker-notify';

@@ -176,6 +176,8 @@ async function main(): Promise<void> {
         AZURE_CLIENT_SECRET: ENTRA_SANDBOX.responder.secret,
         AZURE_CLIENT_CERTIFICATE_PATH: '',
         REVOKER_GCP_IAM_ENDPOINT: gcp.rootUrl,
+        // Deep links in notifications (REVOKER_NOTIFY_URL, when you set one) point at this UI.
+        REVOKER_UI_URL: uiUrl,
         GOOGLE_APPLICATION_CREDENTIALS: gcpKeyFile,
       },
       /worker ready/,

@@ -11,6 +11,7 @@ import './e2e/gcp-containment.suite.js';
 import './e2e/entra-containment.suite.js';
 import './e2e/mixed-cloud.suite.js';
 import './e2e/ui-approval.suite.js';
+import './e2e/notifications.suite.js';
 
 after(async () => {
   await (await harness()).close();

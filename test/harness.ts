@@ -2,6 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,8 +60,19 @@ export interface Harness {
   gcpSeed: GcpSeed;
   entra: EntraSimulator;
   entraSeed: EntraSeed;
+  /** The stand-in chat webhook the notify activities post to. */
+  notifications: NotificationReceiver;
   start(alert: Alert, options?: { policy?: Policy; settings?: Partial<PlaybookSettings> }): Promise<StartResult>;
   close(): Promise<void>;
+}
+
+export interface NotificationReceiver {
+  /** Bodies accepted (2xx), oldest first. */
+  received: unknown[];
+  /** Answers the next `n` posts with 500 (Infinity: until cleared). */
+  failNext(n: number): void;
+  /** Forgets what was received and stops failing. */
+  clear(): void;
 }
 
 let shared: Promise<Harness> | undefined;
@@ -97,7 +109,7 @@ async function startHarness(): Promise<Harness> {
   const uiPort = await freePort();
   const uiUrl = `http://127.0.0.1:${uiPort}`;
 
-  const [env, aws, gcp, entra, workflowBundle] = await Promise.all([
+  const [env, aws, gcp, entra, workflowBundle, receiver] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: ensureTemporalCli() },
@@ -113,6 +125,7 @@ async function startHarness(): Promise<Harness> {
     startGcpSimulator({ seed: gcpSeed }),
     startEntraSimulator({ seed: entraSeed, tls: { certPath: tls.certPath, keyPath: tls.keyPath } }),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }),
+    startNotificationReceiver(),
   ]);
   const workers: Worker[] = await createWorkers({
     connection: env.nativeConnection,
@@ -125,6 +138,7 @@ async function startHarness(): Promise<Harness> {
       authorityHost: entra.authorityHost,
       graphEndpoint: entra.graphEndpoint,
     }),
+    notify: { url: receiver.url, uiBaseUrl: uiUrl },
     workflowBundle,
   });
   const running = Promise.all(workers.map((worker) => worker.run()));
@@ -139,6 +153,7 @@ async function startHarness(): Promise<Harness> {
     gcpSeed,
     entra,
     entraSeed,
+    notifications: receiver.notifications,
     start: (alert, options = {}) =>
       startPlaybook(env.client, alert, {
         policy: options.policy ?? DEFAULT_POLICY,
@@ -148,8 +163,57 @@ async function startHarness(): Promise<Harness> {
     async close() {
       workers.forEach((worker) => worker.shutdown());
       await running;
-      await Promise.all([env.teardown(), aws.close(), gcp.close(), entra.close()]);
+      await Promise.all([env.teardown(), aws.close(), gcp.close(), entra.close(), receiver.close()]);
     },
+  };
+}
+
+/** A tiny Slack-like incoming webhook on a loopback port that records what it accepts and fails on request. */
+async function startNotificationReceiver(): Promise<{
+  url: string;
+  notifications: NotificationReceiver;
+  close(): Promise<void>;
+}> {
+  let failures = 0;
+  const notifications: NotificationReceiver = {
+    received: [],
+    failNext: (n) => void (failures = n),
+    clear: () => {
+      notifications.received.splice(0);
+      failures = 0;
+    },
+  };
+  const server = createHttpServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (failures > 0) {
+        failures -= 1;
+        response.writeHead(500).end('injected failure');
+        return;
+      }
+      try {
+        notifications.received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        response.writeHead(200).end('ok');
+      } catch {
+        response.writeHead(400).end('invalid_payload');
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/services/T000/B000/test-secret`,
+    notifications,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -4,12 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { createAwsActivities, type AwsClients } from '../activities/aws.js';
 import { createEntraActivities, type EntraActivityDeps } from '../activities/entra.js';
 import { createGcpActivities, type GcpActivityDeps } from '../activities/gcp.js';
-import { PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
+import { createNotifyActivities, type NotifyActivityDeps } from '../activities/notify.js';
+import { NOTIFY_TASK_QUEUE, PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export type QueueName = 'playbooks' | 'aws' | 'entra' | 'gcp';
-export const ALL_QUEUES: QueueName[] = ['playbooks', 'aws', 'entra', 'gcp'];
+export type QueueName = 'playbooks' | 'aws' | 'entra' | 'gcp' | 'notify';
+export const ALL_QUEUES: QueueName[] = ['playbooks', 'aws', 'entra', 'gcp', 'notify'];
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -19,6 +20,7 @@ export interface WorkerSetup {
   aws?: AwsClients;
   entra?: EntraActivityDeps;
   gcp?: GcpActivityDeps;
+  notify?: NotifyActivityDeps;
   /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
 }
@@ -49,6 +51,17 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   if (setup.queues.includes('gcp')) {
     if (!setup.gcp) throw new Error('the gcp queue needs an IAM client');
     workers.push(activityWorker('gcp', createGcpActivities(setup.gcp)));
+  }
+  if (setup.queues.includes('notify')) {
+    if (!setup.notify) throw new Error('the notify queue needs the notification settings');
+    workers.push(
+      Worker.create({
+        connection,
+        namespace,
+        taskQueue: NOTIFY_TASK_QUEUE,
+        activities: createNotifyActivities(setup.notify),
+      }),
+    );
   }
   return Promise.all(workers);
 }

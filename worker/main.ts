@@ -19,6 +19,13 @@ const Env = z.object({
   REVOKER_ENTRA_AUTHORITY_HOST: z.url({ protocol: /^https$/ }).optional(),
   REVOKER_GRAPH_ENDPOINT: z.url().optional(),
   REVOKER_GCP_IAM_ENDPOINT: z.url().optional(),
+  // A Slack/Teams incoming-webhook URL holds a secret: zod's issues do not echo the input, and nothing logs it.
+  REVOKER_NOTIFY_URL: z
+    .url({ protocol: /^https?$/, error: 'an incoming-webhook URL (Slack or Teams), e.g. https://hooks.slack.com/…' })
+    .optional(),
+  REVOKER_UI_URL: z
+    .url({ protocol: /^https?$/, error: 'the Temporal Web UI base URL, e.g. http://localhost:8233' })
+    .default('http://localhost:8233'),
 });
 
 const logger = createLogger('revoker-worker');
@@ -51,8 +58,14 @@ async function main(): Promise<void> {
         }
       : {}),
     ...(queues.includes('gcp') ? { gcp: createGcpClients({ rootUrl: env.REVOKER_GCP_IAM_ENDPOINT }) } : {}),
+    notify: { url: env.REVOKER_NOTIFY_URL, uiBaseUrl: env.REVOKER_UI_URL },
   });
-  logger.info({ address: connectionOptions.address, namespace, queues }, 'worker ready');
+  const notifications = queues.includes('notify')
+    ? env.REVOKER_NOTIFY_URL
+      ? 'on'
+      : 'off (no REVOKER_NOTIFY_URL)'
+    : 'n/a';
+  logger.info({ address: connectionOptions.address, namespace, queues, notifications }, 'worker ready');
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and lets running tasks finish.
   await Promise.all(workers.map((worker) => worker.run()));
   await connection.close();

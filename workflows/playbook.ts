@@ -4,6 +4,7 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -14,6 +15,8 @@ import {
 import type { AwsActivities } from '../activities/aws.js';
 import type { EntraActivities } from '../activities/entra.js';
 import type { GcpActivities } from '../activities/gcp.js';
+import type { NotifyActivities } from '../activities/notify.js';
+import type { NotifiedAction, PlaybookEvent } from '../activities/notify-message.js';
 import type { Action } from '../domain/action.js';
 import type { Alert } from '../domain/alert.js';
 import { allowlisted } from '../domain/allowlist.js';
@@ -43,7 +46,7 @@ import type {
 } from '../domain/report.js';
 import { FINAL_ACTION_STATUSES } from '../domain/report.js';
 import { alertRef, initialSearchAttributes, RevokerAlertId, RevokerState } from '../domain/search-attributes.js';
-import { PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
+import { NOTIFY_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
 import { applyDecision, refusal } from './decisions.js';
 import { renderDetails } from './details.js';
 
@@ -70,6 +73,21 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   const aws = proxyActivities<AwsActivities>(activityOptions('aws'));
   const entra = proxyActivities<EntraActivities>(activityOptions('entra'));
   const gcp = proxyActivities<GcpActivities>(activityOptions('gcp'));
+  // Notifications are best effort: a few quick attempts, bounded even when no worker polls the queue.
+  const notifier = proxyActivities<NotifyActivities>({
+    taskQueue: NOTIFY_TASK_QUEUE,
+    startToCloseTimeout: '10s',
+    scheduleToCloseTimeout: '1m',
+    retry: {
+      initialInterval: settings.retryInitialInterval,
+      maximumInterval: settings.retryMaximumInterval,
+      maximumAttempts: 3,
+      backoffCoefficient: 2,
+    },
+  });
+  /** Notifications in flight: awaited before the playbook returns, never by the step that sent them. */
+  const notifications: Promise<void>[] = [];
+  const escalations: ActionRecord[] = [];
 
   const status: PlaybookStatus = {
     workflowId: workflowInfo().workflowId,
@@ -177,20 +195,60 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     ...(action.mode === 'skip' ? { note: 'skipped by policy' } : {}),
   }));
   publish();
+  const waiting = status.actions.filter((r) => r.status === 'awaiting-approval');
+  if (waiting.length) {
+    const { title, severity } = input.alert;
+    notify({ kind: 'approval-requested', title, severity, actions: waiting.map(notified) });
+  }
 
   await Promise.all(status.actions.map((record) => runAction(record)));
 
   status.finishedAt = new Date().toISOString();
   status.state = finalState(status);
   publish();
-  await condition(allHandlersFinished);
-  return {
+  const report: Report = {
     ...status,
     summary: summarize(status),
     residualRisks: status.actions
       .filter((r) => r.status === 'done' || r.status === 'already')
       .map((r) => ({ action: r.action.id, risk: r.action.residualRisk })),
   };
+  notify({
+    kind: 'completed',
+    state: report.state,
+    summary: report.summary,
+    residualRisks: report.residualRisks.length,
+  });
+  // Each settles by itself (sent, or failed and logged) within its schedule-to-close timeout; the list may grow meanwhile.
+  for (let i = 0; i < notifications.length; i += 1) await notifications[i];
+  await condition(allHandlersFinished);
+  return report;
+
+  function notify(event: PlaybookEvent): void {
+    // Histories recorded before notifications existed replay without them.
+    if (!patched('notifications')) return;
+    notifications.push(
+      notifier.notify(event).then(
+        () => undefined,
+        (error: unknown) => log.warn('notification not sent', { kind: event.kind, error: failureOf(error) }),
+      ),
+    );
+  }
+
+  /** Steps whose approval windows close together (they all started waiting at planning) make one message. */
+  function escalate(record: ActionRecord): void {
+    escalations.push(record);
+    if (escalations.length > 1) return;
+    notifications.push(
+      Promise.resolve().then(() =>
+        notify({
+          kind: 'escalated',
+          timeout: input.policy.approvalTimeout,
+          actions: escalations.splice(0).map(notified),
+        }),
+      ),
+    );
+  }
 
   async function discover(principal: Principal): Promise<Discovery> {
     switch (principal.type) {
@@ -214,10 +272,11 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       const timeout = input.policy.approvalTimeout;
       const decision = () => record.decidedBy !== undefined || isFinal();
       if (!(await condition(decision, timeout))) {
-        // Escalate once: the step waits another window (notifications will announce it), then the policy decides.
+        // Escalate once: the step waits another window (a notification announces it), then the policy decides.
         record.escalatedAt = new Date().toISOString();
         log.warn('approval timed out: escalated', { action: record.action.id, timeout });
         publish();
+        escalate(record);
         if (!(await condition(decision, timeout))) {
           const outcome = input.policy.onTimeout?.[record.action.kind] ?? 'abort';
           const why = `no decision within ${timeout}, escalated, and none within another ${timeout}`;
@@ -316,6 +375,10 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
         return gcp.verifyGcpServiceAccountDisabled(action.target);
     }
   }
+}
+
+function notified(record: ActionRecord): NotifiedAction {
+  return { id: record.action.id, description: record.action.description };
 }
 
 function summarizeAlert(alert: Alert): AlertSummary {
