@@ -54,4 +54,17 @@ describe('notify activity', () => {
       assert.ok(!error.message.includes('secret-token'), error.message);
     }
   });
+
+  it('gives up at once when the webhook refuses the message with a 4xx other than 429', async () => {
+    const fetch = () => Promise.resolve(new Response('gone', { status: 404 }));
+    const { notify } = createNotifyActivities({ url: SECRET_URL, uiBaseUrl: 'http://ui', fetch });
+    const error: unknown = await new MockActivityEnvironment().run(notify, event).then(
+      () => assert.fail('expected a failure'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ApplicationFailure);
+    assert.deepEqual([error.type, error.nonRetryable], ['InvalidRequestError', true]);
+    assert.match(error.message, /HTTP 404: check the URL/);
+    assert.ok(!error.message.includes('secret-token'));
+  });
 });

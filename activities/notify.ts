@@ -41,9 +41,15 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
           throw new NotificationFailedError(`the notification webhook (REVOKER_NOTIFY_URL) did not answer: ${why}`);
         }
         await response.body?.cancel();
-        if (!response.ok) {
+        if (response.status === 429 || response.status >= 500) {
           throw new NotificationFailedError(
             `the notification webhook (REVOKER_NOTIFY_URL) answered HTTP ${response.status}`,
+          );
+        }
+        // A 4xx (a revoked or mistyped webhook) will not heal by retrying: say so once and stop.
+        if (!response.ok) {
+          throw new InvalidRequestError(
+            `the notification webhook (REVOKER_NOTIFY_URL) refused the message with HTTP ${response.status}: check the URL`,
           );
         }
         return { sent: true };
