@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { EntraSimulator } from './index.js';
 import {
   ADELE,
@@ -7,21 +7,13 @@ import {
   graph,
   MAIL_SYNC_PRO,
   RESPONDER,
-  responderToken,
-  startTrustedSimulator,
+  useResponderSimulator,
 } from './test-support.js';
 
 describe('fault injection', () => {
   let sim: EntraSimulator;
   let token: string;
-  before(async () => {
-    sim = await startTrustedSimulator();
-  });
-  after(() => sim.close());
-  beforeEach(async () => {
-    sim.reset();
-    token = await responderToken(sim);
-  });
+  useResponderSimulator((ready) => ({ sim, token } = ready));
 
   it('answers 429 TooManyRequests with Retry-After, without changing anything, then recovers', async () => {
     sim.injectFault({ path: '/users', method: 'POST', status: 429, retryAfterSeconds: 7, times: 2 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { EntraSimulator } from './index.js';
 import {
   ADELE,
@@ -9,8 +9,7 @@ import {
   GRAPH_SP_ID,
   HELPDESK,
   MAIL_SYNC_PRO,
-  responderToken,
-  startTrustedSimulator,
+  useResponderSimulator,
 } from './test-support.js';
 
 const SP = `/servicePrincipals/${MAIL_SYNC_PRO.spId}`;
@@ -42,14 +41,7 @@ async function allPages(
 describe('Graph consent: oauth2PermissionGrants and appRoleAssignments', () => {
   let sim: EntraSimulator;
   let token: string;
-  before(async () => {
-    sim = await startTrustedSimulator();
-  });
-  after(() => sim.close());
-  beforeEach(async () => {
-    sim.reset();
-    token = await responderToken(sim);
-  });
+  useResponderSimulator((ready) => ({ sim, token } = ready));
 
   it("lists the app's delegated grants page by page ($top + @odata.nextLink)", async () => {
     const first = await graph(sim, token, 'GET', `${SP}/oauth2PermissionGrants?$top=1`);

@@ -1,7 +1,7 @@
 import { AuthenticationRequiredError } from '@azure/identity';
 import { generateKeyPairSync } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { EntraSimulator } from './index.js';
 import {
   aadstsCode,
@@ -14,8 +14,7 @@ import {
   mailSyncProPem,
   MAIL_SYNC_PRO,
   proofOfPossession,
-  responderToken,
-  startTrustedSimulator,
+  useResponderSimulator,
 } from './test-support.js';
 
 const SP = `/servicePrincipals/${MAIL_SYNC_PRO.spId}`;
@@ -23,14 +22,7 @@ const SP = `/servicePrincipals/${MAIL_SYNC_PRO.spId}`;
 describe('Graph service principals', () => {
   let sim: EntraSimulator;
   let token: string;
-  before(async () => {
-    sim = await startTrustedSimulator();
-  });
-  after(() => sim.close());
-  beforeEach(async () => {
-    sim.reset();
-    token = await responderToken(sim);
-  });
+  useResponderSimulator((ready) => ({ sim, token } = ready));
 
   it('reads a service principal by id and by appId, never returning secrets or key material', async () => {
     const byId = await graph(sim, token, 'GET', SP);

@@ -16,6 +16,15 @@ export interface PermissionRule {
 const any = (...permissions: string[]): Requirement => permissions.map((p) => [p]);
 
 /**
+ * A read the Graph reference grants to the resource's own read/write permissions and to the directory-wide ones;
+ * delegated callers may also use Directory.AccessAsUser.All.
+ */
+const directoryRead = (...own: string[]): PermissionRule => ({
+  application: any(...own, 'Directory.Read.All', 'Directory.ReadWrite.All'),
+  delegated: any(...own, 'Directory.Read.All', 'Directory.ReadWrite.All', 'Directory.AccessAsUser.All'),
+});
+
+/**
  * Least-privileged and higher permissions from learn.microsoft.com/graph/api/* "Permissions" tables (v1.0).
  * Delegated writes are refused: real Graph also needs an admin role for the signed-in user, which this sandbox does
  * not model.
@@ -50,54 +59,12 @@ export const PERMISSIONS = {
     ],
   },
   updateUser: { application: any('User.ReadWrite.All', 'Directory.ReadWrite.All') },
-  readServicePrincipal: {
-    application: any(
-      'Application.Read.All',
-      'Application.ReadWrite.All',
-      'Directory.Read.All',
-      'Directory.ReadWrite.All',
-    ),
-    delegated: any(
-      'Application.Read.All',
-      'Application.ReadWrite.All',
-      'Directory.Read.All',
-      'Directory.ReadWrite.All',
-      'Directory.AccessAsUser.All',
-    ),
-  },
+  readServicePrincipal: directoryRead('Application.Read.All', 'Application.ReadWrite.All'),
   /** removePassword, removeKey, PATCH (Application.ReadWrite.OwnedBy needs owners, which are not modelled). */
   writeServicePrincipal: { application: any('Application.ReadWrite.All', 'Directory.ReadWrite.All') },
-  readGrants: {
-    application: any(
-      'DelegatedPermissionGrant.Read.All',
-      'DelegatedPermissionGrant.ReadWrite.All',
-      'Directory.Read.All',
-      'Directory.ReadWrite.All',
-    ),
-    delegated: any(
-      'DelegatedPermissionGrant.Read.All',
-      'DelegatedPermissionGrant.ReadWrite.All',
-      'Directory.Read.All',
-      'Directory.ReadWrite.All',
-      'Directory.AccessAsUser.All',
-    ),
-  },
+  readGrants: directoryRead('DelegatedPermissionGrant.Read.All', 'DelegatedPermissionGrant.ReadWrite.All'),
   deleteGrant: { application: any('DelegatedPermissionGrant.ReadWrite.All', 'Directory.ReadWrite.All') },
-  readAppRoleAssignments: {
-    application: any(
-      'Application.Read.All',
-      'Application.ReadWrite.All',
-      'Directory.Read.All',
-      'Directory.ReadWrite.All',
-    ),
-    delegated: any(
-      'Application.Read.All',
-      'Application.ReadWrite.All',
-      'Directory.Read.All',
-      'Directory.ReadWrite.All',
-      'Directory.AccessAsUser.All',
-    ),
-  },
+  readAppRoleAssignments: directoryRead('Application.Read.All', 'Application.ReadWrite.All'),
   /** The reference page lists AppRoleAssignment.ReadWrite.All only. */
   deleteAppRoleAssignment: { application: any('AppRoleAssignment.ReadWrite.All') },
 } satisfies Record<string, PermissionRule>;

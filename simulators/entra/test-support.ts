@@ -1,5 +1,6 @@
 import { ClientCertificateCredential, ClientSecretCredential } from '@azure/identity';
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
+import { after, before, beforeEach } from 'node:test';
 import { SignJWT } from 'jose';
 import { defaultSandboxCaDir } from './sandbox-ca.js';
 import { DEFAULT_SEED_PATH, startEntraSimulator, type EntraSimulator, type EntraSimulatorOptions } from './server.js';
@@ -192,4 +193,21 @@ export async function proofOfPossession(
   })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', x5t: createHash('sha1').update(cert.raw).digest('base64url') })
     .sign(createPrivateKey(privateKeyPem));
+}
+
+/**
+ * One trusted simulator for the suite, reset before each test, with a fresh token of Revoker's responder app
+ * handed to `onReady` (the suite keeps them in its own variables).
+ */
+export function useResponderSimulator(onReady: (ready: { sim: EntraSimulator; token: string }) => void): void {
+  let sim: EntraSimulator | undefined;
+  before(async () => {
+    sim = await startTrustedSimulator();
+  });
+  after(() => sim?.close());
+  beforeEach(async () => {
+    if (!sim) throw new Error('the simulator did not start');
+    sim.reset();
+    onReady({ sim, token: await responderToken(sim) });
+  });
 }
