@@ -1,5 +1,7 @@
 import {
   DeleteAccessKeyCommand,
+  DeleteRolePolicyCommand,
+  DeleteUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
@@ -26,7 +28,7 @@ import {
   ROLE_REVOKE_POLICY_NAME,
   USER_DENY_POLICY_NAME,
 } from './aws-policies.js';
-import { classifyActivities, InvalidRequestError, UnsafeStateError } from './errors.js';
+import { classifyActivities, InvalidRequestError, TargetNotFoundError, UnsafeStateError } from './errors.js';
 
 export interface AwsClients {
   iam: IAMClient;
@@ -34,6 +36,11 @@ export interface AwsClients {
 }
 
 export type RoleRevocation = AwsRoleTarget & { issuedBefore: string };
+
+type KeyStatus = AwsAccessKeyState['status'];
+
+/** Compares ISO timestamps as instants: `2026-01-01T00:00:00Z` and `…00.000Z` are the same cut-off. */
+const later = (a: string, b: string) => Date.parse(a) > Date.parse(b);
 
 /**
  * AWS containment activities. Each reads state first and changes only what differs, so a retry or a
@@ -90,10 +97,24 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
     }
   }
 
+  /** Puts a key in the wanted status unless it has it already. */
+  async function setKeyStatus(target: AwsKeyTarget, key: AwsAccessKeyState, wanted: KeyStatus): Promise<StepOutcome> {
+    if (key.status === wanted) return { outcome: 'already', observed: `${target.accessKeyId} was already ${wanted}` };
+    const { $metadata } = await iam.send(
+      new UpdateAccessKeyCommand({ UserName: target.userName, AccessKeyId: target.accessKeyId, Status: wanted }),
+    );
+    return { outcome: 'done', observed: `${target.accessKeyId} was ${key.status}`, requestId: $metadata.requestId };
+  }
+
   const userPolicy = (target: AwsUserTarget) =>
     inlinePolicy(new GetUserPolicyCommand({ UserName: target.userName, PolicyName: USER_DENY_POLICY_NAME }));
   const rolePolicy = (target: AwsRoleTarget) =>
     inlinePolicy(new GetRolePolicyCommand({ RoleName: target.roleName, PolicyName: ROLE_REVOKE_POLICY_NAME }));
+
+  // GetUserPolicy/GetRolePolicy say NoSuchEntity both for a missing policy and a missing principal: a release that
+  // finds no policy asks for the principal itself, so a wrong name fails fast instead of passing as released.
+  const assertUser = (target: AwsUserTarget) => iam.send(new GetUserCommand({ UserName: target.userName }));
+  const assertRole = (target: AwsRoleTarget) => iam.send(new GetRoleCommand({ RoleName: target.roleName }));
 
   const activities = {
     async discoverAwsPrincipal(principal: AwsPrincipal): Promise<AwsUserDiscovery | AwsRoleDiscovery> {
@@ -134,12 +155,18 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
       await assertAccount(target.accountId);
       const key = await keyOf(target);
       if (!key) return { outcome: 'already', observed: `${target.accessKeyId} no longer exists` };
-      if (key.status === 'Inactive')
-        return { outcome: 'already', observed: `${target.accessKeyId} was already Inactive` };
-      const { $metadata } = await iam.send(
-        new UpdateAccessKeyCommand({ UserName: target.userName, AccessKeyId: target.accessKeyId, Status: 'Inactive' }),
-      );
-      return { outcome: 'done', observed: `${target.accessKeyId} was Active`, requestId: $metadata.requestId };
+      return setKeyStatus(target, key, 'Inactive');
+    },
+
+    async reactivateAwsAccessKey(target: AwsKeyTarget): Promise<StepOutcome> {
+      await assertAccount(target.accountId);
+      const key = await keyOf(target);
+      if (!key) {
+        throw new TargetNotFoundError(
+          `${target.accessKeyId} of IAM user ${target.userName} no longer exists (deleted after containment?), so it cannot be reactivated: create a new key for the user if the workload needs one.`,
+        );
+      }
+      return setKeyStatus(target, key, 'Active');
     },
 
     async deleteAwsAccessKey(target: AwsKeyTarget): Promise<StepOutcome> {
@@ -176,7 +203,7 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
       await assertAccount(target.accountId);
       const existing = revokedBefore(await rolePolicy(target));
       // A revocation at or after ours already denies every session ours would.
-      if (existing && existing >= target.issuedBefore) {
+      if (existing && !later(target.issuedBefore, existing)) {
         return { outcome: 'already', observed: `sessions issued before ${existing} were already denied` };
       }
       const { $metadata } = await iam.send(
@@ -190,10 +217,59 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
       return { outcome: 'done', observed, requestId: $metadata.requestId };
     },
 
-    async verifyAwsAccessKey(target: AwsKeyTarget & { expected: 'Inactive' | 'deleted' }): Promise<CheckResult> {
+    async removeAwsUserDeny(target: AwsUserTarget): Promise<StepOutcome> {
+      await assertAccount(target.accountId);
+      const policy = await userPolicy(target);
+      if (policy === undefined) {
+        await assertUser(target);
+        return { outcome: 'already', observed: `${target.userName} carried no ${USER_DENY_POLICY_NAME} policy` };
+      }
+      const { $metadata } = await iam.send(
+        new DeleteUserPolicyCommand({ UserName: target.userName, PolicyName: USER_DENY_POLICY_NAME }),
+      );
+      const observed = isDenyAllPolicy(policy)
+        ? `${USER_DENY_POLICY_NAME} denied * on *`
+        : `${USER_DENY_POLICY_NAME} was attached but no longer denied * on *`;
+      return { outcome: 'done', observed, requestId: $metadata.requestId };
+    },
+
+    /** `issuedBefore` is the cut-off of the revocation being undone; a later one is someone's newer decision. */
+    async removeAwsRoleRevocation(target: RoleRevocation): Promise<StepOutcome> {
+      await assertAccount(target.accountId);
+      const policy = await rolePolicy(target);
+      if (policy === undefined) {
+        await assertRole(target);
+        return { outcome: 'already', observed: `${target.roleName} carried no ${ROLE_REVOKE_POLICY_NAME} policy` };
+      }
+      const cutOff = revokedBefore(policy);
+      if (!cutOff) {
+        throw new UnsafeStateError(
+          `${ROLE_REVOKE_POLICY_NAME} on role ${target.roleName} no longer denies sessions by aws:TokenIssueTime: someone changed it. Review it and remove it by hand if it should go.`,
+        );
+      }
+      if (later(cutOff, target.issuedBefore)) {
+        return {
+          outcome: 'already',
+          observed: `a later revocation (cut-off ${cutOff}) replaced the one of ${target.issuedBefore} and is left in place`,
+        };
+      }
+      const { $metadata } = await iam.send(
+        new DeleteRolePolicyCommand({ RoleName: target.roleName, PolicyName: ROLE_REVOKE_POLICY_NAME }),
+      );
+      return {
+        outcome: 'done',
+        observed: `sessions issued before ${cutOff} were denied`,
+        requestId: $metadata.requestId,
+      };
+    },
+
+    async verifyAwsAccessKey(
+      target: AwsKeyTarget & { expected: 'Active' | 'Inactive' | 'deleted' },
+    ): Promise<CheckResult> {
       const key = await keyOf(target);
       const seen = key ? key.status : 'deleted';
-      const ok = target.expected === 'deleted' ? !key : seen !== 'Active';
+      // A deleted key is as inactive as an Inactive one.
+      const ok = target.expected === 'Inactive' ? seen !== 'Active' : seen === target.expected;
       return { ok, evidence: `ListAccessKeys for ${target.userName} shows ${target.accessKeyId} ${seen}` };
     },
 
@@ -207,18 +283,44 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
       };
     },
 
-    async verifyAwsRoleSessionsRevoked(target: RoleRevocation): Promise<CheckResult> {
-      const before = revokedBefore(await rolePolicy(target));
-      const ok = before !== undefined && before >= target.issuedBefore;
+    async verifyAwsUserDenyRemoved(target: AwsUserTarget): Promise<CheckResult> {
+      const ok = (await userPolicy(target)) === undefined;
       return {
         ok,
-        evidence: before
-          ? `GetRolePolicy ${ROLE_REVOKE_POLICY_NAME} on ${target.roleName} denies sessions issued before ${before}`
-          : `${target.roleName} carries no ${ROLE_REVOKE_POLICY_NAME} policy`,
+        evidence: ok
+          ? `${target.userName} carries no ${USER_DENY_POLICY_NAME} policy`
+          : `GetUserPolicy ${USER_DENY_POLICY_NAME} on ${target.userName} still finds the policy`,
+      };
+    },
+
+    async verifyAwsRoleSessionsRevoked(target: RoleRevocation): Promise<CheckResult> {
+      const policy = await rolePolicy(target);
+      const before = revokedBefore(policy);
+      return {
+        ok: before !== undefined && !later(target.issuedBefore, before),
+        evidence: roleRevocationEvidence(target.roleName, policy),
+      };
+    },
+
+    /** Released when no revocation is left, or only a later one that someone else put on. */
+    async verifyAwsRoleRevocationRemoved(target: RoleRevocation): Promise<CheckResult> {
+      const policy = await rolePolicy(target);
+      const before = revokedBefore(policy);
+      return {
+        ok: policy === undefined || (before !== undefined && later(before, target.issuedBefore)),
+        evidence: roleRevocationEvidence(target.roleName, policy),
       };
     },
   };
   return classifyActivities(activities, classifyAwsError);
+}
+
+function roleRevocationEvidence(roleName: string, policy: unknown): string {
+  const before = revokedBefore(policy);
+  if (before) return `GetRolePolicy ${ROLE_REVOKE_POLICY_NAME} on ${roleName} denies sessions issued before ${before}`;
+  return policy === undefined
+    ? `${roleName} carries no ${ROLE_REVOKE_POLICY_NAME} policy`
+    : `${ROLE_REVOKE_POLICY_NAME} on ${roleName} sets no aws:TokenIssueTime cut-off`;
 }
 
 export type AwsActivities = ReturnType<typeof createAwsActivities>;

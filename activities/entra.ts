@@ -57,6 +57,34 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
   const appRoleAssignments = (spId: string) => graph.list(`/servicePrincipals/${spId}/appRoleAssignments`, Identified);
   const validFrom = (u: z.infer<typeof User>) => Date.parse(u.signInSessionsValidFromDateTime ?? '') || 0;
 
+  /** PATCHes accountEnabled of a user or service principal (`path`) unless it already has the wanted value. */
+  async function setAccountEnabled(
+    path: string,
+    label: string,
+    current: boolean | null | undefined,
+    enabled: boolean,
+  ): Promise<StepOutcome> {
+    if (current === enabled) return { outcome: 'already', observed: `${label} was already ${enabledWord(enabled)}` };
+    const { requestId } = await graph.change('PATCH', path, { accountEnabled: enabled });
+    return { outcome: 'done', observed: `${label} was ${enabledWord(!enabled)}`, requestId };
+  }
+
+  async function setUserEnabled(target: EntraUserTarget, enabled: boolean): Promise<StepOutcome> {
+    assertTenant(target.tenantId);
+    const { accountEnabled } = await user(target.userId);
+    return setAccountEnabled(`/users/${target.userId}`, target.userPrincipalName, accountEnabled, enabled);
+  }
+
+  async function setServicePrincipalEnabled(
+    target: EntraServicePrincipalTarget,
+    enabled: boolean,
+  ): Promise<StepOutcome> {
+    assertTenant(target.tenantId);
+    const { accountEnabled } = await servicePrincipal(target.servicePrincipalId);
+    const path = `/servicePrincipals/${target.servicePrincipalId}`;
+    return setAccountEnabled(path, 'the service principal', accountEnabled, enabled);
+  }
+
   const activities = {
     async discoverEntraPrincipal(
       principal: EntraPrincipal,
@@ -107,13 +135,12 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
       return { outcome: 'done', observed, requestId };
     },
 
-    async disableEntraUser(target: EntraUserTarget): Promise<StepOutcome> {
-      assertTenant(target.tenantId);
-      if ((await user(target.userId)).accountEnabled === false) {
-        return { outcome: 'already', observed: `${target.userPrincipalName} was already disabled` };
-      }
-      const { requestId } = await graph.change('PATCH', `/users/${target.userId}`, { accountEnabled: false });
-      return { outcome: 'done', observed: `${target.userPrincipalName} was enabled`, requestId };
+    disableEntraUser(target: EntraUserTarget): Promise<StepOutcome> {
+      return setUserEnabled(target, false);
+    },
+
+    enableEntraUser(target: EntraUserTarget): Promise<StepOutcome> {
+      return setUserEnabled(target, true);
     },
 
     async removeEntraServicePrincipalCredentials(target: EntraServicePrincipalTarget): Promise<StepOutcome> {
@@ -157,15 +184,12 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
       };
     },
 
-    async disableEntraServicePrincipal(target: EntraServicePrincipalTarget): Promise<StepOutcome> {
-      assertTenant(target.tenantId);
-      if ((await servicePrincipal(target.servicePrincipalId)).accountEnabled === false) {
-        return { outcome: 'already', observed: 'the service principal was already disabled' };
-      }
-      const { requestId } = await graph.change('PATCH', `/servicePrincipals/${target.servicePrincipalId}`, {
-        accountEnabled: false,
-      });
-      return { outcome: 'done', observed: 'the service principal was enabled', requestId };
+    disableEntraServicePrincipal(target: EntraServicePrincipalTarget): Promise<StepOutcome> {
+      return setServicePrincipalEnabled(target, false);
+    },
+
+    enableEntraServicePrincipal(target: EntraServicePrincipalTarget): Promise<StepOutcome> {
+      return setServicePrincipalEnabled(target, true);
     },
 
     async verifyEntraUserSessionsRevoked(target: EntraSessionRevocation): Promise<CheckResult> {
@@ -177,11 +201,11 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
     },
 
     async verifyEntraUserDisabled(target: EntraUserTarget): Promise<CheckResult> {
-      const found = await user(target.userId);
-      return {
-        ok: found.accountEnabled === false,
-        evidence: `accountEnabled of ${target.userPrincipalName} is ${String(found.accountEnabled)}`,
-      };
+      return accountCheck(target.userPrincipalName, (await user(target.userId)).accountEnabled, false);
+    },
+
+    async verifyEntraUserEnabled(target: EntraUserTarget): Promise<CheckResult> {
+      return accountCheck(target.userPrincipalName, (await user(target.userId)).accountEnabled, true);
     },
 
     async verifyEntraServicePrincipalCredentialsRemoved(target: EntraServicePrincipalTarget): Promise<CheckResult> {
@@ -206,13 +230,22 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
 
     async verifyEntraServicePrincipalDisabled(target: EntraServicePrincipalTarget): Promise<CheckResult> {
       const sp = await servicePrincipal(target.servicePrincipalId);
-      return {
-        ok: sp.accountEnabled === false,
-        evidence: `accountEnabled of the service principal is ${String(sp.accountEnabled)}`,
-      };
+      return accountCheck('the service principal', sp.accountEnabled, false);
+    },
+
+    async verifyEntraServicePrincipalEnabled(target: EntraServicePrincipalTarget): Promise<CheckResult> {
+      const sp = await servicePrincipal(target.servicePrincipalId);
+      return accountCheck('the service principal', sp.accountEnabled, true);
     },
   };
   return classifyActivities(activities, () => undefined);
+}
+
+const enabledWord = (enabled: boolean) => (enabled ? 'enabled' : 'disabled');
+
+/** Strict both ways: an unset accountEnabled proves neither state. */
+function accountCheck(label: string, accountEnabled: boolean | null | undefined, enabled: boolean): CheckResult {
+  return { ok: accountEnabled === enabled, evidence: `accountEnabled of ${label} is ${String(accountEnabled)}` };
 }
 
 /** A delete that finds the object already gone has done its job (a retry after a lost reply). */

@@ -13,6 +13,7 @@ export interface GcpActivityDeps {
 
 const accountName = (t: GcpServiceAccountTarget) => `projects/${t.projectId}/serviceAccounts/${t.email}`;
 const keyId = (keyName: string) => keyName.split('/').pop() ?? keyName;
+const disabledWord = (disabled: boolean) => (disabled ? 'disabled' : 'enabled');
 
 /**
  * Google Cloud containment through the IAM v1 API. Each step reads first and changes only what
@@ -36,6 +37,36 @@ export function createGcpActivities({ iam }: GcpActivityDeps) {
   }
 
   const account = async (target: GcpServiceAccountTarget) => (await accounts.get({ name: accountName(target) })).data;
+
+  /** keys :disable or :enable unless the key is in that state already. */
+  async function setKeyDisabled(
+    target: GcpKeyTarget,
+    found: iam_v1.Schema$ServiceAccountKey,
+    disabled: boolean,
+  ): Promise<StepOutcome> {
+    const id = keyId(target.keyName);
+    if ((found.disabled === true) === disabled) {
+      return { outcome: 'already', observed: `key ${id} was already ${disabledWord(disabled)}` };
+    }
+    const request = { name: target.keyName, requestBody: {} };
+    await (disabled ? accounts.keys.disable(request) : accounts.keys.enable(request));
+    return { outcome: 'done', observed: `key ${id} was ${disabledWord(!disabled)}` };
+  }
+
+  /** serviceAccounts :disable or :enable unless the account is in that state already. */
+  async function setAccountDisabled(target: GcpServiceAccountTarget, disabled: boolean): Promise<StepOutcome> {
+    if (((await account(target)).disabled === true) === disabled) {
+      return { outcome: 'already', observed: `${target.email} was already ${disabledWord(disabled)}` };
+    }
+    const request = { name: accountName(target), requestBody: {} };
+    await (disabled ? accounts.disable(request) : accounts.enable(request));
+    return { outcome: 'done', observed: `${target.email} was ${disabledWord(!disabled)}` };
+  }
+
+  async function accountCheck(target: GcpServiceAccountTarget, disabled: boolean): Promise<CheckResult> {
+    const seen = (await account(target)).disabled === true;
+    return { ok: seen === disabled, evidence: `serviceAccounts.get shows ${target.email} ${disabledWord(seen)}` };
+  }
 
   const activities = {
     async discoverGcpPrincipal(principal: GcpPrincipal): Promise<GcpServiceAccountDiscovery> {
@@ -63,9 +94,17 @@ export function createGcpActivities({ iam }: GcpActivityDeps) {
     async disableGcpKey(target: GcpKeyTarget): Promise<StepOutcome> {
       const found = await key(target.keyName);
       if (!found) return { outcome: 'already', observed: `key ${keyId(target.keyName)} no longer exists` };
-      if (found.disabled) return { outcome: 'already', observed: `key ${keyId(target.keyName)} was already disabled` };
-      await accounts.keys.disable({ name: target.keyName, requestBody: {} });
-      return { outcome: 'done', observed: `key ${keyId(target.keyName)} was enabled` };
+      return setKeyDisabled(target, found, true);
+    },
+
+    async enableGcpKey(target: GcpKeyTarget): Promise<StepOutcome> {
+      const found = await key(target.keyName);
+      if (!found) {
+        throw new TargetNotFoundError(
+          `Key ${keyId(target.keyName)} of ${target.email} no longer exists (deleted after containment?), so it cannot be enabled: create a new key if the workload needs one.`,
+        );
+      }
+      return setKeyDisabled(target, found, false);
     },
 
     async deleteGcpKey(target: GcpKeyTarget): Promise<StepOutcome> {
@@ -80,27 +119,28 @@ export function createGcpActivities({ iam }: GcpActivityDeps) {
       return { outcome: 'done', observed: `key ${keyId(target.keyName)} was disabled` };
     },
 
-    async disableGcpServiceAccount(target: GcpServiceAccountTarget): Promise<StepOutcome> {
-      if ((await account(target)).disabled) {
-        return { outcome: 'already', observed: `${target.email} was already disabled` };
-      }
-      await accounts.disable({ name: accountName(target), requestBody: {} });
-      return { outcome: 'done', observed: `${target.email} was enabled` };
+    disableGcpServiceAccount(target: GcpServiceAccountTarget): Promise<StepOutcome> {
+      return setAccountDisabled(target, true);
     },
 
-    async verifyGcpKey(target: GcpKeyTarget & { expected: 'disabled' | 'deleted' }): Promise<CheckResult> {
+    enableGcpServiceAccount(target: GcpServiceAccountTarget): Promise<StepOutcome> {
+      return setAccountDisabled(target, false);
+    },
+
+    async verifyGcpKey(target: GcpKeyTarget & { expected: 'enabled' | 'disabled' | 'deleted' }): Promise<CheckResult> {
       const found = await key(target.keyName);
-      const seen = !found ? 'deleted' : found.disabled ? 'disabled' : 'enabled';
-      const ok = target.expected === 'deleted' ? !found : seen !== 'enabled';
+      const seen = !found ? 'deleted' : disabledWord(found.disabled === true);
+      // A deleted key is as unusable as a disabled one.
+      const ok = target.expected === 'disabled' ? seen !== 'enabled' : seen === target.expected;
       return { ok, evidence: `keys.get shows key ${keyId(target.keyName)} ${seen}` };
     },
 
-    async verifyGcpServiceAccountDisabled(target: GcpServiceAccountTarget): Promise<CheckResult> {
-      const disabled = (await account(target)).disabled === true;
-      return {
-        ok: disabled,
-        evidence: `serviceAccounts.get shows ${target.email} ${disabled ? 'disabled' : 'enabled'}`,
-      };
+    verifyGcpServiceAccountDisabled(target: GcpServiceAccountTarget): Promise<CheckResult> {
+      return accountCheck(target, true);
+    },
+
+    verifyGcpServiceAccountEnabled(target: GcpServiceAccountTarget): Promise<CheckResult> {
+      return accountCheck(target, false);
     },
   };
   return classifyActivities(activities, classifyGcpError);

@@ -52,6 +52,81 @@ describe('notification messages', () => {
     assert.match(mrkdwn, /… and 5 more/);
   });
 
+  it('renders one-click links per approver in the markdown text and in Slack blocks after the first', () => {
+    const links = {
+      expiresAt: '2026-11-23T14:00:00.000Z',
+      identities: [
+        {
+          approver: 'sam@example.com',
+          links: [
+            { verdict: 'approve' as const, url: 'https://revoker/links/tok.en.A' },
+            { verdict: 'reject' as const, url: 'https://revoker/links/tok.en.R' },
+          ],
+        },
+      ],
+      more: 2,
+    };
+    const event = {
+      kind: 'approval-requested' as const,
+      title: 'Stolen key used',
+      severity: 'medium' as const,
+      actions,
+    };
+    const plain = notificationMessage(event, where);
+    const message = notificationMessage(event, { ...where, links });
+    assert.equal(message.blocks[0]?.text.text, plain.blocks[0]?.text.text, 'the first block is unchanged');
+    assert.ok(message.text.startsWith(plain.text), 'links come after the usual message');
+    assert.ok(
+      message.text.includes(
+        '[Approve as sam@example.com](https://revoker/links/tok.en.A) · [Reject as sam@example.com](https://revoker/links/tok.en.R)',
+      ),
+      message.text,
+    );
+    assert.match(message.text, /until 2026-11-23T14:00:00Z/);
+    assert.match(message.text, /… 2 more approver\(s\): use the UI or the CLI/);
+    const linkBlocks = message.blocks
+      .slice(1)
+      .map((b) => b.text.text)
+      .join('\n');
+    assert.ok(linkBlocks.includes('<https://revoker/links/tok.en.A|Approve as sam@example.com>'), linkBlocks);
+    assert.ok(linkBlocks.includes('<https://revoker/links/tok.en.R|Reject as sam@example.com>'), linkBlocks);
+  });
+
+  it('splits long links over Slack sections of at most 3,000 characters', () => {
+    const long = (tag: string) => `https://revoker/links/${tag}${'x'.repeat(2_700)}`;
+    const identities = ['a', 'b', 'c'].map((who) => ({
+      approver: `${who}@example.com`,
+      links: [
+        { verdict: 'approve' as const, url: long(`${who}A`) },
+        { verdict: 'reject' as const, url: long(`${who}R`) },
+      ],
+    }));
+    const message = notificationMessage(
+      { kind: 'escalated', timeout: '4h', actions },
+      { ...where, links: { expiresAt: '2026-11-23T14:00:00.000Z', identities, more: 0 } },
+    );
+    for (const block of message.blocks) assert.ok(block.text.text.length <= 3_000, `${block.text.text.length}`);
+    const all = message.blocks.map((b) => b.text.text).join('\n');
+    for (const who of ['a', 'b', 'c']) {
+      assert.ok(all.includes(`|Approve as ${who}@example.com>`) && all.includes(`|Reject as ${who}@example.com>`));
+    }
+  });
+
+  it('keeps link labels from breaking out of their markup', () => {
+    const links = {
+      expiresAt: '2026-11-23T14:00:00.000Z',
+      identities: [{ approver: '<!channel>|x]', links: [{ verdict: 'release' as const, url: 'https://r/links/t' }] }],
+      more: 0,
+    };
+    const message = notificationMessage(
+      { kind: 'completed', state: 'Contained', summary: 's', residualRisks: 0 },
+      { ...where, links },
+    );
+    assert.ok(message.text.includes('[Release as \\<!channel\\>|x\\]](https://r/links/t)'), message.text);
+    assert.ok(message.blocks[1]?.text.text.includes('<https://r/links/t|Release as &lt;!channel&gt;¦x]>'));
+    assert.match(message.text, /Not an incident\? Undo the reversible steps/);
+  });
+
   it('quotes a workflow id for the shell whatever it holds', () => {
     assert.equal(shellQuote("it's"), `'it'\\''s'`);
   });

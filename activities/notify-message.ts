@@ -1,17 +1,36 @@
 import type { Severity } from '../domain/alert.js';
+import type { Verdict } from '../domain/decision.js';
 import type { PlaybookState } from '../domain/report.js';
+import type { NotificationLinks } from './notify-links.js';
 
 /** An action named in a notification: its id (what the CLI and the UI's Signals take) and what it does. */
 export interface NotifiedAction {
   id: string;
   description: string;
+  /**
+   * Who may decide it, by identity (the members of the policy's approver groups for its kind), for
+   * one-click links; absent when the policy names no approvers.
+   */
+  approvers?: string[];
 }
 
-/** What the playbook tells the responders' channel; built from the status, so it carries no secrets. */
+/**
+ * What the playbook tells the responders' channel; built from the status, so it carries no secrets.
+ * `linksExpireAt` is the end of the window in which one-click links are honoured (the approval window,
+ * or the release window); absent: no links.
+ */
 export type PlaybookEvent =
-  | { kind: 'approval-requested'; title: string; severity: Severity; actions: NotifiedAction[] }
-  | { kind: 'escalated'; timeout: string; actions: NotifiedAction[] }
-  | { kind: 'completed'; state: PlaybookState; summary: string; residualRisks: number };
+  | { kind: 'approval-requested'; title: string; severity: Severity; actions: NotifiedAction[]; linksExpireAt?: string }
+  | { kind: 'escalated'; timeout: string; actions: NotifiedAction[]; linksExpireAt?: string }
+  | {
+      kind: 'completed';
+      state: PlaybookState;
+      summary: string;
+      residualRisks: number;
+      /** The reversible steps a `release` would undo, while the playbook stays open for one. */
+      releasable?: NotifiedAction[];
+      linksExpireAt?: string;
+    };
 
 /** A Slack incoming-webhook body; Teams' incoming webhooks render the markdown `text` and ignore `blocks`. */
 export interface NotificationMessage {
@@ -21,14 +40,22 @@ export interface NotificationMessage {
 
 /** Long plans are cut so the message stays under Slack's 3,000 characters per section. */
 const MAX_LISTED_ACTIONS = 15;
+/** Slack refuses a section whose text is longer. */
+const MAX_SECTION_LENGTH = 3_000;
 
 export function notificationMessage(
   event: PlaybookEvent,
-  where: { workflowId: string; link: string },
+  where: { workflowId: string; link: string; links?: NotificationLinks },
 ): NotificationMessage {
   const { headline, lines } = content(event, where.workflowId);
+  const linked = where.links ? linkLines(event, where.links) : [];
   // Two renderings of the same lines: CommonMark for `text` (Teams, Slack's fallback), mrkdwn for Slack's blocks.
-  const text = [`**${headline}**`, ...lines.map((line) => markdown(line)), `[Open in Temporal UI](${where.link})`];
+  const text = [
+    `**${headline}**`,
+    ...lines.map((line) => markdown(line)),
+    `[Open in Temporal UI](${where.link})`,
+    ...linked.map((line) => markdown(line)),
+  ];
   const mrkdwn = [
     `*${slackEscape(headline)}*`,
     ...lines.map((line) => slack(line)),
@@ -36,12 +63,54 @@ export function notificationMessage(
   ];
   return {
     text: text.join('\n\n'),
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: mrkdwn.join('\n') } }],
+    blocks: [mrkdwn.join('\n'), ...sections(linked)].map((section) => ({
+      type: 'section',
+      text: { type: 'mrkdwn', text: section },
+    })),
   };
 }
 
-/** A line of plain text with `code` spans marked, rendered per target. */
-type Line = (string | { code: string })[];
+/** A line of plain text with `code` spans and links marked, rendered per target. */
+type Line = (string | { code: string } | { href: string; label: string })[];
+
+const VERB: Record<Verdict, string> = { approve: 'Approve', reject: 'Reject', release: 'Release' };
+
+/** "Approve as sam@example.com · Reject as sam@example.com", one line per approver. */
+function linkLines(event: PlaybookEvent, links: NotificationLinks): Line[] {
+  const until = links.expiresAt.replace(/\.\d+Z$/, 'Z');
+  const intro =
+    event.kind === 'completed'
+      ? `Not an incident? Undo the reversible steps until ${until} — one link per approver, each works once:`
+      : `Decide in one click until ${until} — one link per approver, each works once and opens a confirmation page:`;
+  const more = links.more > 0 ? [[`… ${links.more} more approver(s): use the UI or the CLI`]] : [];
+  return [
+    [intro],
+    ...links.identities.map(({ approver, links: own }) =>
+      own.flatMap(({ verdict, url }, i): Line => [
+        ...(i > 0 ? [' · '] : []),
+        { href: url, label: `${VERB[verdict]} as ${approver}` },
+      ]),
+    ),
+    ...more,
+  ];
+}
+
+/** Slack sections of link lines, each under Slack's limit; a line too long for one is split at its links. */
+function sections(lines: Line[]): string[] {
+  const pieces = lines.flatMap((line) => {
+    const whole = slack(line);
+    if (whole.length <= MAX_SECTION_LENGTH) return [whole];
+    return line.filter((part) => typeof part === 'object' && 'href' in part).map((part) => slack([part]));
+  });
+  const packed: string[] = [];
+  for (const piece of pieces) {
+    const last = packed.length - 1;
+    if (last >= 0 && (packed[last] as string).length + 1 + piece.length <= MAX_SECTION_LENGTH) {
+      packed[last] = `${packed[last] as string}\n${piece}`;
+    } else packed.push(piece);
+  }
+  return packed;
+}
 
 function content(event: PlaybookEvent, workflowId: string): { headline: string; lines: Line[] } {
   switch (event.kind) {
@@ -81,14 +150,23 @@ function listed(actions: NotifiedAction[]): Line[] {
 }
 
 function markdown(line: Line): string {
-  return line.map((part) => (typeof part === 'string' ? part : `\`${part.code.replaceAll('`', "'")}\``)).join('');
+  return line
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      if ('code' in part) return `\`${part.code.replaceAll('`', "'")}\``;
+      const label = part.label.replace(/[\\[\]*_`<>]/g, (c) => `\\${c}`);
+      return `[${label}](${part.href.replaceAll('(', '%28').replaceAll(')', '%29').replaceAll(' ', '%20')})`;
+    })
+    .join('');
 }
 
 function slack(line: Line): string {
   return line
-    .map((part) =>
-      typeof part === 'string' ? slackEscape(part) : `\`${slackEscape(part.code.replaceAll('`', "'"))}\``,
-    )
+    .map((part) => {
+      if (typeof part === 'string') return slackEscape(part);
+      if ('code' in part) return `\`${slackEscape(part.code.replaceAll('`', "'"))}\``;
+      return `<${slackEscape(part.href)}|${slackEscape(part.label.replaceAll('|', '¦'))}>`;
+    })
     .join('');
 }
 

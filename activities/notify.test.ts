@@ -38,6 +38,34 @@ describe('notify activity', () => {
     assert.ok(body.text.includes('(http://ui/namespaces/test/workflows/test)'), body.text);
   });
 
+  it('adds signed links when link settings are given, and returns nothing of them', async () => {
+    const posted: string[] = [];
+    const { notify } = createNotifyActivities({
+      url: SECRET_URL,
+      uiBaseUrl: 'http://ui',
+      links: { baseUrl: 'https://revoker.example.com', secrets: ['s'.repeat(40)], approvers: ['sam@example.com'] },
+      fetch: (_url, init) => {
+        posted.push(init?.body as string);
+        return Promise.resolve(new Response('ok'));
+      },
+    });
+    const waiting: PlaybookEvent = {
+      kind: 'approval-requested',
+      title: 'Stolen key used',
+      severity: 'medium',
+      actions: [{ id: 'aws:delete-key:AKIA1', description: 'Delete it' }],
+      linksExpireAt: new Date(Date.now() + 3_600_000).toISOString(),
+    };
+    const result = await new MockActivityEnvironment().run(notify, waiting);
+    assert.deepEqual(result, { sent: true }, 'the result (recorded in history) carries no link');
+    const body = JSON.parse(posted[0] ?? '{}') as { text: string };
+    assert.match(
+      body.text,
+      /\[Approve as sam@example\.com\]\(https:\/\/revoker\.example\.com\/links\/[\w-]+\.[\w-]+\.[\w-]+\)/,
+    );
+    assert.match(body.text, /\[Reject as sam@example\.com\]\(https:\/\/revoker\.example\.com\/links\//);
+  });
+
   it('throws a retryable error that does not quote the secret URL on a non-2xx answer or a network error', async () => {
     for (const fetch of [
       () => Promise.resolve(new Response('no', { status: 500 })),

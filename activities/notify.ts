@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { workflowUiUrl } from '../client/start-playbook.js';
 import { classifyActivities, InvalidRequestError, NotificationFailedError } from './errors.js';
+import { mintLinks, type LinkSettings, type NotificationLinks } from './notify-links.js';
 import { notificationMessage, type PlaybookEvent } from './notify-message.js';
 
 export interface NotifyActivityDeps {
@@ -8,6 +9,8 @@ export interface NotifyActivityDeps {
   url?: string;
   /** The Temporal Web UI base URL, for the deep link in every message. */
   uiBaseUrl: string;
+  /** Signed one-click approve/reject/release links in each message; without it, none. */
+  links?: LinkSettings;
   fetch?: typeof fetch;
 }
 
@@ -20,12 +23,24 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
     {
       notify: async (event: PlaybookEvent): Promise<{ sent: boolean }> => {
         if (!deps.url) return { sent: false };
-        const { namespace, workflowExecution } = Context.current().info;
+        const { info, log } = Context.current();
+        const { namespace, workflowExecution } = info;
         if (!workflowExecution) throw new InvalidRequestError('notify is scheduled by a playbook, not on its own');
         const { workflowId } = workflowExecution;
+        // The links are bearer credentials: they go to the channel only, never into a log, an error or the result.
+        let links: NotificationLinks | undefined;
+        if (deps.links) {
+          try {
+            links = await mintLinks(event, workflowExecution, deps.links);
+          } catch (error) {
+            // A message without links still tells the channel; the UI and the CLI still decide.
+            log.warn('notification sent without one-click links', { why: (error as Error).name });
+          }
+        }
         const message = notificationMessage(event, {
           workflowId,
           link: workflowUiUrl(deps.uiBaseUrl, namespace, workflowId),
+          links,
         });
         let response: Response;
         try {

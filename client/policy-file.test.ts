@@ -31,6 +31,7 @@ describe('loadPolicyFile', () => {
       approvalTimeout: '4h',
       allowlist: [],
       fourEyes: 1,
+      releaseWindow: '24h',
       onTimeout: {},
       actions: { 'aws.deactivateAccessKey': { critical: 'auto' }, 'aws.deleteAccessKey': 'skip' },
     });

@@ -14,6 +14,14 @@ export const ActionKind = z.enum([
   'gcp.disableKey',
   'gcp.deleteKey',
   'gcp.disableServiceAccount',
+  // Release after a false positive: each undoes one reversible containment kind (RELEASE_OF).
+  'aws.reactivateAccessKey',
+  'aws.removeUserDeny',
+  'aws.removeRoleRevocation',
+  'entra.enableUser',
+  'entra.enableServicePrincipal',
+  'gcp.enableKey',
+  'gcp.enableServiceAccount',
 ]);
 export type ActionKind = z.infer<typeof ActionKind>;
 
@@ -28,6 +36,8 @@ export interface ActionKindInfo {
   destructive: boolean;
   /** What the provider still lets through after the action ran. */
   residualRisk: string;
+  /** For a release kind: the containment kind it undoes. */
+  undoes?: ActionKind;
 }
 
 // Residual windows: IAM user guide, "Revoking IAM role temporary security credentials" and
@@ -118,7 +128,67 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
     residualRisk:
       'Its tokens are refused at once and workloads running as it stop. Principals holding roles/iam.serviceAccountTokenCreator on it can mint tokens again once it is re-enabled: review those grants.',
   },
+  // Release: what comes back if the alert was not a false positive after all.
+  'aws.reactivateAccessKey': {
+    provider: 'aws',
+    reversible: false,
+    destructive: false,
+    undoes: 'aws.deactivateAccessKey',
+    residualRisk: 'The key works again for whoever holds it.',
+  },
+  'aws.removeUserDeny': {
+    provider: 'aws',
+    reversible: false,
+    destructive: false,
+    undoes: 'aws.denyUserSessions',
+    residualRisk: "The user's keys and unexpired GetSessionToken/GetFederationToken sessions work again.",
+  },
+  'aws.removeRoleRevocation': {
+    provider: 'aws',
+    reversible: false,
+    destructive: false,
+    undoes: 'aws.revokeRoleSessions',
+    residualRisk: 'Unexpired sessions of the role issued before the revocation work again.',
+  },
+  'entra.enableUser': {
+    provider: 'entra',
+    reversible: false,
+    destructive: false,
+    undoes: 'entra.disableUser',
+    residualRisk: 'The user can sign in again; revoked sessions stay revoked.',
+  },
+  'entra.enableServicePrincipal': {
+    provider: 'entra',
+    reversible: false,
+    destructive: false,
+    undoes: 'entra.disableServicePrincipal',
+    residualRisk: 'The app gets tokens again with whatever credentials and grants it still has.',
+  },
+  'gcp.enableKey': {
+    provider: 'gcp',
+    reversible: false,
+    destructive: false,
+    undoes: 'gcp.disableKey',
+    residualRisk: 'The key works again for whoever holds it.',
+  },
+  'gcp.enableServiceAccount': {
+    provider: 'gcp',
+    reversible: false,
+    destructive: false,
+    undoes: 'gcp.disableServiceAccount',
+    residualRisk: 'The service account and its enabled keys work again.',
+  },
 };
+
+/** Containment kind → the release kind that undoes it (only the reversible kinds have one). */
+export const RELEASE_OF: Partial<Record<ActionKind, ActionKind>> = Object.fromEntries(
+  Object.entries(ACTION_KINDS).flatMap(([kind, info]) => (info.undoes ? [[info.undoes, kind]] : [])),
+);
+
+/** A release kind (one that undoes containment), as opposed to a containment kind. */
+export function isReleaseKind(kind: ActionKind): boolean {
+  return ACTION_KINDS[kind].undoes !== undefined;
+}
 
 export interface AwsKeyTarget {
   accountId: string;
@@ -165,7 +235,14 @@ export type ActionSpec =
   | { kind: 'entra.disableServicePrincipal'; target: EntraServicePrincipalTarget }
   | { kind: 'gcp.disableKey'; target: GcpKeyTarget }
   | { kind: 'gcp.deleteKey'; target: GcpKeyTarget }
-  | { kind: 'gcp.disableServiceAccount'; target: GcpServiceAccountTarget };
+  | { kind: 'gcp.disableServiceAccount'; target: GcpServiceAccountTarget }
+  | { kind: 'aws.reactivateAccessKey'; target: AwsKeyTarget }
+  | { kind: 'aws.removeUserDeny'; target: AwsUserTarget }
+  | { kind: 'aws.removeRoleRevocation'; target: AwsRoleTarget }
+  | { kind: 'entra.enableUser'; target: EntraUserTarget }
+  | { kind: 'entra.enableServicePrincipal'; target: EntraServicePrincipalTarget }
+  | { kind: 'gcp.enableKey'; target: GcpKeyTarget }
+  | { kind: 'gcp.enableServiceAccount'; target: GcpServiceAccountTarget };
 
 /** One containment step, with a stable id derived from what it does and to what. */
 export type Action = ActionSpec & {
@@ -183,6 +260,8 @@ export type Action = ActionSpec & {
   /** Ids of the actions that must have succeeded first. */
   dependsOn: string[];
   residualRisk: string;
+  /** For a release step: the id of the containment step it undoes. */
+  reverses?: string;
 };
 
 export function actionId(spec: ActionSpec): string {
@@ -211,6 +290,20 @@ export function actionId(spec: ActionSpec): string {
       return `gcp:delete-key:${spec.target.keyName.split('/').pop() ?? ''}`;
     case 'gcp.disableServiceAccount':
       return `gcp:disable-service-account:${spec.target.email}`;
+    case 'aws.reactivateAccessKey':
+      return `aws:reactivate-key:${spec.target.accessKeyId}`;
+    case 'aws.removeUserDeny':
+      return `aws:remove-user-deny:${spec.target.accountId}/${spec.target.userName}`;
+    case 'aws.removeRoleRevocation':
+      return `aws:remove-role-revocation:${spec.target.accountId}/${spec.target.roleName}`;
+    case 'entra.enableUser':
+      return `entra:enable-user:${spec.target.userId}`;
+    case 'entra.enableServicePrincipal':
+      return `entra:enable-service-principal:${spec.target.servicePrincipalId}`;
+    case 'gcp.enableKey':
+      return `gcp:enable-key:${spec.target.keyName.split('/').pop() ?? ''}`;
+    case 'gcp.enableServiceAccount':
+      return `gcp:enable-service-account:${spec.target.email}`;
   }
 }
 
@@ -240,5 +333,19 @@ export function describeAction(spec: ActionSpec): string {
       return `Delete key ${spec.target.keyName.split('/').pop() ?? ''} of service account ${spec.target.email} (permanent)`;
     case 'gcp.disableServiceAccount':
       return `Disable service account ${spec.target.email}, refusing all its tokens`;
+    case 'aws.reactivateAccessKey':
+      return `Reactivate access key ${spec.target.accessKeyId} of IAM user ${spec.target.userName} in ${spec.target.accountId}`;
+    case 'aws.removeUserDeny':
+      return `Remove Revoker's deny-all inline policy from IAM user ${spec.target.userName} in ${spec.target.accountId}`;
+    case 'aws.removeRoleRevocation':
+      return `Remove the session revocation Revoker put on IAM role ${spec.target.roleName} in ${spec.target.accountId} (unless a later revocation replaced it)`;
+    case 'entra.enableUser':
+      return `Enable sign-in for Entra user ${spec.target.userPrincipalName} again (accountEnabled true)`;
+    case 'entra.enableServicePrincipal':
+      return `Enable the service principal of "${spec.target.displayName}" (app ${spec.target.appId}) again`;
+    case 'gcp.enableKey':
+      return `Enable key ${spec.target.keyName.split('/').pop() ?? ''} of service account ${spec.target.email} again`;
+    case 'gcp.enableServiceAccount':
+      return `Enable service account ${spec.target.email} again`;
   }
 }

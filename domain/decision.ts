@@ -14,10 +14,16 @@ export const DecisionRequest = z.strictObject({
 });
 export type DecisionRequest = z.infer<typeof DecisionRequest>;
 
-export type Verdict = 'approve' | 'reject';
+/** `release` undoes the reversible steps named (or "all" of them) after a false positive. */
+export const Verdict = z.enum(['approve', 'reject', 'release']);
+export type Verdict = z.infer<typeof Verdict>;
 
-/** The payload of the `decide` Update (the CLI's path): a decision that is applied whole or refused with the reason. */
-export const DecideRequest = DecisionRequest.extend({ verdict: z.enum(['approve', 'reject']) });
+/** The payload of the `decide` Update (the CLI's and the approval links' path): applied whole or refused with the reason. */
+export const DecideRequest = DecisionRequest.extend({
+  verdict: Verdict,
+  /** Set by Revoker's HTTP server for a one-click link: the link's id, so the link works once. */
+  link: z.string().min(1).max(64).optional(),
+});
 export type DecideRequest = z.infer<typeof DecideRequest>;
 
 /** A decision as recorded in the playbook: who, what, when, why, and what it applied to. */
@@ -32,4 +38,6 @@ export interface Decision {
   ignored?: string;
   /** Set when part of the request was applied and part was not, with why. */
   note?: string;
+  /** The id of the one-click link the decision came through. */
+  link?: string;
 }

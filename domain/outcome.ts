@@ -2,11 +2,15 @@ import type { PlaybookState, PlaybookStatus } from './report.js';
 
 /** The final state of a finished playbook, from its action and principal results. */
 export function finalState(status: Pick<PlaybookStatus, 'actions' | 'principals'>): PlaybookState {
-  const succeeded = status.actions.filter((r) => r.status === 'done' || r.status === 'already').length;
+  const releases = status.actions.filter((r) => r.action.reverses);
+  if (releases.some((r) => r.status === 'done' || r.status === 'already')) {
+    return releases.some((r) => r.status === 'failed' || r.status === 'rejected') ? 'PartiallyReleased' : 'Released';
+  }
+  const actions = status.actions.filter((r) => !r.action.reverses);
+  const succeeded = actions.filter((r) => r.status === 'done' || r.status === 'already').length;
   const failed =
-    status.actions.filter((r) => r.status === 'failed').length +
-    status.principals.filter((p) => p.status === 'failed').length;
-  const refused = status.actions.filter((r) => r.status === 'rejected' || r.status === 'skipped').length;
+    actions.filter((r) => r.status === 'failed').length + status.principals.filter((p) => p.status === 'failed').length;
+  const refused = actions.filter((r) => r.status === 'rejected' || r.status === 'skipped').length;
   if (succeeded === 0) return failed || refused ? 'NotContained' : 'NothingToDo';
   return failed ? 'PartiallyContained' : 'Contained';
 }

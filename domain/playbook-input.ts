@@ -1,4 +1,5 @@
 import type { Alert } from './alert.js';
+import type { AlertSummary } from './report.js';
 import { principalKey, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
 
@@ -24,6 +25,8 @@ export interface PlaybookInput {
   settings?: Partial<PlaybookSettings>;
   /** Base URL of the Temporal Web UI, for links in the report. */
   uiBaseUrl?: string;
+  /** Alerts of the run this one continues: a new alert after containment starts the playbook over. */
+  earlierAlerts?: AlertSummary[];
 }
 
 /**

@@ -40,6 +40,11 @@ export const Policy = z
     onTimeout: z.partialRecord(ActionKind, z.enum(['proceed', 'abort'])).default({}),
     /** How many distinct approvers a destructive step needs (2 = four eyes). */
     fourEyes: z.number().int().min(1).max(5).default(1),
+    /**
+     * How long a contained playbook stays open for a `release` (false positive) before it closes with
+     * its report; "0s" closes at once and no release is possible.
+     */
+    releaseWindow: DurationText.default('24h'),
   })
   .superRefine((policy, ctx) => {
     const groups = policy.approvers?.groups ?? {};
@@ -96,7 +101,16 @@ export const DEFAULT_POLICY: Policy = {
     'gcp.disableKey': { high: 'auto', critical: 'auto' },
     'gcp.deleteKey': 'approval',
     'gcp.disableServiceAccount': { critical: 'auto' },
+    // A release is requested by an approver: that is the human decision. "approval" asks a second person.
+    'aws.reactivateAccessKey': 'auto',
+    'aws.removeUserDeny': 'auto',
+    'aws.removeRoleRevocation': 'auto',
+    'entra.enableUser': 'auto',
+    'entra.enableServicePrincipal': 'auto',
+    'gcp.enableKey': 'auto',
+    'gcp.enableServiceAccount': 'auto',
   },
+  releaseWindow: '24h',
 };
 
 export function modeFor(policy: Policy, kind: ActionKind, severity: Severity): Mode {
@@ -123,4 +137,15 @@ export function notAnApprover(policy: Policy, kind: ActionKind, approver: string
 /** Distinct approvals an action needs before it runs. */
 export function approvalsNeeded(policy: Policy, destructive: boolean): number {
   return destructive ? (policy.fourEyes ?? 1) : 1;
+}
+
+/**
+ * The people who may decide an action kind, by identity (the members of its approver groups), for
+ * one-click links that each carry one identity; undefined when the policy names no approvers.
+ */
+export function approverIdentities(policy: Policy, kind: ActionKind): string[] | undefined {
+  const groups = approverGroupsFor(policy, kind);
+  if (!groups) return undefined;
+  const members = groups.flatMap((g) => policy.approvers?.groups[g] ?? []);
+  return [...new Map(members.map((m) => [m.toLowerCase(), m])).values()];
 }

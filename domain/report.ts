@@ -32,6 +32,8 @@ export interface ActionRecord {
   error?: { type: string; message: string };
   /** Why it did not run (skipped by policy, dependency failed, approval timed out). */
   note?: string;
+  /** For a release step: who asked for the release (they cannot also be its approver). */
+  requestedBy?: string;
 }
 
 export type PrincipalStatus = 'discovering' | 'examined' | 'failed' | 'allowlisted';
@@ -56,7 +58,16 @@ export interface AlertSummary {
 }
 
 export type PlaybookState =
-  'Triage' | 'AwaitingApproval' | 'Containing' | 'Contained' | 'PartiallyContained' | 'NotContained' | 'NothingToDo';
+  | 'Triage'
+  | 'AwaitingApproval'
+  | 'Containing'
+  | 'Contained'
+  | 'PartiallyContained'
+  | 'NotContained'
+  | 'NothingToDo'
+  | 'Releasing'
+  | 'Released'
+  | 'PartiallyReleased';
 
 export interface PlaybookStatus {
   workflowId: string;
@@ -67,6 +78,10 @@ export interface PlaybookStatus {
   actions: ActionRecord[];
   decisions: Decision[];
   startedAt: string;
+  /** When every containment step had ended; the playbook may stay open for a release until releaseUntil. */
+  containedAt?: string;
+  /** While contained: until when a `release` is accepted. */
+  releaseUntil?: string;
   finishedAt?: string;
 }
 
@@ -74,6 +89,8 @@ export interface PlaybookStatus {
 export interface Report extends PlaybookStatus {
   summary: string;
   residualRisks: { action: string; risk: string }[];
+  /** Steps that took effect and that no release can undo (deleted keys, removed secrets, revoked sessions…). */
+  irreversible: { action: string; description: string }[];
 }
 
 /** What an activity that changes something returns. */

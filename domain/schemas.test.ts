@@ -84,6 +84,7 @@ describe('Policy schema', () => {
       allowlist: [],
       fourEyes: 1,
       onTimeout: {},
+      releaseWindow: '24h',
     });
   });
 

@@ -21,6 +21,7 @@ import {
 } from '../simulators/gcp/index.js';
 import { ROOT } from './bootstrap.mjs';
 import { ensureTemporalCli } from './ensure-temporal-cli.mjs';
+import { startSandboxChat } from './sandbox-chat.js';
 
 const env = process.env;
 const ports = {
@@ -44,6 +45,10 @@ let stopping = false;
 
 function say(line: string): void {
   process.stdout.write(`[revoker] ${line}\n`);
+}
+
+function printChat(text: string): void {
+  for (const line of text.split('\n')) process.stdout.write(`[chat] ${line}\n`);
 }
 
 /** Starts a child with prefixed output; resolves when `readyPattern` shows up in its output. */
@@ -152,7 +157,12 @@ async function main(): Promise<void> {
   ]);
   simulators.push(aws, entra, gcp);
 
-  const common = { ...env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default' };
+  // No chat in the sandbox: a local stand-in prints each notification, unless REVOKER_NOTIFY_URL names a real one.
+  const notifyUrl = env.REVOKER_NOTIFY_URL ?? (await startSandboxChat(printChat)).url;
+  const webhookUrl = `http://localhost:${ports.webhook}`;
+  // A new secret each start: links from an earlier start stop working, which is all a sandbox needs.
+  const linkSecret = randomBytes(32).toString('base64url');
+  const common = { ...env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', REVOKER_LINK_SECRETS: linkSecret };
   const tsx = [process.execPath, '--import', 'tsx'] as const;
   await Promise.all([
     startChild(
@@ -176,8 +186,11 @@ async function main(): Promise<void> {
         AZURE_CLIENT_SECRET: ENTRA_SANDBOX.responder.secret,
         AZURE_CLIENT_CERTIFICATE_PATH: '',
         REVOKER_GCP_IAM_ENDPOINT: gcp.rootUrl,
-        // Deep links in notifications (REVOKER_NOTIFY_URL, when you set one) point at this UI.
+        // Deep links in notifications point at this UI; one-click links at the webhook, for this sandbox identity.
         REVOKER_UI_URL: uiUrl,
+        REVOKER_NOTIFY_URL: notifyUrl,
+        REVOKER_PUBLIC_URL: webhookUrl,
+        REVOKER_LINK_APPROVERS: 'responder@example.com',
         GOOGLE_APPLICATION_CREDENTIALS: gcpKeyFile,
       },
       /worker ready/,
@@ -197,7 +210,7 @@ async function main(): Promise<void> {
   ]);
 
   const curl = [
-    `curl -sS -X POST http://localhost:${ports.webhook}/alerts`,
+    `curl -sS -X POST ${webhookUrl}/alerts`,
     `-H "Authorization: Bearer $(cat .revoker/webhook-token)"`,
     `-H 'Content-Type: application/json'`,
     `--data @${SAMPLE_ALERT}`,
@@ -205,7 +218,7 @@ async function main(): Promise<void> {
   say('');
   say(`Temporal Web UI   ${uiUrl}`);
   say(`Temporal gRPC     ${address}`);
-  say(`Webhook           http://localhost:${ports.webhook}/alerts`);
+  say(`Webhook           ${webhookUrl}/alerts`);
   say(`AWS sandbox       ${aws.endpoint}  (IAM/STS/S3, account ${aws.accountId}: IAM user alice)`);
   say(`Entra sandbox     ${entra.authorityHost}  (token endpoint + Graph, tenant contoso: adele, app "Mail Sync Pro")`);
   say(`GCP sandbox       ${gcp.rootUrl}  (IAM, project ${gcp.projectId}: etl-runner and its keys)`);
@@ -213,6 +226,7 @@ async function main(): Promise<void> {
   say('Post the sample alert (one stolen-token incident across AWS, Entra ID and Google Cloud):');
   say(`  ${curl}`);
   say('Then see what waits, and approve it:  npm run revoker -- list');
+  if (!env.REVOKER_NOTIFY_URL) say('…or open an "Approve as responder@example.com" link from the [chat] lines.');
   say('');
   say('Revoker is ready. Ctrl-C stops everything.');
 }

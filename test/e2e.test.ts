@@ -12,6 +12,8 @@ import './e2e/entra-containment.suite.js';
 import './e2e/mixed-cloud.suite.js';
 import './e2e/ui-approval.suite.js';
 import './e2e/notifications.suite.js';
+import './e2e/approval-links.suite.js';
+import './e2e/release.suite.js';
 
 after(async () => {
   await (await harness()).close();

@@ -1,6 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
@@ -11,6 +12,9 @@ import type { PlaybookSettings } from '../domain/playbook-input.js';
 import { DEFAULT_POLICY, type Policy } from '../domain/policy.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { startPlaybook, type StartResult } from '../client/start-playbook.js';
+import { temporalLinkPlaybooks } from '../client/approval-links/link-playbooks.js';
+import { createWebhookApp } from '../client/webhook/app.js';
+import { startWebhookServer } from '../client/webhook/server.js';
 import { loadAwsSeed, startAwsSimulator, type AwsSeed, type AwsSimulator } from '../simulators/aws/index.js';
 import {
   DEFAULT_SEED_PATH as ENTRA_SEED_PATH,
@@ -46,6 +50,9 @@ export const TEST_SETTINGS: PlaybookSettings = {
   retryMaximumAttempts: 6,
 };
 
+/** The default policy, except that a contained playbook closes at once: most tests await its report. */
+export const TEST_POLICY: Policy = { ...DEFAULT_POLICY, releaseWindow: '0s' };
+
 export const SANDBOX_SEED_PATH = join(ROOT, 'simulators', 'aws', 'fixtures', 'sandbox.json');
 export const RESPONDER = 'revoker-responder';
 
@@ -62,6 +69,8 @@ export interface Harness {
   entraSeed: EntraSeed;
   /** The stand-in chat webhook the notify activities post to. */
   notifications: NotificationReceiver;
+  /** Revoker's HTTP server (intake and one-click links) on a loopback port, and the secret its links are signed with. */
+  links: { baseUrl: string; secret: string };
   start(alert: Alert, options?: { policy?: Policy; settings?: Partial<PlaybookSettings> }): Promise<StartResult>;
   close(): Promise<void>;
 }
@@ -127,6 +136,16 @@ async function startHarness(): Promise<Harness> {
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }),
     startNotificationReceiver(),
   ]);
+  const linkSecret = randomBytes(32).toString('base64url');
+  const server = await startWebhookServer({
+    port: 0,
+    host: '127.0.0.1',
+    app: createWebhookApp({
+      auth: { bearerTokens: [randomBytes(24).toString('base64url')], hmacSecrets: [] },
+      startPlaybook: () => Promise.reject(new Error('the harness starts playbooks itself')),
+      links: { secrets: [linkSecret], playbooks: temporalLinkPlaybooks(env.client) },
+    }),
+  });
   const workers: Worker[] = await createWorkers({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
@@ -138,7 +157,7 @@ async function startHarness(): Promise<Harness> {
       authorityHost: entra.authorityHost,
       graphEndpoint: entra.graphEndpoint,
     }),
-    notify: { url: receiver.url, uiBaseUrl: uiUrl },
+    notify: { url: receiver.url, uiBaseUrl: uiUrl, links: { baseUrl: server.url, secrets: [linkSecret] } },
     workflowBundle,
   });
   const running = Promise.all(workers.map((worker) => worker.run()));
@@ -154,15 +173,17 @@ async function startHarness(): Promise<Harness> {
     entra,
     entraSeed,
     notifications: receiver.notifications,
+    links: { baseUrl: server.url, secret: linkSecret },
     start: (alert, options = {}) =>
       startPlaybook(env.client, alert, {
-        policy: options.policy ?? DEFAULT_POLICY,
+        policy: options.policy ?? TEST_POLICY,
         settings: { ...TEST_SETTINGS, ...options.settings },
         uiBaseUrl: 'http://localhost:8233',
       }),
     async close() {
       workers.forEach((worker) => worker.shutdown());
       await running;
+      await server.close();
       await Promise.all([env.teardown(), aws.close(), gcp.close(), entra.close(), receiver.close()]);
     },
   };

@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
+import { loadLinkSecrets } from '../client/approval-links/link-secrets.js';
 import { temporalConnectConfig } from '../client/temporal-connection.js';
 import { createAwsClients } from './aws-clients.js';
 import { createEntraClients } from './entra-clients.js';
@@ -26,12 +27,36 @@ const Env = z.object({
   REVOKER_UI_URL: z
     .url({ protocol: /^https?$/, error: 'the Temporal Web UI base URL, e.g. http://localhost:8233' })
     .default('http://localhost:8233'),
+  // One-click links in notifications (with REVOKER_LINK_SECRETS): where responders reach Revoker's HTTP server.
+  REVOKER_PUBLIC_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: "Revoker's HTTP server as responders reach it, e.g. https://revoker.example.com",
+    })
+    .optional(),
+  REVOKER_LINK_APPROVERS: z
+    .string()
+    .transform((text) => text.split(',').map((identity) => identity.trim()))
+    .pipe(
+      z
+        .array(
+          z.string().regex(/^\S{1,128}$/, 'comma-separated approver identities, e.g. sam@example.com,kim@example.com'),
+        )
+        .min(1),
+    )
+    .optional(),
 });
 
 const logger = createLogger('revoker-worker');
 
 async function main(): Promise<void> {
   const env = Env.parse(process.env);
+  const linkSecrets = loadLinkSecrets(process.env);
+  if (linkSecrets.length && !env.REVOKER_PUBLIC_URL) {
+    throw new Error(
+      'REVOKER_LINK_SECRETS is set but REVOKER_PUBLIC_URL is not: set it to the URL responders reach the webhook server at (the links point there), or unset the secrets',
+    );
+  }
   installRuntimeLogger(logger);
   const { connectionOptions, namespace } = temporalConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
@@ -58,11 +83,19 @@ async function main(): Promise<void> {
         }
       : {}),
     ...(queues.includes('gcp') ? { gcp: createGcpClients({ rootUrl: env.REVOKER_GCP_IAM_ENDPOINT }) } : {}),
-    notify: { url: env.REVOKER_NOTIFY_URL, uiBaseUrl: env.REVOKER_UI_URL },
+    notify: {
+      url: env.REVOKER_NOTIFY_URL,
+      uiBaseUrl: env.REVOKER_UI_URL,
+      ...(linkSecrets.length && env.REVOKER_PUBLIC_URL
+        ? { links: { baseUrl: env.REVOKER_PUBLIC_URL, secrets: linkSecrets, approvers: env.REVOKER_LINK_APPROVERS } }
+        : {}),
+    },
   });
   const notifications = queues.includes('notify')
     ? env.REVOKER_NOTIFY_URL
-      ? 'on'
+      ? linkSecrets.length
+        ? 'on, with one-click links'
+        : 'on (no one-click links: no REVOKER_LINK_SECRETS)'
       : 'off (no REVOKER_NOTIFY_URL)'
     : 'n/a';
   logger.info({ address: connectionOptions.address, namespace, queues, notifications }, 'worker ready');

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planActions } from '../domain/plan.js';
-import { DEFAULT_POLICY } from '../domain/policy.js';
+import type { Decision } from '../domain/decision.js';
+import { DEFAULT_POLICY, type Policy } from '../domain/policy.js';
 import type { ActionRecord } from '../domain/report.js';
-import { applyDecision, refusal } from './decisions.js';
+import { applyDecision, applyRelease, refusal, type DecisionContext } from './decisions.js';
 
 function records(): ActionRecord[] {
   const actions = planActions({
@@ -24,6 +25,10 @@ function records(): ActionRecord[] {
   return actions.map((action) => ({ action, status: action.mode === 'approval' ? 'awaiting-approval' : 'done' }));
 }
 const AT = '2026-11-23T10:00:00.000Z';
+
+function context(rules: Partial<Policy>, decisions: Decision[] = []): DecisionContext {
+  return { decisions, policy: { ...DEFAULT_POLICY, ...rules }, severity: 'high', releaseOpen: true };
+}
 const OPEN = DEFAULT_POLICY;
 const DELETE = 'aws:delete-key:AKIAAAAAAAAAAAAAAAA1';
 
@@ -78,31 +83,37 @@ describe('applyDecision', () => {
 
 describe('refusal (the decide Update validator)', () => {
   it('accepts a request that can be applied whole', () => {
-    assert.equal(refusal(records(), OPEN, { verdict: 'approve', approver: 'sam', actions: [DELETE] }), undefined);
-    assert.equal(refusal(records(), OPEN, { verdict: 'reject', approver: 'sam', actions: 'all' }), undefined);
+    assert.equal(
+      refusal(records(), context(OPEN), { verdict: 'approve', approver: 'sam', actions: [DELETE] }),
+      undefined,
+    );
+    assert.equal(refusal(records(), context(OPEN), { verdict: 'reject', approver: 'sam', actions: 'all' }), undefined);
   });
 
   it('refuses unknown or settled ids instead of applying part of the request', () => {
     assert.equal(
-      refusal(records(), OPEN, { verdict: 'approve', approver: 'sam', actions: [DELETE, 'nope'] }),
+      refusal(records(), context(OPEN), { verdict: 'approve', approver: 'sam', actions: [DELETE, 'nope'] }),
       'unknown action ids: nope',
     );
     const plan = records();
     applyDecision(plan, OPEN, 'reject', { approver: 'kim', actions: 'all' }, AT);
     assert.equal(
-      refusal(plan, OPEN, { verdict: 'approve', approver: 'sam', actions: [DELETE] }),
+      refusal(plan, context(OPEN), { verdict: 'approve', approver: 'sam', actions: [DELETE] }),
       `not awaiting a decision: ${DELETE}`,
     );
     assert.equal(
-      refusal(plan, OPEN, { verdict: 'approve', approver: 'sam', actions: 'all' }),
+      refusal(plan, context(OPEN), { verdict: 'approve', approver: 'sam', actions: 'all' }),
       'no action is awaiting a decision',
     );
   });
 
   it('refuses a malformed request, naming the field, and a request before the plan', () => {
-    assert.match(refusal(records(), OPEN, { verdict: 'maybe', approver: 'sam', actions: 'all' }) ?? '', /^verdict: /);
+    assert.match(
+      refusal(records(), context(OPEN), { verdict: 'maybe', approver: 'sam', actions: 'all' }) ?? '',
+      /^verdict: /,
+    );
     assert.equal(
-      refusal([], OPEN, { verdict: 'approve', approver: 'sam', actions: 'all' }),
+      refusal([], context(OPEN), { verdict: 'approve', approver: 'sam', actions: 'all' }),
       'the plan is not ready yet: query status and try again',
     );
   });
@@ -120,7 +131,7 @@ describe('approver groups and four eyes', () => {
 
   it('refuses an approver outside the groups, naming the groups', () => {
     assert.equal(
-      refusal(records(), STRICT, { verdict: 'approve', approver: 'eve@example.com', actions: [DELETE] }),
+      refusal(records(), context(STRICT), { verdict: 'approve', approver: 'eve@example.com', actions: [DELETE] }),
       'eve@example.com is not an approver for aws.deleteAccessKey (groups: soc, leads)',
     );
     const decision = applyDecision(records(), STRICT, 'approve', { approver: 'eve@example.com', actions: 'all' }, AT);
@@ -134,7 +145,7 @@ describe('approver groups and four eyes', () => {
     const record = plan.find((r) => r.action.id === DELETE);
     assert.equal(record?.decidedBy, undefined, 'one approval is not enough');
     assert.equal(
-      refusal(plan, STRICT, { verdict: 'approve', approver: 'SAM@example.com', actions: [DELETE] }),
+      refusal(plan, context(STRICT), { verdict: 'approve', approver: 'SAM@example.com', actions: [DELETE] }),
       `SAM@example.com already approved ${DELETE}: four eyes needs another approver`,
     );
     applyDecision(plan, STRICT, 'approve', { approver: 'lee@example.com', actions: [DELETE] }, AT);
@@ -145,5 +156,89 @@ describe('approver groups and four eyes', () => {
     const plan = records();
     applyDecision(plan, STRICT, 'reject', { approver: 'kim@example.com', actions: [DELETE] }, AT);
     assert.equal(plan.find((r) => r.action.id === DELETE)?.status, 'rejected');
+  });
+});
+
+describe('one-click links', () => {
+  it('refuses a link that was already used, saying by whom and when', () => {
+    const used: Decision = { verdict: 'approve', approver: 'sam', actions: [DELETE], at: AT, link: 'link-1' };
+    const request = { verdict: 'approve', approver: 'sam', actions: [DELETE], link: 'link-1' };
+    assert.equal(
+      refusal(records(), context(OPEN, [used]), request),
+      `this link was already used (approve by sam at ${AT})`,
+    );
+    assert.equal(refusal(records(), context(OPEN, [{ ...used, ignored: 'x' }]), request), undefined);
+    assert.equal(refusal(records(), context(OPEN, [used]), { ...request, link: 'link-2' }), undefined);
+  });
+});
+
+describe('release', () => {
+  const DEACTIVATE = 'aws:deactivate-key:AKIAAAAAAAAAAAAAAAA1';
+  const DENY = 'aws:deny-user-sessions:123456789012/alice';
+
+  it('undoes the reversible steps that took effect and calls off the waiting ones', () => {
+    const plan = records();
+    const { decision, reversals } = applyRelease(plan, context(OPEN), { approver: 'sam', actions: 'all' }, AT);
+    assert.deepEqual(
+      reversals.map((r) => [r.action.id, r.action.reverses, r.status]),
+      [
+        ['aws:reactivate-key:AKIAAAAAAAAAAAAAAAA1', DEACTIVATE, 'planned'],
+        ['aws:remove-user-deny:123456789012/alice', DENY, 'planned'],
+      ],
+    );
+    assert.equal(plan.find((r) => r.action.id === DELETE)?.status, 'rejected');
+    assert.deepEqual(decision.actions, [DELETE, ...reversals.map((r) => r.action.id)]);
+    assert.equal(decision.ignored, undefined);
+  });
+
+  it('is gated by policy: "approval" makes a release step wait for someone other than its requester', () => {
+    const policy = { actions: { ...DEFAULT_POLICY.actions, 'aws.reactivateAccessKey': 'approval' as const } };
+    const plan = records();
+    const { reversals } = applyRelease(plan, context(policy), { approver: 'sam', actions: [DEACTIVATE] }, AT);
+    assert.equal(reversals[0]?.status, 'awaiting-approval');
+    plan.push(...reversals);
+    const id = reversals[0]?.action.id ?? '';
+    assert.match(
+      refusal(plan, context(policy), { verdict: 'approve', approver: 'SAM', actions: [id] }) ?? '',
+      /asked for the release .*another approver must approve it/,
+    );
+    assert.equal(refusal(plan, context(policy), { verdict: 'approve', approver: 'kim', actions: [id] }), undefined);
+  });
+
+  it('refuses irreversible, unchanged, unknown and already released steps, and a closed window', () => {
+    const plan = records();
+    const deny = plan.find((r) => r.action.id === DENY);
+    if (deny) deny.status = 'already';
+    const refused = (actions: string[], ctx = context(OPEN)) =>
+      refusal(plan, ctx, { verdict: 'release', approver: 'sam', actions }) ?? '';
+    assert.match(refused([DENY]), /changed nothing/);
+    assert.match(refused(['nope']), /unknown action ids: nope/);
+    assert.match(refused([DEACTIVATE], { ...context(OPEN), releaseOpen: false }), /release window has closed/);
+    plan.push(...applyRelease(plan, context(OPEN), { approver: 'sam', actions: [DEACTIVATE] }, AT).reversals);
+    assert.match(refused([DEACTIVATE]), /already being released/);
+    assert.match(
+      refusal(plan, context(OPEN), { verdict: 'release', approver: 'sam', actions: 'all' }) ?? '',
+      /nothing to release/,
+    );
+    const deletion = plan.find((r) => r.action.id === DELETE);
+    if (deletion) deletion.status = 'done';
+    assert.match(refused([DELETE]), /cannot be undone: aws.deleteAccessKey is irreversible/);
+  });
+
+  it('never brings back a deleted key, and needs an approver of the release kinds', () => {
+    const plan = records();
+    const deletion = plan.find((r) => r.action.id === DELETE);
+    if (deletion) deletion.status = 'done';
+    assert.match(
+      refusal(plan, context(OPEN), { verdict: 'release', approver: 'sam', actions: [DEACTIVATE] }) ?? '',
+      /deleted by aws:delete-key/,
+    );
+    const strict = { approvers: { groups: { soc: ['sam'] }, default: ['soc'], byAction: {} } };
+    assert.match(
+      refusal(plan, context(strict), { verdict: 'release', approver: 'eve', actions: [DENY] }) ?? '',
+      /eve is not an approver for aws.removeUserDeny/,
+    );
+    const { decision } = applyRelease(plan, context(strict), { approver: 'eve', actions: 'all' }, AT);
+    assert.match(decision.ignored ?? '', /not an approver/);
   });
 });

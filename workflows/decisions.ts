@@ -1,8 +1,20 @@
+import type { Severity } from '../domain/alert.js';
 import { DecideRequest, DecisionRequest, type Decision, type Verdict } from '../domain/decision.js';
 import { approvalsNeeded, notAnApprover, type Policy } from '../domain/policy.js';
+import { planRelease, type ReleasePlan } from '../domain/release.js';
 import type { ActionRecord } from '../domain/report.js';
 
 type Rules = Pick<Policy, 'approvers' | 'fourEyes'>;
+
+/** What a decision is judged against besides the plan: for links and releases. */
+export interface DecisionContext {
+  /** Decisions so far, for one-click links that work once. */
+  decisions: Decision[];
+  policy: Policy;
+  severity: Severity;
+  /** False once the release window has closed. */
+  releaseOpen: boolean;
+}
 
 const waiting = (r: ActionRecord) => r.status === 'awaiting-approval' && !r.decidedBy;
 const approvedBy = (r: ActionRecord, approver: string) =>
@@ -31,7 +43,9 @@ function sort(records: ActionRecord[], rules: Rules, verdict: Verdict, request: 
   for (const record of found.filter(waiting)) {
     const refused = notAnApprover(rules as Policy, record.action.kind, approver);
     if (refused) problems.push(refused);
-    else if (verdict === 'approve' && approvedBy(record, approver)) {
+    else if (verdict === 'approve' && record.requestedBy?.toLowerCase() === approver.toLowerCase()) {
+      problems.push(`${approver} asked for the release in ${record.action.id}: another approver must approve it`);
+    } else if (verdict === 'approve' && approvedBy(record, approver)) {
       problems.push(`${approver} already approved ${record.action.id}: four eyes needs another approver`);
     } else applicable.push(record);
   }
@@ -48,7 +62,7 @@ function sort(records: ActionRecord[], rules: Rules, verdict: Verdict, request: 
 export function applyDecision(
   records: ActionRecord[],
   rules: Rules,
-  verdict: Verdict,
+  verdict: Exclude<Verdict, 'release'>,
   payload: unknown,
   at: string,
 ): Decision {
@@ -92,14 +106,52 @@ export function applyDecision(
  * the Signal path: the caller is waiting for an answer, so a partly wrong request is refused rather
  * than partly applied.
  */
-export function refusal(records: ActionRecord[], rules: Rules, payload: unknown): string | undefined {
+export function refusal(records: ActionRecord[], context: DecisionContext, payload: unknown): string | undefined {
   const parsed = DecideRequest.safeParse(payload);
   if (!parsed.success) {
     return parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`).join('; ');
   }
+  const request = parsed.data;
+  const used = request.link ? context.decisions.find((d) => d.link === request.link && !d.ignored) : undefined;
+  if (used) return `this link was already used (${used.verdict} by ${used.approver} at ${used.at})`;
+  if (request.verdict === 'release') return releasePlan(records, context, request).problems.join('; ') || undefined;
   if (records.length === 0) return 'the plan is not ready yet: query status and try again';
-  const { problems } = sort(records, rules, parsed.data.verdict, parsed.data);
+  const { problems } = sort(records, context.policy, request.verdict, request);
   return problems.length ? problems.join('; ') : undefined;
+}
+
+function releasePlan(records: ActionRecord[], context: DecisionContext, request: DecisionRequest): ReleasePlan {
+  return planRelease(records, context.policy, {
+    ...request,
+    severity: context.severity,
+    open: context.releaseOpen,
+  });
+}
+
+/**
+ * Applies a `release` request (Signal or Update), whole or not at all: waiting steps are called
+ * off (rejected) and the release steps are returned for the workflow to add to the plan and run.
+ */
+export function applyRelease(
+  records: ActionRecord[],
+  context: DecisionContext,
+  payload: unknown,
+  at: string,
+): { decision: Decision; reversals: ActionRecord[] } {
+  const parsed = DecisionRequest.safeParse(payload);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`);
+    const ignored = `invalid payload (${issues.join('; ')})`;
+    return { decision: { verdict: 'release', approver: approverOf(payload), actions: [], at, ignored }, reversals: [] };
+  }
+  const { approver, reason } = parsed.data;
+  const decision: Decision = { verdict: 'release', approver, actions: [], at, ...(reason ? { reason } : {}) };
+  const plan = releasePlan(records, context, parsed.data);
+  if (plan.problems.length) return { decision: { ...decision, ignored: plan.problems.join('; ') }, reversals: [] };
+  const by = { approver, at, reason: `called off by the release${reason ? `: ${reason}` : ''}` };
+  for (const record of plan.calledOff) Object.assign(record, { decidedBy: by, status: 'rejected', finishedAt: at });
+  const actions = [...plan.calledOff, ...plan.reversals].map((r) => r.action.id);
+  return { decision: { ...decision, actions }, reversals: plan.reversals };
 }
 
 function approverOf(payload: unknown): string {

@@ -66,4 +66,13 @@ describe('renderDetails', () => {
     assert.doesNotMatch(text, /Waiting for you/);
     assert.match(text, /awaiting-approval \(by sam\)/);
   });
+
+  it('offers the release Signal while the playbook is open for one, and names what cannot come back', () => {
+    const contained = status();
+    for (const record of contained.actions) record.status = 'done';
+    Object.assign(contained, { state: 'Contained', containedAt: 't', releaseUntil: '2026-11-24T10:00:00.000Z' });
+    const text = renderDetails(contained);
+    assert.match(text, /Until 2026-11-24T10:00:00.000Z, send a Signal named `release`.*\n\(1 step\(s\)/);
+    assert.match(text, /Irreversible \(no release brings these back\): `aws:delete-key:AKIAAAAAAAAAAAAAAAA1`/);
+  });
 });

@@ -1,3 +1,4 @@
+import { irreversibleSteps, releasableSteps } from '../domain/release.js';
 import type { PlaybookStatus } from '../domain/report.js';
 
 /**
@@ -19,6 +20,25 @@ export function renderDetails(status: PlaybookStatus): string {
       '```json',
       JSON.stringify({ approver: 'you@example.com', actions: waiting.map((r) => r.action.id), reason: 'why' }, null, 2),
       '```',
+      '',
+    );
+  }
+  if (status.releaseUntil) {
+    const releasable = releasableSteps(status.actions).map((r) => r.action.id);
+    lines.push(
+      `**False positive?** Until ${status.releaseUntil}, send a Signal named \`release\` to undo what can be undone`,
+      `(${releasable.length} step(s); list ids to undo only some):`,
+      '',
+      '```json',
+      JSON.stringify({ approver: 'you@example.com', actions: 'all', reason: 'why' }, null, 2),
+      '```',
+      '',
+    );
+  }
+  const irreversible = irreversibleSteps(status.actions);
+  if (irreversible.length) {
+    lines.push(
+      `Irreversible (no release brings these back): ${irreversible.map((i) => `\`${i.action}\``).join(', ')}`,
       '',
     );
   }

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   log,
   patched,
   proxyActivities,
@@ -20,7 +21,7 @@ import type { NotifiedAction, PlaybookEvent } from '../activities/notify-message
 import type { Action } from '../domain/action.js';
 import type { Alert } from '../domain/alert.js';
 import { allowlisted } from '../domain/allowlist.js';
-import type { Decision, Verdict } from '../domain/decision.js';
+import type { Decision } from '../domain/decision.js';
 import type { Discovery } from '../domain/discovery.js';
 import {
   alertSignal,
@@ -28,10 +29,14 @@ import {
   decideUpdate,
   MESSAGE_DESCRIPTIONS,
   rejectSignal,
+  releaseSignal,
   statusQuery,
 } from '../domain/messages.js';
+import { durationMs } from '../domain/duration.js';
 import { finalState, summarize } from '../domain/outcome.js';
 import { planActions } from '../domain/plan.js';
+import { approverIdentities } from '../domain/policy.js';
+import { irreversibleSteps, releasableSteps, releaseBlocker } from '../domain/release.js';
 import { DEFAULT_SETTINGS, type PlaybookInput } from '../domain/playbook-input.js';
 import { describePrincipal, principalKey, type Principal } from '../domain/principal.js';
 import type {
@@ -47,7 +52,7 @@ import type {
 import { FINAL_ACTION_STATUSES } from '../domain/report.js';
 import { alertRef, initialSearchAttributes, RevokerAlertId, RevokerState } from '../domain/search-attributes.js';
 import { NOTIFY_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
-import { applyDecision, refusal } from './decisions.js';
+import { applyDecision, applyRelease, refusal, type DecisionContext } from './decisions.js';
 import { renderDetails } from './details.js';
 
 // Must match activities/errors.ts; duplicated as strings because workflow code may not import activities.
@@ -93,7 +98,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     workflowId: workflowInfo().workflowId,
     state: 'Triage',
     severity: input.alert.severity,
-    alerts: [summarizeAlert(input.alert)],
+    alerts: [...(input.earlierAlerts ?? []), summarizeAlert(input.alert)],
     principals: input.alert.principals.map((p) => ({
       key: principalKey(p),
       label: describePrincipal(p),
@@ -107,28 +112,57 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   // Declared before the handlers: a Signal buffered before the first task (a merged alert, an early
   // approval) is delivered synchronously by setHandler, and its handler publishes.
   let publishedState: PlaybookState | undefined;
+  // Histories recorded before releases existed have no window.
+  const releaseWindowMs = durationMs(input.policy.releaseWindow ?? '0s');
+  /** A release is accepted from the start until the release window after containment closes. */
+  let releaseOpen = releaseWindowMs > 0;
+  /** Release steps under way: each runs like any other step, approval gate included. */
+  const releases: Promise<void>[] = [];
+  /** A new alert about these principals after containment ended: the playbook starts over for it. */
+  let lateAlert: Alert | undefined;
 
-  const decide = (verdict: Verdict) => (payload: unknown) => {
-    const decision: Decision = applyDecision(status.actions, input.policy, verdict, payload, new Date().toISOString());
+  const context = (): DecisionContext => ({
+    decisions: status.decisions,
+    policy: input.policy,
+    severity: input.alert.severity,
+    releaseOpen,
+  });
+  const record = (decision: Decision): Decision => {
     status.decisions.push(decision);
-    if (decision.ignored) log.warn('decision ignored', { verdict, approver: decision.approver, why: decision.ignored });
+    const { verdict, approver, ignored } = decision;
+    if (ignored) log.warn('decision ignored', { verdict, approver, why: ignored });
     publish();
+    return decision;
   };
+  const now = () => new Date().toISOString();
+  const decide = (verdict: 'approve' | 'reject') => (payload: unknown) =>
+    void record(applyDecision(status.actions, input.policy, verdict, payload, now()));
+
+  function release(payload: unknown, link?: string): Decision {
+    const { decision, reversals } = applyRelease(status.actions, context(), payload, now());
+    status.actions.push(...reversals);
+    releases.push(...reversals.map((r) => runAction(r)));
+    const recorded = record({ ...decision, ...(link ? { link } : {}) });
+    const waiting = reversals.filter((r) => r.status === 'awaiting-approval');
+    if (waiting.length) requestApproval(waiting, `Release requested by ${decision.approver}`);
+    return recorded;
+  }
+
   setHandler(approveSignal, decide('approve'), { description: MESSAGE_DESCRIPTIONS.approve });
   setHandler(rejectSignal, decide('reject'), { description: MESSAGE_DESCRIPTIONS.reject });
+  setHandler(releaseSignal, (payload) => void release(payload), { description: MESSAGE_DESCRIPTIONS.release });
   setHandler(alertSignal, (alert) => mergeAlert(alert), { description: MESSAGE_DESCRIPTIONS.alert });
   setHandler(statusQuery, () => status, { description: MESSAGE_DESCRIPTIONS.status });
   setHandler(
     decideUpdate,
-    ({ verdict, ...request }) => {
-      const decision = applyDecision(status.actions, input.policy, verdict, request, new Date().toISOString());
-      status.decisions.push(decision);
-      publish();
-      return decision;
+    ({ verdict, link, ...request }) => {
+      if (verdict === 'release') return release(request, link);
+      const decision = applyDecision(status.actions, input.policy, verdict, request, now());
+      return record({ ...decision, ...(link ? { link } : {}) });
     },
     {
       validator: (request) => {
-        const why = refusal(status.actions, input.policy, request);
+        const why = refusal(status.actions, context(), request);
         if (why) throw ApplicationFailure.create({ type: 'DecisionRefused', message: why, nonRetryable: true });
       },
       description: MESSAGE_DESCRIPTIONS.decide,
@@ -139,6 +173,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     if (status.alerts.some((a) => a.source === alert.source && a.id === alert.id)) return;
     status.alerts.push(summarizeAlert(alert));
     upsertSearchAttributes([{ key: RevokerAlertId, value: status.alerts.map(alertRef) }]);
+    if (status.containedAt && releases.length === 0) lateAlert ??= alert;
     publish();
   }
 
@@ -153,8 +188,9 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   }
 
   function runningState(): PlaybookState {
-    const waiting = status.actions.some((r) => r.status === 'awaiting-approval' && !r.decidedBy);
-    return waiting ? 'AwaitingApproval' : 'Containing';
+    if (status.actions.some((r) => r.status === 'awaiting-approval' && !r.decidedBy)) return 'AwaitingApproval';
+    if (releases.length) return 'Releasing';
+    return status.containedAt ? finalState(status) : 'Containing';
   }
 
   // Also set by the client at start; repeated so a playbook started any other way is filed the same.
@@ -196,33 +232,69 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   }));
   publish();
   const waiting = status.actions.filter((r) => r.status === 'awaiting-approval');
-  if (waiting.length) {
-    const { title, severity } = input.alert;
-    notify({ kind: 'approval-requested', title, severity, actions: waiting.map(notified) });
-  }
+  if (waiting.length) requestApproval(waiting, input.alert.title);
 
-  await Promise.all(status.actions.map((record) => runAction(record)));
+  await Promise.all(status.actions.map((r) => runAction(r)));
 
-  status.finishedAt = new Date().toISOString();
+  // Contained (or not): the playbook stays open for a release while reversible steps took effect.
+  status.containedAt = now();
+  const releasable = releasableSteps(status.actions);
+  const waitForRelease = releaseOpen && releasable.length > 0 && releases.length === 0;
+  if (waitForRelease) status.releaseUntil = new Date(Date.now() + releaseWindowMs).toISOString();
+  publish();
+  notify({
+    kind: 'completed',
+    state: status.state,
+    summary: summarize(status),
+    residualRisks: residualRisks().length,
+    ...(waitForRelease ? { releasable: releasable.map(notified), linksExpireAt: status.releaseUntil } : {}),
+  });
+  if (waitForRelease) await condition(() => releases.length > 0 || lateAlert !== undefined, releaseWindowMs);
+  releaseOpen = false;
+  delete status.releaseUntil;
+  const released = releases.length > 0;
+  // Each release step settles by itself; a release during containment may have added more meanwhile.
+  for (let i = 0; i < releases.length; i += 1) await releases[i];
+
+  status.finishedAt = now();
   status.state = finalState(status);
   publish();
   const report: Report = {
     ...status,
     summary: summarize(status),
-    residualRisks: status.actions
-      .filter((r) => r.status === 'done' || r.status === 'already')
-      .map((r) => ({ action: r.action.id, risk: r.action.residualRisk })),
+    residualRisks: residualRisks(),
+    irreversible: irreversibleSteps(status.actions),
   };
-  notify({
-    kind: 'completed',
-    state: report.state,
-    summary: report.summary,
-    residualRisks: report.residualRisks.length,
-  });
+  if (released) {
+    notify({
+      kind: 'completed',
+      state: report.state,
+      summary: report.summary,
+      residualRisks: report.residualRisks.length,
+    });
+  }
   // Each settles by itself (sent, or failed and logged) within its schedule-to-close timeout; the list may grow meanwhile.
   for (let i = 0; i < notifications.length; i += 1) await notifications[i];
   await condition(allHandlersFinished);
+  if (lateAlert && !released) {
+    // A new alert after containment may mean new credentials or sessions: triage again from the start.
+    log.info('a new alert arrived after containment: starting over', { alert: alertRef(lateAlert) });
+    const earlierAlerts = status.alerts.filter((a) => a.source !== lateAlert?.source || a.id !== lateAlert.id);
+    return continueAsNew<typeof playbook>({ ...input, alert: lateAlert, earlierAlerts });
+  }
   return report;
+
+  function residualRisks(): Report['residualRisks'] {
+    return status.actions
+      .filter((r) => r.status === 'done' || r.status === 'already')
+      .map((r) => ({ action: r.action.id, risk: r.action.residualRisk }));
+  }
+
+  function requestApproval(waiting: ActionRecord[], title: string): void {
+    const { severity } = input.alert;
+    const linksExpireAt = new Date(Date.now() + durationMs(input.policy.approvalTimeout)).toISOString();
+    notify({ kind: 'approval-requested', title, severity, actions: waiting.map(notified), linksExpireAt });
+  }
 
   function notify(event: PlaybookEvent): void {
     // Histories recorded before notifications existed replay without them.
@@ -245,9 +317,15 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
           kind: 'escalated',
           timeout: input.policy.approvalTimeout,
           actions: escalations.splice(0).map(notified),
+          linksExpireAt: new Date(Date.now() + durationMs(input.policy.approvalTimeout)).toISOString(),
         }),
       ),
     );
+  }
+
+  function notified(record: ActionRecord): NotifiedAction {
+    const approvers = approverIdentities(input.policy, record.action.kind);
+    return { id: record.action.id, description: record.action.description, ...(approvers ? { approvers } : {}) };
   }
 
   async function discover(principal: Principal): Promise<Discovery> {
@@ -288,8 +366,13 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     if (isFinal()) return;
     // Wait for dependencies; a step whose prerequisite did not succeed must not run (never delete an active key).
     await condition(() => dependencies.every((d) => d && FINAL_ACTION_STATUSES.includes(d.status)));
-    const blocker = dependencies.find((d) => d && d.status !== 'done' && d.status !== 'already');
-    if (blocker) return finish(record, 'skipped', { note: `${blocker.action.id} ${blocker.status}` });
+    if (record.action.reverses) {
+      const why = releaseBlocker(record, status.actions);
+      if (why) return finish(record, 'skipped', { note: why });
+    } else {
+      const blocker = dependencies.find((d) => d && d.status !== 'done' && d.status !== 'already');
+      if (blocker) return finish(record, 'skipped', { note: `${blocker.action.id} ${blocker.status}` });
+    }
 
     record.status = 'running';
     record.startedAt = new Date().toISOString();
@@ -344,6 +427,20 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
         return gcp.deleteGcpKey(action.target);
       case 'gcp.disableServiceAccount':
         return gcp.disableGcpServiceAccount(action.target);
+      case 'aws.reactivateAccessKey':
+        return aws.reactivateAwsAccessKey(action.target);
+      case 'aws.removeUserDeny':
+        return aws.removeAwsUserDeny(action.target);
+      case 'aws.removeRoleRevocation':
+        return aws.removeAwsRoleRevocation({ ...action.target, issuedBefore: revokedAt(action) });
+      case 'entra.enableUser':
+        return entra.enableEntraUser(action.target);
+      case 'entra.enableServicePrincipal':
+        return entra.enableEntraServicePrincipal(action.target);
+      case 'gcp.enableKey':
+        return gcp.enableGcpKey(action.target);
+      case 'gcp.enableServiceAccount':
+        return gcp.enableGcpServiceAccount(action.target);
     }
   }
 
@@ -373,12 +470,29 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
         return gcp.verifyGcpKey({ ...action.target, expected: 'deleted' });
       case 'gcp.disableServiceAccount':
         return gcp.verifyGcpServiceAccountDisabled(action.target);
+      case 'aws.reactivateAccessKey':
+        return aws.verifyAwsAccessKey({ ...action.target, expected: 'Active' });
+      case 'aws.removeUserDeny':
+        return aws.verifyAwsUserDenyRemoved(action.target);
+      case 'aws.removeRoleRevocation':
+        return aws.verifyAwsRoleRevocationRemoved({ ...action.target, issuedBefore: revokedAt(action) });
+      case 'entra.enableUser':
+        return entra.verifyEntraUserEnabled(action.target);
+      case 'entra.enableServicePrincipal':
+        return entra.verifyEntraServicePrincipalEnabled(action.target);
+      case 'gcp.enableKey':
+        return gcp.verifyGcpKey({ ...action.target, expected: 'enabled' });
+      case 'gcp.enableServiceAccount':
+        return gcp.verifyGcpServiceAccountEnabled(action.target);
     }
   }
-}
 
-function notified(record: ActionRecord): NotifiedAction {
-  return { id: record.action.id, description: record.action.description };
+  /** The cut-off the revocation being undone used: the start of the step that put it on. */
+  function revokedAt(action: Action): string {
+    const revocation = status.actions.find((r) => r.action.id === action.reverses);
+    if (!revocation?.startedAt) throw new Error(`${action.id} undoes ${String(action.reverses)}, which never ran`);
+    return revocation.startedAt;
+  }
 }
 
 function summarizeAlert(alert: Alert): AlertSummary {

@@ -1,5 +1,6 @@
-import type { Decision } from '../../domain/decision.js';
+import type { Decision, Verdict } from '../../domain/decision.js';
 import type { ActionRecord, PlaybookStatus } from '../../domain/report.js';
+import { irreversibleSteps } from '../../domain/release.js';
 
 /**
  * What a responder sees of an action. An approved action keeps the `awaiting-approval` status in
@@ -115,12 +116,24 @@ export function formatStatus(status: PlaybookStatus, program = 'revoker'): strin
     }
     lines.push(`  To refuse, use "reject" in place of "approve". Add --reason '<why>' to record why.`);
   }
+  if (status.releaseUntil) {
+    lines.push(
+      '',
+      `Open for a release until ${status.releaseUntil} (false positive: undo what can be undone)`,
+      `    ${commandLine(program, 'release', status.workflowId, 'all')} --reason '<why>'`,
+    );
+  }
+  const irreversible = irreversibleSteps(status.actions);
+  if (irreversible.length) {
+    lines.push('', 'Irreversible (no release brings these back)');
+    lines.push(...irreversible.map((step) => `  - ${step.description}`));
+  }
   return lines.join('\n');
 }
 
 /** One line per decision: who, what verdict, on what, and why it was ignored or only partly applied. */
 export function formatDecision(decision: Decision): string {
-  const verb = decision.verdict === 'approve' ? 'approved' : 'rejected';
+  const verb = { approve: 'approved', reject: 'rejected', release: 'released' }[decision.verdict];
   const reason = decision.reason ? ` ("${decision.reason}")` : '';
   if (decision.ignored) return `${decision.approver}'s ${decision.verdict} was ignored: ${decision.ignored}${reason}`;
   const note = decision.note ? `; not applied to the rest: ${decision.note}` : '';
@@ -134,12 +147,7 @@ export function formatProgress(record: ActionRecord): string {
   return `  ${ICON[shown]} ${shown.padEnd(17)} ${record.action.id}${result ? `  ${result}` : ''}`;
 }
 
-export function commandLine(
-  program: string,
-  verdict: 'approve' | 'reject',
-  workflowId: string,
-  actions: string[] | 'all',
-): string {
+export function commandLine(program: string, verdict: Verdict, workflowId: string, actions: string[] | 'all'): string {
   const what = actions === 'all' ? '--all' : `--actions ${actions.map(shellQuote).join(' ')}`;
   return `${program} ${verdict} ${shellQuote(workflowId)} ${what}`;
 }

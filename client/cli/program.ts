@@ -72,17 +72,24 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       withGateway((gateway) => pendingCommand(gateway, io, options)),
     );
 
-  for (const verdict of ['approve', 'reject'] as const satisfies Verdict[]) {
+  const DESCRIPTIONS: Record<Verdict, string> = {
+    approve: 'let actions that wait for approval run, then follow them until they finish',
+    reject: 'refuse actions that wait for approval, so they never run',
+    release:
+      'false positive: undo the reversible actions that took effect (reactivate keys, remove deny policies, re-enable accounts) and call off those still waiting',
+  };
+  for (const verdict of ['approve', 'reject', 'release'] as const satisfies Verdict[]) {
     program
       .command(verdict)
-      .description(
-        verdict === 'approve'
-          ? 'release actions that wait for approval, then follow them until they finish'
-          : 'refuse actions that wait for approval, so they never run',
-      )
+      .description(DESCRIPTIONS[verdict])
       .argument('<workflowId>', 'the playbook id')
-      .option('--actions <ids...>', 'the action ids to decide (from `revoker status`)')
-      .option('--all', 'every action awaiting a decision')
+      .option(
+        '--actions <ids...>',
+        verdict === 'release'
+          ? 'the containment action ids to undo (from `revoker status`)'
+          : 'the action ids to decide (from `revoker status`)',
+      )
+      .option('--all', verdict === 'release' ? 'every action that can be undone' : 'every action awaiting a decision')
       .option('--as <approver>', 'who decides (default: $REVOKER_APPROVER, else your OS user name)')
       .option('--reason <text>', 'why, recorded with the decision')
       .option('--no-wait', 'stop once the decision is recorded, without following the actions')

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { pino, type Logger } from 'pino';
 import { Alert } from '../../domain/alert.js';
+import { createLinkRoutes, linksNotConfigured, type LinkRoutesDeps } from '../approval-links/link-routes.js';
 import type { StartResult } from '../start-playbook.js';
 import { authenticate, SIGNATURE_HEADER, TIMESTAMP_HEADER, type WebhookAuth } from './auth.js';
 import { HttpError } from './http-error.js';
@@ -14,6 +15,8 @@ export interface WebhookDeps {
   startPlaybook: (alert: Alert) => Promise<StartResult>;
   bodyLimitBytes?: number;
   logger?: Logger;
+  /** One-click approval links (`/links/:token`): their secrets and the playbooks they decide in. */
+  links?: Omit<LinkRoutesDeps, 'logger'>;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
@@ -96,6 +99,9 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
   );
 
   app.all('/alerts', (c) => c.json({ error: 'POST alerts here' }, 405, { Allow: 'POST' }));
+
+  // No bearer token here: the signed link is the credential.
+  app.route('/links', deps.links?.secrets.length ? createLinkRoutes({ ...deps.links, logger }) : linksNotConfigured());
 
   app.notFound((c) =>
     c.json(

@@ -33,7 +33,11 @@ export function loadWebhookAuth(env: Env = process.env): WebhookAuth {
   return auth;
 }
 
-function readSecrets(env: Env, name: string): string[] {
+/**
+ * The values of `name` (one or a comma-separated list) followed by those of the file `${name}_FILE`
+ * names (one per line, or comma-separated): the shape of every secret Revoker reads.
+ */
+export function readSecrets(env: Env, name: string): string[] {
   const values = splitSecrets(env[name] ?? '');
   const file = env[`${name}_FILE`];
   if (file) {

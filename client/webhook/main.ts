@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
+import { temporalLinkPlaybooks } from '../approval-links/link-playbooks.js';
+import { loadLinkSecrets } from '../approval-links/link-secrets.js';
 import { loadPolicyFile } from '../policy-file.js';
 import { startPlaybook } from '../start-playbook.js';
 import { connectClient, temporalConnectConfig } from '../temporal-connection.js';
@@ -48,6 +50,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
 async function main(): Promise<void> {
   const env = readEnv(process.env);
   const auth = loadWebhookAuth(process.env);
+  const linkSecrets = loadLinkSecrets(process.env);
   const policy = env.REVOKER_POLICY_FILE ? loadPolicyFile(env.REVOKER_POLICY_FILE) : DEFAULT_POLICY;
 
   const { connectionOptions, namespace } = temporalConnectConfig();
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
       client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
         startPlaybook(client, alert, { policy, uiBaseUrl: env.REVOKER_UI_URL }),
       ),
+    links: { secrets: linkSecrets, playbooks: temporalLinkPlaybooks(client) },
   });
   const server = await startWebhookServer({ port: env.REVOKER_WEBHOOK_PORT, host: env.REVOKER_WEBHOOK_HOST, app });
   logger.info(
@@ -77,8 +81,9 @@ async function main(): Promise<void> {
       policy: env.REVOKER_POLICY_FILE ?? 'default',
       bearer: auth.bearerTokens.length,
       hmac: auth.hmacSecrets.length,
+      linkSecrets: linkSecrets.length,
     },
-    `webhook listening on ${server.url} (POST /alerts)`,
+    `webhook listening on ${server.url} (POST /alerts${linkSecrets.length ? ', one-click links at /links/' : ''})`,
   );
 
   const shutdown = (signal: string) => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decideUpdate } from '../../domain/messages.js';
-import { DEFAULT_POLICY, type Policy } from '../../domain/policy.js';
-import type { Harness } from '../harness.js';
+import type { Policy } from '../../domain/policy.js';
+import { TEST_POLICY, type Harness } from '../harness.js';
 import {
   ACCOUNT,
   alertAbout,
@@ -184,7 +184,7 @@ describe('AWS IAM user containment', () => {
 
   it('honours a policy that skips a step', async () => {
     const policy: Policy = {
-      ...DEFAULT_POLICY,
+      ...TEST_POLICY,
       approvalTimeout: '1m',
       actions: { 'aws.deactivateAccessKey': 'auto', 'aws.denyUserSessions': 'skip', 'aws.deleteAccessKey': 'skip' },
     };
@@ -201,7 +201,7 @@ describe('policy allowlist', () => {
 
   it('leaves an allowlisted principal alone and says why, while containing the others', async () => {
     const policy: Policy = {
-      ...DEFAULT_POLICY,
+      ...TEST_POLICY,
       allowlist: [
         { name: 'ci-*', awsAccount: ACCOUNT, reason: 'CI/CD deployer: keys used from new runners by design' },
       ],
@@ -224,7 +224,7 @@ describe('policy allowlist', () => {
   });
 
   it('reports why nothing was done when every principal is allowlisted', async () => {
-    const policy: Policy = { ...DEFAULT_POLICY, allowlist: [{ name: 'ci-*', reason: 'CI/CD automation' }] };
+    const policy: Policy = { ...TEST_POLICY, allowlist: [{ name: 'ci-*', reason: 'CI/CD automation' }] };
     const report = await result(
       playbooks.handle((await h.start(alertAbout([awsUser('ci-deployer')], 'critical'), { policy })).workflowId),
     );
@@ -244,7 +244,7 @@ describe('approvers and four eyes', () => {
 
   it("lets only the policy's approvers decide, and deletes a key only after two different people approve", async () => {
     const policy: Policy = {
-      ...DEFAULT_POLICY,
+      ...TEST_POLICY,
       approvers: { groups: { soc: ['sam@example.com', 'kim@example.com'] }, default: ['soc'], byAction: {} },
       fourEyes: 2,
     };
@@ -279,7 +279,7 @@ describe('approval timeouts', () => {
 
   it('escalates a step nobody decides, then proceeds or aborts it as the policy says per kind', async () => {
     const policy: Policy = {
-      ...DEFAULT_POLICY,
+      ...TEST_POLICY,
       approvalTimeout: '1s',
       actions: {
         'aws.deactivateAccessKey': 'approval',

@@ -5,8 +5,7 @@ import { PROGRAM, runCli } from '../../client/cli/program.js';
 import { connectGateway } from '../../client/cli/temporal-gateway.js';
 import { startPlaybook } from '../../client/start-playbook.js';
 import { createWebhookApp } from '../../client/webhook/app.js';
-import { DEFAULT_POLICY } from '../../domain/policy.js';
-import { TEST_SETTINGS, type Harness } from '../harness.js';
+import { TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
 import { alertAbout, awsUser, historyText, settled, useSandbox, waitForStatus } from './helpers.js';
 
 /** The webhook and the CLI against the real dev server and worker, as a SIEM and a responder use them. */
@@ -18,7 +17,7 @@ describe('webhook and CLI on a real Temporal server', () => {
     createWebhookApp({
       auth: { bearerTokens: ['e2e-token'], hmacSecrets: [] },
       startPlaybook: (alert) =>
-        startPlaybook(h.client, alert, { policy: DEFAULT_POLICY, settings: TEST_SETTINGS, uiBaseUrl: 'http://ui' }),
+        startPlaybook(h.client, alert, { policy: TEST_POLICY, settings: TEST_SETTINGS, uiBaseUrl: 'http://ui' }),
     });
   const post = (body: unknown, token = 'e2e-token') =>
     webhook().request('/alerts', {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { approveSignal, statusQuery } from '../../domain/messages.js';
-import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
-import { TEST_SETTINGS, type Harness } from '../harness.js';
+import { TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
 import { alertAbout, awsUser, useSandbox, waitForStatus } from './helpers.js';
 
 describe('alert intake', () => {
@@ -41,7 +40,7 @@ describe('alert intake', () => {
     const handle = await h.client.workflow.signalWithStart('playbook', {
       workflowId: `test/early-signal/${alert.id}`,
       taskQueue: PLAYBOOK_TASK_QUEUE,
-      args: [{ alert, policy: DEFAULT_POLICY, settings: TEST_SETTINGS }],
+      args: [{ alert, policy: TEST_POLICY, settings: TEST_SETTINGS }],
       signal: approveSignal,
       signalArgs: [{ approver: 'eager@example.com', actions: 'all' }],
     });

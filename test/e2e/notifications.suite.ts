@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { DEFAULT_POLICY, type Policy } from '../../domain/policy.js';
-import { harness, type Harness } from '../harness.js';
+import type { Policy } from '../../domain/policy.js';
+import { harness, TEST_POLICY, type Harness } from '../harness.js';
 import { alertAbout, approve, awsUser, playbookTracker, result, settled, waitForStatus } from './helpers.js';
 
 interface Message {
@@ -70,7 +70,7 @@ describe('chat notifications', () => {
 
   it('announces the steps escalated after a window without a decision', async () => {
     const policy: Policy = {
-      ...DEFAULT_POLICY,
+      ...TEST_POLICY,
       approvalTimeout: '1s',
       actions: { 'aws.deactivateAccessKey': 'approval', 'aws.denyUserSessions': 'approval' },
       onTimeout: { 'aws.deactivateAccessKey': 'proceed' },

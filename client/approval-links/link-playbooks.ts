@@ -1,0 +1,78 @@
+import {
+  QueryNotRegisteredError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { DecideRequest, Decision } from '../../domain/decision.js';
+import { decideUpdate, statusQuery } from '../../domain/messages.js';
+import type { PlaybookStatus } from '../../domain/report.js';
+
+/** The playbook run a link is bound to. */
+export interface PlaybookRun {
+  workflowId: string;
+  runId: string;
+}
+
+/** What the link routes need from Temporal; tests pass fakes, the server passes `temporalLinkPlaybooks`. */
+export interface LinkPlaybooks {
+  /** The run's status; throws PlaybookGoneError when it is closed or unknown. */
+  status(run: PlaybookRun): Promise<PlaybookStatus>;
+  /**
+   * Decides through the `decide` Update, the CLI's validated path; throws DecisionRefusedError with
+   * the playbook's reason, or PlaybookGoneError.
+   */
+  decide(run: PlaybookRun, request: DecideRequest): Promise<Decision>;
+}
+
+/** The bound run has closed (or never existed): nothing can be decided in it any more. */
+export class PlaybookGoneError extends Error {
+  override readonly name = 'PlaybookGoneError';
+}
+
+/** The playbook's validator refused the decision; the message is its reason, meant for the responder. */
+export class DecisionRefusedError extends Error {
+  override readonly name = 'DecisionRefusedError';
+}
+
+/** A query or update needs a worker; without one the server holds the call open. */
+const CALL_DEADLINE_MS = 10_000;
+
+export function temporalLinkPlaybooks(client: Client, deadlineMs = CALL_DEADLINE_MS): LinkPlaybooks {
+  const call = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + deadlineMs, fn);
+  return {
+    status: ({ workflowId, runId }) =>
+      call(async () => {
+        const handle = client.workflow.getHandle(workflowId, runId);
+        try {
+          // Queries answer for closed runs too; a link is only good while its run is open.
+          const { status } = await handle.describe();
+          if (status.name !== 'RUNNING') throw new PlaybookGoneError(`the playbook is ${status.name.toLowerCase()}`);
+          return await handle.query(statusQuery);
+        } catch (error) {
+          throw gone(error) ?? error;
+        }
+      }),
+    decide: ({ workflowId, runId }, request) =>
+      call(async () => {
+        try {
+          return await client.workflow.getHandle(workflowId, runId).executeUpdate(decideUpdate, { args: [request] });
+        } catch (error) {
+          if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+            throw new DecisionRefusedError(error.cause.message);
+          }
+          throw gone(error) ?? error;
+        }
+      }),
+  };
+}
+
+function gone(error: unknown): PlaybookGoneError | undefined {
+  if (error instanceof PlaybookGoneError) return error;
+  // Not found is also what the server answers for an update to a run that has completed.
+  if (error instanceof WorkflowNotFoundError)
+    return new PlaybookGoneError('the playbook is closed or no longer exists');
+  if (error instanceof QueryNotRegisteredError) return new PlaybookGoneError('the workflow is not a Revoker playbook');
+  return undefined;
+}

@@ -1,0 +1,264 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { beforeEach, describe, it } from 'node:test';
+import { pino } from 'pino';
+import type { DecideRequest, Decision } from '../../domain/decision.js';
+import type { PlaybookStatus } from '../../domain/report.js';
+import { awaitingStatus, DELETE, WORKFLOW_ID, withAction } from '../cli/status-fixture.js';
+import { createWebhookApp } from '../webhook/app.js';
+import { DecisionRefusedError, PlaybookGoneError, type LinkPlaybooks, type PlaybookRun } from './link-playbooks.js';
+import { LINK_REASON } from './link-routes.js';
+import { signLinkToken, type LinkGrant } from './link-token.js';
+
+const SECRET = 'routes-test-link-secret-0123456789abcdef';
+const RUN_ID = 'run-1';
+const JSON_ACCEPT = { Accept: 'application/json' };
+const BROWSER_ACCEPT = { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+
+/** A Temporal stand-in that records every decision asked of it. */
+class FakePlaybooks implements LinkPlaybooks {
+  current: PlaybookStatus | 'gone' | 'down' = awaitingStatus();
+  refuseWith?: string;
+  readonly decided: { run: PlaybookRun; request: DecideRequest }[] = [];
+
+  status(): Promise<PlaybookStatus> {
+    if (this.current === 'gone') return Promise.reject(new PlaybookGoneError('the playbook is completed'));
+    if (this.current === 'down') return Promise.reject(new Error('14 UNAVAILABLE: connection refused'));
+    return Promise.resolve(this.current);
+  }
+
+  decide(run: PlaybookRun, request: DecideRequest): Promise<Decision> {
+    this.decided.push({ run, request });
+    if (this.current === 'gone') return Promise.reject(new PlaybookGoneError('the playbook is closed'));
+    if (this.refuseWith) return Promise.reject(new DecisionRefusedError(this.refuseWith));
+    const { verdict, approver, actions, reason, link } = request;
+    return Promise.resolve({
+      verdict,
+      approver,
+      actions: actions === 'all' ? [] : actions,
+      reason,
+      link,
+      at: '2026-11-23T10:05:00.000Z',
+    });
+  }
+}
+
+function grant(overrides: Partial<LinkGrant> = {}): LinkGrant {
+  return {
+    workflowId: WORKFLOW_ID,
+    runId: RUN_ID,
+    verdict: 'approve',
+    actions: [DELETE],
+    approver: 'sam@example.com',
+    expiresAt: new Date(Date.now() + 3_600_000),
+    ...overrides,
+  };
+}
+
+describe('one-click link routes', () => {
+  let playbooks: FakePlaybooks;
+  let logged: string[];
+  let app: ReturnType<typeof createWebhookApp>;
+  const link = async (overrides: Partial<LinkGrant> = {}, secret = SECRET) => signLinkToken(secret, grant(overrides));
+
+  beforeEach(() => {
+    playbooks = new FakePlaybooks();
+    logged = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged.push(chunk.toString());
+        done();
+      },
+    });
+    app = createWebhookApp({
+      auth: { bearerTokens: ['intake-token-0123456789'], hmacSecrets: [] },
+      startPlaybook: () => Promise.reject(new Error('not used')),
+      logger: pino({ level: 'info' }, sink),
+      links: { secrets: [SECRET], playbooks },
+    });
+  });
+
+  it('shows what a link would decide without deciding anything, however often it is fetched', async () => {
+    const { token } = await link();
+    const res = await app.request(`/links/${token}`, { headers: JSON_ACCEPT });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as Record<string, unknown>;
+    assert.equal(body.verdict, 'approve');
+    assert.equal(body.approver, 'sam@example.com');
+    assert.equal(body.workflowId, WORKFLOW_ID);
+    assert.deepEqual(body.actions, [
+      {
+        id: DELETE,
+        description: awaitingStatus().actions.find((r) => r.action.id === DELETE)?.action.description,
+        status: 'awaiting-approval',
+      },
+    ]);
+    await app.request(`/links/${token}`, { headers: BROWSER_ACCEPT });
+    await app.request(`/links/${token}`, { method: 'HEAD' });
+    assert.equal(playbooks.decided.length, 0, 'GET and HEAD never decide');
+  });
+
+  it('serves a confirmation page with a POST button and headers that keep the token private', async () => {
+    const { token } = await link({ verdict: 'reject' });
+    const res = await app.request(`/links/${token}`, { headers: BROWSER_ACCEPT });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    const page = await res.text();
+    assert.match(page, /<form method="post"/);
+    assert.match(page, /Reject as sam@example.com<\/button>/);
+    assert.match(page, /They will never run/);
+    assert.ok(page.includes(DELETE));
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+    assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  });
+
+  it('decides on POST through the decide path with exactly what the link is bound to', async () => {
+    const { token, id } = await link();
+    const res = await app.request(`/links/${token}`, {
+      method: 'POST',
+      headers: { ...JSON_ACCEPT, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'approver=kim%40example.com&actions=all&verdict=release',
+    });
+    assert.equal(res.status, 200);
+    assert.equal(playbooks.decided.length, 1);
+    const [{ run, request }] = playbooks.decided as [(typeof playbooks.decided)[number]];
+    assert.deepEqual([run.workflowId, run.runId], [WORKFLOW_ID, RUN_ID]);
+    assert.deepEqual(request, {
+      verdict: 'approve',
+      approver: 'sam@example.com',
+      actions: [DELETE],
+      reason: LINK_REASON,
+      link: id,
+    });
+    const body = (await res.json()) as { decision: Decision };
+    assert.equal(body.decision.approver, 'sam@example.com', 'the body cannot change who decides');
+    assert.ok(logged.some((line) => line.includes('decided through a one-click link')));
+    assert.ok(!logged.some((line) => line.includes(token)), 'the token is never logged');
+  });
+
+  it("answers 409 with the playbook's reason when it refuses the decision", async () => {
+    playbooks.refuseWith = 'link abcdefghijklmnop was already used';
+    const { token } = await link();
+    const res = await app.request(`/links/${token}`, { method: 'POST', headers: JSON_ACCEPT });
+    assert.equal(res.status, 409);
+    assert.match(((await res.json()) as { error: string }).error, /already used/);
+  });
+
+  it('answers 409 on GET for a link already used, saying when and by whom', async () => {
+    const { token, id } = await link();
+    const status = awaitingStatus();
+    status.decisions.push({
+      verdict: 'approve',
+      approver: 'sam@example.com',
+      actions: [DELETE],
+      at: '2026-11-23T10:01:00.000Z',
+      link: id,
+    });
+    playbooks.current = status;
+    const res = await app.request(`/links/${token}`, { headers: JSON_ACCEPT });
+    assert.equal(res.status, 409);
+    assert.match(
+      ((await res.json()) as { error: string }).error,
+      /used at 2026-11-23T10:01:00.000Z: approve by sam@example.com/,
+    );
+  });
+
+  it('answers 409 on GET when a bound step no longer waits or is not in the playbook', async () => {
+    playbooks.current = withAction(awaitingStatus(), DELETE, { status: 'rejected' });
+    const res = await app.request(`/links/${(await link()).token}`, { headers: JSON_ACCEPT });
+    assert.equal(res.status, 409);
+    assert.match(
+      ((await res.json()) as { error: string }).error,
+      new RegExp(`No longer waiting for a decision: ${DELETE}`),
+    );
+    playbooks.current = awaitingStatus();
+    const foreign = await link({ actions: ['aws:delete-key:AKIAOTHERPLAYBOOK000'] });
+    const other = await app.request(`/links/${foreign.token}`, { headers: JSON_ACCEPT });
+    assert.equal(other.status, 409);
+    assert.match(((await other.json()) as { error: string }).error, /Not in this playbook's plan/);
+    assert.equal(playbooks.decided.length, 0);
+  });
+
+  it('answers 403 for a forged or altered link, 410 for an expired one and 400 for a malformed one', async () => {
+    const { token } = await link();
+    const flipped = `${token.slice(0, -10)}${token.at(-10) === 'A' ? 'B' : 'A'}${token.slice(-9)}`;
+    const otherSecret = (await link({}, 'another-secret-nobody-configured-012345')).token;
+    const cases: [string, number][] = [
+      [flipped, 403],
+      [otherSecret, 403],
+      [await expiredToken(), 410],
+      ['not-a-link', 400],
+    ];
+    for (const [presented, status] of cases) {
+      for (const method of ['GET', 'POST']) {
+        const res = await app.request(`/links/${presented}`, { method, headers: JSON_ACCEPT });
+        assert.equal(res.status, status, `${method} ${presented.slice(0, 12)}…`);
+        assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+      }
+    }
+    assert.equal(playbooks.decided.length, 0);
+  });
+
+  it('answers 410 when the bound playbook is closed', async () => {
+    playbooks.current = 'gone';
+    const { token } = await link();
+    assert.equal((await app.request(`/links/${token}`, { headers: JSON_ACCEPT })).status, 410);
+    const res = await app.request(`/links/${token}`, { method: 'POST', headers: JSON_ACCEPT });
+    assert.equal(res.status, 410);
+    assert.match(((await res.json()) as { error: string }).error, /playbook is closed/);
+  });
+
+  it('answers 503 without the token in the logs when Temporal is unreachable', async () => {
+    playbooks.current = 'down';
+    const { token } = await link();
+    const res = await app.request(`/links/${token}`, { headers: JSON_ACCEPT });
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('retry-after'), '30');
+    assert.ok(logged.length > 0 && !logged.some((line) => line.includes(token)));
+  });
+
+  it('escapes everything it puts in the page', async () => {
+    const status = withAction(awaitingStatus(), DELETE, {});
+    const record = status.actions.find((r) => r.action.id === DELETE);
+    if (record) record.action = { ...record.action, description: '<script>alert(1)</script> & "quotes"' };
+    playbooks.current = status;
+    const { token } = await link({ approver: '<img src=x onerror=alert(1)>' });
+    const page = await (await app.request(`/links/${token}`, { headers: BROWSER_ACCEPT })).text();
+    assert.ok(!page.includes('<script>') && !page.includes('<img'), page);
+    assert.ok(page.includes('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;'));
+    assert.ok(page.includes('&lt;img src=x onerror=alert(1)&gt;'));
+  });
+
+  it('says links are off, without echoing the token, when no link secret is configured', async () => {
+    const plain = createWebhookApp({
+      auth: { bearerTokens: ['intake-token-0123456789'], hmacSecrets: [] },
+      startPlaybook: () => Promise.reject(new Error('not used')),
+    });
+    const { token } = await link();
+    for (const method of ['GET', 'POST']) {
+      const res = await plain.request(`/links/${token}`, { method, headers: JSON_ACCEPT });
+      assert.equal(res.status, 404);
+      const text = await res.text();
+      assert.match(text, /not configured on this server \(REVOKER_LINK_SECRETS\)/);
+      assert.ok(!text.includes(token));
+    }
+  });
+
+  it('refuses other methods and deeper paths without echoing them', async () => {
+    const { token } = await link();
+    assert.equal((await app.request(`/links/${token}`, { method: 'PUT', headers: JSON_ACCEPT })).status, 405);
+    const deeper = await app.request(`/links/${token}/more`, { headers: JSON_ACCEPT });
+    assert.equal(deeper.status, 404);
+    assert.ok(!(await deeper.text()).includes(token));
+  });
+});
+
+/** A genuine token whose exp has passed (signLinkToken refuses to make one, so it is issued in the past). */
+async function expiredToken(): Promise<string> {
+  const issued = new Date(Date.now() - 2 * 3_600_000);
+  const { token } = await signLinkToken(SECRET, grant({ expiresAt: new Date(Date.now() - 60_000) }), issued);
+  return token;
+}

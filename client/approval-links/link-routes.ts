@@ -1,0 +1,166 @@
+import { Hono, type Context } from 'hono';
+import { accepts } from 'hono/accepts';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { pino, type Logger } from 'pino';
+import type { PlaybookStatus } from '../../domain/report.js';
+import { DecisionRefusedError, PlaybookGoneError, type LinkPlaybooks } from './link-playbooks.js';
+import { linkHtml, linkJson, LINK_SECURITY_HEADERS, type LinkedAction, type LinkView } from './link-page.js';
+import { LinkTokenError, verifyLinkToken, type ApprovalLink, type LinkProblem } from './link-token.js';
+
+export interface LinkRoutesDeps {
+  /** Every secret that may have signed a live link (REVOKER_LINK_SECRETS); at least one. */
+  secrets: string[];
+  playbooks: LinkPlaybooks;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+/** Recorded with every decision made through a link, beside the link's id. */
+export const LINK_REASON = 'one-click link from the notification';
+
+const TOKEN_STATUS: Record<LinkProblem, ContentfulStatusCode> = { malformed: 400, forged: 403, expired: 410 };
+const TOKEN_TITLE: Record<LinkProblem, string> = {
+  malformed: 'Not a Revoker link',
+  forged: 'Invalid link',
+  expired: 'This link has expired',
+};
+
+/**
+ * `/links/:token`. GET verifies the link and shows what it would do, deciding nothing: chat
+ * unfurlers and mail scanners fetch links before (or without) a person. POST verifies again and
+ * decides through the playbook's `decide` Update, which refuses a used link, an approver outside
+ * the policy or a step no longer waiting. No other credential: the signed token is one, bound to
+ * one run, one verdict, one set of steps and one approver.
+ */
+export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
+  if (deps.secrets.length === 0) throw new Error('one-click links need at least one secret (REVOKER_LINK_SECRETS)');
+  const logger = deps.logger ?? pino({ level: 'silent' });
+  const now = deps.now ?? (() => new Date());
+  const app = new Hono();
+
+  app.get('/:token', (c) =>
+    answer(c, logger, async () => {
+      const link = await verifyLinkToken(c.req.param('token'), deps.secrets, now());
+      const status = await deps.playbooks.status(link);
+      const actions = linked(link, status);
+      const used = status.decisions.find((d) => d.link === link.id && !d.ignored);
+      if (used) {
+        const message = `It was used at ${used.at}: ${used.verdict} by ${used.approver}. Each link works once.`;
+        return [409, { kind: 'problem', title: 'This link was already used', message, link, actions }];
+      }
+      const unknown = actions.filter((a) => a.status === 'unknown').map((a) => a.id);
+      const settled = actions.filter((a) => a.status !== 'awaiting-approval' && a.status !== 'unknown');
+      if (unknown.length || (link.verdict !== 'release' && settled.length)) {
+        const message = [
+          unknown.length ? `Not in this playbook's plan: ${unknown.join(', ')}.` : '',
+          settled.length ? `No longer waiting for a decision: ${settled.map((a) => a.id).join(', ')}.` : '',
+          'The playbook would refuse this link: use the Temporal UI or the CLI.',
+        ]
+          .filter(Boolean)
+          .join(' ');
+        return [409, { kind: 'problem', title: 'This link no longer applies', message, link, actions }];
+      }
+      return [200, { kind: 'confirm', link, actions }];
+    }),
+  );
+
+  app.post('/:token', (c) =>
+    answer(c, logger, async () => {
+      const link = await verifyLinkToken(c.req.param('token'), deps.secrets, now());
+      const about = { workflowId: link.workflowId, verdict: link.verdict, approver: link.approver, link: link.id };
+      const request = { verdict: link.verdict, approver: link.approver, actions: link.actions, reason: LINK_REASON };
+      const decision = await deps.playbooks.decide(link, { ...request, link: link.id }).catch((error: unknown) => {
+        if (error instanceof DecisionRefusedError) logger.warn({ ...about, why: error.message }, 'link refused');
+        throw error;
+      });
+      logger.info({ ...about, actions: decision.actions.length }, 'decided through a one-click link');
+      // Only to show where the steps stand now: the decision is made whether or not this answers.
+      const status = await deps.playbooks.status(link).catch(() => undefined);
+      const actions = status
+        ? linked(link, status)
+        : link.actions.map((id) => ({ id, description: '', status: 'decided' }));
+      return [200, { kind: 'decided', link, actions, decision }];
+    }),
+  );
+
+  app.all('/:token', (c) => answer(c, logger, () => Promise.resolve(methodNotAllowed())));
+  // Deeper paths are not links; answered here so the path (which may hold a token) is never echoed.
+  app.all('*', (c) =>
+    respond(c, 404, { kind: 'problem', title: 'Not a Revoker link', message: 'Links look like /links/<token>.' }),
+  );
+  return app;
+}
+
+/** Mounted instead of the link routes when no secret is configured, so a stray link says why it fails. */
+export function linksNotConfigured(): Hono {
+  const app = new Hono();
+  app.all('*', (c) =>
+    respond(c, 404, {
+      kind: 'problem',
+      title: 'One-click links are off',
+      message: 'One-click links are not configured on this server (REVOKER_LINK_SECRETS): use the UI or the CLI.',
+    }),
+  );
+  return app;
+}
+
+function methodNotAllowed(): [ContentfulStatusCode, LinkView] {
+  return [405, { kind: 'problem', title: 'Method not allowed', message: 'GET shows a link, POST decides.' }];
+}
+
+/** Runs a handler and turns every known refusal into its status; the token never reaches a log. */
+async function answer(
+  c: Context,
+  logger: Logger,
+  handler: () => Promise<[ContentfulStatusCode, LinkView]>,
+): Promise<Response> {
+  try {
+    const [status, view] = await handler();
+    return await respond(c, status, view);
+  } catch (error) {
+    if (error instanceof LinkTokenError) {
+      return respond(c, TOKEN_STATUS[error.problem], {
+        kind: 'problem',
+        title: TOKEN_TITLE[error.problem],
+        message: error.message,
+      });
+    }
+    if (error instanceof PlaybookGoneError) {
+      return respond(c, 410, {
+        kind: 'problem',
+        title: 'This playbook is closed',
+        message: `Nothing can be decided through this link: ${error.message}.`,
+      });
+    }
+    if (error instanceof DecisionRefusedError) {
+      return respond(c, 409, {
+        kind: 'problem',
+        title: 'The playbook refused this decision',
+        message: error.message,
+      });
+    }
+    logger.error({ err: error }, 'a one-click link could not reach its playbook');
+    c.header('Retry-After', '30');
+    return respond(c, 503, {
+      kind: 'problem',
+      title: 'Try again shortly',
+      message: 'Revoker could not reach Temporal or the playbook did not answer. Nothing was decided; try again.',
+    });
+  }
+}
+
+async function respond(c: Context, status: ContentfulStatusCode, view: LinkView): Promise<Response> {
+  const type = accepts(c, { header: 'Accept', supports: ['text/html', 'application/json'], default: 'text/html' });
+  for (const [name, value] of Object.entries(LINK_SECURITY_HEADERS)) c.header(name, value);
+  return type === 'application/json' ? c.json(linkJson(view), status) : c.html(await linkHtml(view), status);
+}
+
+function linked(link: ApprovalLink, status: PlaybookStatus): LinkedAction[] {
+  return link.actions.map((id) => {
+    const record = status.actions.find((r) => r.action.id === id);
+    if (!record) return { id, description: '(not in this playbook)', status: 'unknown' };
+    // Approved by enough people but not started yet: it no longer waits for anyone.
+    const approved = record.status === 'awaiting-approval' && record.decidedBy;
+    return { id, description: record.action.description, status: approved ? 'approved' : record.status };
+  });
+}

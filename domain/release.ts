@@ -1,0 +1,146 @@
+import { ACTION_KINDS, actionId, describeAction, RELEASE_OF, type Action, type ActionSpec } from './action.js';
+import type { Severity } from './alert.js';
+import { modeFor, notAnApprover, type Policy } from './policy.js';
+import { FINAL_ACTION_STATUSES, type ActionRecord } from './report.js';
+
+/** What a release request turns into: steps that undo containment, and waiting steps it calls off. */
+export interface ReleasePlan {
+  reversals: ActionRecord[];
+  /** Containment steps still waiting for a decision: a release calls all of them off. */
+  calledOff: ActionRecord[];
+  /** Why the request cannot be applied; empty when it can (a release is applied whole or not at all). */
+  problems: string[];
+}
+
+export interface ReleaseRequest {
+  approver: string;
+  actions: 'all' | string[];
+  reason?: string;
+  severity: Severity;
+  /** False once the playbook's release window has closed. */
+  open: boolean;
+}
+
+const waiting = (r: ActionRecord) => r.status === 'awaiting-approval' && !r.decidedBy;
+const isFinal = (r: ActionRecord) => FINAL_ACTION_STATUSES.includes(r.status);
+
+/** The delete step that would make a disabled key's release impossible, for key steps. */
+function deletionOf(record: ActionRecord, records: ActionRecord[]): ActionRecord | undefined {
+  const { action } = record;
+  if (action.kind === 'aws.deactivateAccessKey') {
+    return records.find((r) => r.action.id === actionId({ kind: 'aws.deleteAccessKey', target: action.target }));
+  }
+  if (action.kind === 'gcp.disableKey') {
+    return records.find((r) => r.action.id === actionId({ kind: 'gcp.deleteKey', target: action.target }));
+  }
+  return undefined;
+}
+
+/** Why a containment step cannot be undone now, or undefined when it can (or may, once it ends). */
+function notReleasable(record: ActionRecord, records: ActionRecord[]): string | undefined {
+  const { action } = record;
+  if (action.reverses) return `${action.id} is itself a release step`;
+  if (!RELEASE_OF[action.kind]) return `${action.id} cannot be undone: ${action.kind} is irreversible`;
+  if (records.some((r) => r.action.reverses === action.id)) return `${action.id} is already being released`;
+  if (waiting(record)) return undefined;
+  if (isFinal(record) && record.status !== 'done') {
+    return record.status === 'already'
+      ? `${action.id} changed nothing (it was already so before Revoker): nothing to undo`
+      : `${action.id} ${record.status}: nothing to undo`;
+  }
+  const deletion = deletionOf(record, records);
+  if (deletion?.status === 'done')
+    return `${action.id}: the key was deleted by ${deletion.action.id} and cannot come back`;
+  return undefined;
+}
+
+/**
+ * Plans a release after a false positive: each reversible step that took effect (or is still
+ * running) gets a step that undoes it, moded by the policy like any other step; steps still waiting
+ * for a decision are called off. Irreversible steps stay as they are (the report lists them). Pure.
+ */
+export function planRelease(records: ActionRecord[], policy: Policy, request: ReleaseRequest): ReleasePlan {
+  const problems: string[] = [];
+  if (!request.open) problems.push('the release window has closed');
+  if (records.length === 0) problems.push('the plan is not ready yet: query status and try again');
+  const containment = records.filter((r) => !r.action.reverses);
+  let chosen: ActionRecord[];
+  if (request.actions === 'all') {
+    chosen = containment.filter((r) => !waiting(r) && !notReleasable(r, records));
+  } else {
+    const named = [...new Set(request.actions)];
+    const unknown = named.filter((id) => !containment.some((r) => r.action.id === id));
+    if (unknown.length) problems.push(`unknown action ids: ${unknown.join(', ')}`);
+    chosen = containment.filter((r) => named.includes(r.action.id) && !waiting(r));
+    problems.push(...chosen.flatMap((r) => notReleasable(r, records) ?? []));
+  }
+  const calledOff = containment.filter(waiting);
+  if (chosen.length === 0 && calledOff.length === 0 && records.length) {
+    problems.push('nothing to release: no reversible step took effect');
+  }
+  const reversals = chosen
+    .filter((r) => !notReleasable(r, records))
+    .map((record) => reversal(record, records, policy, request));
+  const decidable = [...reversals.map((r) => r.action.kind), ...calledOff.map((r) => r.action.kind)];
+  problems.push(...new Set(decidable.flatMap((kind) => notAnApprover(policy, kind, request.approver) ?? [])));
+  return { reversals, calledOff, problems: [...new Set(problems)] };
+}
+
+function reversal(
+  record: ActionRecord,
+  records: ActionRecord[],
+  policy: Policy,
+  request: ReleaseRequest,
+): ActionRecord {
+  const kind = RELEASE_OF[record.action.kind];
+  if (!kind) throw new Error(`${record.action.kind} has no release kind`);
+  // Same target shape by construction: each release kind undoes exactly one containment kind.
+  const spec = { kind, target: record.action.target } as ActionSpec;
+  const info = ACTION_KINDS[kind];
+  const mode = modeFor(policy, kind, request.severity);
+  const deletion = deletionOf(record, records);
+  const action: Action = {
+    ...spec,
+    id: actionId(spec),
+    provider: info.provider,
+    principal: record.action.principal,
+    reversible: false,
+    destructive: false,
+    mode,
+    reason: `Release requested by ${request.approver}${request.reason ? ` (${request.reason})` : ''}: undoes ${record.action.id}.`,
+    description: describeAction(spec),
+    // A key whose deletion is still running must not come back: wait for it, then look again.
+    dependsOn: [record.action.id, ...(deletion ? [deletion.action.id] : [])],
+    residualRisk: info.residualRisk,
+    reverses: record.action.id,
+  };
+  if (mode === 'skip')
+    return { action, status: 'skipped', note: 'release skipped by policy', requestedBy: request.approver };
+  return { action, status: mode === 'approval' ? 'awaiting-approval' : 'planned', requestedBy: request.approver };
+}
+
+/**
+ * Why a planned release step must not run once the steps it depends on have ended, or undefined:
+ * only a change Revoker made is undone, and never a deleted key's.
+ */
+export function releaseBlocker(record: ActionRecord, records: ActionRecord[]): string | undefined {
+  const undone = records.find((r) => r.action.id === record.action.reverses);
+  if (!undone) return `${String(record.action.reverses)} is not in the plan`;
+  if (undone.status === 'already') return `${undone.action.id} changed nothing (it was already so): left as found`;
+  if (undone.status !== 'done') return `${undone.action.id} ${undone.status}: nothing to undo`;
+  const deletion = deletionOf(undone, records);
+  if (deletion?.status === 'done') return `the key was deleted by ${deletion.action.id}: it cannot come back`;
+  return undefined;
+}
+
+/** Steps that took effect and that no release undoes, for the report. */
+export function irreversibleSteps(records: ActionRecord[]): { action: string; description: string }[] {
+  return records
+    .filter((r) => r.status === 'done' && !r.action.reverses && !RELEASE_OF[r.action.kind])
+    .map((r) => ({ action: r.action.id, description: r.action.description }));
+}
+
+/** Reversible steps a release would undo now: what release links and the UI offer. */
+export function releasableSteps(records: ActionRecord[]): ActionRecord[] {
+  return records.filter((r) => !r.action.reverses && r.status === 'done' && !notReleasable(r, records));
+}
