@@ -18,6 +18,24 @@ export function alertRef(alert: { source: string; id: string }): string {
   return `${alert.source}:${alert.id}`;
 }
 
+/**
+ * Temporal caps one search attribute value at 2 KB (a KeywordList counts as one value), so an alert
+ * storm lists its first alerts only; the status and report list them all.
+ */
+export const MAX_ALERT_REFS_CHARS = 1_500;
+
+/** The `RevokerAlertId` value for these alerts: their refs in order, as many as fit. */
+export function alertRefs(alerts: { source: string; id: string }[]): string[] {
+  const refs: string[] = [];
+  let size = 0;
+  for (const ref of new Set(alerts.map(alertRef))) {
+    size += ref.length + 3;
+    if (size > MAX_ALERT_REFS_CHARS) break;
+    refs.push(ref);
+  }
+  return refs;
+}
+
 export const SEARCH_ATTRIBUTES = [
   RevokerState,
   RevokerSeverity,

@@ -14,6 +14,7 @@ import './e2e/ui-approval.suite.js';
 import './e2e/notifications.suite.js';
 import './e2e/approval-links.suite.js';
 import './e2e/release.suite.js';
+import './e2e/alert-storm.suite.js';
 
 after(async () => {
   await (await harness()).close();

@@ -8,7 +8,7 @@ import type { PlaybookStatus } from '../domain/report.js';
  */
 export function renderDetails(status: PlaybookStatus): string {
   const lines = [
-    `**${status.state}** · severity ${status.severity} · ${status.alerts.length} alert(s): ${status.alerts.map((a) => a.title).join('; ')}`,
+    `**${status.state}** · severity ${status.severity} · ${status.alerts.length} alert(s): ${alertTitles(status)}`,
     '',
   ];
   const waiting = status.actions.filter((r) => r.status === 'awaiting-approval' && !r.decidedBy);
@@ -64,6 +64,14 @@ export function renderDetails(status: PlaybookStatus): string {
     }
   }
   return lines.join('\n');
+}
+
+/** Distinct titles, a few of them: a storm of one detection is one title with a count. */
+function alertTitles(status: PlaybookStatus): string {
+  const counts = new Map<string, number>();
+  for (const alert of status.alerts) counts.set(alert.title, (counts.get(alert.title) ?? 0) + 1);
+  const shown = [...counts].slice(0, 3).map(([title, n]) => (n > 1 ? `${title} (×${n})` : title));
+  return [...shown, ...(counts.size > 3 ? [`and ${counts.size - 3} more`] : [])].join('; ');
 }
 
 function cell(text: string): string {

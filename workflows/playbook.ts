@@ -50,7 +50,13 @@ import type {
   StepOutcome,
 } from '../domain/report.js';
 import { FINAL_ACTION_STATUSES } from '../domain/report.js';
-import { alertRef, initialSearchAttributes, RevokerAlertId, RevokerState } from '../domain/search-attributes.js';
+import {
+  alertRef,
+  alertRefs,
+  initialSearchAttributes,
+  RevokerAlertId,
+  RevokerState,
+} from '../domain/search-attributes.js';
 import { NOTIFY_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
 import { applyDecision, applyRelease, refusal, type DecisionContext } from './decisions.js';
 import { renderDetails } from './details.js';
@@ -112,6 +118,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   // Declared before the handlers: a Signal buffered before the first task (a merged alert, an early
   // approval) is delivered synchronously by setHandler, and its handler publishes.
   let publishedState: PlaybookState | undefined;
+  let publishedAlertRefs = 0;
   // Histories recorded before releases existed have no window.
   const releaseWindowMs = durationMs(input.policy.releaseWindow ?? '0s');
   /** A release is accepted from the start until the release window after containment closes. */
@@ -172,7 +179,12 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   function mergeAlert(alert: Alert): void {
     if (status.alerts.some((a) => a.source === alert.source && a.id === alert.id)) return;
     status.alerts.push(summarizeAlert(alert));
-    upsertSearchAttributes([{ key: RevokerAlertId, value: status.alerts.map(alertRef) }]);
+    // In a storm the list is soon full: no command (and no history event) for alerts that would not show.
+    const refs = alertRefs(status.alerts);
+    if (refs.length > publishedAlertRefs) {
+      upsertSearchAttributes([{ key: RevokerAlertId, value: refs }]);
+      publishedAlertRefs = refs.length;
+    }
     if (status.containedAt && releases.length === 0) lateAlert ??= alert;
     publish();
   }
@@ -194,7 +206,9 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   }
 
   // Also set by the client at start; repeated so a playbook started any other way is filed the same.
-  upsertSearchAttributes(initialSearchAttributes(input.alert));
+  const filedUnder = initialSearchAttributes(input.alert).filter((pair) => pair.key.name !== RevokerAlertId.name);
+  publishedAlertRefs = alertRefs(status.alerts).length;
+  upsertSearchAttributes([...filedUnder, { key: RevokerAlertId, value: alertRefs(status.alerts) }]);
   publishedState = 'Triage';
   publish();
 

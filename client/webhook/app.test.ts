@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
+import { z } from 'zod';
 import type { Alert } from '../../domain/alert.js';
+import { SOURCES } from '../sources/index.js';
+import { defineSource, UnmappableAlert } from '../sources/source-adapter.js';
 import type { StartResult } from '../start-playbook.js';
 import { createWebhookApp, type WebhookDeps } from './app.js';
 import { signRequest } from './auth.js';
@@ -163,7 +166,7 @@ describe('webhook intake', () => {
     const res = await app.request('/alerts', post(JSON.stringify(invalid)));
     assert.equal(res.status, 422);
     const body = (await res.json()) as { error: string; issues: { field: string; message: string }[] };
-    assert.equal(body.error, 'invalid alert');
+    assert.equal(body.error, 'not a Revoker generic JSON alert');
     assert.deepEqual(body.issues.map((issue) => issue.field).sort(), ['extra', 'principals.0.accountId', 'severity']);
     assert.match(body.issues.find((issue) => issue.field === 'principals.0.accountId')?.message ?? '', /12 digits/);
     assert.equal(recorder.calls.length, 0);
@@ -236,5 +239,99 @@ describe('startWebhookServer', () => {
     } finally {
       await first.close();
     }
+  });
+});
+
+describe('native sources, per-source credentials and limits', () => {
+  const hook = defineSource({
+    name: 'hook',
+    label: 'Test Hook',
+    schema: z.looseObject({ key: z.string(), user: z.string().optional() }),
+    urlToken: true,
+    toAlert: ({ key, user }) => {
+      if (!user) throw new UnmappableAlert([{ field: 'user', message: 'names no user Revoker can contain' }]);
+      return {
+        ...ALERT,
+        source: 'hook',
+        id: key,
+        principals: [{ type: 'aws.user', accountId: '123456789012', userName: user }],
+      };
+    },
+  });
+  const sources = new Map([...SOURCES, ['hook', hook]]);
+  let recorder: ReturnType<typeof recordingStart>;
+  beforeEach(() => (recorder = recordingStart()));
+  const appFor = (extra: Partial<WebhookDeps> = {}) => appWith(recorder.start, { sources, ...extra });
+  const send = (app: ReturnType<typeof appWith>, path: string, body: unknown, headers: Record<string, string> = {}) =>
+    app.request(path, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json', ...headers },
+    });
+
+  it('maps a source payload into an alert, or answers 422 naming what is missing', async () => {
+    const ok = await send(appFor(), '/alerts/hook', { key: 'k1', user: 'alice' }, { Authorization: `Bearer ${TOKEN}` });
+    assert.equal(ok.status, 202);
+    assert.deepEqual(
+      recorder.calls.map((a) => [a.source, a.id]),
+      [['hook', 'k1']],
+    );
+    const unmappable = await send(appFor(), '/alerts/hook', { key: 'k2' }, { Authorization: `Bearer ${TOKEN}` });
+    assert.equal(unmappable.status, 422);
+    assert.deepEqual(((await unmappable.json()) as { issues: unknown }).issues, [
+      { field: 'user', message: 'names no user Revoker can contain' },
+    ]);
+    const wrong = await send(appFor(), '/alerts/hook', { user: 'alice' }, { Authorization: `Bearer ${TOKEN}` });
+    assert.equal(wrong.status, 422);
+    assert.match(JSON.stringify(await wrong.json()), /"field":"key"/);
+    assert.equal(recorder.calls.length, 1);
+  });
+
+  it('names the known sources for an unknown one', async () => {
+    const res = await send(appFor(), '/alerts/nope', {}, { Authorization: `Bearer ${TOKEN}` });
+    assert.equal(res.status, 404);
+    assert.match(((await res.json()) as { error: string }).error, /one of .*hook/);
+  });
+
+  it('takes a URL token only from sources that cannot send headers, and a source secret only on its route', async () => {
+    const app = appFor({ sourceAuth: { hook: { bearerTokens: ['hook-only'], hmacSecrets: [] } } });
+    assert.equal((await send(app, '/alerts/hook?token=hook-only', { key: 'k', user: 'alice' })).status, 202);
+    assert.equal((await send(app, '/alerts/hook?token=wrong', { key: 'k', user: 'alice' })).status, 401);
+    assert.equal(
+      (await send(app, '/alerts/hook', { key: 'k', user: 'alice' }, { Authorization: `Bearer ${TOKEN}` })).status,
+      401,
+      'the shared token does not open a source with its own',
+    );
+    assert.equal(
+      (await send(app, `/alerts?token=${TOKEN}`, ALERT)).status,
+      401,
+      'the generic route takes no URL token',
+    );
+    assert.equal(recorder.calls.length, 1);
+  });
+
+  it('answers 429 with Retry-After beyond the rate limit, per source', async () => {
+    const app = appFor({ rateLimit: { burst: 2, perSecond: 0.1 } });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push(
+        (await send(app, '/alerts/hook', { key: `k${i}`, user: 'alice' }, { Authorization: `Bearer ${TOKEN}` })).status,
+      );
+    }
+    assert.deepEqual(statuses, [202, 202, 429]);
+    const limited = await send(app, '/alerts/hook', { key: 'k', user: 'alice' }, { Authorization: `Bearer ${TOKEN}` });
+    assert.equal(limited.headers.get('retry-after'), '10');
+    assert.equal(
+      (await send(app, '/alerts', ALERT, { Authorization: `Bearer ${TOKEN}` })).status,
+      202,
+      'another source has its own budget',
+    );
+  });
+
+  it('reports readiness from Temporal', async () => {
+    assert.equal((await appFor({ ready: () => Promise.resolve() }).request('/readyz')).status, 200);
+    const down = await appFor({ ready: () => Promise.reject(new Error('unavailable')) }).request('/readyz');
+    assert.equal(down.status, 503);
+    assert.equal(down.headers.get('retry-after'), '30');
   });
 });

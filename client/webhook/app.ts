@@ -3,14 +3,25 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { pino, type Logger } from 'pino';
 import { Alert } from '../../domain/alert.js';
+import { SOURCES, UnmappableAlert, type SourceAdapter } from '../sources/index.js';
 import { createLinkRoutes, linksNotConfigured, type LinkRoutesDeps } from '../approval-links/link-routes.js';
 import type { StartResult } from '../start-playbook.js';
 import { authenticate, SIGNATURE_HEADER, TIMESTAMP_HEADER, type WebhookAuth } from './auth.js';
 import { HttpError } from './http-error.js';
+import { TokenBucket, type RateLimit } from './rate-limit.js';
 import { describeIssues } from './validation.js';
 
 export interface WebhookDeps {
+  /** Credentials every source accepts unless it has its own in `sourceAuth`. */
   auth: WebhookAuth;
+  /** Per source (by route name): replaces `auth` for that source, so each SIEM holds its own secret. */
+  sourceAuth?: Partial<Record<string, WebhookAuth>>;
+  /** Requests per source: a burst, then a steady rate; beyond it 429 with Retry-After. */
+  rateLimit?: RateLimit;
+  /** The native sources by route name; all of client/sources unless a test gives others. */
+  sources?: ReadonlyMap<string, SourceAdapter>;
+  /** Readiness: resolves when the server can hand alerts to Temporal, rejects with why not. */
+  ready?: () => Promise<void>;
   /** Starts or merges the playbook; production passes `startPlaybook(client, alert, …)`. */
   startPlaybook: (alert: Alert) => Promise<StartResult>;
   bodyLimitBytes?: number;
@@ -37,9 +48,28 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
   const app = new Hono();
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.ready?.();
+      return c.json({ ready: true });
+    } catch (error) {
+      logger.warn({ err: error }, 'not ready');
+      return c.json({ ready: false, error: 'cannot reach Temporal' }, 503, {
+        'Retry-After': String(RETRY_AFTER_SECONDS),
+      });
+    }
+  });
+
+  const limiters = new Map<string, TokenBucket>();
+  const limiterFor = (source: string) => {
+    if (!deps.rateLimit) return undefined;
+    let bucket = limiters.get(source);
+    if (!bucket) limiters.set(source, (bucket = new TokenBucket(deps.rateLimit)));
+    return bucket;
+  };
 
   app.post(
-    '/alerts',
+    '/alerts/:source?',
     bodyLimit({
       maxSize,
       onError: () => {
@@ -47,10 +77,30 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
       },
     }),
     async (c) => {
+      const name = c.req.param('source') ?? 'generic';
+      const sources = deps.sources ?? SOURCES;
+      const source = sources.get(name);
+      if (!source) {
+        throw new HttpError(
+          404,
+          `no source named "${name.slice(0, 64)}": POST to /alerts/<source>, one of ${[...sources.keys()].join(', ')}`,
+        );
+      }
+      const wait = limiterFor(source.name)?.take();
+      if (wait !== undefined) {
+        throw new HttpError(429, `too many ${source.label} alerts: retry after ${wait} s`, {
+          headers: { 'Retry-After': String(wait) },
+        });
+      }
       let body: Uint8Array | undefined;
       const rawBody = async () => (body ??= await readBody(c));
 
-      const auth = await authenticate(deps.auth, { header: (name) => c.req.header(name), rawBody });
+      const credentials = deps.sourceAuth?.[source.name] ?? deps.auth;
+      const auth = await authenticate(credentials, {
+        header: (header) => c.req.header(header),
+        rawBody,
+        ...(source.urlToken ? { urlToken: c.req.query('token') } : {}),
+      });
       if (!auth.ok) {
         logger.warn({ reason: auth.reason }, 'refused an unauthenticated request');
         throw new HttpError(401, `not authenticated: ${auth.reason}`, {
@@ -63,18 +113,7 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
         throw new HttpError(415, `Content-Type must be application/json, not ${mediaType ?? 'missing'}`);
       }
 
-      const json = parseJson(await rawBody());
-      const parsed = Alert.safeParse(json);
-      if (!parsed.success) {
-        const issues = describeIssues(parsed.error).map(({ field, message }) => ({
-          field: field || '(body)',
-          message,
-        }));
-        logger.warn({ issues }, 'refused an invalid alert');
-        throw new HttpError(422, 'invalid alert', { details: { issues } });
-      }
-
-      const alert = parsed.data;
+      const alert = toAlert(source, parseJson(await rawBody()), logger);
       const about = { source: alert.source, alertId: alert.id, severity: alert.severity, auth: auth.method };
       let started: StartResult;
       try {
@@ -98,7 +137,7 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
     },
   );
 
-  app.all('/alerts', (c) => c.json({ error: 'POST alerts here' }, 405, { Allow: 'POST' }));
+  app.all('/alerts/:source?', (c) => c.json({ error: 'POST alerts here' }, 405, { Allow: 'POST' }));
 
   // No bearer token here: the signed link is the credential.
   app.route('/links', deps.links?.secrets.length ? createLinkRoutes({ ...deps.links, logger }) : linksNotConfigured());
@@ -122,6 +161,34 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
   });
 
   return app;
+}
+
+/** The source's payload → a validated alert, or 422 naming each wrong or missing field. */
+function toAlert(source: SourceAdapter, json: unknown, logger: Logger): Alert {
+  const refuse = (message: string, issues: { field: string; message: string }[]) => {
+    logger.warn({ source: source.name, issues }, message);
+    throw new HttpError(422, message, { details: { issues } });
+  };
+  const payload = source.schema.safeParse(json);
+  if (!payload.success) return refuse(`not a ${source.label} alert`, fieldIssues(payload.error));
+  let mapped: unknown;
+  try {
+    mapped = source.toAlert(payload.data);
+  } catch (error) {
+    if (error instanceof UnmappableAlert)
+      return refuse(`cannot contain anything from this ${source.label} alert`, error.issues);
+    throw error;
+  }
+  const alert = Alert.safeParse(mapped);
+  if (!alert.success) {
+    const issues = fieldIssues(alert.error).map((i) => ({ ...i, field: `(mapped alert) ${i.field}` }));
+    return refuse(`this ${source.label} alert maps to an invalid alert`, issues);
+  }
+  return alert.data;
+}
+
+function fieldIssues(error: Parameters<typeof describeIssues>[0]): { field: string; message: string }[] {
+  return describeIssues(error).map(({ field, message }) => ({ field: field || '(body)', message }));
 }
 
 async function readBody(c: Context): Promise<Uint8Array> {

@@ -34,6 +34,24 @@ export function loadWebhookAuth(env: Env = process.env): WebhookAuth {
 }
 
 /**
+ * Per-source credentials: `REVOKER_<SOURCE>_TOKEN[_FILE]` and `REVOKER_<SOURCE>_HMAC_SECRET[_FILE]`
+ * (e.g. REVOKER_SENTINEL_TOKEN). A source with its own replaces the shared ones, so one SIEM's leaked
+ * secret opens only its own route.
+ */
+export function loadSourceAuth(sources: Iterable<string>, env: Env = process.env): Record<string, WebhookAuth> {
+  const found: Record<string, WebhookAuth> = {};
+  for (const source of sources) {
+    const prefix = `REVOKER_${source.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+    const auth = {
+      bearerTokens: readSecrets(env, `${prefix}_TOKEN`),
+      hmacSecrets: readSecrets(env, `${prefix}_HMAC_SECRET`),
+    };
+    if (auth.bearerTokens.length || auth.hmacSecrets.length) found[source] = auth;
+  }
+  return found;
+}
+
+/**
  * The values of `name` (one or a comma-separated list) followed by those of the file `${name}_FILE`
  * names (one per line, or comma-separated): the shape of every secret Revoker reads.
  */
@@ -63,12 +81,17 @@ function splitSecrets(text: string): string[] {
     .filter(Boolean);
 }
 
-export type AuthResult = { ok: true; method: 'bearer' | 'hmac' } | { ok: false; reason: string };
+export type AuthResult = { ok: true; method: 'bearer' | 'hmac' | 'url-token' } | { ok: false; reason: string };
 
 export interface AuthRequest {
   header(name: string): string | undefined;
   /** Read only when the request is signed: unauthenticated bodies are never read. */
   rawBody(): Promise<Uint8Array>;
+  /**
+   * The `token` query parameter, passed only for sources that cannot send headers (Splunk's webhook
+   * alert action, Pub/Sub push): checked against the bearer tokens.
+   */
+  urlToken?: string | undefined;
 }
 
 /**
@@ -89,6 +112,13 @@ export async function authenticate(
     const token = /^Bearer +(\S+) *$/i.exec(authorization)?.[1];
     if (token && matchesAny(token, auth.bearerTokens)) return { ok: true, method: 'bearer' };
     reason = token ? 'the bearer token is not valid' : 'the Authorization header is not "Bearer <token>"';
+  }
+  if ('urlToken' in request) {
+    if (request.urlToken !== undefined && matchesAny(request.urlToken, auth.bearerTokens)) {
+      return { ok: true, method: 'url-token' };
+    }
+    if (request.urlToken !== undefined) reason = 'the token in the URL is not valid';
+    else if (authorization === undefined) reason += ', or ?token=<token> in the URL';
   }
   if (timestamp !== undefined || signature !== undefined) {
     const checked = checkSignature(auth, timestamp, signature, nowSeconds);

@@ -12,7 +12,8 @@ import { loadPolicyFile } from '../policy-file.js';
 import { startPlaybook } from '../start-playbook.js';
 import { connectClient, temporalConnectConfig } from '../temporal-connection.js';
 import { createWebhookApp } from './app.js';
-import { loadWebhookAuth } from './auth.js';
+import { SOURCES } from '../sources/index.js';
+import { loadSourceAuth, loadWebhookAuth } from './auth.js';
 import { startWebhookServer, type WebhookServer } from './server.js';
 
 export { startWebhookServer, type WebhookServer } from './server.js';
@@ -29,6 +30,18 @@ const Env = z.object({
     .url({ protocol: /^https?$/, error: 'the Temporal Web UI base URL, e.g. http://localhost:8233' })
     .default('http://localhost:8233'),
   REVOKER_POLICY_FILE: z.string().min(1).optional(),
+  REVOKER_RATE_LIMIT_BURST: z
+    .string()
+    .regex(/^\d+$/, 'a whole number of requests')
+    .transform(Number)
+    .pipe(z.number().min(1, 'at least 1'))
+    .default(2000),
+  REVOKER_RATE_LIMIT_PER_SECOND: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'requests per second, e.g. 50')
+    .transform(Number)
+    .pipe(z.number().positive('more than 0'))
+    .default(50),
 });
 
 /** How long an intake request may wait on Temporal before answering 503 (the SIEM then retries). */
@@ -64,8 +77,14 @@ async function main(): Promise<void> {
     );
   }
 
+  const sourceAuth = loadSourceAuth(SOURCES.keys(), process.env);
   const app = createWebhookApp({
     auth,
+    sourceAuth,
+    rateLimit: { burst: env.REVOKER_RATE_LIMIT_BURST, perSecond: env.REVOKER_RATE_LIMIT_PER_SECOND },
+    ready: async () => {
+      await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
+    },
     logger,
     startPlaybook: (alert) =>
       client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
@@ -81,6 +100,7 @@ async function main(): Promise<void> {
       policy: env.REVOKER_POLICY_FILE ?? 'default',
       bearer: auth.bearerTokens.length,
       hmac: auth.hmacSecrets.length,
+      ownCredentials: Object.keys(sourceAuth),
       linkSecrets: linkSecrets.length,
     },
     `webhook listening on ${server.url} (POST /alerts${linkSecrets.length ? ', one-click links at /links/' : ''})`,
