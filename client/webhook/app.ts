@@ -40,7 +40,10 @@ const RETRY_AFTER_SECONDS = 30;
  * started for a request that has not authenticated.
  */
 export function createWebhookApp(deps: WebhookDeps): Hono {
-  if (deps.auth.bearerTokens.length === 0 && deps.auth.hmacSecrets.length === 0) {
+  const anyCredential = [deps.auth, ...Object.values(deps.sourceAuth ?? {})].some(
+    (auth) => auth && (auth.bearerTokens.length > 0 || auth.hmacSecrets.length > 0),
+  );
+  if (!anyCredential) {
     throw new Error('the webhook needs at least one bearer token or HMAC secret (see loadWebhookAuth)');
   }
   const logger = deps.logger ?? pino({ level: 'silent' });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { authenticate, loadWebhookAuth, signRequest, type AuthRequest } from './auth.js';
+import { authenticate, loadSourceAuth, loadWebhookAuth, signRequest, type AuthRequest } from './auth.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'revoker-auth-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -96,5 +96,17 @@ describe('authenticate', () => {
       NOW,
     );
     assert.deepEqual(result, { ok: false, reason: 'this webhook does not accept signed requests' });
+  });
+});
+
+describe('per-source credentials', () => {
+  it('reads each source its own tokens and secrets, and lets them stand without shared ones', () => {
+    const env = { REVOKER_SPLUNK_TOKEN: 'splunk-1,splunk-2', REVOKER_ENTRA_ID_PROTECTION_HMAC_SECRET: 'idp-secret' };
+    assert.deepEqual(loadSourceAuth(['splunk', 'entra-id-protection', 'sentinel'], env), {
+      splunk: { bearerTokens: ['splunk-1', 'splunk-2'], hmacSecrets: [] },
+      'entra-id-protection': { bearerTokens: [], hmacSecrets: ['idp-secret'] },
+    });
+    assert.throws(() => loadWebhookAuth(env), /no credentials/);
+    assert.deepEqual(loadWebhookAuth(env, { sourcesHaveTheirOwn: true }), { bearerTokens: [], hmacSecrets: [] });
   });
 });

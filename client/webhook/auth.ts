@@ -17,17 +17,19 @@ type Env = Record<string, string | undefined>;
 /**
  * Reads the webhook's credentials from the environment: each variable holds one value or a
  * comma-separated list, each *_FILE variable names a file with one value per line (a mounted
- * secret). Throws when none is set: an intake that accepts anyone is never what was meant.
+ * secret). Throws when none is set, here or per source: an intake that accepts anyone is never what
+ * was meant. Without shared credentials only the sources with their own accept alerts.
  */
-export function loadWebhookAuth(env: Env = process.env): WebhookAuth {
+export function loadWebhookAuth(env: Env = process.env, options: { sourcesHaveTheirOwn?: boolean } = {}): WebhookAuth {
   const auth = {
     bearerTokens: readSecrets(env, 'REVOKER_WEBHOOK_TOKEN'),
     hmacSecrets: readSecrets(env, 'REVOKER_WEBHOOK_HMAC_SECRET'),
   };
-  if (auth.bearerTokens.length === 0 && auth.hmacSecrets.length === 0) {
+  if (auth.bearerTokens.length === 0 && auth.hmacSecrets.length === 0 && !options.sourcesHaveTheirOwn) {
     throw new Error(
       'the webhook has no credentials: set REVOKER_WEBHOOK_TOKEN or REVOKER_WEBHOOK_TOKEN_FILE (bearer tokens), ' +
-        'and/or REVOKER_WEBHOOK_HMAC_SECRET or REVOKER_WEBHOOK_HMAC_SECRET_FILE (HMAC-SHA256 signing secrets)',
+        'and/or REVOKER_WEBHOOK_HMAC_SECRET or REVOKER_WEBHOOK_HMAC_SECRET_FILE (HMAC-SHA256 signing secrets), ' +
+        'or per source REVOKER_<SOURCE>_TOKEN / REVOKER_<SOURCE>_HMAC_SECRET',
     );
   }
   return auth;

@@ -62,7 +62,8 @@ function readEnv(env: NodeJS.ProcessEnv) {
 
 async function main(): Promise<void> {
   const env = readEnv(process.env);
-  const auth = loadWebhookAuth(process.env);
+  const sourceAuth = loadSourceAuth(SOURCES.keys(), process.env);
+  const auth = loadWebhookAuth(process.env, { sourcesHaveTheirOwn: Object.keys(sourceAuth).length > 0 });
   const linkSecrets = loadLinkSecrets(process.env);
   const policy = env.REVOKER_POLICY_FILE ? loadPolicyFile(env.REVOKER_POLICY_FILE) : DEFAULT_POLICY;
 
@@ -77,7 +78,6 @@ async function main(): Promise<void> {
     );
   }
 
-  const sourceAuth = loadSourceAuth(SOURCES.keys(), process.env);
   const app = createWebhookApp({
     auth,
     sourceAuth,

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type { Alert } from '../../domain/alert.js';
+import type { StartResult } from '../start-playbook.js';
+import { createWebhookApp } from '../webhook/app.js';
+import { cloudtrail } from './cloudtrail.js';
+import { UnmappableAlert, type MissingField } from './source-adapter.js';
+
+const TOKEN = 'cloudtrail-test-token-0123456789';
+const ACCOUNT = '123456789012';
+
+interface Event {
+  detail: {
+    eventName: string;
+    errorCode?: string;
+    userIdentity: Record<string, unknown>;
+    requestParameters: Record<string, unknown> | null;
+    responseElements: Record<string, unknown> | null;
+  };
+}
+
+function fixture(name: string): string {
+  return readFileSync(new URL(`./fixtures/cloudtrail/${name}.json`, import.meta.url), 'utf8');
+}
+
+function event(name: string): Event {
+  return JSON.parse(fixture(name)) as Event;
+}
+
+function toAlert(body: unknown): Alert {
+  return cloudtrail.toAlert(cloudtrail.schema.parse(body));
+}
+
+function refusal(body: unknown): MissingField[] {
+  try {
+    toAlert(body);
+  } catch (error) {
+    if (error instanceof UnmappableAlert) return error.issues;
+    throw error;
+  }
+  return assert.fail('the event was mapped');
+}
+
+const ALICE = {
+  type: 'IAMUser',
+  principalId: 'AIDACKCEVSQ6C2EXAMPLE',
+  arn: 'arn:aws:iam::123456789012:user/alice',
+  accountId: ACCOUNT,
+  accessKeyId: 'AKIAALICE07EXAMPLE01',
+  userName: 'alice',
+};
+
+describe('cloudtrail source', () => {
+  it('contains the IAM user that called GetFederationToken, and the key it signed with', () => {
+    assert.deepEqual(toAlert(event('get-federation-token')), {
+      source: 'cloudtrail',
+      id: '3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a',
+      title: 'GetFederationToken by IAM user alice (123456789012) with key AKIAALICE07EXAMPLE01 from 198.51.100.23',
+      severity: 'medium',
+      observedAt: '2026-11-23T09:14:00Z',
+      link: 'https://us-east-1.console.aws.amazon.com/cloudtrail/home?region=us-east-1#/events/3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a',
+      principals: [{ type: 'aws.accessKey', accountId: ACCOUNT, accessKeyId: 'AKIAALICE07EXAMPLE01' }],
+    } satisfies Alert);
+  });
+
+  it('contains the role that created an access key for another user, and that new key', () => {
+    const alert = toAlert(event('create-access-key-by-role'));
+    assert.equal(alert.title, 'CreateAccessKey for alice by IAM role deploy (123456789012) from 203.0.113.77');
+    assert.deepEqual(alert.principals, [
+      { type: 'aws.role', accountId: ACCOUNT, roleName: 'deploy' },
+      { type: 'aws.accessKey', accountId: ACCOUNT, accessKeyId: 'AKIAALICE07EXAMPLE02' },
+    ]);
+  });
+
+  it('refuses an event it does not map, naming eventName', () => {
+    const [issue, ...more] = refusal(event('unsupported-event'));
+    assert.equal(issue?.field, 'detail.eventName');
+    assert.match(
+      issue?.message ?? '',
+      /AttachUserPolicy is not mapped.*GetFederationToken, GetSessionToken, CreateAccessKey/,
+    );
+    assert.deepEqual(more, []);
+  });
+
+  it('contains the user behind GetSessionToken called from a console session', () => {
+    const body = event('get-federation-token');
+    body.detail.eventName = 'GetSessionToken';
+    body.detail.userIdentity = { ...ALICE, accessKeyId: 'ASIAALICE7SESSION001' };
+    assert.deepEqual(toAlert(body).principals, [{ type: 'aws.user', accountId: ACCOUNT, userName: 'alice' }]);
+  });
+
+  it('contains both the key that signed and the key it made, when a user makes a key for itself', () => {
+    const body = event('create-access-key-by-role');
+    body.detail.userIdentity = ALICE;
+    body.detail.requestParameters = null;
+    body.detail.responseElements = {
+      accessKey: { userName: 'alice', accessKeyId: 'AKIAALICE07EXAMPLE02', status: 'Active' },
+    };
+    assert.deepEqual(toAlert(body).principals, [
+      { type: 'aws.accessKey', accountId: ACCOUNT, accessKeyId: 'AKIAALICE07EXAMPLE01' },
+      { type: 'aws.accessKey', accountId: ACCOUNT, accessKeyId: 'AKIAALICE07EXAMPLE02' },
+    ]);
+  });
+
+  it('contains the user that issued a federated session', () => {
+    const body = event('create-access-key-by-role');
+    body.detail.userIdentity = {
+      type: 'FederatedUser',
+      principalId: '123456789012:backup-job',
+      arn: 'arn:aws:sts::123456789012:federated-user/backup-job',
+      accountId: ACCOUNT,
+      accessKeyId: 'ASIAFEDTOKEN7EXAMPLE',
+      sessionContext: {
+        sessionIssuer: {
+          type: 'IAMUser',
+          principalId: 'AIDACKCEVSQ6C2EXAMPLE',
+          arn: 'arn:aws:iam::123456789012:user/alice',
+          accountId: ACCOUNT,
+          userName: 'alice',
+        },
+      },
+    };
+    assert.deepEqual(toAlert(body).principals, [{ type: 'aws.user', accountId: ACCOUNT, userName: 'alice' }]);
+  });
+
+  it('refuses root and AWS service callers, naming the identity type', () => {
+    const root = event('get-federation-token');
+    root.detail.userIdentity = {
+      type: 'Root',
+      principalId: ACCOUNT,
+      arn: 'arn:aws:iam::123456789012:root',
+      accountId: ACCOUNT,
+    };
+    const [rootIssue] = refusal(root);
+    assert.equal(rootIssue?.field, 'detail.userIdentity.type');
+    assert.match(rootIssue?.message ?? '', /root/);
+
+    const service = event('create-access-key-by-role');
+    service.detail.userIdentity = { type: 'AWSService', invokedBy: 'cloudformation.amazonaws.com' };
+    assert.equal(refusal(service)[0]?.field, 'detail.userIdentity.type');
+  });
+
+  it('refuses a failed call, which minted nothing', () => {
+    const body = event('get-federation-token');
+    body.detail.errorCode = 'AccessDenied';
+    body.detail.responseElements = null;
+    const [issue] = refusal(body);
+    assert.equal(issue?.field, 'detail.errorCode');
+    assert.match(issue?.message ?? '', /AccessDenied/);
+  });
+});
+
+describe('POST /alerts/cloudtrail', () => {
+  const result: StartResult = {
+    workflowId: 'contain/aws/123456789012/role/deploy',
+    runId: 'run-1',
+    uiUrl: 'http://localhost:8233/',
+    merged: false,
+    duplicate: false,
+  };
+
+  function appRecording() {
+    const started: Alert[] = [];
+    const app = createWebhookApp({
+      auth: { bearerTokens: [TOKEN], hmacSecrets: [] },
+      startPlaybook: (alert) => {
+        started.push(alert);
+        return Promise.resolve(result);
+      },
+    });
+    const post = (body: string) =>
+      app.request('/alerts/cloudtrail', {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
+      });
+    return { started, post };
+  }
+
+  it('starts the playbook for the mapped event with 202', async () => {
+    const { started, post } = appRecording();
+    const res = await post(fixture('create-access-key-by-role'));
+    assert.equal(res.status, 202);
+    assert.deepEqual(await res.json(), result);
+    assert.deepEqual(started, [toAlert(event('create-access-key-by-role'))]);
+  });
+
+  it('answers 422 naming eventName for an event it does not map, and starts nothing', async () => {
+    const { started, post } = appRecording();
+    const res = await post(fixture('unsupported-event'));
+    assert.equal(res.status, 422);
+    const body = (await res.json()) as { issues: MissingField[] };
+    assert.deepEqual(
+      body.issues.map((i) => i.field),
+      ['detail.eventName'],
+    );
+    assert.deepEqual(started, []);
+  });
+});

@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type { Alert } from '../../domain/alert.js';
+import type { StartResult } from '../start-playbook.js';
+import { createWebhookApp } from '../webhook/app.js';
+import { describeIssues } from '../webhook/validation.js';
+import { scc } from './scc.js';
+import { UnmappableAlert, type MissingField } from './source-adapter.js';
+
+const TOKEN = 'scc-test-token-0123456789';
+const ETL_KEY =
+  'projects/acme-prod/serviceAccounts/etl-runner@acme-prod.iam.gserviceaccount.com/keys/7cac08788d76f0e3341df982da12280a04f2ec85';
+
+interface Notification {
+  finding: {
+    state?: string;
+    mute?: string;
+    severity?: string;
+    resourceName?: string;
+    access?: Record<string, string>;
+  };
+}
+
+function text(name: string): string {
+  return readFileSync(new URL(`./fixtures/scc/${name}.json`, import.meta.url), 'utf8');
+}
+
+/** The decoded SCC notification a fixture carries, as its `.notification.json` file shows it. */
+function notification(name: string): Notification {
+  return JSON.parse(text(`${name}.notification`)) as Notification;
+}
+
+/** A push request, as Pub/Sub sends it, around a notification. */
+function push(body: unknown): { message: { data: string; messageId: string }; subscription: string } {
+  return {
+    message: { data: Buffer.from(JSON.stringify(body)).toString('base64'), messageId: '17296484912345678' },
+    subscription: 'projects/acme-prod/subscriptions/revoker-scc',
+  };
+}
+
+function toAlert(body: unknown): Alert {
+  return scc.toAlert(scc.schema.parse(body));
+}
+
+function refusal(body: unknown): MissingField[] {
+  try {
+    toAlert(body);
+  } catch (error) {
+    if (error instanceof UnmappableAlert) return error.issues;
+    throw error;
+  }
+  return assert.fail('the notification was mapped');
+}
+
+function schemaIssues(body: unknown): string[] {
+  const result = scc.schema.safeParse(body);
+  if (result.success) return assert.fail('the body was accepted');
+  return describeIssues(result.error).map((i) => `${i.field}: ${i.message}`);
+}
+
+const FIXTURES = ['leaked-key-used', 'service-account-self-investigation', 'user-anomalous-grant'];
+
+describe('scc source', () => {
+  it('keeps each push fixture in step with the notification it carries', () => {
+    for (const name of FIXTURES) {
+      const body = JSON.parse(text(name)) as { message: { data: string } };
+      const decoded = JSON.parse(Buffer.from(body.message.data, 'base64').toString('utf8')) as unknown;
+      assert.deepEqual(decoded, notification(name), name);
+    }
+  });
+
+  it('contains the leaked key that was used (and through it its service account)', () => {
+    const name =
+      'organizations/123456789/sources/5086434876318917131/locations/global/findings/4c8bd2ab7c1d4e5f9a0b1c2d3e4f5a6b';
+    assert.deepEqual(toAlert(JSON.parse(text('leaked-key-used'))), {
+      source: 'scc',
+      id: name,
+      title: 'Initial Access: Leaked Service Account Key Used (etl-runner@acme-prod.iam.gserviceaccount.com)',
+      severity: 'high',
+      observedAt: '2026-11-23T10:31:27.503Z',
+      link: `https://console.cloud.google.com/security/command-center/findingsv2;name=${encodeURIComponent(name)}?organizationId=123456789`,
+      principals: [{ type: 'gcp.key', keyName: ETL_KEY }],
+    } satisfies Alert);
+  });
+
+  it('contains the service account that acted when the finding names no key', () => {
+    const alert = toAlert(JSON.parse(text('service-account-self-investigation')));
+    assert.deepEqual(alert.principals, [
+      { type: 'gcp.serviceAccount', projectId: 'acme-prod', email: 'reporting@acme-prod.iam.gserviceaccount.com' },
+    ]);
+    assert.equal(alert.severity, 'medium');
+    assert.equal(
+      alert.id,
+      'organizations/123456789/sources/5086434876318917131/findings/9e1f3a5c7b9d4f6e8a0c2e4f6a8b0d2f',
+    );
+  });
+
+  it('refuses a user account, naming the field under message.data', () => {
+    const [issue, ...more] = refusal(JSON.parse(text('user-anomalous-grant')));
+    assert.equal(issue?.field, 'message.data.finding.access.principalEmail');
+    assert.match(issue?.message ?? '', /alice@acme\.example is not a service account/);
+    assert.deepEqual(more, []);
+  });
+
+  it('takes the bare notification a subscription with payload unwrapping sends', () => {
+    assert.deepEqual(toAlert(notification('leaked-key-used')), toAlert(JSON.parse(text('leaked-key-used'))));
+    assert.equal(refusal(notification('user-anomalous-grant'))[0]?.field, 'finding.access.principalEmail');
+  });
+
+  it('refuses inactive and muted findings: nothing to contain', () => {
+    const inactive = notification('leaked-key-used');
+    inactive.finding.state = 'INACTIVE';
+    assert.equal(refusal(push(inactive))[0]?.field, 'message.data.finding.state');
+
+    const muted = notification('leaked-key-used');
+    muted.finding.mute = 'MUTED';
+    assert.equal(refusal(push(muted))[0]?.field, 'message.data.finding.mute');
+  });
+
+  it('leaves an unrated finding to a responder as medium', () => {
+    const unrated = notification('leaked-key-used');
+    unrated.finding.severity = 'SEVERITY_UNSPECIFIED';
+    assert.equal(toAlert(push(unrated)).severity, 'medium');
+    delete unrated.finding.severity;
+    assert.equal(toAlert(push(unrated)).severity, 'medium');
+  });
+
+  it('names a key by its account email when the key path names the account by unique id', () => {
+    const byId = notification('leaked-key-used');
+    byId.finding.access!.serviceAccountKeyName =
+      '//iam.googleapis.com/projects/acme-prod/serviceAccounts/104821673905182736452/keys/7cac08788d76f0e3341df982da12280a04f2ec85';
+    assert.deepEqual(toAlert(push(byId)).principals, [{ type: 'gcp.key', keyName: ETL_KEY }]);
+  });
+
+  it('contains the key or account a finding is about when nobody acted', () => {
+    const aboutKey = notification('leaked-key-used');
+    delete aboutKey.finding.access;
+    aboutKey.finding.resourceName = `//iam.googleapis.com/${ETL_KEY}`;
+    assert.deepEqual(toAlert(push(aboutKey)).principals, [{ type: 'gcp.key', keyName: ETL_KEY }]);
+
+    const aboutAccount = notification('leaked-key-used');
+    delete aboutAccount.finding.access;
+    aboutAccount.finding.resourceName =
+      '//iam.googleapis.com/projects/acme-prod/serviceAccounts/reporting@acme-prod.iam.gserviceaccount.com';
+    assert.deepEqual(toAlert(push(aboutAccount)).principals, [
+      { type: 'gcp.serviceAccount', projectId: 'acme-prod', email: 'reporting@acme-prod.iam.gserviceaccount.com' },
+    ]);
+  });
+
+  it('refuses Google-managed service agents, which cannot be disabled', () => {
+    const agent = notification('service-account-self-investigation');
+    agent.finding.access = { principalEmail: 'service-418273950164@gcp-sa-pubsub.iam.gserviceaccount.com' };
+    const [issue] = refusal(push(agent));
+    assert.equal(issue?.field, 'message.data.finding.access.principalEmail');
+    assert.match(issue?.message ?? '', /not a user-managed service account.*service agents cannot be disabled/);
+  });
+
+  it('names message.data when the data is not base64 JSON of a notification', () => {
+    const body = JSON.parse(text('leaked-key-used')) as { message: { data: string } };
+    assert.deepEqual(schemaIssues({ ...body, message: { ...body.message, data: 'not base64!' } }), [
+      'message.data: not base64: Pub/Sub push delivers the message data base64-encoded',
+    ]);
+    const notJson = Buffer.from('{"finding": ').toString('base64');
+    assert.match(
+      schemaIssues({ ...body, message: { ...body.message, data: notJson } })[0] ?? '',
+      /^message\.data: the decoded data is not JSON/,
+    );
+    const noCategory: { finding: Record<string, unknown> } = notification('leaked-key-used');
+    delete noCategory.finding.category;
+    assert.deepEqual(
+      schemaIssues(push(noCategory)).map((i) => i.split(':')[0]),
+      ['message.data.finding.category'],
+    );
+  });
+});
+
+describe('POST /alerts/scc', () => {
+  const result: StartResult = {
+    workflowId: `contain/gcp/acme-prod/service-account/etl-runner@acme-prod.iam.gserviceaccount.com/key/7cac08788d76f0e3341df982da12280a04f2ec85`,
+    runId: 'run-1',
+    uiUrl: 'http://localhost:8233/',
+    merged: false,
+    duplicate: false,
+  };
+
+  function appRecording() {
+    const started: Alert[] = [];
+    const app = createWebhookApp({
+      auth: { bearerTokens: [TOKEN], hmacSecrets: [] },
+      startPlaybook: (alert) => {
+        started.push(alert);
+        return Promise.resolve(result);
+      },
+    });
+    // Pub/Sub push sends no header of its own: the token rides in the endpoint URL.
+    const post = (body: string, path = `/alerts/scc?token=${TOKEN}`) =>
+      app.request(path, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+    return { app, started, post };
+  }
+
+  it('accepts the token in the URL and starts the playbook with 202', async () => {
+    const { started, post } = appRecording();
+    const res = await post(text('leaked-key-used'));
+    assert.equal(res.status, 202);
+    assert.deepEqual(await res.json(), result);
+    assert.deepEqual(started, [toAlert(JSON.parse(text('leaked-key-used')))]);
+  });
+
+  it('also accepts the bearer token, for senders that can set a header', async () => {
+    const { app, started } = appRecording();
+    const res = await app.request('/alerts/scc', {
+      method: 'POST',
+      body: text('service-account-self-investigation'),
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(res.status, 202);
+    assert.equal(started.length, 1);
+  });
+
+  it('still takes the URL token when Pub/Sub attaches its OIDC token, which Revoker does not verify', async () => {
+    const { app, started } = appRecording();
+    const res = await app.request(`/alerts/scc?token=${TOKEN}`, {
+      method: 'POST',
+      body: text('leaked-key-used'),
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln' },
+    });
+    assert.equal(res.status, 202);
+    assert.equal(started.length, 1);
+  });
+
+  it('refuses a wrong token in the URL with 401 and starts nothing', async () => {
+    const { started, post } = appRecording();
+    const res = await post(text('leaked-key-used'), '/alerts/scc?token=not-the-token');
+    assert.equal(res.status, 401);
+    assert.match(((await res.json()) as { error: string }).error, /token in the URL is not valid/);
+    assert.deepEqual(started, []);
+  });
+
+  it('answers 422 naming the field for a user account, and starts nothing', async () => {
+    const { started, post } = appRecording();
+    const res = await post(text('user-anomalous-grant'));
+    assert.equal(res.status, 422);
+    const body = (await res.json()) as { issues: MissingField[] };
+    assert.deepEqual(
+      body.issues.map((i) => i.field),
+      ['message.data.finding.access.principalEmail'],
+    );
+    assert.deepEqual(started, []);
+  });
+
+  it('answers 422 naming message.data when it is not base64, and starts nothing', async () => {
+    const { started, post } = appRecording();
+    const res = await post(
+      JSON.stringify({ message: { data: '%%%', messageId: '1' }, subscription: 'projects/p/subscriptions/s' }),
+    );
+    assert.equal(res.status, 422);
+    const body = (await res.json()) as { issues: MissingField[] };
+    assert.deepEqual(
+      body.issues.map((i) => i.field),
+      ['message.data'],
+    );
+    assert.deepEqual(started, []);
+  });
+});

@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import type { Alert, Severity } from '../../domain/alert.js';
+import type { GcpPrincipal } from '../../domain/principal.js';
+import { defineSource, UnmappableAlert } from './source-adapter.js';
+
+// The SCC finding (https://cloud.google.com/security-command-center/docs/reference/rest/v2/organizations.sources.locations.findings,
+// the same fields in v1). Only what the mapping reads is declared; unknown fields are ignored.
+const Access = z.object({
+  principalEmail: z.string().optional(),
+  principalSubject: z.string().optional(),
+  serviceAccountKeyName: z.string().optional(),
+  callerIp: z.string().optional(),
+  methodName: z.string().optional(),
+});
+
+const Finding = z.object({
+  // organizations/O/sources/S/findings/F, with locations/L/ before findings/ in v2; also under folders/ or projects/.
+  name: z
+    .string()
+    .max(256)
+    .regex(
+      /^(organizations|folders|projects)\/[^/]+\/sources\/[^/]+\/(locations\/[^/]+\/)?findings\/[^/]+$/,
+      'a finding name, organizations/ORG/sources/SOURCE/findings/ID',
+    ),
+  resourceName: z.string().optional(),
+  state: z.string().optional(),
+  category: z.string().min(1),
+  eventTime: z.iso.datetime({ offset: true }),
+  severity: z.enum(['SEVERITY_UNSPECIFIED', 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW']).optional(),
+  mute: z.string().optional(),
+  access: Access.optional(),
+});
+
+/** SCC's NotificationMessage: what a notification config publishes to its Pub/Sub topic. */
+const SccNotification = z.object({
+  notificationConfigName: z.string().optional(),
+  finding: Finding,
+  resource: z.object({ name: z.string().optional(), displayName: z.string().optional() }).optional(),
+});
+type SccNotification = z.infer<typeof SccNotification>;
+
+/**
+ * Pub/Sub's `data` is the notification as base64 JSON text (standard or URL-safe alphabet, padded
+ * or not, as protobuf's JSON mapping of bytes allows); a wrong notification is refused with paths
+ * under `message.data`.
+ */
+const Base64Json = z
+  .string()
+  .transform((text, ctx): unknown => {
+    if (text === '') {
+      ctx.addIssue({ code: 'custom', message: 'empty: the message carries no SCC notification' });
+      return z.NEVER;
+    }
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) {
+      ctx.addIssue({ code: 'custom', message: 'not base64: Pub/Sub push delivers the message data base64-encoded' });
+      return z.NEVER;
+    }
+    try {
+      const bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+      return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `the decoded data is not JSON: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  })
+  .pipe(SccNotification);
+
+/** A push subscription's request body (https://cloud.google.com/pubsub/docs/push#receive_push). */
+const PushRequest = z.object({
+  message: z.object({
+    data: Base64Json,
+    messageId: z.string().optional(),
+    publishTime: z.string().optional(),
+    attributes: z.record(z.string(), z.string()).optional(),
+  }),
+  subscription: z.string().min(1),
+  deliveryAttempt: z.number().optional(),
+});
+
+/**
+ * Both push formats: the wrapped request, and the bare notification a subscription with payload
+ * unwrapping (`--push-no-wrapper`) sends. `at` is where the notification sits, for field names.
+ */
+const SccPush = z.union([
+  PushRequest.transform((push) => ({ notification: push.message.data, at: 'message.data.' })),
+  SccNotification.transform((notification) => ({ notification, at: '' })),
+]);
+type SccPush = z.infer<typeof SccPush>;
+
+const SEVERITY: Record<string, Severity> = { CRITICAL: 'critical', HIGH: 'high', MEDIUM: 'medium', LOW: 'low' };
+// User-managed service accounts: NAME@PROJECT.iam.gserviceaccount.com. Google-managed service agents
+// (service-N@gcp-sa-*.iam.gserviceaccount.com, N-compute@developer.gserviceaccount.com) cannot be disabled.
+const SERVICE_ACCOUNT = /^[a-z0-9-]+@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/;
+const KEY_NAME = /^(?:\/\/iam\.googleapis\.com\/)?projects\/[^/]+\/serviceAccounts\/([^/]+)\/keys\/([0-9a-f]{16,64})$/;
+const SA_NAME = /^(?:\/\/iam\.googleapis\.com\/)?projects\/[^/]+\/serviceAccounts\/([^/]+)$/;
+
+/**
+ * Google Cloud Security Command Center findings, from a notification config's Pub/Sub topic through
+ * a push subscription. A push subscription can send no header of its own, so it authenticates with
+ * `?token=` in its endpoint URL (its optional OIDC token is not verified by Revoker).
+ */
+export const scc = defineSource({
+  name: 'scc',
+  label: 'Google Security Command Center',
+  schema: SccPush,
+  urlToken: true,
+  toAlert: ({ notification, at }: SccPush): Alert => {
+    const { finding } = notification;
+    if (finding.state && finding.state !== 'ACTIVE') {
+      throw new UnmappableAlert([
+        {
+          field: `${at}finding.state`,
+          message: `the finding is ${finding.state}: nothing to contain (filter state="ACTIVE" in the notification config)`,
+        },
+      ]);
+    }
+    if (finding.mute === 'MUTED') {
+      throw new UnmappableAlert([
+        {
+          field: `${at}finding.mute`,
+          message: 'the finding is muted: nothing to contain (filter NOT mute="MUTED" in the notification config)',
+        },
+      ]);
+    }
+    const principal = principalOf(notification, at);
+    const who = principal.type === 'gcp.serviceAccount' ? principal.email : serviceAccountOfKey(principal.keyName);
+    return {
+      source: 'scc',
+      // The finding's resource name: SCC notifies every update of a finding under the same name.
+      id: finding.name,
+      title: `${finding.category} (${who})`.slice(0, 500),
+      // Unspecified: the source did not rate it, so a responder decides (the default policy waits for approval).
+      severity: SEVERITY[finding.severity ?? ''] ?? 'medium',
+      observedAt: finding.eventTime,
+      link: consoleLink(finding.name),
+      principals: [principal],
+    };
+  },
+});
+
+/**
+ * The key when the finding names one (containing it disables that key and its service account), else
+ * the service account that acted, else the service account the finding is about.
+ */
+function principalOf({ finding }: SccNotification, at: string): GcpPrincipal {
+  const email = finding.access?.principalEmail;
+  const keyName = finding.access?.serviceAccountKeyName;
+  const key = keyName ? KEY_NAME.exec(keyName) : null;
+  if (key) {
+    // The key's path may name its account by unique id; the acting account's email names it then.
+    const owner = serviceAccount(decoded(key[1])) ?? serviceAccount(email);
+    if (owner)
+      return { type: 'gcp.key', keyName: `projects/${owner.projectId}/serviceAccounts/${owner.email}/keys/${key[2]}` };
+  }
+  const actor = serviceAccount(email);
+  if (actor) return { type: 'gcp.serviceAccount', ...actor };
+
+  const resource = finding.resourceName ?? '';
+  const resourceKey = KEY_NAME.exec(resource);
+  const resourceOwner = serviceAccount(decoded(resourceKey?.[1]));
+  if (resourceKey && resourceOwner) {
+    return {
+      type: 'gcp.key',
+      keyName: `projects/${resourceOwner.projectId}/serviceAccounts/${resourceOwner.email}/keys/${resourceKey[2]}`,
+    };
+  }
+  const resourceAccount = serviceAccount(decoded(SA_NAME.exec(resource)?.[1]));
+  if (resourceAccount) return { type: 'gcp.serviceAccount', ...resourceAccount };
+
+  throw new UnmappableAlert([{ field: `${at}finding.access.principalEmail`, message: whyNot(email) }]);
+}
+
+function serviceAccount(email: string | undefined): { projectId: string; email: string } | undefined {
+  const match = email ? SERVICE_ACCOUNT.exec(email) : null;
+  const projectId = match?.[1];
+  if (!email || !projectId || projectId.startsWith('gcp-sa-')) return undefined;
+  return { projectId, email };
+}
+
+/** A resource name segment, percent-decoded when it is (an email's @ may be %40). */
+function decoded(segment: string | undefined): string {
+  try {
+    return decodeURIComponent(segment ?? '');
+  } catch {
+    return segment ?? '';
+  }
+}
+
+function serviceAccountOfKey(keyName: string): string {
+  return keyName.split('/')[3] ?? keyName;
+}
+
+function whyNot(email: string | undefined): string {
+  if (!email) {
+    return 'the finding names no service account (access.principalEmail, access.serviceAccountKeyName or a service account resourceName)';
+  }
+  if (/gserviceaccount\.com$/.test(email)) {
+    return `${email} is not a user-managed service account (NAME@PROJECT.iam.gserviceaccount.com): Google-managed service agents cannot be disabled, and Revoker does not contain default accounts; contain what holds its credentials by hand`;
+  }
+  return `${email} is not a service account: Revoker contains service accounts and their keys; suspend a user in Cloud Identity or Google Workspace`;
+}
+
+/**
+ * The finding in the Security Command Center console, scoped to the organization or project it
+ * belongs to. The finding's externalUri is not used: detectors set it to a page about the resource
+ * (often the project's home), not the finding.
+ */
+function consoleLink(name: string): string {
+  const [scope, id] = name.split('/');
+  const query = scope === 'organizations' ? `?organizationId=${id}` : scope === 'projects' ? `?project=${id}` : '';
+  return `https://console.cloud.google.com/security/command-center/findingsv2;name=${encodeURIComponent(name)}${query}`;
+}

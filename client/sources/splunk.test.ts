@@ -1,0 +1,300 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type { Alert } from '../../domain/alert.js';
+import type { StartResult } from '../start-playbook.js';
+import { loadSourceAuth } from '../webhook/auth.js';
+import { createWebhookApp } from '../webhook/app.js';
+import { SOURCES } from './index.js';
+import { splunk, type SplunkWebhook } from './splunk.js';
+import { UnmappableAlert, type MissingField } from './source-adapter.js';
+
+const TOKEN = 'test-token-0123456789';
+
+function fixture(name: string): SplunkWebhook {
+  return JSON.parse(readFileSync(new URL(`./fixtures/splunk/${name}.json`, import.meta.url), 'utf8')) as SplunkWebhook;
+}
+
+/** The payload as the route sees it: parsed by the adapter's schema, then mapped. */
+function map(payload: unknown): Alert {
+  return splunk.toAlert(splunk.schema.parse(payload));
+}
+
+function refusal(payload: unknown): MissingField[] {
+  try {
+    map(payload);
+  } catch (error) {
+    if (error instanceof UnmappableAlert) return error.issues;
+    throw error;
+  }
+  assert.fail('expected the payload to be refused');
+}
+
+/** A payload with one result row, as a scheduled search sends it. */
+function row(result: SplunkWebhook['result']): SplunkWebhook {
+  return { ...fixture('cloudtrail-iam-user'), result };
+}
+
+const ALICE = { type: 'aws.user', accountId: '123456789012', userName: 'alice' } as const;
+const ALICE_KEY = { type: 'aws.accessKey', accountId: '123456789012', accessKeyId: 'AKIAALICE07EXAMPLE01' } as const;
+
+describe('splunk source: mapping', () => {
+  it('is registered as /alerts/splunk and takes its token in the URL', () => {
+    assert.equal(SOURCES.get('splunk'), splunk);
+    assert.equal(splunk.urlToken, true);
+  });
+
+  it('maps a CloudTrail search result (Splunk Add-on for AWS fields) to the access key the IAM user signed with', () => {
+    const sid = 'scheduler__admin__search__RMD5e61b3c7d4a2f9b10_at_1795425300_1337';
+    assert.deepEqual(map(fixture('cloudtrail-iam-user')), {
+      source: 'splunk',
+      id: `${sid}:412:118234567`,
+      title: 'AWS access key used from an unfamiliar ASN',
+      severity: 'high',
+      observedAt: '2026-11-23T09:14:00.000Z',
+      link: `http://splunk.example.com:8000/app/search/@go?sid=${sid}`,
+      principals: [ALICE_KEY],
+    });
+  });
+
+  it("maps Revoker's field convention: revoker_principal_type, entra_tenant_id and entra_user, urgency as severity", () => {
+    const alert = map(fixture('entra-user-convention'));
+    assert.deepEqual(alert.principals, [
+      { type: 'entra.user', tenantId: '26b7f9fa-ece8-4e81-8997-610171802439', user: 'adele@contoso.example' },
+    ]);
+    assert.equal(alert.severity, 'critical');
+    assert.equal(alert.observedAt, '2026-11-23T10:01:12.000Z');
+    assert.equal(alert.title, 'Entra - Refresh token replayed from a new country - Rule');
+    assert.match(alert.id, /_at_1795428300_2210:77:40311$/);
+  });
+
+  it('maps a stats result over Cloud Audit Logs to the key that signed the calls, severity medium by default', () => {
+    const alert = map(fixture('gcp-key-stats'));
+    assert.deepEqual(alert.principals, [
+      {
+        type: 'gcp.key',
+        keyName:
+          'projects/acme-prod/serviceAccounts/etl-runner@acme-prod.iam.gserviceaccount.com/keys/7cac08788d76f0e3341df982da12280a04f2ec85',
+      },
+    ]);
+    assert.equal(alert.severity, 'medium');
+    assert.equal(alert.observedAt, '2026-11-23T11:18:09.000Z');
+    // No _cd in a stats row: the id is the sid and a digest of the principals, the same on every send.
+    assert.match(alert.id, /^scheduler__admin__search__RMD5c03f9e8a1b7d2e46_at_1795432800_88:[0-9a-f]{16}$/);
+    assert.equal(map(fixture('gcp-key-stats')).id, alert.id);
+  });
+
+  it("refuses Splunk's own documented example: its row names no principal", () => {
+    const issues = refusal(fixture('docs-example-unmappable'));
+    assert.equal(issues.length, 1);
+    assert.equal(issues[0]?.field, 'result.revoker_principal_type');
+    assert.match(issues[0]?.message ?? '', /names no principal/);
+  });
+
+  it('reads an assumed role from the session issuer, and ignores the temporary key', () => {
+    const alert = map(
+      row({
+        'userIdentity.type': 'AssumedRole',
+        'userIdentity.arn': 'arn:aws:sts::123456789012:assumed-role/deploy/ci-run-42',
+        'userIdentity.accessKeyId': 'ASIAWHOJDLGPOEXAMPLE',
+        'userIdentity.sessionContext.sessionIssuer.type': 'Role',
+        'userIdentity.sessionContext.sessionIssuer.arn': 'arn:aws:iam::123456789012:role/service/deploy',
+        _time: '1795425240',
+      }),
+    );
+    assert.deepEqual(alert.principals, [{ type: 'aws.role', accountId: '123456789012', roleName: 'deploy' }]);
+  });
+
+  it('reads the CIM fields user_arn and user_type when the raw userIdentity fields are gone (| table, stats)', () => {
+    const alert = map(
+      row({ user_arn: 'arn:aws:iam::123456789012:user/alice', user_type: 'IAMUser', _time: '1795425240' }),
+    );
+    assert.deepEqual(alert.principals, [ALICE]);
+  });
+
+  it('refuses root credentials instead of guessing', () => {
+    const issues = refusal(row({ 'userIdentity.type': 'Root', 'userIdentity.arn': 'arn:aws:iam::123456789012:root' }));
+    assert.equal(issues[0]?.field, 'result.userIdentity.type');
+    assert.match(issues[0]?.message ?? '', /root/);
+  });
+
+  it('keeps only the principal type a search asks for with revoker_principal_type', () => {
+    const result = { ...fixture('cloudtrail-iam-user').result, revoker_principal_type: 'aws.accessKey' };
+    assert.deepEqual(map(row(result)).principals, [ALICE_KEY]);
+  });
+
+  it('prefers the convention fields: a row that names aws_user_name is not read as its CloudTrail caller', () => {
+    const result = { ...fixture('cloudtrail-iam-user').result, aws_user_name: 'bob' };
+    assert.deepEqual(map(row(result)).principals, [{ type: 'aws.user', accountId: '123456789012', userName: 'bob' }]);
+  });
+
+  it('maps each value of a multivalue identifier (values(access_key_id)) to a principal', () => {
+    const alert = map(
+      row({ aws_account_id: '123456789012', access_key_id: ['AKIAALICE07EXAMPLE01', 'AKIAALICE07EXAMPLE02'] }),
+    );
+    assert.deepEqual(
+      alert.principals.map((p) => (p.type === 'aws.accessKey' ? p.accessKeyId : p.type)),
+      ['AKIAALICE07EXAMPLE01', 'AKIAALICE07EXAMPLE02'],
+    );
+  });
+
+  it('refuses a multivalue account rather than pick one', () => {
+    const issues = refusal(row({ aws_account_id: ['123456789012', '210987654321'], aws_user_name: 'alice' }));
+    assert.equal(issues[0]?.field, 'result.aws_account_id');
+    assert.match(issues[0]?.message ?? '', /has 2 values/);
+  });
+
+  it('names the missing account of a convention identifier', () => {
+    assert.deepEqual(refusal(row({ aws_role_name: 'deploy' })), [
+      {
+        field: 'result.aws_account_id',
+        message: 'missing: aws_role_name names an IAM principal, which needs its 12-digit account id',
+      },
+    ]);
+  });
+
+  it('names what a revoker_principal_type needs when the row lacks it', () => {
+    const issues = refusal(row({ revoker_principal_type: 'entra.servicePrincipal', entra_tenant_id: 'x' }));
+    assert.equal(issues[0]?.field, 'result.revoker_principal_type');
+    assert.match(issues[0]?.message ?? '', /entra_app_id or entra_service_principal_id/);
+  });
+
+  it('refuses an unknown revoker_principal_type', () => {
+    const issues = refusal(row({ revoker_principal_type: 'aws.session', aws_user_name: 'alice' }));
+    assert.equal(issues[0]?.field, 'result.revoker_principal_type');
+    assert.match(issues[0]?.message ?? '', /one of aws\.user, aws\.role/);
+  });
+
+  it('maps the Entra and Google conventions: entra_app_id, gcp_service_account (project from its address)', () => {
+    const alert = map(
+      row({
+        entra_tenant_id: '26b7f9fa-ece8-4e81-8997-610171802439',
+        entra_app_id: '7bc8af83-0d73-4bca-a228-a68418ac4812',
+        gcp_service_account: 'etl-runner@acme-prod.iam.gserviceaccount.com',
+      }),
+    );
+    assert.deepEqual(alert.principals, [
+      {
+        type: 'entra.servicePrincipal',
+        tenantId: '26b7f9fa-ece8-4e81-8997-610171802439',
+        appId: '7bc8af83-0d73-4bca-a228-a68418ac4812',
+      },
+      { type: 'gcp.serviceAccount', projectId: 'acme-prod', email: 'etl-runner@acme-prod.iam.gserviceaccount.com' },
+    ]);
+  });
+
+  it('takes revoker_alert_id as the id, informational as low, and the scheduled time when _time is absent', () => {
+    const alert = map(
+      row({
+        aws_account_id: '123456789012',
+        aws_user_name: 'alice',
+        revoker_alert_id: 'notable-7f3a',
+        severity: 'informational',
+      }),
+    );
+    assert.equal(alert.id, 'notable-7f3a');
+    assert.equal(alert.severity, 'low');
+    assert.equal(alert.observedAt, '2026-11-23T09:15:00.000Z', 'from the sid: …_at_1795425300_…');
+  });
+
+  it('defaults an unknown severity word to medium and leaves out a results_link that is not http(s)', () => {
+    const alert = map({
+      ...row({ aws_account_id: '123456789012', aws_user_name: 'alice', severity: 'unknown' }),
+      results_link: 'splunk.example.com/app/search',
+    });
+    assert.equal(alert.severity, 'medium');
+    assert.equal(alert.link, undefined);
+  });
+});
+
+describe('splunk source: POST /alerts/splunk', () => {
+  const RESULT: StartResult = {
+    workflowId: 'contain/aws/123456789012/user/alice',
+    runId: 'run-1',
+    uiUrl:
+      'http://localhost:8233/namespaces/default/workflows/contain%2Faws%2F123456789012%2Fuser%2Falice/run-1/history',
+    merged: false,
+    duplicate: false,
+  };
+
+  function appWith(extra: { sourceAuth?: Parameters<typeof createWebhookApp>[0]['sourceAuth'] } = {}) {
+    const calls: Alert[] = [];
+    const app = createWebhookApp({
+      auth: { bearerTokens: [TOKEN], hmacSecrets: [] },
+      startPlaybook: (alert) => {
+        calls.push(alert);
+        return Promise.resolve(RESULT);
+      },
+      ...extra,
+    });
+    return { app, calls };
+  }
+
+  const post = (body: unknown) => ({
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json' },
+  });
+
+  it('accepts the token in the URL, as the built-in webhook action sends it, and starts the mapped alert', async () => {
+    const { app, calls } = appWith();
+    const res = await app.request(`/alerts/splunk?token=${TOKEN}`, post(fixture('cloudtrail-iam-user')));
+    assert.equal(res.status, 202);
+    assert.deepEqual(await res.json(), RESULT);
+    assert.deepEqual(calls, [map(fixture('cloudtrail-iam-user'))]);
+  });
+
+  it('refuses a wrong URL token with 401 and starts nothing', async () => {
+    const { app, calls } = appWith();
+    const res = await app.request('/alerts/splunk?token=not-the-token', post(fixture('cloudtrail-iam-user')));
+    assert.equal(res.status, 401);
+    const body = (await res.json()) as { error: string };
+    assert.match(body.error, /token in the URL is not valid/);
+    assert.ok(!body.error.includes(TOKEN));
+    assert.equal(calls.length, 0);
+  });
+
+  it('refuses a request with no token at all, telling the sender about ?token=', async () => {
+    const { app, calls } = appWith();
+    const res = await app.request('/alerts/splunk', post(fixture('cloudtrail-iam-user')));
+    assert.equal(res.status, 401);
+    assert.match(((await res.json()) as { error: string }).error, /\?token=<token>/);
+    assert.equal(calls.length, 0);
+  });
+
+  it('answers 422 naming the field for a result that names no principal, and starts nothing', async () => {
+    const { app, calls } = appWith();
+    const res = await app.request(`/alerts/splunk?token=${TOKEN}`, post(fixture('docs-example-unmappable')));
+    assert.equal(res.status, 422);
+    const body = (await res.json()) as { error: string; issues: MissingField[] };
+    assert.equal(body.error, 'cannot contain anything from this Splunk alert');
+    assert.deepEqual(
+      body.issues.map((issue) => issue.field),
+      ['result.revoker_principal_type'],
+    );
+    assert.equal(calls.length, 0);
+  });
+
+  it("answers 422 naming the payload's own wrong field", async () => {
+    const { app, calls } = appWith();
+    const withoutSid: Partial<SplunkWebhook> = fixture('cloudtrail-iam-user');
+    delete withoutSid.sid;
+    const res = await app.request(`/alerts/splunk?token=${TOKEN}`, post(withoutSid));
+    assert.equal(res.status, 422);
+    assert.deepEqual(
+      ((await res.json()) as { issues: MissingField[] }).issues.map((i) => i.field),
+      ['sid'],
+    );
+    assert.equal(calls.length, 0);
+  });
+
+  it('takes its own secret from REVOKER_SPLUNK_TOKEN, which replaces the shared token for this route only', async () => {
+    const sourceAuth = loadSourceAuth(['splunk'], { REVOKER_SPLUNK_TOKEN: 'splunk-only-token-42' });
+    const { app, calls } = appWith({ sourceAuth });
+    const shared = await app.request(`/alerts/splunk?token=${TOKEN}`, post(fixture('cloudtrail-iam-user')));
+    assert.equal(shared.status, 401);
+    const own = await app.request('/alerts/splunk?token=splunk-only-token-42', post(fixture('cloudtrail-iam-user')));
+    assert.equal(own.status, 202);
+    assert.equal(calls.length, 1);
+  });
+});
