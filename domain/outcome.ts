@@ -24,6 +24,8 @@ export function summarize(status: Pick<PlaybookStatus, 'actions' | 'principals' 
     `${count('failed')} failed`,
     `${count('rejected')} rejected`,
     `${count('skipped')} skipped`,
+    `${status.actions.filter((r) => r.preview?.changes).length} would change`,
+    `${status.actions.filter((r) => r.preview && !r.preview.changes).length} would not change`,
   ].filter((part) => !part.startsWith('0 '));
   const failedPrincipals = status.principals.filter((p) => p.status === 'failed');
   const principalPart = failedPrincipals.length

@@ -25,6 +25,11 @@ export interface PlaybookInput {
   settings?: Partial<PlaybookSettings>;
   /** Base URL of the Temporal Web UI, for links in the report. */
   uiBaseUrl?: string;
+  /**
+   * Rehearse: triage and plan as for real, read each step's target to say whether the real run would
+   * change it, and change nothing (no approvals are awaited, no notifications sent).
+   */
+  dryRun?: boolean;
   /** Alerts of the run this one continues: a new alert after containment starts the playbook over. */
   earlierAlerts?: AlertSummary[];
 }

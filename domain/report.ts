@@ -3,9 +3,32 @@ import type { Severity } from './alert.js';
 import type { Decision } from './decision.js';
 
 export type ActionStatus =
-  'planned' | 'awaiting-approval' | 'running' | 'verifying' | 'done' | 'already' | 'failed' | 'skipped' | 'rejected';
+  | 'planned'
+  | 'awaiting-approval'
+  | 'running'
+  | 'verifying'
+  | 'done'
+  | 'already'
+  | 'failed'
+  | 'skipped'
+  | 'rejected'
+  /** Dry run: the target's state was read, nothing was changed (see `preview`). */
+  | 'previewed';
 
-export const FINAL_ACTION_STATUSES: readonly ActionStatus[] = ['done', 'already', 'failed', 'skipped', 'rejected'];
+export const FINAL_ACTION_STATUSES: readonly ActionStatus[] = [
+  'done',
+  'already',
+  'failed',
+  'skipped',
+  'rejected',
+  'previewed',
+];
+
+/** What a dry run read of a step's target: whether the real run would change it, and what it is now. */
+export interface Preview {
+  changes: boolean;
+  current: string;
+}
 
 export interface Verification {
   ok: boolean;
@@ -34,6 +57,8 @@ export interface ActionRecord {
   note?: string;
   /** For a release step: who asked for the release (they cannot also be its approver). */
   requestedBy?: string;
+  /** Dry run only. */
+  preview?: Preview;
 }
 
 export type PrincipalStatus = 'discovering' | 'examined' | 'failed' | 'allowlisted';
@@ -67,10 +92,14 @@ export type PlaybookState =
   | 'NothingToDo'
   | 'Releasing'
   | 'Released'
-  | 'PartiallyReleased';
+  | 'PartiallyReleased'
+  /** A dry run: the plan and each target's current state, nothing changed. */
+  | 'DryRun';
 
 export interface PlaybookStatus {
   workflowId: string;
+  /** A dry run reads and plans but changes nothing. */
+  dryRun?: boolean;
   state: PlaybookState;
   severity: Severity;
   alerts: AlertSummary[];

@@ -52,7 +52,10 @@ export function renderDetails(status: PlaybookStatus): string {
     lines.push('', '| state | action | id | mode | result |', '|---|---|---|---|---|');
     for (const record of status.actions) {
       const { action } = record;
-      const result = record.error?.message ?? record.verification?.evidence ?? record.note ?? record.observed ?? '';
+      const preview =
+        record.preview && `${record.preview.changes ? 'would change' : 'no change'}: ${record.preview.current}`;
+      const result =
+        record.error?.message ?? preview ?? record.verification?.evidence ?? record.note ?? record.observed ?? '';
       const decided = record.decidedBy
         ? ` (by ${record.decidedBy.approver})`
         : record.escalatedAt

@@ -113,14 +113,15 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     actions: [],
     decisions: [],
     startedAt: new Date().toISOString(),
+    ...(input.dryRun ? { dryRun: true } : {}),
   };
 
   // Declared before the handlers: a Signal buffered before the first task (a merged alert, an early
   // approval) is delivered synchronously by setHandler, and its handler publishes.
   let publishedState: PlaybookState | undefined;
   let publishedAlertRefs = 0;
-  // Histories recorded before releases existed have no window.
-  const releaseWindowMs = durationMs(input.policy.releaseWindow ?? '0s');
+  // Histories recorded before releases existed have no window; a dry run changes nothing to release.
+  const releaseWindowMs = input.dryRun ? 0 : durationMs(input.policy.releaseWindow ?? '0s');
   /** A release is accepted from the start until the release window after containment closes. */
   let releaseOpen = releaseWindowMs > 0;
   /** Release steps under way: each runs like any other step, approval gate included. */
@@ -241,10 +242,17 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     discoveries: discoveries.flat(),
   }).map((action): ActionRecord => ({
     action,
-    status: action.mode === 'skip' ? 'skipped' : action.mode === 'approval' ? 'awaiting-approval' : 'planned',
+    // A dry run waits for no one: its approval gates show in each step's mode.
+    status:
+      action.mode === 'skip'
+        ? 'skipped'
+        : action.mode === 'approval' && !input.dryRun
+          ? 'awaiting-approval'
+          : 'planned',
     ...(action.mode === 'skip' ? { note: 'skipped by policy' } : {}),
   }));
   publish();
+  if (input.dryRun) return rehearse();
   const waiting = status.actions.filter((r) => r.status === 'awaiting-approval');
   if (waiting.length) requestApproval(waiting, input.alert.title);
 
@@ -298,9 +306,40 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   }
   return report;
 
+  /**
+   * A dry run: each step's verification is its read-only half — it reads the target and says whether
+   * the step's end state already holds — so the preview is what the real run would change, and nothing does.
+   */
+  async function rehearse(): Promise<Report> {
+    const at = now();
+    await Promise.all(
+      status.actions
+        .filter((r) => r.status !== 'skipped')
+        .map(async (record) => {
+          try {
+            const check = await verify(record.action, at);
+            record.preview = { changes: !check.ok, current: check.evidence };
+            finish(record, 'previewed');
+          } catch (error) {
+            finish(record, 'failed', { error: failureOf(error) });
+          }
+        }),
+    );
+    status.finishedAt = now();
+    status.state = 'DryRun';
+    publish();
+    await condition(allHandlersFinished);
+    return {
+      ...status,
+      summary: summarize(status),
+      residualRisks: residualRisks(),
+      irreversible: [],
+    };
+  }
+
   function residualRisks(): Report['residualRisks'] {
     return status.actions
-      .filter((r) => r.status === 'done' || r.status === 'already')
+      .filter((r) => r.status === 'done' || r.status === 'already' || r.preview?.changes)
       .map((r) => ({ action: r.action.id, risk: r.action.residualRisk }));
   }
 

@@ -20,6 +20,7 @@ const ICON: Record<ShownStatus, string> = {
   failed: '✘',
   skipped: '↷',
   rejected: '⊘',
+  previewed: '◇',
 };
 
 export function shownStatus(record: ActionRecord): ShownStatus {
@@ -29,6 +30,7 @@ export function shownStatus(record: ActionRecord): ShownStatus {
 /** The error, else the evidence of the verification, else why it did not run, else who approved it. */
 export function actionResult(record: ActionRecord): string {
   if (record.error) return `${record.error.type}: ${record.error.message}`;
+  if (record.preview) return `${record.preview.changes ? 'would change' : 'no change'}: ${record.preview.current}`;
   if (record.verification) return record.verification.evidence;
   if (record.note) return record.note;
   if (record.decidedBy) {
