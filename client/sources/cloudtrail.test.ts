@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Alert } from '../../domain/alert.js';
-import type { StartResult } from '../start-playbook.js';
-import { createWebhookApp } from '../webhook/app.js';
 import { cloudtrail } from './cloudtrail.js';
-import { UnmappableAlert, type MissingField } from './source-adapter.js';
+import { intakeApp, sourceKit } from './source-test-kit.js';
 
-const TOKEN = 'cloudtrail-test-token-0123456789';
 const ACCOUNT = '123456789012';
 
 interface Event {
@@ -20,27 +16,7 @@ interface Event {
   };
 }
 
-function fixture(name: string): string {
-  return readFileSync(new URL(`./fixtures/cloudtrail/${name}.json`, import.meta.url), 'utf8');
-}
-
-function event(name: string): Event {
-  return JSON.parse(fixture(name)) as Event;
-}
-
-function toAlert(body: unknown): Alert {
-  return cloudtrail.toAlert(cloudtrail.schema.parse(body));
-}
-
-function refusal(body: unknown): MissingField[] {
-  try {
-    toAlert(body);
-  } catch (error) {
-    if (error instanceof UnmappableAlert) return error.issues;
-    throw error;
-  }
-  return assert.fail('the event was mapped');
-}
+const { fixture, fixtureText, toAlert, refusal } = sourceKit<Event>(cloudtrail);
 
 const ALICE = {
   type: 'IAMUser',
@@ -53,7 +29,7 @@ const ALICE = {
 
 describe('cloudtrail source', () => {
   it('contains the IAM user that called GetFederationToken, and the key it signed with', () => {
-    assert.deepEqual(toAlert(event('get-federation-token')), {
+    assert.deepEqual(toAlert(fixture('get-federation-token')), {
       source: 'cloudtrail',
       id: '3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a',
       title: 'GetFederationToken by IAM user alice (123456789012) with key AKIAALICE07EXAMPLE01 from 198.51.100.23',
@@ -65,7 +41,7 @@ describe('cloudtrail source', () => {
   });
 
   it('contains the role that created an access key for another user, and that new key', () => {
-    const alert = toAlert(event('create-access-key-by-role'));
+    const alert = toAlert(fixture('create-access-key-by-role'));
     assert.equal(alert.title, 'CreateAccessKey for alice by IAM role deploy (123456789012) from 203.0.113.77');
     assert.deepEqual(alert.principals, [
       { type: 'aws.role', accountId: ACCOUNT, roleName: 'deploy' },
@@ -74,7 +50,7 @@ describe('cloudtrail source', () => {
   });
 
   it('refuses an event it does not map, naming eventName', () => {
-    const [issue, ...more] = refusal(event('unsupported-event'));
+    const [issue, ...more] = refusal(fixture('unsupported-event'));
     assert.equal(issue?.field, 'detail.eventName');
     assert.match(
       issue?.message ?? '',
@@ -84,14 +60,14 @@ describe('cloudtrail source', () => {
   });
 
   it('contains the user behind GetSessionToken called from a console session', () => {
-    const body = event('get-federation-token');
+    const body = fixture('get-federation-token');
     body.detail.eventName = 'GetSessionToken';
     body.detail.userIdentity = { ...ALICE, accessKeyId: 'ASIAALICE7SESSION001' };
     assert.deepEqual(toAlert(body).principals, [{ type: 'aws.user', accountId: ACCOUNT, userName: 'alice' }]);
   });
 
   it('contains both the key that signed and the key it made, when a user makes a key for itself', () => {
-    const body = event('create-access-key-by-role');
+    const body = fixture('create-access-key-by-role');
     body.detail.userIdentity = ALICE;
     body.detail.requestParameters = null;
     body.detail.responseElements = {
@@ -104,7 +80,7 @@ describe('cloudtrail source', () => {
   });
 
   it('contains the user that issued a federated session', () => {
-    const body = event('create-access-key-by-role');
+    const body = fixture('create-access-key-by-role');
     body.detail.userIdentity = {
       type: 'FederatedUser',
       principalId: '123456789012:backup-job',
@@ -125,7 +101,7 @@ describe('cloudtrail source', () => {
   });
 
   it('refuses root and AWS service callers, naming the identity type', () => {
-    const root = event('get-federation-token');
+    const root = fixture('get-federation-token');
     root.detail.userIdentity = {
       type: 'Root',
       principalId: ACCOUNT,
@@ -136,13 +112,13 @@ describe('cloudtrail source', () => {
     assert.equal(rootIssue?.field, 'detail.userIdentity.type');
     assert.match(rootIssue?.message ?? '', /root/);
 
-    const service = event('create-access-key-by-role');
+    const service = fixture('create-access-key-by-role');
     service.detail.userIdentity = { type: 'AWSService', invokedBy: 'cloudformation.amazonaws.com' };
     assert.equal(refusal(service)[0]?.field, 'detail.userIdentity.type');
   });
 
   it('refuses a failed call, which minted nothing', () => {
-    const body = event('get-federation-token');
+    const body = fixture('get-federation-token');
     body.detail.errorCode = 'AccessDenied';
     body.detail.responseElements = null;
     const [issue] = refusal(body);
@@ -152,49 +128,15 @@ describe('cloudtrail source', () => {
 });
 
 describe('POST /alerts/cloudtrail', () => {
-  const result: StartResult = {
-    workflowId: 'contain/aws/123456789012/role/deploy',
-    runId: 'run-1',
-    uiUrl: 'http://localhost:8233/',
-    merged: false,
-    duplicate: false,
-  };
-
-  function appRecording() {
-    const started: Alert[] = [];
-    const app = createWebhookApp({
-      auth: { bearerTokens: [TOKEN], hmacSecrets: [] },
-      startPlaybook: (alert) => {
-        started.push(alert);
-        return Promise.resolve(result);
-      },
-    });
-    const post = (body: string) =>
-      app.request('/alerts/cloudtrail', {
-        method: 'POST',
-        body,
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
-      });
-    return { started, post };
-  }
-
   it('starts the playbook for the mapped event with 202', async () => {
-    const { started, post } = appRecording();
-    const res = await post(fixture('create-access-key-by-role'));
-    assert.equal(res.status, 202);
-    assert.deepEqual(await res.json(), result);
-    assert.deepEqual(started, [toAlert(event('create-access-key-by-role'))]);
+    const { post, assertStarted } = intakeApp();
+    const res = await post('/alerts/cloudtrail', fixtureText('create-access-key-by-role'));
+    await assertStarted(res, [toAlert(fixture('create-access-key-by-role'))]);
   });
 
   it('answers 422 naming eventName for an event it does not map, and starts nothing', async () => {
-    const { started, post } = appRecording();
-    const res = await post(fixture('unsupported-event'));
-    assert.equal(res.status, 422);
-    const body = (await res.json()) as { issues: MissingField[] };
-    assert.deepEqual(
-      body.issues.map((i) => i.field),
-      ['detail.eventName'],
-    );
-    assert.deepEqual(started, []);
+    const { post, assertRefused } = intakeApp();
+    const { fields } = await assertRefused(await post('/alerts/cloudtrail', fixtureText('unsupported-event')), 422);
+    assert.deepEqual(fields, ['detail.eventName']);
   });
 });

@@ -1,39 +1,16 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Alert } from '../../domain/alert.js';
-import type { StartResult } from '../start-playbook.js';
-import { createWebhookApp } from '../webhook/app.js';
 import { defender } from './defender.js';
-import { UnmappableAlert } from './source-adapter.js';
+import { intakeApp, sourceKit } from './source-test-kit.js';
 
 const TENANT = '26b7f9fa-ece8-4e81-8997-610171802439';
-const TOKEN = 'test-token-0123456789';
 
-function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`./fixtures/defender/${name}.json`, import.meta.url), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-}
-
-function map(payload: unknown): Alert {
-  return defender.toAlert(defender.schema.parse(payload));
-}
-
-function unmappable(payload: unknown): UnmappableAlert {
-  try {
-    map(payload);
-  } catch (error) {
-    if (error instanceof UnmappableAlert) return error;
-    throw error;
-  }
-  assert.fail('expected UnmappableAlert');
-}
+const { fixture, toAlert, refusal } = sourceKit(defender);
 
 describe('defender: mapping', () => {
   it('maps user evidence to an Entra user by object id and OAuth app evidence to a service principal by appId', () => {
-    assert.deepEqual(map(fixture('token-theft-alert')), {
+    assert.deepEqual(toAlert(fixture('token-theft-alert')), {
       source: 'defender',
       id: 'da637578995287051192_756343937',
       title: 'Suspicious OAuth app activity with a stolen user token',
@@ -48,7 +25,7 @@ describe('defender: mapping', () => {
   });
 
   it('takes a list page holding one alert: mailbox and user evidence of one UPN give one user, informational is low', () => {
-    assert.deepEqual(map(fixture('list-page-one-alert')), {
+    assert.deepEqual(toAlert(fixture('list-page-one-alert')), {
       source: 'defender',
       id: 'da637551227677560813_-961444813',
       title: 'Suspicious inbox forwarding rule',
@@ -60,93 +37,55 @@ describe('defender: mapping', () => {
   });
 
   it("refuses Microsoft's published sample (device, file, process and registry evidence), naming the evidence", () => {
-    const error = unmappable(fixture('device-evidence-only'));
+    const issues = refusal(fixture('device-evidence-only'));
     assert.deepEqual(
-      error.issues.map((issue) => issue.field),
+      issues.map((issue) => issue.field),
       ['evidence'],
     );
     assert.match(
-      error.issues[0]?.message ?? '',
+      issues[0]?.message ?? '',
       /among the evidence \(deviceEvidence, fileEvidence, processEvidence, registryKeyEvidence\)/,
     );
   });
 
   it('refuses a list page with more than one alert: one request is one alert', () => {
     const alert = fixture('token-theft-alert');
-    const error = unmappable({ value: [alert, { ...alert, id: 'another' }] });
-    assert.deepEqual(error.issues, [{ field: 'value', message: 'post one alert per request: this page holds 2' }]);
+    const issues = refusal({ value: [alert, { ...alert, id: 'another' }] });
+    assert.deepEqual(issues, [{ field: 'value', message: 'post one alert per request: this page holds 2' }]);
   });
 
   it('names a Defender for Cloud Apps app id when it is the only application', () => {
     const alert = fixture('token-theft-alert');
     const evidence = alert.evidence as Record<string, unknown>[];
-    const error = unmappable({ ...alert, evidence: evidence.filter((e) => e.appId === 11161) });
-    assert.equal(error.issues[1]?.field, 'evidence.0.appId');
-    assert.match(error.issues[1]?.message ?? '', /Office 365 \(11161\) is a Defender for Cloud Apps app id/);
+    const issues = refusal({ ...alert, evidence: evidence.filter((e) => e.appId === 11161) });
+    assert.equal(issues[1]?.field, 'evidence.0.appId');
+    assert.match(issues[1]?.message ?? '', /Office 365 \(11161\) is a Defender for Cloud Apps app id/);
   });
 
   it('maps unknown severity to medium', () => {
-    assert.equal(map({ ...fixture('token-theft-alert'), severity: 'unknownFutureValue' }).severity, 'medium');
+    assert.equal(toAlert({ ...fixture('token-theft-alert'), severity: 'unknownFutureValue' }).severity, 'medium');
   });
 });
 
 describe('defender: POST /alerts/defender', () => {
-  function intake() {
-    const calls: Alert[] = [];
-    const result: StartResult = {
-      workflowId: 'contain/x',
-      runId: 'run-1',
-      uiUrl: 'http://ui',
-      merged: false,
-      duplicate: false,
-    };
-    const app = createWebhookApp({
-      auth: { bearerTokens: [TOKEN], hmacSecrets: [] },
-      startPlaybook: (alert) => {
-        calls.push(alert);
-        return Promise.resolve(result);
-      },
-    });
-    const post = (body: unknown) =>
-      app.request('/alerts/defender', {
-        method: 'POST',
-        body: JSON.stringify(body),
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
-      });
-    return { calls, post };
-  }
-
   it('starts the playbook with the mapped alert and answers 202', async () => {
-    const { calls, post } = intake();
-    const res = await post(fixture('token-theft-alert'));
-    assert.equal(res.status, 202);
-    assert.deepEqual(calls, [map(fixture('token-theft-alert'))]);
+    const { post, assertStarted } = intakeApp();
+    const alert = fixture('token-theft-alert');
+    await assertStarted(await post('/alerts/defender', alert), [toAlert(alert)]);
   });
 
   it('answers 422 naming the evidence when nothing can be contained, and starts nothing', async () => {
-    const { calls, post } = intake();
-    const res = await post(fixture('device-evidence-only'));
-    assert.equal(res.status, 422);
-    const body = (await res.json()) as { error: string; issues: { field: string }[] };
-    assert.equal(body.error, 'cannot contain anything from this Microsoft Defender (Graph alert_v2) alert');
-    assert.deepEqual(
-      body.issues.map((issue) => issue.field),
-      ['evidence'],
-    );
-    assert.equal(calls.length, 0);
+    const { post, assertRefused } = intakeApp();
+    const { error, fields } = await assertRefused(await post('/alerts/defender', fixture('device-evidence-only')), 422);
+    assert.equal(error, 'cannot contain anything from this Microsoft Defender (Graph alert_v2) alert');
+    assert.deepEqual(fields, ['evidence']);
   });
 
   it('answers 422 naming tenantId when the alert has none', async () => {
-    const { calls, post } = intake();
+    const { post, assertRefused } = intakeApp();
     const alert = fixture('token-theft-alert');
     delete alert.tenantId;
-    const res = await post(alert);
-    assert.equal(res.status, 422);
-    const body = (await res.json()) as { issues: { field: string }[] };
-    assert.deepEqual(
-      body.issues.map((issue) => issue.field),
-      ['tenantId'],
-    );
-    assert.equal(calls.length, 0);
+    const { fields } = await assertRefused(await post('/alerts/defender', alert), 422);
+    assert.deepEqual(fields, ['tenantId']);
   });
 });

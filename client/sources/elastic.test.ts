@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { Alert } from '../../domain/alert.js';
-import type { StartResult } from '../start-playbook.js';
-import { createWebhookApp } from '../webhook/app.js';
 import { ELASTIC_WEBHOOK_BODY, elastic, type ElasticWebhook } from './elastic.js';
 import { SOURCES } from './index.js';
-import { UnmappableAlert, type MissingField } from './source-adapter.js';
+import { intakeApp, sourceKit, TOKEN } from './source-test-kit.js';
 
-const TOKEN = 'test-token-0123456789';
 const FIXTURES = [
   'aws-iam-user-access-key',
   'entra-summary-user-and-app',
@@ -16,25 +11,7 @@ const FIXTURES = [
   'unmappable-aws-no-caller',
 ] as const;
 
-function fixture(name: (typeof FIXTURES)[number]): ElasticWebhook {
-  return JSON.parse(
-    readFileSync(new URL(`./fixtures/elastic/${name}.json`, import.meta.url), 'utf8'),
-  ) as ElasticWebhook;
-}
-
-function map(payload: unknown): Alert {
-  return elastic.toAlert(elastic.schema.parse(payload));
-}
-
-function refusal(payload: unknown): MissingField[] {
-  try {
-    map(payload);
-  } catch (error) {
-    if (error instanceof UnmappableAlert) return error.issues;
-    throw error;
-  }
-  assert.fail('expected the payload to be refused');
-}
+const { fixture, toAlert, refusal } = sourceKit<ElasticWebhook>(elastic);
 
 /** The AWS fixture with its one alert's fields changed ("" clears one, as the template renders a missing field). */
 function awsAlert(fields: Record<string, string>): ElasticWebhook {
@@ -76,7 +53,7 @@ describe('elastic source: mapping', () => {
   });
 
   it('maps a CloudTrail alert to the access key the IAM user signed with, linking the alert in Kibana', () => {
-    assert.deepEqual(map(fixture('aws-iam-user-access-key')), {
+    assert.deepEqual(toAlert(fixture('aws-iam-user-access-key')), {
       source: 'elastic',
       id: '5c1ea4c1b3e0d1a5f2b4c6d8e0f2a4b6c8d0e2f4a6b8c0d2e4f6a8b0c2d4e6f8',
       title: 'AWS access key used from an unfamiliar ASN',
@@ -88,7 +65,7 @@ describe('elastic source: mapping', () => {
   });
 
   it('maps a summary of two Entra sign-in alerts to one alert: the user, the service principal, the highest severity', () => {
-    const alert = map(fixture('entra-summary-user-and-app'));
+    const alert = toAlert(fixture('entra-summary-user-and-app'));
     assert.deepEqual(alert.principals, [
       { type: 'entra.user', tenantId: TENANT, user: 'adele@contoso.example' },
       { type: 'entra.servicePrincipal', tenantId: TENANT, objectId: '2fcca71c-f141-48be-a314-c05e62d8144f' },
@@ -97,12 +74,12 @@ describe('elastic source: mapping', () => {
     assert.equal(alert.observedAt, '2026-11-23T10:01:12.000Z', 'the earliest source event');
     assert.equal(alert.title, 'Entra sign-in with a token replayed from a new "country" (2 alerts)');
     assert.match(alert.id, /^9b0d7e52-1c3f-4a8b-b6e4-0f2d5c7a9e13:[0-9a-f]{16}$/);
-    assert.equal(map(fixture('entra-summary-user-and-app')).id, alert.id, 'a resent summary has the same id');
+    assert.equal(toAlert(fixture('entra-summary-user-and-app')).id, alert.id, 'a resent summary has the same id');
     assert.equal(alert.link, undefined, 'Kibana without server.publicBaseUrl gives only a path');
   });
 
   it('maps a Cloud Audit Logs alert to the service account key that signed the call', () => {
-    const alert = map(fixture('gcp-service-account-key'));
+    const alert = toAlert(fixture('gcp-service-account-key'));
     assert.deepEqual(alert.principals, [
       {
         type: 'gcp.key',
@@ -124,7 +101,7 @@ describe('elastic source: mapping', () => {
   });
 
   it('maps an assumed role from the session issuer ARN', () => {
-    const alert = map(
+    const alert = toAlert(
       awsAlert({
         'user.name': 'deploy',
         'aws.cloudtrail.user_identity.type': 'AssumedRole',
@@ -198,7 +175,7 @@ describe('elastic source: mapping', () => {
 
   it('maps a service account by its address when no key signed the call', () => {
     const gcp = fixture('gcp-service-account-key');
-    const alert = map({
+    const alert = toAlert({
       ...gcp,
       alerts: [{ ...gcp.alerts[0], 'gcp.audit.authentication_info.service_account_key_name': '' }],
     });
@@ -210,13 +187,13 @@ describe('elastic source: mapping', () => {
   it('contains what a summary names even when one of its alerts cannot be mapped', () => {
     const aws = fixture('aws-iam-user-access-key');
     const unmappable = fixture('unmappable-aws-no-caller');
-    const alert = map({ ...aws, alerts: [...unmappable.alerts, ...aws.alerts] });
+    const alert = toAlert({ ...aws, alerts: [...unmappable.alerts, ...aws.alerts] });
     assert.deepEqual(alert.principals, [ALICE_KEY]);
   });
 
   it("falls back to the rule's severity, and joins a relative results link to Kibana's base URL", () => {
     const payload = awsAlert({ 'kibana.alert.severity': '', 'kibana.alert.url': '' });
-    const alert = map({ ...payload, results_link: '/app/security/detections/rules/id/3f1c' });
+    const alert = toAlert({ ...payload, results_link: '/app/security/detections/rules/id/3f1c' });
     assert.equal(alert.severity, 'high');
     assert.equal(alert.link, 'https://kibana.example.com/app/security/detections/rules/id/3f1c');
   });
@@ -229,59 +206,23 @@ describe('elastic source: mapping', () => {
 });
 
 describe('elastic source: POST /alerts/elastic', () => {
-  const RESULT: StartResult = {
-    workflowId: 'contain/aws/123456789012/user/alice',
-    runId: 'run-1',
-    uiUrl:
-      'http://localhost:8233/namespaces/default/workflows/contain%2Faws%2F123456789012%2Fuser%2Falice/run-1/history',
-    merged: false,
-    duplicate: false,
-  };
-
-  function appWith() {
-    const calls: Alert[] = [];
-    const app = createWebhookApp({
-      auth: { bearerTokens: [TOKEN], hmacSecrets: [] },
-      startPlaybook: (alert) => {
-        calls.push(alert);
-        return Promise.resolve(RESULT);
-      },
-    });
-    return { app, calls };
-  }
-
   // What the Kibana Webhook connector sends: its Authorization header, and the rendered body (compact JSON).
-  const post = (body: unknown, headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` }) => ({
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers: { 'Content-Type': 'application/json', ...headers },
-  });
-
   it('starts the mapped alert for a connector with a bearer token', async () => {
-    const { app, calls } = appWith();
-    const res = await app.request('/alerts/elastic', post(fixture('aws-iam-user-access-key')));
-    assert.equal(res.status, 202);
-    assert.deepEqual(await res.json(), RESULT);
-    assert.deepEqual(calls, [map(fixture('aws-iam-user-access-key'))]);
+    const { post, assertStarted } = intakeApp();
+    const alert = fixture('aws-iam-user-access-key');
+    await assertStarted(await post('/alerts/elastic', alert), [toAlert(alert)]);
   });
 
   it('answers 422 naming the ECS field for an unmappable alert, and starts nothing', async () => {
-    const { app, calls } = appWith();
-    const res = await app.request('/alerts/elastic', post(fixture('unmappable-aws-no-caller')));
-    assert.equal(res.status, 422);
-    const body = (await res.json()) as { error: string; issues: MissingField[] };
-    assert.equal(body.error, 'cannot contain anything from this Elastic Security alert');
-    assert.deepEqual(
-      body.issues.map((i) => i.field),
-      ['alerts.0.aws.cloudtrail.user_identity.arn'],
-    );
-    assert.equal(calls.length, 0);
+    const { post, assertRefused } = intakeApp();
+    const res = await post('/alerts/elastic', fixture('unmappable-aws-no-caller'));
+    const { error, fields } = await assertRefused(res, 422);
+    assert.equal(error, 'cannot contain anything from this Elastic Security alert');
+    assert.deepEqual(fields, ['alerts.0.aws.cloudtrail.user_identity.arn']);
   });
 
   it('does not take a token in the URL: Kibana can send headers', async () => {
-    const { app, calls } = appWith();
-    const res = await app.request(`/alerts/elastic?token=${TOKEN}`, post(fixture('aws-iam-user-access-key'), {}));
-    assert.equal(res.status, 401);
-    assert.equal(calls.length, 0);
+    const { post, assertRefused } = intakeApp();
+    await assertRefused(await post(`/alerts/elastic?token=${TOKEN}`, fixture('aws-iam-user-access-key'), {}), 401);
   });
 });

@@ -1,39 +1,17 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Alert } from '../../domain/alert.js';
-import type { StartResult } from '../start-playbook.js';
-import { createWebhookApp } from '../webhook/app.js';
 import { entraIdProtection } from './entra-id-protection.js';
-import { UnmappableAlert } from './source-adapter.js';
+import { intakeApp, sourceKit } from './source-test-kit.js';
 
 const TENANT = '26b7f9fa-ece8-4e81-8997-610171802439';
 const ADELE = '13b68baa-9857-4027-813a-52c7304c679f';
-const TOKEN = 'test-token-0123456789';
 
-function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(
-    readFileSync(new URL(`./fixtures/entra-id-protection/${name}.json`, import.meta.url), 'utf8'),
-  ) as Record<string, unknown>;
-}
-
-function map(payload: unknown): Alert {
-  return entraIdProtection.toAlert(entraIdProtection.schema.parse(payload));
-}
-
-function unmappable(payload: unknown): UnmappableAlert {
-  try {
-    map(payload);
-  } catch (error) {
-    if (error instanceof UnmappableAlert) return error;
-    throw error;
-  }
-  assert.fail('expected UnmappableAlert');
-}
+const { fixture, toAlert, refusal } = sourceKit(entraIdProtection);
 
 describe('entra-id-protection: mapping', () => {
   it('maps a user risk detection to the Entra user by object id, with the alertUrl from additionalInfo', () => {
-    assert.deepEqual(map(fixture('anomalous-token')), {
+    assert.deepEqual(toAlert(fixture('anomalous-token')), {
       source: 'entra-id-protection',
       id: '6a5874ca-abcd-4d82-9d82-5ad39bd71600',
       title: 'Entra ID Protection: anomalousToken (risk high) for adele@contoso.example',
@@ -45,7 +23,7 @@ describe('entra-id-protection: mapping', () => {
   });
 
   it('maps a service principal risk detection to the service principal by appId', () => {
-    assert.deepEqual(map(fixture('service-principal-threat-intelligence')), {
+    assert.deepEqual(toAlert(fixture('service-principal-threat-intelligence')), {
       source: 'entra-id-protection',
       id: '2856d6e87c5c3a74021ff70291fa68107570c150d8dc145bdea5',
       title: 'Entra ID Protection: investigationsThreatIntelligence (risk high) for app Mail Sync Pro',
@@ -56,16 +34,16 @@ describe('entra-id-protection: mapping', () => {
   });
 
   it("refuses Microsoft's published sample, which names no tenant, asking the forwarder to add tenantId", () => {
-    const error = unmappable(fixture('unfamiliar-features-no-tenant'));
+    const issues = refusal(fixture('unfamiliar-features-no-tenant'));
     assert.deepEqual(
-      error.issues.map((issue) => issue.field),
+      issues.map((issue) => issue.field),
       ['value.0.tenantId'],
     );
-    assert.match(error.issues[0]?.message ?? '', /add "tenantId" \(the directory id\) to the body you forward/);
+    assert.match(issues[0]?.message ?? '', /add "tenantId" \(the directory id\) to the body you forward/);
   });
 
   it('takes the tenant from the page when the forwarder added it there; medium risk is medium', () => {
-    const alert = map({ ...fixture('unfamiliar-features-no-tenant'), tenantId: TENANT });
+    const alert = toAlert({ ...fixture('unfamiliar-features-no-tenant'), tenantId: TENANT });
     assert.equal(alert.severity, 'medium');
     assert.equal(alert.observedAt, '2018-09-05T00:09:18.7822851Z');
     assert.deepEqual(alert.principals, [{ type: 'entra.user', tenantId: TENANT, user: ADELE }]);
@@ -73,21 +51,21 @@ describe('entra-id-protection: mapping', () => {
 
   it('refuses a detection an administrator dismissed or confirmed safe', () => {
     for (const riskState of ['dismissed', 'confirmedSafe']) {
-      const error = unmappable({ ...fixture('anomalous-token'), riskState });
-      assert.equal(error.issues[0]?.field, 'riskState');
-      assert.match(error.issues[0]?.message ?? '', new RegExp(`is ${riskState}: an administrator closed it`));
+      const issues = refusal({ ...fixture('anomalous-token'), riskState });
+      assert.equal(issues[0]?.field, 'riskState');
+      assert.match(issues[0]?.message ?? '', new RegExp(`is ${riskState}: an administrator closed it`));
     }
   });
 
   it('maps hidden and none risk levels to medium and low', () => {
-    assert.equal(map({ ...fixture('anomalous-token'), riskLevel: 'hidden' }).severity, 'medium');
-    assert.equal(map({ ...fixture('anomalous-token'), riskLevel: 'none' }).severity, 'low');
+    assert.equal(toAlert({ ...fixture('anomalous-token'), riskLevel: 'hidden' }).severity, 'medium');
+    assert.equal(toAlert({ ...fixture('anomalous-token'), riskLevel: 'none' }).severity, 'low');
   });
 
   it('falls back to the UPN when userId is not an object id, and to servicePrincipalId without an appId', () => {
-    const byUpn = map({ ...fixture('anomalous-token'), userId: null });
+    const byUpn = toAlert({ ...fixture('anomalous-token'), userId: null });
     assert.deepEqual(byUpn.principals, [{ type: 'entra.user', tenantId: TENANT, user: 'adele@contoso.example' }]);
-    const bySp = map({ ...fixture('service-principal-threat-intelligence'), appId: null });
+    const bySp = toAlert({ ...fixture('service-principal-threat-intelligence'), appId: null });
     assert.deepEqual(bySp.principals, [
       { type: 'entra.servicePrincipal', tenantId: TENANT, objectId: '2fcca71c-f141-48be-a314-c05e62d8144f' },
     ]);
@@ -95,48 +73,17 @@ describe('entra-id-protection: mapping', () => {
 });
 
 describe('entra-id-protection: POST /alerts/entra-id-protection', () => {
-  function intake() {
-    const calls: Alert[] = [];
-    const result: StartResult = {
-      workflowId: 'contain/x',
-      runId: 'run-1',
-      uiUrl: 'http://ui',
-      merged: false,
-      duplicate: false,
-    };
-    const app = createWebhookApp({
-      auth: { bearerTokens: [TOKEN], hmacSecrets: [] },
-      startPlaybook: (alert) => {
-        calls.push(alert);
-        return Promise.resolve(result);
-      },
-    });
-    const post = (body: unknown) =>
-      app.request('/alerts/entra-id-protection', {
-        method: 'POST',
-        body: JSON.stringify(body),
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
-      });
-    return { calls, post };
-  }
-
   it('starts the playbook with the mapped detection and answers 202', async () => {
-    const { calls, post } = intake();
-    const res = await post(fixture('anomalous-token'));
-    assert.equal(res.status, 202);
-    assert.deepEqual(calls, [map(fixture('anomalous-token'))]);
+    const { post, assertStarted } = intakeApp();
+    const detection = fixture('anomalous-token');
+    await assertStarted(await post('/alerts/entra-id-protection', detection), [toAlert(detection)]);
   });
 
   it('answers 422 naming tenantId when the forwarder did not add it, and starts nothing', async () => {
-    const { calls, post } = intake();
-    const res = await post(fixture('unfamiliar-features-no-tenant'));
-    assert.equal(res.status, 422);
-    const body = (await res.json()) as { error: string; issues: { field: string }[] };
-    assert.equal(body.error, 'cannot contain anything from this Microsoft Entra ID Protection alert');
-    assert.deepEqual(
-      body.issues.map((issue) => issue.field),
-      ['value.0.tenantId'],
-    );
-    assert.equal(calls.length, 0);
+    const { post, assertRefused } = intakeApp();
+    const res = await post('/alerts/entra-id-protection', fixture('unfamiliar-features-no-tenant'));
+    const { error, fields } = await assertRefused(res, 422);
+    assert.equal(error, 'cannot contain anything from this Microsoft Entra ID Protection alert');
+    assert.deepEqual(fields, ['value.0.tenantId']);
   });
 });

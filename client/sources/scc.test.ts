@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Alert } from '../../domain/alert.js';
-import type { StartResult } from '../start-playbook.js';
-import { createWebhookApp } from '../webhook/app.js';
 import { describeIssues } from '../webhook/validation.js';
 import { scc } from './scc.js';
-import { UnmappableAlert, type MissingField } from './source-adapter.js';
+import { intakeApp, sourceKit, TOKEN } from './source-test-kit.js';
 
-const TOKEN = 'scc-test-token-0123456789';
 const ETL_KEY =
   'projects/acme-prod/serviceAccounts/etl-runner@acme-prod.iam.gserviceaccount.com/keys/7cac08788d76f0e3341df982da12280a04f2ec85';
 
@@ -22,13 +18,11 @@ interface Notification {
   };
 }
 
-function text(name: string): string {
-  return readFileSync(new URL(`./fixtures/scc/${name}.json`, import.meta.url), 'utf8');
-}
+const { fixture, fixtureText, toAlert, refusal } = sourceKit<Notification>(scc);
 
 /** The decoded SCC notification a fixture carries, as its `.notification.json` file shows it. */
 function notification(name: string): Notification {
-  return JSON.parse(text(`${name}.notification`)) as Notification;
+  return fixture(`${name}.notification`);
 }
 
 /** A push request, as Pub/Sub sends it, around a notification. */
@@ -37,20 +31,6 @@ function push(body: unknown): { message: { data: string; messageId: string }; su
     message: { data: Buffer.from(JSON.stringify(body)).toString('base64'), messageId: '17296484912345678' },
     subscription: 'projects/acme-prod/subscriptions/revoker-scc',
   };
-}
-
-function toAlert(body: unknown): Alert {
-  return scc.toAlert(scc.schema.parse(body));
-}
-
-function refusal(body: unknown): MissingField[] {
-  try {
-    toAlert(body);
-  } catch (error) {
-    if (error instanceof UnmappableAlert) return error.issues;
-    throw error;
-  }
-  return assert.fail('the notification was mapped');
 }
 
 function schemaIssues(body: unknown): string[] {
@@ -64,7 +44,7 @@ const FIXTURES = ['leaked-key-used', 'service-account-self-investigation', 'user
 describe('scc source', () => {
   it('keeps each push fixture in step with the notification it carries', () => {
     for (const name of FIXTURES) {
-      const body = JSON.parse(text(name)) as { message: { data: string } };
+      const body = JSON.parse(fixtureText(name)) as { message: { data: string } };
       const decoded = JSON.parse(Buffer.from(body.message.data, 'base64').toString('utf8')) as unknown;
       assert.deepEqual(decoded, notification(name), name);
     }
@@ -73,7 +53,7 @@ describe('scc source', () => {
   it('contains the leaked key that was used (and through it its service account)', () => {
     const name =
       'organizations/123456789/sources/5086434876318917131/locations/global/findings/4c8bd2ab7c1d4e5f9a0b1c2d3e4f5a6b';
-    assert.deepEqual(toAlert(JSON.parse(text('leaked-key-used'))), {
+    assert.deepEqual(toAlert(JSON.parse(fixtureText('leaked-key-used'))), {
       source: 'scc',
       id: name,
       title: 'Initial Access: Leaked Service Account Key Used (etl-runner@acme-prod.iam.gserviceaccount.com)',
@@ -85,7 +65,7 @@ describe('scc source', () => {
   });
 
   it('contains the service account that acted when the finding names no key', () => {
-    const alert = toAlert(JSON.parse(text('service-account-self-investigation')));
+    const alert = toAlert(JSON.parse(fixtureText('service-account-self-investigation')));
     assert.deepEqual(alert.principals, [
       { type: 'gcp.serviceAccount', projectId: 'acme-prod', email: 'reporting@acme-prod.iam.gserviceaccount.com' },
     ]);
@@ -97,14 +77,14 @@ describe('scc source', () => {
   });
 
   it('refuses a user account, naming the field under message.data', () => {
-    const [issue, ...more] = refusal(JSON.parse(text('user-anomalous-grant')));
+    const [issue, ...more] = refusal(JSON.parse(fixtureText('user-anomalous-grant')));
     assert.equal(issue?.field, 'message.data.finding.access.principalEmail');
     assert.match(issue?.message ?? '', /alice@acme\.example is not a service account/);
     assert.deepEqual(more, []);
   });
 
   it('takes the bare notification a subscription with payload unwrapping sends', () => {
-    assert.deepEqual(toAlert(notification('leaked-key-used')), toAlert(JSON.parse(text('leaked-key-used'))));
+    assert.deepEqual(toAlert(notification('leaked-key-used')), toAlert(JSON.parse(fixtureText('leaked-key-used'))));
     assert.equal(refusal(notification('user-anomalous-grant'))[0]?.field, 'finding.access.principalEmail');
   });
 
@@ -157,7 +137,7 @@ describe('scc source', () => {
   });
 
   it('names message.data when the data is not base64 JSON of a notification', () => {
-    const body = JSON.parse(text('leaked-key-used')) as { message: { data: string } };
+    const body = JSON.parse(fixtureText('leaked-key-used')) as { message: { data: string } };
     assert.deepEqual(schemaIssues({ ...body, message: { ...body.message, data: 'not base64!' } }), [
       'message.data: not base64: Pub/Sub push delivers the message data base64-encoded',
     ]);
@@ -176,90 +156,44 @@ describe('scc source', () => {
 });
 
 describe('POST /alerts/scc', () => {
-  const result: StartResult = {
-    workflowId: `contain/gcp/acme-prod/service-account/etl-runner@acme-prod.iam.gserviceaccount.com/key/7cac08788d76f0e3341df982da12280a04f2ec85`,
-    runId: 'run-1',
-    uiUrl: 'http://localhost:8233/',
-    merged: false,
-    duplicate: false,
-  };
-
-  function appRecording() {
-    const started: Alert[] = [];
-    const app = createWebhookApp({
-      auth: { bearerTokens: [TOKEN], hmacSecrets: [] },
-      startPlaybook: (alert) => {
-        started.push(alert);
-        return Promise.resolve(result);
-      },
-    });
-    // Pub/Sub push sends no header of its own: the token rides in the endpoint URL.
-    const post = (body: string, path = `/alerts/scc?token=${TOKEN}`) =>
-      app.request(path, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
-    return { app, started, post };
-  }
+  // Pub/Sub push sends no header of its own: the token rides in the endpoint URL.
+  const PUSH_ENDPOINT = `/alerts/scc?token=${TOKEN}`;
 
   it('accepts the token in the URL and starts the playbook with 202', async () => {
-    const { started, post } = appRecording();
-    const res = await post(text('leaked-key-used'));
-    assert.equal(res.status, 202);
-    assert.deepEqual(await res.json(), result);
-    assert.deepEqual(started, [toAlert(JSON.parse(text('leaked-key-used')))]);
+    const { post, assertStarted } = intakeApp();
+    const res = await post(PUSH_ENDPOINT, fixtureText('leaked-key-used'), {});
+    await assertStarted(res, [toAlert(JSON.parse(fixtureText('leaked-key-used')))]);
   });
 
   it('also accepts the bearer token, for senders that can set a header', async () => {
-    const { app, started } = appRecording();
-    const res = await app.request('/alerts/scc', {
-      method: 'POST',
-      body: text('service-account-self-investigation'),
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
-    });
-    assert.equal(res.status, 202);
-    assert.equal(started.length, 1);
+    const { post, assertStarted } = intakeApp();
+    const res = await post('/alerts/scc', fixtureText('service-account-self-investigation'));
+    await assertStarted(res, [toAlert(JSON.parse(fixtureText('service-account-self-investigation')))]);
   });
 
   it('still takes the URL token when Pub/Sub attaches its OIDC token, which Revoker does not verify', async () => {
-    const { app, started } = appRecording();
-    const res = await app.request(`/alerts/scc?token=${TOKEN}`, {
-      method: 'POST',
-      body: text('leaked-key-used'),
-      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln' },
-    });
-    assert.equal(res.status, 202);
-    assert.equal(started.length, 1);
+    const { post, assertStarted } = intakeApp();
+    const oidc = { Authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln' };
+    const res = await post(PUSH_ENDPOINT, fixtureText('leaked-key-used'), oidc);
+    await assertStarted(res, [toAlert(JSON.parse(fixtureText('leaked-key-used')))]);
   });
 
   it('refuses a wrong token in the URL with 401 and starts nothing', async () => {
-    const { started, post } = appRecording();
-    const res = await post(text('leaked-key-used'), '/alerts/scc?token=not-the-token');
-    assert.equal(res.status, 401);
-    assert.match(((await res.json()) as { error: string }).error, /token in the URL is not valid/);
-    assert.deepEqual(started, []);
+    const { post, assertRefused } = intakeApp();
+    const res = await post('/alerts/scc?token=not-the-token', fixtureText('leaked-key-used'), {});
+    assert.match((await assertRefused(res, 401)).error, /token in the URL is not valid/);
   });
 
   it('answers 422 naming the field for a user account, and starts nothing', async () => {
-    const { started, post } = appRecording();
-    const res = await post(text('user-anomalous-grant'));
-    assert.equal(res.status, 422);
-    const body = (await res.json()) as { issues: MissingField[] };
-    assert.deepEqual(
-      body.issues.map((i) => i.field),
-      ['message.data.finding.access.principalEmail'],
-    );
-    assert.deepEqual(started, []);
+    const { post, assertRefused } = intakeApp();
+    const { fields } = await assertRefused(await post(PUSH_ENDPOINT, fixtureText('user-anomalous-grant'), {}), 422);
+    assert.deepEqual(fields, ['message.data.finding.access.principalEmail']);
   });
 
   it('answers 422 naming message.data when it is not base64, and starts nothing', async () => {
-    const { started, post } = appRecording();
-    const res = await post(
-      JSON.stringify({ message: { data: '%%%', messageId: '1' }, subscription: 'projects/p/subscriptions/s' }),
-    );
-    assert.equal(res.status, 422);
-    const body = (await res.json()) as { issues: MissingField[] };
-    assert.deepEqual(
-      body.issues.map((i) => i.field),
-      ['message.data'],
-    );
-    assert.deepEqual(started, []);
+    const { post, assertRefused } = intakeApp();
+    const notBase64 = { message: { data: '%%%', messageId: '1' }, subscription: 'projects/p/subscriptions/s' };
+    const { fields } = await assertRefused(await post(PUSH_ENDPOINT, notBase64, {}), 422);
+    assert.deepEqual(fields, ['message.data']);
   });
 });

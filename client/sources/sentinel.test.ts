@@ -1,36 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Alert } from '../../domain/alert.js';
-import type { StartResult } from '../start-playbook.js';
-import { createWebhookApp } from '../webhook/app.js';
 import { sentinel } from './sentinel.js';
-import { UnmappableAlert } from './source-adapter.js';
+import { intakeApp, sourceKit } from './source-test-kit.js';
 
 const TENANT = '26b7f9fa-ece8-4e81-8997-610171802439';
 const ADELE = '13b68baa-9857-4027-813a-52c7304c679f';
-const TOKEN = 'test-token-0123456789';
 
-function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`./fixtures/sentinel/${name}.json`, import.meta.url), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-}
-
-function map(payload: unknown): Alert {
-  return sentinel.toAlert(sentinel.schema.parse(payload));
-}
-
-function unmappable(payload: unknown): UnmappableAlert {
-  try {
-    map(payload);
-  } catch (error) {
-    if (error instanceof UnmappableAlert) return error;
-    throw error;
-  }
-  assert.fail('expected UnmappableAlert');
-}
+const { fixture, toAlert, refusal } = sourceKit(sentinel);
 
 /** The incident fixture with its relatedEntities replaced. */
 function incidentWith(relatedEntities: unknown[]): Record<string, unknown> {
@@ -42,7 +19,7 @@ function incidentWith(relatedEntities: unknown[]): Record<string, unknown> {
 
 describe('sentinel: mapping', () => {
   it('maps an incident trigger body: Account entities to Entra users by object id or Name@UPNSuffix, once each', () => {
-    assert.deepEqual(map(fixture('incident-token-replay')), {
+    assert.deepEqual(toAlert(fixture('incident-token-replay')), {
       source: 'sentinel',
       id: '73e01a99-5cd7-4139-a149-9f2736ff2ab5',
       title: 'Access token replayed from an unfamiliar location',
@@ -57,7 +34,7 @@ describe('sentinel: mapping', () => {
   });
 
   it('maps an alert trigger body by its SystemAlertId and PascalCase Entities', () => {
-    assert.deepEqual(map(fixture('alert-trigger')), {
+    assert.deepEqual(toAlert(fixture('alert-trigger')), {
       source: 'sentinel',
       id: 'baa8a239-6fde-4ab7-a093-d09f7b75c58c',
       title: 'Sign-in with a replayed refresh token',
@@ -68,28 +45,28 @@ describe('sentinel: mapping', () => {
   });
 
   it('refuses an incident whose entities are a host, an IP and an on-premises account, naming each', () => {
-    const error = unmappable(fixture('incident-host-ip-only'));
+    const issues = refusal(fixture('incident-host-ip-only'));
     assert.deepEqual(
-      error.issues.map((issue) => issue.field),
+      issues.map((issue) => issue.field),
       ['object.properties.relatedEntities', 'object.properties.relatedEntities.2.properties.aadUserId'],
     );
     assert.match(
-      error.issues[0]?.message ?? '',
+      issues[0]?.message ?? '',
       /no Entra user or application to contain among the entities \(Host, Ip, Account\)/,
     );
-    assert.match(error.issues[1]?.message ?? '', /administrator has neither AadUserId nor Name \+ UPNSuffix/);
+    assert.match(issues[1]?.message ?? '', /administrator has neither AadUserId nor Name \+ UPNSuffix/);
   });
 
   it('names the missing AadTenantId of an account it cannot place in a tenant', () => {
     const body = fixture('alert-trigger');
     body.Entities = [{ Name: 'adele', UPNSuffix: 'contoso.example', AadUserId: ADELE, Type: 'account' }];
-    const error = unmappable(body);
-    assert.equal(error.issues[1]?.field, 'Entities.0.AadTenantId');
-    assert.match(error.issues[1]?.message ?? '', /no AadTenantId: map it in the analytics rule's entity mapping/);
+    const issues = refusal(body);
+    assert.equal(issues[1]?.field, 'Entities.0.AadTenantId');
+    assert.match(issues[1]?.message ?? '', /no AadTenantId: map it in the analytics rule's entity mapping/);
   });
 
   it("contains a CloudApplication with an Entra AppId in the accounts' tenant, and ignores a catalog AppId", () => {
-    const alert = map(
+    const alert = toAlert(
       incidentWith([
         { kind: 'Account', properties: { accountName: 'adele', upnSuffix: 'contoso.example', aadTenantId: TENANT } },
         {
@@ -109,15 +86,15 @@ describe('sentinel: mapping', () => {
     const body = fixture('incident-token-replay');
     const properties = (body.object as { properties: Record<string, unknown> }).properties;
     Object.assign(properties, { severity: 'Informational', firstActivityTimeUtc: null, incidentUrl: 'not a url' });
-    const alert = map(body);
+    const alert = toAlert(body);
     assert.equal(alert.severity, 'low');
     assert.equal(alert.observedAt, '2026-11-23T09:16:02.7422719Z');
     assert.equal(alert.link, undefined);
-    assert.equal(map({ ...fixture('alert-trigger'), Severity: 'Low' }).severity, 'low');
+    assert.equal(toAlert({ ...fixture('alert-trigger'), Severity: 'Low' }).severity, 'low');
   });
 
   it('skips an account whose UPN the domain cannot take (a guest #EXT# name), naming it', () => {
-    const error = unmappable(
+    const issues = refusal(
       incidentWith([
         {
           kind: 'Account',
@@ -129,66 +106,34 @@ describe('sentinel: mapping', () => {
         },
       ]),
     );
-    assert.equal(error.issues[1]?.field, 'object.properties.relatedEntities.0.properties.accountName');
-    assert.match(error.issues[1]?.message ?? '', /^cannot contain it: /);
+    assert.equal(issues[1]?.field, 'object.properties.relatedEntities.0.properties.accountName');
+    assert.match(issues[1]?.message ?? '', /^cannot contain it: /);
   });
 });
 
 describe('sentinel: POST /alerts/sentinel', () => {
-  function intake() {
-    const calls: Alert[] = [];
-    const result: StartResult = {
-      workflowId: 'contain/x',
-      runId: 'run-1',
-      uiUrl: 'http://ui',
-      merged: false,
-      duplicate: false,
-    };
-    const app = createWebhookApp({
-      auth: { bearerTokens: [TOKEN], hmacSecrets: [] },
-      startPlaybook: (alert) => {
-        calls.push(alert);
-        return Promise.resolve(result);
-      },
-    });
-    const post = (body: unknown) =>
-      app.request('/alerts/sentinel', {
-        method: 'POST',
-        body: JSON.stringify(body),
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
-      });
-    return { calls, post };
-  }
-
   it('starts the playbook with the mapped incident and answers 202', async () => {
-    const { calls, post } = intake();
-    const res = await post(fixture('incident-token-replay'));
-    assert.equal(res.status, 202);
-    assert.deepEqual(calls, [map(fixture('incident-token-replay'))]);
+    const { post, assertStarted } = intakeApp();
+    const incident = fixture('incident-token-replay');
+    await assertStarted(await post('/alerts/sentinel', incident), [toAlert(incident)]);
   });
 
   it('answers 422 naming the entities when nothing can be contained, and starts nothing', async () => {
-    const { calls, post } = intake();
-    const res = await post(fixture('incident-host-ip-only'));
-    assert.equal(res.status, 422);
-    const body = (await res.json()) as { error: string; issues: { field: string; message: string }[] };
-    assert.equal(body.error, 'cannot contain anything from this Microsoft Sentinel alert');
-    assert.equal(body.issues[0]?.field, 'object.properties.relatedEntities');
-    assert.equal(calls.length, 0);
+    const { post, assertRefused } = intakeApp();
+    const { error, fields } = await assertRefused(
+      await post('/alerts/sentinel', fixture('incident-host-ip-only')),
+      422,
+    );
+    assert.equal(error, 'cannot contain anything from this Microsoft Sentinel alert');
+    assert.equal(fields[0], 'object.properties.relatedEntities');
   });
 
   it('answers 422 naming the wrong field of a malformed incident', async () => {
-    const { calls, post } = intake();
+    const { post, assertRefused } = intakeApp();
     const body = fixture('incident-token-replay');
     (body.object as { properties: Record<string, unknown> }).properties.severity = 'Critical';
-    const res = await post(body);
-    assert.equal(res.status, 422);
-    const reply = (await res.json()) as { error: string; issues: { field: string }[] };
-    assert.equal(reply.error, 'not a Microsoft Sentinel alert');
-    assert.deepEqual(
-      reply.issues.map((issue) => issue.field),
-      ['object.properties.severity'],
-    );
-    assert.equal(calls.length, 0);
+    const { error, fields } = await assertRefused(await post('/alerts/sentinel', body), 422);
+    assert.equal(error, 'not a Microsoft Sentinel alert');
+    assert.deepEqual(fields, ['object.properties.severity']);
   });
 });

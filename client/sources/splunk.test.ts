@@ -1,34 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { Alert } from '../../domain/alert.js';
-import type { StartResult } from '../start-playbook.js';
 import { loadSourceAuth } from '../webhook/auth.js';
-import { createWebhookApp } from '../webhook/app.js';
 import { SOURCES } from './index.js';
 import { splunk, type SplunkWebhook } from './splunk.js';
-import { UnmappableAlert, type MissingField } from './source-adapter.js';
+import { intakeApp, sourceKit, TOKEN } from './source-test-kit.js';
 
-const TOKEN = 'test-token-0123456789';
-
-function fixture(name: string): SplunkWebhook {
-  return JSON.parse(readFileSync(new URL(`./fixtures/splunk/${name}.json`, import.meta.url), 'utf8')) as SplunkWebhook;
-}
-
-/** The payload as the route sees it: parsed by the adapter's schema, then mapped. */
-function map(payload: unknown): Alert {
-  return splunk.toAlert(splunk.schema.parse(payload));
-}
-
-function refusal(payload: unknown): MissingField[] {
-  try {
-    map(payload);
-  } catch (error) {
-    if (error instanceof UnmappableAlert) return error.issues;
-    throw error;
-  }
-  assert.fail('expected the payload to be refused');
-}
+const { fixture, toAlert, refusal } = sourceKit<SplunkWebhook>(splunk);
 
 /** A payload with one result row, as a scheduled search sends it. */
 function row(result: SplunkWebhook['result']): SplunkWebhook {
@@ -46,7 +23,7 @@ describe('splunk source: mapping', () => {
 
   it('maps a CloudTrail search result (Splunk Add-on for AWS fields) to the access key the IAM user signed with', () => {
     const sid = 'scheduler__admin__search__RMD5e61b3c7d4a2f9b10_at_1795425300_1337';
-    assert.deepEqual(map(fixture('cloudtrail-iam-user')), {
+    assert.deepEqual(toAlert(fixture('cloudtrail-iam-user')), {
       source: 'splunk',
       id: `${sid}:412:118234567`,
       title: 'AWS access key used from an unfamiliar ASN',
@@ -58,7 +35,7 @@ describe('splunk source: mapping', () => {
   });
 
   it("maps Revoker's field convention: revoker_principal_type, entra_tenant_id and entra_user, urgency as severity", () => {
-    const alert = map(fixture('entra-user-convention'));
+    const alert = toAlert(fixture('entra-user-convention'));
     assert.deepEqual(alert.principals, [
       { type: 'entra.user', tenantId: '26b7f9fa-ece8-4e81-8997-610171802439', user: 'adele@contoso.example' },
     ]);
@@ -69,7 +46,7 @@ describe('splunk source: mapping', () => {
   });
 
   it('maps a stats result over Cloud Audit Logs to the key that signed the calls, severity medium by default', () => {
-    const alert = map(fixture('gcp-key-stats'));
+    const alert = toAlert(fixture('gcp-key-stats'));
     assert.deepEqual(alert.principals, [
       {
         type: 'gcp.key',
@@ -81,7 +58,7 @@ describe('splunk source: mapping', () => {
     assert.equal(alert.observedAt, '2026-11-23T11:18:09.000Z');
     // No _cd in a stats row: the id is the sid and a digest of the principals, the same on every send.
     assert.match(alert.id, /^scheduler__admin__search__RMD5c03f9e8a1b7d2e46_at_1795432800_88:[0-9a-f]{16}$/);
-    assert.equal(map(fixture('gcp-key-stats')).id, alert.id);
+    assert.equal(toAlert(fixture('gcp-key-stats')).id, alert.id);
   });
 
   it("refuses Splunk's own documented example: its row names no principal", () => {
@@ -92,7 +69,7 @@ describe('splunk source: mapping', () => {
   });
 
   it('reads an assumed role from the session issuer, and ignores the temporary key', () => {
-    const alert = map(
+    const alert = toAlert(
       row({
         'userIdentity.type': 'AssumedRole',
         'userIdentity.arn': 'arn:aws:sts::123456789012:assumed-role/deploy/ci-run-42',
@@ -106,7 +83,7 @@ describe('splunk source: mapping', () => {
   });
 
   it('reads the CIM fields user_arn and user_type when the raw userIdentity fields are gone (| table, stats)', () => {
-    const alert = map(
+    const alert = toAlert(
       row({ user_arn: 'arn:aws:iam::123456789012:user/alice', user_type: 'IAMUser', _time: '1795425240' }),
     );
     assert.deepEqual(alert.principals, [ALICE]);
@@ -120,16 +97,18 @@ describe('splunk source: mapping', () => {
 
   it('keeps only the principal type a search asks for with revoker_principal_type', () => {
     const result = { ...fixture('cloudtrail-iam-user').result, revoker_principal_type: 'aws.accessKey' };
-    assert.deepEqual(map(row(result)).principals, [ALICE_KEY]);
+    assert.deepEqual(toAlert(row(result)).principals, [ALICE_KEY]);
   });
 
   it('prefers the convention fields: a row that names aws_user_name is not read as its CloudTrail caller', () => {
     const result = { ...fixture('cloudtrail-iam-user').result, aws_user_name: 'bob' };
-    assert.deepEqual(map(row(result)).principals, [{ type: 'aws.user', accountId: '123456789012', userName: 'bob' }]);
+    assert.deepEqual(toAlert(row(result)).principals, [
+      { type: 'aws.user', accountId: '123456789012', userName: 'bob' },
+    ]);
   });
 
   it('maps each value of a multivalue identifier (values(access_key_id)) to a principal', () => {
-    const alert = map(
+    const alert = toAlert(
       row({ aws_account_id: '123456789012', access_key_id: ['AKIAALICE07EXAMPLE01', 'AKIAALICE07EXAMPLE02'] }),
     );
     assert.deepEqual(
@@ -166,7 +145,7 @@ describe('splunk source: mapping', () => {
   });
 
   it('maps the Entra and Google conventions: entra_app_id, gcp_service_account (project from its address)', () => {
-    const alert = map(
+    const alert = toAlert(
       row({
         entra_tenant_id: '26b7f9fa-ece8-4e81-8997-610171802439',
         entra_app_id: '7bc8af83-0d73-4bca-a228-a68418ac4812',
@@ -184,7 +163,7 @@ describe('splunk source: mapping', () => {
   });
 
   it('takes revoker_alert_id as the id, informational as low, and the scheduled time when _time is absent', () => {
-    const alert = map(
+    const alert = toAlert(
       row({
         aws_account_id: '123456789012',
         aws_user_name: 'alice',
@@ -198,7 +177,7 @@ describe('splunk source: mapping', () => {
   });
 
   it('defaults an unknown severity word to medium and leaves out a results_link that is not http(s)', () => {
-    const alert = map({
+    const alert = toAlert({
       ...row({ aws_account_id: '123456789012', aws_user_name: 'alice', severity: 'unknown' }),
       results_link: 'splunk.example.com/app/search',
     });
@@ -208,93 +187,50 @@ describe('splunk source: mapping', () => {
 });
 
 describe('splunk source: POST /alerts/splunk', () => {
-  const RESULT: StartResult = {
-    workflowId: 'contain/aws/123456789012/user/alice',
-    runId: 'run-1',
-    uiUrl:
-      'http://localhost:8233/namespaces/default/workflows/contain%2Faws%2F123456789012%2Fuser%2Falice/run-1/history',
-    merged: false,
-    duplicate: false,
-  };
-
-  function appWith(extra: { sourceAuth?: Parameters<typeof createWebhookApp>[0]['sourceAuth'] } = {}) {
-    const calls: Alert[] = [];
-    const app = createWebhookApp({
-      auth: { bearerTokens: [TOKEN], hmacSecrets: [] },
-      startPlaybook: (alert) => {
-        calls.push(alert);
-        return Promise.resolve(RESULT);
-      },
-      ...extra,
-    });
-    return { app, calls };
-  }
-
-  const post = (body: unknown) => ({
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers: { 'Content-Type': 'application/json' },
-  });
+  // Splunk's built-in webhook action sets no headers: every request here carries only the URL token.
+  const withToken = (token: string) => `/alerts/splunk?token=${token}`;
 
   it('accepts the token in the URL, as the built-in webhook action sends it, and starts the mapped alert', async () => {
-    const { app, calls } = appWith();
-    const res = await app.request(`/alerts/splunk?token=${TOKEN}`, post(fixture('cloudtrail-iam-user')));
-    assert.equal(res.status, 202);
-    assert.deepEqual(await res.json(), RESULT);
-    assert.deepEqual(calls, [map(fixture('cloudtrail-iam-user'))]);
+    const { post, assertStarted } = intakeApp();
+    const res = await post(withToken(TOKEN), fixture('cloudtrail-iam-user'), {});
+    await assertStarted(res, [toAlert(fixture('cloudtrail-iam-user'))]);
   });
 
   it('refuses a wrong URL token with 401 and starts nothing', async () => {
-    const { app, calls } = appWith();
-    const res = await app.request('/alerts/splunk?token=not-the-token', post(fixture('cloudtrail-iam-user')));
-    assert.equal(res.status, 401);
-    const body = (await res.json()) as { error: string };
-    assert.match(body.error, /token in the URL is not valid/);
-    assert.ok(!body.error.includes(TOKEN));
-    assert.equal(calls.length, 0);
+    const { post, assertRefused } = intakeApp();
+    const res = await post(withToken('not-the-token'), fixture('cloudtrail-iam-user'), {});
+    const { error } = await assertRefused(res, 401);
+    assert.match(error, /token in the URL is not valid/);
+    assert.ok(!error.includes(TOKEN));
   });
 
   it('refuses a request with no token at all, telling the sender about ?token=', async () => {
-    const { app, calls } = appWith();
-    const res = await app.request('/alerts/splunk', post(fixture('cloudtrail-iam-user')));
-    assert.equal(res.status, 401);
-    assert.match(((await res.json()) as { error: string }).error, /\?token=<token>/);
-    assert.equal(calls.length, 0);
+    const { post, assertRefused } = intakeApp();
+    const { error } = await assertRefused(await post('/alerts/splunk', fixture('cloudtrail-iam-user'), {}), 401);
+    assert.match(error, /\?token=<token>/);
   });
 
   it('answers 422 naming the field for a result that names no principal, and starts nothing', async () => {
-    const { app, calls } = appWith();
-    const res = await app.request(`/alerts/splunk?token=${TOKEN}`, post(fixture('docs-example-unmappable')));
-    assert.equal(res.status, 422);
-    const body = (await res.json()) as { error: string; issues: MissingField[] };
-    assert.equal(body.error, 'cannot contain anything from this Splunk alert');
-    assert.deepEqual(
-      body.issues.map((issue) => issue.field),
-      ['result.revoker_principal_type'],
-    );
-    assert.equal(calls.length, 0);
+    const { post, assertRefused } = intakeApp();
+    const res = await post(withToken(TOKEN), fixture('docs-example-unmappable'), {});
+    const { error, fields } = await assertRefused(res, 422);
+    assert.equal(error, 'cannot contain anything from this Splunk alert');
+    assert.deepEqual(fields, ['result.revoker_principal_type']);
   });
 
   it("answers 422 naming the payload's own wrong field", async () => {
-    const { app, calls } = appWith();
+    const { post, assertRefused } = intakeApp();
     const withoutSid: Partial<SplunkWebhook> = fixture('cloudtrail-iam-user');
     delete withoutSid.sid;
-    const res = await app.request(`/alerts/splunk?token=${TOKEN}`, post(withoutSid));
-    assert.equal(res.status, 422);
-    assert.deepEqual(
-      ((await res.json()) as { issues: MissingField[] }).issues.map((i) => i.field),
-      ['sid'],
-    );
-    assert.equal(calls.length, 0);
+    const { fields } = await assertRefused(await post(withToken(TOKEN), withoutSid, {}), 422);
+    assert.deepEqual(fields, ['sid']);
   });
 
   it('takes its own secret from REVOKER_SPLUNK_TOKEN, which replaces the shared token for this route only', async () => {
     const sourceAuth = loadSourceAuth(['splunk'], { REVOKER_SPLUNK_TOKEN: 'splunk-only-token-42' });
-    const { app, calls } = appWith({ sourceAuth });
-    const shared = await app.request(`/alerts/splunk?token=${TOKEN}`, post(fixture('cloudtrail-iam-user')));
-    assert.equal(shared.status, 401);
-    const own = await app.request('/alerts/splunk?token=splunk-only-token-42', post(fixture('cloudtrail-iam-user')));
-    assert.equal(own.status, 202);
-    assert.equal(calls.length, 1);
+    const { post, assertRefused, assertStarted } = intakeApp({ sourceAuth });
+    await assertRefused(await post(withToken(TOKEN), fixture('cloudtrail-iam-user'), {}), 401);
+    const own = await post(withToken('splunk-only-token-42'), fixture('cloudtrail-iam-user'), {});
+    await assertStarted(own, [toAlert(fixture('cloudtrail-iam-user'))]);
   });
 });
