@@ -16,6 +16,7 @@ import './e2e/approval-links.suite.js';
 import './e2e/release.suite.js';
 import './e2e/alert-storm.suite.js';
 import './e2e/dry-run.suite.js';
+import './e2e/cli-dry-run.suite.js';
 
 after(async () => {
   await (await harness()).close();

@@ -1,11 +1,17 @@
+import type { Alert } from '../../domain/alert.js';
 import type { Decision, DecisionRequest, Verdict } from '../../domain/decision.js';
+import type { Policy } from '../../domain/policy.js';
 import type { ActionRecord, PlaybookStatus } from '../../domain/report.js';
 import { FINAL_ACTION_STATUSES } from '../../domain/report.js';
 import { CliError, EXIT } from './cli-error.js';
+import type { DryRunGateway } from './dry-run-gateway.js';
 import {
   awaitingDecision,
   commandLine,
+  dryRunTally,
   formatDecision,
+  formatDryRun,
+  formatDryRunProgress,
   formatProgress,
   formatStatus,
   shownStatus,
@@ -185,4 +191,65 @@ export async function pendingCommand(
     io.out('');
   });
   return EXIT.ok;
+}
+
+export interface DryRunCommandOptions {
+  alert: Alert;
+  policy: Policy;
+  /** How the policy is named in the output: its file, or the built-in default. */
+  policyName: string;
+  json?: boolean;
+  timeoutSeconds: number;
+  uiBaseUrl: string;
+}
+
+/**
+ * Rehearses the playbook for an alert and prints the plan: each step, its gate, what its target
+ * is now and whether the real run would change it. Progress goes to `progress` (stderr), so stdout
+ * holds only the table or the JSON report.
+ */
+export async function dryRunCommand(
+  gateway: DryRunGateway,
+  io: CommandIo & { progress(text: string): void },
+  options: DryRunCommandOptions,
+): Promise<number> {
+  const began = io.now();
+  let last = '';
+  const report = await gateway.dryRun({
+    alert: options.alert,
+    policy: options.policy,
+    uiBaseUrl: options.uiBaseUrl,
+    timeoutMs: options.timeoutSeconds * 1000,
+    onStarted: (workflowId) => io.progress(`  started ${workflowId} on ${gateway.where}`),
+    onStatus: (status) => {
+      const line = formatDryRunProgress(status);
+      if (line !== last) io.progress(line);
+      last = line;
+    },
+  });
+  io.progress(`  finished in ${((io.now() - began) / 1000).toFixed(1)} s`);
+  io.out(
+    options.json
+      ? JSON.stringify(report, null, 2)
+      : formatDryRun(report, { policy: options.policyName, fourEyes: options.policy.fourEyes }),
+  );
+  return dryRunExitCode(report);
+}
+
+/**
+ * `revoker dry-run`'s answer, for scripts: 0 only when the rehearsal shows that nothing would change;
+ * 1 when something would, or when a target could not be read (the real run would try it, so
+ * "nothing" is not known); 2, as for every command, when it could not ask (usage, files, Temporal).
+ */
+export const DRY_RUN_EXIT = {
+  nothingWouldChange: EXIT.ok,
+  wouldChange: EXIT.refused,
+  couldNotAsk: EXIT.usage,
+} as const;
+
+export function dryRunExitCode(report: PlaybookStatus): number {
+  const tally = dryRunTally(report);
+  return tally.wouldChange + tally.unreadable + tally.unexamined > 0
+    ? DRY_RUN_EXIT.wouldChange
+    : DRY_RUN_EXIT.nothingWouldChange;
 }

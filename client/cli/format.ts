@@ -1,5 +1,6 @@
+import type { ActionKind } from '../../domain/action.js';
 import type { Decision, Verdict } from '../../domain/decision.js';
-import type { ActionRecord, PlaybookStatus } from '../../domain/report.js';
+import { FINAL_ACTION_STATUSES, type ActionRecord, type PlaybookStatus } from '../../domain/report.js';
 import { irreversibleSteps } from '../../domain/release.js';
 
 /**
@@ -173,4 +174,198 @@ export function table(rows: string[][]): string[] {
 
 function width(text: string): number {
   return [...text].length;
+}
+
+/**
+ * The residual risk of each kind of step in a few words, for the dry run's table (the full
+ * sentence is in the report and `revoker status`). A Record, so a new kind cannot be forgotten.
+ */
+export const SHORT_RESIDUAL_RISK: Record<ActionKind, string> = {
+  'aws.deactivateAccessKey': 'STS sessions minted from the key live until they expire',
+  'aws.denyUserSessions': 'sessions of roles it assumed are untouched',
+  'aws.revokeRoleSessions': 'new sessions of the role still work',
+  'aws.deleteAccessKey': 'none; permanent, workloads need a new key',
+  'entra.revokeUserSessions': 'issued access tokens live ~1 h (CAE: up to 28 h)',
+  'entra.disableUser': 'issued access tokens live ~1 h',
+  'entra.removeServicePrincipalCredentials': 'app-only tokens live 60-90 min; home-tenant secrets stay',
+  'entra.deleteConsentGrants': 'issued tokens keep the permissions ~1 h; users may consent again',
+  'entra.disableServicePrincipal': 'issued tokens live 60-90 min',
+  'gcp.disableKey': 'OAuth tokens minted from the key live ~1 h (up to 12 h)',
+  'gcp.deleteKey': 'none; permanent, minted tokens live until they expire',
+  'gcp.disableServiceAccount': 'token creators on it can mint again once re-enabled',
+  'aws.reactivateAccessKey': 'the key works again',
+  'aws.removeUserDeny': "the user's keys and sessions work again",
+  'aws.removeRoleRevocation': 'older sessions of the role work again',
+  'entra.enableUser': 'the user can sign in again',
+  'entra.enableServicePrincipal': 'the app gets tokens again',
+  'gcp.enableKey': 'the key works again',
+  'gcp.enableServiceAccount': 'the account and its keys work again',
+};
+
+/** How wide each column of the dry run's table may grow before its text wraps (long ids do not break). */
+const DRY_RUN_COLUMNS = [
+  { header: 'PRINCIPAL', width: 30 },
+  { header: 'PROVIDER', width: 8 },
+  { header: 'ACTION', width: 46 },
+  { header: 'MODE', width: 11 },
+  { header: 'CURRENT STATE', width: 36 },
+  { header: 'EXPECTED EFFECT', width: 30 },
+  { header: 'RESIDUAL RISK', width: 32 },
+] as const;
+
+/** What a dry run found, counted the way its exit code and summary line need. */
+export function dryRunTally(report: PlaybookStatus) {
+  const steps = report.actions.filter((r) => !r.action.reverses);
+  const wouldChange = steps.filter((r) => r.preview?.changes);
+  return {
+    steps: steps.length,
+    wouldChange: wouldChange.length,
+    afterApproval: wouldChange.filter((r) => r.action.mode === 'approval').length,
+    unchanged: steps.filter((r) => r.preview && !r.preview.changes).length,
+    skipped: steps.filter((r) => r.status === 'skipped').length,
+    unreadable: steps.filter((r) => r.status === 'failed').length,
+    unexamined: report.principals.filter((p) => p.status === 'failed').length,
+    allowlisted: report.principals.filter((p) => p.status === 'allowlisted').length,
+  };
+}
+
+/**
+ * One row per planned step, grouped by principal, plus a row for each principal the allowlist
+ * exempts or triage could not read: what the real run would do to it, and what that leaves open.
+ */
+export function dryRunRows(report: PlaybookStatus, options: { fourEyes?: number } = {}): string[][] {
+  const rows: string[][] = [];
+  const shown = new Set<ActionRecord>();
+  const stepRow = (record: ActionRecord, label: string): string[] => {
+    const { action } = record;
+    const mode =
+      action.mode === 'approval' && action.destructive && (options.fourEyes ?? 1) > 1
+        ? `approval ×${options.fourEyes}`
+        : action.mode;
+    return [
+      label,
+      action.provider,
+      action.description,
+      mode,
+      record.preview?.current ?? '',
+      expectedEffect(record),
+      SHORT_RESIDUAL_RISK[action.kind],
+    ];
+  };
+  for (const principal of report.principals) {
+    const provider = principal.key.split('/')[0] ?? '';
+    if (principal.status === 'allowlisted') {
+      const reason = principal.allowlistReason ?? 'on the allowlist';
+      rows.push([principal.label, provider, `none: ${reason}`, 'allowlisted', '', 'no change', 'not contained']);
+      continue;
+    }
+    if (principal.status === 'failed') {
+      const error = principal.error ? `${principal.error.type}: ${principal.error.message}` : 'could not be read';
+      rows.push([principal.label, provider, 'none: could not examine it', '', '', `error: ${error}`, 'not contained']);
+      continue;
+    }
+    const records = report.actions.filter((r) => r.action.principal === principal.key);
+    records.forEach((record, i) => {
+      shown.add(record);
+      rows.push(stepRow(record, i === 0 ? principal.label : ''));
+    });
+  }
+  // A step whose principal has no record (none should): listed all the same.
+  for (const record of report.actions) if (!shown.has(record)) rows.push(stepRow(record, record.action.principal));
+  return rows;
+}
+
+function expectedEffect(record: ActionRecord): string {
+  if (record.error) return `error: ${record.error.type}: ${record.error.message}`;
+  if (record.preview) return record.preview.changes ? 'would change' : 'no change';
+  if (record.status === 'skipped') return `no change (${record.note ?? 'skipped'})`;
+  return record.status;
+}
+
+/** The human view of `revoker dry-run`: what it rehearsed, the plan as a table, and a verdict. */
+export function formatDryRun(report: PlaybookStatus, options: { policy: string; fourEyes?: number }): string {
+  const alert = report.alerts[0];
+  const lines = [
+    alert
+      ? `Dry run of ${alert.source}/${alert.id} (${alert.severity}): ${alert.title}`
+      : `Dry run (${report.severity})`,
+    ...table([
+      ['  policy', options.policy],
+      ['  rehearsal', `${report.workflowId} (nothing was changed)`],
+    ]),
+    '',
+  ];
+  const rows = dryRunRows(report, options);
+  if (rows.length === 0) {
+    lines.push('No principal to contain and nothing planned.');
+  } else {
+    lines.push(...wrappedTable(DRY_RUN_COLUMNS, rows));
+  }
+
+  const tally = dryRunTally(report);
+  lines.push('');
+  if (tally.wouldChange) {
+    const gated = tally.afterApproval ? ` (${tally.afterApproval} only once approved)` : '';
+    lines.push(`Would change: ${tally.wouldChange} of ${tally.steps} steps${gated}.`);
+  } else if (tally.unreadable + tally.unexamined === 0) {
+    lines.push(
+      tally.steps
+        ? `Nothing would change: ${tally.unchanged} of ${tally.steps} steps already hold${tally.skipped ? `, ${tally.skipped} skipped by policy` : ''}.`
+        : 'Nothing would change.',
+    );
+  }
+  if (tally.unreadable || tally.unexamined) {
+    const what = [
+      tally.unreadable ? `${tally.unreadable} step${tally.unreadable === 1 ? '' : 's'}` : '',
+      tally.unexamined ? `${tally.unexamined} principal${tally.unexamined === 1 ? '' : 's'}` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    lines.push(`Could not read ${what} (see EXPECTED EFFECT): the real run would try again and may fail the same way.`);
+  }
+  if (tally.allowlisted) {
+    lines.push(`Allowlisted: ${tally.allowlisted} principal${tally.allowlisted === 1 ? '' : 's'}, left alone.`);
+  }
+  return lines.join('\n');
+}
+
+/** A progress line while a dry run runs, from the status it publishes. */
+export function formatDryRunProgress(status: PlaybookStatus): string {
+  if (status.actions.length === 0) {
+    const read = status.principals.filter((p) => p.status !== 'discovering').length;
+    return `  triage: ${read} of ${status.principals.length} principals read`;
+  }
+  const toRead = status.actions.filter((r) => r.status !== 'skipped');
+  const read = toRead.filter((r) => FINAL_ACTION_STATUSES.includes(r.status)).length;
+  return `  planned ${status.actions.length} steps; read ${read} of ${toRead.length} targets`;
+}
+
+/** `table`, with each cell wrapped at word boundaries to its column's width and rows parted by a blank line. */
+export function wrappedTable(columns: readonly { header: string; width: number }[], rows: string[][]): string[] {
+  const physical: string[][] = [columns.map((c) => c.header)];
+  const starts: number[] = [];
+  for (const row of rows) {
+    const cells = row.map((cell, i) => wrap(cell, columns[i]?.width ?? Infinity));
+    const height = Math.max(1, ...cells.map((c) => c.length));
+    starts.push(physical.length);
+    for (let line = 0; line < height; line++) physical.push(cells.map((c) => c[line] ?? ''));
+  }
+  const laid = table(physical);
+  const multiline = physical.length - 1 > rows.length;
+  return multiline ? laid.flatMap((line, i) => (i > 1 && starts.includes(i) ? ['', line] : [line])) : laid;
+}
+
+function wrap(text: string, limit: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (current && width(current) + 1 + width(word) > limit) {
+      lines.push(current);
+      current = word;
+    } else {
+      current = current ? `${current} ${word}` : word;
+    }
+  }
+  if (current) lines.push(current);
+  return lines;
 }

@@ -1,14 +1,28 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Verdict } from '../../domain/decision.js';
+import { DEFAULT_POLICY, type Policy } from '../../domain/policy.js';
+import { loadPolicyFile } from '../policy-file.js';
+import { SOURCES } from '../sources/index.js';
+import { GENERIC_SOURCE, readAlertFile } from './alert-file.js';
 import { CliError, EXIT } from './cli-error.js';
-import { decideCommand, listCommand, pendingCommand, statusCommand, type CommandIo } from './commands.js';
+import {
+  decideCommand,
+  dryRunCommand,
+  listCommand,
+  pendingCommand,
+  statusCommand,
+  type CommandIo,
+} from './commands.js';
+import { connectDryRunGateway, type DryRunGateway } from './dry-run-gateway.js';
 import { decisionRequest, defaultApprover, parseCount, parseTimeoutSeconds, type DecideOptions } from './options.js';
 import type { ClosableGateway } from './temporal-gateway.js';
 
 export interface CliDeps {
   /** Connects to Temporal; called only once the arguments are known to be valid. */
   connect(): Promise<ClosableGateway>;
+  /** Connects for `dry-run`, which starts a workflow rather than reading one; default: the configured Temporal. */
+  connectDryRun?(): Promise<DryRunGateway>;
   stdout(text: string): void;
   stderr(text: string): void;
   env: Record<string, string | undefined>;
@@ -19,6 +33,9 @@ export interface CliDeps {
 
 export const PROGRAM = 'revoker';
 const DEFAULT_FOLLOW_SECONDS = 120;
+const DEFAULT_DRY_RUN_SECONDS = 120;
+/** What `npm start`'s webhook starts with when REVOKER_POLICY_FILE is unset. */
+const DEFAULT_POLICY_NAME = 'built-in default (as `npm start`)';
 
 /** Runs the CLI and returns its exit code; expected failures are printed as one message, without a stack. */
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {
@@ -39,7 +56,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   };
 
   const program = new Command(PROGRAM)
-    .description('Follow containment playbooks and decide the steps that wait for a human.')
+    .description('Follow containment playbooks, decide the steps that wait for a human, and rehearse alerts.')
     .exitOverride()
     .configureOutput({ writeOut: (text) => deps.stdout(text), writeErr: (text) => deps.stderr(text) })
     .showHelpAfterError('(add --help for usage)');
@@ -105,6 +122,54 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       });
   }
 
+  program
+    .command('dry-run')
+    .description(
+      'rehearse the playbook for an alert: plan it, read each target and say what would change, changing nothing ' +
+        '(exit 0: nothing would change, 1: something would)',
+    )
+    .argument('<alert.json>', "the alert: Revoker's generic format, or with --source a SIEM's own payload")
+    .option('--policy <file>', 'YAML or JSON policy to plan with (default: the built-in one `npm start` uses)')
+    .addOption(
+      new Option('--source <name>', "the SIEM whose native payload the file holds, mapped as its webhook route's")
+        .choices([...SOURCES.keys()])
+        .default(GENERIC_SOURCE),
+    )
+    .option('--json', 'print the report')
+    .option('--timeout <seconds>', 'give up after this long', parseTimeoutSeconds, DEFAULT_DRY_RUN_SECONDS)
+    .action(async (file: string, options: { policy?: string; source: string; json?: boolean; timeout: number }) => {
+      // Both files are checked before connecting: a mistake in them is the operator's to fix first.
+      const alert = readAlertFile(file, options.source);
+      const policy = options.policy ? loadPolicy(options.policy) : DEFAULT_POLICY;
+      const progress = (text: string) => deps.stderr(`${text}\n`);
+      progress(
+        `${PROGRAM}: dry run of ${alert.source}/${alert.id} (${alert.principals.length} principal` +
+          `${alert.principals.length === 1 ? '' : 's'}, ${alert.severity}); nothing will be changed`,
+      );
+      if (!options.policy && deps.env.REVOKER_POLICY_FILE) {
+        progress(
+          `  note: planning with the built-in default policy, not REVOKER_POLICY_FILE: pass --policy ${deps.env.REVOKER_POLICY_FILE} to use it`,
+        );
+      }
+      const gateway = await (deps.connectDryRun ?? (() => connectDryRunGateway(PROGRAM)))();
+      try {
+        exitCode = await dryRunCommand(
+          gateway,
+          { ...io, progress },
+          {
+            alert,
+            policy,
+            policyName: options.policy ?? DEFAULT_POLICY_NAME,
+            json: options.json,
+            timeoutSeconds: options.timeout,
+            uiBaseUrl: deps.env.REVOKER_UI_URL || 'http://localhost:8233',
+          },
+        );
+      } finally {
+        await gateway.close();
+      }
+    });
+
   try {
     await program.parseAsync(args, { from: 'user' });
     return exitCode;
@@ -119,5 +184,14 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       `${PROGRAM}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
     return EXIT.usage;
+  }
+}
+
+/** The policy file, or a usage error listing every problem by field and line. */
+function loadPolicy(path: string): Policy {
+  try {
+    return loadPolicyFile(path);
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage, 'usage');
   }
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import type { Alert } from '../../domain/alert.js';
 import { dryRun } from '../../client/dry-run.js';
 import type { Principal } from '../../domain/principal.js';
 import type { Report } from '../../domain/report.js';
@@ -7,6 +9,8 @@ import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
 import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
 import { TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
 import { alertAbout, approve, awsRole, awsUser, result, settled, useSandbox, waitForStatus } from './helpers.js';
+
+const EXAMPLES = new URL('../../examples/alerts/', import.meta.url);
 
 /** The dry run of an alert, then the real run of the same alert: the dry run must have said what happens. */
 describe('dry run', () => {
@@ -33,9 +37,22 @@ describe('dry run', () => {
     ],
   ];
 
-  for (const [what, principals] of cases) {
+  // Every example alert too (examples/alerts), under its own severity.
+  const examples = readdirSync(EXAMPLES).filter((file) => file.endsWith('.json'));
+  const runs: [string, () => Alert][] = [
+    ...cases.map(([what, principals]): [string, () => Alert] => [what, () => alertAbout(principals, 'critical')]),
+    ...examples.map((file): [string, () => Alert] => [
+      `examples/alerts/${file}`,
+      () => ({
+        ...(JSON.parse(readFileSync(new URL(file, EXAMPLES), 'utf8')) as Alert),
+        id: `${file}-${Date.now()}`,
+      }),
+    ]),
+  ];
+
+  for (const [what, makeAlert] of runs) {
     it(`changes nothing for ${what}, and says what the real run then does`, async () => {
-      const alert = alertAbout(principals, 'critical');
+      const alert = makeAlert();
       const rehearsal: Report = await dryRun(h.client, alert, {
         policy: TEST_POLICY,
         settings: TEST_SETTINGS,

@@ -1,0 +1,133 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Alert } from '../domain/alert.js';
+import type { PlaybookSettings } from '../domain/playbook-input.js';
+import type { Policy } from '../domain/policy.js';
+import type { Report } from '../domain/report.js';
+import { temporalLinkPlaybooks } from '../client/approval-links/link-playbooks.js';
+import { dryRun } from '../client/dry-run.js';
+import { startPlaybook, type StartOptions } from '../client/start-playbook.js';
+import type { AwsSimulator } from '../simulators/aws/index.js';
+import type { EntraSimulator } from '../simulators/entra/index.js';
+import type { GcpSimulator } from '../simulators/gcp/index.js';
+import {
+  loadPolicy,
+  loadSeeds,
+  toAlert,
+  type PolicyInput,
+  type SeedOptions,
+  type Seeds,
+  type Source,
+} from './inputs.js';
+import type { NotificationReceiver } from './notification-receiver.js';
+import { Playbook } from './playbook.js';
+import { TEST_SETTINGS } from './settings.js';
+import { startStack } from './stack.js';
+
+export interface SandboxOptions {
+  /** Each simulator's seed (inline, a path or a file URL); a cloud left out gets the repo's sandbox fixture. */
+  seeds?: SeedOptions;
+  /** The policy every run uses unless it names its own (inline, or a YAML/JSON file). Default: the default policy. */
+  policy?: Source<PolicyInput>;
+  /**
+   * How long a contained playbook stays open for a release, whatever the policy says. Default "0s":
+   * it closes as soon as containment ends, so `report()` resolves then. Give e.g. "1h" to test a release.
+   */
+  releaseWindow?: string;
+  /** Activity timeouts and retries. Default: short ones (10 s timeout, retries from 50 ms), so a failure shows fast. */
+  settings?: Partial<PlaybookSettings>;
+}
+
+export interface RunOptions {
+  /** This run's policy instead of the sandbox's. */
+  policy?: Source<PolicyInput>;
+  /** The payload is this SIEM's native format (`guardduty`, `sentinel`, …), mapped as its webhook route maps it. */
+  source?: string;
+  /** This run's release window instead of the sandbox's. */
+  releaseWindow?: string;
+}
+
+export interface Sandbox {
+  client: Client;
+  /** The dev server's Temporal Web UI: open it to watch a test's playbooks. */
+  uiUrl: string;
+  /** The simulators: state (`accessKey`, `user`, `servicePrincipal`, …), `mutations()`, `injectFault()`. */
+  aws: AwsSimulator;
+  entra: EntraSimulator;
+  gcp: GcpSimulator;
+  /** The seeds the simulators started from (and `reset()` returns them to). */
+  seeds: Seeds;
+  /** What the playbooks posted to chat. */
+  notifications: NotificationReceiver;
+  /** Starts the playbook for an alert (through `startPlaybook`, as the webhook does) or merges it into the open one. */
+  run(alert: Alert, options?: RunOptions): Promise<Playbook>;
+  run(payload: unknown, options: RunOptions & { source: string }): Promise<Playbook>;
+  /** Rehearses an alert (the real playbook with `dryRun`): each step's target is read, nothing is changed. */
+  dryRun(alert: Alert, options?: RunOptions): Promise<Report>;
+  dryRun(payload: unknown, options: RunOptions & { source: string }): Promise<Report>;
+  /** State-changing calls each simulator has served, by operation: `{ aws: {}, entra: {}, gcp: {} }` when none. */
+  mutations(): { aws: Record<string, number>; entra: Record<string, number>; gcp: Record<string, number> };
+  /** Terminates the playbooks this sandbox started that are still open, and returns the simulators to their seeds. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots a Temporal dev server, the three simulators and Revoker's workers in this process (see
+ * `startStack`). The process must have started with NODE_EXTRA_CA_CERTS naming the sandbox CA;
+ * the error says the exact command when it did not.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  // Bad fixtures and policies fail here, before seconds go into booting a server.
+  const seeds = loadSeeds(options.seeds);
+  const policy = loadPolicy(options.policy);
+  const stack = await startStack(seeds);
+  const { client } = stack;
+  const decisions = temporalLinkPlaybooks(client);
+  const started = new Set<string>();
+
+  const startOptions = (run: RunOptions): StartOptions => {
+    const chosen: Policy = run.policy === undefined ? policy : loadPolicy(run.policy);
+    return {
+      policy: { ...chosen, releaseWindow: run.releaseWindow ?? options.releaseWindow ?? '0s' },
+      settings: { ...TEST_SETTINGS, ...options.settings },
+      uiBaseUrl: stack.uiUrl,
+    };
+  };
+
+  return {
+    client,
+    uiUrl: stack.uiUrl,
+    aws: stack.aws,
+    entra: stack.entra,
+    gcp: stack.gcp,
+    seeds,
+    notifications: stack.notifications,
+    async run(input: unknown, run: RunOptions = {}) {
+      const result = await startPlaybook(client, toAlert(input, run.source), startOptions(run));
+      started.add(result.workflowId);
+      return new Playbook(client, result, decisions);
+    },
+    dryRun: (input: unknown, run: RunOptions = {}) => dryRun(client, toAlert(input, run.source), startOptions(run)),
+    mutations: () => ({
+      aws: stack.aws.mutations().counts,
+      entra: stack.entra.mutations().counts,
+      gcp: stack.gcp.mutations().counts,
+    }),
+    async reset() {
+      for (const workflowId of started) {
+        try {
+          await client.workflow.getHandle(workflowId).terminate('sandbox reset');
+        } catch (error) {
+          // Already closed: nothing to stop.
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }
+      started.clear();
+      stack.aws.reset(seeds.aws);
+      stack.entra.reset(seeds.entra);
+      stack.gcp.reset(seeds.gcp);
+      stack.notifications.clear();
+    },
+    close: () => stack.close(),
+  };
+}

@@ -1,0 +1,235 @@
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type BundleOptions, type Worker } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
+import { temporalLinkPlaybooks } from '../client/approval-links/link-playbooks.js';
+import { createWebhookApp } from '../client/webhook/app.js';
+import { startWebhookServer } from '../client/webhook/server.js';
+import { startAwsSimulator, type AwsSimulator } from '../simulators/aws/index.js';
+import {
+  defaultSandboxCaDir,
+  ensureSandboxCa,
+  startEntraSimulator,
+  type EntraSimulator,
+} from '../simulators/entra/index.js';
+import { startGcpSimulator, type GcpSimulator } from '../simulators/gcp/index.js';
+import { ensureTemporalCli } from '../scripts/ensure-temporal-cli.mjs';
+import { createAwsClients } from '../worker/aws-clients.js';
+import { ALL_QUEUES, createWorkers, WORKFLOWS_PATH } from '../worker/create-workers.js';
+import { createEntraClients } from '../worker/entra-clients.js';
+import { createGcpClients } from '../worker/gcp-clients.js';
+import type { Seeds } from './inputs.js';
+import { startNotificationReceiver, type NotificationReceiver } from './notification-receiver.js';
+import { responderCredentials, responderEnvironment, setEnvironment } from './responders.js';
+
+/**
+ * Everything a playbook needs, in this process: a Temporal dev server (with the Web UI and
+ * Revoker's search attributes), the three simulators seeded from `seeds`, one workflow bundle,
+ * the real workers polling every queue as the seeds' `revoker-responder` identities, a stand-in
+ * chat webhook, and Revoker's HTTP server for one-click links. Shared by `startSandbox` and the
+ * repo's end-to-end harness.
+ */
+export interface Stack {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  /** The dev server's Temporal Web UI, e.g. `http://127.0.0.1:41234` (it may still be starting). */
+  uiUrl: string;
+  aws: AwsSimulator;
+  entra: EntraSimulator;
+  gcp: GcpSimulator;
+  seeds: Seeds;
+  /** The stand-in chat webhook the notify activities post to. */
+  notifications: NotificationReceiver;
+  /** Revoker's HTTP server (intake and one-click links) on a loopback port, and the secret its links are signed with. */
+  links: { baseUrl: string; secret: string };
+  /** Stops the workers, then everything else, and puts back the environment variables it set. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the stack. The workers' cloud credentials go into process.env, as a deployment passes
+ * them (put back on close), so one stack runs per process at a time.
+ */
+export async function startStack(seeds: Seeds): Promise<Stack> {
+  const tls = await ensureSandboxCa(defaultSandboxCaDir());
+  assertCaTrusted(tls.caCertPath);
+  const credentials = responderCredentials(seeds);
+
+  // Torn down in reverse order of start, on close or when a later start fails.
+  const closers: (() => Promise<unknown> | void)[] = [];
+  const close = async () => {
+    const errors: unknown[] = [];
+    for (const closer of closers.splice(0).reverse()) {
+      try {
+        await closer();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length) throw new AggregateError(errors, 'the sandbox did not close cleanly');
+  };
+  const started = <T>(starting: Promise<T>, closer: (value: T) => Promise<unknown>) =>
+    starting.then((value) => {
+      closers.push(() => closer(value));
+      return value;
+    });
+
+  try {
+    const keyDir = mkdtempSync(join(tmpdir(), 'revoker-gcp-'));
+    closers.push(() => rmSync(keyDir, { recursive: true, force: true }));
+    const keyFile = join(keyDir, 'responder.json');
+    writeFileSync(keyFile, JSON.stringify(credentials.gcp), { mode: 0o600 });
+    closers.push(setEnvironment(responderEnvironment(credentials, keyFile)));
+
+    const entraTls = { certPath: tls.certPath, keyPath: tls.keyPath };
+    const uiPort = await freePort();
+    const uiUrl = `http://127.0.0.1:${uiPort}`;
+    const starting = [
+      started(
+        TestWorkflowEnvironment.createLocal({
+          server: {
+            executable: { type: 'existing-path', path: ensureTemporalCli() },
+            searchAttributes: SEARCH_ATTRIBUTES,
+            // The Web UI, to watch a test's playbooks (and for the repo's browser test of approving there).
+            ip: '127.0.0.1',
+            ui: true,
+            uiPort,
+            // Off by default in the server; halves each activity hop, as in `npm start`.
+            extraArgs: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
+          },
+        }),
+        (env) => env.teardown(),
+      ),
+      started(startAwsSimulator({ seed: seeds.aws }), (aws) => aws.close()),
+      started(startGcpSimulator({ seed: seeds.gcp }), (gcp) => gcp.close()),
+      started(startEntraSimulator({ seed: seeds.entra, tls: entraTls }), (entra) => entra.close()),
+      bundleWorkflowCode({
+        workflowsPath: WORKFLOWS_PATH,
+        logger: quietBundlerLogger,
+        webpackConfigHook: compileOwnTypeScript,
+      }),
+      started(startNotificationReceiver(), (receiver) => receiver.close()),
+    ] as const;
+    // Every start settles (and registers its closer) before the first failure is thrown.
+    await Promise.allSettled(starting);
+    const [env, aws, gcp, entra, workflowBundle, receiver] = await Promise.all(starting);
+
+    const linkSecret = randomBytes(32).toString('base64url');
+    const server = await started(
+      startWebhookServer({
+        port: 0,
+        host: '127.0.0.1',
+        app: createWebhookApp({
+          auth: { bearerTokens: [randomBytes(24).toString('base64url')], hmacSecrets: [] },
+          startPlaybook: () => Promise.reject(new Error('the test stack starts playbooks itself')),
+          links: { secrets: [linkSecret], playbooks: temporalLinkPlaybooks(env.client) },
+        }),
+      }),
+      (webhook) => webhook.close(),
+    );
+    const workers: Worker[] = await createWorkers({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      queues: ALL_QUEUES,
+      aws: createAwsClients({ endpoint: aws.endpoint }),
+      gcp: createGcpClients({ rootUrl: gcp.rootUrl }),
+      entra: createEntraClients({
+        tenantId: credentials.entra.tenantId,
+        authorityHost: entra.authorityHost,
+        graphEndpoint: entra.graphEndpoint,
+      }),
+      notify: { url: receiver.url, uiBaseUrl: uiUrl, links: { baseUrl: server.url, secrets: [linkSecret] } },
+      workflowBundle,
+    });
+    const running = Promise.all(workers.map((worker) => worker.run()));
+    closers.push(() => {
+      workers.forEach((worker) => worker.shutdown());
+      return running;
+    });
+
+    return {
+      env,
+      client: env.client,
+      uiUrl,
+      aws,
+      entra,
+      gcp,
+      seeds,
+      notifications: receiver.notifications,
+      links: { baseUrl: server.url, secret: linkSecret },
+      close,
+    };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * The Entra simulator serves HTTPS (MSAL refuses anything else) with a local CA, and Node reads
+ * NODE_EXTRA_CA_CERTS once, at process start: setting it from code is too late.
+ */
+function assertCaTrusted(caCertPath: string): void {
+  const named = process.env.NODE_EXTRA_CA_CERTS;
+  const ca = readFileSync(caCertPath, 'utf8').trim();
+  let trusted = '';
+  try {
+    trusted = named ? readFileSync(named, 'utf8') : '';
+  } catch {
+    // Unreadable: reported below like a missing one.
+  }
+  if (trusted.includes(ca)) return;
+  throw new Error(
+    `The Entra simulator serves HTTPS with the sandbox CA ${caCertPath}, which Node trusts only when ` +
+      `NODE_EXTRA_CA_CERTS names it at process start (${named ? `it names ${named}` : 'it is not set'}). ` +
+      `Run the tests with:\n\n  NODE_EXTRA_CA_CERTS=${caCertPath} node --import tsx --test <test files>\n\n` +
+      `(in this repo, \`npm test\` does it for you).`,
+  );
+}
+
+/** A port nothing listens on now (the OS's pick), for the dev server's UI, which needs an explicit one. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+type WebpackConfig = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const PACKAGE_DEPENDENCIES = join(PACKAGE_ROOT, 'node_modules');
+
+/**
+ * Temporal's bundler compiles no TypeScript under node_modules, which is where Revoker's workflows
+ * are when a team installs it to test with: its own sources are compiled, its dependencies still not.
+ */
+function compileOwnTypeScript(config: WebpackConfig): WebpackConfig {
+  for (const rule of config.module?.rules ?? []) {
+    if (!rule || typeof rule !== 'object' || !(rule.exclude instanceof RegExp)) continue;
+    const excluded = rule.exclude;
+    rule.exclude = (path: string) =>
+      excluded.test(path) && !(path.startsWith(PACKAGE_ROOT) && !path.startsWith(PACKAGE_DEPENDENCIES));
+  }
+  return config;
+}
+
+const quietBundlerLogger = {
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+  log: () => {},
+};
