@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Alert } from '../../domain/alert.js';
-import { SOURCES, UnmappableAlert } from '../sources/index.js';
-import { describeIssues } from '../webhook/validation.js';
+import type { Alert } from '../../domain/alert.js';
+import { SOURCES } from '../sources/index.js';
+import { mapPayload } from '../sources/map-payload.js';
 import { CliError, EXIT } from './cli-error.js';
 
 /** The payload format `revoker dry-run` assumes without --source: Revoker's own alert. */
@@ -31,30 +31,21 @@ export function readAlertFile(path: string, sourceName: string = GENERIC_SOURCE)
     throw usage(`alert file ${path} is not JSON: ${(error as Error).message}`);
   }
 
-  const payload = source.schema.safeParse(json);
-  if (!payload.success) {
-    const hint = source.name === GENERIC_SOURCE ? `\n${sourceHint(json)}` : '';
-    throw usage(
-      `alert file ${path} is not a valid alert for source ${source.name} (${source.label}):\n${listIssues(describeIssues(payload.error))}${hint}`,
-    );
-  }
-  let mapped: unknown;
-  try {
-    mapped = source.toAlert(payload.data);
-  } catch (error) {
-    if (error instanceof UnmappableAlert) {
+  const mapping = mapPayload(source, json);
+  if (mapping.ok) return mapping.alert;
+  const issues = listIssues(mapping.issues);
+  switch (mapping.stage) {
+    case 'payload': {
+      const hint = source.name === GENERIC_SOURCE ? `\n${sourceHint(json)}` : '';
       throw usage(
-        `alert file ${path}: nothing in this ${source.label} alert can be contained:\n${listIssues(error.issues)}`,
+        `alert file ${path} is not a valid alert for source ${source.name} (${source.label}):\n${issues}${hint}`,
       );
     }
-    throw error;
+    case 'unmappable':
+      throw usage(`alert file ${path}: nothing in this ${source.label} alert can be contained:\n${issues}`);
+    case 'mapped':
+      throw usage(`alert file ${path}: this ${source.label} alert maps to an invalid alert:\n${issues}`);
   }
-  const alert = Alert.safeParse(mapped);
-  if (!alert.success) {
-    const issues = describeIssues(alert.error).map((i) => ({ ...i, field: `(mapped alert) ${i.field}` }));
-    throw usage(`alert file ${path}: this ${source.label} alert maps to an invalid alert:\n${listIssues(issues)}`);
-  }
-  return alert.data;
 }
 
 /** Someone who passes a SIEM's own payload without --source most likely forgot it: say which one it is. */

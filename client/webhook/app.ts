@@ -2,14 +2,14 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { pino, type Logger } from 'pino';
-import { Alert } from '../../domain/alert.js';
-import { SOURCES, UnmappableAlert, type SourceAdapter } from '../sources/index.js';
+import type { Alert } from '../../domain/alert.js';
+import { SOURCES, type SourceAdapter } from '../sources/index.js';
+import { mapPayload } from '../sources/map-payload.js';
 import { createLinkRoutes, linksNotConfigured, type LinkRoutesDeps } from '../approval-links/link-routes.js';
 import type { StartResult } from '../start-playbook.js';
 import { authenticate, SIGNATURE_HEADER, TIMESTAMP_HEADER, type WebhookAuth } from './auth.js';
 import { HttpError } from './http-error.js';
 import { TokenBucket, type RateLimit } from './rate-limit.js';
-import { describeIssues } from './validation.js';
 
 export interface WebhookDeps {
   /** Credentials every source accepts unless it has its own in `sourceAuth`. */
@@ -168,30 +168,15 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
 
 /** The source's payload → a validated alert, or 422 naming each wrong or missing field. */
 function toAlert(source: SourceAdapter, json: unknown, logger: Logger): Alert {
-  const refuse = (message: string, issues: { field: string; message: string }[]) => {
-    logger.warn({ source: source.name, issues }, message);
-    throw new HttpError(422, message, { details: { issues } });
-  };
-  const payload = source.schema.safeParse(json);
-  if (!payload.success) return refuse(`not a ${source.label} alert`, fieldIssues(payload.error));
-  let mapped: unknown;
-  try {
-    mapped = source.toAlert(payload.data);
-  } catch (error) {
-    if (error instanceof UnmappableAlert)
-      return refuse(`cannot contain anything from this ${source.label} alert`, error.issues);
-    throw error;
-  }
-  const alert = Alert.safeParse(mapped);
-  if (!alert.success) {
-    const issues = fieldIssues(alert.error).map((i) => ({ ...i, field: `(mapped alert) ${i.field}` }));
-    return refuse(`this ${source.label} alert maps to an invalid alert`, issues);
-  }
-  return alert.data;
-}
-
-function fieldIssues(error: Parameters<typeof describeIssues>[0]): { field: string; message: string }[] {
-  return describeIssues(error).map(({ field, message }) => ({ field: field || '(body)', message }));
+  const mapping = mapPayload(source, json);
+  if (mapping.ok) return mapping.alert;
+  const message = {
+    payload: `not a ${source.label} alert`,
+    unmappable: `cannot contain anything from this ${source.label} alert`,
+    mapped: `this ${source.label} alert maps to an invalid alert`,
+  }[mapping.stage];
+  logger.warn({ source: source.name, issues: mapping.issues }, message);
+  throw new HttpError(422, message, { details: { issues: mapping.issues } });
 }
 
 async function readBody(c: Context): Promise<Uint8Array> {
