@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { Alert } from '../domain/alert.js';
-import { DEFAULT_SETTINGS, playbookWorkflowId } from '../domain/playbook-input.js';
+import { playbookWorkflowId } from '../domain/playbook-input.js';
 import type { Report } from '../domain/report.js';
 import { PLAYBOOK_TASK_QUEUE } from '../domain/task-queues.js';
 import type { playbook } from '../workflows/playbook.js';
-import type { StartOptions } from './start-playbook.js';
+import { playbookInput, type StartOptions } from './start-playbook.js';
 
 /**
  * Rehearses the playbook for an alert: the real workflow with `dryRun`, under its own id so it
@@ -14,15 +14,7 @@ export async function dryRun(client: Client, alert: Alert, options: StartOptions
   const handle = await client.workflow.start<typeof playbook>('playbook', {
     workflowId: `dry-run/${playbookWorkflowId(alert.principals).replace(/^contain\//, '')}/${Date.now().toString(36)}`,
     taskQueue: PLAYBOOK_TASK_QUEUE,
-    args: [
-      {
-        alert,
-        policy: options.policy,
-        settings: { ...DEFAULT_SETTINGS, ...options.settings },
-        uiBaseUrl: options.uiBaseUrl,
-        dryRun: true,
-      },
-    ],
+    args: [{ ...playbookInput(alert, options), dryRun: true }],
     staticSummary: `DRY RUN ${alert.severity.toUpperCase()}: ${alert.title}`,
   });
   return handle.result();

@@ -6,7 +6,12 @@ import {
 } from '@temporalio/client';
 import type { Alert } from '../domain/alert.js';
 import { alertSignal } from '../domain/messages.js';
-import { DEFAULT_SETTINGS, playbookWorkflowId, type PlaybookSettings } from '../domain/playbook-input.js';
+import {
+  DEFAULT_SETTINGS,
+  playbookWorkflowId,
+  type PlaybookInput,
+  type PlaybookSettings,
+} from '../domain/playbook-input.js';
 import type { Policy } from '../domain/policy.js';
 import { describePrincipal } from '../domain/principal.js';
 import { alertRef, initialSearchAttributes, RevokerAlertId } from '../domain/search-attributes.js';
@@ -55,14 +60,7 @@ export async function startPlaybook(client: Client, alert: Alert, options: Start
       const started = await client.workflow.start('playbook', {
         workflowId,
         taskQueue: PLAYBOOK_TASK_QUEUE,
-        args: [
-          {
-            alert,
-            policy: options.policy,
-            settings: { ...DEFAULT_SETTINGS, ...options.settings },
-            uiBaseUrl: options.uiBaseUrl,
-          },
-        ],
+        args: [playbookInput(alert, options)],
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         typedSearchAttributes: initialSearchAttributes(alert),
@@ -82,6 +80,16 @@ export async function startPlaybook(client: Client, alert: Alert, options: Start
       // It closed between our start and our signal: start a new one.
     }
   }
+}
+
+/** The playbook's input: the alert with a snapshot of the policy and the timings. */
+export function playbookInput(alert: Alert, options: StartOptions): PlaybookInput {
+  return {
+    alert,
+    policy: options.policy,
+    settings: { ...DEFAULT_SETTINGS, ...options.settings },
+    uiBaseUrl: options.uiBaseUrl,
+  };
 }
 
 async function describeLatest(handle: { describe(): Promise<WorkflowExecutionDescription> }) {

@@ -1,32 +1,22 @@
 // A stand-in for the responders' Slack/Teams channel in `npm start`: an incoming webhook on a
 // loopback port that prints each message, so its one-click links can be clicked from the terminal.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { jsonOf, startJsonWebhook } from '../testing/json-webhook.js';
 
 const MARKDOWN_LINK = /\[((?:\\.|[^\]\\])+)\]\((\S+?)\)/g;
 
 /** Starts the receiver on a free port; `print` gets each message's text, made terminal-friendly. */
 export async function startSandboxChat(print: (text: string) => void): Promise<{ url: string }> {
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      try {
-        const { text } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text?: unknown };
-        if (typeof text !== 'string') throw new Error('no text');
-        print(terminalText(text));
-        response.writeHead(200).end('ok');
-      } catch {
-        response.writeHead(400).end('invalid_payload');
-      }
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  server.unref();
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/sandbox-chat` };
+  const chat = await startJsonWebhook(
+    (body) => {
+      const json = jsonOf(body);
+      const text = json && typeof json === 'object' && 'text' in json ? json.text : undefined;
+      if (typeof text !== 'string') return 400;
+      print(terminalText(text));
+      return 200;
+    },
+    { path: '/sandbox-chat', unref: true },
+  );
+  return { url: chat.url };
 }
 
 /** The message's markdown with each link on a line of its own as "label: url", which terminals make clickable. */

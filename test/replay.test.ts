@@ -2,17 +2,16 @@
 // code, so a change that would break playbooks already running (a non-deterministic change) fails
 // here. No server: the SDK's replay worker feeds the recorded events to the workflow sandbox.
 // Re-record only on purpose: see test/histories/README.md.
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { bundlePlaybookWorkflows } from '../testing/workflow-bundle.js';
 import { historyFromJSON } from './history-json.js';
 
 const HISTORIES = fileURLToPath(new URL('./histories/', import.meta.url));
-// As worker/create-workers.ts's WORKFLOWS_PATH, without loading every cloud's SDK to learn it.
-const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 // The replay workers' state changes are noise here; a failed replay comes back as its result.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -24,7 +23,7 @@ describe('recorded workflow histories', () => {
   /** Each scenario's replay outcome: undefined when it replayed, the SDK's error when it did not. */
   const outcomes = new Map<string, Error | undefined>();
   before(async () => {
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+    const workflowBundle = await bundlePlaybookWorkflows();
     // One replay worker for all: histories hold no workflow id, and the playbook only reports its own.
     const histories = files.map((file) => {
       try {
@@ -61,12 +60,3 @@ describe('recorded workflow histories', () => {
     });
   }
 });
-
-const quietBundlerLogger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-  log: () => {},
-};

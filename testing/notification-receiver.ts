@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { jsonOf, startJsonWebhook } from './json-webhook.js';
 
 /** What a stand-in chat webhook received, and its fault switch. */
 export interface NotificationReceiver {
@@ -25,36 +25,18 @@ export async function startNotificationReceiver(): Promise<{
       failures = 0;
     },
   };
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
+  const webhook = await startJsonWebhook(
+    (body) => {
       if (failures > 0) {
         failures -= 1;
-        response.writeHead(500).end('injected failure');
-        return;
+        return 500;
       }
-      try {
-        notifications.received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        response.writeHead(200).end('ok');
-      } catch {
-        response.writeHead(400).end('invalid_payload');
-      }
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}/services/T000/B000/test-secret`,
-    notifications,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+      const json = jsonOf(body);
+      if (json === undefined) return 400;
+      notifications.received.push(json);
+      return 200;
+    },
+    { path: '/services/T000/B000/test-secret' },
+  );
+  return { url: webhook.url, notifications, close: () => webhook.close() };
 }

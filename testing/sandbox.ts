@@ -21,7 +21,7 @@ import {
 import type { NotificationReceiver } from './notification-receiver.js';
 import { Playbook } from './playbook.js';
 import { TEST_SETTINGS } from './settings.js';
-import { startStack } from './stack.js';
+import { cloudMutations, startStack } from './stack.js';
 
 export interface SandboxOptions {
   /** Each simulator's seed (inline, a path or a file URL); a cloud left out gets the repo's sandbox fixture. */
@@ -108,11 +108,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return new Playbook(client, result, decisions);
     },
     dryRun: (input: unknown, run: RunOptions = {}) => dryRun(client, toAlert(input, run.source), startOptions(run)),
-    mutations: () => ({
-      aws: stack.aws.mutations().counts,
-      entra: stack.entra.mutations().counts,
-      gcp: stack.gcp.mutations().counts,
-    }),
+    mutations: () => cloudMutations(stack),
     async reset() {
       for (const workflowId of started) {
         try {

@@ -1,12 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type BundleOptions, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { temporalLinkPlaybooks } from '../client/approval-links/link-playbooks.js';
 import { createWebhookApp } from '../client/webhook/app.js';
@@ -21,7 +20,8 @@ import {
 import { startGcpSimulator, type GcpSimulator } from '../simulators/gcp/index.js';
 import { ensureTemporalCli } from '../scripts/ensure-temporal-cli.mjs';
 import { createAwsClients } from '../worker/aws-clients.js';
-import { ALL_QUEUES, createWorkers, WORKFLOWS_PATH } from '../worker/create-workers.js';
+import { ALL_QUEUES, createWorkers } from '../worker/create-workers.js';
+import { bundlePlaybookWorkflows } from './workflow-bundle.js';
 import { createEntraClients } from '../worker/entra-clients.js';
 import { createGcpClients } from '../worker/gcp-clients.js';
 import type { Seeds } from './inputs.js';
@@ -109,11 +109,7 @@ export async function startStack(seeds: Seeds): Promise<Stack> {
       started(startAwsSimulator({ seed: seeds.aws }), (aws) => aws.close()),
       started(startGcpSimulator({ seed: seeds.gcp }), (gcp) => gcp.close()),
       started(startEntraSimulator({ seed: seeds.entra, tls: entraTls }), (entra) => entra.close()),
-      bundleWorkflowCode({
-        workflowsPath: WORKFLOWS_PATH,
-        logger: quietBundlerLogger,
-        webpackConfigHook: compileOwnTypeScript,
-      }),
+      bundlePlaybookWorkflows(),
       started(startNotificationReceiver(), (receiver) => receiver.close()),
     ] as const;
     // Every start settles (and registers its closer) before the first failure is thrown.
@@ -206,30 +202,13 @@ function freePort(): Promise<number> {
   });
 }
 
-type WebpackConfig = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
-
-const PACKAGE_ROOT = fileURLToPath(new URL('../', import.meta.url));
-const PACKAGE_DEPENDENCIES = join(PACKAGE_ROOT, 'node_modules');
-
-/**
- * Temporal's bundler compiles no TypeScript under node_modules, which is where Revoker's workflows
- * are when a team installs it to test with: its own sources are compiled, its dependencies still not.
- */
-function compileOwnTypeScript(config: WebpackConfig): WebpackConfig {
-  for (const rule of config.module?.rules ?? []) {
-    if (!rule || typeof rule !== 'object' || !(rule.exclude instanceof RegExp)) continue;
-    const excluded = rule.exclude;
-    rule.exclude = (path: string) =>
-      excluded.test(path) && !(path.startsWith(PACKAGE_ROOT) && !path.startsWith(PACKAGE_DEPENDENCIES));
-  }
-  return config;
+/** What each sandbox cloud changed since its last reset, by operation: `{}` everywhere for a dry run. */
+export function cloudMutations(
+  clouds: Pick<Stack, 'aws' | 'entra' | 'gcp'>,
+): Record<'aws' | 'entra' | 'gcp', Record<string, number>> {
+  return {
+    aws: clouds.aws.mutations().counts,
+    entra: clouds.entra.mutations().counts,
+    gcp: clouds.gcp.mutations().counts,
+  };
 }
-
-const quietBundlerLogger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-  log: () => {},
-};

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Alert, Severity } from '../../domain/alert.js';
-import { isGuid, PrincipalCollector, webLink } from './entra-principals.js';
+import { isGuid, PrincipalCollector } from './entra-principals.js';
+import { httpUrl } from './alert-fields.js';
 import { defineSource, UnmappableAlert } from './source-adapter.js';
 
 // Microsoft Defender XDR alerts as Microsoft Graph returns them (security alert_v2):
@@ -141,7 +142,7 @@ function fromAlert(alert: GraphAlert, at: string): Alert {
     `no Entra user or application to contain among the evidence (${kinds.join(', ') || 'none'}): ` +
       'Revoker contains users (userEvidence, mailboxEvidence) and OAuth applications (oauthApplicationEvidence)',
   );
-  const link = webLink(alert.alertWebUrl);
+  const link = httpUrl(alert.alertWebUrl);
   return {
     source: 'defender',
     id: alert.id,

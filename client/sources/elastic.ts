@@ -2,19 +2,14 @@ import { z } from 'zod';
 import type { Alert, Severity } from '../../domain/alert.js';
 import type { Principal } from '../../domain/principal.js';
 import {
-  digest,
   gcpKeyName,
-  highestSeverity,
-  httpUrl,
-  isoTime,
   isServiceAccountEmail,
   principalsFromCloudTrail,
   projectOfServiceAccount,
-  severityOf,
-  uniquePrincipals,
   type Found,
   type Mapped,
 } from './cloud-identities.js';
+import { digest, highestSeverity, httpUrl, isoTime, severityOf, uniquePrincipals } from './alert-fields.js';
 import { defineSource, UnmappableAlert, type MissingField } from './source-adapter.js';
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Alert, Severity } from '../../domain/alert.js';
-import { isGuid, PrincipalCollector, webLink } from './entra-principals.js';
+import { isGuid, PrincipalCollector } from './entra-principals.js';
+import { httpUrl } from './alert-fields.js';
 import { defineSource, UnmappableAlert } from './source-adapter.js';
 
 // Microsoft Entra ID Protection risk detections as Microsoft Graph returns them, forwarded one per
@@ -138,7 +139,7 @@ function fromDetection(detection: RiskDetection, tenant: string | undefined, at:
       ? 'the detection names no application: neither appId nor servicePrincipalId is a GUID'
       : 'the detection names no user: neither userId (a GUID) nor userPrincipalName is set',
   );
-  const link = webLink(alertUrlOf(detection.additionalInfo));
+  const link = httpUrl(alertUrlOf(detection.additionalInfo));
   return {
     source: 'entra-id-protection',
     id: detection.id,

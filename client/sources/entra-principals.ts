@@ -15,17 +15,6 @@ export function upnOf(name: string | null | undefined, suffix: string | null | u
   return suffix ? `${name}@${suffix}` : undefined;
 }
 
-/** The URL when it is an absolute http(s) URL: a malformed portal link must not cost the alert. */
-export function webLink(url: string | null | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const { protocol } = new URL(url);
-    return protocol === 'https:' || protocol === 'http:' ? url : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The principals an alert names, each checked against the domain schema as it is added so that one
  * odd entity (a guest UPN with `#EXT#`, a tenant id that is not a GUID) is skipped with its field

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Alert, Severity } from '../../domain/alert.js';
-import { isGuid, PrincipalCollector, upnOf, webLink } from './entra-principals.js';
+import { isGuid, PrincipalCollector, upnOf } from './entra-principals.js';
+import { httpUrl } from './alert-fields.js';
 import { defineSource } from './source-adapter.js';
 
 // Microsoft Sentinel, as a playbook (Logic App) started by an automation rule forwards it: the body
@@ -134,7 +135,7 @@ function fromIncident({ object: incident }: z.infer<typeof IncidentTrigger>): Al
     appId: e?.appId,
     field: (name) => `${at}.${i}.properties.${name === 'name' ? 'accountName' : name}`,
   }));
-  const link = webLink(p.incidentUrl);
+  const link = httpUrl(p.incidentUrl);
   return {
     source: 'sentinel',
     id: incident.name,
@@ -164,7 +165,7 @@ function fromAlert(alert: z.infer<typeof AlertTrigger>): Alert {
     appId: e.AppId,
     field: (name) => `Entities.${i}.${ALERT_ENTITY_FIELD[name]}`,
   }));
-  const link = webLink(alert.AlertLink ?? alert.AlertUri);
+  const link = httpUrl(alert.AlertLink ?? alert.AlertUri);
   return {
     source: 'sentinel',
     id: alert.SystemAlertId,

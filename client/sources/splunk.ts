@@ -2,18 +2,14 @@ import { z } from 'zod';
 import type { Alert, Severity } from '../../domain/alert.js';
 import { principalKey, type Principal } from '../../domain/principal.js';
 import {
-  digest,
   gcpKeyName,
-  httpUrl,
-  isoTime,
   isServiceAccountEmail,
   principalsFromCloudTrail,
   projectOfServiceAccount,
-  severityOf,
-  uniquePrincipals,
   type Found,
   type Mapped,
 } from './cloud-identities.js';
+import { digest, httpUrl, isoTime, severityOf, uniquePrincipals } from './alert-fields.js';
 import { defineSource, UnmappableAlert, type MissingField } from './source-adapter.js';
 
 /**

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { cloudMutations } from '../../testing/stack.js';
 import { PROGRAM, runCli } from '../../client/cli/program.js';
 import { connectDryRunGateway } from '../../client/cli/dry-run-gateway.js';
 import { connectGateway } from '../../client/cli/temporal-gateway.js';
@@ -15,11 +16,7 @@ import { alertAbout, approve, awsUser, result, settled, useSandbox, waitForStatu
 describe('revoker dry-run on a real Temporal server', () => {
   let h: Harness;
   const playbooks = useSandbox((ready) => (h = ready));
-  const mutations = () => ({
-    aws: h.aws.mutations().counts,
-    entra: h.entra.mutations().counts,
-    gcp: h.gcp.mutations().counts,
-  });
+  const mutations = () => cloudMutations(h);
   const cli = async (...args: string[]) => {
     const stdout: string[] = [];
     const stderr: string[] = [];

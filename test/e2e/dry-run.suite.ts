@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { cloudMutations } from '../../testing/stack.js';
 import type { Alert } from '../../domain/alert.js';
 import { dryRun } from '../../client/dry-run.js';
 import type { Principal } from '../../domain/principal.js';
@@ -16,11 +17,7 @@ const EXAMPLES = new URL('../../examples/alerts/', import.meta.url);
 describe('dry run', () => {
   let h: Harness;
   const playbooks = useSandbox((ready) => (h = ready));
-  const mutations = () => ({
-    aws: h.aws.mutations().counts,
-    entra: h.entra.mutations().counts,
-    gcp: h.gcp.mutations().counts,
-  });
+  const mutations = () => cloudMutations(h);
 
   const cases: [string, Principal[]][] = [
     ['an AWS user and role', [awsUser('alice'), awsRole('deploy')]],

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import type { Severity } from '../../domain/alert.js';
+import { principalKey, type Principal } from '../../domain/principal.js';
+
+// Small readers of the fields every source's alert has (severity, time, link, id), shared by the adapters.
+
+/**
+ * A SIEM's severity or urgency word. Splunk ES and Elastic both use informational/low/medium/high/
+ * critical; Revoker has no "informational", so it reads as low. Anything else is not a severity.
+ */
+export function severityOf(value: string | undefined): Severity | undefined {
+  switch (value?.trim().toLowerCase()) {
+    case 'informational':
+    case 'info':
+    case 'low':
+      return 'low';
+    case 'medium':
+      return 'medium';
+    case 'high':
+      return 'high';
+    case 'critical':
+      return 'critical';
+    default:
+      return undefined;
+  }
+}
+
+const SEVERITY_ORDER: Severity[] = ['low', 'medium', 'high', 'critical'];
+
+export function highestSeverity(severities: Severity[]): Severity | undefined {
+  return severities.reduce<Severity | undefined>(
+    (highest, s) => (!highest || SEVERITY_ORDER.indexOf(s) > SEVERITY_ORDER.indexOf(highest) ? s : highest),
+    undefined,
+  );
+}
+
+/** Principals in first-seen order, each once. */
+export function uniquePrincipals(principals: Principal[]): Principal[] {
+  const seen = new Map<string, Principal>();
+  for (const principal of principals) {
+    const key = `${principal.type}:${principalKey(principal)}`;
+    if (!seen.has(key)) seen.set(key, principal);
+  }
+  return [...seen.values()];
+}
+
+/** A short, stable digest of some identifying parts, for alert ids a source does not give. */
+export function digest(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
+}
+
+/** An http(s) URL, or nothing: a link is a convenience, never a reason to refuse an alert. */
+export function httpUrl(value: string | null | undefined): string | undefined {
+  if (!value) return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An ISO 8601 timestamp or unix seconds (Splunk's `_time`) → ISO 8601 UTC, or nothing. */
+export function isoTime(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  const ms = /^\d{9,11}(\.\d+)?$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed);
+  return Number.isFinite(ms) && /\d/.test(trimmed) ? new Date(ms).toISOString() : undefined;
+}

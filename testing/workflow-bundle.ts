@@ -1,0 +1,43 @@
+import { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from '@temporalio/worker';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// As worker/create-workers.ts's WORKFLOWS_PATH, without loading every cloud's SDK to learn it.
+const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** The playbook workflows bundled for the workflow sandbox, quietly: for the test stack and replay tests. */
+export function bundlePlaybookWorkflows(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: quietBundlerLogger,
+    webpackConfigHook: compileOwnTypeScript,
+  });
+}
+
+type WebpackConfig = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const PACKAGE_DEPENDENCIES = join(PACKAGE_ROOT, 'node_modules');
+
+/**
+ * Temporal's bundler compiles no TypeScript under node_modules, which is where Revoker's workflows
+ * are when a team installs it to test with: its own sources are compiled, its dependencies still not.
+ */
+function compileOwnTypeScript(config: WebpackConfig): WebpackConfig {
+  for (const rule of config.module?.rules ?? []) {
+    if (!rule || typeof rule !== 'object' || !(rule.exclude instanceof RegExp)) continue;
+    const excluded = rule.exclude;
+    rule.exclude = (path: string) =>
+      excluded.test(path) && !(path.startsWith(PACKAGE_ROOT) && !path.startsWith(PACKAGE_DEPENDENCIES));
+  }
+  return config;
+}
+
+const quietBundlerLogger = {
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+  log: () => {},
+};
