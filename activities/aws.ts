@@ -36,6 +36,7 @@ export interface AwsClients {
 }
 
 export type RoleRevocation = AwsRoleTarget & { issuedBefore: string };
+export type UserRevocation = AwsUserTarget & { issuedBefore: string };
 
 type KeyStatus = AwsAccessKeyState['status'];
 
@@ -115,6 +116,107 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
   // finds no policy asks for the principal itself, so a wrong name fails fast instead of passing as released.
   const assertUser = (target: AwsUserTarget) => iam.send(new GetUserCommand({ UserName: target.userName }));
   const assertRole = (target: AwsRoleTarget) => iam.send(new GetRoleCommand({ RoleName: target.roleName }));
+
+  /**
+   * Where an `aws:TokenIssueTime` revocation lives: the console's AWSRevokeOlderSessions inline
+   * policy on a role, or the same policy on a user (it ends the user's GetSessionToken and
+   * GetFederationToken sessions issued before the cut-off, while its long-term keys and new sessions work).
+   */
+  interface SessionHolder {
+    label: string;
+    read(): Promise<unknown>;
+    put(document: string): Promise<{ $metadata: { requestId?: string } }>;
+    remove(): Promise<{ $metadata: { requestId?: string } }>;
+    assertExists(): Promise<unknown>;
+  }
+  const roleSessions = (target: AwsRoleTarget): SessionHolder => ({
+    label: `role ${target.roleName}`,
+    read: () => rolePolicy(target),
+    put: (document) =>
+      iam.send(
+        new PutRolePolicyCommand({
+          RoleName: target.roleName,
+          PolicyName: ROLE_REVOKE_POLICY_NAME,
+          PolicyDocument: document,
+        }),
+      ),
+    remove: () =>
+      iam.send(new DeleteRolePolicyCommand({ RoleName: target.roleName, PolicyName: ROLE_REVOKE_POLICY_NAME })),
+    assertExists: () => assertRole(target),
+  });
+  const userSessions = (target: AwsUserTarget): SessionHolder => ({
+    label: `user ${target.userName}`,
+    read: () =>
+      inlinePolicy(new GetUserPolicyCommand({ UserName: target.userName, PolicyName: ROLE_REVOKE_POLICY_NAME })),
+    put: (document) =>
+      iam.send(
+        new PutUserPolicyCommand({
+          UserName: target.userName,
+          PolicyName: ROLE_REVOKE_POLICY_NAME,
+          PolicyDocument: document,
+        }),
+      ),
+    remove: () =>
+      iam.send(new DeleteUserPolicyCommand({ UserName: target.userName, PolicyName: ROLE_REVOKE_POLICY_NAME })),
+    assertExists: () => assertUser(target),
+  });
+
+  async function revokeOlderSessions(holder: SessionHolder, issuedBefore: string): Promise<StepOutcome> {
+    const existing = revokedBefore(await holder.read());
+    // A revocation at or after ours already denies every session ours would.
+    if (existing && !later(issuedBefore, existing)) {
+      return { outcome: 'already', observed: `sessions issued before ${existing} were already denied` };
+    }
+    const { $metadata } = await holder.put(JSON.stringify(revokeOlderSessionsPolicy(issuedBefore)));
+    const observed = existing ? `sessions issued before ${existing} were denied` : 'no session revocation in place';
+    return { outcome: 'done', observed, requestId: $metadata.requestId };
+  }
+
+  /** `issuedBefore` is the cut-off of the revocation being undone; a later one is someone's newer decision. */
+  async function removeRevocation(holder: SessionHolder, issuedBefore: string): Promise<StepOutcome> {
+    const policy = await holder.read();
+    if (policy === undefined) {
+      await holder.assertExists();
+      return { outcome: 'already', observed: `${holder.label} carried no ${ROLE_REVOKE_POLICY_NAME} policy` };
+    }
+    const cutOff = revokedBefore(policy);
+    if (!cutOff) {
+      throw new UnsafeStateError(
+        `${ROLE_REVOKE_POLICY_NAME} on ${holder.label} no longer denies sessions by aws:TokenIssueTime: someone changed it. Review it and remove it by hand if it should go.`,
+      );
+    }
+    if (later(cutOff, issuedBefore)) {
+      return {
+        outcome: 'already',
+        observed: `a later revocation (cut-off ${cutOff}) replaced the one of ${issuedBefore} and is left in place`,
+      };
+    }
+    const { $metadata } = await holder.remove();
+    return {
+      outcome: 'done',
+      observed: `sessions issued before ${cutOff} were denied`,
+      requestId: $metadata.requestId,
+    };
+  }
+
+  async function verifyRevoked(holder: SessionHolder, issuedBefore: string): Promise<CheckResult> {
+    const policy = await holder.read();
+    const before = revokedBefore(policy);
+    return {
+      ok: before !== undefined && !later(issuedBefore, before),
+      evidence: revocationEvidence(holder.label, policy),
+    };
+  }
+
+  /** Released when no revocation is left, or only a later one that someone else put on. */
+  async function verifyRevocationRemoved(holder: SessionHolder, issuedBefore: string): Promise<CheckResult> {
+    const policy = await holder.read();
+    const before = revokedBefore(policy);
+    return {
+      ok: policy === undefined || (before !== undefined && later(before, issuedBefore)),
+      evidence: revocationEvidence(holder.label, policy),
+    };
+  }
 
   const activities = {
     async discoverAwsPrincipal(principal: AwsPrincipal): Promise<AwsUserDiscovery | AwsRoleDiscovery> {
@@ -201,20 +303,13 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
 
     async revokeAwsRoleSessions(target: RoleRevocation): Promise<StepOutcome> {
       await assertAccount(target.accountId);
-      const existing = revokedBefore(await rolePolicy(target));
-      // A revocation at or after ours already denies every session ours would.
-      if (existing && !later(target.issuedBefore, existing)) {
-        return { outcome: 'already', observed: `sessions issued before ${existing} were already denied` };
-      }
-      const { $metadata } = await iam.send(
-        new PutRolePolicyCommand({
-          RoleName: target.roleName,
-          PolicyName: ROLE_REVOKE_POLICY_NAME,
-          PolicyDocument: JSON.stringify(revokeOlderSessionsPolicy(target.issuedBefore)),
-        }),
-      );
-      const observed = existing ? `sessions issued before ${existing} were denied` : 'no session revocation in place';
-      return { outcome: 'done', observed, requestId: $metadata.requestId };
+      return revokeOlderSessions(roleSessions(target), target.issuedBefore);
+    },
+
+    /** A stolen key's sessions: those minted before containment are denied; the user's other keys keep working. */
+    async revokeAwsUserSessions(target: UserRevocation): Promise<StepOutcome> {
+      await assertAccount(target.accountId);
+      return revokeOlderSessions(userSessions(target), target.issuedBefore);
     },
 
     async removeAwsUserDeny(target: AwsUserTarget): Promise<StepOutcome> {
@@ -233,34 +328,14 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
       return { outcome: 'done', observed, requestId: $metadata.requestId };
     },
 
-    /** `issuedBefore` is the cut-off of the revocation being undone; a later one is someone's newer decision. */
     async removeAwsRoleRevocation(target: RoleRevocation): Promise<StepOutcome> {
       await assertAccount(target.accountId);
-      const policy = await rolePolicy(target);
-      if (policy === undefined) {
-        await assertRole(target);
-        return { outcome: 'already', observed: `${target.roleName} carried no ${ROLE_REVOKE_POLICY_NAME} policy` };
-      }
-      const cutOff = revokedBefore(policy);
-      if (!cutOff) {
-        throw new UnsafeStateError(
-          `${ROLE_REVOKE_POLICY_NAME} on role ${target.roleName} no longer denies sessions by aws:TokenIssueTime: someone changed it. Review it and remove it by hand if it should go.`,
-        );
-      }
-      if (later(cutOff, target.issuedBefore)) {
-        return {
-          outcome: 'already',
-          observed: `a later revocation (cut-off ${cutOff}) replaced the one of ${target.issuedBefore} and is left in place`,
-        };
-      }
-      const { $metadata } = await iam.send(
-        new DeleteRolePolicyCommand({ RoleName: target.roleName, PolicyName: ROLE_REVOKE_POLICY_NAME }),
-      );
-      return {
-        outcome: 'done',
-        observed: `sessions issued before ${cutOff} were denied`,
-        requestId: $metadata.requestId,
-      };
+      return removeRevocation(roleSessions(target), target.issuedBefore);
+    },
+
+    async removeAwsUserSessionRevocation(target: UserRevocation): Promise<StepOutcome> {
+      await assertAccount(target.accountId);
+      return removeRevocation(userSessions(target), target.issuedBefore);
     },
 
     async verifyAwsAccessKey(
@@ -293,34 +368,22 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
       };
     },
 
-    async verifyAwsRoleSessionsRevoked(target: RoleRevocation): Promise<CheckResult> {
-      const policy = await rolePolicy(target);
-      const before = revokedBefore(policy);
-      return {
-        ok: before !== undefined && !later(target.issuedBefore, before),
-        evidence: roleRevocationEvidence(target.roleName, policy),
-      };
-    },
-
-    /** Released when no revocation is left, or only a later one that someone else put on. */
-    async verifyAwsRoleRevocationRemoved(target: RoleRevocation): Promise<CheckResult> {
-      const policy = await rolePolicy(target);
-      const before = revokedBefore(policy);
-      return {
-        ok: policy === undefined || (before !== undefined && later(before, target.issuedBefore)),
-        evidence: roleRevocationEvidence(target.roleName, policy),
-      };
-    },
+    verifyAwsRoleSessionsRevoked: (target: RoleRevocation) => verifyRevoked(roleSessions(target), target.issuedBefore),
+    verifyAwsRoleRevocationRemoved: (target: RoleRevocation) =>
+      verifyRevocationRemoved(roleSessions(target), target.issuedBefore),
+    verifyAwsUserSessionsRevoked: (target: UserRevocation) => verifyRevoked(userSessions(target), target.issuedBefore),
+    verifyAwsUserSessionRevocationRemoved: (target: UserRevocation) =>
+      verifyRevocationRemoved(userSessions(target), target.issuedBefore),
   };
   return classifyActivities(activities, classifyAwsError);
 }
 
-function roleRevocationEvidence(roleName: string, policy: unknown): string {
+function revocationEvidence(label: string, policy: unknown): string {
   const before = revokedBefore(policy);
-  if (before) return `GetRolePolicy ${ROLE_REVOKE_POLICY_NAME} on ${roleName} denies sessions issued before ${before}`;
+  if (before) return `${ROLE_REVOKE_POLICY_NAME} on ${label} denies sessions issued before ${before}`;
   return policy === undefined
-    ? `${roleName} carries no ${ROLE_REVOKE_POLICY_NAME} policy`
-    : `${ROLE_REVOKE_POLICY_NAME} on ${roleName} sets no aws:TokenIssueTime cut-off`;
+    ? `${label} carries no ${ROLE_REVOKE_POLICY_NAME} policy`
+    : `${ROLE_REVOKE_POLICY_NAME} on ${label} sets no aws:TokenIssueTime cut-off`;
 }
 
 export type AwsActivities = ReturnType<typeof createAwsActivities>;

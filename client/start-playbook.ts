@@ -1,11 +1,6 @@
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowExecutionDescription,
-} from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Alert } from '../domain/alert.js';
-import { alertSignal } from '../domain/messages.js';
+import { hasAlertsQuery, intakeUpdate, type IntakeOutcome } from '../domain/messages.js';
 import {
   DEFAULT_SETTINGS,
   playbookWorkflowId,
@@ -14,7 +9,7 @@ import {
 } from '../domain/playbook-input.js';
 import type { Policy } from '../domain/policy.js';
 import { describePrincipal } from '../domain/principal.js';
-import { alertRef, initialSearchAttributes, RevokerAlertId } from '../domain/search-attributes.js';
+import { alertRef, initialSearchAttributes } from '../domain/search-attributes.js';
 import { PLAYBOOK_TASK_QUEUE } from '../domain/task-queues.js';
 import type { playbook } from '../workflows/playbook.js';
 
@@ -29,57 +24,75 @@ export interface StartResult {
   workflowId: string;
   runId: string;
   uiUrl: string;
+  /** Exactly what happened to the alert: it started the incident, joined the open one, or was already in it. */
+  outcome: IntakeOutcome;
   /** The alert joined a playbook already open for the same principals. */
   merged: boolean;
-  /** The playbook already had this alert: nothing was started or signalled. */
+  /** The playbook already had this alert (open, or closed within the namespace's retention): nothing changed. */
   duplicate: boolean;
 }
 
-/**
- * Starts the playbook for an alert's principals, or merges the alert into the one already open.
- * Start-then-signal rather than signal-with-start so the reply can say exactly whether the alert was
- * merged; the loop covers a playbook that closes between the two calls.
- */
+/** Starts the playbook for an alert's principals, or merges the alert into the one already open. */
 export async function startPlaybook(client: Client, alert: Alert, options: StartOptions): Promise<StartResult> {
-  const workflowId = playbookWorkflowId(alert.principals);
-  const handle = client.workflow.getHandle<typeof playbook>(workflowId);
-  const result = (runId: string, merged: boolean, duplicate: boolean): StartResult => ({
+  const [result] = await startPlaybooks(client, [alert], options);
+  if (!result) throw new Error('no answer for the alert');
+  return result;
+}
+
+/**
+ * Hands alerts about one set of principals to their incident in one round trip: update-with-start
+ * of the `intake` Update, which the workflow answers per alert from its own state (exact, for any
+ * number of alerts). The first try refuses to reuse the workflow id of a closed run; when one
+ * exists, that run is asked which alerts it already had (they are duplicates), and the rest start
+ * a new incident.
+ */
+export async function startPlaybooks(client: Client, alerts: Alert[], options: StartOptions): Promise<StartResult[]> {
+  const [first] = alerts;
+  if (!first) return [];
+  const workflowId = playbookWorkflowId(first.principals);
+  if (alerts.some((a) => playbookWorkflowId(a.principals) !== workflowId)) {
+    throw new Error('startPlaybooks takes alerts of one incident (one set of principals) at a time');
+  }
+  const answer = (runId: string, outcome: IntakeOutcome): StartResult => ({
     workflowId,
     runId,
     uiUrl: workflowUiUrl(options.uiBaseUrl, client.options.namespace, workflowId, runId),
-    merged,
-    duplicate,
+    outcome,
+    merged: outcome === 'merged',
+    duplicate: outcome === 'duplicate',
   });
+  const intake = async (batch: Alert[], reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE') => {
+    const [opener = first] = batch;
+    const start = new WithStartWorkflowOperation('playbook', {
+      workflowId,
+      taskQueue: PLAYBOOK_TASK_QUEUE,
+      args: [playbookInput(opener, options)],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: reuse,
+      typedSearchAttributes: initialSearchAttributes(opener),
+      staticSummary: `${opener.severity.toUpperCase()}: ${opener.title}`,
+      staticDetails: staticDetails(opener),
+    });
+    // The answer names the run the Update went to, started now or already open.
+    const { outcomes, runId } = await client.workflow.executeUpdateWithStart(intakeUpdate, {
+      args: [{ alerts: batch }],
+      startWorkflowOperation: start,
+    });
+    return batch.map((_, i) => answer(runId, outcomes[i] ?? 'merged'));
+  };
 
-  // The latest run already holds this alert (open, or closed after a SIEM's late retry): nothing to do.
-  const latest = await describeLatest(handle);
-  if (latest && hasAlert(latest, alert)) return result(latest.runId, false, true);
-
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const started = await client.workflow.start('playbook', {
-        workflowId,
-        taskQueue: PLAYBOOK_TASK_QUEUE,
-        args: [playbookInput(alert, options)],
-        workflowIdConflictPolicy: 'FAIL',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        typedSearchAttributes: initialSearchAttributes(alert),
-        staticSummary: `${alert.severity.toUpperCase()}: ${alert.title}`,
-        staticDetails: staticDetails(alert),
-      });
-      return result(started.firstExecutionRunId, false, false);
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError) || attempt >= 3) throw error;
-    }
-    try {
-      await handle.signal(alertSignal, alert);
-      const { runId } = await handle.describe();
-      return result(runId, true, false);
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-      // It closed between our start and our signal: start a new one.
-    }
+  try {
+    return await intake(alerts, 'REJECT_DUPLICATE');
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
+  // A closed run holds the id: resends of its alerts are duplicates; the others open a new incident.
+  const closed = client.workflow.getHandle<typeof playbook>(workflowId);
+  const had = await closed.query(hasAlertsQuery, alerts.map(alertRef));
+  const { runId } = await closed.describe();
+  const fresh = alerts.filter((_, i) => !had[i]);
+  const started = fresh.length ? await intake(fresh, 'ALLOW_DUPLICATE') : [];
+  return alerts.map((_, i) => (had[i] ? answer(runId, 'duplicate') : (started.shift() as StartResult)));
 }
 
 /** The playbook's input: the alert with a snapshot of the policy and the timings. */
@@ -90,19 +103,6 @@ export function playbookInput(alert: Alert, options: StartOptions): PlaybookInpu
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     uiBaseUrl: options.uiBaseUrl,
   };
-}
-
-async function describeLatest(handle: { describe(): Promise<WorkflowExecutionDescription> }) {
-  try {
-    return await handle.describe();
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return undefined;
-    throw error;
-  }
-}
-
-function hasAlert(description: WorkflowExecutionDescription, alert: Alert): boolean {
-  return (description.typedSearchAttributes.get(RevokerAlertId) ?? []).includes(alertRef(alert));
 }
 
 function staticDetails(alert: Alert): string {

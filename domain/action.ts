@@ -6,6 +6,7 @@ export const ActionKind = z.enum([
   'aws.denyUserSessions',
   'aws.revokeRoleSessions',
   'aws.deleteAccessKey',
+  'aws.revokeUserSessions',
   'entra.revokeUserSessions',
   'entra.disableUser',
   'entra.removeServicePrincipalCredentials',
@@ -18,6 +19,7 @@ export const ActionKind = z.enum([
   'aws.reactivateAccessKey',
   'aws.removeUserDeny',
   'aws.removeRoleRevocation',
+  'aws.removeUserSessionRevocation',
   'entra.enableUser',
   'entra.enableServicePrincipal',
   'gcp.enableKey',
@@ -36,14 +38,19 @@ export interface ActionKindInfo {
   destructive: boolean;
   /** What the provider still lets through after the action ran. */
   residualRisk: string;
+  /** The residual risk in a few words, for the dry run's table. */
+  shortRisk: string;
   /** For a release kind: the containment kind it undoes. */
   undoes?: ActionKind;
+  /** Done, it makes this (reversible) kind's control on the same target permanent: a deleted key cannot come back. */
+  ends?: ActionKind;
 }
 
 // Residual windows: IAM user guide, "Revoking IAM role temporary security credentials" and
 // "Comparing the AWS STS API operations" (federation/session tokens outlive key deactivation).
 export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
   'aws.deactivateAccessKey': {
+    shortRisk: 'STS sessions minted from the key live until they expire',
     provider: 'aws',
     reversible: true,
     destructive: false,
@@ -51,13 +58,23 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
       'Temporary credentials already minted from this key (GetSessionToken, GetFederationToken, AssumeRole) stay valid until they expire unless a session deny covers them.',
   },
   'aws.denyUserSessions': {
+    shortRisk: 'sessions of roles it assumed are untouched',
     provider: 'aws',
     reversible: true,
     destructive: false,
     residualRisk:
       "Sessions of roles assumed from this user are the role's, not the user's: contain those roles too. Credentials of the root user cannot be contained this way.",
   },
+  'aws.revokeUserSessions': {
+    shortRisk: 'sessions minted after containment, and other keys, still work',
+    provider: 'aws',
+    reversible: true,
+    destructive: false,
+    residualRisk:
+      "Only the user's sessions issued before containment (GetSessionToken, GetFederationToken) are denied: the user's other access keys keep working, and so do sessions minted after it. Sessions of roles the stolen key assumed are the role's: contain those roles too.",
+  },
   'aws.revokeRoleSessions': {
+    shortRisk: 'new sessions of the role still work',
     provider: 'aws',
     reversible: true,
     destructive: false,
@@ -65,13 +82,16 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
       'Only sessions issued before the revocation time are denied: whoever can still assume the role can mint new sessions.',
   },
   'aws.deleteAccessKey': {
+    shortRisk: 'none; permanent, workloads need a new key',
     provider: 'aws',
     reversible: false,
     destructive: true,
+    ends: 'aws.deactivateAccessKey',
     residualRisk: 'None for this key; deletion is permanent, and workloads that used it need a new key.',
   },
   // Entra: "Revoke user access in Microsoft Entra ID" and "Continuous access evaluation" (docs).
   'entra.revokeUserSessions': {
+    shortRisk: 'issued access tokens live ~1 h (CAE: up to 28 h)',
     provider: 'entra',
     reversible: false,
     destructive: false,
@@ -79,6 +99,7 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
       'Refresh tokens and session cookies are dead, but access tokens already issued stay valid until they expire (about 1 hour; up to 28 hours for CAE-capable clients) unless the resource enforces continuous access evaluation. App-only tokens are not affected.',
   },
   'entra.disableUser': {
+    shortRisk: 'issued access tokens live ~1 h',
     provider: 'entra',
     reversible: true,
     destructive: false,
@@ -86,6 +107,7 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
       'No new sign-ins or tokens; access tokens already issued stay valid until they expire (about 1 hour) at resources that do not enforce continuous access evaluation.',
   },
   'entra.removeServicePrincipalCredentials': {
+    shortRisk: 'app-only tokens live 60-90 min; home-tenant secrets stay',
     provider: 'entra',
     reversible: false,
     destructive: true,
@@ -93,6 +115,7 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
       "App-only access tokens already minted with these credentials stay valid until they expire (60-90 minutes). Credentials on the application object in the app's home tenant are not touched: the owner of a multi-tenant app can add new ones, so also disable the service principal.",
   },
   'entra.deleteConsentGrants': {
+    shortRisk: 'issued tokens keep the permissions ~1 h; users may consent again',
     provider: 'entra',
     reversible: false,
     destructive: true,
@@ -100,6 +123,7 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
       'No new tokens carry the revoked permissions; access tokens already issued keep them until they expire (about 1 hour). Users can consent again unless user consent is restricted.',
   },
   'entra.disableServicePrincipal': {
+    shortRisk: 'issued tokens live 60-90 min',
     provider: 'entra',
     reversible: true,
     destructive: false,
@@ -108,6 +132,7 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
   },
   // GCP: "Service account credentials" and "Disable service accounts" (IAM docs).
   'gcp.disableKey': {
+    shortRisk: 'OAuth tokens minted from the key live ~1 h (up to 12 h)',
     provider: 'gcp',
     reversible: true,
     destructive: false,
@@ -115,13 +140,16 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
       'Self-signed JWTs from the key stop at once, but OAuth access tokens already minted with it stay valid until they expire (1 hour by default, up to 12 hours): disable the service account to cut them.',
   },
   'gcp.deleteKey': {
+    shortRisk: 'none; permanent, minted tokens live until they expire',
     provider: 'gcp',
     reversible: false,
     destructive: true,
+    ends: 'gcp.disableKey',
     residualRisk:
       'None for this key; deletion is permanent. Access tokens minted from it before live until they expire unless the service account is disabled.',
   },
   'gcp.disableServiceAccount': {
+    shortRisk: 'token creators on it can mint again once re-enabled',
     provider: 'gcp',
     reversible: true,
     destructive: false,
@@ -130,6 +158,7 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
   },
   // Release: what comes back if the alert was not a false positive after all.
   'aws.reactivateAccessKey': {
+    shortRisk: 'the key works again',
     provider: 'aws',
     reversible: false,
     destructive: false,
@@ -137,6 +166,7 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
     residualRisk: 'The key works again for whoever holds it.',
   },
   'aws.removeUserDeny': {
+    shortRisk: "the user's keys and sessions work again",
     provider: 'aws',
     reversible: false,
     destructive: false,
@@ -144,13 +174,24 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
     residualRisk: "The user's keys and unexpired GetSessionToken/GetFederationToken sessions work again.",
   },
   'aws.removeRoleRevocation': {
+    shortRisk: 'older sessions of the role work again',
     provider: 'aws',
     reversible: false,
     destructive: false,
     undoes: 'aws.revokeRoleSessions',
     residualRisk: 'Unexpired sessions of the role issued before the revocation work again.',
   },
+  'aws.removeUserSessionRevocation': {
+    shortRisk: "the user's older sessions work again",
+    provider: 'aws',
+    reversible: false,
+    destructive: false,
+    undoes: 'aws.revokeUserSessions',
+    residualRisk:
+      "The user's unexpired GetSessionToken/GetFederationToken sessions issued before the revocation work again.",
+  },
   'entra.enableUser': {
+    shortRisk: 'the user can sign in again',
     provider: 'entra',
     reversible: false,
     destructive: false,
@@ -158,6 +199,7 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
     residualRisk: 'The user can sign in again; revoked sessions stay revoked.',
   },
   'entra.enableServicePrincipal': {
+    shortRisk: 'the app gets tokens again',
     provider: 'entra',
     reversible: false,
     destructive: false,
@@ -165,6 +207,7 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
     residualRisk: 'The app gets tokens again with whatever credentials and grants it still has.',
   },
   'gcp.enableKey': {
+    shortRisk: 'the key works again',
     provider: 'gcp',
     reversible: false,
     destructive: false,
@@ -172,6 +215,7 @@ export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
     residualRisk: 'The key works again for whoever holds it.',
   },
   'gcp.enableServiceAccount': {
+    shortRisk: 'the account and its keys work again',
     provider: 'gcp',
     reversible: false,
     destructive: false,
@@ -228,6 +272,8 @@ export type ActionSpec =
   | { kind: 'aws.deleteAccessKey'; target: AwsKeyTarget }
   | { kind: 'aws.denyUserSessions'; target: AwsUserTarget }
   | { kind: 'aws.revokeRoleSessions'; target: AwsRoleTarget }
+  | { kind: 'aws.revokeUserSessions'; target: AwsUserTarget }
+  | { kind: 'aws.removeUserSessionRevocation'; target: AwsUserTarget }
   | { kind: 'entra.revokeUserSessions'; target: EntraUserTarget }
   | { kind: 'entra.disableUser'; target: EntraUserTarget }
   | { kind: 'entra.removeServicePrincipalCredentials'; target: EntraServicePrincipalTarget }
@@ -274,6 +320,10 @@ export function actionId(spec: ActionSpec): string {
       return `aws:deny-user-sessions:${spec.target.accountId}/${spec.target.userName}`;
     case 'aws.revokeRoleSessions':
       return `aws:revoke-role-sessions:${spec.target.accountId}/${spec.target.roleName}`;
+    case 'aws.revokeUserSessions':
+      return `aws:revoke-user-sessions:${spec.target.accountId}/${spec.target.userName}`;
+    case 'aws.removeUserSessionRevocation':
+      return `aws:remove-user-session-revocation:${spec.target.accountId}/${spec.target.userName}`;
     case 'entra.revokeUserSessions':
       return `entra:revoke-sessions:${spec.target.userId}`;
     case 'entra.disableUser':
@@ -314,7 +364,11 @@ export function describeAction(spec: ActionSpec): string {
     case 'aws.deleteAccessKey':
       return `Delete access key ${spec.target.accessKeyId} of IAM user ${spec.target.userName} in ${spec.target.accountId} (permanent)`;
     case 'aws.denyUserSessions':
-      return `Attach an explicit deny-all inline policy to IAM user ${spec.target.userName} in ${spec.target.accountId}, ending its keys and GetFederationToken/GetSessionToken sessions`;
+      return `Attach an explicit deny-all inline policy to IAM user ${spec.target.userName} in ${spec.target.accountId}: every request of the user fails, all its keys and GetFederationToken/GetSessionToken sessions included`;
+    case 'aws.revokeUserSessions':
+      return `Deny the sessions of IAM user ${spec.target.userName} in ${spec.target.accountId} issued before now (aws:TokenIssueTime): GetSessionToken/GetFederationToken sessions minted with the stolen key end; the user's other keys and new sessions keep working`;
+    case 'aws.removeUserSessionRevocation':
+      return `Remove the session revocation Revoker put on IAM user ${spec.target.userName} in ${spec.target.accountId} (unless a later revocation replaced it)`;
     case 'aws.revokeRoleSessions':
       return `Deny every session of IAM role ${spec.target.roleName} in ${spec.target.accountId} issued before now (aws:TokenIssueTime), as AWS's "Revoke active sessions" does`;
     case 'entra.revokeUserSessions':

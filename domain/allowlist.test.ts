@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allowlisted, AllowlistEntry } from './allowlist.js';
+import { allowlisted, allowlistedDiscovery, AllowlistEntry } from './allowlist.js';
+import type { AwsUserDiscovery, EntraServicePrincipalDiscovery } from './discovery.js';
 import type { Principal } from './principal.js';
 
 const ciUser: Principal = { type: 'aws.user', accountId: '123456789012', userName: 'ci-deployer' };
@@ -42,5 +43,41 @@ describe('allowlisted', () => {
       ['reason'],
     );
     assert.match(AllowlistEntry.safeParse({ reason: 'r' }).error?.issues[0]?.message ?? '', /at least one of/);
+  });
+
+  it('matches what discovery found: the owning user of a key, the UPN of an object id, the name of an app', () => {
+    const entries: AllowlistEntry[] = [
+      { name: 'ci-*', awsAccount: '123456789012', reason: 'CI' },
+      { name: 'svc-*@example.com', reason: 'service users' },
+      { name: 'Sentinel *', reason: 'connector' },
+    ];
+    const key: AwsUserDiscovery = {
+      type: 'aws.user',
+      accountId: '123456789012',
+      userName: 'ci-deployer',
+      accessKeys: [],
+    };
+    assert.equal(allowlistedDiscovery(entries, { ...key, focusAccessKeyId: 'AKIA' })?.reason, 'CI');
+    assert.equal(allowlistedDiscovery(entries, { ...key, userName: 'alice' }), undefined);
+    const user = { type: 'entra.user', tenantId: TENANT, accountEnabled: true } as const;
+    const id = '0b0a5b2c-1111-2222-3333-444444444444';
+    assert.equal(
+      allowlistedDiscovery(entries, { ...user, userId: id, userPrincipalName: 'svc-backup@example.com' })?.reason,
+      'service users',
+    );
+    const sp: EntraServicePrincipalDiscovery = {
+      displayName: '',
+      type: 'entra.servicePrincipal',
+      tenantId: TENANT,
+      servicePrincipalId: id,
+      appId: id,
+      accountEnabled: true,
+      passwordKeyIds: [],
+      certificateKeyIds: [],
+      grantIds: [],
+      appRoleAssignmentIds: [],
+    };
+    assert.equal(allowlistedDiscovery(entries, { ...sp, displayName: 'Sentinel connector' })?.reason, 'connector');
+    assert.equal(allowlistedDiscovery(entries, { ...sp, displayName: 'Exfil app' }), undefined);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Discovery } from './discovery.js';
 import { parseGcpKeyName, principalKey, type Principal } from './principal.js';
 
 /**
@@ -49,10 +50,10 @@ function nameOf(principal: Principal): string {
   }
 }
 
-function matches(entry: AllowlistEntry, principal: Principal): boolean {
+function matches(entry: AllowlistEntry, principal: Principal, otherNames: string[] = []): boolean {
   const p = principal;
   if (entry.principal && !glob(entry.principal).test(principalKey(p))) return false;
-  if (entry.name && !glob(entry.name).test(nameOf(p))) return false;
+  if (entry.name && ![nameOf(p), ...otherNames].some((name) => glob(entry.name ?? '').test(name))) return false;
   if (entry.appId && !(p.type === 'entra.servicePrincipal' && p.appId?.toLowerCase() === entry.appId.toLowerCase())) {
     return false;
   }
@@ -72,4 +73,39 @@ function matches(entry: AllowlistEntry, principal: Principal): boolean {
 /** The first allowlist entry that covers the principal, if any. */
 export function allowlisted(entries: readonly AllowlistEntry[], principal: Principal): AllowlistEntry | undefined {
   return entries.find((entry) => matches(entry, principal));
+}
+
+/**
+ * The first entry that covers what discovery found behind the name the alert used: the owning user
+ * of an access key, the object id and UPN of a user, the app id and display name of a service
+ * principal, the account of a key. An alert naming `ci-deployer`'s key is then matched by
+ * `{ name: 'ci-*' }` as the user itself would be.
+ */
+export function allowlistedDiscovery(
+  entries: readonly AllowlistEntry[],
+  discovery: Discovery,
+): AllowlistEntry | undefined {
+  const found = discovered(discovery);
+  return entries.find((entry) => found.some(({ principal, names }) => matches(entry, principal, names)));
+}
+
+function discovered(d: Discovery): { principal: Principal; names?: string[] }[] {
+  switch (d.type) {
+    case 'aws.user':
+      return [{ principal: { type: 'aws.user', accountId: d.accountId, userName: d.userName } }];
+    case 'aws.role':
+      return [{ principal: { type: 'aws.role', accountId: d.accountId, roleName: d.roleName } }];
+    case 'entra.user':
+      return [
+        { principal: { type: 'entra.user', tenantId: d.tenantId, user: d.userId } },
+        { principal: { type: 'entra.user', tenantId: d.tenantId, user: d.userPrincipalName } },
+      ];
+    case 'entra.servicePrincipal':
+      return [
+        { principal: { type: 'entra.servicePrincipal', tenantId: d.tenantId, appId: d.appId }, names: [d.displayName] },
+        { principal: { type: 'entra.servicePrincipal', tenantId: d.tenantId, objectId: d.servicePrincipalId } },
+      ];
+    case 'gcp.serviceAccount':
+      return [{ principal: { type: 'gcp.serviceAccount', projectId: d.projectId, email: d.email } }];
+  }
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 export const DecisionRequest = z.strictObject({
   approver: z.string().trim().min(1, 'approver names who decides').max(128),
-  actions: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)], {
+  actions: z.union([z.literal('all'), z.array(z.string().min(1).max(300)).min(1).max(200)], {
     error: 'actions is "all" or a list of action ids from the plan',
   }),
   reason: z.string().max(1000).optional(),

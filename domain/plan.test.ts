@@ -55,8 +55,9 @@ describe('planActions', () => {
       [
         'aws:deactivate-key:AKIAAAAAAAAAAAAAAAA2',
         'aws:delete-key:AKIAAAAAAAAAAAAAAAA2',
-        'aws:deny-user-sessions:123456789012/alice',
+        'aws:revoke-user-sessions:123456789012/alice',
       ],
+      'the key and the sessions minted before containment, not a deny-all on the user',
     );
   });
 

@@ -50,6 +50,15 @@ export function planActions({ severity, policy, discoveries }: PlanInput): Actio
       });
     }
   }
+  // A deny-all on a user already ends every session a session revocation on it would.
+  for (const action of actions.values()) {
+    if (
+      action.kind === 'aws.revokeUserSessions' &&
+      actions.has(actionId({ ...action, kind: 'aws.denyUserSessions' }))
+    ) {
+      actions.delete(action.id);
+    }
+  }
   return [...actions.values()];
 }
 
@@ -94,10 +103,19 @@ function planAwsUser(user: AwsUserDiscovery): Planned[] {
       dependsOn: [deactivate],
     });
   }
+  // The least disruptive control that does the job: a stolen key is not a compromised user.
+  if (user.focusAccessKeyId) {
+    planned.push({
+      spec: { kind: 'aws.revokeUserSessions', target: { accountId, userName } },
+      reason:
+        "Sessions minted with the stolen key (GetSessionToken, GetFederationToken) outlive its deactivation; denying the user's sessions issued before now ends them, and leaves its other keys working.",
+    });
+    return planned;
+  }
   planned.push({
     spec: { kind: 'aws.denyUserSessions', target: { accountId, userName } },
     reason:
-      'GetFederationToken and GetSessionToken sessions outlive key deactivation and deletion; an explicit deny on the user ends them.',
+      'The user itself is the principal: an explicit deny on it ends every request, its keys and GetFederationToken/GetSessionToken sessions included.',
   });
   return planned;
 }

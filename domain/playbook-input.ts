@@ -32,6 +32,10 @@ export interface PlaybookInput {
   dryRun?: boolean;
   /** Alerts of the run this one continues: a new alert after containment starts the playbook over. */
   earlierAlerts?: AlertSummary[];
+  /** Every alert ref (`source:id`) of the run this one continues, for exact duplicate detection. */
+  seenAlerts?: string[];
+  /** How many alerts the runs before this one had. */
+  alertCount?: number;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface ReleaseRequest {
   severity: Severity;
   /** False once the playbook's release window has closed. */
   open: boolean;
+  /** Controls are held in the principals' ledgers, which decide at release whether Revoker made the change. */
+  shared?: boolean;
 }
 
 const waiting = (r: ActionRecord) => r.status === 'awaiting-approval' && !r.decidedBy;
@@ -37,12 +39,14 @@ function deletionOf(record: ActionRecord, records: ActionRecord[]): ActionRecord
 }
 
 /** Why a containment step cannot be undone now, or undefined when it can (or may, once it ends). */
-function notReleasable(record: ActionRecord, records: ActionRecord[]): string | undefined {
+function notReleasable(record: ActionRecord, records: ActionRecord[], shared = false): string | undefined {
   const { action } = record;
   if (action.reverses) return `${action.id} is itself a release step`;
   if (!RELEASE_OF[action.kind]) return `${action.id} cannot be undone: ${action.kind} is irreversible`;
   if (records.some((r) => r.action.reverses === action.id)) return `${action.id} is already being released`;
   if (waiting(record)) return undefined;
+  // Found so by this incident, but perhaps made so by another one: the ledger knows, and answers at release.
+  if (shared && record.status === 'already') return undefined;
   if (isFinal(record) && record.status !== 'done') {
     return record.status === 'already'
       ? `${action.id} changed nothing (it was already so before Revoker): nothing to undo`
@@ -66,20 +70,20 @@ export function planRelease(records: ActionRecord[], policy: Policy, request: Re
   const containment = records.filter((r) => !r.action.reverses);
   let chosen: ActionRecord[];
   if (request.actions === 'all') {
-    chosen = containment.filter((r) => !waiting(r) && !notReleasable(r, records));
+    chosen = containment.filter((r) => !waiting(r) && !notReleasable(r, records, request.shared));
   } else {
     const named = [...new Set(request.actions)];
     const unknown = named.filter((id) => !containment.some((r) => r.action.id === id));
     if (unknown.length) problems.push(`unknown action ids: ${unknown.join(', ')}`);
     chosen = containment.filter((r) => named.includes(r.action.id) && !waiting(r));
-    problems.push(...chosen.flatMap((r) => notReleasable(r, records) ?? []));
+    problems.push(...chosen.flatMap((r) => notReleasable(r, records, request.shared) ?? []));
   }
   const calledOff = containment.filter(waiting);
   if (chosen.length === 0 && calledOff.length === 0 && records.length) {
     problems.push('nothing to release: no reversible step took effect');
   }
   const reversals = chosen
-    .filter((r) => !notReleasable(r, records))
+    .filter((r) => !notReleasable(r, records, request.shared))
     .map((record) => reversal(record, records, policy, request));
   const decidable = [...reversals.map((r) => r.action.kind), ...calledOff.map((r) => r.action.kind)];
   problems.push(...new Set(decidable.flatMap((kind) => notAnApprover(policy, kind, request.approver) ?? [])));
@@ -123,9 +127,10 @@ function reversal(
  * Why a planned release step must not run once the steps it depends on have ended, or undefined:
  * only a change Revoker made is undone, and never a deleted key's.
  */
-export function releaseBlocker(record: ActionRecord, records: ActionRecord[]): string | undefined {
+export function releaseBlocker(record: ActionRecord, records: ActionRecord[], shared = false): string | undefined {
   const undone = records.find((r) => r.action.id === record.action.reverses);
   if (!undone) return `${String(record.action.reverses)} is not in the plan`;
+  if (shared && undone.status === 'already') return undefined;
   if (undone.status === 'already') return `${undone.action.id} changed nothing (it was already so): left as found`;
   if (undone.status !== 'done') return `${undone.action.id} ${undone.status}: nothing to undo`;
   const deletion = deletionOf(undone, records);
@@ -141,6 +146,7 @@ export function irreversibleSteps(records: ActionRecord[]): { action: string; de
 }
 
 /** Reversible steps a release would undo now: what release links and the UI offer. */
-export function releasableSteps(records: ActionRecord[]): ActionRecord[] {
-  return records.filter((r) => !r.action.reverses && r.status === 'done' && !notReleasable(r, records));
+export function releasableSteps(records: ActionRecord[], shared = false): ActionRecord[] {
+  const tookHold = (r: ActionRecord) => r.status === 'done' || (shared && r.status === 'already');
+  return records.filter((r) => !r.action.reverses && tookHold(r) && !notReleasable(r, records, shared));
 }

@@ -59,6 +59,8 @@ export interface ActionRecord {
   requestedBy?: string;
   /** Dry run only. */
   preview?: Preview;
+  /** Other open or closed incidents (workflow ids) holding the same control: a release here leaves it in force. */
+  sharedWith?: string[];
 }
 
 export type PrincipalStatus = 'discovering' | 'examined' | 'failed' | 'allowlisted';
@@ -98,11 +100,16 @@ export type PlaybookState =
 
 export interface PlaybookStatus {
   workflowId: string;
+  /** Reversible controls are held in each principal's ledger (`principal/<key>`), shared with other incidents. */
+  sharedControls?: boolean;
   /** A dry run reads and plans but changes nothing. */
   dryRun?: boolean;
   state: PlaybookState;
   severity: Severity;
+  /** The first alert and the latest ones; `alertCount` counts them all (the `alertRefs` Query lists them). */
   alerts: AlertSummary[];
+  /** Every distinct alert of the incident. Absent in runs recorded before it was kept. */
+  alertCount?: number;
   principals: PrincipalRecord[];
   actions: ActionRecord[];
   decisions: Decision[];
@@ -112,6 +119,19 @@ export interface PlaybookStatus {
   /** While contained: until when a `release` is accepted. */
   releaseUntil?: string;
   finishedAt?: string;
+  /** Merged alerts that changed the plan: a higher severity, and the waiting steps it made run at once. */
+  planChanges?: { alert: string; at: string; severity: Severity; runNow: string[] }[];
+  /** Signals and Updates that changed nothing (bad payloads, refusals): how many, and the latest with why. */
+  ignored?: { count: number; latest: IgnoredMessage[] };
+}
+
+/** A message the playbook could not apply, with why. */
+export interface IgnoredMessage {
+  /** The Signal or Update name: approve, reject, release, alert, decide. */
+  message: string;
+  at: string;
+  reason: string;
+  approver?: string;
 }
 
 /** The playbook's return value: the basis of every notification and CLI view. */

@@ -17,6 +17,8 @@ import './e2e/release.suite.js';
 import './e2e/alert-storm.suite.js';
 import './e2e/dry-run.suite.js';
 import './e2e/cli-dry-run.suite.js';
+import './e2e/hostile-messages.suite.js';
+import './e2e/overlapping-incidents.suite.js';
 
 after(async () => {
   await (await harness()).close();

@@ -1,8 +1,10 @@
+import { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createAwsActivities, type AwsClients } from '../activities/aws.js';
 import { createEntraActivities, type EntraActivityDeps } from '../activities/entra.js';
+import { createLedgerActivities } from '../activities/ledger.js';
 import { createGcpActivities, type GcpActivityDeps } from '../activities/gcp.js';
 import { createNotifyActivities, type NotifyActivityDeps } from '../activities/notify.js';
 import { NOTIFY_TASK_QUEUE, PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
@@ -34,6 +36,8 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         connection,
         namespace,
         taskQueue: PLAYBOOK_TASK_QUEUE,
+        // The principals' ledgers: Updates to other workflows, on the playbooks' own queue (no cloud credentials).
+        activities: createLedgerActivities({ client: new Client({ connection, namespace }) }),
         ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
       }),
     );

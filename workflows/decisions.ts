@@ -14,6 +14,8 @@ export interface DecisionContext {
   severity: Severity;
   /** False once the release window has closed. */
   releaseOpen: boolean;
+  /** Controls are held in the principals' ledgers. */
+  sharedControls?: boolean;
 }
 
 const waiting = (r: ActionRecord) => r.status === 'awaiting-approval' && !r.decidedBy;
@@ -125,6 +127,7 @@ function releasePlan(records: ActionRecord[], context: DecisionContext, request:
     ...request,
     severity: context.severity,
     open: context.releaseOpen,
+    shared: context.sharedControls ?? false,
   });
 }
 

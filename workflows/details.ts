@@ -24,7 +24,9 @@ export function renderDetails(status: PlaybookStatus): string {
     );
   }
   if (status.releaseUntil) {
-    const releasable = releasableSteps(status.actions).map((r) => r.action.id);
+    const steps = releasableSteps(status.actions, status.sharedControls);
+    const releasable = steps.map((r) => r.action.id);
+    const staying = steps.filter((r) => r.sharedWith?.length);
     lines.push(
       `**False positive?** Until ${status.releaseUntil}, send a Signal named \`release\` to undo what can be undone`,
       `(${releasable.length} step(s); list ids to undo only some):`,
@@ -32,6 +34,26 @@ export function renderDetails(status: PlaybookStatus): string {
       '```json',
       JSON.stringify({ approver: 'you@example.com', actions: 'all', reason: 'why' }, null, 2),
       '```',
+      '',
+      ...staying.map(
+        (r) =>
+          `- \`${r.action.id}\` stays in force after a release here: also held by ${r.sharedWith?.map((i) => `\`${i}\``).join(', ')}`,
+      ),
+      ...(staying.length ? [''] : []),
+    );
+  }
+  for (const change of status.planChanges ?? []) {
+    lines.push(
+      `Plan changed at ${change.at}: alert \`${cell(change.alert)}\` raised the severity to ${change.severity}` +
+        (change.runNow.length ? `, so ${change.runNow.length} waiting step(s) ran at once.` : '.'),
+    );
+  }
+  if (status.planChanges?.length) lines.push('');
+  if (status.ignored?.count) {
+    const latest = status.ignored.latest.at(-1);
+    lines.push(
+      `**Ignored ${status.ignored.count} message(s)** that changed nothing. Latest: \`${latest?.message ?? ''}\`` +
+        `${latest?.approver ? ` from ${cell(latest.approver)}` : ''} at ${latest?.at ?? ''}: ${cell(latest?.reason ?? '')}`,
       '',
     );
   }

@@ -1,1 +1,2 @@
 export { playbook } from './playbook.js';
+export { principal } from './principal.js';

@@ -16,17 +16,33 @@ import {
 import type { AwsActivities } from '../activities/aws.js';
 import type { EntraActivities } from '../activities/entra.js';
 import type { GcpActivities } from '../activities/gcp.js';
+import type { LedgerActivities } from '../activities/ledger.js';
 import type { NotifyActivities } from '../activities/notify.js';
 import type { NotifiedAction, PlaybookEvent } from '../activities/notify-message.js';
 import type { Action } from '../domain/action.js';
-import type { Alert } from '../domain/alert.js';
-import { allowlisted } from '../domain/allowlist.js';
+import { Alert, Severity } from '../domain/alert.js';
+import { allowlisted, allowlistedDiscovery } from '../domain/allowlist.js';
 import type { Decision } from '../domain/decision.js';
 import type { Discovery } from '../domain/discovery.js';
 import {
+  controlOwner,
+  endedControl,
+  HoldersChangedSchema,
+  incidentOf,
+  isHeldControl,
+  type ReleaseAnswer,
+} from '../domain/ledger.js';
+import {
+  AlertPage,
+  alertRefsQuery,
   alertSignal,
   approveSignal,
   decideUpdate,
+  hasAlertsQuery,
+  holdersSignal,
+  IntakeRequest,
+  intakeUpdate,
+  type IntakeOutcome,
   MESSAGE_DESCRIPTIONS,
   rejectSignal,
   releaseSignal,
@@ -35,7 +51,7 @@ import {
 import { durationMs } from '../domain/duration.js';
 import { finalState, summarize } from '../domain/outcome.js';
 import { planActions } from '../domain/plan.js';
-import { approverIdentities } from '../domain/policy.js';
+import { approverIdentities, modeFor } from '../domain/policy.js';
 import { irreversibleSteps, releasableSteps, releaseBlocker } from '../domain/release.js';
 import { DEFAULT_SETTINGS, type PlaybookInput } from '../domain/playbook-input.js';
 import { describePrincipal, principalKey, type Principal } from '../domain/principal.js';
@@ -55,9 +71,10 @@ import {
   alertRefs,
   initialSearchAttributes,
   RevokerAlertId,
+  RevokerSeverity,
   RevokerState,
 } from '../domain/search-attributes.js';
-import { NOTIFY_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
+import { NOTIFY_TASK_QUEUE, PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
 import { applyDecision, applyRelease, refusal, type DecisionContext } from './decisions.js';
 import { renderDetails } from './details.js';
 
@@ -80,6 +97,16 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       backoffCoefficient: 2,
       nonRetryableErrorTypes: NON_RETRYABLE,
     },
+  });
+  // Reversible controls are held in each principal's ledger (workflows/principal.ts), shared by every
+  // incident that relies on them. Histories recorded before the ledger replay without it; a dry run holds nothing.
+  const sharedControls = !input.dryRun && patched('principal-ledger');
+  /** This incident as a holder: a later run under the same workflow id (a new incident) is another holder. */
+  const holder = `${workflowInfo().workflowId}#${workflowInfo().firstExecutionRunId}`;
+  const ledger = proxyActivities<LedgerActivities>({
+    ...activityOptions('aws'),
+    // The playbooks' own queue: the ledgers are workflows, and no cloud credential is needed to reach them.
+    taskQueue: PLAYBOOK_TASK_QUEUE,
   });
   const aws = proxyActivities<AwsActivities>(activityOptions('aws'));
   const entra = proxyActivities<EntraActivities>(activityOptions('entra'));
@@ -104,7 +131,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     workflowId: workflowInfo().workflowId,
     state: 'Triage',
     severity: input.alert.severity,
-    alerts: [...(input.earlierAlerts ?? []), summarizeAlert(input.alert)],
+    alerts: keptAlerts([...(input.earlierAlerts ?? []), summarizeAlert(input.alert)]),
     principals: input.alert.principals.map((p) => ({
       key: principalKey(p),
       label: describePrincipal(p),
@@ -114,7 +141,17 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     decisions: [],
     startedAt: new Date().toISOString(),
     ...(input.dryRun ? { dryRun: true } : {}),
+    ...(sharedControls ? { sharedControls } : {}),
   };
+
+  /** Every alert this incident has had, exactly (carried across continue-as-new): resends are duplicates. */
+  const seen = new Set<string>([
+    ...(input.seenAlerts ?? (input.earlierAlerts ?? []).map(alertRef)),
+    alertRef(input.alert),
+  ]);
+  /** The alert this run was started with is answered `started` once, to the intake that started it. */
+  let startAnswered = input.seenAlerts !== undefined || (input.earlierAlerts?.length ?? 0) > 0;
+  status.alertCount = seen.size;
 
   // Declared before the handlers: a Signal buffered before the first task (a merged alert, an early
   // approval) is delivered synchronously by setHandler, and its handler publishes.
@@ -134,14 +171,44 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     policy: input.policy,
     severity: input.alert.severity,
     releaseOpen,
+    sharedControls,
   });
-  const record = (decision: Decision): Decision => {
+  const record = (decided: Decision): Decision => {
+    const decision = decided.ignored ? { ...decided, ignored: brief(decided.ignored) } : decided;
     status.decisions.push(decision);
     const { verdict, approver, ignored } = decision;
-    if (ignored) log.warn('decision ignored', { verdict, approver, why: ignored });
+    if (ignored) {
+      noteIgnored(verdict, ignored, approver);
+      // Ignored decisions change nothing: only the latest stay listed, so a flood of bad Signals stays bounded.
+      const kept = status.decisions.filter((d) => d.ignored);
+      if (kept.length > IGNORED_KEPT) status.decisions.splice(status.decisions.indexOf(kept[0] as Decision), 1);
+    }
     publish();
     return decision;
   };
+  /** Records a message that changed nothing, with why: shown in Current Details, the status and the report. */
+  function noteIgnored(message: string, reason: string, approver?: string): void {
+    const why = brief(reason);
+    log.warn('message ignored', { message, approver, why });
+    const ignored = (status.ignored ??= { count: 0, latest: [] });
+    ignored.count += 1;
+    ignored.latest.push({ message, at: now(), reason: why, ...(approver ? { approver: brief(approver, 128) } : {}) });
+    if (ignored.latest.length > IGNORED_KEPT) ignored.latest.shift();
+  }
+  /**
+   * Whatever a person types into Send a Signal reaches these handlers. A handler that throws fails the
+   * workflow task on every retry and wedges the playbook, so anything unforeseen is recorded as ignored.
+   */
+  const guarded =
+    (message: string, handler: (payload: unknown) => void) =>
+    (payload: unknown): void => {
+      try {
+        handler(payload);
+      } catch (error) {
+        noteIgnored(message, `could not be applied: ${error instanceof Error ? error.message : String(error)}`);
+        publish();
+      }
+    };
   const now = () => new Date().toISOString();
   const decide = (verdict: 'approve' | 'reject') => (payload: unknown) =>
     void record(applyDecision(status.actions, input.policy, verdict, payload, now()));
@@ -156,11 +223,59 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     return recorded;
   }
 
-  setHandler(approveSignal, decide('approve'), { description: MESSAGE_DESCRIPTIONS.approve });
-  setHandler(rejectSignal, decide('reject'), { description: MESSAGE_DESCRIPTIONS.reject });
-  setHandler(releaseSignal, (payload) => void release(payload), { description: MESSAGE_DESCRIPTIONS.release });
-  setHandler(alertSignal, (alert) => mergeAlert(alert), { description: MESSAGE_DESCRIPTIONS.alert });
+  setHandler(approveSignal, guarded('approve', decide('approve')), { description: MESSAGE_DESCRIPTIONS.approve });
+  setHandler(rejectSignal, guarded('reject', decide('reject')), { description: MESSAGE_DESCRIPTIONS.reject });
+  setHandler(
+    releaseSignal,
+    guarded('release', (payload) => void release(payload)),
+    { description: MESSAGE_DESCRIPTIONS.release },
+  );
+  setHandler(
+    alertSignal,
+    guarded('alert', (payload) => {
+      const parsed = Alert.safeParse(payload);
+      if (parsed.success) return mergeAlert(parsed.data);
+      noteIgnored('alert', `invalid alert (${issuesOf(parsed.error)})`);
+      publish();
+    }),
+    { description: MESSAGE_DESCRIPTIONS.alert },
+  );
   setHandler(statusQuery, () => status, { description: MESSAGE_DESCRIPTIONS.status });
+  setHandler(intakeUpdate, ({ alerts }) => ({ outcomes: intake(alerts), runId: workflowInfo().runId }), {
+    validator: (request) => {
+      const parsed = IntakeRequest.safeParse(request);
+      if (!parsed.success) {
+        throw ApplicationFailure.create({ type: 'InvalidAlert', message: issuesOf(parsed.error), nonRetryable: true });
+      }
+    },
+    description: MESSAGE_DESCRIPTIONS.intake,
+  });
+  setHandler(
+    alertRefsQuery,
+    (page) => {
+      const { offset, limit } = AlertPage.parse(page ?? {});
+      return { total: seen.size, refs: [...seen].slice(offset, offset + limit) };
+    },
+    { description: MESSAGE_DESCRIPTIONS.alertRefs },
+  );
+  setHandler(hasAlertsQuery, (refs) => (Array.isArray(refs) ? refs.map((ref) => seen.has(String(ref))) : []), {
+    description: MESSAGE_DESCRIPTIONS.hasAlerts,
+  });
+  setHandler(
+    holdersSignal,
+    guarded('holders', (payload) => {
+      const parsed = HoldersChangedSchema.safeParse(payload);
+      if (!parsed.success) return void noteIgnored('holders', `invalid holders (${issuesOf(parsed.error)})`);
+      const { incident, control, heldBy } = parsed.data;
+      if (incident !== holder) return; // meant for an earlier incident under this workflow id
+      const held = status.actions.find((r) => r.action.id === control && !r.action.reverses);
+      if (!held) return;
+      if (heldBy.length) held.sharedWith = [...new Set(heldBy.map(incidentOf))];
+      else delete held.sharedWith;
+      publish();
+    }),
+    { description: MESSAGE_DESCRIPTIONS.holders },
+  );
   setHandler(
     decideUpdate,
     ({ verdict, link, ...request }) => {
@@ -170,16 +285,40 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     },
     {
       validator: (request) => {
-        const why = refusal(status.actions, context(), request);
-        if (why) throw ApplicationFailure.create({ type: 'DecisionRefused', message: why, nonRetryable: true });
+        let why: string | undefined;
+        try {
+          why = refusal(status.actions, context(), request);
+        } catch (error) {
+          why = `could not be applied: ${error instanceof Error ? error.message : String(error)}`;
+        }
+        // A refusal is the caller's answer; Temporal writes no event for it, so the status cannot keep it.
+        if (why) throw ApplicationFailure.create({ type: 'DecisionRefused', message: brief(why), nonRetryable: true });
       },
       description: MESSAGE_DESCRIPTIONS.decide,
     },
   );
 
+  function intake(alerts: Alert[]): IntakeOutcome[] {
+    const outcomes = alerts.map((alert): IntakeOutcome => {
+      const ref = alertRef(alert);
+      if (!startAnswered && ref === alertRef(input.alert)) {
+        startAnswered = true;
+        return 'started';
+      }
+      if (seen.has(ref)) return 'duplicate';
+      mergeAlert(alert);
+      return 'merged';
+    });
+    publish();
+    return outcomes;
+  }
+
   function mergeAlert(alert: Alert): void {
-    if (status.alerts.some((a) => a.source === alert.source && a.id === alert.id)) return;
-    status.alerts.push(summarizeAlert(alert));
+    const ref = alertRef(alert);
+    if (seen.has(ref)) return;
+    seen.add(ref);
+    status.alertCount = seen.size;
+    status.alerts = keptAlerts([...status.alerts, summarizeAlert(alert)]);
     // In a storm the list is soon full: no command (and no history event) for alerts that would not show.
     const refs = alertRefs(status.alerts);
     if (refs.length > publishedAlertRefs) {
@@ -187,7 +326,35 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       publishedAlertRefs = refs.length;
     }
     if (status.containedAt && releases.length === 0) lateAlert ??= alert;
+    else if (
+      !status.containedAt &&
+      Severity.options.indexOf(alert.severity) > Severity.options.indexOf(status.severity)
+    ) {
+      // Histories recorded before merged alerts re-planned replay without it.
+      if (patched('severity-replan')) raiseSeverity(alert);
+    }
     publish();
+  }
+
+  /**
+   * A merged alert of higher severity re-plans: each step still waiting that the policy runs
+   * automatically at the new severity runs now, and the status says which alert changed the plan.
+   */
+  function raiseSeverity(alert: Alert): void {
+    status.severity = alert.severity;
+    upsertSearchAttributes([{ key: RevokerSeverity, value: alert.severity }]);
+    const at = now();
+    const ref = alertRef(alert);
+    const runNow: string[] = [];
+    for (const record of status.actions) {
+      if (record.status !== 'awaiting-approval' || record.decidedBy || record.action.reverses) continue;
+      if (modeFor(input.policy, record.action.kind, alert.severity) !== 'auto') continue;
+      record.decidedBy = { approver: `policy (${alert.severity} alert ${ref})`, at, reason: 'severity raised' };
+      runNow.push(record.action.id);
+    }
+    const changes = (status.planChanges ??= []);
+    changes.push({ alert: ref, at, severity: alert.severity, runNow });
+    if (changes.length > IGNORED_KEPT) changes.shift();
   }
 
   /** Mirrors the status into the UI: current details always, the state search attribute on change. */
@@ -226,6 +393,13 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       }
       try {
         const discovery = await discover(principal);
+        // Matched again on what discovery found: a CI user's key named only by its id is still the CI user's.
+        const found = allowlistedDiscovery(input.policy.allowlist ?? [], discovery);
+        if (found) {
+          record.status = 'allowlisted';
+          record.allowlistReason = found.reason;
+          return [];
+        }
         record.status = 'examined';
         return [{ principal: record.key, discovery }];
       } catch (error) {
@@ -237,7 +411,9 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   );
 
   status.actions = planActions({
-    severity: input.alert.severity,
+    // An alert merged during triage may have raised the severity.
+    severity:
+      status.severity !== input.alert.severity && patched('severity-replan') ? status.severity : input.alert.severity,
     policy: input.policy,
     discoveries: discoveries.flat(),
   }).map((action): ActionRecord => ({
@@ -260,7 +436,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
 
   // Contained (or not): the playbook stays open for a release while reversible steps took effect.
   status.containedAt = now();
-  const releasable = releasableSteps(status.actions);
+  const releasable = releasableSteps(status.actions, sharedControls);
   const waitForRelease = releaseOpen && releasable.length > 0 && releases.length === 0;
   if (waitForRelease) status.releaseUntil = new Date(Date.now() + releaseWindowMs).toISOString();
   publish();
@@ -301,8 +477,16 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   if (lateAlert && !released) {
     // A new alert after containment may mean new credentials or sessions: triage again from the start.
     log.info('a new alert arrived after containment: starting over', { alert: alertRef(lateAlert) });
-    const earlierAlerts = status.alerts.filter((a) => a.source !== lateAlert?.source || a.id !== lateAlert.id);
-    return continueAsNew<typeof playbook>({ ...input, alert: lateAlert, earlierAlerts });
+    const lateRef = alertRef(lateAlert);
+    const earlierAlerts = status.alerts.filter((a) => alertRef(a) !== lateRef);
+    const seenAlerts = [...seen].filter((ref) => ref !== lateRef);
+    return continueAsNew<typeof playbook>({
+      ...input,
+      alert: lateAlert,
+      earlierAlerts,
+      seenAlerts,
+      alertCount: seenAlerts.length,
+    });
   }
   return report;
 
@@ -419,31 +603,77 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     if (isFinal()) return;
     // Wait for dependencies; a step whose prerequisite did not succeed must not run (never delete an active key).
     await condition(() => dependencies.every((d) => d && FINAL_ACTION_STATUSES.includes(d.status)));
+    let undoing: ReleaseAnswer | undefined;
     if (record.action.reverses) {
-      const why = releaseBlocker(record, status.actions);
+      const why = releaseBlocker(record, status.actions, sharedControls);
       if (why) return finish(record, 'skipped', { note: why });
     } else {
       const blocker = dependencies.find((d) => d && d.status !== 'done' && d.status !== 'already');
       if (blocker) return finish(record, 'skipped', { note: `${blocker.action.id} ${blocker.status}` });
     }
+    const held = sharedControls && isHeldControl(record.action);
+    const owner = controlOwner(record.action);
+    try {
+      if (held) {
+        // Waits while another incident is undoing this control, so the two never race at the cloud.
+        const { heldBy } = await ledger.holdControl({ owner, incident: holder, control: record.action.id });
+        if (heldBy.length) record.sharedWith = [...new Set(heldBy.map(incidentOf))];
+      }
+      if (sharedControls && record.action.reverses) {
+        // Only the last holder undoes a control, and only one Revoker made.
+        undoing = await ledger.releaseControl({ owner, incident: holder, control: record.action.reverses });
+        if (undoing.verdict === 'keep') {
+          const others = [...new Set(undoing.heldBy.map(incidentOf))];
+          return finish(record, 'skipped', {
+            note: `kept in force: also held by ${others.join(', ')}`,
+            sharedWith: others,
+          });
+        }
+        if (undoing.verdict === 'leave') return finish(record, 'skipped', { note: undoing.why });
+      }
+    } catch (error) {
+      return finish(record, 'failed', { error: failureOf(error) });
+    }
 
     record.status = 'running';
     record.startedAt = new Date().toISOString();
     publish();
+    const undoAt = undoing?.verdict === 'undo' ? undoing.madeBy.at : undefined;
+    const tell = async (ok: boolean, outcome?: StepOutcome['outcome']) => {
+      if (held) {
+        const result = ok && outcome ? outcome : 'failed';
+        await ledger.recordControl({
+          owner,
+          incident: holder,
+          control: record.action.id,
+          outcome: result,
+          at: record.startedAt ?? now(),
+        });
+      }
+      const ended = ok && outcome === 'done' && sharedControls ? endedControl(record.action) : undefined;
+      if (ended) await ledger.recordGone({ owner, incident: holder, control: ended, at: record.startedAt ?? now() });
+      if (undoAt !== undefined && record.action.reverses) {
+        await ledger.releasedControl({ owner, incident: holder, control: record.action.reverses, ok });
+      }
+    };
     try {
-      const outcome = await execute(record.action, record.startedAt);
+      const outcome = await execute(record.action, record.startedAt, undoAt);
       record.observed = outcome.observed;
       record.requestId = outcome.requestId;
       record.status = 'verifying';
       publish();
-      const check = await verify(record.action, record.startedAt);
+      const check = await verify(record.action, record.startedAt, undoAt);
       record.verification = { ...check, checkedAt: new Date().toISOString() };
+      await tell(check.ok, outcome.outcome);
       if (check.ok) return finish(record, outcome.outcome);
       log.error('verification failed', { action: record.action.id, evidence: check.evidence });
       return finish(record, 'failed', {
         error: { type: 'VerificationFailed', message: `the change did not take effect: ${check.evidence}` },
       });
     } catch (error) {
+      await tell(false).catch((e: unknown) =>
+        log.error('ledger not told', { action: record.action.id, error: String(e) }),
+      );
       return finish(record, 'failed', { error: failureOf(error) });
     }
   }
@@ -453,7 +683,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     publish();
   }
 
-  function execute(action: Action, at: string): Promise<StepOutcome> {
+  function execute(action: Action, at: string, undoAt?: string): Promise<StepOutcome> {
     switch (action.kind) {
       case 'aws.deactivateAccessKey':
         return aws.deactivateAwsAccessKey(action.target);
@@ -464,6 +694,10 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       case 'aws.revokeRoleSessions':
         // The workflow's clock is deterministic, so a retry or replay revokes with the same cut-off.
         return aws.revokeAwsRoleSessions({ ...action.target, issuedBefore: at });
+      case 'aws.revokeUserSessions':
+        return aws.revokeAwsUserSessions({ ...action.target, issuedBefore: at });
+      case 'aws.removeUserSessionRevocation':
+        return aws.removeAwsUserSessionRevocation({ ...action.target, issuedBefore: undoAt ?? revokedAt(action) });
       case 'entra.revokeUserSessions':
         return entra.revokeEntraUserSessions({ ...action.target, at });
       case 'entra.disableUser':
@@ -485,7 +719,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       case 'aws.removeUserDeny':
         return aws.removeAwsUserDeny(action.target);
       case 'aws.removeRoleRevocation':
-        return aws.removeAwsRoleRevocation({ ...action.target, issuedBefore: revokedAt(action) });
+        return aws.removeAwsRoleRevocation({ ...action.target, issuedBefore: undoAt ?? revokedAt(action) });
       case 'entra.enableUser':
         return entra.enableEntraUser(action.target);
       case 'entra.enableServicePrincipal':
@@ -497,7 +731,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     }
   }
 
-  function verify(action: Action, at: string): Promise<CheckResult> {
+  function verify(action: Action, at: string, undoAt?: string): Promise<CheckResult> {
     switch (action.kind) {
       case 'aws.deactivateAccessKey':
         return aws.verifyAwsAccessKey({ ...action.target, expected: 'Inactive' });
@@ -507,6 +741,13 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
         return aws.verifyAwsUserDenied(action.target);
       case 'aws.revokeRoleSessions':
         return aws.verifyAwsRoleSessionsRevoked({ ...action.target, issuedBefore: at });
+      case 'aws.revokeUserSessions':
+        return aws.verifyAwsUserSessionsRevoked({ ...action.target, issuedBefore: at });
+      case 'aws.removeUserSessionRevocation':
+        return aws.verifyAwsUserSessionRevocationRemoved({
+          ...action.target,
+          issuedBefore: undoAt ?? revokedAt(action),
+        });
       case 'entra.revokeUserSessions':
         return entra.verifyEntraUserSessionsRevoked({ ...action.target, at });
       case 'entra.disableUser':
@@ -528,7 +769,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       case 'aws.removeUserDeny':
         return aws.verifyAwsUserDenyRemoved(action.target);
       case 'aws.removeRoleRevocation':
-        return aws.verifyAwsRoleRevocationRemoved({ ...action.target, issuedBefore: revokedAt(action) });
+        return aws.verifyAwsRoleRevocationRemoved({ ...action.target, issuedBefore: undoAt ?? revokedAt(action) });
       case 'entra.enableUser':
         return entra.verifyEntraUserEnabled(action.target);
       case 'entra.enableServicePrincipal':
@@ -546,6 +787,26 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     if (!revocation?.startedAt) throw new Error(`${action.id} undoes ${String(action.reverses)}, which never ran`);
     return revocation.startedAt;
   }
+}
+
+/** Ignored messages kept in the status (the count covers them all). */
+const IGNORED_KEPT = 20;
+
+/** A reason short enough to keep: a crafted payload must not grow the status with its own text. */
+function brief(text: string, max = 500): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function issuesOf(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  const issues = error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || 'payload'}: ${i.message}`);
+  return issues.join('; ') + (error.issues.length > 5 ? `; and ${error.issues.length - 5} more` : '');
+}
+
+/** Alerts listed in the status and report: the first, then the latest (alertCount counts them all). */
+const ALERTS_KEPT = 50;
+
+function keptAlerts(alerts: AlertSummary[]): AlertSummary[] {
+  return alerts.length <= ALERTS_KEPT ? alerts : [alerts[0] as AlertSummary, ...alerts.slice(-(ALERTS_KEPT - 1))];
 }
 
 function summarizeAlert(alert: Alert): AlertSummary {

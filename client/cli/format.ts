@@ -1,4 +1,4 @@
-import type { ActionKind } from '../../domain/action.js';
+import { ACTION_KINDS, type ActionKind } from '../../domain/action.js';
 import type { Decision, Verdict } from '../../domain/decision.js';
 import { FINAL_ACTION_STATUSES, type ActionRecord, type PlaybookStatus } from '../../domain/report.js';
 import { irreversibleSteps } from '../../domain/release.js';
@@ -180,27 +180,9 @@ function width(text: string): number {
  * The residual risk of each kind of step in a few words, for the dry run's table (the full
  * sentence is in the report and `revoker status`). A Record, so a new kind cannot be forgotten.
  */
-export const SHORT_RESIDUAL_RISK: Record<ActionKind, string> = {
-  'aws.deactivateAccessKey': 'STS sessions minted from the key live until they expire',
-  'aws.denyUserSessions': 'sessions of roles it assumed are untouched',
-  'aws.revokeRoleSessions': 'new sessions of the role still work',
-  'aws.deleteAccessKey': 'none; permanent, workloads need a new key',
-  'entra.revokeUserSessions': 'issued access tokens live ~1 h (CAE: up to 28 h)',
-  'entra.disableUser': 'issued access tokens live ~1 h',
-  'entra.removeServicePrincipalCredentials': 'app-only tokens live 60-90 min; home-tenant secrets stay',
-  'entra.deleteConsentGrants': 'issued tokens keep the permissions ~1 h; users may consent again',
-  'entra.disableServicePrincipal': 'issued tokens live 60-90 min',
-  'gcp.disableKey': 'OAuth tokens minted from the key live ~1 h (up to 12 h)',
-  'gcp.deleteKey': 'none; permanent, minted tokens live until they expire',
-  'gcp.disableServiceAccount': 'token creators on it can mint again once re-enabled',
-  'aws.reactivateAccessKey': 'the key works again',
-  'aws.removeUserDeny': "the user's keys and sessions work again",
-  'aws.removeRoleRevocation': 'older sessions of the role work again',
-  'entra.enableUser': 'the user can sign in again',
-  'entra.enableServicePrincipal': 'the app gets tokens again',
-  'gcp.enableKey': 'the key works again',
-  'gcp.enableServiceAccount': 'the account and its keys work again',
-};
+export const SHORT_RESIDUAL_RISK: Record<ActionKind, string> = Object.fromEntries(
+  Object.entries(ACTION_KINDS).map(([kind, info]) => [kind, info.shortRisk]),
+) as Record<ActionKind, string>;
 
 /** How wide each column of the dry run's table may grow before its text wraps (long ids do not break). */
 const DRY_RUN_COLUMNS = [

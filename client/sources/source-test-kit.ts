@@ -14,6 +14,7 @@ export const STARTED: StartResult = {
   workflowId: 'contain/aws/123456789012/user/alice',
   runId: 'run-1',
   uiUrl: 'http://localhost:8233/namespaces/default/workflows/contain%2Faws%2F123456789012%2Fuser%2Falice/run-1/history',
+  outcome: 'started',
   merged: false,
   duplicate: false,
 };

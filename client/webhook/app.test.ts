@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { z } from 'zod';
 import type { Alert } from '../../domain/alert.js';
+import { playbookWorkflowId } from '../../domain/playbook-input.js';
 import { SOURCES } from '../sources/index.js';
 import { defineSource, UnmappableAlert } from '../sources/source-adapter.js';
 import type { StartResult } from '../start-playbook.js';
@@ -23,16 +24,20 @@ const RESULT: StartResult = {
   workflowId: 'contain/aws/123456789012/user/alice',
   runId: 'run-1',
   uiUrl: 'http://localhost:8233/namespaces/default/workflows/contain%2Faws%2F123456789012%2Fuser%2Falice/run-1/history',
+  outcome: 'started',
   merged: false,
   duplicate: false,
 };
 
 /** A start function that records what it was given: the refusals below must never reach it. */
-function recordingStart(outcome: () => Promise<StartResult> = () => Promise.resolve(RESULT)) {
+function recordingStart(
+  outcome: (alert: Alert) => Promise<StartResult> = (alert) =>
+    Promise.resolve({ ...RESULT, workflowId: playbookWorkflowId(alert.principals) }),
+) {
   const calls: Alert[] = [];
   const start = (alert: Alert) => {
     calls.push(alert);
-    return outcome();
+    return outcome(alert);
   };
   return { calls, start };
 }
@@ -315,16 +320,34 @@ describe('native sources, per-source credentials and limits', () => {
     const statuses = [];
     for (let i = 0; i < 3; i++) {
       statuses.push(
-        (await send(app, '/alerts/hook', { key: `k${i}`, user: 'alice' }, { Authorization: `Bearer ${TOKEN}` })).status,
+        (await send(app, '/alerts/hook', { key: `k${i}`, user: `user${i}` }, { Authorization: `Bearer ${TOKEN}` }))
+          .status,
       );
     }
     assert.deepEqual(statuses, [202, 202, 429]);
-    const limited = await send(app, '/alerts/hook', { key: 'k', user: 'alice' }, { Authorization: `Bearer ${TOKEN}` });
+    const limited = await send(app, '/alerts/hook', { key: 'k', user: 'bob' }, { Authorization: `Bearer ${TOKEN}` });
     assert.equal(limited.headers.get('retry-after'), '10');
     assert.equal(
       (await send(app, '/alerts', ALERT, { Authorization: `Bearer ${TOKEN}` })).status,
       202,
       'another source has its own budget',
+    );
+  });
+
+  it('never throttles an alert that joins an incident already open, and spends nothing on unauthenticated requests', async () => {
+    const app = appFor({ rateLimit: { burst: 1, perSecond: 0.1 } });
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    for (let i = 0; i < 50; i++) {
+      assert.equal((await send(app, '/alerts/hook', { key: `k${i}`, user: 'alice' })).status, 401);
+    }
+    const storm = [];
+    for (let i = 0; i < 100; i++)
+      storm.push((await send(app, '/alerts/hook', { key: `s${i}`, user: 'alice' }, auth)).status);
+    assert.deepEqual(new Set(storm), new Set([202]), 'one start, then merges into the open incident');
+    assert.equal(
+      (await send(app, '/alerts/hook', { key: 'new', user: 'carol' }, auth)).status,
+      429,
+      'a new incident waits',
     );
   });
 

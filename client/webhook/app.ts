@@ -7,6 +7,7 @@ import { SOURCES, type SourceAdapter } from '../sources/index.js';
 import { mapPayload } from '../sources/map-payload.js';
 import { createLinkRoutes, linksNotConfigured, type LinkRoutesDeps } from '../approval-links/link-routes.js';
 import type { StartResult } from '../start-playbook.js';
+import { playbookWorkflowId } from '../../domain/playbook-input.js';
 import { authenticate, SIGNATURE_HEADER, TIMESTAMP_HEADER, type WebhookAuth } from './auth.js';
 import { HttpError } from './http-error.js';
 import { TokenBucket, type RateLimit } from './rate-limit.js';
@@ -36,7 +37,7 @@ const RETRY_AFTER_SECONDS = 30;
 
 /**
  * The alert intake. Each step refuses before the next runs, cheapest and least trusting first:
- * size ▶ credentials ▶ content type ▶ JSON ▶ schema ▶ start. Nothing is parsed, logged or
+ * size ▶ credentials ▶ content type ▶ JSON ▶ schema ▶ rate limit ▶ start. Nothing is parsed, logged or
  * started for a request that has not authenticated.
  */
 export function createWebhookApp(deps: WebhookDeps): Hono {
@@ -63,6 +64,7 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
     }
   });
 
+  const openIncidents = recentIncidents();
   const limiters = new Map<string, TokenBucket>();
   const limiterFor = (source: string) => {
     if (!deps.rateLimit) return undefined;
@@ -89,12 +91,6 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
           `no source named "${name.slice(0, 64)}": POST to /alerts/<source>, one of ${[...sources.keys()].join(', ')}`,
         );
       }
-      const wait = limiterFor(source.name)?.take();
-      if (wait !== undefined) {
-        throw new HttpError(429, `too many ${source.label} alerts: retry after ${wait} s`, {
-          headers: { 'Retry-After': String(wait) },
-        });
-      }
       let body: Uint8Array | undefined;
       const rawBody = async () => (body ??= await readBody(c));
 
@@ -117,6 +113,16 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
       }
 
       const alert = toAlert(source, parseJson(await rawBody()), logger);
+      // The limit guards against starting too many incidents; an alert for an incident already open
+      // only joins it (batched into one Update), so a storm about one stolen key is never throttled away.
+      const wait = openIncidents.has(playbookWorkflowId(alert.principals))
+        ? undefined
+        : limiterFor(source.name)?.take();
+      if (wait !== undefined) {
+        throw new HttpError(429, `too many ${source.label} alerts: retry after ${wait} s`, {
+          headers: { 'Retry-After': String(wait) },
+        });
+      }
       const about = { source: alert.source, alertId: alert.id, severity: alert.severity, auth: auth.method };
       let started: StartResult;
       try {
@@ -127,7 +133,8 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
           headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
         });
       }
-      const { workflowId, runId, uiUrl, merged, duplicate } = started;
+      const { workflowId, runId, uiUrl, outcome, merged, duplicate } = started;
+      openIncidents.remember(workflowId);
       logger.info(
         { ...about, workflowId, runId },
         duplicate
@@ -136,7 +143,7 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
             ? 'alert merged into its playbook'
             : 'playbook started',
       );
-      return c.json({ workflowId, runId, uiUrl, merged, duplicate }, 202);
+      return c.json({ workflowId, runId, uiUrl, outcome, merged, duplicate }, 202);
     },
   );
 
@@ -164,6 +171,26 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
   });
 
   return app;
+}
+
+/** Incidents this server handed an alert to lately: further alerts for them are merges, not new starts. */
+function recentIncidents(ttlMs = 10 * 60_000, max = 10_000) {
+  const until = new Map<string, number>();
+  return {
+    has(workflowId: string): boolean {
+      const expires = until.get(workflowId);
+      if (expires === undefined) return false;
+      if (expires > Date.now()) return true;
+      until.delete(workflowId);
+      return false;
+    },
+    remember(workflowId: string): void {
+      until.delete(workflowId);
+      until.set(workflowId, Date.now() + ttlMs);
+      // Oldest first: a Map iterates in insertion order.
+      if (until.size > max) until.delete(until.keys().next().value as string);
+    },
+  };
 }
 
 /** The source's payload → a validated alert, or 422 naming each wrong or missing field. */

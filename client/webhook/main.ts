@@ -9,7 +9,8 @@ import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { temporalLinkPlaybooks } from '../approval-links/link-playbooks.js';
 import { loadLinkSecrets } from '../approval-links/link-secrets.js';
 import { loadPolicyFile } from '../policy-file.js';
-import { startPlaybook } from '../start-playbook.js';
+import { createIntakeBatcher } from '../intake-batcher.js';
+import { startPlaybooks } from '../start-playbook.js';
 import { connectClient, temporalConnectConfig } from '../temporal-connection.js';
 import { createWebhookApp } from './app.js';
 import { SOURCES } from '../sources/index.js';
@@ -86,10 +87,11 @@ async function main(): Promise<void> {
       await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
     },
     logger,
-    startPlaybook: (alert) =>
+    startPlaybook: createIntakeBatcher((alerts) =>
       client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-        startPlaybook(client, alert, { policy, uiBaseUrl: env.REVOKER_UI_URL }),
+        startPlaybooks(client, alerts, { policy, uiBaseUrl: env.REVOKER_UI_URL }),
       ),
+    ),
     links: { secrets: linkSecrets, playbooks: temporalLinkPlaybooks(client) },
   });
   const server = await startWebhookServer({ port: env.REVOKER_WEBHOOK_PORT, host: env.REVOKER_WEBHOOK_HOST, app });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { startPlaybook, type StartResult } from '../../client/start-playbook.js';
+import { createIntakeBatcher } from '../../client/intake-batcher.js';
+import { startPlaybooks, type StartResult } from '../../client/start-playbook.js';
+import { alertRefsQuery } from '../../domain/messages.js';
 import { createWebhookApp } from '../../client/webhook/app.js';
 import { startWebhookServer, type WebhookServer } from '../../client/webhook/server.js';
 import { alertRef, RevokerAlertId } from '../../domain/search-attributes.js';
@@ -21,8 +23,10 @@ describe('an alert storm, and native sources on the real server', () => {
     const app = createWebhookApp({
       auth: { bearerTokens: [TOKEN], hmacSecrets: [] },
       rateLimit: { burst: 2 * STORM, perSecond: 50 },
-      startPlaybook: (alert) =>
-        startPlaybook(ready.client, alert, { policy: TEST_POLICY, settings: TEST_SETTINGS, uiBaseUrl: 'http://ui' }),
+      // As client/webhook/main.ts wires it: one intake Update in flight per incident, alerts batched.
+      startPlaybook: createIntakeBatcher((alerts) =>
+        startPlaybooks(ready.client, alerts, { policy: TEST_POLICY, settings: TEST_SETTINGS, uiBaseUrl: 'http://ui' }),
+      ),
     });
     server = await startWebhookServer({ port: 0, host: '127.0.0.1', app });
   });
@@ -38,36 +42,48 @@ describe('an alert storm, and native sources on the real server', () => {
     return (await reply.json()) as StartResult;
   };
 
-  it('becomes one playbook that lists every alert; a resent alert is a duplicate; after it closes a new one starts', async () => {
+  it('becomes one incident that counts every alert exactly; a resend is a duplicate, open or closed', async () => {
     const alerts = Array.from({ length: STORM }, () => alertAbout([awsUser('alice')], 'medium'));
     const replies = await Promise.all(alerts.map((alert) => post(alert)));
 
     const ids = new Set(replies.map((r) => r.workflowId));
     assert.equal(ids.size, 1, 'one playbook');
-    assert.equal(replies.filter((r) => !r.merged && !r.duplicate).length, 1, 'one start, the rest merged');
+    assert.deepEqual(
+      replies.map((r) => r.outcome).sort(),
+      ['started', ...Array<string>(STORM - 1).fill('merged')].sort(),
+      'one start, the rest merged',
+    );
     const [workflowId] = ids;
     const handle = playbooks.handle(workflowId ?? '');
-    const status = await waitForStatus(handle, (s) => s.alerts.length === STORM && settled(s), 60_000);
-    assert.deepEqual(new Set(status.alerts.map((a) => a.id)), new Set(alerts.map((a) => a.id)));
+    const status = await waitForStatus(handle, (s) => s.alertCount === STORM && settled(s), 60_000);
+    assert.ok(status.alerts.length <= 50, `the status lists the latest alerts only (${status.alerts.length})`);
+    const { total, refs } = await handle.query(alertRefsQuery, { limit: 10_000 });
+    assert.equal(total, STORM);
+    assert.deepEqual(new Set(refs), new Set(alerts.map((a) => alertRef(a))), 'every alert id, retrievable');
     const filed = (await handle.describe()).typedSearchAttributes.get(RevokerAlertId) ?? [];
     assert.ok(
       filed.length > 5 && filed.length < STORM,
       `the search attribute lists the first alerts (${filed.length})`,
     );
-    assert.equal(filed[0], alertRef(status.alerts[0] ?? { source: '', id: '' }), 'the first alert first');
 
-    const resent = await post(alerts[0]);
-    assert.equal(resent.duplicate || resent.merged, true);
-    assert.equal((await waitForStatus(handle, settled)).alerts.length, STORM, 'a resent alert is not listed twice');
+    const resent = await Promise.all([alerts[0], alerts[STORM - 1], alerts[STORM / 2]].map((a) => post(a)));
+    assert.deepEqual(
+      resent.map((r) => r.outcome),
+      ['duplicate', 'duplicate', 'duplicate'],
+    );
+    assert.equal((await waitForStatus(handle, settled)).alertCount, STORM, 'a resent alert is not counted twice');
 
     await reject(handle, { approver: 'sam@example.com', actions: 'all', reason: 'storm test' });
     const report = await result(handle);
-    assert.equal(report.alerts.length, STORM, 'the report lists every alert');
+    assert.equal(report.alertCount, STORM, 'the report counts every alert');
+    assert.ok(JSON.stringify(report).length < 256 * 1024, 'the report stays small');
 
+    const late = await post(alerts[STORM - 1]);
+    assert.equal(late.outcome, 'duplicate', 'a resend after the close is still a duplicate');
     const next = await post(alertAbout([awsUser('alice')], 'medium'));
-    assert.equal(next.merged, false);
+    assert.equal(next.outcome, 'started');
     assert.equal(next.workflowId, workflowId);
-    assert.notEqual(next.runId, replies.find((r) => !r.merged)?.runId, 'a new run for a new alert after the close');
+    assert.notEqual(next.runId, replies.find((r) => r.outcome === 'started')?.runId, 'a new run after the close');
   });
 
   it('joins four SIEMs reporting the same stolen key into one playbook that contains it', async () => {
@@ -86,11 +102,11 @@ describe('an alert storm, and native sources on the real server', () => {
       new Set(['contain/aws/123456789012/access-key/AKIAALICE07EXAMPLE01']),
     );
     assert.deepEqual(
-      replies.map((r) => r.merged),
-      [false, true, true, true],
+      replies.map((r) => r.outcome),
+      ['started', 'merged', 'merged', 'merged'],
     );
     const handle = playbooks.handle(replies[0]?.workflowId ?? '');
-    const status = await waitForStatus(handle, (s) => s.alerts.length === 4 && settled(s));
+    const status = await waitForStatus(handle, (s) => s.alertCount === 4 && settled(s));
     assert.deepEqual(
       status.alerts.map((a) => a.source),
       sent.map(([source]) => source),

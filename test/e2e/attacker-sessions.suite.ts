@@ -1,5 +1,5 @@
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { AssumeRoleCommand, GetFederationTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -73,5 +73,37 @@ describe('attacker sessions before and after containment', () => {
       ).Credentials,
     );
     assert.ok((await listBuckets(fresh)).Buckets?.length, 'a role session issued after revocation works');
+  });
+
+  it("cuts a stolen access key and the sessions minted with it, while the user's other key and new sessions keep working", async () => {
+    const [stolenKey, otherKey] = h.seed.users.find((u) => u.userName === 'alice')?.accessKeys ?? [];
+    if (!stolenKey || !otherKey) throw new Error('alice needs two keys in the sandbox seed');
+    const stolen = { accessKeyId: stolenKey.accessKeyId, secretAccessKey: stolenKey.secretAccessKey };
+    const other = { accessKeyId: otherKey.accessKeyId, secretAccessKey: otherKey.secretAccessKey };
+    const minted = sessionOf((await client(STSClient, stolen).send(new GetSessionTokenCommand({}))).Credentials);
+    assert.ok((await listBuckets(minted)).Buckets?.length, 'the minted session reads data before containment');
+
+    const key = { type: 'aws.accessKey', accountId: ACCOUNT, accessKeyId: stolenKey.accessKeyId } as const;
+    const handle = playbooks.handle((await h.start(alertAbout([key], 'high'))).workflowId);
+    const status = await waitForStatus(handle, settled);
+    assert.equal(statusOf(status, `aws:deactivate-key:${stolenKey.accessKeyId}`).status, 'done');
+    assert.equal(statusOf(status, `aws:revoke-user-sessions:${ACCOUNT}/alice`).status, 'done');
+    assert.ok(
+      status.actions.every((r) => r.action.kind !== 'aws.denyUserSessions'),
+      'no deny-all on a user whose key, not whole identity, was stolen',
+    );
+    assert.equal(h.aws.userPolicies('alice').RevokerContainment, undefined);
+    assert.ok(
+      status.actions.every((r) => !r.action.id.includes(otherKey.accessKeyId)),
+      'the other key is not touched',
+    );
+
+    await assert.rejects(listBuckets(stolen), 'the stolen key is refused');
+    await assert.rejects(listBuckets(minted), { name: 'AccessDenied' }, 'the session minted with it is refused');
+    assert.ok((await listBuckets(other)).Buckets?.length, "the user's other key keeps working");
+    // aws:TokenIssueTime has millisecond precision here: a session minted after containment is issued later.
+    await sleep(5);
+    const fresh = sessionOf((await client(STSClient, other).send(new GetSessionTokenCommand({}))).Credentials);
+    assert.ok((await listBuckets(fresh)).Buckets?.length, 'a session minted after containment works');
   });
 });

@@ -223,6 +223,24 @@ describe('policy allowlist', () => {
     await handle.terminate('checked');
   });
 
+  it("matches the README's ci-* entry on what discovery found: a CI user's key named only by its id", async () => {
+    const policy: Policy = {
+      ...TEST_POLICY,
+      allowlist: [{ name: 'ci-*', awsAccount: ACCOUNT, reason: 'CI/CD deployers use keys from new runners' }],
+    };
+    const key = { type: 'aws.accessKey', accountId: ACCOUNT, accessKeyId: 'AKIACIDEPL7EXAMPLE01' } as const;
+    const report = await result(
+      playbooks.handle((await h.start(alertAbout([key], 'critical'), { policy })).workflowId),
+    );
+    assert.equal(report.state, 'NothingToDo');
+    assert.deepEqual(
+      report.principals.map((p) => [p.status, p.allowlistReason]),
+      [['allowlisted', 'CI/CD deployers use keys from new runners']],
+    );
+    assert.equal(h.aws.accessKey('AKIACIDEPL7EXAMPLE01')?.status, 'Active', 'the key keeps working');
+    assert.deepEqual(h.aws.mutations().counts, {});
+  });
+
   it('reports why nothing was done when every principal is allowlisted', async () => {
     const policy: Policy = { ...TEST_POLICY, allowlist: [{ name: 'ci-*', reason: 'CI/CD automation' }] };
     const report = await result(

@@ -67,10 +67,11 @@ describe('revoker dry-run on a real Temporal server', () => {
     assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {} });
     assert.match(run.out, /^Dry run of guardduty\/52c8a1a0e4b5f6d7c8b9a0e1f2d3c4b5 \(medium\)/);
     assert.match(row(run.out, 'Deactivate access key AKIAALICE07EXAMPLE01'), /^access key +aws +/);
-    for (const step of ['Deactivate access key', 'Delete access key', 'Attach an explicit deny-all']) {
+    for (const step of ['Deactivate access key', 'Delete access key', 'Deny the sessions of IAM user alice']) {
       assert.match(row(run.out, step), / approval +.+ would change /, step);
     }
     assert.doesNotMatch(run.out, /AKIAALICE07EXAMPLE02/, 'only the key GuardDuty named');
+    assert.doesNotMatch(run.out, /deny-all/, 'a stolen key is not a compromised user');
   });
 
   for (const example of ['entra-consent-phishing.json', 'gcp-leaked-key.json']) {

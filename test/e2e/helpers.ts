@@ -99,9 +99,19 @@ export function playbookTracker(h: () => Harness) {
       return h().client.workflow.getHandle(workflowId);
     },
     async cleanup(): Promise<void> {
+      const { client } = h();
       for (const id of open.splice(0)) {
-        await h()
-          .client.workflow.getHandle(id)
+        await client.workflow
+          .getHandle(id)
+          .terminate('test cleanup')
+          .catch(() => undefined);
+      }
+      // The principals' ledgers outlive their incidents by design; the clouds are reset between tests, so are they.
+      for await (const ledger of client.workflow.list({
+        query: `WorkflowType = 'principal' AND ExecutionStatus = 'Running'`,
+      })) {
+        await client.workflow
+          .getHandle(ledger.workflowId)
           .terminate('test cleanup')
           .catch(() => undefined);
       }

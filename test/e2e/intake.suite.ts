@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { approveSignal, statusQuery } from '../../domain/messages.js';
 import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
 import { TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
-import { alertAbout, awsUser, useSandbox, waitForStatus } from './helpers.js';
+import { alertAbout, awsUser, settled, useSandbox, waitForStatus } from './helpers.js';
 
 describe('alert intake', () => {
   let h: Harness;
@@ -14,7 +14,7 @@ describe('alert intake', () => {
     const first = await h.start(alert);
     const handle = playbooks.handle(first.workflowId);
     assert.equal(first.workflowId, 'contain/aws/123456789012/user/alice');
-    assert.deepEqual([first.merged, first.duplicate], [false, false]);
+    assert.deepEqual([first.outcome, first.merged, first.duplicate], ['started', false, false]);
     assert.match(first.uiUrl, /^http:\/\/localhost:8233\/namespaces\/default\/workflows\/contain%2Faws%2F/);
 
     const again = await h.start(alert);
@@ -53,12 +53,36 @@ describe('alert intake', () => {
     );
   });
 
-  it('starts a new playbook for a new alert once the previous one closed', async () => {
-    const first = await h.start(alertAbout([awsUser('ci-deployer')], 'low'));
+  it("starts a new playbook for a new alert once the previous one closed, and knows the old one's alerts", async () => {
+    const opener = alertAbout([awsUser('ci-deployer')], 'low');
+    const first = await h.start(opener);
     await playbooks.handle(first.workflowId).terminate('closed for the test');
+    const resent = await h.start(opener);
+    assert.deepEqual([resent.outcome, resent.runId], ['duplicate', first.runId], 'the closed run had it');
     const second = await h.start(alertAbout([awsUser('ci-deployer')], 'low'));
     assert.equal(second.workflowId, first.workflowId);
     assert.notEqual(second.runId, first.runId);
-    assert.equal(second.merged, false);
+    assert.equal(second.outcome, 'started');
+  });
+
+  it('re-plans when a merged alert raises the severity: steps the policy now runs at once run, and the report says why', async () => {
+    const first = await h.start(alertAbout([awsUser('alice')], 'medium'));
+    const handle = playbooks.handle(first.workflowId);
+    await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+    assert.deepEqual(h.aws.mutations().counts, {}, 'a medium alert waits for a human');
+
+    const critical = alertAbout([awsUser('alice')], 'critical', { source: 'guardduty', id: 'gd-critical' });
+    assert.equal((await h.start(critical)).outcome, 'merged');
+    const status = await waitForStatus(handle, (s) => s.severity === 'critical' && settled(s));
+    const deactivations = status.actions.filter((r) => r.action.kind === 'aws.deactivateAccessKey');
+    assert.ok(deactivations.length > 0 && deactivations.every((r) => r.status === 'done'), 'containment ran at once');
+    assert.ok(
+      status.actions.filter((r) => r.action.destructive).every((r) => r.status === 'awaiting-approval'),
+      'destructive steps still wait for a human',
+    );
+    assert.equal(status.planChanges?.[0]?.alert, 'guardduty:gd-critical');
+    assert.ok(status.planChanges?.[0]?.runNow.includes(deactivations[0]?.action.id ?? ''));
+    const details = (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
+    assert.match(details ?? '', /alert `guardduty:gd-critical` raised the severity to critical/);
   });
 });

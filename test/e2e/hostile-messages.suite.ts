@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { alertSignal, approveSignal, decideUpdate, rejectSignal, releaseSignal } from '../../domain/messages.js';
+import type { Harness } from '../harness.js';
+import { alertAbout, approve, awsUser, result, settled, useSandbox, waitForStatus } from './helpers.js';
+
+/** What a careless or hostile person can type into the Temporal UI's Send a Signal dialog. */
+function deeplyNested(depth: number): unknown {
+  let value: unknown = 'bottom';
+  for (let i = 0; i < depth; i += 1) value = i % 2 ? { approver: value } : [value];
+  return value;
+}
+const JUNK: [string, unknown][] = [
+  ['null', null],
+  ['a string', 'approve everything'],
+  ['a number', 42],
+  ['an array', ['all']],
+  ['an empty object', {}],
+  ['wrong types', { approver: 7, actions: { all: true } }],
+  ['a huge payload', { approver: 'x'.repeat(200_000), actions: Array.from({ length: 5_000 }, (_, i) => `id-${i}`) }],
+  ['a deeply nested payload', deeplyNested(90)],
+  ['unknown keys', { approver: 'sam@example.com', actions: 'all', rm: '-rf /' }],
+];
+
+describe('every message is validated: nothing typed into Send a Signal wedges a playbook', () => {
+  let h: Harness;
+  const playbooks = useSandbox((ready) => (h = ready));
+
+  it('records junk in each Signal as ignored, shows it in Current Details, and still contains the key', async () => {
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'medium'))).workflowId);
+    await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+    const signals = [approveSignal, rejectSignal, releaseSignal, alertSignal];
+    for (const signal of signals) {
+      for (const [, payload] of JUNK) await handle.signal(signal as typeof approveSignal, payload as never);
+    }
+    const sent = signals.length * JUNK.length;
+    const status = await waitForStatus(handle, (s) => (s.ignored?.count ?? 0) >= sent);
+    assert.equal(status.ignored?.count, sent, 'every junk message is counted');
+    assert.ok((status.ignored?.latest.length ?? 0) <= 20, 'only the latest are kept');
+    assert.ok(
+      status.ignored?.latest.every((m) => m.reason.length <= 500),
+      'reasons are short',
+    );
+    assert.ok(JSON.stringify(status).length < 64_000, `the status stays small (${JSON.stringify(status).length})`);
+    assert.equal(status.alerts.length, 1, 'no junk alert was merged');
+    assert.ok(
+      status.actions.every((r) => r.status === 'awaiting-approval' && !r.decidedBy),
+      'nothing was decided',
+    );
+
+    // The query the Temporal UI itself reads Current Details through.
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    const text = metadata.currentDetails ?? '';
+    assert.match(text, new RegExp(`Ignored ${sent} message\\(s\\)`), 'Current Details says so');
+
+    await approve(handle, { approver: 'sam@example.com', actions: 'all' });
+    const report = await result(handle);
+    assert.equal(report.state, 'Contained', 'the playbook still works');
+    assert.equal(report.ignored?.count, sent);
+  });
+
+  it('refuses junk in the decide Update with the reason, and the playbook goes on', async () => {
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'medium'))).workflowId);
+    await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+    for (const [what, payload] of JUNK) {
+      await assert.rejects(
+        handle.executeUpdate(decideUpdate, { args: [payload as never] }),
+        (error: unknown) => {
+          assert.ok(error instanceof WorkflowUpdateFailedError, `${what}: ${String(error)}`);
+          assert.ok(String(error.cause?.message).length <= 500, `${what}: a short reason`);
+          return true;
+        },
+        what,
+      );
+    }
+    const decision = await handle.executeUpdate(decideUpdate, {
+      args: [{ verdict: 'approve', approver: 'sam@example.com', actions: 'all' }],
+    });
+    assert.ok(decision.actions.length > 0);
+    assert.equal((await result(handle)).state, 'Contained');
+  });
+});

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ledgerQuery, releaseSignal } from '../../domain/messages.js';
+import type { Policy } from '../../domain/policy.js';
+import type { Principal } from '../../domain/principal.js';
+import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
+import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
+import { TEST_POLICY, type Harness } from '../harness.js';
+import { ACCOUNT, alertAbout, awsUser, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
+
+const OPEN: Policy = { ...TEST_POLICY, releaseWindow: '10m' };
+const DENY = `aws:deny-user-sessions:${ACCOUNT}/alice`;
+const mixedCloud: Principal[] = [
+  awsUser('alice'),
+  { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
+  { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
+];
+
+/**
+ * Two open incidents on one principal: an alice-only alert, and a mixed-cloud alert naming alice.
+ * The controls on alice are hers, held by both; a release by one must leave them for the other.
+ */
+describe('overlapping incidents share the controls on a principal', () => {
+  let h: Harness;
+  const playbooks = useSandbox((ready) => (h = ready));
+  const aliceKeys = () => h.seed.users.find((u) => u.userName === 'alice')?.accessKeys.map((k) => k.accessKeyId) ?? [];
+  const contained = () => {
+    const keys = aliceKeys();
+    return {
+      keysInactive: keys.every((key) => h.aws.accessKey(key)?.status === 'Inactive'),
+      keysActive: keys.every((key) => h.aws.accessKey(key)?.status === 'Active'),
+      denied: Boolean(h.aws.userPolicies('alice').RevokerContainment),
+    };
+  };
+
+  async function twoIncidents(): Promise<{ alone: WorkflowHandle; mixed: WorkflowHandle }> {
+    const alone = playbooks.handle(
+      (await h.start(alertAbout([awsUser('alice')], 'high'), { policy: OPEN })).workflowId,
+    );
+    await waitForStatus(alone, (s) => settled(s) && s.state === 'AwaitingApproval');
+    const mixed = playbooks.handle((await h.start(alertAbout(mixedCloud, 'high'), { policy: OPEN })).workflowId);
+    assert.notEqual(alone.workflowId, mixed.workflowId, 'two incidents');
+    await waitForStatus(mixed, (s) => settled(s) && s.principals.every((p) => p.status !== 'discovering'), 30_000);
+    assert.deepEqual(contained(), { keysInactive: true, keysActive: false, denied: true });
+    return { alone, mixed };
+  }
+
+  const release = (handle: WorkflowHandle) =>
+    handle.signal(releaseSignal, { approver: 'sam@example.com', actions: 'all', reason: 'false positive' });
+
+  it('keeps alice contained when the first incident is released, and lets go after the second', async () => {
+    const { alone, mixed } = await twoIncidents();
+    const preview = await waitForStatus(
+      alone,
+      (s) => statusOf(s, DENY).sharedWith?.includes(mixed.workflowId) ?? false,
+    );
+    assert.equal(statusOf(preview, DENY).status, 'done', 'the first incident made the deny');
+    const ledger = await h.client.workflow.getHandle(`principal/aws/${ACCOUNT}/user/alice`).query(ledgerQuery);
+    assert.equal(ledger.controls[DENY]?.holders.length, 2, 'the principal knows both holders');
+
+    await release(alone);
+    const first = await result(alone);
+    assert.match(statusOf(first, `aws:remove-user-deny:${ACCOUNT}/alice`).note ?? '', /kept in force: also held by/);
+    for (const key of aliceKeys()) {
+      assert.ok(statusOf(first, `aws:reactivate-key:${key}`).note?.includes(mixed.workflowId), 'kept for the other');
+    }
+    assert.deepEqual(contained(), { keysInactive: true, keysActive: false, denied: true }, 'still contained');
+
+    await release(mixed);
+    const second = await result(mixed);
+    assert.equal(statusOf(second, `aws:remove-user-deny:${ACCOUNT}/alice`).status, 'done');
+    assert.deepEqual(contained(), { keysInactive: false, keysActive: true, denied: false }, 'released after the last');
+  });
+
+  it('keeps alice contained when the second incident is released first, and lets go after the first', async () => {
+    const { alone, mixed } = await twoIncidents();
+    await release(mixed);
+    const first = await result(mixed);
+    assert.ok(
+      statusOf(first, `aws:remove-user-deny:${ACCOUNT}/alice`).note?.includes(`also held by ${alone.workflowId}`),
+      'kept for the other incident',
+    );
+    assert.deepEqual(contained(), { keysInactive: true, keysActive: false, denied: true }, 'still contained');
+    // The mixed incident's own controls, which nobody else holds, did come off.
+    assert.equal(h.entra.user(ENTRA_SANDBOX.compromisedUser.id)?.accountEnabled, true);
+
+    await release(alone);
+    const second = await result(alone);
+    assert.equal(statusOf(second, DENY).sharedWith, undefined, 'the other holder let go');
+    assert.deepEqual(contained(), { keysInactive: false, keysActive: true, denied: false }, 'released after the last');
+  });
+
+  it('never lets a release and a new hold race: a later incident finds its control in force', async () => {
+    const { alone, mixed } = await twoIncidents();
+    await release(alone);
+    await release(mixed);
+    await Promise.all([result(alone), result(mixed)]);
+    const third = playbooks.handle(
+      (await h.start(alertAbout([awsUser('alice')], 'high'), { policy: OPEN })).workflowId,
+    );
+    const status = await waitForStatus(third, (s) => settled(s) && s.state === 'AwaitingApproval');
+    assert.equal(statusOf(status, DENY).status, 'done', 'contained again by the new incident');
+    assert.deepEqual(contained(), { keysInactive: true, keysActive: false, denied: true });
+  });
+});

@@ -1,0 +1,132 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { z } from 'zod';
+import {
+  emptyLedger,
+  GoneRequestSchema,
+  hold,
+  holdMustWait,
+  incidentOf,
+  HoldRequestSchema,
+  isIdle,
+  recordGone,
+  recordOutcome,
+  RecordRequestSchema,
+  recordReleased,
+  ReleasedRequestSchema,
+  releaseHold,
+  type Ledger,
+} from '../domain/ledger.js';
+import {
+  holdControlUpdate,
+  holdersSignal,
+  ledgerQuery,
+  PRINCIPAL_MESSAGE_DESCRIPTIONS as DESCRIPTIONS,
+  recordControlUpdate,
+  recordGoneUpdate,
+  releaseControlUpdate,
+  releasedControlUpdate,
+} from '../domain/messages.js';
+
+export interface PrincipalInput {
+  /** The canonical principal key: `principal/<key>` is the workflow id. */
+  principal: string;
+  /** Carried over by continue-as-new. */
+  ledger?: Ledger;
+}
+
+/**
+ * One canonical principal's containment: the ledger of the controls Revoker put in force on it and
+ * the incidents holding each. Incidents are its clients (activities/ledger.ts sends their Updates);
+ * it changes no cloud itself, it only decides who may undo what, and makes holds wait while a
+ * release of the same control is under way so the two never race at the cloud. It lives while any
+ * control is in force.
+ */
+export async function principal(input: PrincipalInput): Promise<void> {
+  const ledger = input.ledger ?? emptyLedger(input.principal);
+  /** Holder lists pushed to incidents, so each one's release preview names who else holds its controls. */
+  const pushes: Promise<void>[] = [];
+
+  const validated =
+    <S extends z.ZodType>(schema: S) =>
+    (payload: unknown): void => {
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) {
+        const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+        throw ApplicationFailure.create({
+          type: 'InvalidLedgerRequest',
+          message: why.slice(0, 500),
+          nonRetryable: true,
+        });
+      }
+    };
+
+  setHandler(
+    holdControlUpdate,
+    async (request) => {
+      await condition(() => !holdMustWait(ledger, request));
+      const answer = hold(ledger, request);
+      announce(request.control);
+      return answer;
+    },
+    { validator: validated(HoldRequestSchema), description: DESCRIPTIONS.holdControl },
+  );
+  setHandler(
+    recordControlUpdate,
+    (request) => {
+      recordOutcome(ledger, request);
+      if (request.outcome === 'failed') announce(request.control);
+    },
+    { validator: validated(RecordRequestSchema), description: DESCRIPTIONS.recordControl },
+  );
+  setHandler(recordGoneUpdate, (request) => recordGone(ledger, request), {
+    validator: validated(GoneRequestSchema),
+    description: DESCRIPTIONS.recordGone,
+  });
+  setHandler(
+    releaseControlUpdate,
+    (request) => {
+      const answer = releaseHold(ledger, request);
+      announce(request.control);
+      return answer;
+    },
+    { validator: validated(HoldRequestSchema), description: DESCRIPTIONS.releaseControl },
+  );
+  setHandler(releasedControlUpdate, (request) => recordReleased(ledger, request), {
+    validator: validated(ReleasedRequestSchema),
+    description: DESCRIPTIONS.releasedControl,
+  });
+  setHandler(ledgerQuery, () => ledger, { description: DESCRIPTIONS.ledger });
+
+  /** Tells each holder of a control who else holds it (best effort: a closed incident needs no news). */
+  function announce(control: string): void {
+    const holders = ledger.controls[control]?.holders ?? [];
+    for (const incident of holders) {
+      const heldBy = holders.filter((h) => h !== incident);
+      pushes.push(
+        getExternalWorkflowHandle(incidentOf(incident))
+          .signal(holdersSignal, { incident, control, heldBy })
+          .catch((error: unknown) => log.info('holder not told', { incident, control, error: String(error) })),
+      );
+    }
+  }
+
+  // Lives while anything is in force; a long life is continued as new with the ledger carried over.
+  for (;;) {
+    await condition(() => isIdle(ledger) || workflowInfo().continueAsNewSuggested);
+    await Promise.all(pushes.splice(0));
+    await condition(allHandlersFinished);
+    if (isIdle(ledger) && pushes.length === 0) return;
+    if (workflowInfo().continueAsNewSuggested) {
+      return continueAsNew<typeof principal>({ principal: input.principal, ledger });
+    }
+  }
+}
