@@ -90,7 +90,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'merged-alert',
-    what: 'AWS IAM user, medium severity; a second, high-severity alert about the same user (GuardDuty) merged by the `alert` Signal; `approve` all → `Contained`.',
+    what: 'AWS IAM user, medium severity; a second, high-severity alert about the same user (GuardDuty) merged by the `intake` Update re-plans (deactivation and the deny run at once); `approve` the rest → `Contained`.',
     async run(h) {
       const handle = await started(h, alertAbout([awsUser('alice')], 'medium'));
       await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
@@ -101,6 +101,22 @@ const SCENARIOS: Scenario[] = [
       await waitForStatus(handle, (s) => s.alerts.length === 2 && settled(s));
       await approve(handle, { approver: APPROVER, actions: 'all' });
       return { handle, expected: 'Contained' };
+    },
+  },
+  {
+    name: 'shared-control-released',
+    what: "Two incidents on alice (alice alone, then alice with an Entra user and a GCP account), both high: the second finds alice's controls in force and holds them in her ledger (`principal/aws/…/user/alice`); the first is released (kept: held by the second), then the second, which undoes them as the last holder → `Released`.",
+    async run(h) {
+      const policy: Policy = { ...TEST_POLICY, releaseWindow: '10m' };
+      const first = await started(h, alertAbout([awsUser('alice')], 'high'), policy);
+      await waitForStatus(first, settled);
+      const handle = await started(h, alertAbout(mixedCloud, 'high'), policy);
+      await waitForStatus(handle, (s) => settled(s) && s.principals.every((p) => p.status !== 'discovering'), 30_000);
+      const release = { approver: APPROVER, actions: 'all' as const, reason: 'false positive: pen test' };
+      await first.signal(releaseSignal, release);
+      await first.result();
+      await handle.signal(releaseSignal, release);
+      return { handle, expected: 'Released' };
     },
   },
   {
@@ -219,6 +235,9 @@ function readme(): string {
     '| --- | --- |',
     ...SCENARIOS.map((s) => `| \`${s.name}.json\` | ${s.what} |`),
     '',
+    'Files named `*.v1.json` are the same scenarios recorded before the principal ledger, update-with-start intake and',
+    're-planning merged alerts (guarded by `patched()`): they prove that incidents started by that code still replay.',
+    '',
     'They were recorded against the sandbox clouds (`test/harness.ts`) with the test policy and short timings; the',
     'recording refuses to write a history that holds any sandbox credential.',
     '',
@@ -253,6 +272,12 @@ async function main(): Promise<void> {
   try {
     const secrets = sandboxSecrets(h);
     for (const scenario of chosen) {
+      // The principals' ledgers outlive their incidents; each scenario starts from clean clouds, so from none.
+      for await (const ledger of h.client.workflow.list({
+        query: `WorkflowType = 'principal' AND ExecutionStatus = 'Running'`,
+      })) {
+        await h.client.workflow.getHandle(ledger.workflowId).terminate('next scenario');
+      }
       h.aws.reset(h.seed);
       h.entra.reset(h.entraSeed);
       h.gcp.reset(h.gcpSeed);
