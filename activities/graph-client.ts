@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { TokenCredential } from '@azure/identity';
 import { z } from 'zod';
 import {
@@ -27,6 +28,20 @@ export interface GraphClientOptions {
   credential: TokenCredential;
   /** Graph's v1.0 root; the sandbox simulator or a national cloud sets another. */
   baseUrl?: string;
+  /** Each request's limit; a hung call fails retryably after it. */
+  requestTimeoutMs?: number;
+}
+
+/** Longer than any Graph call should take, well under the activity's start-to-close timeout. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** The running activity's cancellation, when there is one (tests call the client outside activities too). */
+function activityCancellation(): AbortSignal[] {
+  try {
+    return [Context.current().cancellationSignal];
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -34,7 +49,11 @@ export interface GraphClientOptions {
  * Failures become provider errors: 429/5xx retryable (honouring Retry-After), 404 not found,
  * 401/403 permission denied with the permissions to grant, other 4xx invalid requests.
  */
-export function createGraphClient({ credential, baseUrl = GRAPH_ENDPOINT }: GraphClientOptions) {
+export function createGraphClient({
+  credential,
+  baseUrl = GRAPH_ENDPOINT,
+  requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+}: GraphClientOptions) {
   const root = baseUrl.replace(/\/$/, '');
 
   async function token(): Promise<string> {
@@ -54,6 +73,8 @@ export function createGraphClient({ credential, baseUrl = GRAPH_ENDPOINT }: Grap
     try {
       response = await fetch(url, {
         method,
+        // A hung call ends: at the timeout, or when Temporal cancels the activity (a retry is then under way).
+        signal: AbortSignal.any([AbortSignal.timeout(requestTimeoutMs), ...activityCancellation()]),
         headers: {
           authorization: `Bearer ${bearer}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -61,6 +82,12 @@ export function createGraphClient({ credential, baseUrl = GRAPH_ENDPOINT }: Grap
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
+      if (error instanceof Error && error.name === 'TimeoutError') {
+        throw new ProviderUnavailableError(
+          `Microsoft Graph did not answer ${method} ${pathOrUrl} within ${requestTimeoutMs} ms; retrying`,
+          { cause: error },
+        );
+      }
       throw new ProviderUnavailableError(`Could not reach Microsoft Graph at ${root}: ${String(error)}`, {
         cause: error,
       });

@@ -6,6 +6,8 @@ import type { Policy } from './policy.js';
 /** Timing knobs. Defaults suit production; tests shorten them (no time-skipping server exists here). */
 export interface PlaybookSettings {
   activityTimeout: string;
+  /** Schedule-to-close: every attempt of one step, retries and backoff included, ends by then with a clear failure. */
+  activityDeadline?: string;
   retryInitialInterval: string;
   retryMaximumInterval: string;
   retryMaximumAttempts: number;
@@ -13,6 +15,7 @@ export interface PlaybookSettings {
 
 export const DEFAULT_SETTINGS: PlaybookSettings = {
   activityTimeout: '1m',
+  activityDeadline: '15m',
   retryInitialInterval: '1s',
   retryMaximumInterval: '1m',
   retryMaximumAttempts: 10,

@@ -119,6 +119,8 @@ export interface PlaybookStatus {
   /** While contained: until when a `release` is accepted. */
   releaseUntil?: string;
   finishedAt?: string;
+  /** Set when the incident was cancelled: the steps it had not finished say so. */
+  cancelledAt?: string;
   /** Merged alerts that changed the plan: a higher severity, and the waiting steps it made run at once. */
   planChanges?: { alert: string; at: string; severity: Severity; runNow: string[] }[];
   /** Signals and Updates that changed nothing (bad payloads, refusals): how many, and the latest with why. */

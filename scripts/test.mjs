@@ -33,9 +33,14 @@ try {
   // The browser test drives Debian's Chromium (installed with apt-get when missing and allowed).
   const chromium = ensureChromium();
   const bin = (name) => join(ROOT, 'node_modules', '.bin', name);
-  step('typecheck', bin('tsc'), ['--noEmit']);
-  step('lint', bin('eslint'), ['.']);
-  step('format', bin('prettier'), ['--check', '.']);
+  // `--no-checks`: only the tests named (npm run test:reliability, after npm test has checked the tree).
+  const args = process.argv.slice(2);
+  const checks = !args.includes('--no-checks');
+  if (checks) {
+    step('typecheck', bin('tsc'), ['--noEmit']);
+    step('lint', bin('eslint'), ['.']);
+    step('format', bin('prettier'), ['--check', '.']);
+  }
   // The Entra simulator serves HTTPS (MSAL refuses anything else) with a locally generated CA, which
   // Node trusts only when NODE_EXTRA_CA_CERTS names it at process start.
   const caDir = process.env.REVOKER_SANDBOX_CA_DIR ?? join(ROOT, '.revoker', 'sandbox-ca');
@@ -45,7 +50,8 @@ try {
     env: { ...process.env, REVOKER_SANDBOX_CA_DIR: caDir },
   });
   if (ca.status !== 0) throw new Error(`could not create the sandbox CA: ${ca.stderr}`);
-  const files = process.argv.slice(2).length ? process.argv.slice(2) : testFiles(ROOT).sort();
+  const named = args.filter((arg) => arg !== '--no-checks');
+  const files = named.length ? named : testFiles(ROOT).sort();
   step(
     `tests (${files.length} files)`,
     process.execPath,

@@ -14,6 +14,8 @@ export interface AwsClientOptions {
  * are off (maxAttempts 1) so Temporal's retry policy is the one owner of backoff.
  */
 export function createAwsClients({ endpoint, region = 'us-east-1' }: AwsClientOptions = {}): AwsClients {
-  const common = { region, maxAttempts: 1, ...(endpoint ? { endpoint } : {}) };
+  // A hung call fails in bounded time (a TimeoutError, retried by Temporal) instead of holding the activity.
+  const requestHandler = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+  const common = { region, maxAttempts: 1, requestHandler, ...(endpoint ? { endpoint } : {}) };
   return { iam: new IAMClient(common), sts: new STSClient(common) };
 }

@@ -17,5 +17,8 @@ export function createGcpClients({ rootUrl }: GcpClientOptions = {}): GcpActivit
   googleAuth.useJWTAccessWithScope = true;
   // googleapis-common sets retry: true, and gaxios would retry GETs/DELETEs itself, ignoring
   // Retry-After; Temporal's retry policy is the one owner of retries.
-  return { iam: iam({ version: 'v1', auth: googleAuth, retry: false, ...(rootUrl ? { rootUrl } : {}) }) };
+  // gaxios aborts a request after `timeout` ms: a hung call fails in bounded time.
+  return {
+    iam: iam({ version: 'v1', auth: googleAuth, retry: false, timeout: 30_000, ...(rootUrl ? { rootUrl } : {}) }),
+  };
 }

@@ -2,6 +2,8 @@ import {
   ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
+  CancellationScope,
+  isCancellation,
   condition,
   continueAsNew,
   log,
@@ -90,6 +92,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   const activityOptions = (provider: keyof typeof PROVIDER_TASK_QUEUES): ActivityOptions => ({
     taskQueue: PROVIDER_TASK_QUEUES[provider],
     startToCloseTimeout: settings.activityTimeout,
+    ...(settings.activityDeadline ? { scheduleToCloseTimeout: settings.activityDeadline } : {}),
     retry: {
       initialInterval: settings.retryInitialInterval,
       maximumInterval: settings.retryMaximumInterval,
@@ -380,115 +383,162 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   publishedState = 'Triage';
   publish();
 
-  // Triage: skip known automation, then read each principal's state. One principal's failure does not stop the others.
-  const discoveries = await Promise.all(
-    input.alert.principals.map(async (principal, index) => {
-      const record = status.principals[index] as PrincipalRecord;
-      // Histories recorded before allowlists existed carry no list.
-      const exempt = allowlisted(input.policy.allowlist ?? [], principal);
-      if (exempt) {
-        record.status = 'allowlisted';
-        record.allowlistReason = exempt.reason;
-        return [];
-      }
-      try {
-        const discovery = await discover(principal);
-        // Matched again on what discovery found: a CI user's key named only by its id is still the CI user's.
-        const found = allowlistedDiscovery(input.policy.allowlist ?? [], discovery);
-        if (found) {
+  try {
+    return await contain();
+  } catch (error) {
+    // Cancelled (the UI's Cancel, `temporal workflow cancel`): say what was done and what was left.
+    if (!isCancellation(error)) throw error;
+    return await CancellationScope.nonCancellable(cancelled);
+  }
+
+  /** Triage ▶ plan ▶ gates ▶ act ▶ verify ▶ release window ▶ report. */
+  async function contain(): Promise<Report> {
+    // Triage: skip known automation, then read each principal's state. One principal's failure does not stop the others.
+    const discoveries = await Promise.all(
+      input.alert.principals.map(async (principal, index) => {
+        const record = status.principals[index] as PrincipalRecord;
+        // Histories recorded before allowlists existed carry no list.
+        const exempt = allowlisted(input.policy.allowlist ?? [], principal);
+        if (exempt) {
           record.status = 'allowlisted';
-          record.allowlistReason = found.reason;
+          record.allowlistReason = exempt.reason;
           return [];
         }
-        record.status = 'examined';
-        return [{ principal: record.key, discovery }];
-      } catch (error) {
-        record.status = 'failed';
-        record.error = failureOf(error);
-        return [];
-      }
-    }),
-  );
+        try {
+          const discovery = await discover(principal);
+          // Matched again on what discovery found: a CI user's key named only by its id is still the CI user's.
+          const found = allowlistedDiscovery(input.policy.allowlist ?? [], discovery);
+          if (found) {
+            record.status = 'allowlisted';
+            record.allowlistReason = found.reason;
+            return [];
+          }
+          record.status = 'examined';
+          return [{ principal: record.key, discovery }];
+        } catch (error) {
+          record.status = 'failed';
+          record.error = failureOf(error);
+          return [];
+        }
+      }),
+    );
 
-  status.actions = planActions({
-    // An alert merged during triage may have raised the severity.
-    severity:
-      status.severity !== input.alert.severity && patched('severity-replan') ? status.severity : input.alert.severity,
-    policy: input.policy,
-    discoveries: discoveries.flat(),
-  }).map((action): ActionRecord => ({
-    action,
-    // A dry run waits for no one: its approval gates show in each step's mode.
-    status:
-      action.mode === 'skip'
-        ? 'skipped'
-        : action.mode === 'approval' && !input.dryRun
-          ? 'awaiting-approval'
-          : 'planned',
-    ...(action.mode === 'skip' ? { note: 'skipped by policy' } : {}),
-  }));
-  publish();
-  if (input.dryRun) return rehearse();
-  const waiting = status.actions.filter((r) => r.status === 'awaiting-approval');
-  if (waiting.length) requestApproval(waiting, input.alert.title);
+    status.actions = planActions({
+      // An alert merged during triage may have raised the severity.
+      severity:
+        status.severity !== input.alert.severity && patched('severity-replan') ? status.severity : input.alert.severity,
+      policy: input.policy,
+      discoveries: discoveries.flat(),
+    }).map((action): ActionRecord => ({
+      action,
+      // A dry run waits for no one: its approval gates show in each step's mode.
+      status:
+        action.mode === 'skip'
+          ? 'skipped'
+          : action.mode === 'approval' && !input.dryRun
+            ? 'awaiting-approval'
+            : 'planned',
+      ...(action.mode === 'skip' ? { note: 'skipped by policy' } : {}),
+    }));
+    publish();
+    if (input.dryRun) return rehearse();
+    const waiting = status.actions.filter((r) => r.status === 'awaiting-approval');
+    if (waiting.length) requestApproval(waiting, input.alert.title);
 
-  await Promise.all(status.actions.map((r) => runAction(r)));
+    await Promise.all(status.actions.map((r) => runAction(r)));
 
-  // Contained (or not): the playbook stays open for a release while reversible steps took effect.
-  status.containedAt = now();
-  const releasable = releasableSteps(status.actions, sharedControls);
-  const waitForRelease = releaseOpen && releasable.length > 0 && releases.length === 0;
-  if (waitForRelease) status.releaseUntil = new Date(Date.now() + releaseWindowMs).toISOString();
-  publish();
-  notify({
-    kind: 'completed',
-    state: status.state,
-    summary: summarize(status),
-    residualRisks: residualRisks().length,
-    ...(waitForRelease ? { releasable: releasable.map(notified), linksExpireAt: status.releaseUntil } : {}),
-  });
-  if (waitForRelease) await condition(() => releases.length > 0 || lateAlert !== undefined, releaseWindowMs);
-  releaseOpen = false;
-  delete status.releaseUntil;
-  const released = releases.length > 0;
-  // Each release step settles by itself; a release during containment may have added more meanwhile.
-  for (let i = 0; i < releases.length; i += 1) await releases[i];
+    // Contained (or not): the playbook stays open for a release while reversible steps took effect.
+    status.containedAt = now();
+    const releasable = releasableSteps(status.actions, sharedControls);
+    const waitForRelease = releaseOpen && releasable.length > 0 && releases.length === 0;
+    if (waitForRelease) status.releaseUntil = new Date(Date.now() + releaseWindowMs).toISOString();
+    publish();
+    notify({
+      kind: 'completed',
+      state: status.state,
+      summary: summarize(status),
+      residualRisks: residualRisks().length,
+      ...(waitForRelease ? { releasable: releasable.map(notified), linksExpireAt: status.releaseUntil } : {}),
+    });
+    if (waitForRelease) await condition(() => releases.length > 0 || lateAlert !== undefined, releaseWindowMs);
+    releaseOpen = false;
+    delete status.releaseUntil;
+    const released = releases.length > 0;
+    // Each release step settles by itself; a release during containment may have added more meanwhile.
+    for (let i = 0; i < releases.length; i += 1) await releases[i];
 
-  status.finishedAt = now();
-  status.state = finalState(status);
-  publish();
-  const report: Report = {
-    ...status,
-    summary: summarize(status),
-    residualRisks: residualRisks(),
-    irreversible: irreversibleSteps(status.actions),
-  };
-  if (released) {
+    status.finishedAt = now();
+    status.state = finalState(status);
+    publish();
+    const report: Report = {
+      ...status,
+      summary: summarize(status),
+      residualRisks: residualRisks(),
+      irreversible: irreversibleSteps(status.actions),
+    };
+    if (released) {
+      notify({
+        kind: 'completed',
+        state: report.state,
+        summary: report.summary,
+        residualRisks: report.residualRisks.length,
+      });
+    }
+    // Each settles by itself (sent, or failed and logged) within its schedule-to-close timeout; the list may grow meanwhile.
+    for (let i = 0; i < notifications.length; i += 1) await notifications[i];
+    await condition(allHandlersFinished);
+    if (lateAlert && !released) {
+      // A new alert after containment may mean new credentials or sessions: triage again from the start.
+      log.info('a new alert arrived after containment: starting over', { alert: alertRef(lateAlert) });
+      const lateRef = alertRef(lateAlert);
+      const earlierAlerts = status.alerts.filter((a) => alertRef(a) !== lateRef);
+      const seenAlerts = [...seen].filter((ref) => ref !== lateRef);
+      return continueAsNew<typeof playbook>({
+        ...input,
+        alert: lateAlert,
+        earlierAlerts,
+        seenAlerts,
+        alertCount: seenAlerts.length,
+      });
+    }
+    return report;
+  }
+
+  /** The report of a cancelled incident, written where cancellation cannot reach. */
+  async function cancelled(): Promise<Report> {
+    const at = now();
+    for (const record of status.actions) {
+      if (FINAL_ACTION_STATUSES.includes(record.status)) continue;
+      if (record.status === 'running' || record.status === 'verifying') {
+        finish(record, 'failed', {
+          error: {
+            type: 'Cancelled',
+            message:
+              'the incident was cancelled while this step ran: the change may have landed (revoker dry-run shows the state)',
+          },
+        });
+      } else finish(record, 'skipped', { note: 'the incident was cancelled before this step ran' });
+    }
+    status.cancelledAt = at;
+    status.finishedAt = at;
+    delete status.releaseUntil;
+    status.state = finalState(status);
+    publish();
+    const report: Report = {
+      ...status,
+      summary: `cancelled: ${summarize(status)}`,
+      residualRisks: residualRisks(),
+      irreversible: irreversibleSteps(status.actions),
+    };
     notify({
       kind: 'completed',
       state: report.state,
       summary: report.summary,
       residualRisks: report.residualRisks.length,
     });
+    for (let i = 0; i < notifications.length; i += 1) await notifications[i];
+    return report;
   }
-  // Each settles by itself (sent, or failed and logged) within its schedule-to-close timeout; the list may grow meanwhile.
-  for (let i = 0; i < notifications.length; i += 1) await notifications[i];
-  await condition(allHandlersFinished);
-  if (lateAlert && !released) {
-    // A new alert after containment may mean new credentials or sessions: triage again from the start.
-    log.info('a new alert arrived after containment: starting over', { alert: alertRef(lateAlert) });
-    const lateRef = alertRef(lateAlert);
-    const earlierAlerts = status.alerts.filter((a) => alertRef(a) !== lateRef);
-    const seenAlerts = [...seen].filter((ref) => ref !== lateRef);
-    return continueAsNew<typeof playbook>({
-      ...input,
-      alert: lateAlert,
-      earlierAlerts,
-      seenAlerts,
-      alertCount: seenAlerts.length,
-    });
-  }
-  return report;
 
   /**
    * A dry run: each step's verification is its read-only half — it reads the target and says whether

@@ -80,4 +80,20 @@ describe('every message is validated: nothing typed into Send a Signal wedges a 
     assert.ok(decision.actions.length > 0);
     assert.equal((await result(handle)).state, 'Contained');
   });
+
+  it('reports what was done and what was left when cancelled during an approval wait', async () => {
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'high'))).workflowId);
+    await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+    await handle.cancel();
+    const report = await result(handle);
+    assert.ok(report.cancelledAt, 'the report says it was cancelled');
+    assert.match(report.summary, /^cancelled: /);
+    const done = report.actions.filter((r) => r.status === 'done').map((r) => r.action.kind);
+    assert.ok(done.includes('aws.deactivateAccessKey'), 'what was done stays reported');
+    const left = report.actions.filter((r) => r.action.kind === 'aws.deleteAccessKey');
+    assert.ok(left.length > 0);
+    for (const r of left)
+      assert.deepEqual([r.status, r.note], ['skipped', 'the incident was cancelled before this step ran']);
+    assert.equal((await handle.describe()).status.name, 'COMPLETED', 'it ended with its report');
+  });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { approveSignal, statusQuery } from '../../domain/messages.js';
+import type { PlaybookStatus } from '../../domain/report.js';
 import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
 import { TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
 import { alertAbout, awsUser, settled, useSandbox, waitForStatus } from './helpers.js';
@@ -66,16 +67,21 @@ describe('alert intake', () => {
   });
 
   it('re-plans when a merged alert raises the severity: steps the policy now runs at once run, and the report says why', async () => {
-    const first = await h.start(alertAbout([awsUser('alice')], 'medium'));
-    const handle = playbooks.handle(first.workflowId);
+    const opened = await h.start(alertAbout([awsUser('alice')], 'medium'));
+    const handle = playbooks.handle(opened.workflowId);
     await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
     assert.deepEqual(h.aws.mutations().counts, {}, 'a medium alert waits for a human');
 
     const critical = alertAbout([awsUser('alice')], 'critical', { source: 'guardduty', id: 'gd-critical' });
     assert.equal((await h.start(critical)).outcome, 'merged');
-    const status = await waitForStatus(handle, (s) => s.severity === 'critical' && settled(s));
+    const deactivated = (s: PlaybookStatus) =>
+      s.actions.filter((r) => r.action.kind === 'aws.deactivateAccessKey').every((r) => r.status === 'done');
+    const status = await waitForStatus(handle, (s) => s.severity === 'critical' && settled(s) && deactivated(s));
     const deactivations = status.actions.filter((r) => r.action.kind === 'aws.deactivateAccessKey');
-    assert.ok(deactivations.length > 0 && deactivations.every((r) => r.status === 'done'), 'containment ran at once');
+    assert.ok(deactivations.length > 0, 'containment ran at once');
+    const [first] = deactivations;
+    assert.ok(first?.action.kind === 'aws.deactivateAccessKey');
+    assert.equal(h.aws.accessKey(first.action.target.accessKeyId)?.status, 'Inactive');
     assert.ok(
       status.actions.filter((r) => r.action.destructive).every((r) => r.status === 'awaiting-approval'),
       'destructive steps still wait for a human',
