@@ -476,14 +476,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       residualRisks: residualRisks(),
       irreversible: irreversibleSteps(status.actions),
     };
-    if (released) {
-      notify({
-        kind: 'completed',
-        state: report.state,
-        summary: report.summary,
-        residualRisks: report.residualRisks.length,
-      });
-    }
+    if (released) announceCompletion(report);
     // Each settles by itself (sent, or failed and logged) within its schedule-to-close timeout; the list may grow meanwhile.
     for (let i = 0; i < notifications.length; i += 1) await notifications[i];
     await condition(allHandlersFinished);
@@ -530,14 +523,14 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       residualRisks: residualRisks(),
       irreversible: irreversibleSteps(status.actions),
     };
-    notify({
-      kind: 'completed',
-      state: report.state,
-      summary: report.summary,
-      residualRisks: report.residualRisks.length,
-    });
+    announceCompletion(report);
     for (let i = 0; i < notifications.length; i += 1) await notifications[i];
     return report;
+  }
+
+  function announceCompletion(report: Report): void {
+    const { state, summary } = report;
+    notify({ kind: 'completed', state, summary, residualRisks: report.residualRisks.length });
   }
 
   /**
