@@ -1,5 +1,6 @@
 import type { Severity } from '../domain/alert.js';
 import { DecideRequest, DecisionRequest, type Decision, type Verdict } from '../domain/decision.js';
+import { describeIssues } from '../domain/issues.js';
 import { approvalsNeeded, notAnApprover, type Policy } from '../domain/policy.js';
 import { planRelease, type ReleasePlan } from '../domain/release.js';
 import type { ActionRecord } from '../domain/report.js';
@@ -70,13 +71,12 @@ export function applyDecision(
 ): Decision {
   const parsed = DecisionRequest.safeParse(payload);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`);
     return {
       verdict,
       approver: approverOf(payload),
       actions: [],
       at,
-      ignored: `invalid payload (${issues.join('; ')})`,
+      ignored: `invalid payload (${describeIssues(parsed.error)})`,
     };
   }
   const { approver, reason } = parsed.data;
@@ -111,7 +111,7 @@ export function applyDecision(
 export function refusal(records: ActionRecord[], context: DecisionContext, payload: unknown): string | undefined {
   const parsed = DecideRequest.safeParse(payload);
   if (!parsed.success) {
-    return parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`).join('; ');
+    return describeIssues(parsed.error);
   }
   const request = parsed.data;
   const used = request.link ? context.decisions.find((d) => d.link === request.link && !d.ignored) : undefined;
@@ -143,8 +143,7 @@ export function applyRelease(
 ): { decision: Decision; reversals: ActionRecord[] } {
   const parsed = DecisionRequest.safeParse(payload);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`);
-    const ignored = `invalid payload (${issues.join('; ')})`;
+    const ignored = `invalid payload (${describeIssues(parsed.error)})`;
     return { decision: { verdict: 'release', approver: approverOf(payload), actions: [], at, ignored }, reversals: [] };
   }
   const { approver, reason } = parsed.data;

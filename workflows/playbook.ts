@@ -24,6 +24,7 @@ import type { NotifiedAction, PlaybookEvent } from '../activities/notify-message
 import type { Action } from '../domain/action.js';
 import { Alert, Severity } from '../domain/alert.js';
 import { allowlisted, allowlistedDiscovery } from '../domain/allowlist.js';
+import { brief, describeIssues } from '../domain/issues.js';
 import type { Decision } from '../domain/decision.js';
 import type { Discovery } from '../domain/discovery.js';
 import {
@@ -238,7 +239,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     guarded('alert', (payload) => {
       const parsed = Alert.safeParse(payload);
       if (parsed.success) return mergeAlert(parsed.data);
-      noteIgnored('alert', `invalid alert (${issuesOf(parsed.error)})`);
+      noteIgnored('alert', `invalid alert (${describeIssues(parsed.error, 5)})`);
       publish();
     }),
     { description: MESSAGE_DESCRIPTIONS.alert },
@@ -248,7 +249,11 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     validator: (request) => {
       const parsed = IntakeRequest.safeParse(request);
       if (!parsed.success) {
-        throw ApplicationFailure.create({ type: 'InvalidAlert', message: issuesOf(parsed.error), nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: 'InvalidAlert',
+          message: describeIssues(parsed.error, 5),
+          nonRetryable: true,
+        });
       }
     },
     description: MESSAGE_DESCRIPTIONS.intake,
@@ -268,7 +273,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     holdersSignal,
     guarded('holders', (payload) => {
       const parsed = HoldersChangedSchema.safeParse(payload);
-      if (!parsed.success) return void noteIgnored('holders', `invalid holders (${issuesOf(parsed.error)})`);
+      if (!parsed.success) return void noteIgnored('holders', `invalid holders (${describeIssues(parsed.error, 5)})`);
       const { incident, control, heldBy } = parsed.data;
       if (incident !== holder) return; // meant for an earlier incident under this workflow id
       const held = status.actions.find((r) => r.action.id === control && !r.action.reverses);
@@ -834,16 +839,6 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
 
 /** Ignored messages kept in the status (the count covers them all). */
 const IGNORED_KEPT = 20;
-
-/** A reason short enough to keep: a crafted payload must not grow the status with its own text. */
-function brief(text: string, max = 500): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-function issuesOf(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
-  const issues = error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || 'payload'}: ${i.message}`);
-  return issues.join('; ') + (error.issues.length > 5 ? `; and ${error.issues.length - 5} more` : '');
-}
 
 /** Alerts listed in the status and report: the first, then the latest (alertCount counts them all). */
 const ALERTS_KEPT = 50;

@@ -9,6 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
+import { describeIssues } from '../domain/issues.js';
 import {
   emptyLedger,
   GoneRequestSchema,
@@ -60,7 +61,7 @@ export async function principal(input: PrincipalInput): Promise<void> {
     (payload: unknown): void => {
       const parsed = schema.safeParse(payload);
       if (!parsed.success) {
-        const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+        const why = describeIssues(parsed.error);
         throw ApplicationFailure.create({
           type: 'InvalidLedgerRequest',
           message: why.slice(0, 500),
