@@ -3,13 +3,14 @@ import type { Alert } from '../domain/alert.js';
 import { hasAlertsQuery, intakeUpdate, type IntakeOutcome } from '../domain/messages.js';
 import {
   DEFAULT_SETTINGS,
+  INCIDENT_PREFIX,
   playbookWorkflowId,
   type PlaybookInput,
   type PlaybookSettings,
 } from '../domain/playbook-input.js';
 import type { Policy } from '../domain/policy.js';
-import { describePrincipal } from '../domain/principal.js';
-import { alertRef, initialSearchAttributes } from '../domain/search-attributes.js';
+import { describePrincipal, principalKey, type Principal } from '../domain/principal.js';
+import { alertRef, initialSearchAttributes, RevokerPrincipal } from '../domain/search-attributes.js';
 import { PLAYBOOK_TASK_QUEUE } from '../domain/task-queues.js';
 import type { playbook } from '../workflows/playbook.js';
 
@@ -49,50 +50,116 @@ export async function startPlaybook(client: Client, alert: Alert, options: Start
 export async function startPlaybooks(client: Client, alerts: Alert[], options: StartOptions): Promise<StartResult[]> {
   const [first] = alerts;
   if (!first) return [];
-  const workflowId = playbookWorkflowId(first.principals);
-  if (alerts.some((a) => playbookWorkflowId(a.principals) !== workflowId)) {
+  const own = playbookWorkflowId(first.principals);
+  if (alerts.some((a) => playbookWorkflowId(a.principals) !== own)) {
     throw new Error('startPlaybooks takes alerts of one incident (one set of principals) at a time');
   }
-  const answer = (runId: string, outcome: IntakeOutcome): StartResult => ({
+  const target = await incidentFor(client, first.principals);
+  if (target !== own) {
+    try {
+      // Joins the open incident that already holds every principal; never starts a run under its id.
+      return await deliver(client, target, alerts, options, 'REJECT_DUPLICATE');
+    } catch (error) {
+      // It closed meanwhile: the alerts are an incident of their own.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+  try {
+    return await deliver(client, own, alerts, options, 'REJECT_DUPLICATE');
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  // A closed run holds the id: resends of its alerts are duplicates; the others open a new incident.
+  const closed = client.workflow.getHandle<typeof playbook>(own);
+  const had = await closed.query(hasAlertsQuery, alerts.map(alertRef));
+  const { runId } = await closed.describe();
+  const fresh = alerts.filter((_, i) => !had[i]);
+  const started = fresh.length ? await deliver(client, own, fresh, options, 'ALLOW_DUPLICATE') : [];
+  return alerts.map((_, i) =>
+    had[i] ? answer(client, options, own, runId, 'duplicate') : (started.shift() as StartResult),
+  );
+}
+
+/** One update-with-start of `intake`: the workflow answers each alert from its own state. */
+async function deliver(
+  client: Client,
+  workflowId: string,
+  batch: Alert[],
+  options: StartOptions,
+  reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE',
+): Promise<StartResult[]> {
+  const [opener] = batch as [Alert, ...Alert[]];
+  const start = new WithStartWorkflowOperation('playbook', {
+    workflowId,
+    taskQueue: PLAYBOOK_TASK_QUEUE,
+    args: [playbookInput(opener, options)],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: reuse,
+    typedSearchAttributes: initialSearchAttributes(opener),
+    staticSummary: `${opener.severity.toUpperCase()}: ${opener.title}`,
+    staticDetails: staticDetails(opener),
+  });
+  // The answer names the run the Update went to, started now or already open.
+  const { outcomes, runId } = await client.workflow.executeUpdateWithStart(intakeUpdate, {
+    args: [{ alerts: batch }],
+    startWorkflowOperation: start,
+  });
+  return batch.map((_, i) => answer(client, options, workflowId, runId, outcomes[i] ?? 'merged'));
+}
+
+function answer(
+  client: Client,
+  options: StartOptions,
+  workflowId: string,
+  runId: string,
+  outcome: IntakeOutcome,
+): StartResult {
+  return {
     workflowId,
     runId,
     uiUrl: workflowUiUrl(options.uiBaseUrl, client.options.namespace, workflowId, runId),
     outcome,
     merged: outcome === 'merged',
     duplicate: outcome === 'duplicate',
-  });
-  const intake = async (batch: Alert[], reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE') => {
-    const [opener = first] = batch;
-    const start = new WithStartWorkflowOperation('playbook', {
-      workflowId,
-      taskQueue: PLAYBOOK_TASK_QUEUE,
-      args: [playbookInput(opener, options)],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: reuse,
-      typedSearchAttributes: initialSearchAttributes(opener),
-      staticSummary: `${opener.severity.toUpperCase()}: ${opener.title}`,
-      staticDetails: staticDetails(opener),
-    });
-    // The answer names the run the Update went to, started now or already open.
-    const { outcomes, runId } = await client.workflow.executeUpdateWithStart(intakeUpdate, {
-      args: [{ alerts: batch }],
-      startWorkflowOperation: start,
-    });
-    return batch.map((_, i) => answer(runId, outcomes[i] ?? 'merged'));
   };
+}
 
-  try {
-    return await intake(alerts, 'REJECT_DUPLICATE');
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+/** Open incidents looked at, at most, when looking for one that holds an alert's principals. */
+const CANDIDATES = 100;
+
+/**
+ * The incident an alert about these principals belongs to: the one open for exactly them; else the
+ * oldest open incident filed under every one of them, by any of their names (an Entra user's UPN or
+ * object id: see discoveredKeys), which the alert joins; else its own incident, new or closed.
+ * Visibility is eventually consistent: two alerts naming one person two ways within a second may
+ * still open two incidents, and those share the controls on the person through its ledger.
+ */
+export async function incidentFor(client: Client, principals: Principal[]): Promise<string> {
+  const own = playbookWorkflowId(principals);
+  const keys = [...new Set(principals.map(principalKey))];
+  const query = [
+    `WorkflowType = 'playbook'`,
+    `ExecutionStatus = 'Running'`,
+    `${RevokerPrincipal.name} IN (${keys.map(quoted).join(', ')})`,
+  ].join(' AND ');
+  let best: { workflowId: string; startTime: number } | undefined;
+  let looked = 0;
+  for await (const execution of client.workflow.list({ query, pageSize: CANDIDATES })) {
+    if (execution.workflowId === own) return own;
+    if ((looked += 1) > CANDIDATES) break;
+    // Dry runs (dry-run/…) contain nothing: only incidents are joined.
+    if (!execution.workflowId.startsWith(INCIDENT_PREFIX)) continue;
+    const filed = execution.typedSearchAttributes.get(RevokerPrincipal) ?? [];
+    if (!keys.every((key) => filed.includes(key))) continue;
+    const startTime = execution.startTime.getTime();
+    if (!best || startTime < best.startTime) best = { workflowId: execution.workflowId, startTime };
   }
-  // A closed run holds the id: resends of its alerts are duplicates; the others open a new incident.
-  const closed = client.workflow.getHandle<typeof playbook>(workflowId);
-  const had = await closed.query(hasAlertsQuery, alerts.map(alertRef));
-  const { runId } = await closed.describe();
-  const fresh = alerts.filter((_, i) => !had[i]);
-  const started = fresh.length ? await intake(fresh, 'ALLOW_DUPLICATE') : [];
-  return alerts.map((_, i) => (had[i] ? answer(runId, 'duplicate') : (started.shift() as StartResult)));
+  return best?.workflowId ?? own;
+}
+
+/** A string literal of Temporal's list filter. */
+function quoted(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** The playbook's input: the alert with a snapshot of the policy and the timings. */

@@ -1,3 +1,5 @@
+import { principalKey, type Principal } from './principal.js';
+
 /** What a provider's read-only discovery saw of a principal: the "discovered state" planning works from. */
 export interface AwsAccessKeyState {
   accessKeyId: string;
@@ -60,3 +62,36 @@ export type Discovery =
   | EntraUserDiscovery
   | EntraServicePrincipalDiscovery
   | GcpServiceAccountDiscovery;
+
+/**
+ * Every principal key naming what discovery found, as alerts may name it: an Entra user by object id
+ * and by user principal name, an app by appId and by service-principal id. An incident files itself
+ * under all of them, so an alert naming its principal another way finds it and joins it.
+ */
+export function discoveredKeys(d: Discovery): string[] {
+  const keys = ((): Principal[] => {
+    switch (d.type) {
+      case 'aws.user':
+        return d.focusAccessKeyId
+          ? [{ type: 'aws.accessKey', accountId: d.accountId, accessKeyId: d.focusAccessKeyId }]
+          : [{ type: 'aws.user', accountId: d.accountId, userName: d.userName }];
+      case 'aws.role':
+        return [{ type: 'aws.role', accountId: d.accountId, roleName: d.roleName }];
+      case 'entra.user':
+        return [
+          { type: 'entra.user', tenantId: d.tenantId, user: d.userId },
+          { type: 'entra.user', tenantId: d.tenantId, user: d.userPrincipalName },
+        ];
+      case 'entra.servicePrincipal':
+        return [
+          { type: 'entra.servicePrincipal', tenantId: d.tenantId, appId: d.appId },
+          { type: 'entra.servicePrincipal', tenantId: d.tenantId, objectId: d.servicePrincipalId },
+        ];
+      case 'gcp.serviceAccount':
+        return d.focusKeyName
+          ? [{ type: 'gcp.key', keyName: d.focusKeyName }]
+          : [{ type: 'gcp.serviceAccount', projectId: d.projectId, email: d.email }];
+    }
+  })();
+  return [...new Set(keys.map(principalKey))];
+}

@@ -45,10 +45,13 @@ export interface PlaybookInput {
  * One playbook per set of principals: a second alert about the same principals while the playbook
  * is open is merged into it (signal-with-start) instead of starting another.
  */
+/** Every incident's workflow id starts so (dry runs start `dry-run/`, ledgers `principal/`). */
+export const INCIDENT_PREFIX = 'contain/';
+
 export function playbookWorkflowId(principals: Principal[]): string {
   const keys = [...new Set(principals.map(principalKey))].sort();
-  const id = `contain/${keys.join('+')}`;
-  return id.length <= 400 ? id : `contain/many/${keys.length}/${fnv1a64(keys.join('+'))}`;
+  const id = `${INCIDENT_PREFIX}${keys.join('+')}`;
+  return id.length <= 400 ? id : `${INCIDENT_PREFIX}many/${keys.length}/${fnv1a64(keys.join('+'))}`;
 }
 
 // Pure JS so domain code stays loadable inside the workflow sandbox.

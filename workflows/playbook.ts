@@ -26,7 +26,7 @@ import { Alert, Severity } from '../domain/alert.js';
 import { allowlisted, allowlistedDiscovery } from '../domain/allowlist.js';
 import { brief, describeIssues } from '../domain/issues.js';
 import type { Decision } from '../domain/decision.js';
-import type { Discovery } from '../domain/discovery.js';
+import { discoveredKeys, type Discovery } from '../domain/discovery.js';
 import {
   controlOwner,
   endedControl,
@@ -74,6 +74,7 @@ import {
   alertRefs,
   initialSearchAttributes,
   RevokerAlertId,
+  RevokerPrincipal,
   RevokerSeverity,
   RevokerState,
 } from '../domain/search-attributes.js';
@@ -375,6 +376,19 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     setCurrentDetails(renderDetails(status));
   }
 
+  /**
+   * Filed under every name discovery found for its principals (an Entra user's object id and UPN, an
+   * app's appId and service-principal id), so an alert naming one of them another way joins this incident.
+   */
+  function fileUnderEveryName(discovered: Discovery[]): void {
+    const named = new Set(status.principals.map((p) => p.key));
+    const all = [...new Set([...named, ...discovered.flatMap(discoveredKeys)])];
+    // Histories recorded before incidents were joined by canonical identity replay without it.
+    if (all.length > named.size && patched('principal-aliases')) {
+      upsertSearchAttributes([{ key: RevokerPrincipal, value: all }]);
+    }
+  }
+
   function runningState(): PlaybookState {
     if (status.actions.some((r) => r.status === 'awaiting-approval' && !r.decidedBy)) return 'AwaitingApproval';
     if (releases.length) return 'Releasing';
@@ -428,6 +442,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       }),
     );
 
+    fileUnderEveryName(discoveries.flat().map((d) => d.discovery));
     status.actions = planActions({
       // An alert merged during triage may have raised the severity.
       severity:

@@ -107,8 +107,9 @@ export function playbookTracker(h: () => Harness) {
           .catch(() => undefined);
       }
       // The principals' ledgers outlive their incidents by design; the clouds are reset between tests, so are they.
+      // So is any incident still open that the test did not track: a later alert would join it.
       for await (const ledger of client.workflow.list({
-        query: `WorkflowType = 'principal' AND ExecutionStatus = 'Running'`,
+        query: `WorkflowType IN ('principal', 'playbook') AND ExecutionStatus = 'Running'`,
       })) {
         await client.workflow
           .getHandle(ledger.workflowId)

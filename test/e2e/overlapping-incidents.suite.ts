@@ -4,6 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ledgerQuery, releaseSignal } from '../../domain/messages.js';
 import type { Policy } from '../../domain/policy.js';
 import type { Principal } from '../../domain/principal.js';
+import { RevokerPrincipal } from '../../domain/search-attributes.js';
 import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
 import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
 import { TEST_POLICY, type Harness } from '../harness.js';
@@ -103,4 +104,59 @@ describe('overlapping incidents share the controls on a principal', () => {
     assert.equal(statusOf(status, DENY).status, 'done', 'contained again by the new incident');
     assert.deepEqual(contained(), { keysInactive: true, keysActive: false, denied: true });
   });
+
+  it('joins an alert naming the same Entra user by object id to the incident opened under her UPN', async () => {
+    const { tenantId, compromisedUser } = ENTRA_SANDBOX;
+    const byName: Principal = { type: 'entra.user', tenantId, user: compromisedUser.userPrincipalName };
+    const first = await h.start(alertAbout([byName], 'high'), { policy: OPEN });
+    const incident = playbooks.handle(first.workflowId);
+    // Filed under both names once discovery found the object id.
+    await waitForFiledUnder(first.workflowId, `entra/${tenantId}/user/${compromisedUser.id}`);
+
+    const byId: Principal = { type: 'entra.user', tenantId, user: compromisedUser.id.toUpperCase() };
+    const second = await h.start(alertAbout([byId], 'high', { source: 'sentinel', id: 'by-object-id' }), {
+      policy: OPEN,
+    });
+    assert.deepEqual([second.workflowId, second.runId, second.outcome], [first.workflowId, first.runId, 'merged']);
+    const status = await waitForStatus(incident, (s) => s.alertCount === 2);
+    assert.ok(
+      status.alerts.some((a) => a.id === 'by-object-id'),
+      'the second alert is in the first incident',
+    );
+    const running = [];
+    for await (const run of h.client.workflow.list({
+      query: `WorkflowType = 'playbook' AND ExecutionStatus = 'Running'`,
+    })) {
+      running.push(run.workflowId);
+    }
+    assert.deepEqual(running, [first.workflowId], 'one incident for one person');
+  });
+
+  it('joins an alert whose principals are all under one open incident, and starts a new one otherwise', async () => {
+    const mixed = await h.start(alertAbout(mixedCloud, 'high'), { policy: OPEN });
+    playbooks.handle(mixed.workflowId);
+    await waitForFiledUnder(mixed.workflowId, `aws/${ACCOUNT}/user/alice`);
+    const alone = await h.start(alertAbout([awsUser('alice')], 'high'), { policy: OPEN });
+    assert.deepEqual([alone.workflowId, alone.outcome], [mixed.workflowId, 'merged'], 'alice is under it: joins');
+
+    const wider = await h.start(alertAbout([awsUser('alice'), awsUser('ci-deployer')], 'high'), { policy: OPEN });
+    playbooks.handle(wider.workflowId);
+    assert.equal(wider.outcome, 'started', 'ci-deployer is under no open incident: a new incident');
+    assert.notEqual(wider.workflowId, mixed.workflowId);
+  });
+
+  /** Waits until visibility lists the incident under this principal key. */
+  async function waitForFiledUnder(workflowId: string, key: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { typedSearchAttributes } = await h.client.workflow.getHandle(workflowId).describe();
+      if (typedSearchAttributes.get(RevokerPrincipal)?.includes(key)) {
+        // Describe reads the mutable state; the list filter reads visibility, which follows it.
+        const query = `WorkflowId = '${workflowId}' AND ${RevokerPrincipal.name} = '${key}'`;
+        if ((await h.client.workflow.count(query)).count > 0) return;
+      }
+      if (Date.now() > deadline) throw new Error(`${workflowId} was never filed under ${key}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 });
