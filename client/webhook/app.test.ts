@@ -351,6 +351,20 @@ describe('native sources, per-source credentials and limits', () => {
     );
   });
 
+  it('never throttles alerts about principals whose alert joined another open incident', async () => {
+    // Intake answered with another incident (one holding alice under every name): alice's alerts join it.
+    const joined = recordingStart(() =>
+      Promise.resolve({ ...RESULT, workflowId: 'contain/aws/x/user/alice+entra/y', outcome: 'merged' }),
+    );
+    const app = appWith(joined.start, { sources, rateLimit: { burst: 1, perSecond: 0.1 } });
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    const statuses = [];
+    for (let i = 0; i < 20; i++)
+      statuses.push((await send(app, '/alerts/hook', { key: `j${i}`, user: 'alice' }, auth)).status);
+    assert.deepEqual(new Set(statuses), new Set([202]));
+    assert.equal(joined.calls.length, 20);
+  });
+
   it('reports readiness from Temporal', async () => {
     assert.equal((await appFor({ ready: () => Promise.resolve() }).request('/readyz')).status, 200);
     const down = await appFor({ ready: () => Promise.reject(new Error('unavailable')) }).request('/readyz');

@@ -134,7 +134,9 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
         });
       }
       const { workflowId, runId, uiUrl, outcome, merged, duplicate } = started;
+      // Under its own id too: alerts naming the principals as this one did go to the incident it joined.
       openIncidents.remember(workflowId);
+      openIncidents.remember(playbookWorkflowId(alert.principals));
       logger.info(
         { ...about, workflowId, runId },
         duplicate
