@@ -19,6 +19,85 @@ const nodeBuiltins = [
   'timers',
 ];
 
+/**
+ * Layers import downward (STYLE.md 13, README "What a playbook does"): each product folder names the
+ * folders it may import; any other product folder is refused. Top-level composers (testing/, test/,
+ * scripts/, bin/, examples/) may import anything. `types` are folders it may import types from only.
+ */
+const LAYERS = {
+  domain: {
+    imports: [],
+    testsMay: [],
+    why: 'domain/ is the words of the product: it imports nothing outside itself',
+  },
+  connect: { imports: ['domain'], why: 'connect/ sits under the worker and the client: it imports domain/ only' },
+  workflows: {
+    imports: ['domain'],
+    types: ['activities'],
+    why: 'workflow code is bundled into the sandbox: domain/, and activity types only',
+  },
+  activities: { imports: ['domain', 'connect'], why: 'activities import domain/ and connect/, never client/' },
+  worker: { imports: ['activities', 'domain', 'connect'], why: 'the worker composes activities: never client/' },
+  client: {
+    imports: ['domain', 'connect'],
+    types: ['workflows'],
+    why: 'client/ talks to Temporal: domain/ and connect/, workflow types only',
+  },
+  simulators: { imports: [], why: 'simulators stand in for the clouds: they know nothing of Revoker' },
+};
+const PRODUCT = [...Object.keys(LAYERS), 'testing', 'test', 'scripts'];
+/** Unit tests beside the code may also start the simulators and find the repository (`testsMay`: other than these). */
+const TEST_MAY_IMPORT = ['simulators', 'scripts'];
+/** Bundled into Temporal's deterministic sandbox: no Node builtins. domain/ is imported by workflows. */
+const SANDBOXED = ['workflows', 'domain'];
+const SANDBOX_MESSAGE = 'Workflow code is sandboxed: no Node builtins.';
+const builtinPaths = nodeBuiltins
+  .filter((name) => !name.includes('*'))
+  .map((name) => ({ name, message: SANDBOX_MESSAGE }));
+const builtinPatterns = [{ group: ['node:*'], message: SANDBOX_MESSAGE }];
+
+/** How deep below its layer's folder a file may sit and still be checked. */
+const MAX_DEPTH = 4;
+
+function layerRules() {
+  return Object.entries(LAYERS).flatMap(([folder, layer]) =>
+    // One block per depth, so `../` is counted up to the repository root exactly: simulators/entra/ importing
+    // ../shared/ is simulators' own helper folder, not another layer.
+    Array.from({ length: MAX_DEPTH }, (_, below) => {
+      const up = '\\.\\./'.repeat(below + 1);
+      const refused = (extra = []) =>
+        PRODUCT.filter((other) => other !== folder && !layer.imports.includes(other) && !extra.includes(other)).map(
+          (other) => ({
+            regex: `^${up}${other}/`,
+            ...(layer.types?.includes(other) ? { allowTypeImports: true } : {}),
+            message: `${layer.why} (${folder}/ importing ${other}/).`,
+          }),
+        );
+      const sandboxed = SANDBOXED.includes(folder);
+      const dir = `${folder}/${'*/'.repeat(below)}`;
+      return [
+        {
+          files: [`${dir}*.ts`],
+          ignores: ['**/*.test.ts'],
+          rules: {
+            'no-restricted-imports': [
+              'error',
+              {
+                paths: sandboxed ? builtinPaths : [],
+                patterns: [...(sandboxed ? builtinPatterns : []), ...refused()],
+              },
+            ],
+          },
+        },
+        {
+          files: [`${dir}*.test.ts`],
+          rules: { 'no-restricted-imports': ['error', { patterns: refused(layer.testsMay ?? TEST_MAY_IMPORT) }] },
+        },
+      ];
+    }).flat(),
+  );
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', '.revoker/**', 'test-results/**', '**/*.mjs', 'eslint.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
@@ -39,28 +118,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
-  {
-    // Workflow code is bundled into Temporal's deterministic sandbox: no I/O, no Node builtins, and
-    // no activity implementations (types only). domain/ is imported by workflows, so the same applies.
-    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
-    ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: nodeBuiltins
-            .filter((name) => !name.includes('*'))
-            .map((name) => ({ name, message: 'Workflow code is sandboxed: no Node builtins.' })),
-          patterns: [
-            { group: ['node:*'], message: 'Workflow code is sandboxed: no Node builtins.' },
-            {
-              group: ['**/activities/**', '**/client/**', '**/worker/**', '**/simulators/**'],
-              allowTypeImports: true,
-              message: 'Workflows may import activity types only.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  ...layerRules(),
 );

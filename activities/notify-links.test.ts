@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { verifyLinkToken } from '../client/approval-links/link-token.js';
+import { verifyLinkToken } from '../connect/link-token.js';
 import { mintLinks, MAX_LINKED_IDENTITIES, type LinkSettings } from './notify-links.js';
 import type { PlaybookEvent } from './notify-message.js';
 

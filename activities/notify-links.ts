@@ -1,4 +1,4 @@
-import { signLinkToken } from '../client/approval-links/link-token.js';
+import { signLinkToken } from '../connect/link-token.js';
 import type { Verdict } from '../domain/decision.js';
 import type { NotifiedAction, PlaybookEvent } from './notify-message.js';
 

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { workflowUiUrl } from '../client/start-playbook.js';
+import { workflowUiUrl } from '../connect/ui-url.js';
 import { classifyActivities, InvalidRequestError, NotificationFailedError } from './errors.js';
 import { mintLinks, type LinkSettings, type NotificationLinks } from './notify-links.js';
 import { notificationMessage, type PlaybookEvent } from './notify-message.js';

@@ -1,4 +1,5 @@
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { workflowUiUrl } from '../connect/ui-url.js';
 import type { Alert } from '../domain/alert.js';
 import { hasAlertsQuery, intakeUpdate, type IntakeOutcome } from '../domain/messages.js';
 import {
@@ -180,9 +181,4 @@ function staticDetails(alert: Alert): string {
     ...alert.principals.map((p) => `- principal: ${describePrincipal(p)}`),
     ...(alert.link ? [`- [open in ${alert.source}](${alert.link})`] : []),
   ].join('\n');
-}
-
-export function workflowUiUrl(uiBaseUrl: string, namespace: string, workflowId: string, runId?: string): string {
-  const base = `${uiBaseUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-  return runId ? `${base}/${runId}/history` : base;
 }

@@ -1,7 +1,8 @@
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
-import { loadLinkSecrets } from '../client/approval-links/link-secrets.js';
-import { temporalConnectConfig } from '../client/temporal-connection.js';
+import { loadLinkSecrets } from '../connect/link-secrets.js';
+import { temporalConnectConfig } from '../connect/temporal-connection.js';
+import { UiBaseUrl } from '../connect/ui-url.js';
 import { createAwsClients } from './aws-clients.js';
 import { createEntraClients } from './entra-clients.js';
 import { createGcpClients } from './gcp-clients.js';
@@ -24,9 +25,7 @@ const Env = z.object({
   REVOKER_NOTIFY_URL: z
     .url({ protocol: /^https?$/, error: 'an incoming-webhook URL (Slack or Teams), e.g. https://hooks.slack.com/…' })
     .optional(),
-  REVOKER_UI_URL: z
-    .url({ protocol: /^https?$/, error: 'the Temporal Web UI base URL, e.g. http://localhost:8233' })
-    .default('http://localhost:8233'),
+  REVOKER_UI_URL: UiBaseUrl,
   // One-click links in notifications (with REVOKER_LINK_SECRETS): where responders reach Revoker's HTTP server.
   REVOKER_PUBLIC_URL: z
     .url({

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { html, raw } from 'hono/html';
 import type { Decision, Verdict } from '../../domain/decision.js';
-import type { ApprovalLink } from './link-token.js';
+import type { ApprovalLink } from '../../connect/link-token.js';
 
 /** A bound action as the page shows it: what it does and where it stands now. */
 export interface LinkedAction {

@@ -8,7 +8,7 @@ import { awaitingStatus, DELETE, WORKFLOW_ID, withAction } from '../cli/status-f
 import { createWebhookApp } from '../webhook/app.js';
 import { DecisionRefusedError, PlaybookGoneError, type LinkPlaybooks, type PlaybookRun } from './link-playbooks.js';
 import { LINK_REASON } from './link-routes.js';
-import { signLinkToken, type LinkGrant } from './link-token.js';
+import { signLinkToken, type LinkGrant } from '../../connect/link-token.js';
 
 const SECRET = 'routes-test-link-secret-0123456789abcdef';
 const RUN_ID = 'run-1';

@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import type { PlaybookStatus } from '../../domain/report.js';
 import { DecisionRefusedError, PlaybookGoneError, type LinkPlaybooks } from './link-playbooks.js';
 import { linkHtml, linkJson, LINK_SECURITY_HEADERS, type LinkedAction, type LinkView } from './link-page.js';
-import { LinkTokenError, verifyLinkToken, type ApprovalLink, type LinkProblem } from './link-token.js';
+import { LinkTokenError, verifyLinkToken, type ApprovalLink, type LinkProblem } from '../../connect/link-token.js';
 
 export interface LinkRoutesDeps {
   /** Every secret that may have signed a live link (REVOKER_LINK_SECRETS); at least one. */

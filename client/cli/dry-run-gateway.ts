@@ -7,7 +7,7 @@ import { providerOf } from '../../domain/principal.js';
 import type { PlaybookStatus, Report } from '../../domain/report.js';
 import { PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../../domain/task-queues.js';
 import { dryRun } from '../dry-run.js';
-import { temporalConnectConfig } from '../temporal-connection.js';
+import { temporalConnectConfig } from '../../connect/temporal-connection.js';
 import { CliError, EXIT } from './cli-error.js';
 import { explain } from './temporal-gateway.js';
 

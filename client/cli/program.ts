@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Verdict } from '../../domain/decision.js';
 import { DEFAULT_POLICY, type Policy } from '../../domain/policy.js';
+import { DEFAULT_UI_URL } from '../../connect/ui-url.js';
 import { loadPolicyFile } from '../policy-file.js';
 import { SOURCES } from '../sources/index.js';
 import { GENERIC_SOURCE, readAlertFile } from './alert-file.js';
@@ -162,7 +163,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
             policyName: options.policy ?? DEFAULT_POLICY_NAME,
             json: options.json,
             timeoutSeconds: options.timeout,
-            uiBaseUrl: deps.env.REVOKER_UI_URL || 'http://localhost:8233',
+            uiBaseUrl: deps.env.REVOKER_UI_URL || DEFAULT_UI_URL,
           },
         );
       } finally {

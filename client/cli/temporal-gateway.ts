@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { decideUpdate, statusQuery } from '../../domain/messages.js';
 import { RevokerSeverity, RevokerState } from '../../domain/search-attributes.js';
 import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
-import { connectClient, temporalConnectConfig } from '../temporal-connection.js';
+import { connectClient, temporalConnectConfig } from '../../connect/temporal-connection.js';
 import { CliError, EXIT } from './cli-error.js';
 import type { PlaybookGateway } from './commands.js';
 

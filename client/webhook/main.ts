@@ -7,11 +7,12 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { temporalLinkPlaybooks } from '../approval-links/link-playbooks.js';
-import { loadLinkSecrets } from '../approval-links/link-secrets.js';
+import { loadLinkSecrets } from '../../connect/link-secrets.js';
 import { loadPolicyFile } from '../policy-file.js';
 import { createIntakeBatcher } from '../intake-batcher.js';
 import { startPlaybooks } from '../start-playbook.js';
-import { connectClient, temporalConnectConfig } from '../temporal-connection.js';
+import { connectClient, temporalConnectConfig } from '../../connect/temporal-connection.js';
+import { UiBaseUrl } from '../../connect/ui-url.js';
 import { createWebhookApp } from './app.js';
 import { SOURCES } from '../sources/index.js';
 import { loadSourceAuth, loadWebhookAuth } from './auth.js';
@@ -27,9 +28,7 @@ const Env = z.object({
     .pipe(z.number().max(65535, 'a TCP port number, 0-65535 (0 picks a free one)'))
     .default(8080),
   REVOKER_WEBHOOK_HOST: z.string().min(1, 'an interface address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
-  REVOKER_UI_URL: z
-    .url({ protocol: /^https?$/, error: 'the Temporal Web UI base URL, e.g. http://localhost:8233' })
-    .default('http://localhost:8233'),
+  REVOKER_UI_URL: UiBaseUrl,
   REVOKER_POLICY_FILE: z.string().min(1).optional(),
   REVOKER_RATE_LIMIT_BURST: z
     .string()

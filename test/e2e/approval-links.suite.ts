@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LINK_REASON } from '../../client/approval-links/link-routes.js';
-import { signLinkToken, verifyLinkToken, type LinkGrant } from '../../client/approval-links/link-token.js';
+import { signLinkToken, verifyLinkToken, type LinkGrant } from '../../connect/link-token.js';
 import type { Decision } from '../../domain/decision.js';
 import { statusQuery } from '../../domain/messages.js';
 import type { Policy } from '../../domain/policy.js';

@@ -1,7 +1,7 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { Verdict } from '../../domain/decision.js';
+import { Verdict } from '../domain/decision.js';
 
 /**
  * A one-click link's token: an HS256 JWT bound to one playbook run, one verdict, one set of action

@@ -1,4 +1,4 @@
-import { readSecrets } from '../webhook/auth.js';
+import { readSecrets } from './secrets.js';
 
 /** HS256 keys shorter than the hash (32 bytes) weaken it (RFC 7518 §3.2); so are typed-in passwords. */
 export const MIN_LINK_SECRET_LENGTH = 32;
