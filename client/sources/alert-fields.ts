@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { Severity } from '../../domain/alert.js';
 import { principalKey, type Principal } from '../../domain/principal.js';
 
@@ -58,6 +59,39 @@ export function httpUrl(value: string | null | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A payload field read only for display (a title, a name in a message): its text, or nothing when it
+ * is missing, empty or not a string. Never a reason to refuse an alert.
+ */
+export const displayText = z.string().trim().min(1).nullish().catch(undefined);
+
+/** A timestamp that has a fallback (the detection's time before the record's): ISO 8601, or nothing. */
+export const fallbackTimestamp = z.iso.datetime({ offset: true }).nullish().catch(undefined);
+
+/**
+ * A payload that comes in one of two shapes (a finding inside its EventBridge envelope, or bare),
+ * told apart by `isFirst` before either is parsed: a refusal then names the fields of the shape the
+ * sender meant, where a union would report whichever branch failed deeper.
+ */
+export function eitherShape<A extends z.ZodType, B extends z.ZodType>(
+  isFirst: (value: Record<string, unknown>) => boolean,
+  first: A,
+  second: B,
+) {
+  return z.unknown().transform((value, ctx): z.output<A> | z.output<B> => {
+    const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+    const result = (isFirst(record) ? first : second).safeParse(value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+    return z.NEVER;
+  });
+}
+
+/** An AWS Region such as us-east-1 (or us-gov-west-1), or nothing: it only ever builds a console link. */
+export function awsRegion(value: string | null | undefined): string | undefined {
+  return value && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value) ? value : undefined;
 }
 
 /** An ISO 8601 timestamp or unix seconds (Splunk's `_time`) → ISO 8601 UTC, or nothing. */

@@ -1,10 +1,11 @@
-import type { Principal } from '../../domain/principal.js';
+import type { AwsPrincipal, Principal } from '../../domain/principal.js';
 import type { MissingField } from './source-adapter.js';
 
 /**
  * Identity fields SIEMs copy from cloud audit logs (CloudTrail's userIdentity, Google's
  * authenticationInfo), read into principals the same way whichever SIEM carried them. Shared by
- * the Splunk and Elastic adapters; each names the fields by its own paths so refusals point at them.
+ * the CloudTrail, Splunk and Elastic adapters; each names the fields by its own paths so refusals
+ * point at them, and one CloudTrail record names the same principals through each of them.
  */
 
 /** A value read from a payload, with the path it was read from. */
@@ -161,6 +162,60 @@ export function principalsFromCloudTrail(identity: CloudTrailIdentity): Mapped {
     if (account) principals.push({ type: 'aws.accessKey', accountId: account, accessKeyId: key });
   }
   return { principals, issues };
+}
+
+/**
+ * What a CloudTrail record says about whom it concerns, as a SIEM names its parts: the caller's
+ * `userIdentity`, and for CreateAccessKey the key it made. Reference:
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
+ */
+export interface CloudTrailRecord extends CloudTrailIdentity {
+  /** `eventName`. */
+  eventName?: Found | undefined;
+  /** `requestParameters.userName`: the user the call was made for. */
+  requestUserName?: Found | undefined;
+  /** `responseElements.accessKey.accessKeyId` and `.userName`: the key CreateAccessKey made. */
+  createdKeyId?: Found | undefined;
+  createdKeyUser?: Found | undefined;
+  /** `recipientAccountId`: the account the call was made in, where the user it was made for lives. */
+  recipientAccountId?: Found | undefined;
+}
+
+export interface CloudTrailMapped extends Mapped {
+  /** The caller: the long-term key it signed with, else the user or role, in that order. */
+  caller: AwsPrincipal[];
+  /** The key CreateAccessKey made for another user (or that user, when the key id is not a long-term key's). */
+  created?: { principal: AwsPrincipal; userName: string };
+}
+
+const LONG_TERM_KEY = /^AKIA[A-Z0-9]{16}$/;
+
+/**
+ * The principals a CloudTrail record names, whichever route carried it (EventBridge, a Splunk or an
+ * Elastic alert): its caller, and the new key of a CreateAccessKey for another user, which is the
+ * attacker's way back in and is contained by itself (that user's other keys keep working). A key
+ * made for the caller's own user is contained through the caller already. A record whose caller
+ * cannot be contained (root, an AWS service) names nothing, not just the key it made.
+ */
+export function principalsFromCloudTrailRecord(record: CloudTrailRecord): CloudTrailMapped {
+  const { principals, issues } = principalsFromCloudTrail(record);
+  const caller = principals.filter((p): p is AwsPrincipal => p.type.startsWith('aws.'));
+  const [first] = caller;
+  const userName = (record.createdKeyUser ?? record.requestUserName)?.value;
+  if (
+    !first ||
+    record.eventName?.value !== 'CreateAccessKey' ||
+    !userName ||
+    (first.type === 'aws.user' && first.userName === userName)
+  ) {
+    return { principals: caller, issues, caller };
+  }
+  const accountId = record.recipientAccountId?.value ?? first.accountId;
+  const accessKeyId = record.createdKeyId?.value ?? '';
+  const principal: AwsPrincipal = LONG_TERM_KEY.test(accessKeyId)
+    ? { type: 'aws.accessKey', accountId, accessKeyId }
+    : { type: 'aws.user', accountId, userName };
+  return { principals: [...caller, principal], issues, caller, created: { principal, userName } };
 }
 
 /** Whether an address is a user-managed service account's: `NAME@PROJECT.iam.gserviceaccount.com`. */

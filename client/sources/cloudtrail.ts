@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Alert } from '../../domain/alert.js';
-import { describePrincipal, type AwsPrincipal } from '../../domain/principal.js';
-import { principalsFromCloudTrail } from './cloud-identities.js';
+import { describePrincipal } from '../../domain/principal.js';
+import { awsRegion, eitherShape } from './alert-fields.js';
+import { principalsFromCloudTrailRecord, type Found } from './cloud-identities.js';
 import { defineSource, UnmappableAlert } from './source-adapter.js';
 
 // CloudTrail's record (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html)
@@ -24,13 +25,14 @@ const UserIdentity = z.object({
   sessionContext: z.object({ sessionIssuer: SessionIssuer.optional() }).optional(),
 });
 
-const Detail = z.object({
+const CloudTrailRecord = z.object({
   userIdentity: UserIdentity,
   eventTime: z.iso.datetime({ offset: true }),
   eventSource: z.string().optional(),
   eventName: z.string().min(1),
-  awsRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS Region such as us-east-1'),
-  sourceIPAddress: z.string().optional(),
+  // Only the console link reads the Region: a value that is not one leaves the link out.
+  awsRegion: z.string().optional().catch(undefined),
+  sourceIPAddress: z.string().optional().catch(undefined),
   errorCode: z.string().optional(),
   // null when the call has none (CreateAccessKey for the caller itself names no user).
   requestParameters: z.object({ userName: z.string().optional() }).nullish(),
@@ -40,6 +42,7 @@ const Detail = z.object({
   eventID: z.string().min(1).max(256),
   recipientAccountId: z.string().optional(),
 });
+type CloudTrailRecord = z.infer<typeof CloudTrailRecord>;
 
 /** The EventBridge envelope of CloudTrail management events (detail-type "AWS API Call via CloudTrail"). */
 const CloudTrailEvent = z.object({
@@ -50,14 +53,35 @@ const CloudTrailEvent = z.object({
   account: z.string().optional(),
   time: z.string().optional(),
   region: z.string().optional(),
-  detail: Detail,
+  detail: CloudTrailRecord,
 });
-type CloudTrailEvent = z.infer<typeof CloudTrailEvent>;
-type UserIdentity = z.infer<typeof UserIdentity>;
+
+/** A CloudTrail log file as it lands in S3 (`{"Records": [...]}`): one record per request. */
+const CloudTrailLogFile = z.object({
+  Records: z
+    .array(CloudTrailRecord)
+    .min(1, 'empty: the log file holds no record')
+    .max(1, "post one record per request: send each of the log file's Records on its own"),
+});
+
+/**
+ * The record in its EventBridge envelope; bare, as CloudTrail Lake, CloudWatch Logs or a hand
+ * forwards it; or in a one-record log file. The record carries everything the mapping reads (its
+ * account, Region and id), so all three map alike. `at` is where the record sits, for field names.
+ */
+const CloudTrailPayload = eitherShape(
+  (body) => 'detail' in body || 'detail-type' in body,
+  CloudTrailEvent.transform((event) => ({ record: event.detail, account: event.account, at: 'detail.' })),
+  eitherShape(
+    (body) => 'Records' in body,
+    CloudTrailLogFile.transform((file) => ({ record: file.Records[0]!, account: undefined, at: 'Records.0.' })),
+    CloudTrailRecord.transform((record) => ({ record, account: undefined, at: '' })),
+  ),
+);
+type CloudTrailPayload = z.infer<typeof CloudTrailPayload>;
 
 /** Calls that mint credentials an attacker keeps: the ones this source maps. */
 const CREDENTIAL_EVENTS = ['GetFederationToken', 'GetSessionToken', 'CreateAccessKey'] as const;
-const LONG_TERM_KEY = /^AKIA[A-Z0-9]{16}$/;
 
 /**
  * AWS CloudTrail management events, sent by an EventBridge rule to an API destination: a call that
@@ -68,87 +92,80 @@ const LONG_TERM_KEY = /^AKIA[A-Z0-9]{16}$/;
 export const cloudtrail = defineSource({
   name: 'cloudtrail',
   label: 'AWS CloudTrail',
-  schema: CloudTrailEvent,
-  toAlert: (event): Alert => {
-    const { detail } = event;
-    if (!(CREDENTIAL_EVENTS as readonly string[]).includes(detail.eventName)) {
+  schema: CloudTrailPayload,
+  toAlert: ({ record, account, at }: CloudTrailPayload): Alert => {
+    if (!(CREDENTIAL_EVENTS as readonly string[]).includes(record.eventName)) {
       throw new UnmappableAlert([
         {
-          field: 'detail.eventName',
-          message: `${detail.eventName} is not mapped: Revoker takes ${CREDENTIAL_EVENTS.join(', ')} (narrow the EventBridge rule to these)`,
+          field: `${at}eventName`,
+          message: `${record.eventName} is not mapped: Revoker takes ${CREDENTIAL_EVENTS.join(', ')} (narrow the EventBridge rule to these)`,
         },
       ]);
     }
-    if (detail.errorCode) {
+    if (record.errorCode) {
       throw new UnmappableAlert([
         {
-          field: 'detail.errorCode',
-          message: `the call failed (${detail.errorCode}) and minted no credentials: leave failed calls out of the rule ("errorCode": [{"exists": false}])`,
+          field: `${at}errorCode`,
+          message: `the call failed (${record.errorCode}) and minted no credentials: leave failed calls out of the rule ("errorCode": [{"exists": false}])`,
         },
       ]);
     }
-    const [caller, ...signedWith] = callerOf(detail.userIdentity);
-    const target = createdKeyOf(event, caller);
+    const { principals, issues, caller, created } = principalsFromCloudTrailRecord(recordFields(record, account, at));
+    const [by] = caller;
+    if (issues.length) throw new UnmappableAlert(issues);
+    if (!by) throw new UnmappableAlert([{ field: `${at}userIdentity`, message: 'names no IAM user or role' }]);
+    const { userIdentity } = record;
     const title = [
-      detail.eventName,
-      ...(target ? [`for ${target.userName}`] : []),
-      `by ${caller.type === 'aws.accessKey' && detail.userIdentity.userName ? `IAM user ${detail.userIdentity.userName} (${caller.accountId}) with key ${caller.accessKeyId}` : describePrincipal(caller)}`,
-      ...(detail.sourceIPAddress ? [`from ${detail.sourceIPAddress}`] : []),
+      record.eventName,
+      ...(created ? [`for ${created.userName}`] : []),
+      `by ${by.type === 'aws.accessKey' && userIdentity.userName ? `IAM user ${userIdentity.userName} (${by.accountId}) with key ${by.accessKeyId}` : describePrincipal(by)}`,
+      ...(record.sourceIPAddress ? [`from ${record.sourceIPAddress}`] : []),
     ].join(' ');
+    const link = consoleLink(record);
     return {
       source: 'cloudtrail',
       // CloudTrail's own id for the record: EventBridge retries carry the same one.
-      id: detail.eventID,
+      id: record.eventID,
       title: title.slice(0, 500),
       severity: 'medium',
-      observedAt: detail.eventTime,
-      link: `https://${detail.awsRegion}.console.aws.amazon.com/cloudtrail/home?region=${detail.awsRegion}#/events/${encodeURIComponent(detail.eventID)}`,
-      principals: [caller, ...signedWith, ...(target ? [target.principal] : [])],
+      observedAt: record.eventTime,
+      ...(link ? { link } : {}),
+      principals,
     };
   },
 });
 
 /**
- * The caller, read the way every adapter reads a CloudTrail identity (./cloud-identities.ts), so the
- * same call reported by a SIEM and by EventBridge names the same principals and joins one playbook.
+ * The record's fields for the mapping every route shares (./cloud-identities.ts), so the same call
+ * reported by a SIEM and by EventBridge names the same principals and joins one playbook.
  */
-function callerOf(identity: UserIdentity): [AwsPrincipal, ...AwsPrincipal[]] {
+function recordFields(record: CloudTrailRecord, account: string | undefined, at: string) {
+  const found = (field: string, value: string | undefined): Found | undefined =>
+    value ? { field: `${at}${field}`, value } : undefined;
+  const identity = record.userIdentity;
   const issuer = identity.sessionContext?.sessionIssuer;
-  const at = (field: string, value: string | undefined) => (value ? { field, value } : undefined);
-  const { principals, issues } = principalsFromCloudTrail({
-    type: at('detail.userIdentity.type', identity.type),
-    arn: at('detail.userIdentity.arn', identity.arn),
-    userName: at('detail.userIdentity.userName', identity.userName),
-    accountId: at('detail.userIdentity.accountId', identity.accountId),
-    issuerArn: at('detail.userIdentity.sessionContext.sessionIssuer.arn', issuer?.arn),
-    issuerType: at('detail.userIdentity.sessionContext.sessionIssuer.type', issuer?.type),
-    accessKeyId: at('detail.userIdentity.accessKeyId', identity.accessKeyId),
-  });
-  if (issues.length) throw new UnmappableAlert(issues);
-  const aws = principals.filter((p): p is AwsPrincipal => p.type.startsWith('aws.'));
-  // The key an IAM user signed with, else the user or role that made the call.
-  const caller = aws[0];
-  if (!caller) throw new UnmappableAlert([{ field: 'detail.userIdentity', message: 'names no IAM user or role' }]);
-  return [caller, ...aws.filter((p) => p !== caller)];
+  const key = record.responseElements?.accessKey;
+  return {
+    type: found('userIdentity.type', identity.type),
+    arn: found('userIdentity.arn', identity.arn),
+    userName: found('userIdentity.userName', identity.userName),
+    accountId: found('userIdentity.accountId', identity.accountId),
+    issuerArn: found('userIdentity.sessionContext.sessionIssuer.arn', issuer?.arn),
+    issuerType: found('userIdentity.sessionContext.sessionIssuer.type', issuer?.type),
+    accessKeyId: found('userIdentity.accessKeyId', identity.accessKeyId),
+    eventName: found('eventName', record.eventName),
+    requestUserName: found('requestParameters.userName', record.requestParameters?.userName ?? undefined),
+    createdKeyId: found('responseElements.accessKey.accessKeyId', key?.accessKeyId),
+    createdKeyUser: found('responseElements.accessKey.userName', key?.userName),
+    // IAM users live in the account the call was made in.
+    recipientAccountId: found('recipientAccountId', record.recipientAccountId ?? account),
+  };
 }
 
-/**
- * CreateAccessKey: the new key is the attacker's way back in, so it is contained by itself (that
- * user's other keys keep working), unless the caller is the whole user already.
- */
-function createdKeyOf(
-  event: CloudTrailEvent,
-  caller: AwsPrincipal,
-): { principal: AwsPrincipal; userName: string } | undefined {
-  const { detail } = event;
-  if (detail.eventName !== 'CreateAccessKey') return undefined;
-  const created = detail.responseElements?.accessKey;
-  const userName = created?.userName ?? detail.requestParameters?.userName;
-  if (!userName || (caller.type === 'aws.user' && caller.userName === userName)) return undefined;
-  // IAM users live in the account the call was made in.
-  const accountId = detail.recipientAccountId ?? event.account ?? caller.accountId;
-  const accessKeyId = created?.accessKeyId ?? '';
-  return LONG_TERM_KEY.test(accessKeyId)
-    ? { principal: { type: 'aws.accessKey', accountId, accessKeyId }, userName }
-    : { principal: { type: 'aws.user', accountId, userName }, userName };
+/** The event in the CloudTrail console of its Region; a Region that is not one leaves the link out. */
+function consoleLink(record: CloudTrailRecord): string | undefined {
+  const region = awsRegion(record.awsRegion);
+  return region
+    ? `https://${region}.console.aws.amazon.com/cloudtrail/home?region=${region}#/events/${encodeURIComponent(record.eventID)}`
+    : undefined;
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Alert, Severity } from '../../domain/alert.js';
 import { isGuid, PrincipalCollector } from './entra-principals.js';
-import { httpUrl } from './alert-fields.js';
-import { defineSource, UnmappableAlert } from './source-adapter.js';
+import { displayText, fallbackTimestamp, httpUrl } from './alert-fields.js';
+import { defineSource, IgnoredAlert, UnmappableAlert } from './source-adapter.js';
 
 // Microsoft Defender XDR alerts as Microsoft Graph returns them (security alert_v2):
 // https://learn.microsoft.com/graph/api/resources/security-alert
@@ -49,12 +49,17 @@ const Evidence = z.looseObject({
 
 const GraphAlert = z.looseObject({
   id: z.string().min(1).max(256),
-  title: z.string().min(1),
+  // Display only, like the portal link: a missing or odd one never refuses the alert.
+  title: displayText,
   severity: GraphSeverity,
+  /** alertStatus: unknown, new, inProgress, resolved, unknownFutureValue. */
+  status: text.catch(undefined),
+  /** alertClassification: unknown, falsePositive, truePositive, informationalExpectedActivity, unknownFutureValue. */
+  classification: text.catch(undefined),
   tenantId: z.string().refine(isGuid, 'the Entra tenant id, a GUID'),
   createdDateTime: timestamp,
-  firstActivityDateTime: timestamp.nullish(),
-  alertWebUrl: text,
+  firstActivityDateTime: fallbackTimestamp,
+  alertWebUrl: text.catch(undefined),
   evidence: z.array(Evidence).nullish(),
 });
 type GraphAlert = z.infer<typeof GraphAlert>;
@@ -90,7 +95,31 @@ export const defender = defineSource({
 
 const EVIDENCE = '#microsoft.graph.security.';
 
+/** Classifications that say the alert was no threat: a false positive, or expected activity (a benign positive). */
+const NO_THREAT = new Set(['falsePositive', 'informationalExpectedActivity']);
+
+/** A resolved alert, or one an analyst classified as no threat while it is still open, needs nothing. */
+function ignoreClosed(alert: GraphAlert, at: string): void {
+  const { status, classification } = alert;
+  const classified = classification && classification !== 'unknown' ? classification : undefined;
+  if (status === 'resolved') {
+    throw new IgnoredAlert({
+      field: `${at}status`,
+      reason: `Defender alert is resolved${classified ? ` (${classified})` : ''}`,
+      alertId: alert.id,
+    });
+  }
+  if (classified && NO_THREAT.has(classified)) {
+    throw new IgnoredAlert({
+      field: `${at}classification`,
+      reason: `Defender alert is classified ${classified}${status ? ` (status ${status})` : ''}`,
+      alertId: alert.id,
+    });
+  }
+}
+
 function fromAlert(alert: GraphAlert, at: string): Alert {
+  ignoreClosed(alert, at);
   const found = new PrincipalCollector();
   const evidence = alert.evidence ?? [];
   evidence.forEach((item, i) => {
@@ -146,7 +175,7 @@ function fromAlert(alert: GraphAlert, at: string): Alert {
   return {
     source: 'defender',
     id: alert.id,
-    title: alert.title.slice(0, 500),
+    title: (alert.title ?? `Defender alert ${alert.id}`).slice(0, 500),
     severity: SEVERITY[alert.severity],
     observedAt: alert.firstActivityDateTime ?? alert.createdDateTime,
     ...(link ? { link } : {}),

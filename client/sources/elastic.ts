@@ -4,13 +4,21 @@ import type { Principal } from '../../domain/principal.js';
 import {
   gcpKeyName,
   isServiceAccountEmail,
-  principalsFromCloudTrail,
+  principalsFromCloudTrailRecord,
   projectOfServiceAccount,
   type Found,
   type Mapped,
 } from './cloud-identities.js';
-import { digest, highestSeverity, httpUrl, isoTime, severityOf, uniquePrincipals } from './alert-fields.js';
-import { defineSource, UnmappableAlert, type MissingField } from './source-adapter.js';
+import {
+  digest,
+  displayText,
+  highestSeverity,
+  httpUrl,
+  isoTime,
+  severityOf,
+  uniquePrincipals,
+} from './alert-fields.js';
+import { defineSource, IgnoredAlert, UnmappableAlert, type Ignored, type MissingField } from './source-adapter.js';
 
 /**
  * The body a Kibana Webhook connector sends for an Elastic Security detection rule action: paste it
@@ -42,16 +50,23 @@ export const ELASTIC_WEBHOOK_BODY = `{{#ParseHjson}}
       "kibana.alert.rule.name": "{{kibana.alert.rule.name}}",
       "kibana.alert.severity": "{{kibana.alert.severity}}",
       "kibana.alert.original_time": "{{kibana.alert.original_time}}",
+      "kibana.alert.workflow_status": "{{kibana.alert.workflow_status}}",
+      "kibana.alert.workflow_reason": "{{kibana.alert.workflow_reason}}",
       "@timestamp": "{{@timestamp}}",
       "cloud.provider": "{{cloud.provider}}",
       "cloud.account.id": "{{cloud.account.id}}",
       "user.name": "{{user.name}}",
       "user.id": "{{user.id}}",
+      "event.action": "{{event.action}}",
       "aws.cloudtrail.user_identity.type": "{{aws.cloudtrail.user_identity.type}}",
       "aws.cloudtrail.user_identity.arn": "{{aws.cloudtrail.user_identity.arn}}",
       "aws.cloudtrail.user_identity.access_key_id": "{{aws.cloudtrail.user_identity.access_key_id}}",
       "aws.cloudtrail.user_identity.session_context.session_issuer.type": "{{aws.cloudtrail.user_identity.session_context.session_issuer.type}}",
       "aws.cloudtrail.user_identity.session_context.session_issuer.arn": "{{aws.cloudtrail.user_identity.session_context.session_issuer.arn}}",
+      "aws.cloudtrail.recipient_account_id": "{{aws.cloudtrail.recipient_account_id}}",
+      "aws.cloudtrail.flattened.request_parameters.userName": "{{aws.cloudtrail.flattened.request_parameters.userName}}",
+      "aws.cloudtrail.flattened.response_elements.accessKey.accessKeyId": "{{aws.cloudtrail.flattened.response_elements.accessKey.accessKeyId}}",
+      "aws.cloudtrail.flattened.response_elements.accessKey.userName": "{{aws.cloudtrail.flattened.response_elements.accessKey.userName}}",
       "azure.tenant_id": "{{azure.tenant_id}}",
       "azure.signinlogs.category": "{{azure.signinlogs.category}}",
       "azure.signinlogs.properties.user_principal_name": "{{azure.signinlogs.properties.user_principal_name}}",
@@ -78,7 +93,8 @@ const ElasticAlert = z.record(z.string(), z.union([FieldValue, z.array(FieldValu
 export const ElasticWebhook = z.object({
   rule: z.object({
     id: z.string().min(1),
-    name: z.string().min(1),
+    // Only the title reads the rule's name: an empty one falls back to the rule id.
+    name: displayText,
     rule_id: z.string().optional(),
     severity: z.string().optional(),
     space_id: z.string().optional(),
@@ -123,9 +139,11 @@ function principalsOfAlert(alert: ElasticAlert, at: string): Mapped {
 
   switch (provider) {
     case 'aws': {
-      // Elastic's AWS integration: https://www.elastic.co/docs/reference/integrations/aws/cloudtrail
+      // Elastic's AWS integration: https://www.elastic.co/docs/reference/integrations/aws/cloudtrail. Its
+      // pipeline renames userIdentity.accountId to cloud.account.id and eventName to event.action, and
+      // keeps requestParameters and responseElements as objects under aws.cloudtrail.flattened.
       const prefix = 'aws.cloudtrail.user_identity';
-      const mapped = principalsFromCloudTrail({
+      const mapped = principalsFromCloudTrailRecord({
         type: read(`${prefix}.type`),
         arn: read(`${prefix}.arn`),
         userName: read('user.name'),
@@ -133,8 +151,14 @@ function principalsOfAlert(alert: ElasticAlert, at: string): Mapped {
         issuerArn: read(`${prefix}.session_context.session_issuer.arn`),
         issuerType: read(`${prefix}.session_context.session_issuer.type`),
         accessKeyId: read(`${prefix}.access_key_id`),
+        eventName: read('event.action'),
+        requestUserName: read('aws.cloudtrail.flattened.request_parameters.userName'),
+        createdKeyId: read('aws.cloudtrail.flattened.response_elements.accessKey.accessKeyId'),
+        createdKeyUser: read('aws.cloudtrail.flattened.response_elements.accessKey.userName'),
+        recipientAccountId: read('aws.cloudtrail.recipient_account_id'),
       });
-      if (mapped.principals.length || mapped.issues.length) return mapped;
+      if (mapped.principals.length || mapped.issues.length)
+        return { principals: mapped.principals, issues: mapped.issues };
       return none(
         `${prefix}.arn`,
         'empty: an AWS alert needs the CloudTrail caller (user_identity.arn, or type and user.name)',
@@ -222,8 +246,22 @@ export const elastic = defineSource({
     const issues: MissingField[] = [];
     const severities: Severity[] = [];
     const times: string[] = [];
+    const closed: Ignored[] = [];
     payload.alerts.forEach((alert, index) => {
       const read = reader(alert, `alerts.${index}`);
+      const status = read('kibana.alert.workflow_status');
+      // Closed by an analyst: nothing to contain. Acknowledged (or in progress) means someone is
+      // working on it, which is no reason to hold containment back.
+      if (status?.value.toLowerCase() === 'closed') {
+        const why = read('kibana.alert.workflow_reason')?.value;
+        const alertId = read('kibana.alert.uuid')?.value;
+        closed.push({
+          field: status.field,
+          reason: `Elastic alert is closed${why ? ` (${why})` : ''}`,
+          ...(alertId ? { alertId } : {}),
+        });
+        return;
+      }
       // In a summary, an alert Revoker cannot map does not hold back the ones it can.
       const mapped = principalsOfAlert(alert, `alerts.${index}`);
       principals.push(...mapped.principals);
@@ -233,6 +271,14 @@ export const elastic = defineSource({
       const time = isoTime(read('kibana.alert.original_time')?.value) ?? isoTime(read('@timestamp')?.value);
       if (time) times.push(time);
     });
+    const [firstClosed] = closed;
+    if (firstClosed && closed.length === payload.alerts.length) {
+      throw new IgnoredAlert(
+        closed.length === 1
+          ? firstClosed
+          : { field: firstClosed.field, reason: `all ${closed.length} Elastic alerts of the summary are closed` },
+      );
+    }
     const unique = uniquePrincipals(principals);
     if (!unique.length) throw new UnmappableAlert(issues);
 
@@ -241,9 +287,10 @@ export const elastic = defineSource({
     const id =
       only?.('kibana.alert.uuid')?.value ??
       `${payload.rule.id}:${digest(...(uuids.some(Boolean) ? uuids.sort() : [payload.date ?? '', ...unique.map((p) => JSON.stringify(p))]))}`;
+    const ruleName = payload.rule.name ?? `Elastic rule ${payload.rule.id}`;
     const title = only
-      ? (only('kibana.alert.rule.name')?.value ?? payload.rule.name)
-      : `${payload.rule.name} (${payload.alerts.length} alerts)`;
+      ? (only('kibana.alert.rule.name')?.value ?? ruleName)
+      : `${ruleName} (${payload.alerts.length} alerts)`;
     const link =
       linkOf(only?.('kibana.alert.url')?.value, payload.kibana_base_url) ??
       linkOf(payload.results_link, payload.kibana_base_url);

@@ -7,7 +7,13 @@ import { intakeApp, sourceKit } from './source-test-kit.js';
 const TENANT = '26b7f9fa-ece8-4e81-8997-610171802439';
 const ADELE = '13b68baa-9857-4027-813a-52c7304c679f';
 
-const { fixture, toAlert, refusal } = sourceKit(entraIdProtection);
+const { fixture, toAlert, refusal, ignored } = sourceKit(entraIdProtection);
+
+/** Microsoft's published sample (a list page, remediated, no tenant), with its one detection changed. */
+function sample(fields: Record<string, unknown>) {
+  const page = fixture('unfamiliar-features-no-tenant') as { value: Record<string, unknown>[] };
+  return { ...page, value: [{ ...page.value[0], ...fields }] };
+}
 
 describe('entra-id-protection: mapping', () => {
   it('maps a user risk detection to the Entra user by object id, with the alertUrl from additionalInfo', () => {
@@ -33,8 +39,16 @@ describe('entra-id-protection: mapping', () => {
     } satisfies Alert);
   });
 
-  it("refuses Microsoft's published sample, which names no tenant, asking the forwarder to add tenantId", () => {
-    const issues = refusal(fixture('unfamiliar-features-no-tenant'));
+  it("ignores Microsoft's published sample: the user remediated it with a secure password reset", () => {
+    assert.deepEqual(ignored(fixture('unfamiliar-features-no-tenant')), {
+      field: 'value.0.riskState',
+      reason: 'Entra ID Protection detection is remediated',
+      alertId: '6a5874ca-abcd-4d82-9d82-5ad39bd71601',
+    });
+  });
+
+  it('refuses a detection at risk that names no tenant, asking the forwarder to add tenantId', () => {
+    const issues = refusal(sample({ riskState: 'atRisk' }));
     assert.deepEqual(
       issues.map((issue) => issue.field),
       ['value.0.tenantId'],
@@ -43,18 +57,29 @@ describe('entra-id-protection: mapping', () => {
   });
 
   it('takes the tenant from the page when the forwarder added it there; medium risk is medium', () => {
-    const alert = toAlert({ ...fixture('unfamiliar-features-no-tenant'), tenantId: TENANT });
+    const alert = toAlert({ ...sample({ riskState: 'atRisk' }), tenantId: TENANT });
     assert.equal(alert.severity, 'medium');
     assert.equal(alert.observedAt, '2018-09-05T00:09:18.7822851Z');
     assert.deepEqual(alert.principals, [{ type: 'entra.user', tenantId: TENANT, user: ADELE }]);
   });
 
-  it('refuses a detection an administrator dismissed or confirmed safe', () => {
-    for (const riskState of ['dismissed', 'confirmedSafe']) {
-      const issues = refusal({ ...fixture('anomalous-token'), riskState });
-      assert.equal(issues[0]?.field, 'riskState');
-      assert.match(issues[0]?.message ?? '', new RegExp(`is ${riskState}: an administrator closed it`));
+  it('ignores a detection dismissed, confirmed safe or remediated, before asking for anything else', () => {
+    for (const riskState of ['dismissed', 'confirmedSafe', 'remediated']) {
+      assert.deepEqual(ignored({ ...fixture('anomalous-token'), riskState, tenantId: undefined, userId: null }), {
+        field: 'riskState',
+        reason: `Entra ID Protection detection is ${riskState}`,
+        alertId: '6a5874ca-abcd-4d82-9d82-5ad39bd71600',
+      });
     }
+    for (const riskState of ['atRisk', 'confirmedCompromised', 'none']) {
+      assert.equal(toAlert({ ...fixture('anomalous-token'), riskState }).source, 'entra-id-protection', riskState);
+    }
+  });
+
+  it('never refuses a detection for its display fields: an empty riskEventType, an odd activityDateTime', () => {
+    const alert = toAlert({ ...fixture('anomalous-token'), riskEventType: '', activityDateTime: 'yesterday' });
+    assert.equal(alert.title, 'Entra ID Protection: risk detection (risk high) for adele@contoso.example');
+    assert.equal(alert.observedAt, fixture('anomalous-token').detectedDateTime);
   });
 
   it('maps hidden and none risk levels to medium and low', () => {
@@ -79,9 +104,15 @@ describe('entra-id-protection: POST /alerts/entra-id-protection', () => {
     await assertStarted(await post('/alerts/entra-id-protection', detection), [toAlert(detection)]);
   });
 
+  it('answers 200 ignored for a remediated detection, so the poller does not resend it, and starts nothing', async () => {
+    const { post, assertIgnored } = intakeApp();
+    const res = await post('/alerts/entra-id-protection', fixture('unfamiliar-features-no-tenant'));
+    await assertIgnored(res, { field: 'value.0.riskState', reason: 'Entra ID Protection detection is remediated' });
+  });
+
   it('answers 422 naming tenantId when the forwarder did not add it, and starts nothing', async () => {
     const { post, assertRefused } = intakeApp();
-    const res = await post('/alerts/entra-id-protection', fixture('unfamiliar-features-no-tenant'));
+    const res = await post('/alerts/entra-id-protection', sample({ riskState: 'atRisk' }));
     const { error, fields } = await assertRefused(res, 422);
     assert.equal(error, 'cannot contain anything from this Microsoft Entra ID Protection alert');
     assert.deepEqual(fields, ['value.0.tenantId']);

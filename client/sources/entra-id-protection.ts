@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Alert, Severity } from '../../domain/alert.js';
 import { isGuid, PrincipalCollector } from './entra-principals.js';
-import { httpUrl } from './alert-fields.js';
-import { defineSource, UnmappableAlert } from './source-adapter.js';
+import { displayText, fallbackTimestamp, httpUrl } from './alert-fields.js';
+import { defineSource, IgnoredAlert, UnmappableAlert } from './source-adapter.js';
 
 // Microsoft Entra ID Protection risk detections as Microsoft Graph returns them, forwarded one per
 // request by a poller of GET /identityProtection/riskDetections (users) or
@@ -32,8 +32,11 @@ const RiskState = z.enum([
   'confirmedCompromised',
   'unknownFutureValue',
 ]);
-/** An administrator has closed these: containing the principal would undo their decision. */
-const CLOSED_STATES = new Set<z.infer<typeof RiskState>>(['confirmedSafe', 'dismissed']);
+/**
+ * Closed: an administrator confirmed the sign-in safe or dismissed the risk, or the user remediated
+ * it (a secure password change, an MFA-backed reset). Containing the principal would undo that.
+ */
+const CLOSED_STATES = new Set<z.infer<typeof RiskState>>(['confirmedSafe', 'dismissed', 'remediated']);
 
 const text = z.string().nullish();
 const timestamp = z.iso.datetime({ offset: true });
@@ -42,21 +45,22 @@ const tenantId = z.string().refine(isGuid, 'the Entra tenant (directory) id, a G
 const RiskDetection = z.looseObject({
   '@odata.type': z.string().optional(),
   id: z.string().min(1).max(256),
-  riskEventType: z.string().min(1),
+  // Display only (the title), like the display names below: a missing one never refuses the detection.
+  riskEventType: displayText,
   riskLevel: RiskLevel,
   riskState: RiskState,
   detectedDateTime: timestamp,
-  activityDateTime: timestamp.nullish(),
+  activityDateTime: fallbackTimestamp,
   // riskDetection (a user)
   userId: text,
   userPrincipalName: text,
-  userDisplayName: text,
+  userDisplayName: text.catch(undefined),
   // servicePrincipalRiskDetection (a workload identity)
   appId: text,
   servicePrincipalId: text,
-  servicePrincipalDisplayName: text,
+  servicePrincipalDisplayName: text.catch(undefined),
   /** A JSON string: `[{"Key": "userAgent", "Value": "…"}, {"Key": "alertUrl", "Value": "…"}]`. */
-  additionalInfo: text,
+  additionalInfo: text.catch(undefined),
   tenantId,
 });
 type RiskDetection = z.infer<typeof RiskDetection>;
@@ -92,12 +96,11 @@ export const entraIdProtection = defineSource({
 
 function fromDetection(detection: RiskDetection, tenant: string | undefined, at: string): Alert {
   if (CLOSED_STATES.has(detection.riskState)) {
-    throw new UnmappableAlert([
-      {
-        field: `${at}riskState`,
-        message: `the detection is ${detection.riskState}: an administrator closed it, there is nothing to contain`,
-      },
-    ]);
+    throw new IgnoredAlert({
+      field: `${at}riskState`,
+      reason: `Entra ID Protection detection is ${detection.riskState}`,
+      alertId: detection.id,
+    });
   }
   if (!tenant) {
     throw new UnmappableAlert([
@@ -140,10 +143,11 @@ function fromDetection(detection: RiskDetection, tenant: string | undefined, at:
       : 'the detection names no user: neither userId (a GUID) nor userPrincipalName is set',
   );
   const link = httpUrl(alertUrlOf(detection.additionalInfo));
+  const what = detection.riskEventType ?? 'risk detection';
   return {
     source: 'entra-id-protection',
     id: detection.id,
-    title: `Entra ID Protection: ${detection.riskEventType} (risk ${detection.riskLevel}) for ${who}`.slice(0, 500),
+    title: `Entra ID Protection: ${what} (risk ${detection.riskLevel}) for ${who}`.slice(0, 500),
     severity: SEVERITY[detection.riskLevel],
     observedAt: detection.activityDateTime ?? detection.detectedDateTime,
     ...(link ? { link } : {}),

@@ -6,17 +6,27 @@ import { intakeApp, sourceKit, TOKEN } from './source-test-kit.js';
 
 const ACCOUNT = '123456789012';
 
-interface Event {
-  region: string;
-  detail: {
-    partition?: string;
-    severity: number;
-    resource: { resourceType?: string; accessKeyDetails?: Record<string, string> };
-    service?: { additionalInfo?: Record<string, unknown> };
-  };
+interface Finding {
+  id: string;
+  region?: string;
+  partition?: string;
+  severity: number;
+  title?: string;
+  resource: { resourceType?: string; accessKeyDetails?: Record<string, string> };
+  service?: { additionalInfo?: Record<string, unknown>; archived?: boolean; eventLastSeen?: string };
 }
 
-const { fixture, fixtureText, toAlert, refusal } = sourceKit<Event>(guardduty);
+interface Event {
+  region: string;
+  detail: Finding;
+}
+
+const { fixture, fixtureText, toAlert, refusal, ignored } = sourceKit<Event>(guardduty);
+
+/** A finding without its EventBridge envelope, as GetFindings returns it. */
+function bare(name: string): Finding {
+  return fixture(name).detail;
+}
 
 describe('guardduty source', () => {
   it('contains a long-term access key of an IAM user by itself', () => {
@@ -102,6 +112,64 @@ describe('guardduty source', () => {
     assert.equal(toAlert(body).link, undefined);
   });
 
+  it('ignores an archived finding, before asking what it names', () => {
+    const archived = fixture('root-credential-usage');
+    archived.detail.service = { ...archived.detail.service, archived: true };
+    assert.deepEqual(ignored(archived), {
+      field: 'detail.service.archived',
+      reason: 'GuardDuty finding is archived',
+      alertId: archived.detail.id,
+    });
+    const current = fixture('iam-user-access-key');
+    current.detail.service = { ...current.detail.service, archived: false };
+    assert.equal(toAlert(current).id, current.detail.id);
+  });
+
+  it('maps a bare finding, without its EventBridge envelope, exactly as the wrapped one', () => {
+    for (const name of ['iam-user-access-key', 'instance-credential-exfiltration']) {
+      assert.deepEqual(toAlert(bare(name)), toAlert(fixture(name)), name);
+    }
+  });
+
+  it('names the fields of a bare finding by their own paths', () => {
+    assert.equal(refusal(bare('root-credential-usage'))[0]?.field, 'resource.accessKeyDetails.userType');
+    const archived = bare('iam-user-access-key');
+    archived.service = { archived: true };
+    assert.equal(ignored(archived).field, 'service.archived');
+    const result = guardduty.schema.safeParse({ ...bare('iam-user-access-key'), accountId: '1234' });
+    assert.deepEqual(
+      result.error?.issues.map((i) => i.path.join('.')),
+      ['accountId'],
+      'a bare finding is not reported as a broken envelope',
+    );
+  });
+
+  it('drops the console link, never the finding, when the Region is not one', () => {
+    for (const region of ['not a region', '', 'us-east-1; rm -rf /']) {
+      const body = fixture('iam-user-access-key');
+      body.region = region;
+      body.detail.region = region;
+      const alert = toAlert(body);
+      assert.equal(alert.link, undefined, region);
+      assert.deepEqual(alert.principals, toAlert(fixture('iam-user-access-key')).principals);
+    }
+    const envelopeOnly = fixture('iam-user-access-key');
+    envelopeOnly.detail.region = 'nowhere';
+    assert.match(toAlert(envelopeOnly).link ?? '', /^https:\/\/us-east-1\.console\.aws\.amazon\.com\//);
+    const noRegion: Partial<Finding> = bare('iam-user-access-key');
+    delete noRegion.region;
+    assert.equal(toAlert(noRegion).link, undefined);
+  });
+
+  it('never refuses a finding for its title or a malformed eventLastSeen: the type and updatedAt stand in', () => {
+    const body = fixture('iam-user-access-key');
+    body.detail.title = '';
+    body.detail.service = { ...body.detail.service, eventLastSeen: 'last tuesday' };
+    const alert = toAlert(body);
+    assert.equal(alert.title, 'UnauthorizedAccess:IAMUser/MaliciousIPCaller');
+    assert.equal(alert.observedAt, '2026-11-23T12:45:12.512Z');
+  });
+
   it('refuses events that are not GuardDuty findings', () => {
     const result = guardduty.schema.safeParse({
       ...fixture('iam-user-access-key'),
@@ -126,6 +194,22 @@ describe('POST /alerts/guardduty', () => {
     const { post, assertRefused } = intakeApp();
     const { fields } = await assertRefused(await post('/alerts/guardduty', fixtureText('root-credential-usage')), 422);
     assert.deepEqual(fields, ['detail.resource.accessKeyDetails.userType']);
+  });
+
+  it('starts the playbook for a bare finding with 202', async () => {
+    const { post, assertStarted } = intakeApp();
+    const res = await post('/alerts/guardduty', bare('iam-user-access-key'));
+    await assertStarted(res, [toAlert(fixture('iam-user-access-key'))]);
+  });
+
+  it('answers 200 ignored for an archived finding, so EventBridge does not retry it, and starts nothing', async () => {
+    const { post, assertIgnored } = intakeApp();
+    const archived = fixture('iam-user-access-key');
+    archived.detail.service = { ...archived.detail.service, archived: true };
+    await assertIgnored(await post('/alerts/guardduty', archived), {
+      field: 'detail.service.archived',
+      reason: 'GuardDuty finding is archived',
+    });
   });
 
   it('takes no token in the URL: EventBridge sends the Authorization header', async () => {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Alert, Severity } from '../../domain/alert.js';
 import type { Principal } from '../../domain/principal.js';
-import { defineSource, UnmappableAlert } from './source-adapter.js';
+import { awsRegion, displayText, eitherShape, fallbackTimestamp } from './alert-fields.js';
+import { defineSource, IgnoredAlert, UnmappableAlert } from './source-adapter.js';
 
 // The finding is GuardDuty's Finding object as GetFindings returns it, delivered by EventBridge in
 // `detail` (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_Finding.html). Only what
@@ -18,15 +19,15 @@ const AccessKeyDetails = z.object({
 const Finding = z.object({
   schemaVersion: z.string().optional(),
   accountId: z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits'),
-  region: z.string().optional(),
-  partition: z.string().optional(),
+  // Only the console link reads the Region and the partition: a value that is not one leaves the link out.
+  region: z.string().optional().catch(undefined),
+  partition: z.string().optional().catch(undefined),
   id: z.string().min(1).max(256),
   type: z.string().min(1),
   // "The value of the severity can fall anywhere within the 1.0 to 10.0 range" (Severity levels of
   // GuardDuty findings); 0 was once reserved, so it is accepted as low.
   severity: z.number().min(0).max(10),
-  title: z.string().optional(),
-  createdAt: z.iso.datetime({ offset: true }),
+  title: displayText,
   updatedAt: z.iso.datetime({ offset: true }),
   resource: z.object({
     resourceType: z.string().optional(),
@@ -34,12 +35,15 @@ const Finding = z.object({
   }),
   service: z
     .object({
-      eventLastSeen: z.iso.datetime({ offset: true }).optional(),
+      eventLastSeen: fallbackTimestamp,
+      // Set when someone archived the finding, or a suppression rule did ("Finding": Service.Archived).
+      archived: z.boolean().optional(),
       // Findings made by CreateSampleFindings say so here, as an object or as its JSON text.
       additionalInfo: z.object({ sample: z.boolean().optional(), value: z.string().optional() }).optional(),
     })
     .optional(),
 });
+type Finding = z.infer<typeof Finding>;
 
 /** The EventBridge envelope (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_eventbridge.html). */
 const GuardDutyEvent = z.object({
@@ -49,13 +53,27 @@ const GuardDutyEvent = z.object({
   source: z.literal('aws.guardduty'),
   account: z.string().optional(),
   time: z.string().optional(),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS Region such as us-east-1'),
+  region: z.string().optional().catch(undefined),
   detail: Finding,
 });
-type GuardDutyEvent = z.infer<typeof GuardDutyEvent>;
+
+/**
+ * The finding in its EventBridge envelope, or bare, as GetFindings, a Security Hub export or a hand
+ * forwards it: the finding carries everything the mapping reads (its account, Region and id), so both
+ * map alike. `at` is where the finding sits, for field names.
+ */
+const GuardDutyPayload = eitherShape(
+  (body) => 'detail' in body || 'detail-type' in body,
+  GuardDutyEvent.transform((event) => ({
+    finding: event.detail,
+    region: awsRegion(event.region) ?? awsRegion(event.detail.region),
+    at: 'detail.',
+  })),
+  Finding.transform((finding) => ({ finding, region: awsRegion(finding.region), at: '' })),
+);
+type GuardDutyPayload = z.infer<typeof GuardDutyPayload>;
 
 const LONG_TERM_KEY = /^AKIA[A-Z0-9]{16}$/;
-const KEY_DETAILS = 'detail.resource.accessKeyDetails';
 
 /** GuardDuty's bands: Low 1.0-3.9, Medium 4.0-6.9, High 7.0-8.9, Critical 9.0-10.0. */
 export function guardDutySeverity(value: number): Severity {
@@ -73,10 +91,18 @@ export function guardDutySeverity(value: number): Severity {
 export const guardduty = defineSource({
   name: 'guardduty',
   label: 'Amazon GuardDuty',
-  schema: GuardDutyEvent,
-  toAlert: (event): Alert => {
-    const finding = event.detail;
-    const link = consoleLink(event);
+  schema: GuardDutyPayload,
+  toAlert: ({ finding, region, at }: GuardDutyPayload): Alert => {
+    if (finding.service?.archived) {
+      // Archived by an analyst, or by a suppression rule (whose findings GuardDuty sends to no other
+      // service: https://docs.aws.amazon.com/guardduty/latest/ug/findings_suppression-rule.html).
+      throw new IgnoredAlert({
+        field: `${at}service.archived`,
+        reason: 'GuardDuty finding is archived',
+        alertId: finding.id,
+      });
+    }
+    const link = consoleLink(finding, region);
     return {
       source: 'guardduty',
       // Stable across updates: GuardDuty resends a finding with the same id as its count grows,
@@ -86,16 +112,17 @@ export const guardduty = defineSource({
       severity: guardDutySeverity(finding.severity),
       observedAt: finding.service?.eventLastSeen ?? finding.updatedAt,
       ...(link ? { link } : {}),
-      principals: [principalOf(finding)],
+      principals: [principalOf(finding, at)],
     };
   },
 });
 
-function principalOf(finding: GuardDutyEvent['detail']): Principal {
+function principalOf(finding: Finding, at: string): Principal {
+  const keyDetails = `${at}resource.accessKeyDetails`;
   if (isSample(finding)) {
     throw new UnmappableAlert([
       {
-        field: 'detail.service.additionalInfo.sample',
+        field: `${at}service.additionalInfo.sample`,
         message: 'a sample finding (CreateSampleFindings) names no real credentials: nothing to contain',
       },
     ]);
@@ -104,7 +131,7 @@ function principalOf(finding: GuardDutyEvent['detail']): Principal {
   if (!details) {
     throw new UnmappableAlert([
       {
-        field: KEY_DETAILS,
+        field: keyDetails,
         message: `a ${finding.resource.resourceType ?? 'resource'} finding names no IAM credentials: send only findings about access keys (resourceType AccessKey)`,
       },
     ]);
@@ -120,19 +147,17 @@ function principalOf(finding: GuardDutyEvent['detail']): Principal {
       // which ends its sessions and every long-term key one of them may have come from.
       if (userName) return { type: 'aws.user', accountId, userName };
       throw new UnmappableAlert([
-        { field: `${KEY_DETAILS}.userName`, message: 'an IAM user finding without the user name' },
+        { field: `${keyDetails}.userName`, message: 'an IAM user finding without the user name' },
       ]);
     case 'AssumedRole':
       // Instance credentials (InstanceCredentialExfiltration.*) and any other role session: GuardDuty
       // names the role in userName and the session in principalId (ROLEID:session).
       if (userName) return { type: 'aws.role', accountId, roleName: userName };
-      throw new UnmappableAlert([
-        { field: `${KEY_DETAILS}.userName`, message: 'a role session without the role name' },
-      ]);
+      throw new UnmappableAlert([{ field: `${keyDetails}.userName`, message: 'a role session without the role name' }]);
     case 'Root':
       throw new UnmappableAlert([
         {
-          field: `${KEY_DETAILS}.userType`,
+          field: `${keyDetails}.userType`,
           message:
             "the root user's credentials: IAM policies cannot restrict the root user, so Revoker cannot contain them. " +
             'Sign in as root, delete its access keys, change its password and MFA, and in an organization restrict root with an SCP',
@@ -141,7 +166,7 @@ function principalOf(finding: GuardDutyEvent['detail']): Principal {
     case 'FederatedUser':
       throw new UnmappableAlert([
         {
-          field: `${KEY_DETAILS}.userType`,
+          field: `${keyDetails}.userType`,
           message:
             'a GetFederationToken session: GuardDuty does not say which IAM user issued it. Find the user in CloudTrail ' +
             '(userIdentity.sessionContext.sessionIssuer) and send it to Revoker, e.g. the GetFederationToken event to /alerts/cloudtrail',
@@ -150,21 +175,23 @@ function principalOf(finding: GuardDutyEvent['detail']): Principal {
     default:
       throw new UnmappableAlert([
         {
-          field: `${KEY_DETAILS}.userType`,
+          field: `${keyDetails}.userType`,
           message: `${userType ? `"${userType}"` : 'no user type'}: Revoker contains IAM users, their access keys and IAM roles (IAMUser, AssumedRole)`,
         },
       ]);
   }
 }
 
-function isSample(finding: GuardDutyEvent['detail']): boolean {
+function isSample(finding: Finding): boolean {
   const info = finding.service?.additionalInfo;
   return info?.sample === true || /"sample"\s*:\s*true/.test(info?.value ?? '');
 }
 
-/** The finding in the GuardDuty console of its Region; only the commercial partition has this address. */
-function consoleLink(event: GuardDutyEvent): string | undefined {
-  if ((event.detail.partition ?? 'aws') !== 'aws') return undefined;
-  const { region } = event;
-  return `https://${region}.console.aws.amazon.com/guardduty/home?region=${region}#/findings?macros=current&fId=${encodeURIComponent(event.detail.id)}`;
+/**
+ * The finding in the GuardDuty console of its Region; only the commercial partition has this
+ * address. No Region, or one that is not a Region, leaves the link out: it never refuses the finding.
+ */
+function consoleLink(finding: Finding, region: string | undefined): string | undefined {
+  if (!region || (finding.partition ?? 'aws') !== 'aws') return undefined;
+  return `https://${region}.console.aws.amazon.com/guardduty/home?region=${region}#/findings?macros=current&fId=${encodeURIComponent(finding.id)}`;
 }

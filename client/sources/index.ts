@@ -9,7 +9,7 @@ import { sentinel } from './sentinel.js';
 import { splunk } from './splunk.js';
 import type { SourceAdapter } from './source-adapter.js';
 
-export { UnmappableAlert, type SourceAdapter } from './source-adapter.js';
+export { IgnoredAlert, UnmappableAlert, type Ignored, type SourceAdapter } from './source-adapter.js';
 
 /** Every native source, by route name. */
 export const SOURCES: ReadonlyMap<string, SourceAdapter> = new Map(

@@ -14,11 +14,13 @@ interface Notification {
     mute?: string;
     severity?: string;
     resourceName?: string;
+    category?: string;
     access?: Record<string, string>;
+    sourceProperties?: Record<string, unknown>;
   };
 }
 
-const { fixture, fixtureText, toAlert, refusal } = sourceKit<Notification>(scc);
+const { fixture, fixtureText, toAlert, refusal, ignored } = sourceKit<Notification>(scc);
 
 /** The decoded SCC notification a fixture carries, as its `.notification.json` file shows it. */
 function notification(name: string): Notification {
@@ -88,14 +90,121 @@ describe('scc source', () => {
     assert.equal(refusal(notification('user-anomalous-grant'))[0]?.field, 'finding.access.principalEmail');
   });
 
-  it('refuses inactive and muted findings: nothing to contain', () => {
-    const inactive = notification('leaked-key-used');
+  it('ignores inactive and muted findings, before asking who acted', () => {
+    const name =
+      'organizations/123456789/sources/5086434876318917131/locations/global/findings/1d3f5b7a9c0e2f4b6d8a0c1e3f5a7b9c';
+    const inactive = notification('user-anomalous-grant');
     inactive.finding.state = 'INACTIVE';
-    assert.equal(refusal(push(inactive))[0]?.field, 'message.data.finding.state');
+    assert.deepEqual(ignored(push(inactive)), {
+      field: 'message.data.finding.state',
+      reason: 'SCC finding is INACTIVE',
+      alertId: name,
+    });
 
-    const muted = notification('leaked-key-used');
+    const muted = notification('user-anomalous-grant');
     muted.finding.mute = 'MUTED';
-    assert.equal(refusal(push(muted))[0]?.field, 'message.data.finding.mute');
+    assert.deepEqual(ignored(muted), { field: 'finding.mute', reason: 'SCC finding is MUTED', alertId: name });
+
+    const unmuted = notification('leaked-key-used');
+    unmuted.finding.mute = 'UNMUTED';
+    assert.equal(toAlert(push(unmuted)).source, 'scc');
+  });
+
+  it('refuses a finding whose state is neither ACTIVE nor INACTIVE, naming the state', () => {
+    const unspecified = notification('leaked-key-used');
+    unspecified.finding.state = 'STATE_UNSPECIFIED';
+    assert.equal(refusal(push(unspecified))[0]?.field, 'message.data.finding.state');
+  });
+
+  it('contains the service account Event Threat Detection names only in sourceProperties (nested)', () => {
+    const REPORTING = 'reporting@acme-prod.iam.gserviceaccount.com';
+    // The shape of a real "Discovery: Service Account Self-Investigation" finding: the actor under the detector's object.
+    const selfInvestigation = notification('service-account-self-investigation');
+    delete selfInvestigation.finding.access;
+    selfInvestigation.finding.sourceProperties = {
+      detectionCategory: { ruleName: 'iam_anomalous_behavior', subRuleName: 'service_account_gets_own_iam_policy' },
+      properties: {
+        serviceAccountGetsOwnIamPolicy: {
+          principalEmail: REPORTING,
+          projectId: 'acme-prod',
+          callerIp: '198.51.100.140',
+        },
+      },
+    };
+    const account = { type: 'gcp.serviceAccount', projectId: 'acme-prod', email: REPORTING };
+    assert.deepEqual(toAlert(push(selfInvestigation)).principals, [account]);
+
+    const direct = notification('service-account-self-investigation');
+    delete direct.finding.access;
+    direct.finding.sourceProperties = { properties: { principalEmail: REPORTING } };
+    assert.deepEqual(toAlert(push(direct)).principals, [account]);
+  });
+
+  it('contains the key Event Threat Detection names in sourceProperties.properties, with its account', () => {
+    const leaked = notification('leaked-key-used');
+    delete leaked.finding.access;
+    leaked.finding.sourceProperties = {
+      properties: {
+        principalEmail: 'etl-runner@acme-prod.iam.gserviceaccount.com',
+        serviceAccountKeyName: `//iam.googleapis.com/${ETL_KEY}`,
+      },
+    };
+    assert.deepEqual(toAlert(push(leaked)).principals, [{ type: 'gcp.key', keyName: ETL_KEY }]);
+  });
+
+  it('reads the flattened sourceProperties of older notifications, and names their field when it refuses', () => {
+    const grant = notification('user-anomalous-grant');
+    delete grant.finding.access;
+    // As security-response-automation's recorded SCC notification of an anomalous grant has it.
+    grant.finding.sourceProperties = {
+      detectionCategory_ruleName: 'iam_anomalous_grant',
+      properties_principalEmail: 'alice@acme.example',
+      properties_bindingDeltas_0_member: 'user:mallory@example.net',
+    };
+    const [issue] = refusal(push(grant));
+    assert.equal(issue?.field, 'message.data.finding.sourceProperties.properties_principalEmail');
+    assert.match(issue?.message ?? '', /alice@acme\.example is not a service account/);
+
+    const bySa = notification('user-anomalous-grant');
+    delete bySa.finding.access;
+    bySa.finding.sourceProperties = {
+      properties_sensitiveRoleGrant_principalEmail: 'deployer@acme-prod.iam.gserviceaccount.com',
+    };
+    assert.deepEqual(toAlert(push(bySa)).principals, [
+      { type: 'gcp.serviceAccount', projectId: 'acme-prod', email: 'deployer@acme-prod.iam.gserviceaccount.com' },
+    ]);
+  });
+
+  it("names the grantor of an anomalous grant, never the grantee, and prefers the finding's access", () => {
+    const grant = notification('user-anomalous-grant');
+    delete grant.finding.access;
+    grant.finding.sourceProperties = {
+      properties: {
+        sensitiveRoleGrant: {
+          principalEmail: 'deployer@acme-prod.iam.gserviceaccount.com',
+          bindingDeltas: [
+            { action: 'ADD', role: 'roles/owner', member: 'serviceAccount:x@evil-proj.iam.gserviceaccount.com' },
+          ],
+          members: ['serviceAccount:x@evil-proj.iam.gserviceaccount.com'],
+        },
+      },
+    };
+    assert.deepEqual(toAlert(push(grant)).principals, [
+      { type: 'gcp.serviceAccount', projectId: 'acme-prod', email: 'deployer@acme-prod.iam.gserviceaccount.com' },
+    ]);
+
+    const both = notification('user-anomalous-grant');
+    both.finding.sourceProperties = grant.finding.sourceProperties;
+    assert.equal(refusal(push(both))[0]?.field, 'message.data.finding.access.principalEmail');
+  });
+
+  it('never refuses a finding for its category, which only titles it', () => {
+    const uncategorised = notification('leaked-key-used');
+    delete uncategorised.finding.category;
+    assert.equal(
+      toAlert(push(uncategorised)).title,
+      'Security Command Center finding (etl-runner@acme-prod.iam.gserviceaccount.com)',
+    );
   });
 
   it('leaves an unrated finding to a responder as medium', () => {
@@ -146,11 +255,11 @@ describe('scc source', () => {
       schemaIssues({ ...body, message: { ...body.message, data: notJson } })[0] ?? '',
       /^message\.data: the decoded data is not JSON/,
     );
-    const noCategory: { finding: Record<string, unknown> } = notification('leaked-key-used');
-    delete noCategory.finding.category;
+    const noTime: { finding: Record<string, unknown> } = notification('leaked-key-used');
+    delete noTime.finding.eventTime;
     assert.deepEqual(
-      schemaIssues(push(noCategory)).map((i) => i.split(':')[0]),
-      ['message.data.finding.category'],
+      schemaIssues(push(noTime)).map((i) => i.split(':')[0]),
+      ['message.data.finding.eventTime'],
     );
   });
 });
@@ -188,6 +297,16 @@ describe('POST /alerts/scc', () => {
     const { post, assertRefused } = intakeApp();
     const { fields } = await assertRefused(await post(PUSH_ENDPOINT, fixtureText('user-anomalous-grant'), {}), 422);
     assert.deepEqual(fields, ['message.data.finding.access.principalEmail']);
+  });
+
+  it('answers 200 ignored for an inactive finding, so Pub/Sub does not redeliver it, and starts nothing', async () => {
+    const { post, assertIgnored } = intakeApp();
+    const inactive = notification('leaked-key-used');
+    inactive.finding.state = 'INACTIVE';
+    await assertIgnored(await post(PUSH_ENDPOINT, push(inactive), {}), {
+      field: 'message.data.finding.state',
+      reason: 'SCC finding is INACTIVE',
+    });
   });
 
   it('answers 422 naming message.data when it is not base64, and starts nothing', async () => {

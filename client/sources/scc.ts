@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Alert, Severity } from '../../domain/alert.js';
 import type { GcpPrincipal } from '../../domain/principal.js';
-import { defineSource, UnmappableAlert } from './source-adapter.js';
+import { displayText } from './alert-fields.js';
+import type { Found } from './cloud-identities.js';
+import { defineSource, IgnoredAlert, UnmappableAlert } from './source-adapter.js';
 
 // The SCC finding (https://cloud.google.com/security-command-center/docs/reference/rest/v2/organizations.sources.locations.findings,
 // the same fields in v1). Only what the mapping reads is declared; unknown fields are ignored.
@@ -23,12 +25,17 @@ const Finding = z.object({
       'a finding name, organizations/ORG/sources/SOURCE/findings/ID',
     ),
   resourceName: z.string().optional(),
+  /** ACTIVE, INACTIVE or STATE_UNSPECIFIED. */
   state: z.string().optional(),
-  category: z.string().min(1),
+  // Display only (the title): a missing category never refuses the finding.
+  category: displayText,
   eventTime: z.iso.datetime({ offset: true }),
   severity: z.enum(['SEVERITY_UNSPECIFIED', 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW']).optional(),
+  /** MUTED, UNMUTED, UNDEFINED or MUTE_UNSPECIFIED. */
   mute: z.string().optional(),
   access: Access.optional(),
+  // The detector's own details: Event Threat Detection names the actor here too (see etdActor).
+  sourceProperties: z.record(z.string(), z.unknown()).optional().catch(undefined),
 });
 
 /** SCC's NotificationMessage: what a notification config publishes to its Pub/Sub topic. */
@@ -106,19 +113,21 @@ export const scc = defineSource({
   urlToken: true,
   toAlert: ({ notification, at }: SccPush): Alert => {
     const { finding } = notification;
+    // An inactive finding was fixed or closed by hand; a muted one was judged noise. Notification
+    // configs send both when their filter lets them (filter state="ACTIVE" AND NOT mute="MUTED").
+    if (finding.state === 'INACTIVE' || finding.mute === 'MUTED') {
+      const muted = finding.state !== 'INACTIVE';
+      throw new IgnoredAlert({
+        field: `${at}finding.${muted ? 'mute' : 'state'}`,
+        reason: `SCC finding is ${muted ? 'MUTED' : 'INACTIVE'}`,
+        alertId: finding.name,
+      });
+    }
     if (finding.state && finding.state !== 'ACTIVE') {
       throw new UnmappableAlert([
         {
           field: `${at}finding.state`,
-          message: `the finding is ${finding.state}: nothing to contain (filter state="ACTIVE" in the notification config)`,
-        },
-      ]);
-    }
-    if (finding.mute === 'MUTED') {
-      throw new UnmappableAlert([
-        {
-          field: `${at}finding.mute`,
-          message: 'the finding is muted: nothing to contain (filter NOT mute="MUTED" in the notification config)',
+          message: `the finding is ${finding.state}, neither ACTIVE nor INACTIVE: filter state="ACTIVE" in the notification config`,
         },
       ]);
     }
@@ -128,7 +137,7 @@ export const scc = defineSource({
       source: 'scc',
       // The finding's resource name: SCC notifies every update of a finding under the same name.
       id: finding.name,
-      title: `${finding.category} (${who})`.slice(0, 500),
+      title: `${finding.category ?? 'Security Command Center finding'} (${who})`.slice(0, 500),
       // Unspecified: the source did not rate it, so a responder decides (the default policy waits for approval).
       severity: SEVERITY[finding.severity ?? ''] ?? 'medium',
       observedAt: finding.eventTime,
@@ -140,11 +149,18 @@ export const scc = defineSource({
 
 /**
  * The key when the finding names one (containing it disables that key and its service account), else
- * the service account that acted, else the service account the finding is about.
+ * the service account that acted, else the service account the finding is about. The actor is in
+ * `access` (Finding.access), else where Event Threat Detection puts it, in `sourceProperties`.
  */
 function principalOf({ finding }: SccNotification, at: string): GcpPrincipal {
-  const email = finding.access?.principalEmail;
-  const keyName = finding.access?.serviceAccountKeyName;
+  const etd = etdActor(finding.sourceProperties, `${at}finding.sourceProperties`);
+  const emailFound =
+    foundAt(finding.access?.principalEmail, `${at}finding.access.principalEmail`) ?? etd.principalEmail;
+  const email = emailFound?.value;
+  const keyName = (
+    foundAt(finding.access?.serviceAccountKeyName, `${at}finding.access.serviceAccountKeyName`) ??
+    etd.serviceAccountKeyName
+  )?.value;
   const key = keyName ? KEY_NAME.exec(keyName) : null;
   if (key) {
     // The key's path may name its account by unique id; the acting account's email names it then.
@@ -167,7 +183,52 @@ function principalOf({ finding }: SccNotification, at: string): GcpPrincipal {
   const resourceAccount = serviceAccount(decoded(SA_NAME.exec(resource)?.[1]));
   if (resourceAccount) return { type: 'gcp.serviceAccount', ...resourceAccount };
 
-  throw new UnmappableAlert([{ field: `${at}finding.access.principalEmail`, message: whyNot(email) }]);
+  throw new UnmappableAlert([
+    { field: emailFound?.field ?? `${at}finding.access.principalEmail`, message: whyNot(email) },
+  ]);
+}
+
+function foundAt(value: string | undefined, field: string): Found | undefined {
+  return value ? { field, value } : undefined;
+}
+
+const ACTOR_FIELDS = ['principalEmail', 'serviceAccountKeyName'] as const;
+type ActorField = (typeof ACTOR_FIELDS)[number];
+
+/**
+ * Where Event Threat Detection names the actor in a finding's sourceProperties: in `properties`
+ * (`properties.principalEmail`), or in the detector's own object there
+ * (`properties.sensitiveRoleGrant.principalEmail` for an anomalous grant,
+ * `properties.serviceAccountGetsOwnIamPolicy.principalEmail` for a self-investigation); findings of
+ * older notification configs flatten the same paths with underscores (`properties_principalEmail`).
+ * A grant's `members` are whom the role went to, not who acted, and are not read.
+ */
+function etdActor(
+  sourceProperties: Record<string, unknown> | undefined,
+  at: string,
+): Partial<Record<ActorField, Found>> {
+  const found: Partial<Record<ActorField, Found>> = {};
+  if (!sourceProperties) return found;
+  const text = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
+  const properties = isRecord(sourceProperties.properties) ? sourceProperties.properties : {};
+  for (const name of ACTOR_FIELDS) {
+    const direct = foundAt(text(properties[name]), `${at}.properties.${name}`);
+    const nested = Object.entries(properties)
+      .filter((entry): entry is [string, Record<string, unknown>] => isRecord(entry[1]))
+      .map(([detector, details]) => foundAt(text(details[name]), `${at}.properties.${detector}.${name}`))
+      .find(Boolean);
+    const flattened = Object.entries(sourceProperties)
+      .filter(([flat]) => flat === `properties_${name}` || new RegExp(`^properties_[A-Za-z]+_${name}$`).test(flat))
+      .map(([flat, value]) => foundAt(text(value), `${at}.${flat}`))
+      .find(Boolean);
+    const actor = direct ?? nested ?? flattened;
+    if (actor) found[name] = actor;
+  }
+  return found;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function serviceAccount(email: string | undefined): { projectId: string; email: string } | undefined {
@@ -192,7 +253,7 @@ function serviceAccountOfKey(keyName: string): string {
 
 function whyNot(email: string | undefined): string {
   if (!email) {
-    return 'the finding names no service account (access.principalEmail, access.serviceAccountKeyName or a service account resourceName)';
+    return 'the finding names no service account (access.principalEmail, access.serviceAccountKeyName, the actor in sourceProperties.properties or a service account resourceName)';
   }
   if (/gserviceaccount\.com$/.test(email)) {
     return `${email} is not a user-managed service account (NAME@PROJECT.iam.gserviceaccount.com): Google-managed service agents cannot be disabled, and Revoker does not contain default accounts; contain what holds its credentials by hand`;

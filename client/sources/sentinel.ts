@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Alert, Severity } from '../../domain/alert.js';
 import { isGuid, PrincipalCollector, upnOf } from './entra-principals.js';
-import { httpUrl } from './alert-fields.js';
-import { defineSource } from './source-adapter.js';
+import { displayText, fallbackTimestamp, httpUrl } from './alert-fields.js';
+import { defineSource, IgnoredAlert } from './source-adapter.js';
 
 // Microsoft Sentinel, as a playbook (Logic App) started by an automation rule forwards it: the body
 // of the "Microsoft Sentinel incident" trigger, or of the "Microsoft Sentinel alert" trigger.
@@ -50,12 +50,17 @@ const Incident = z.looseObject({
   /** The incident's GUID: the same on every update, so a resent incident is recognised. */
   name: z.string().min(1).max(200),
   properties: z.looseObject({
-    title: z.string().min(1),
+    // Display only, like the incident number and URL: a missing or odd one never refuses the incident.
+    title: displayText,
     severity: SentinelSeverity,
-    incidentNumber: z.number().optional(),
-    incidentUrl: text,
+    incidentNumber: z.number().optional().catch(undefined),
+    incidentUrl: text.catch(undefined),
+    /** IncidentStatus: New, Active or Closed; classification and its reason are set on closing. */
+    status: text.catch(undefined),
+    classification: text.catch(undefined),
+    classificationReason: text.catch(undefined),
     createdTimeUtc: timestamp,
-    firstActivityTimeUtc: timestamp.nullish(),
+    firstActivityTimeUtc: fallbackTimestamp,
     relatedEntities: z.array(IncidentEntity).optional(),
   }),
 });
@@ -84,13 +89,15 @@ const AlertTrigger = z.looseObject({
     })
     .min(1)
     .max(200),
-  AlertDisplayName: z.string().min(1),
+  AlertDisplayName: displayText,
   Severity: SentinelSeverity,
-  StartTimeUtc: timestamp.nullish(),
+  /** AlertStatus: New, InProgress, Resolved, Dismissed or Unknown. */
+  Status: text.catch(undefined),
+  StartTimeUtc: fallbackTimestamp,
   TimeGenerated: timestamp,
   // The SecurityAlert table calls the portal link AlertLink; Defender for Cloud's schema AlertUri.
-  AlertLink: text,
-  AlertUri: text,
+  AlertLink: text.catch(undefined),
+  AlertUri: text.catch(undefined),
   Entities: z.array(AlertEntity).optional(),
 });
 
@@ -125,6 +132,14 @@ function isIncident(payload: SentinelPayload): payload is z.infer<typeof Inciden
 
 function fromIncident({ object: incident }: z.infer<typeof IncidentTrigger>): Alert {
   const { properties: p } = incident;
+  if (p.status?.toLowerCase() === 'closed') {
+    const why = [p.classification, p.classificationReason].filter(Boolean).join(' - ');
+    throw new IgnoredAlert({
+      field: 'object.properties.status',
+      reason: `Sentinel incident is Closed${why ? ` (${why})` : ''}`,
+      alertId: incident.name,
+    });
+  }
   const at = 'object.properties.relatedEntities';
   const entities = (p.relatedEntities ?? []).map(({ kind, properties: e }, i): Entity => ({
     kind: kind.toLowerCase(),
@@ -139,7 +154,7 @@ function fromIncident({ object: incident }: z.infer<typeof IncidentTrigger>): Al
   return {
     source: 'sentinel',
     id: incident.name,
-    title: p.title.slice(0, 500),
+    title: (p.title ?? `Sentinel incident ${p.incidentNumber ?? incident.name}`).slice(0, 500),
     severity: SEVERITY[p.severity],
     observedAt: p.firstActivityTimeUtc ?? p.createdTimeUtc,
     ...(link ? { link } : {}),
@@ -155,7 +170,17 @@ const ALERT_ENTITY_FIELD = {
   name: 'Name',
 } as const;
 
+/** The alert statuses an analyst or the product ends an alert with. */
+const CLOSED_ALERT_STATUSES = new Set(['resolved', 'dismissed']);
+
 function fromAlert(alert: z.infer<typeof AlertTrigger>): Alert {
+  if (alert.Status && CLOSED_ALERT_STATUSES.has(alert.Status.toLowerCase())) {
+    throw new IgnoredAlert({
+      field: 'Status',
+      reason: `Sentinel alert is ${alert.Status}`,
+      alertId: alert.SystemAlertId,
+    });
+  }
   const entities = (alert.Entities ?? []).map((e, i): Entity => ({
     kind: e.Type.toLowerCase().replace('-', ''),
     name: e.Name,
@@ -169,7 +194,7 @@ function fromAlert(alert: z.infer<typeof AlertTrigger>): Alert {
   return {
     source: 'sentinel',
     id: alert.SystemAlertId,
-    title: alert.AlertDisplayName.slice(0, 500),
+    title: (alert.AlertDisplayName ?? `Sentinel alert ${alert.SystemAlertId}`).slice(0, 500),
     severity: SEVERITY[alert.Severity],
     observedAt: alert.StartTimeUtc ?? alert.TimeGenerated,
     ...(link ? { link } : {}),

@@ -19,6 +19,30 @@ export class UnmappableAlert extends Error {
   }
 }
 
+/** Why an alert starts nothing although it is well formed: its source has closed it. */
+export interface Ignored {
+  /** The payload field that says so (`object.properties.status`, `detail.service.archived`). */
+  field: string;
+  /** For the SIEM's log and Revoker's, e.g. "Sentinel incident is Closed (FalsePositive)". */
+  reason: string;
+  /** The source's id for the alert, when the payload has one. */
+  alertId?: string;
+}
+
+/**
+ * Thrown by an adapter when the source itself says the alert needs nothing: it is closed, resolved,
+ * dismissed, archived, muted or classified a false positive. Containing it would undo an analyst's
+ * decision, and refusing it would make the SIEM retry: the intake answers 200 `ignored` with the
+ * reason, and nothing starts.
+ */
+export class IgnoredAlert extends Error {
+  override readonly name = 'IgnoredAlert';
+
+  constructor(readonly ignored: Ignored) {
+    super(`ignored (${ignored.field}): ${ignored.reason}`);
+  }
+}
+
 /**
  * A SIEM's native webhook: its payload as the vendor documents it, and the mapping to Revoker's
  * normalized alert. One file per source under client/sources/, registered in ./index.ts.
@@ -31,8 +55,11 @@ export interface SourceAdapter<Payload = unknown> {
   /** The source's own payload; refused with 422 naming the wrong fields when it does not parse. */
   schema: z.ZodType<Payload>;
   /**
-   * Payload → alert. Throws UnmappableAlert naming what is missing. The result is validated again
-   * against the Alert schema, so an identifier in the wrong format is refused with its field.
+   * Payload → alert. Throws IgnoredAlert when the source has closed the alert (checked first, so a
+   * closed alert is never refused), UnmappableAlert naming what is missing. The result is validated
+   * again against the Alert schema, so an identifier in the wrong format is refused with its field.
+   * A field used only for display (a title, a console link's region) never refuses the alert: the
+   * adapter falls back or leaves it out.
    */
   toAlert(payload: Payload): Alert;
   /** Whether the source can only authenticate with a token in the URL (`?token=`): Splunk, Pub/Sub push. */

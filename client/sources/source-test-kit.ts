@@ -4,7 +4,13 @@ import { readFileSync } from 'node:fs';
 import type { Alert } from '../../domain/alert.js';
 import type { StartResult } from '../start-playbook.js';
 import { createWebhookApp, type WebhookDeps } from '../webhook/app.js';
-import { UnmappableAlert, type MissingField, type SourceAdapter } from './source-adapter.js';
+import {
+  IgnoredAlert,
+  UnmappableAlert,
+  type Ignored,
+  type MissingField,
+  type SourceAdapter,
+} from './source-adapter.js';
 
 /** The one bearer token the intake app takes; a source that cannot set headers sends it as `?token=`. */
 export const TOKEN = 'test-token-0123456789';
@@ -36,6 +42,15 @@ export function sourceKit<Fixture = Record<string, unknown>>(adapter: SourceAdap
     }
     return assert.fail(`expected the ${adapter.label} payload to be refused, but it was mapped`);
   };
+  const ignored = (payload: unknown): Ignored => {
+    try {
+      toAlert(payload);
+    } catch (error) {
+      if (error instanceof IgnoredAlert) return error.ignored;
+      throw error;
+    }
+    return assert.fail(`expected the ${adapter.label} payload to be ignored, but it was mapped`);
+  };
   return {
     /** A fixture as the vendor sends it, byte for byte. */
     fixtureText,
@@ -45,6 +60,8 @@ export function sourceKit<Fixture = Record<string, unknown>>(adapter: SourceAdap
     toAlert,
     /** What the adapter says is missing when it refuses the payload; fails the test if it maps. */
     refusal,
+    /** Why the adapter ignores a payload its source has closed; fails the test if it maps. */
+    ignored,
   };
 }
 
@@ -82,6 +99,17 @@ export function intakeApp(deps: Partial<Omit<WebhookDeps, 'startPlaybook'>> = {}
       assert.equal(res.status, 202);
       assert.deepEqual(await res.json(), STARTED);
       assert.deepEqual(started, alerts);
+    },
+    /** Checks the intake answered 200 `ignored` with this reason and field, and started nothing. */
+    assertIgnored: async (res: Response, expected: Omit<Ignored, 'alertId'>): Promise<void> => {
+      assert.equal(res.status, 200);
+      const reply = (await res.json()) as Record<string, unknown>;
+      assert.deepEqual(
+        { outcome: reply.outcome, reason: reply.reason, field: reply.field, merged: reply.merged },
+        { outcome: 'ignored', ...expected, merged: false },
+      );
+      assert.equal(reply.duplicate, false);
+      assert.deepEqual(started, []);
     },
     /** Checks the intake refused with `status` and started nothing; returns its reply, for the test to check why. */
     assertRefused: async (res: Response, status: number): Promise<RefusalReply> => {

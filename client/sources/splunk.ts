@@ -4,13 +4,13 @@ import { principalKey, type Principal } from '../../domain/principal.js';
 import {
   gcpKeyName,
   isServiceAccountEmail,
-  principalsFromCloudTrail,
+  principalsFromCloudTrailRecord,
   projectOfServiceAccount,
   type Found,
   type Mapped,
 } from './cloud-identities.js';
 import { digest, httpUrl, isoTime, severityOf, uniquePrincipals } from './alert-fields.js';
-import { defineSource, UnmappableAlert, type MissingField } from './source-adapter.js';
+import { defineSource, IgnoredAlert, UnmappableAlert, type MissingField } from './source-adapter.js';
 
 /**
  * Splunk's built-in webhook alert action. Its body is fixed: the first result row of the search
@@ -182,7 +182,7 @@ function conventionPrincipals(row: ResultRow, wanted: PrincipalType | undefined)
 
 /**
  * Field names a standard search already has, so a team needs few evals: CloudTrail as the Splunk
- * Add-on for AWS extracts it (`userIdentity.*`) and its CIM aliases (`user_arn`, `user_type`,
+ * Add-on for AWS extracts it (`userIdentity.*`, `eventName`, `responseElements.*`) and its CIM aliases (`user_arn`, `user_type`,
  * `user_name`, `aws_account_id`, `vendor_account`); Entra sign-in logs from Azure Monitor
  * (`tenantId`, `properties.userPrincipalName`, `properties.servicePrincipalId`); Cloud Audit Logs
  * (`protoPayload.authenticationInfo.*`, with the `data.` prefix of the Add-on for Google Cloud's Pub/Sub input).
@@ -202,7 +202,17 @@ function recognisedPrincipals(row: ResultRow): Mapped {
   if (identity.type || identity.arn || identity.accessKeyId || identity.accountId) {
     // `user` is CIM's generic user: an IAM user name only in a row that is about an AWS account.
     const userName = row.one(['userIdentity.userName', 'user_name', ...(identity.accountId ? ['user'] : [])]);
-    const aws = principalsFromCloudTrail({ ...identity, userName });
+    // The record's own field names (the add-on extracts its JSON as is): the same principals as the
+    // record names through /alerts/cloudtrail, the new key of a CreateAccessKey included.
+    const aws = principalsFromCloudTrailRecord({
+      ...identity,
+      userName,
+      eventName: row.one(['eventName']),
+      requestUserName: row.one(['requestParameters.userName']),
+      createdKeyId: row.one(['responseElements.accessKey.accessKeyId']),
+      createdKeyUser: row.one(['responseElements.accessKey.userName']),
+      recipientAccountId: row.one(['recipientAccountId'], AWS_ACCOUNT),
+    });
     principals.push(...aws.principals);
     issues.push(...aws.issues);
   }
@@ -284,6 +294,34 @@ function principalsOf(row: ResultRow): Principal[] {
   );
 }
 
+/** Splunk ES statuses that end a notable's review (reviewstatuses.conf ships Resolved and Closed as the end ones). */
+const CLOSED_STATUSES = new Set(['resolved', 'closed']);
+/** Splunk ES dispositions that say the notable was no threat ("False Positive - Incorrect Analytic Logic", …). */
+const NO_THREAT_DISPOSITION = /^(false|benign) positive\b/i;
+
+/**
+ * A row of a search over Splunk ES notables (`` `notable` `` gives each its review status and
+ * disposition) that an analyst has closed, resolved or dispositioned as a false or benign positive:
+ * nothing to contain. A row without these fields (a plain search) is never closed.
+ */
+function ignoreClosedNotable(row: ResultRow, sid: string): void {
+  const label = row.one(['status_label']) ?? row.one(['status'], /^[a-z][a-z ]*$/i);
+  const end = row.one(['status_end'], /^(true|1)$/i);
+  const disposition = row.one(['disposition_label'], NO_THREAT_DISPOSITION);
+  const closedBy = label && CLOSED_STATUSES.has(label.value.toLowerCase()) ? label : end;
+  const by = closedBy ?? disposition;
+  if (!by) return;
+  const cd = row.one(['_cd'])?.value;
+  const alertId = row.one(['revoker_alert_id', 'event_id'])?.value ?? (cd ? `${sid}:${cd}` : undefined);
+  throw new IgnoredAlert({
+    field: by.field,
+    reason: closedBy
+      ? `Splunk notable event is ${label?.value ?? 'in an end status'}${disposition ? ` (${disposition.value})` : ''}`
+      : `Splunk notable event is dispositioned ${disposition!.value}`,
+    ...(alertId ? { alertId } : {}),
+  });
+}
+
 /** A scheduled search's sid carries its dispatch time: `scheduler__<owner>__<app>__<name>_at_<unix seconds>_<n>`. */
 function scheduledAt(sid: string): string | undefined {
   return isoTime(/_at_(\d{9,11})_/.exec(sid)?.[1]);
@@ -296,6 +334,7 @@ export const splunk = defineSource({
   urlToken: true,
   toAlert: (payload): Alert => {
     const row = new ResultRow(payload.result);
+    ignoreClosedNotable(row, payload.sid);
     const principals = principalsOf(row);
     // A sid is one run of the search: with "For each result" every row of that run shares it, so the
     // row's own address in the index (`_cd`) tells them apart; rows without one (a `stats` result) are

@@ -3,8 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { pino, type Logger } from 'pino';
 import type { Alert } from '../../domain/alert.js';
-import { SOURCES, type SourceAdapter } from '../sources/index.js';
-import { mapPayload } from '../sources/map-payload.js';
+import { SOURCES, type Ignored, type SourceAdapter } from '../sources/index.js';
+import { mapIntake } from '../sources/map-payload.js';
 import { createLinkRoutes, linksNotConfigured, type LinkRoutesDeps } from '../approval-links/link-routes.js';
 import type { StartResult } from '../start-playbook.js';
 import { playbookWorkflowId } from '../../domain/playbook-input.js';
@@ -32,13 +32,24 @@ export interface WebhookDeps {
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
+/**
+ * The reply to an alert its source has closed (resolved, dismissed, archived, a false positive):
+ * the same `outcome`, `merged` and `duplicate` as a started alert's, no workflow, and why. A 2xx, so
+ * the SIEM does not send it again.
+ */
+export interface IgnoredReply extends Ignored {
+  outcome: 'ignored';
+  merged: false;
+  duplicate: false;
+}
+
 /** The SIEM keeps the alert and sends it again; Temporal restarts and failovers take about this long. */
 const RETRY_AFTER_SECONDS = 30;
 
 /**
  * The alert intake. Each step refuses before the next runs, cheapest and least trusting first:
- * size ▶ credentials ▶ content type ▶ JSON ▶ schema ▶ rate limit ▶ start. Nothing is parsed, logged or
- * started for a request that has not authenticated.
+ * size ▶ credentials ▶ content type ▶ JSON ▶ schema ▶ closed at the source (200 ignored) ▶ rate limit ▶
+ * start. Nothing is parsed, logged or started for a request that has not authenticated.
  */
 export function createWebhookApp(deps: WebhookDeps): Hono {
   const anyCredential = [deps.auth, ...Object.values(deps.sourceAuth ?? {})].some(
@@ -113,6 +124,12 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
       }
 
       const alert = toAlert(source, parseJson(await rawBody()), logger);
+      if ('reason' in alert) {
+        // Before the rate limit: an ignored alert starts nothing, so it spends nothing.
+        logger.info({ source: source.name, ...alert, auth: auth.method }, 'ignored an alert its source has closed');
+        const reply: IgnoredReply = { outcome: 'ignored', ...alert, merged: false, duplicate: false };
+        return c.json(reply, 200);
+      }
       // The limit guards against starting too many incidents; an alert for an incident already open
       // only joins it (batched into one Update), so a storm about one stolen key is never throttled away.
       const wait = openIncidents.has(playbookWorkflowId(alert.principals))
@@ -195,10 +212,11 @@ function recentIncidents(ttlMs = 10 * 60_000, max = 10_000) {
   };
 }
 
-/** The source's payload → a validated alert, or 422 naming each wrong or missing field. */
-function toAlert(source: SourceAdapter, json: unknown, logger: Logger): Alert {
-  const mapping = mapPayload(source, json);
+/** The source's payload → a validated alert or why its source closed it, or 422 naming each wrong or missing field. */
+function toAlert(source: SourceAdapter, json: unknown, logger: Logger): Alert | Ignored {
+  const mapping = mapIntake(source, json);
   if (mapping.ok) return mapping.alert;
+  if (mapping.stage === 'ignored') return mapping.ignored;
   const message = {
     payload: `not a ${source.label} alert`,
     unmappable: `cannot contain anything from this ${source.label} alert`,
