@@ -6,14 +6,19 @@ import { intakeApp, sourceKit } from './source-test-kit.js';
 
 const ACCOUNT = '123456789012';
 
+interface TrailRecord {
+  eventName: string;
+  eventID: string;
+  awsRegion?: string;
+  errorCode?: string;
+  userIdentity: Record<string, unknown>;
+  requestParameters: Record<string, unknown> | null;
+  responseElements: Record<string, unknown> | null;
+}
+
 interface Event {
-  detail: {
-    eventName: string;
-    errorCode?: string;
-    userIdentity: Record<string, unknown>;
-    requestParameters: Record<string, unknown> | null;
-    responseElements: Record<string, unknown> | null;
-  };
+  region: string;
+  detail: TrailRecord;
 }
 
 const { fixture, fixtureText, toAlert, refusal } = sourceKit<Event>(cloudtrail);
@@ -127,10 +132,61 @@ describe('cloudtrail source', () => {
   });
 });
 
+describe('cloudtrail source: bare records and display fields', () => {
+  it('maps a bare record, without its EventBridge envelope, exactly as the wrapped one', () => {
+    for (const name of ['get-federation-token', 'create-access-key-by-role']) {
+      assert.deepEqual(toAlert(fixture(name).detail), toAlert(fixture(name)), name);
+    }
+  });
+
+  it('maps a log file holding one record, and refuses one holding several, naming Records', () => {
+    const record = fixture('create-access-key-by-role').detail;
+    assert.deepEqual(toAlert({ Records: [record] }), toAlert(fixture('create-access-key-by-role')));
+    const result = cloudtrail.schema.safeParse({ Records: [record, { ...record, eventID: 'another' }] });
+    assert.deepEqual(
+      result.error?.issues.map((i) => [i.path.join('.'), i.message]),
+      [['Records', "post one record per request: send each of the log file's Records on its own"]],
+    );
+  });
+
+  it('names the fields of a bare record by their own paths', () => {
+    assert.equal(refusal(fixture('unsupported-event').detail)[0]?.field, 'eventName');
+    const root = fixture('get-federation-token').detail;
+    root.userIdentity = { type: 'Root', arn: 'arn:aws:iam::123456789012:root', accountId: ACCOUNT };
+    assert.equal(refusal({ Records: [root] })[0]?.field, 'Records.0.userIdentity.type');
+    const noType: Partial<TrailRecord> = fixture('get-federation-token').detail;
+    delete noType.userIdentity;
+    assert.deepEqual(
+      cloudtrail.schema.safeParse(noType).error?.issues.map((i) => i.path.join('.')),
+      ['userIdentity'],
+      'a bare record is not reported as a broken envelope',
+    );
+  });
+
+  it('drops the console link, never the event, when awsRegion is not a Region', () => {
+    for (const awsRegion of ['moon-base-1', '', 'us-east-1#/x']) {
+      const body = fixture('get-federation-token');
+      body.detail.awsRegion = awsRegion;
+      const alert = toAlert(body);
+      assert.equal(alert.link, undefined, awsRegion);
+      assert.deepEqual(alert.principals, toAlert(fixture('get-federation-token')).principals);
+    }
+    const noRegion: Partial<TrailRecord> = fixture('get-federation-token').detail;
+    delete noRegion.awsRegion;
+    assert.equal(toAlert(noRegion).link, undefined);
+  });
+});
+
 describe('POST /alerts/cloudtrail', () => {
   it('starts the playbook for the mapped event with 202', async () => {
     const { post, assertStarted } = intakeApp();
     const res = await post('/alerts/cloudtrail', fixtureText('create-access-key-by-role'));
+    await assertStarted(res, [toAlert(fixture('create-access-key-by-role'))]);
+  });
+
+  it('starts the playbook for a bare record with 202', async () => {
+    const { post, assertStarted } = intakeApp();
+    const res = await post('/alerts/cloudtrail', fixture('create-access-key-by-role').detail);
     await assertStarted(res, [toAlert(fixture('create-access-key-by-role'))]);
   });
 

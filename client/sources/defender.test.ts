@@ -6,7 +6,9 @@ import { intakeApp, sourceKit } from './source-test-kit.js';
 
 const TENANT = '26b7f9fa-ece8-4e81-8997-610171802439';
 
-const { fixture, toAlert, refusal } = sourceKit(defender);
+const { fixture, toAlert, refusal, ignored } = sourceKit(defender);
+
+const ALERT_ID = 'da637578995287051192_756343937';
 
 describe('defender: mapping', () => {
   it('maps user evidence to an Entra user by object id and OAuth app evidence to a service principal by appId', () => {
@@ -62,6 +64,57 @@ describe('defender: mapping', () => {
     assert.match(issues[1]?.message ?? '', /Office 365 \(11161\) is a Defender for Cloud Apps app id/);
   });
 
+  it('ignores a resolved alert, saying how it was classified', () => {
+    assert.deepEqual(ignored({ ...fixture('token-theft-alert'), status: 'resolved', classification: 'truePositive' }), {
+      field: 'status',
+      reason: 'Defender alert is resolved (truePositive)',
+      alertId: ALERT_ID,
+    });
+    assert.equal(
+      ignored({ ...fixture('token-theft-alert'), status: 'resolved', classification: 'unknown' }).reason,
+      'Defender alert is resolved',
+    );
+  });
+
+  it('ignores an alert classified as a false positive or expected activity while it is still open', () => {
+    for (const classification of ['falsePositive', 'informationalExpectedActivity']) {
+      assert.deepEqual(ignored({ ...fixture('token-theft-alert'), status: 'inProgress', classification }), {
+        field: 'classification',
+        reason: `Defender alert is classified ${classification} (status inProgress)`,
+        alertId: ALERT_ID,
+      });
+    }
+    const page = fixture('list-page-one-alert') as { value: Record<string, unknown>[] };
+    page.value[0] = { ...page.value[0], classification: 'falsePositive' };
+    assert.equal(ignored(page).field, 'value.0.classification');
+  });
+
+  it('contains an alert that is new or in progress, unclassified or a true positive', () => {
+    for (const [status, classification] of [
+      ['new', 'unknown'],
+      ['inProgress', 'truePositive'],
+      ['unknownFutureValue', null],
+    ]) {
+      assert.equal(toAlert({ ...fixture('token-theft-alert'), status, classification }).id, ALERT_ID);
+    }
+  });
+
+  it('ignores a closed alert before asking for evidence it can contain', () => {
+    assert.equal(ignored({ ...fixture('device-evidence-only'), status: 'resolved' }).field, 'status');
+  });
+
+  it('never refuses an alert for its title, portal link or first activity time', () => {
+    const alert = toAlert({
+      ...fixture('token-theft-alert'),
+      title: '',
+      alertWebUrl: 7,
+      firstActivityDateTime: 'a while ago',
+    });
+    assert.equal(alert.title, `Defender alert ${ALERT_ID}`);
+    assert.equal(alert.link, undefined);
+    assert.equal(alert.observedAt, fixture('token-theft-alert').createdDateTime);
+  });
+
   it('maps unknown severity to medium', () => {
     assert.equal(toAlert({ ...fixture('token-theft-alert'), severity: 'unknownFutureValue' }).severity, 'medium');
   });
@@ -79,6 +132,15 @@ describe('defender: POST /alerts/defender', () => {
     const { error, fields } = await assertRefused(await post('/alerts/defender', fixture('device-evidence-only')), 422);
     assert.equal(error, 'cannot contain anything from this Microsoft Defender (Graph alert_v2) alert');
     assert.deepEqual(fields, ['evidence']);
+  });
+
+  it('answers 200 ignored for a resolved false positive, so the poller moves on, and starts nothing', async () => {
+    const { post, assertIgnored } = intakeApp();
+    const resolved = { ...fixture('token-theft-alert'), status: 'resolved', classification: 'falsePositive' };
+    await assertIgnored(await post('/alerts/defender', resolved), {
+      field: 'status',
+      reason: 'Defender alert is resolved (falsePositive)',
+    });
   });
 
   it('answers 422 naming tenantId when the alert has none', async () => {

@@ -11,7 +11,9 @@ const FIXTURES = [
   'unmappable-aws-no-caller',
 ] as const;
 
-const { fixture, toAlert, refusal } = sourceKit<ElasticWebhook>(elastic);
+const { fixture, toAlert, refusal, ignored } = sourceKit<ElasticWebhook>(elastic);
+
+const AWS_UUID = '5c1ea4c1b3e0d1a5f2b4c6d8e0f2a4b6c8d0e2f4a6b8c0d2e4f6a8b0c2d4e6f8';
 
 /** The AWS fixture with its one alert's fields changed ("" clears one, as the template renders a missing field). */
 function awsAlert(fields: Record<string, string>): ElasticWebhook {
@@ -198,6 +200,48 @@ describe('elastic source: mapping', () => {
     assert.equal(alert.link, 'https://kibana.example.com/app/security/detections/rules/id/3f1c');
   });
 
+  it('ignores an alert an analyst closed, with the closing reason', () => {
+    const closed = awsAlert({
+      'kibana.alert.workflow_status': 'closed',
+      'kibana.alert.workflow_reason': 'false_positive',
+    });
+    assert.deepEqual(ignored(closed), {
+      field: 'alerts.0.kibana.alert.workflow_status',
+      reason: 'Elastic alert is closed (false_positive)',
+      alertId: AWS_UUID,
+    });
+    const unmappable = fixture('unmappable-aws-no-caller');
+    unmappable.alerts[0]!['kibana.alert.workflow_status'] = 'closed';
+    assert.equal(ignored(unmappable).reason, 'Elastic alert is closed', 'closed before asking what it names');
+  });
+
+  it('contains an acknowledged or in-progress alert: someone working on it is no reason to wait', () => {
+    for (const status of ['acknowledged', 'in-progress', 'open', '']) {
+      assert.deepEqual(toAlert(awsAlert({ 'kibana.alert.workflow_status': status })).principals, [ALICE_KEY], status);
+    }
+  });
+
+  it('skips the closed alerts of a summary, and ignores a summary whose alerts are all closed', () => {
+    const summary = fixture('entra-summary-user-and-app');
+    summary.alerts[1]!['kibana.alert.workflow_status'] = 'closed';
+    assert.deepEqual(toAlert(summary).principals, [
+      { type: 'entra.user', tenantId: TENANT, user: 'adele@contoso.example' },
+    ]);
+    summary.alerts[0]!['kibana.alert.workflow_status'] = 'closed';
+    assert.deepEqual(ignored(summary), {
+      field: 'alerts.0.kibana.alert.workflow_status',
+      reason: 'all 2 Elastic alerts of the summary are closed',
+    });
+  });
+
+  it("never refuses a body for the rule's name, which only titles it", () => {
+    const payload = fixture('entra-summary-user-and-app');
+    assert.equal(
+      toAlert({ ...payload, rule: { ...payload.rule, name: '' } }).title,
+      `Elastic rule ${payload.rule.id} (2 alerts)`,
+    );
+  });
+
   it('refuses a body with no alerts, naming the field', () => {
     const parsed = elastic.schema.safeParse({ ...fixture('aws-iam-user-access-key'), alerts: [] });
     assert.ok(!parsed.success);
@@ -219,6 +263,12 @@ describe('elastic source: POST /alerts/elastic', () => {
     const { error, fields } = await assertRefused(res, 422);
     assert.equal(error, 'cannot contain anything from this Elastic Security alert');
     assert.deepEqual(fields, ['alerts.0.aws.cloudtrail.user_identity.arn']);
+  });
+
+  it('answers 200 ignored for a closed alert and starts nothing', async () => {
+    const { post, assertIgnored } = intakeApp();
+    const res = await post('/alerts/elastic', awsAlert({ 'kibana.alert.workflow_status': 'closed' }));
+    await assertIgnored(res, { field: 'alerts.0.kibana.alert.workflow_status', reason: 'Elastic alert is closed' });
   });
 
   it('does not take a token in the URL: Kibana can send headers', async () => {

@@ -7,7 +7,16 @@ import { intakeApp, sourceKit } from './source-test-kit.js';
 const TENANT = '26b7f9fa-ece8-4e81-8997-610171802439';
 const ADELE = '13b68baa-9857-4027-813a-52c7304c679f';
 
-const { fixture, toAlert, refusal } = sourceKit(sentinel);
+const { fixture, toAlert, refusal, ignored } = sourceKit(sentinel);
+
+const INCIDENT = '73e01a99-5cd7-4139-a149-9f2736ff2ab5';
+
+/** The incident fixture with some of its properties changed. */
+function incidentWithProperties(properties: Record<string, unknown>): Record<string, unknown> {
+  const body = fixture('incident-token-replay');
+  Object.assign((body.object as { properties: Record<string, unknown> }).properties, properties);
+  return body;
+}
 
 /** The incident fixture with its relatedEntities replaced. */
 function incidentWith(relatedEntities: unknown[]): Record<string, unknown> {
@@ -93,6 +102,53 @@ describe('sentinel: mapping', () => {
     assert.equal(toAlert({ ...fixture('alert-trigger'), Severity: 'Low' }).severity, 'low');
   });
 
+  it('ignores a Closed incident, saying how it was classified, even when its entities name nothing', () => {
+    assert.deepEqual(
+      ignored(
+        incidentWithProperties({
+          status: 'Closed',
+          classification: 'FalsePositive',
+          classificationReason: 'IncorrectAlertLogic',
+        }),
+      ),
+      {
+        field: 'object.properties.status',
+        reason: 'Sentinel incident is Closed (FalsePositive - IncorrectAlertLogic)',
+        alertId: INCIDENT,
+      },
+    );
+    const closedHostOnly = fixture('incident-host-ip-only');
+    (closedHostOnly.object as { properties: Record<string, unknown> }).properties.status = 'Closed';
+    assert.equal(ignored(closedHostOnly).reason, 'Sentinel incident is Closed');
+    for (const status of ['New', 'Active']) {
+      assert.equal(toAlert(incidentWithProperties({ status })).id, INCIDENT, status);
+    }
+  });
+
+  it('ignores an alert trigger body whose alert is Resolved or Dismissed', () => {
+    for (const Status of ['Resolved', 'Dismissed']) {
+      assert.deepEqual(ignored({ ...fixture('alert-trigger'), Status }), {
+        field: 'Status',
+        reason: `Sentinel alert is ${Status}`,
+        alertId: 'baa8a239-6fde-4ab7-a093-d09f7b75c58c',
+      });
+    }
+    assert.equal(toAlert({ ...fixture('alert-trigger'), Status: 'InProgress' }).source, 'sentinel');
+  });
+
+  it('never refuses an incident or alert for what only displays it: title, number, URL, first activity time', () => {
+    const incident = toAlert(
+      incidentWithProperties({ title: '', incidentNumber: 'three', incidentUrl: 42, firstActivityTimeUtc: 'soon' }),
+    );
+    assert.equal(incident.title, `Sentinel incident ${INCIDENT}`);
+    assert.equal(incident.link, undefined);
+    assert.equal(incident.observedAt, '2026-11-23T09:16:02.7422719Z');
+    assert.equal(toAlert(incidentWithProperties({ title: null })).title, 'Sentinel incident 3177');
+    const alert = toAlert({ ...fixture('alert-trigger'), AlertDisplayName: '', StartTimeUtc: 'n/a', AlertLink: {} });
+    assert.equal(alert.title, 'Sentinel alert baa8a239-6fde-4ab7-a093-d09f7b75c58c');
+    assert.equal(alert.observedAt, '2026-11-23T10:55:12.6158361Z');
+  });
+
   it('skips an account whose UPN the domain cannot take (a guest #EXT# name), naming it', () => {
     const issues = refusal(
       incidentWith([
@@ -126,6 +182,15 @@ describe('sentinel: POST /alerts/sentinel', () => {
     );
     assert.equal(error, 'cannot contain anything from this Microsoft Sentinel alert');
     assert.equal(fields[0], 'object.properties.relatedEntities');
+  });
+
+  it('answers 200 ignored with the reason for a Closed incident, so the Logic App does not retry, and starts nothing', async () => {
+    const { post, assertIgnored } = intakeApp();
+    const closed = incidentWithProperties({ status: 'Closed', classification: 'FalsePositive' });
+    await assertIgnored(await post('/alerts/sentinel', closed), {
+      field: 'object.properties.status',
+      reason: 'Sentinel incident is Closed (FalsePositive)',
+    });
   });
 
   it('answers 422 naming the wrong field of a malformed incident', async () => {

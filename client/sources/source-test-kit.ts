@@ -80,6 +80,8 @@ export function intakeApp(deps: Partial<Omit<WebhookDeps, 'startPlaybook'>> = {}
     ...deps,
   });
   return {
+    /** The alerts the intake has started so far, in order. */
+    started: started as readonly Alert[],
     /**
      * POSTs a body as JSON (a string as it is: a fixture's own bytes). `headers` are what the sender
      * adds besides Content-Type: the bearer token unless given; `{}` for a sender that sets none.

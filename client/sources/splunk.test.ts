@@ -5,7 +5,13 @@ import { SOURCES } from './index.js';
 import { splunk, type SplunkWebhook } from './splunk.js';
 import { intakeApp, sourceKit, TOKEN } from './source-test-kit.js';
 
-const { fixture, toAlert, refusal } = sourceKit<SplunkWebhook>(splunk);
+const { fixture, toAlert, refusal, ignored } = sourceKit<SplunkWebhook>(splunk);
+
+/** The CloudTrail row as a search over ES notables (`` `notable` ``) returns it, with its review fields. */
+function notable(review: Record<string, string>): SplunkWebhook {
+  const payload = fixture('cloudtrail-iam-user');
+  return { ...payload, result: { ...payload.result, event_id: 'A1B2C3D4@@notable@@4f6c2a', ...review } };
+}
 
 /** A payload with one result row, as a scheduled search sends it. */
 function row(result: SplunkWebhook['result']): SplunkWebhook {
@@ -186,6 +192,60 @@ describe('splunk source: mapping', () => {
   });
 });
 
+describe('splunk source: notable review states', () => {
+  it('ignores a notable an analyst resolved or closed, naming status_label', () => {
+    for (const label of ['Resolved', 'Closed']) {
+      assert.deepEqual(ignored(notable({ status: label === 'Closed' ? '5' : '4', status_label: label })), {
+        field: 'result.status_label',
+        reason: `Splunk notable event is ${label}`,
+        alertId: 'A1B2C3D4@@notable@@4f6c2a',
+      });
+    }
+  });
+
+  it('ignores a notable in a custom end status (status_end), and one dispositioned a false or benign positive', () => {
+    assert.deepEqual(ignored(notable({ status_label: 'Closed - Duplicate', status_end: 'true' })), {
+      field: 'result.status_end',
+      reason: 'Splunk notable event is Closed - Duplicate',
+      alertId: 'A1B2C3D4@@notable@@4f6c2a',
+    });
+    const fp = ignored(
+      notable({ status_label: 'New', disposition_label: 'False Positive - Incorrect Analytic Logic' }),
+    );
+    assert.deepEqual(
+      [fp.field, fp.reason],
+      ['result.disposition_label', 'Splunk notable event is dispositioned False Positive - Incorrect Analytic Logic'],
+    );
+    const bp = ignored(notable({ disposition_label: 'Benign Positive - Suspicious But Expected' }));
+    assert.equal(bp.field, 'result.disposition_label');
+    assert.equal(
+      ignored(notable({ status_label: 'Closed', disposition_label: 'True Positive - Suspicious Activity' })).reason,
+      'Splunk notable event is Closed',
+    );
+  });
+
+  it('contains an open notable, and never reads a plain search result as closed', () => {
+    const reviews: Record<string, string>[] = [
+      { status_label: 'New', status_end: 'false' },
+      { status_label: 'In Progress', disposition_label: 'True Positive - Suspicious Activity' },
+      { status: 'success' },
+      {},
+    ];
+    for (const review of reviews) {
+      assert.deepEqual(toAlert(notable(review)).principals, [ALICE_KEY], JSON.stringify(review));
+    }
+  });
+
+  it('ignores a closed notable before asking what it names', () => {
+    const closed = ignored(row({ status_label: 'Closed', _cd: '7:99' }));
+    assert.deepEqual(closed, {
+      field: 'result.status_label',
+      reason: 'Splunk notable event is Closed',
+      alertId: `${fixture('cloudtrail-iam-user').sid}:7:99`,
+    });
+  });
+});
+
 describe('splunk source: POST /alerts/splunk', () => {
   // Splunk's built-in webhook action sets no headers: every request here carries only the URL token.
   const withToken = (token: string) => `/alerts/splunk?token=${token}`;
@@ -216,6 +276,12 @@ describe('splunk source: POST /alerts/splunk', () => {
     const { error, fields } = await assertRefused(res, 422);
     assert.equal(error, 'cannot contain anything from this Splunk alert');
     assert.deepEqual(fields, ['result.revoker_principal_type']);
+  });
+
+  it('answers 200 ignored for a closed notable and starts nothing', async () => {
+    const { post, assertIgnored } = intakeApp();
+    const res = await post(withToken(TOKEN), notable({ status_label: 'Closed' }), {});
+    await assertIgnored(res, { field: 'result.status_label', reason: 'Splunk notable event is Closed' });
   });
 
   it("answers 422 naming the payload's own wrong field", async () => {

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { Alert } from '../../domain/alert.js';
 import { playbookWorkflowId } from '../../domain/playbook-input.js';
 import { SOURCES } from '../sources/index.js';
-import { defineSource, UnmappableAlert } from '../sources/source-adapter.js';
+import { pino } from 'pino';
+import { defineSource, IgnoredAlert, UnmappableAlert } from '../sources/source-adapter.js';
 import type { StartResult } from '../start-playbook.js';
 import { createWebhookApp, type WebhookDeps } from './app.js';
 import { signRequest } from './auth.js';
@@ -251,9 +252,10 @@ describe('native sources, per-source credentials and limits', () => {
   const hook = defineSource({
     name: 'hook',
     label: 'Test Hook',
-    schema: z.looseObject({ key: z.string(), user: z.string().optional() }),
+    schema: z.looseObject({ key: z.string(), user: z.string().optional(), closed: z.boolean().optional() }),
     urlToken: true,
-    toAlert: ({ key, user }) => {
+    toAlert: ({ key, user, closed }) => {
+      if (closed) throw new IgnoredAlert({ field: 'closed', reason: 'Test Hook alert is closed', alertId: key });
       if (!user) throw new UnmappableAlert([{ field: 'user', message: 'names no user Revoker can contain' }]);
       return {
         ...ALERT,
@@ -290,6 +292,72 @@ describe('native sources, per-source credentials and limits', () => {
     assert.equal(wrong.status, 422);
     assert.match(JSON.stringify(await wrong.json()), /"field":"key"/);
     assert.equal(recorder.calls.length, 1);
+  });
+
+  it("answers 200 ignored with the reason for an alert its source closed, in the started reply's shape, and logs it", async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    const res = await send(appFor({ logger }), '/alerts/hook', { key: 'k9', user: 'alice', closed: true }, auth);
+    assert.equal(res.status, 200, 'a 2xx: the SIEM does not send it again');
+    assert.deepEqual(await res.json(), {
+      outcome: 'ignored',
+      field: 'closed',
+      reason: 'Test Hook alert is closed',
+      alertId: 'k9',
+      merged: false,
+      duplicate: false,
+    });
+    assert.deepEqual(recorder.calls, [], 'nothing started');
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.reason);
+    assert.deepEqual(logged && [logged.msg, logged.source, logged.alertId, logged.field, logged.reason], [
+      'ignored an alert its source has closed',
+      'hook',
+      'k9',
+      'closed',
+      'Test Hook alert is closed',
+    ]);
+  });
+
+  it('ignores closed alerts beyond the rate limit too, and spends none of it on them', async () => {
+    const app = appFor({ rateLimit: { burst: 1, perSecond: 0.1 } });
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await send(app, '/alerts/hook', { key: `c${i}`, user: `u${i}`, closed: true }, auth)).status, 200);
+    }
+    assert.equal((await send(app, '/alerts/hook', { key: 'open', user: 'carol' }, auth)).status, 202);
+  });
+
+  it('ignores a closed alert in a native source payload: a Sentinel incident closed as a false positive', async () => {
+    const incident = {
+      object: {
+        name: '73e01a99-5cd7-4139-a149-9f2736ff2ab5',
+        properties: {
+          title: 'Access token replayed',
+          severity: 'High',
+          status: 'Closed',
+          classification: 'FalsePositive',
+          createdTimeUtc: '2026-11-23T09:16:02Z',
+          relatedEntities: [],
+        },
+      },
+    };
+    const res = await send(appFor(), '/alerts/sentinel', incident, { Authorization: `Bearer ${TOKEN}` });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as Record<string, unknown>;
+    assert.deepEqual([body.outcome, body.reason], ['ignored', 'Sentinel incident is Closed (FalsePositive)']);
+    assert.equal(recorder.calls.length, 0);
+  });
+
+  it('takes a generic alert whose status is closed as ignored, and one whose status is open as any other', async () => {
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    const closed = await send(appFor(), '/alerts', { ...ALERT, status: 'closed' }, auth);
+    assert.deepEqual([closed.status, ((await closed.json()) as Record<string, unknown>).field], [200, 'status']);
+    const open = await send(appFor(), '/alerts', { ...ALERT, status: 'open' }, auth);
+    assert.equal(open.status, 202);
+    assert.deepEqual(recorder.calls, [ALERT], 'the status is not part of the alert');
+    const unknown = await send(appFor(), '/alerts', { ...ALERT, status: 'resolved' }, auth);
+    assert.equal(unknown.status, 422);
   });
 
   it('names the known sources for an unknown one', async () => {
