@@ -20,6 +20,7 @@ import type { AwsAccessKeyState, AwsRoleDiscovery, AwsUserDiscovery } from '../d
 import type { AwsPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
 import { classifyAwsError } from './aws-errors.js';
+import { activityCancellation } from './cancellation.js';
 import {
   denyAllPolicy,
   isDenyAllPolicy,
@@ -49,18 +50,15 @@ const later = (a: string, b: string) => Date.parse(a) > Date.parse(b);
  * environment), never an argument.
  */
 export function createAwsActivities({ iam, sts }: AwsClients) {
-  let callerAccount: Promise<string> | undefined;
+  /** Every call ends when Temporal cancels the activity: the SDK aborts the request (`send(command, options)`). */
+  const abortable = () => ({ abortSignal: activityCancellation() });
+  let callerAccount: string | undefined;
 
   /** One worker serves one account: acting on another account's names would hit the wrong principals. */
   async function assertAccount(accountId: string): Promise<void> {
-    callerAccount ??= sts.send(new GetCallerIdentityCommand({})).then((identity) => identity.Account ?? '');
-    let actual: string;
-    try {
-      actual = await callerAccount;
-    } catch (error) {
-      callerAccount = undefined;
-      throw error;
-    }
+    // The answer is kept, not the call: a call in flight belongs to one activity and ends with its cancellation.
+    callerAccount ??= (await sts.send(new GetCallerIdentityCommand({}), abortable())).Account ?? '';
+    const actual = callerAccount;
     if (actual !== accountId) {
       throw new InvalidRequestError(
         `The alert names AWS account ${accountId} but this worker's credentials belong to ${actual}: run a worker with credentials for ${accountId}.`,
@@ -70,7 +68,7 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
 
   async function listKeys(userName: string): Promise<AwsAccessKeyState[]> {
     const keys: AwsAccessKeyState[] = [];
-    for await (const page of paginateListAccessKeys({ client: iam }, { UserName: userName })) {
+    for await (const page of paginateListAccessKeys({ client: iam }, { UserName: userName }, abortable())) {
       for (const key of page.AccessKeyMetadata ?? []) {
         if (!key.AccessKeyId) continue;
         keys.push({
@@ -90,7 +88,7 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
   /** Reads an inline policy, decoding the URL-encoded document IAM returns; undefined when absent. */
   async function inlinePolicy(command: GetUserPolicyCommand | GetRolePolicyCommand): Promise<unknown> {
     try {
-      const { PolicyDocument } = await iam.send(command as GetUserPolicyCommand);
+      const { PolicyDocument } = await iam.send(command as GetUserPolicyCommand, abortable());
       return PolicyDocument ? (JSON.parse(decodeURIComponent(PolicyDocument)) as unknown) : undefined;
     } catch (error) {
       if (error instanceof NoSuchEntityException) return undefined;
@@ -103,6 +101,7 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
     if (key.status === wanted) return { outcome: 'already', observed: `${target.accessKeyId} was already ${wanted}` };
     const { $metadata } = await iam.send(
       new UpdateAccessKeyCommand({ UserName: target.userName, AccessKeyId: target.accessKeyId, Status: wanted }),
+      abortable(),
     );
     return { outcome: 'done', observed: `${target.accessKeyId} was ${key.status}`, requestId: $metadata.requestId };
   }
@@ -114,8 +113,10 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
 
   // GetUserPolicy/GetRolePolicy say NoSuchEntity both for a missing policy and a missing principal: a release that
   // finds no policy asks for the principal itself, so a wrong name fails fast instead of passing as released.
-  const assertUser = (target: AwsUserTarget) => iam.send(new GetUserCommand({ UserName: target.userName }));
-  const assertRole = (target: AwsRoleTarget) => iam.send(new GetRoleCommand({ RoleName: target.roleName }));
+  const assertUser = (target: AwsUserTarget) =>
+    iam.send(new GetUserCommand({ UserName: target.userName }), abortable());
+  const assertRole = (target: AwsRoleTarget) =>
+    iam.send(new GetRoleCommand({ RoleName: target.roleName }), abortable());
 
   /**
    * Where an `aws:TokenIssueTime` revocation lives: the console's AWSRevokeOlderSessions inline
@@ -139,9 +140,13 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
           PolicyName: ROLE_REVOKE_POLICY_NAME,
           PolicyDocument: document,
         }),
+        abortable(),
       ),
     remove: () =>
-      iam.send(new DeleteRolePolicyCommand({ RoleName: target.roleName, PolicyName: ROLE_REVOKE_POLICY_NAME })),
+      iam.send(
+        new DeleteRolePolicyCommand({ RoleName: target.roleName, PolicyName: ROLE_REVOKE_POLICY_NAME }),
+        abortable(),
+      ),
     assertExists: () => assertRole(target),
   });
   const userSessions = (target: AwsUserTarget): SessionHolder => ({
@@ -155,9 +160,13 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
           PolicyName: ROLE_REVOKE_POLICY_NAME,
           PolicyDocument: document,
         }),
+        abortable(),
       ),
     remove: () =>
-      iam.send(new DeleteUserPolicyCommand({ UserName: target.userName, PolicyName: ROLE_REVOKE_POLICY_NAME })),
+      iam.send(
+        new DeleteUserPolicyCommand({ UserName: target.userName, PolicyName: ROLE_REVOKE_POLICY_NAME }),
+        abortable(),
+      ),
     assertExists: () => assertUser(target),
   });
 
@@ -224,18 +233,21 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
       const { accountId } = principal;
       switch (principal.type) {
         case 'aws.role': {
-          const { Role } = await iam.send(new GetRoleCommand({ RoleName: principal.roleName }));
+          const { Role } = await iam.send(new GetRoleCommand({ RoleName: principal.roleName }), abortable());
           // Service-linked roles live under /aws-service-role/ and refuse inline policies.
           const serviceLinked = (Role?.Path ?? '/').startsWith('/aws-service-role/');
           return { type: 'aws.role', accountId, roleName: principal.roleName, serviceLinked };
         }
         case 'aws.user': {
-          await iam.send(new GetUserCommand({ UserName: principal.userName }));
+          await iam.send(new GetUserCommand({ UserName: principal.userName }), abortable());
           const accessKeys = await listKeys(principal.userName);
           return { type: 'aws.user', accountId, userName: principal.userName, accessKeys };
         }
         case 'aws.accessKey': {
-          const { UserName } = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: principal.accessKeyId }));
+          const { UserName } = await iam.send(
+            new GetAccessKeyLastUsedCommand({ AccessKeyId: principal.accessKeyId }),
+            abortable(),
+          );
           if (!UserName) {
             throw new InvalidRequestError(
               `AWS names no IAM user for ${principal.accessKeyId}: is it a root user's key?`,
@@ -282,6 +294,7 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
       }
       const { $metadata } = await iam.send(
         new DeleteAccessKeyCommand({ UserName: target.userName, AccessKeyId: target.accessKeyId }),
+        abortable(),
       );
       return { outcome: 'done', observed: `${target.accessKeyId} was Inactive`, requestId: $metadata.requestId };
     },
@@ -297,6 +310,7 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
           PolicyName: USER_DENY_POLICY_NAME,
           PolicyDocument: JSON.stringify(denyAllPolicy()),
         }),
+        abortable(),
       );
       return { outcome: 'done', observed: `no ${USER_DENY_POLICY_NAME} policy`, requestId: $metadata.requestId };
     },
@@ -321,6 +335,7 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
       }
       const { $metadata } = await iam.send(
         new DeleteUserPolicyCommand({ UserName: target.userName, PolicyName: USER_DENY_POLICY_NAME }),
+        abortable(),
       );
       const observed = isDenyAllPolicy(policy)
         ? `${USER_DENY_POLICY_NAME} denied * on *`

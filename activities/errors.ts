@@ -1,4 +1,5 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { activityCancellation } from './cancellation.js';
 
 /**
  * The few ways a provider call fails, named so the workflow and the report can tell them apart.
@@ -80,6 +81,10 @@ export function classifyActivities<T extends Record<string, (...args: never[]) =
       try {
         return await fn(...args);
       } catch (error) {
+        // Whatever the aborted call threw, the attempt ended because Temporal cancelled it: rethrowing
+        // Temporal's own CancelledFailure lets the worker report it cancelled (reset and pause included).
+        const cancellation = activityCancellation();
+        if (cancellation?.aborted && cancellation.reason instanceof CancelledFailure) throw cancellation.reason;
         const known = error instanceof ProviderError ? error : classify(error);
         throw known ? toApplicationFailure(known) : error;
       }

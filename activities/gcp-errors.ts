@@ -17,6 +17,16 @@ interface GoogleErrorBody {
 export function classifyGcpError(error: unknown): ProviderError | undefined {
   if (!(error instanceof GaxiosError)) return undefined;
   const status = error.response?.status ?? error.status;
+  // gaxios aborts at its `timeout` through the request's signal; node-fetch then throws a bare AbortError,
+  // so the signal's reason (a TimeoutError) is what tells a timeout from a cancellation.
+  const aborted = (error.config.signal as AbortSignal | undefined)?.reason as unknown;
+  if (status === undefined && aborted instanceof Error && aborted.name === 'TimeoutError') {
+    const { method = 'GET', url, timeout } = error.config;
+    return new ProviderUnavailableError(
+      `Google IAM did not answer ${method} ${new URL(url).pathname} within ${timeout ?? '?'} ms; retrying`,
+      { cause: error },
+    );
+  }
   if (status === undefined) {
     return new ProviderUnavailableError(`Could not reach the Google IAM API: ${error.message}`, { cause: error });
   }

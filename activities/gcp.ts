@@ -3,6 +3,7 @@ import type { GcpKeyTarget, GcpServiceAccountTarget } from '../domain/action.js'
 import type { GcpServiceAccountDiscovery } from '../domain/discovery.js';
 import { parseGcpKeyName, type GcpPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
+import { activityCancellation } from './cancellation.js';
 import { classifyActivities, TargetNotFoundError, UnsafeStateError } from './errors.js';
 import { classifyGcpError } from './gcp-errors.js';
 
@@ -21,10 +22,12 @@ const disabledWord = (disabled: boolean) => (disabled ? 'disabled' : 'enabled');
  */
 export function createGcpActivities({ iam }: GcpActivityDeps) {
   const accounts = iam.projects.serviceAccounts;
+  /** Every call ends when Temporal cancels the activity: gaxios aborts the request. */
+  const abortable = () => ({ signal: activityCancellation() });
 
   async function key(keyName: string): Promise<iam_v1.Schema$ServiceAccountKey | undefined> {
     try {
-      return (await accounts.keys.get({ name: keyName })).data;
+      return (await accounts.keys.get({ name: keyName }, abortable())).data;
     } catch (error) {
       if (classifyGcpError(error) instanceof TargetNotFoundError) return undefined;
       throw error;
@@ -32,11 +35,12 @@ export function createGcpActivities({ iam }: GcpActivityDeps) {
   }
 
   async function userManagedKeys(target: GcpServiceAccountTarget) {
-    const { data } = await accounts.keys.list({ name: accountName(target), keyTypes: ['USER_MANAGED'] });
+    const { data } = await accounts.keys.list({ name: accountName(target), keyTypes: ['USER_MANAGED'] }, abortable());
     return (data.keys ?? []).flatMap((k) => (k.name ? [{ name: k.name, disabled: k.disabled === true }] : []));
   }
 
-  const account = async (target: GcpServiceAccountTarget) => (await accounts.get({ name: accountName(target) })).data;
+  const account = async (target: GcpServiceAccountTarget) =>
+    (await accounts.get({ name: accountName(target) }, abortable())).data;
 
   /** keys :disable or :enable unless the key is in that state already. */
   async function setKeyDisabled(
@@ -49,7 +53,7 @@ export function createGcpActivities({ iam }: GcpActivityDeps) {
       return { outcome: 'already', observed: `key ${id} was already ${disabledWord(disabled)}` };
     }
     const request = { name: target.keyName, requestBody: {} };
-    await (disabled ? accounts.keys.disable(request) : accounts.keys.enable(request));
+    await (disabled ? accounts.keys.disable(request, abortable()) : accounts.keys.enable(request, abortable()));
     return { outcome: 'done', observed: `key ${id} was ${disabledWord(!disabled)}` };
   }
 
@@ -59,7 +63,7 @@ export function createGcpActivities({ iam }: GcpActivityDeps) {
       return { outcome: 'already', observed: `${target.email} was already ${disabledWord(disabled)}` };
     }
     const request = { name: accountName(target), requestBody: {} };
-    await (disabled ? accounts.disable(request) : accounts.enable(request));
+    await (disabled ? accounts.disable(request, abortable()) : accounts.enable(request, abortable()));
     return { outcome: 'done', observed: `${target.email} was ${disabledWord(!disabled)}` };
   }
 
@@ -115,7 +119,7 @@ export function createGcpActivities({ iam }: GcpActivityDeps) {
           `Key ${keyId(target.keyName)} is enabled again although the playbook disabled it: someone re-enabled it. Find out who before deleting it by hand.`,
         );
       }
-      await accounts.keys.delete({ name: target.keyName });
+      await accounts.keys.delete({ name: target.keyName }, abortable());
       return { outcome: 'done', observed: `key ${keyId(target.keyName)} was disabled` };
     },
 

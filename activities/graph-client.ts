@@ -1,6 +1,6 @@
-import { Context } from '@temporalio/activity';
 import type { TokenCredential } from '@azure/identity';
 import { z } from 'zod';
+import { activityCancellation } from './cancellation.js';
 import {
   InvalidRequestError,
   PermissionDeniedError,
@@ -35,15 +35,6 @@ export interface GraphClientOptions {
 /** Longer than any Graph call should take, well under the activity's start-to-close timeout. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-/** The running activity's cancellation, when there is one (tests call the client outside activities too). */
-function activityCancellation(): AbortSignal[] {
-  try {
-    return [Context.current().cancellationSignal];
-  } catch {
-    return [];
-  }
-}
-
 /**
  * Microsoft Graph over fetch, every response parsed with the zod schema of the fields we rely on.
  * Failures become provider errors: 429/5xx retryable (honouring Retry-After), 404 not found,
@@ -69,12 +60,13 @@ export function createGraphClient({
   async function send(method: string, pathOrUrl: string, body?: unknown): Promise<Response> {
     const url = pathOrUrl.startsWith('https://') || pathOrUrl.startsWith('http://') ? pathOrUrl : `${root}${pathOrUrl}`;
     const bearer = await token();
+    const cancellation = activityCancellation();
     let response: Response;
     try {
       response = await fetch(url, {
         method,
         // A hung call ends: at the timeout, or when Temporal cancels the activity (a retry is then under way).
-        signal: AbortSignal.any([AbortSignal.timeout(requestTimeoutMs), ...activityCancellation()]),
+        signal: AbortSignal.any([AbortSignal.timeout(requestTimeoutMs), ...(cancellation ? [cancellation] : [])]),
         headers: {
           authorization: `Bearer ${bearer}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),

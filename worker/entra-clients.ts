@@ -7,6 +7,8 @@ export interface EntraClientOptions {
   /** An Entra authority other than login.microsoftonline.com (the sandbox simulator, a national cloud). */
   authorityHost?: string;
   graphEndpoint?: string;
+  /** Each Graph call's limit (REVOKER_GRAPH_REQUEST_TIMEOUT_MS); the Graph client's default (30 s) otherwise. */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -25,6 +27,10 @@ export function createEntraClients(options: EntraClientOptions, env = process.en
     : new DefaultAzureCredential({ tenantId: options.tenantId, ...authority });
   return {
     tenantId: options.tenantId,
-    graph: createGraphClient({ credential, baseUrl: options.graphEndpoint ?? GRAPH_ENDPOINT }),
+    graph: createGraphClient({
+      credential,
+      baseUrl: options.graphEndpoint ?? GRAPH_ENDPOINT,
+      requestTimeoutMs: options.requestTimeoutMs,
+    }),
   };
 }

@@ -9,6 +9,14 @@ import { createGcpClients } from './gcp-clients.js';
 import { ALL_QUEUES, createWorkers, type QueueName } from './create-workers.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
 
+/** Milliseconds, from 100 ms to 10 minutes (the activity's own time limits bound it anyway). */
+const RequestTimeout = z
+  .string()
+  .regex(/^\d+$/, 'a whole number of milliseconds, e.g. 30000')
+  .transform(Number)
+  .pipe(z.number().min(100, 'at least 100 ms').max(600_000, 'at most 600000 ms (10 minutes)'))
+  .optional();
+
 const Env = z.object({
   REVOKER_QUEUES: z
     .string()
@@ -21,6 +29,10 @@ const Env = z.object({
   REVOKER_ENTRA_AUTHORITY_HOST: z.url({ protocol: /^https$/ }).optional(),
   REVOKER_GRAPH_ENDPOINT: z.url().optional(),
   REVOKER_GCP_IAM_ENDPOINT: z.url().optional(),
+  // Each provider call's limit: a hung call fails retryably after it (and ends at once when Temporal cancels).
+  REVOKER_AWS_REQUEST_TIMEOUT_MS: RequestTimeout,
+  REVOKER_GRAPH_REQUEST_TIMEOUT_MS: RequestTimeout,
+  REVOKER_GCP_REQUEST_TIMEOUT_MS: RequestTimeout,
   // A Slack/Teams incoming-webhook URL holds a secret: zod's issues do not echo the input, and nothing logs it.
   REVOKER_NOTIFY_URL: z
     .url({ protocol: /^https?$/, error: 'an incoming-webhook URL (Slack or Teams), e.g. https://hooks.slack.com/…' })
@@ -70,7 +82,13 @@ async function main(): Promise<void> {
     namespace,
     queues,
     ...(queues.includes('aws')
-      ? { aws: createAwsClients({ endpoint: env.REVOKER_AWS_ENDPOINT, region: env.AWS_REGION }) }
+      ? {
+          aws: createAwsClients({
+            endpoint: env.REVOKER_AWS_ENDPOINT,
+            region: env.AWS_REGION,
+            requestTimeoutMs: env.REVOKER_AWS_REQUEST_TIMEOUT_MS,
+          }),
+        }
       : {}),
     ...(queues.includes('entra')
       ? {
@@ -78,10 +96,18 @@ async function main(): Promise<void> {
             tenantId: env.AZURE_TENANT_ID ?? '',
             authorityHost: env.REVOKER_ENTRA_AUTHORITY_HOST,
             graphEndpoint: env.REVOKER_GRAPH_ENDPOINT,
+            requestTimeoutMs: env.REVOKER_GRAPH_REQUEST_TIMEOUT_MS,
           }),
         }
       : {}),
-    ...(queues.includes('gcp') ? { gcp: createGcpClients({ rootUrl: env.REVOKER_GCP_IAM_ENDPOINT }) } : {}),
+    ...(queues.includes('gcp')
+      ? {
+          gcp: createGcpClients({
+            rootUrl: env.REVOKER_GCP_IAM_ENDPOINT,
+            requestTimeoutMs: env.REVOKER_GCP_REQUEST_TIMEOUT_MS,
+          }),
+        }
+      : {}),
     notify: {
       url: env.REVOKER_NOTIFY_URL,
       uiBaseUrl: env.REVOKER_UI_URL,
