@@ -171,6 +171,8 @@ describe('cloudtrail source: bare records and display fields', () => {
       assert.equal(alert.link, undefined, awsRegion);
       assert.deepEqual(alert.principals, toAlert(fixture('get-federation-token')).principals);
     }
+    const oddEnvelope = { ...fixture('get-federation-token'), region: 5, time: {}, id: null, source: [] };
+    assert.equal(toAlert(oddEnvelope).id, fixture('get-federation-token').detail.eventID, 'unread fields never refuse');
     const noRegion: Partial<TrailRecord> = fixture('get-federation-token').detail;
     delete noRegion.awsRegion;
     assert.equal(toAlert(noRegion).link, undefined);

@@ -17,7 +17,6 @@ const SessionIssuer = z.object({
 // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html
 const UserIdentity = z.object({
   type: z.string().min(1),
-  principalId: z.string().optional(),
   arn: z.string().optional(),
   accountId: z.string().optional(),
   accessKeyId: z.string().optional(),
@@ -28,7 +27,6 @@ const UserIdentity = z.object({
 const CloudTrailRecord = z.object({
   userIdentity: UserIdentity,
   eventTime: z.iso.datetime({ offset: true }),
-  eventSource: z.string().optional(),
   eventName: z.string().min(1),
   // Only the console link reads the Region: a value that is not one leaves the link out.
   awsRegion: z.string().optional().catch(undefined),
@@ -46,13 +44,8 @@ type CloudTrailRecord = z.infer<typeof CloudTrailRecord>;
 
 /** The EventBridge envelope of CloudTrail management events (detail-type "AWS API Call via CloudTrail"). */
 const CloudTrailEvent = z.object({
-  version: z.string().optional(),
-  id: z.string().optional(),
   'detail-type': z.literal('AWS API Call via CloudTrail'),
-  source: z.string().optional(),
   account: z.string().optional(),
-  time: z.string().optional(),
-  region: z.string().optional(),
   detail: CloudTrailRecord,
 });
 

@@ -27,10 +27,10 @@ const timestamp = z.iso.datetime({ offset: true });
 
 /** microsoft.graph.security.userAccount, on userEvidence and mailboxEvidence (and processEvidence). */
 const UserAccount = z.looseObject({
-  accountName: text,
+  accountName: text.catch(undefined),
   azureAdUserId: text,
   userPrincipalName: text,
-  displayName: text,
+  displayName: text.catch(undefined),
 });
 
 /**
@@ -40,11 +40,10 @@ const UserAccount = z.looseObject({
  */
 const Evidence = z.looseObject({
   '@odata.type': z.string(),
-  roles: z.array(z.string()).nullish(),
   userAccount: UserAccount.nullish(),
   upn: text,
   appId: z.union([z.string(), z.number()]).nullish(),
-  displayName: text,
+  displayName: text.catch(undefined),
 });
 
 const GraphAlert = z.looseObject({

@@ -234,12 +234,16 @@ describe('elastic source: mapping', () => {
     });
   });
 
-  it("never refuses a body for the rule's name, which only titles it", () => {
+  it("never refuses a body for what only titles or links it: the rule's name, an odd results link or base URL", () => {
     const payload = fixture('entra-summary-user-and-app');
-    assert.equal(
-      toAlert({ ...payload, rule: { ...payload.rule, name: '' } }).title,
-      `Elastic rule ${payload.rule.id} (2 alerts)`,
-    );
+    const alert = toAlert({
+      ...payload,
+      rule: { ...payload.rule, name: '', space_id: 7 },
+      results_link: 42,
+      kibana_base_url: false,
+    });
+    assert.equal(alert.title, `Elastic rule ${payload.rule.id} (2 alerts)`);
+    assert.equal(alert.link, undefined);
   });
 
   it('refuses a body with no alerts, naming the field', () => {

@@ -95,13 +95,11 @@ export const ElasticWebhook = z.object({
     id: z.string().min(1),
     // Only the title reads the rule's name: an empty one falls back to the rule id.
     name: displayText,
-    rule_id: z.string().optional(),
-    severity: z.string().optional(),
-    space_id: z.string().optional(),
+    severity: z.string().optional().catch(undefined),
   }),
-  results_link: z.string().optional(),
-  kibana_base_url: z.string().optional(),
-  date: z.string().optional(),
+  results_link: z.string().optional().catch(undefined),
+  kibana_base_url: z.string().optional().catch(undefined),
+  date: z.string().optional().catch(undefined),
   alerts: z.array(ElasticAlert).min(1, 'no alerts: the body must iterate {{#context.alerts}}'),
 });
 export type ElasticWebhook = z.infer<typeof ElasticWebhook>;

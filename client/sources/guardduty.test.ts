@@ -168,6 +168,8 @@ describe('guardduty source', () => {
     const alert = toAlert(body);
     assert.equal(alert.title, 'UnauthorizedAccess:IAMUser/MaliciousIPCaller');
     assert.equal(alert.observedAt, '2026-11-23T12:45:12.512Z');
+    const untyped: Partial<Finding> & { type?: unknown } = { ...bare('iam-user-access-key'), title: '', type: 3 };
+    assert.equal(toAlert(untyped).title, 'GuardDuty finding 52c8a1a0e4b5f6d7c8b9a0e1f2d3c4b5');
   });
 
   it('refuses events that are not GuardDuty findings', () => {

@@ -9,7 +9,6 @@ import { defineSource, IgnoredAlert, UnmappableAlert } from './source-adapter.js
 // the mapping reads is declared; GuardDuty adds fields over time, and unknown ones are ignored.
 const AccessKeyDetails = z.object({
   accessKeyId: z.string().optional(),
-  principalId: z.string().optional(),
   userName: z.string().optional(),
   // IAMUser | AssumedRole | Root | FederatedUser, among others: checked by the mapping, which
   // explains what to do about the ones Revoker cannot contain.
@@ -17,13 +16,13 @@ const AccessKeyDetails = z.object({
 });
 
 const Finding = z.object({
-  schemaVersion: z.string().optional(),
   accountId: z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits'),
   // Only the console link reads the Region and the partition: a value that is not one leaves the link out.
   region: z.string().optional().catch(undefined),
   partition: z.string().optional().catch(undefined),
   id: z.string().min(1).max(256),
-  type: z.string().min(1),
+  // Display only, like the title it stands in for: a missing type never refuses the finding.
+  type: displayText,
   // "The value of the severity can fall anywhere within the 1.0 to 10.0 range" (Severity levels of
   // GuardDuty findings); 0 was once reserved, so it is accepted as low.
   severity: z.number().min(0).max(10),
@@ -47,12 +46,8 @@ type Finding = z.infer<typeof Finding>;
 
 /** The EventBridge envelope (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_eventbridge.html). */
 const GuardDutyEvent = z.object({
-  version: z.string().optional(),
-  id: z.string().optional(),
   'detail-type': z.literal('GuardDuty Finding'),
   source: z.literal('aws.guardduty'),
-  account: z.string().optional(),
-  time: z.string().optional(),
   region: z.string().optional().catch(undefined),
   detail: Finding,
 });
@@ -108,7 +103,7 @@ export const guardduty = defineSource({
       // Stable across updates: GuardDuty resends a finding with the same id as its count grows,
       // and Revoker then answers "duplicate" without starting anything.
       id: finding.id,
-      title: (finding.title ?? finding.type).slice(0, 500),
+      title: (finding.title ?? finding.type ?? `GuardDuty finding ${finding.id}`).slice(0, 500),
       severity: guardDutySeverity(finding.severity),
       observedAt: finding.service?.eventLastSeen ?? finding.updatedAt,
       ...(link ? { link } : {}),

@@ -9,10 +9,7 @@ import { defineSource, IgnoredAlert, UnmappableAlert } from './source-adapter.js
 // the same fields in v1). Only what the mapping reads is declared; unknown fields are ignored.
 const Access = z.object({
   principalEmail: z.string().optional(),
-  principalSubject: z.string().optional(),
   serviceAccountKeyName: z.string().optional(),
-  callerIp: z.string().optional(),
-  methodName: z.string().optional(),
 });
 
 const Finding = z.object({
@@ -40,9 +37,7 @@ const Finding = z.object({
 
 /** SCC's NotificationMessage: what a notification config publishes to its Pub/Sub topic. */
 const SccNotification = z.object({
-  notificationConfigName: z.string().optional(),
   finding: Finding,
-  resource: z.object({ name: z.string().optional(), displayName: z.string().optional() }).optional(),
 });
 type SccNotification = z.infer<typeof SccNotification>;
 
@@ -76,12 +71,8 @@ const Base64Json = z
 const PushRequest = z.object({
   message: z.object({
     data: Base64Json,
-    messageId: z.string().optional(),
-    publishTime: z.string().optional(),
-    attributes: z.record(z.string(), z.string()).optional(),
   }),
   subscription: z.string().min(1),
-  deliveryAttempt: z.number().optional(),
 });
 
 /**

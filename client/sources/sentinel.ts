@@ -39,14 +39,11 @@ const IncidentEntity = z.looseObject({
       aadTenantId: text,
       aadUserId: text,
       appId,
-      appName: text,
-      friendlyName: text,
     })
     .optional(),
 });
 
 const Incident = z.looseObject({
-  id: z.string().optional(),
   /** The incident's GUID: the same on every update, so a resent incident is recognised. */
   name: z.string().min(1).max(200),
   properties: z.looseObject({
@@ -66,7 +63,6 @@ const Incident = z.looseObject({
 });
 
 const IncidentTrigger = z.looseObject({
-  objectSchemaType: z.string().optional(),
   object: Incident,
 });
 

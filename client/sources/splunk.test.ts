@@ -182,6 +182,13 @@ describe('splunk source: mapping', () => {
     assert.equal(alert.observedAt, '2026-11-23T09:15:00.000Z', 'from the sid: …_at_1795425300_…');
   });
 
+  it('never refuses a row for what only titles or links it: an odd search_name or results_link', () => {
+    const payload = { ...fixture('cloudtrail-iam-user'), search_name: 42, results_link: { href: 'x' }, app: 1 };
+    const alert = toAlert(payload);
+    assert.equal(alert.title, `Splunk search ${payload.sid}`);
+    assert.equal(alert.link, undefined);
+  });
+
   it('defaults an unknown severity word to medium and leaves out a results_link that is not http(s)', () => {
     const alert = toAlert({
       ...row({ aws_account_id: '123456789012', aws_user_name: 'alice', severity: 'unknown' }),

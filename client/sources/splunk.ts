@@ -26,10 +26,9 @@ const FieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export const SplunkWebhook = z.object({
   result: z.record(z.string(), z.union([FieldValue, z.array(FieldValue)])),
   sid: z.string().min(1),
-  search_name: z.string().nullish(),
-  app: z.string().nullish(),
-  owner: z.string().nullish(),
-  results_link: z.string().nullish(),
+  // Display only (the title, the link): an odd value is left out, never a refusal.
+  search_name: z.string().nullish().catch(undefined),
+  results_link: z.string().nullish().catch(undefined),
 });
 export type SplunkWebhook = z.infer<typeof SplunkWebhook>;
 
