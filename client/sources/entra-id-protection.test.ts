@@ -39,12 +39,10 @@ describe('entra-id-protection: mapping', () => {
     } satisfies Alert);
   });
 
-  it("ignores Microsoft's published sample: the user remediated it with a secure password reset", () => {
-    assert.deepEqual(ignored(fixture('unfamiliar-features-no-tenant')), {
-      field: 'value.0.riskState',
-      reason: 'Entra ID Protection detection is remediated',
-      alertId: '6a5874ca-abcd-4d82-9d82-5ad39bd71601',
-    });
+  it("contains Microsoft's published sample though the user remediated it: a password reset leaves stolen tokens", () => {
+    const alert = toAlert({ ...fixture('unfamiliar-features-no-tenant'), tenantId: TENANT });
+    assert.equal(alert.id, '6a5874ca-abcd-4d82-9d82-5ad39bd71601');
+    assert.equal(alert.principals.length, 1);
   });
 
   it('refuses a detection at risk that names no tenant, asking the forwarder to add tenantId', () => {
@@ -63,15 +61,15 @@ describe('entra-id-protection: mapping', () => {
     assert.deepEqual(alert.principals, [{ type: 'entra.user', tenantId: TENANT, user: ADELE }]);
   });
 
-  it('ignores a detection dismissed, confirmed safe or remediated, before asking for anything else', () => {
-    for (const riskState of ['dismissed', 'confirmedSafe', 'remediated']) {
+  it('ignores a detection dismissed or confirmed safe, before asking for anything else', () => {
+    for (const riskState of ['dismissed', 'confirmedSafe']) {
       assert.deepEqual(ignored({ ...fixture('anomalous-token'), riskState, tenantId: undefined, userId: null }), {
         field: 'riskState',
         reason: `Entra ID Protection detection is ${riskState}`,
         alertId: '6a5874ca-abcd-4d82-9d82-5ad39bd71600',
       });
     }
-    for (const riskState of ['atRisk', 'confirmedCompromised', 'none']) {
+    for (const riskState of ['atRisk', 'confirmedCompromised', 'none', 'remediated']) {
       assert.equal(toAlert({ ...fixture('anomalous-token'), riskState }).source, 'entra-id-protection', riskState);
     }
   });
@@ -104,10 +102,12 @@ describe('entra-id-protection: POST /alerts/entra-id-protection', () => {
     await assertStarted(await post('/alerts/entra-id-protection', detection), [toAlert(detection)]);
   });
 
-  it('answers 200 ignored for a remediated detection, so the poller does not resend it, and starts nothing', async () => {
+  it('answers 200 ignored for a dismissed detection, so the poller does not resend it, and starts nothing', async () => {
     const { post, assertIgnored } = intakeApp();
-    const res = await post('/alerts/entra-id-protection', fixture('unfamiliar-features-no-tenant'));
-    await assertIgnored(res, { field: 'value.0.riskState', reason: 'Entra ID Protection detection is remediated' });
+    const page = fixture('unfamiliar-features-no-tenant') as { value: Record<string, unknown>[] };
+    const dismissed = { ...page, value: page.value.map((d) => ({ ...d, riskState: 'dismissed' })) };
+    const res = await post('/alerts/entra-id-protection', dismissed);
+    await assertIgnored(res, { field: 'value.0.riskState', reason: 'Entra ID Protection detection is dismissed' });
   });
 
   it('answers 422 naming tenantId when the forwarder did not add it, and starts nothing', async () => {

@@ -33,10 +33,11 @@ const RiskState = z.enum([
   'unknownFutureValue',
 ]);
 /**
- * Closed: an administrator confirmed the sign-in safe or dismissed the risk, or the user remediated
- * it (a secure password change, an MFA-backed reset). Containing the principal would undo that.
+ * Closed: an administrator confirmed the sign-in safe or dismissed the risk. `remediated` is not closed
+ * for a token thief: a password reset leaves access tokens already issued, and tokens obtained without
+ * the password, working, so a remediated detection is still contained.
  */
-const CLOSED_STATES = new Set<z.infer<typeof RiskState>>(['confirmedSafe', 'dismissed', 'remediated']);
+const CLOSED_STATES = new Set<z.infer<typeof RiskState>>(['confirmedSafe', 'dismissed']);
 
 const text = z.string().nullish();
 const timestamp = z.iso.datetime({ offset: true });
