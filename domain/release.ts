@@ -150,3 +150,36 @@ export function releasableSteps(records: ActionRecord[], shared = false): Action
   const tookHold = (r: ActionRecord) => r.status === 'done' || (shared && r.status === 'already');
   return records.filter((r) => !r.action.reverses && tookHold(r) && !notReleasable(r, records, shared));
 }
+
+/** A control another incident also holds (`sharedWith`), so it stays in force when this incident lets go of it. */
+export interface SharedControl {
+  /** The containment step that holds the control. */
+  control: ActionRecord;
+  /** The other incidents (workflow ids) holding it. */
+  heldBy: string[];
+  /** After a release: the release step that left it in force. */
+  keptBy?: ActionRecord;
+}
+
+/**
+ * What a release here would leave in force, and because of which incidents: the steps it would undo
+ * (or is undoing) that other incidents hold too. A control comes off only when its last holder releases it.
+ */
+export function staysInForce(records: ActionRecord[], shared = false): SharedControl[] {
+  const releasable = new Set(releasableSteps(records, shared));
+  return records.flatMap((control) => {
+    if (control.action.reverses || !control.sharedWith?.length) return [];
+    const release = records.find((r) => r.action.reverses === control.action.id);
+    const ahead = release ? !isFinal(release) : releasable.has(control);
+    return ahead ? [{ control, heldBy: control.sharedWith }] : [];
+  });
+}
+
+/** After a release: the controls it left in force because other incidents still held them. */
+export function keptInForce(records: ActionRecord[]): SharedControl[] {
+  return records.flatMap((keptBy) => {
+    const control = records.find((r) => r.action.id === keptBy.action.reverses);
+    const kept = keptBy.status === 'skipped' && keptBy.sharedWith?.length;
+    return control && kept ? [{ control, heldBy: keptBy.sharedWith ?? [], keptBy }] : [];
+  });
+}

@@ -8,6 +8,10 @@ export interface LinkedAction {
   id: string;
   description: string;
   status: string;
+  /** A release link's step that other incidents hold too: their workflow ids. It stays in force. */
+  alsoHeldBy?: string[];
+  /** The release ran and left it in force for them. */
+  kept?: boolean;
 }
 
 /** What a link's page says; rendered as HTML for people and JSON for scripts and tests. */
@@ -109,16 +113,36 @@ export async function linkHtml(view: LinkView): Promise<string> {
               html`<tr>
                 <td><code>${a.id}</code></td>
                 <td>${a.description}</td>
-                <td>${a.status}</td>
+                <td>
+                  ${a.status}${
+                    a.alsoHeldBy?.length
+                      ? html`<br /><strong>${a.kept ? 'kept in force' : 'stays'}</strong>: also held by
+                          ${a.alsoHeldBy.map((id, i) => html`${i ? ', ' : ''}<code>${id}</code>`)}`
+                      : ''
+                  }
+                </td>
               </tr>`,
           )}
         </tbody>
       </table>`
     : '';
+  const staying = view.actions?.filter((a) => a.alsoHeldBy?.length && !a.kept) ?? [];
+  const kept = view.actions?.filter((a) => a.kept) ?? [];
+  const when = view.kind === 'confirm' ? 'after this release' : 'for now';
+  const stayNote = staying.length
+    ? html`<p>
+        <strong>${staying.length} of these stay in force ${when}</strong>: another incident holds them too, and a
+        control comes off only when the last incident holding it releases it.
+      </p>`
+    : '';
+  const keptNote = kept.length
+    ? html`<p><strong>${kept.length} of these were kept in force</strong>: another incident still holds them.</p>`
+    : '';
+  const shared = html`${stayNote}${keptNote}`;
   const body =
     view.kind === 'confirm'
       ? html`<p>${verb?.effect}</p>
-          ${actions}
+          ${shared} ${actions}
           <form method="post" class="${link?.verdict}">
             <button type="submit">${verb?.button} as ${link?.approver}</button>
           </form>
@@ -128,7 +152,7 @@ export async function linkHtml(view: LinkView): Promise<string> {
               The playbook recorded the ${view.decision.verdict} of ${view.decision.actions.length} step(s) by
               <strong>${view.decision.approver}</strong> at <time>${view.decision.at}</time>.
             </p>
-            ${view.decision.note ? html`<p>Note: ${view.decision.note}</p>` : ''} ${actions}
+            ${view.decision.note ? html`<p>Note: ${view.decision.note}</p>` : ''} ${shared} ${actions}
             <p class="muted">The Temporal UI and <code>revoker status</code> show how it goes from here.</p>`
         : html`<p>${view.message}</p>
             ${actions}`;

@@ -4,7 +4,17 @@ import { beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { DecideRequest, Decision } from '../../domain/decision.js';
 import type { PlaybookStatus } from '../../domain/report.js';
-import { awaitingStatus, DELETE, WORKFLOW_ID, withAction } from '../cli/status-fixture.js';
+import {
+  awaitingStatus,
+  DEACTIVATE,
+  DELETE,
+  DENY,
+  OTHER_INCIDENT,
+  releasedStatus,
+  sharedStatus,
+  WORKFLOW_ID,
+  withAction,
+} from '../cli/status-fixture.js';
 import { createWebhookApp } from '../webhook/app.js';
 import { DecisionRefusedError, PlaybookGoneError, type LinkPlaybooks, type PlaybookRun } from './link-playbooks.js';
 import { LINK_REASON } from './link-routes.js';
@@ -220,6 +230,57 @@ describe('one-click link routes', () => {
     assert.ok(logged.length > 0 && !logged.some((line) => line.includes(token)));
   });
 
+  it('shows on a release link which controls stay in force, and because of which incident', async () => {
+    playbooks.current = sharedStatus();
+    const { token } = await link({ verdict: 'release', actions: [DEACTIVATE, DENY] });
+    const json = (await (await app.request(`/links/${token}`, { headers: JSON_ACCEPT })).json()) as {
+      actions: { id: string; status: string; alsoHeldBy?: string[]; kept?: boolean }[];
+    };
+    assert.deepEqual(
+      json.actions.map(({ id, status, alsoHeldBy, kept }) => ({ id, status, alsoHeldBy, kept })),
+      [
+        { id: DEACTIVATE, status: 'done', alsoHeldBy: undefined, kept: undefined },
+        { id: DENY, status: 'done', alsoHeldBy: [OTHER_INCIDENT], kept: undefined },
+      ],
+    );
+    const page = await (await app.request(`/links/${token}`, { headers: BROWSER_ACCEPT })).text();
+    assert.match(
+      page,
+      /<strong>1 of these stay in force after this release<\/strong>: another incident holds them too/,
+    );
+    assert.match(page, new RegExp(`<strong>stays</strong>: also held by\\s*<code>${literal(OTHER_INCIDENT)}</code>`));
+    assert.equal(playbooks.decided.length, 0);
+  });
+
+  it('says after a release link ran which controls were kept in force for the other incident', async () => {
+    const { token } = await link({ verdict: 'release', actions: [DEACTIVATE, DENY] });
+    playbooks.current = releasedStatus();
+    const res = await app.request(`/links/${token}`, { method: 'POST', headers: BROWSER_ACCEPT });
+    assert.equal(res.status, 200);
+    const page = await res.text();
+    assert.match(page, /<strong>1 of these were kept in force<\/strong>: another incident still holds them/);
+    assert.match(
+      page,
+      new RegExp(`<strong>kept in force</strong>: also held by\\s*<code>${literal(OTHER_INCIDENT)}</code>`),
+    );
+    assert.doesNotMatch(page, /<strong>stays<\/strong>/);
+  });
+
+  it('says a control stays while the release that found it shared has not finished', async () => {
+    const { token } = await link({ verdict: 'release', actions: [DENY] });
+    const released = releasedStatus();
+    playbooks.current = {
+      ...released,
+      actions: released.actions.map((r) =>
+        r.action.reverses === DENY ? { action: r.action, status: 'planned' as const } : r,
+      ),
+    };
+    const res = await app.request(`/links/${token}`, { method: 'POST', headers: JSON_ACCEPT });
+    const body = (await res.json()) as { actions: { alsoHeldBy?: string[]; kept?: boolean }[] };
+    assert.deepEqual(body.actions[0]?.alsoHeldBy, [OTHER_INCIDENT]);
+    assert.equal(body.actions[0]?.kept, undefined);
+  });
+
   it('escapes everything it puts in the page', async () => {
     const status = withAction(awaitingStatus(), DELETE, {});
     const record = status.actions.find((r) => r.action.id === DELETE);
@@ -261,4 +322,9 @@ async function expiredToken(): Promise<string> {
   const issued = new Date(Date.now() - 2 * 3_600_000);
   const { token } = await signLinkToken(SECRET, grant({ expiresAt: new Date(Date.now() - 60_000) }), issued);
   return token;
+}
+
+/** `text` as a literal inside a RegExp. */
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

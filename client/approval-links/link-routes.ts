@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { accepts } from 'hono/accepts';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { pino, type Logger } from 'pino';
+import { keptInForce, staysInForce } from '../../domain/release.js';
 import type { PlaybookStatus } from '../../domain/report.js';
 import { DecisionRefusedError, PlaybookGoneError, type LinkPlaybooks } from './link-playbooks.js';
 import { linkHtml, linkJson, LINK_SECURITY_HEADERS, type LinkedAction, type LinkView } from './link-page.js';
@@ -156,11 +157,26 @@ async function respond(c: Context, status: ContentfulStatusCode, view: LinkView)
 }
 
 function linked(link: ApprovalLink, status: PlaybookStatus): LinkedAction[] {
+  // A release leaves in force what other incidents hold: said before (stays) and after (kept) it.
+  const held = new Map<string, Pick<LinkedAction, 'alsoHeldBy' | 'kept'>>();
+  if (link.verdict === 'release') {
+    for (const { control, heldBy } of staysInForce(status.actions, status.sharedControls)) {
+      held.set(control.action.id, { alsoHeldBy: heldBy });
+    }
+    for (const { control, heldBy } of keptInForce(status.actions)) {
+      held.set(control.action.id, { alsoHeldBy: heldBy, kept: true });
+    }
+  }
   return link.actions.map((id) => {
     const record = status.actions.find((r) => r.action.id === id);
     if (!record) return { id, description: '(not in this playbook)', status: 'unknown' };
     // Approved by enough people but not started yet: it no longer waits for anyone.
     const approved = record.status === 'awaiting-approval' && record.decidedBy;
-    return { id, description: record.action.description, status: approved ? 'approved' : record.status };
+    return {
+      id,
+      description: record.action.description,
+      status: approved ? 'approved' : record.status,
+      ...held.get(id),
+    };
   });
 }

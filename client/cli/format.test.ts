@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { actionResult, formatDecision, formatProgress, formatStatus, shellQuote, table } from './format.js';
-import { awaitingStatus, DEACTIVATE, DELETE, DENY, WORKFLOW_ID, withAction } from './status-fixture.js';
+import {
+  awaitingStatus,
+  DEACTIVATE,
+  DELETE,
+  DENY,
+  OTHER_INCIDENT,
+  releasedStatus,
+  sharedStatus,
+  WORKFLOW_ID,
+  withAction,
+} from './status-fixture.js';
 
 describe('formatStatus', () => {
   it('shows state, severity, alerts and principals', () => {
@@ -63,6 +73,39 @@ describe('formatStatus', () => {
   it('says why there are no actions yet', () => {
     const status = { ...awaitingStatus(), actions: [], state: 'Triage' as const };
     assert.match(formatStatus(status), /Actions \(0\)\n {2}not planned yet/);
+  });
+});
+
+describe('formatStatus of controls another incident holds', () => {
+  const section = (text: string, heading: string) => text.slice(text.indexOf(heading)).split('\n\n')[0] ?? '';
+
+  it('says before a release which controls stay in force and because of which incident', () => {
+    const text = formatStatus(sharedStatus());
+    const release = section(text, 'Open for a release until');
+    assert.match(release, /A release here leaves these in force until the other incidents release them too:/);
+    assert.ok(release.includes(`    ${DENY}  stays: also held by ${OTHER_INCIDENT}`), release);
+    assert.ok(!release.includes(DEACTIVATE), 'the key is held by this incident alone: it comes back');
+    assert.doesNotMatch(text, /Kept in force/);
+  });
+
+  it('names nothing as staying when no other incident holds a control', () => {
+    const alone = withAction(sharedStatus(), DENY, { sharedWith: undefined });
+    assert.doesNotMatch(formatStatus(alone), /stays:|leaves these in force/);
+  });
+
+  it('says after a release which steps were kept in force for the other incident', () => {
+    const text = formatStatus(releasedStatus());
+    const kept = section(text, 'Kept in force');
+    assert.equal(
+      kept,
+      [
+        'Kept in force (the last incident holding a control releases it)',
+        `  ${DENY}  kept in force: also held by ${OTHER_INCIDENT}`,
+      ].join('\n'),
+    );
+    const row = text.split('\n').find((line) => line.includes('aws:remove-user-deny:123456789012/alice')) ?? '';
+    assert.match(row, /↷ skipped .* kept in force: also held by contain\/aws\/123456789012\/user\/alice\+gcp/);
+    assert.doesNotMatch(text, /stays: also held by/, 'the release has run: nothing is left to preview');
   });
 });
 

@@ -1,7 +1,7 @@
 import { ACTION_KINDS, type ActionKind } from '../../domain/action.js';
 import type { Decision, Verdict } from '../../domain/decision.js';
 import { FINAL_ACTION_STATUSES, type ActionRecord, type PlaybookStatus } from '../../domain/report.js';
-import { irreversibleSteps } from '../../domain/release.js';
+import { irreversibleSteps, keptInForce, staysInForce } from '../../domain/release.js';
 
 /**
  * What a responder sees of an action. An approved action keeps the `awaiting-approval` status in
@@ -125,6 +125,16 @@ export function formatStatus(status: PlaybookStatus, program = 'revoker'): strin
       `Open for a release until ${status.releaseUntil} (false positive: undo what can be undone)`,
       `    ${commandLine(program, 'release', status.workflowId, 'all')} --reason '<why>'`,
     );
+    const staying = staysInForce(status.actions, status.sharedControls);
+    if (staying.length) {
+      lines.push('  A release here leaves these in force until the other incidents release them too:');
+      lines.push(...table(staying.map(({ control, heldBy }) => [`    ${control.action.id}`, stays(heldBy)])));
+    }
+  }
+  const kept = keptInForce(status.actions);
+  if (kept.length) {
+    lines.push('', 'Kept in force (the last incident holding a control releases it)');
+    lines.push(...table(kept.map(({ control, heldBy }) => [`  ${control.action.id}`, keptFor(heldBy)])));
   }
   const irreversible = irreversibleSteps(status.actions);
   if (irreversible.length) {
@@ -133,6 +143,12 @@ export function formatStatus(status: PlaybookStatus, program = 'revoker'): strin
   }
   return lines.join('\n');
 }
+
+/** Before a release: why a control will stay in force. */
+export const stays = (heldBy: string[]): string => `stays: also held by ${heldBy.join(', ')}`;
+
+/** After a release: why a control did not come off (the playbook's own words for the release step). */
+export const keptFor = (heldBy: string[]): string => `kept in force: also held by ${heldBy.join(', ')}`;
 
 /** One line per decision: who, what verdict, on what, and why it was ignored or only partly applied. */
 export function formatDecision(decision: Decision): string {

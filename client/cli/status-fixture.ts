@@ -3,6 +3,7 @@
 // deletion waiting for approval.
 import { planActions } from '../../domain/plan.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
+import { planRelease } from '../../domain/release.js';
 import type { ActionRecord, PlaybookStatus } from '../../domain/report.js';
 
 export const WORKFLOW_ID = 'contain/aws/123456789012/user/alice';
@@ -62,4 +63,46 @@ export function withAction(status: PlaybookStatus, id: string, change: Partial<A
     ...status,
     actions: status.actions.map((r) => (r.action.id === id ? { ...r, ...change } : r)),
   };
+}
+
+/** The mixed-cloud incident that also holds alice's controls. */
+export const OTHER_INCIDENT =
+  'contain/aws/123456789012/user/alice+gcp/acme-prod/sa/etl-runner@acme-prod.iam.gserviceaccount.com';
+
+/** Contained and open for a release; alice's deny policy is held by another incident too. */
+export function sharedStatus(): PlaybookStatus {
+  const contained = withAction(awaitingStatus(), DELETE, { status: 'rejected' });
+  return {
+    ...withAction(contained, DENY, { sharedWith: [OTHER_INCIDENT] }),
+    state: 'Contained',
+    sharedControls: true,
+    containedAt: '2026-11-23T10:01:00.000Z',
+    releaseUntil: '2026-11-24T10:01:00.000Z',
+  };
+}
+
+/**
+ * After a release, planned by the real release planner: the key came back, the deny stayed for the
+ * other incident (the playbook's own note and `sharedWith` on the release step).
+ */
+export function releasedStatus(): PlaybookStatus {
+  const status = sharedStatus();
+  const { reversals } = planRelease(status.actions, DEFAULT_POLICY, {
+    approver: 'sam@example.com',
+    actions: 'all',
+    severity: 'high',
+    open: true,
+    shared: true,
+  });
+  const finished = reversals.map((record): ActionRecord =>
+    record.action.reverses === DENY
+      ? {
+          ...record,
+          status: 'skipped',
+          note: `kept in force: also held by ${OTHER_INCIDENT}`,
+          sharedWith: [OTHER_INCIDENT],
+        }
+      : { ...record, status: 'done', observed: `${KEY} was Inactive` },
+  );
+  return { ...status, state: 'PartiallyReleased', actions: [...status.actions, ...finished] };
 }
