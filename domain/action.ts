@@ -1,35 +1,401 @@
 import { z } from 'zod';
 import type { Provider } from './principal.js';
 
-export const ActionKind = z.enum([
-  'aws.deactivateAccessKey',
-  'aws.denyUserSessions',
-  'aws.revokeRoleSessions',
-  'aws.deleteAccessKey',
-  'aws.revokeUserSessions',
-  'entra.revokeUserSessions',
-  'entra.disableUser',
-  'entra.removeServicePrincipalCredentials',
-  'entra.deleteConsentGrants',
-  'entra.disableServicePrincipal',
-  'gcp.disableKey',
-  'gcp.deleteKey',
-  'gcp.disableServiceAccount',
-  // Release after a false positive: each undoes one reversible containment kind (RELEASE_OF).
-  'aws.reactivateAccessKey',
-  'aws.removeUserDeny',
-  'aws.removeRoleRevocation',
-  'aws.removeUserSessionRevocation',
-  'entra.enableUser',
-  'entra.enableServicePrincipal',
-  'gcp.enableKey',
-  'gcp.enableServiceAccount',
-]);
-export type ActionKind = z.infer<typeof ActionKind>;
+// What a step acts on, one shape per kind of target.
+export const AwsKeyTarget = z.object({ accountId: z.string(), userName: z.string(), accessKeyId: z.string() });
+export type AwsKeyTarget = z.infer<typeof AwsKeyTarget>;
+export const AwsUserTarget = z.object({ accountId: z.string(), userName: z.string() });
+export type AwsUserTarget = z.infer<typeof AwsUserTarget>;
+export const AwsRoleTarget = z.object({ accountId: z.string(), roleName: z.string() });
+export type AwsRoleTarget = z.infer<typeof AwsRoleTarget>;
+export const EntraUserTarget = z.object({ tenantId: z.string(), userId: z.string(), userPrincipalName: z.string() });
+export type EntraUserTarget = z.infer<typeof EntraUserTarget>;
+export const EntraServicePrincipalTarget = z.object({
+  tenantId: z.string(),
+  servicePrincipalId: z.string(),
+  appId: z.string(),
+  displayName: z.string(),
+});
+export type EntraServicePrincipalTarget = z.infer<typeof EntraServicePrincipalTarget>;
+export const GcpServiceAccountTarget = z.object({ projectId: z.string(), email: z.string() });
+export type GcpServiceAccountTarget = z.infer<typeof GcpServiceAccountTarget>;
+export const GcpKeyTarget = GcpServiceAccountTarget.extend({ keyName: z.string() });
+export type GcpKeyTarget = z.infer<typeof GcpKeyTarget>;
+
+/**
+ * When a step runs, for the activities that need a time: `at` is the step's start (the workflow's
+ * clock, so a retry or a replay revokes with the same cut-off); `undoAt`, for a release step, is the
+ * cut-off of the control it undoes (read only by the kinds that need it).
+ */
+export interface StepClock {
+  at: string;
+  undoAt: string;
+}
+
+type Build<T> = (target: T, clock: StepClock) => unknown;
+/**
+ * One activity call as data: the activity's name (its Temporal activity type on the provider's task
+ * queue) and how its argument is made from the target. Without `args` the argument is the target
+ * itself; with `expected`, the target and the state the verification expects. workflows/step.ts checks
+ * every name and argument against the provider's activity signatures (domain/ imports no activities).
+ */
+export interface CallSpec<T> {
+  readonly activity: string;
+  readonly args?: Build<T>;
+  readonly expected?: string;
+}
+
+interface KindEntry<P extends Provider, S extends z.ZodType, K extends string> {
+  provider: P;
+  /** What it acts on: its shape is the target of every action of this kind. */
+  target: S;
+  /** The stable action id: what it does and to what. */
+  id: (target: z.infer<S>) => string;
+  /** What it will do, in a sentence a responder can approve. */
+  describe: (target: z.infer<S>) => string;
+  /** Can a release undo it? */
+  reversible: boolean;
+  /** Destroys something: never runs without a human decision. */
+  destructive: boolean;
+  /** What the provider still lets through after the action ran. */
+  residualRisk: string;
+  /** The residual risk in a few words, for the dry run's table. */
+  shortRisk: string;
+  /** For a release kind: the containment kind it undoes. */
+  undoes?: K;
+  /** Done, it makes this (reversible) kind's control on the same target permanent: a deleted key cannot come back. */
+  ends?: K;
+}
+
+/**
+ * Declares one action kind. Its type parameters come from the entry (the names of its activities and
+ * the `expected` states stay literal), so each call can be checked against its target.
+ */
+function kind<
+  P extends Provider,
+  S extends z.ZodType,
+  const Act extends CallSpec<z.infer<S>>,
+  const Verify extends CallSpec<z.infer<S>>,
+  K extends string = never,
+>(
+  entry: KindEntry<P, S, K> & {
+    /** The activity that makes the change (reads first, changes only what differs). */
+    act: Act;
+    /** The activity that re-reads the provider to prove it; a dry run's read-only half. */
+    verify: Verify;
+  },
+) {
+  return entry;
+}
+
+const keyIdOf = (target: GcpKeyTarget) => target.keyName.split('/').pop() ?? '';
+const revocationAt = <T>(target: T, { at }: StepClock) => ({ ...target, issuedBefore: at });
+const revocationUndone = <T>(target: T, { undoAt }: StepClock) => ({ ...target, issuedBefore: undoAt });
+
+/**
+ * Every action kind, declared once: its id, description, residual risk, provider, reversal, and the
+ * activities that act and verify. The planner, release, the ledger, the playbook and the CLI read it;
+ * adding a kind is one entry here (and its activities in the provider's file).
+ */
+// Residual windows: IAM user guide, "Revoking IAM role temporary security credentials" and
+// "Comparing the AWS STS API operations" (federation/session tokens outlive key deactivation).
+const REGISTRY = {
+  'aws.deactivateAccessKey': kind({
+    provider: 'aws',
+    target: AwsKeyTarget,
+    id: (t) => `aws:deactivate-key:${t.accessKeyId}`,
+    describe: (t) => `Deactivate access key ${t.accessKeyId} of IAM user ${t.userName} in ${t.accountId}`,
+    reversible: true,
+    destructive: false,
+    shortRisk: 'STS sessions minted from the key live until they expire',
+    residualRisk:
+      'Temporary credentials already minted from this key (GetSessionToken, GetFederationToken, AssumeRole) stay valid until they expire unless a session deny covers them.',
+    act: { activity: 'deactivateAwsAccessKey' },
+    verify: { activity: 'verifyAwsAccessKey', expected: 'Inactive' },
+  }),
+  'aws.denyUserSessions': kind({
+    provider: 'aws',
+    target: AwsUserTarget,
+    id: (t) => `aws:deny-user-sessions:${t.accountId}/${t.userName}`,
+    describe: (t) =>
+      `Attach an explicit deny-all inline policy to IAM user ${t.userName} in ${t.accountId}: every request of the user fails, all its keys and GetFederationToken/GetSessionToken sessions included`,
+    reversible: true,
+    destructive: false,
+    shortRisk: 'sessions of roles it assumed are untouched',
+    residualRisk:
+      "Sessions of roles assumed from this user are the role's, not the user's: contain those roles too. Credentials of the root user cannot be contained this way.",
+    act: { activity: 'denyAwsUserSessions' },
+    verify: { activity: 'verifyAwsUserDenied' },
+  }),
+  'aws.revokeRoleSessions': kind({
+    provider: 'aws',
+    target: AwsRoleTarget,
+    id: (t) => `aws:revoke-role-sessions:${t.accountId}/${t.roleName}`,
+    describe: (t) =>
+      `Deny every session of IAM role ${t.roleName} in ${t.accountId} issued before now (aws:TokenIssueTime), as AWS's "Revoke active sessions" does`,
+    reversible: true,
+    destructive: false,
+    shortRisk: 'new sessions of the role still work',
+    residualRisk:
+      'Only sessions issued before the revocation time are denied: whoever can still assume the role can mint new sessions.',
+    act: { activity: 'revokeAwsRoleSessions', args: revocationAt },
+    verify: { activity: 'verifyAwsRoleSessionsRevoked', args: revocationAt },
+  }),
+  'aws.deleteAccessKey': kind({
+    provider: 'aws',
+    target: AwsKeyTarget,
+    id: (t) => `aws:delete-key:${t.accessKeyId}`,
+    describe: (t) => `Delete access key ${t.accessKeyId} of IAM user ${t.userName} in ${t.accountId} (permanent)`,
+    reversible: false,
+    destructive: true,
+    ends: 'aws.deactivateAccessKey',
+    shortRisk: 'none; permanent, workloads need a new key',
+    residualRisk: 'None for this key; deletion is permanent, and workloads that used it need a new key.',
+    act: { activity: 'deleteAwsAccessKey' },
+    verify: { activity: 'verifyAwsAccessKey', expected: 'deleted' },
+  }),
+  'aws.revokeUserSessions': kind({
+    provider: 'aws',
+    target: AwsUserTarget,
+    id: (t) => `aws:revoke-user-sessions:${t.accountId}/${t.userName}`,
+    describe: (t) =>
+      `Deny the sessions of IAM user ${t.userName} in ${t.accountId} issued before now (aws:TokenIssueTime): GetSessionToken/GetFederationToken sessions minted with the stolen key end; the user's other keys and new sessions keep working`,
+    reversible: true,
+    destructive: false,
+    shortRisk: 'sessions minted after containment, and other keys, still work',
+    residualRisk:
+      "Only the user's sessions issued before containment (GetSessionToken, GetFederationToken) are denied: the user's other access keys keep working, and so do sessions minted after it. Sessions of roles the stolen key assumed are the role's: contain those roles too.",
+    act: { activity: 'revokeAwsUserSessions', args: revocationAt },
+    verify: { activity: 'verifyAwsUserSessionsRevoked', args: revocationAt },
+  }),
+  // Entra: "Revoke user access in Microsoft Entra ID" and "Continuous access evaluation" (docs).
+  'entra.revokeUserSessions': kind({
+    provider: 'entra',
+    target: EntraUserTarget,
+    id: (t) => `entra:revoke-sessions:${t.userId}`,
+    describe: (t) =>
+      `Revoke every refresh token and session of Entra user ${t.userPrincipalName} (revokeSignInSessions)`,
+    reversible: false,
+    destructive: false,
+    shortRisk: 'issued access tokens live ~1 h (CAE: up to 28 h)',
+    residualRisk:
+      'Refresh tokens and session cookies are dead, but access tokens already issued stay valid until they expire (about 1 hour; up to 28 hours for CAE-capable clients) unless the resource enforces continuous access evaluation. App-only tokens are not affected.',
+    act: { activity: 'revokeEntraUserSessions', args: (t, { at }) => ({ ...t, at }) },
+    verify: { activity: 'verifyEntraUserSessionsRevoked', args: (t, { at }) => ({ ...t, at }) },
+  }),
+  'entra.disableUser': kind({
+    provider: 'entra',
+    target: EntraUserTarget,
+    id: (t) => `entra:disable-user:${t.userId}`,
+    describe: (t) => `Disable sign-in for Entra user ${t.userPrincipalName} (accountEnabled false)`,
+    reversible: true,
+    destructive: false,
+    shortRisk: 'issued access tokens live ~1 h',
+    residualRisk:
+      'No new sign-ins or tokens; access tokens already issued stay valid until they expire (about 1 hour) at resources that do not enforce continuous access evaluation.',
+    act: { activity: 'disableEntraUser' },
+    verify: { activity: 'verifyEntraUserDisabled' },
+  }),
+  'entra.removeServicePrincipalCredentials': kind({
+    provider: 'entra',
+    target: EntraServicePrincipalTarget,
+    id: (t) => `entra:remove-credentials:${t.servicePrincipalId}`,
+    describe: (t) =>
+      `Remove every client secret and certificate of the service principal of "${t.displayName}" (app ${t.appId}) (permanent)`,
+    reversible: false,
+    destructive: true,
+    shortRisk: 'app-only tokens live 60-90 min; home-tenant secrets stay',
+    residualRisk:
+      "App-only access tokens already minted with these credentials stay valid until they expire (60-90 minutes). Credentials on the application object in the app's home tenant are not touched: the owner of a multi-tenant app can add new ones, so also disable the service principal.",
+    act: { activity: 'removeEntraServicePrincipalCredentials' },
+    verify: { activity: 'verifyEntraServicePrincipalCredentialsRemoved' },
+  }),
+  'entra.deleteConsentGrants': kind({
+    provider: 'entra',
+    target: EntraServicePrincipalTarget,
+    id: (t) => `entra:delete-grants:${t.servicePrincipalId}`,
+    describe: (t) =>
+      `Delete every delegated consent grant and application permission of "${t.displayName}" (app ${t.appId}) (permanent)`,
+    reversible: false,
+    destructive: true,
+    shortRisk: 'issued tokens keep the permissions ~1 h; users may consent again',
+    residualRisk:
+      'No new tokens carry the revoked permissions; access tokens already issued keep them until they expire (about 1 hour). Users can consent again unless user consent is restricted.',
+    act: { activity: 'deleteEntraConsentGrants' },
+    verify: { activity: 'verifyEntraConsentGrantsDeleted' },
+  }),
+  'entra.disableServicePrincipal': kind({
+    provider: 'entra',
+    target: EntraServicePrincipalTarget,
+    id: (t) => `entra:disable-service-principal:${t.servicePrincipalId}`,
+    describe: (t) => `Disable the service principal of "${t.displayName}" (app ${t.appId}) so it gets no new tokens`,
+    reversible: true,
+    destructive: false,
+    shortRisk: 'issued tokens live 60-90 min',
+    residualRisk:
+      'No new tokens are issued to the app in this tenant; tokens already issued stay valid until they expire (60-90 minutes).',
+    act: { activity: 'disableEntraServicePrincipal' },
+    verify: { activity: 'verifyEntraServicePrincipalDisabled' },
+  }),
+  // GCP: "Service account credentials" and "Disable service accounts" (IAM docs).
+  'gcp.disableKey': kind({
+    provider: 'gcp',
+    target: GcpKeyTarget,
+    id: (t) => `gcp:disable-key:${keyIdOf(t)}`,
+    describe: (t) => `Disable key ${keyIdOf(t)} of service account ${t.email}`,
+    reversible: true,
+    destructive: false,
+    shortRisk: 'OAuth tokens minted from the key live ~1 h (up to 12 h)',
+    residualRisk:
+      'Self-signed JWTs from the key stop at once, but OAuth access tokens already minted with it stay valid until they expire (1 hour by default, up to 12 hours): disable the service account to cut them.',
+    act: { activity: 'disableGcpKey' },
+    verify: { activity: 'verifyGcpKey', expected: 'disabled' },
+  }),
+  'gcp.deleteKey': kind({
+    provider: 'gcp',
+    target: GcpKeyTarget,
+    id: (t) => `gcp:delete-key:${keyIdOf(t)}`,
+    describe: (t) => `Delete key ${keyIdOf(t)} of service account ${t.email} (permanent)`,
+    reversible: false,
+    destructive: true,
+    ends: 'gcp.disableKey',
+    shortRisk: 'none; permanent, minted tokens live until they expire',
+    residualRisk:
+      'None for this key; deletion is permanent. Access tokens minted from it before live until they expire unless the service account is disabled.',
+    act: { activity: 'deleteGcpKey' },
+    verify: { activity: 'verifyGcpKey', expected: 'deleted' },
+  }),
+  'gcp.disableServiceAccount': kind({
+    provider: 'gcp',
+    target: GcpServiceAccountTarget,
+    id: (t) => `gcp:disable-service-account:${t.email}`,
+    describe: (t) => `Disable service account ${t.email}, refusing all its tokens`,
+    reversible: true,
+    destructive: false,
+    shortRisk: 'token creators on it can mint again once re-enabled',
+    residualRisk:
+      'Its tokens are refused at once and workloads running as it stop. Principals holding roles/iam.serviceAccountTokenCreator on it can mint tokens again once it is re-enabled: review those grants.',
+    act: { activity: 'disableGcpServiceAccount' },
+    verify: { activity: 'verifyGcpServiceAccountDisabled' },
+  }),
+  // Release after a false positive: each undoes one reversible containment kind (`undoes`).
+  'aws.reactivateAccessKey': kind({
+    provider: 'aws',
+    target: AwsKeyTarget,
+    id: (t) => `aws:reactivate-key:${t.accessKeyId}`,
+    describe: (t) => `Reactivate access key ${t.accessKeyId} of IAM user ${t.userName} in ${t.accountId}`,
+    reversible: false,
+    destructive: false,
+    undoes: 'aws.deactivateAccessKey',
+    shortRisk: 'the key works again',
+    residualRisk: 'The key works again for whoever holds it.',
+    act: { activity: 'reactivateAwsAccessKey' },
+    verify: { activity: 'verifyAwsAccessKey', expected: 'Active' },
+  }),
+  'aws.removeUserDeny': kind({
+    provider: 'aws',
+    target: AwsUserTarget,
+    id: (t) => `aws:remove-user-deny:${t.accountId}/${t.userName}`,
+    describe: (t) => `Remove Revoker's deny-all inline policy from IAM user ${t.userName} in ${t.accountId}`,
+    reversible: false,
+    destructive: false,
+    undoes: 'aws.denyUserSessions',
+    shortRisk: "the user's keys and sessions work again",
+    residualRisk: "The user's keys and unexpired GetSessionToken/GetFederationToken sessions work again.",
+    act: { activity: 'removeAwsUserDeny' },
+    verify: { activity: 'verifyAwsUserDenyRemoved' },
+  }),
+  'aws.removeRoleRevocation': kind({
+    provider: 'aws',
+    target: AwsRoleTarget,
+    id: (t) => `aws:remove-role-revocation:${t.accountId}/${t.roleName}`,
+    describe: (t) =>
+      `Remove the session revocation Revoker put on IAM role ${t.roleName} in ${t.accountId} (unless a later revocation replaced it)`,
+    reversible: false,
+    destructive: false,
+    undoes: 'aws.revokeRoleSessions',
+    shortRisk: 'older sessions of the role work again',
+    residualRisk: 'Unexpired sessions of the role issued before the revocation work again.',
+    act: { activity: 'removeAwsRoleRevocation', args: revocationUndone },
+    verify: { activity: 'verifyAwsRoleRevocationRemoved', args: revocationUndone },
+  }),
+  'aws.removeUserSessionRevocation': kind({
+    provider: 'aws',
+    target: AwsUserTarget,
+    id: (t) => `aws:remove-user-session-revocation:${t.accountId}/${t.userName}`,
+    describe: (t) =>
+      `Remove the session revocation Revoker put on IAM user ${t.userName} in ${t.accountId} (unless a later revocation replaced it)`,
+    reversible: false,
+    destructive: false,
+    undoes: 'aws.revokeUserSessions',
+    shortRisk: "the user's older sessions work again",
+    residualRisk:
+      "The user's unexpired GetSessionToken/GetFederationToken sessions issued before the revocation work again.",
+    act: { activity: 'removeAwsUserSessionRevocation', args: revocationUndone },
+    verify: { activity: 'verifyAwsUserSessionRevocationRemoved', args: revocationUndone },
+  }),
+  'entra.enableUser': kind({
+    provider: 'entra',
+    target: EntraUserTarget,
+    id: (t) => `entra:enable-user:${t.userId}`,
+    describe: (t) => `Enable sign-in for Entra user ${t.userPrincipalName} again (accountEnabled true)`,
+    reversible: false,
+    destructive: false,
+    undoes: 'entra.disableUser',
+    shortRisk: 'the user can sign in again',
+    residualRisk: 'The user can sign in again; revoked sessions stay revoked.',
+    act: { activity: 'enableEntraUser' },
+    verify: { activity: 'verifyEntraUserEnabled' },
+  }),
+  'entra.enableServicePrincipal': kind({
+    provider: 'entra',
+    target: EntraServicePrincipalTarget,
+    id: (t) => `entra:enable-service-principal:${t.servicePrincipalId}`,
+    describe: (t) => `Enable the service principal of "${t.displayName}" (app ${t.appId}) again`,
+    reversible: false,
+    destructive: false,
+    undoes: 'entra.disableServicePrincipal',
+    shortRisk: 'the app gets tokens again',
+    residualRisk: 'The app gets tokens again with whatever credentials and grants it still has.',
+    act: { activity: 'enableEntraServicePrincipal' },
+    verify: { activity: 'verifyEntraServicePrincipalEnabled' },
+  }),
+  'gcp.enableKey': kind({
+    provider: 'gcp',
+    target: GcpKeyTarget,
+    id: (t) => `gcp:enable-key:${keyIdOf(t)}`,
+    describe: (t) => `Enable key ${keyIdOf(t)} of service account ${t.email} again`,
+    reversible: false,
+    destructive: false,
+    undoes: 'gcp.disableKey',
+    shortRisk: 'the key works again',
+    residualRisk: 'The key works again for whoever holds it.',
+    act: { activity: 'enableGcpKey' },
+    verify: { activity: 'verifyGcpKey', expected: 'enabled' },
+  }),
+  'gcp.enableServiceAccount': kind({
+    provider: 'gcp',
+    target: GcpServiceAccountTarget,
+    id: (t) => `gcp:enable-service-account:${t.email}`,
+    describe: (t) => `Enable service account ${t.email} again`,
+    reversible: false,
+    destructive: false,
+    undoes: 'gcp.disableServiceAccount',
+    shortRisk: 'the account and its keys work again',
+    residualRisk: 'The service account and its enabled keys work again.',
+    act: { activity: 'enableGcpServiceAccount' },
+    verify: { activity: 'verifyGcpServiceAccountEnabled' },
+  }),
+};
+
+type Registry = typeof REGISTRY;
+export type ActionKind = keyof Registry;
+export const ActionKind = z.enum(Object.keys(REGISTRY) as [ActionKind, ...ActionKind[]]);
 
 export const Mode = z.enum(['auto', 'approval', 'skip']);
 export type Mode = z.infer<typeof Mode>;
 
+/** What every reader of the registry may know of a kind, whatever its target. */
 export interface ActionKindInfo {
   provider: Provider;
   /** Can a release undo it? */
@@ -46,249 +412,11 @@ export interface ActionKindInfo {
   ends?: ActionKind;
 }
 
-// Residual windows: IAM user guide, "Revoking IAM role temporary security credentials" and
-// "Comparing the AWS STS API operations" (federation/session tokens outlive key deactivation).
-export const ACTION_KINDS: Record<ActionKind, ActionKindInfo> = {
-  'aws.deactivateAccessKey': {
-    shortRisk: 'STS sessions minted from the key live until they expire',
-    provider: 'aws',
-    reversible: true,
-    destructive: false,
-    residualRisk:
-      'Temporary credentials already minted from this key (GetSessionToken, GetFederationToken, AssumeRole) stay valid until they expire unless a session deny covers them.',
-  },
-  'aws.denyUserSessions': {
-    shortRisk: 'sessions of roles it assumed are untouched',
-    provider: 'aws',
-    reversible: true,
-    destructive: false,
-    residualRisk:
-      "Sessions of roles assumed from this user are the role's, not the user's: contain those roles too. Credentials of the root user cannot be contained this way.",
-  },
-  'aws.revokeUserSessions': {
-    shortRisk: 'sessions minted after containment, and other keys, still work',
-    provider: 'aws',
-    reversible: true,
-    destructive: false,
-    residualRisk:
-      "Only the user's sessions issued before containment (GetSessionToken, GetFederationToken) are denied: the user's other access keys keep working, and so do sessions minted after it. Sessions of roles the stolen key assumed are the role's: contain those roles too.",
-  },
-  'aws.revokeRoleSessions': {
-    shortRisk: 'new sessions of the role still work',
-    provider: 'aws',
-    reversible: true,
-    destructive: false,
-    residualRisk:
-      'Only sessions issued before the revocation time are denied: whoever can still assume the role can mint new sessions.',
-  },
-  'aws.deleteAccessKey': {
-    shortRisk: 'none; permanent, workloads need a new key',
-    provider: 'aws',
-    reversible: false,
-    destructive: true,
-    ends: 'aws.deactivateAccessKey',
-    residualRisk: 'None for this key; deletion is permanent, and workloads that used it need a new key.',
-  },
-  // Entra: "Revoke user access in Microsoft Entra ID" and "Continuous access evaluation" (docs).
-  'entra.revokeUserSessions': {
-    shortRisk: 'issued access tokens live ~1 h (CAE: up to 28 h)',
-    provider: 'entra',
-    reversible: false,
-    destructive: false,
-    residualRisk:
-      'Refresh tokens and session cookies are dead, but access tokens already issued stay valid until they expire (about 1 hour; up to 28 hours for CAE-capable clients) unless the resource enforces continuous access evaluation. App-only tokens are not affected.',
-  },
-  'entra.disableUser': {
-    shortRisk: 'issued access tokens live ~1 h',
-    provider: 'entra',
-    reversible: true,
-    destructive: false,
-    residualRisk:
-      'No new sign-ins or tokens; access tokens already issued stay valid until they expire (about 1 hour) at resources that do not enforce continuous access evaluation.',
-  },
-  'entra.removeServicePrincipalCredentials': {
-    shortRisk: 'app-only tokens live 60-90 min; home-tenant secrets stay',
-    provider: 'entra',
-    reversible: false,
-    destructive: true,
-    residualRisk:
-      "App-only access tokens already minted with these credentials stay valid until they expire (60-90 minutes). Credentials on the application object in the app's home tenant are not touched: the owner of a multi-tenant app can add new ones, so also disable the service principal.",
-  },
-  'entra.deleteConsentGrants': {
-    shortRisk: 'issued tokens keep the permissions ~1 h; users may consent again',
-    provider: 'entra',
-    reversible: false,
-    destructive: true,
-    residualRisk:
-      'No new tokens carry the revoked permissions; access tokens already issued keep them until they expire (about 1 hour). Users can consent again unless user consent is restricted.',
-  },
-  'entra.disableServicePrincipal': {
-    shortRisk: 'issued tokens live 60-90 min',
-    provider: 'entra',
-    reversible: true,
-    destructive: false,
-    residualRisk:
-      'No new tokens are issued to the app in this tenant; tokens already issued stay valid until they expire (60-90 minutes).',
-  },
-  // GCP: "Service account credentials" and "Disable service accounts" (IAM docs).
-  'gcp.disableKey': {
-    shortRisk: 'OAuth tokens minted from the key live ~1 h (up to 12 h)',
-    provider: 'gcp',
-    reversible: true,
-    destructive: false,
-    residualRisk:
-      'Self-signed JWTs from the key stop at once, but OAuth access tokens already minted with it stay valid until they expire (1 hour by default, up to 12 hours): disable the service account to cut them.',
-  },
-  'gcp.deleteKey': {
-    shortRisk: 'none; permanent, minted tokens live until they expire',
-    provider: 'gcp',
-    reversible: false,
-    destructive: true,
-    ends: 'gcp.disableKey',
-    residualRisk:
-      'None for this key; deletion is permanent. Access tokens minted from it before live until they expire unless the service account is disabled.',
-  },
-  'gcp.disableServiceAccount': {
-    shortRisk: 'token creators on it can mint again once re-enabled',
-    provider: 'gcp',
-    reversible: true,
-    destructive: false,
-    residualRisk:
-      'Its tokens are refused at once and workloads running as it stop. Principals holding roles/iam.serviceAccountTokenCreator on it can mint tokens again once it is re-enabled: review those grants.',
-  },
-  // Release: what comes back if the alert was not a false positive after all.
-  'aws.reactivateAccessKey': {
-    shortRisk: 'the key works again',
-    provider: 'aws',
-    reversible: false,
-    destructive: false,
-    undoes: 'aws.deactivateAccessKey',
-    residualRisk: 'The key works again for whoever holds it.',
-  },
-  'aws.removeUserDeny': {
-    shortRisk: "the user's keys and sessions work again",
-    provider: 'aws',
-    reversible: false,
-    destructive: false,
-    undoes: 'aws.denyUserSessions',
-    residualRisk: "The user's keys and unexpired GetSessionToken/GetFederationToken sessions work again.",
-  },
-  'aws.removeRoleRevocation': {
-    shortRisk: 'older sessions of the role work again',
-    provider: 'aws',
-    reversible: false,
-    destructive: false,
-    undoes: 'aws.revokeRoleSessions',
-    residualRisk: 'Unexpired sessions of the role issued before the revocation work again.',
-  },
-  'aws.removeUserSessionRevocation': {
-    shortRisk: "the user's older sessions work again",
-    provider: 'aws',
-    reversible: false,
-    destructive: false,
-    undoes: 'aws.revokeUserSessions',
-    residualRisk:
-      "The user's unexpired GetSessionToken/GetFederationToken sessions issued before the revocation work again.",
-  },
-  'entra.enableUser': {
-    shortRisk: 'the user can sign in again',
-    provider: 'entra',
-    reversible: false,
-    destructive: false,
-    undoes: 'entra.disableUser',
-    residualRisk: 'The user can sign in again; revoked sessions stay revoked.',
-  },
-  'entra.enableServicePrincipal': {
-    shortRisk: 'the app gets tokens again',
-    provider: 'entra',
-    reversible: false,
-    destructive: false,
-    undoes: 'entra.disableServicePrincipal',
-    residualRisk: 'The app gets tokens again with whatever credentials and grants it still has.',
-  },
-  'gcp.enableKey': {
-    shortRisk: 'the key works again',
-    provider: 'gcp',
-    reversible: false,
-    destructive: false,
-    undoes: 'gcp.disableKey',
-    residualRisk: 'The key works again for whoever holds it.',
-  },
-  'gcp.enableServiceAccount': {
-    shortRisk: 'the account and its keys work again',
-    provider: 'gcp',
-    reversible: false,
-    destructive: false,
-    undoes: 'gcp.disableServiceAccount',
-    residualRisk: 'The service account and its enabled keys work again.',
-  },
-};
+/** The registry, every entry checked to name only kinds that exist (`undoes`, `ends`). */
+export const ACTION_KINDS: { readonly [K in ActionKind]: Registry[K] & ActionKindInfo } = REGISTRY;
 
-/** Containment kind → the release kind that undoes it (only the reversible kinds have one). */
-export const RELEASE_OF: Partial<Record<ActionKind, ActionKind>> = Object.fromEntries(
-  Object.entries(ACTION_KINDS).flatMap(([kind, info]) => (info.undoes ? [[info.undoes, kind]] : [])),
-);
-
-/** A release kind (one that undoes containment), as opposed to a containment kind. */
-export function isReleaseKind(kind: ActionKind): boolean {
-  return ACTION_KINDS[kind].undoes !== undefined;
-}
-
-export interface AwsKeyTarget {
-  accountId: string;
-  userName: string;
-  accessKeyId: string;
-}
-export interface AwsUserTarget {
-  accountId: string;
-  userName: string;
-}
-export interface AwsRoleTarget {
-  accountId: string;
-  roleName: string;
-}
-
-export interface EntraUserTarget {
-  tenantId: string;
-  userId: string;
-  userPrincipalName: string;
-}
-export interface EntraServicePrincipalTarget {
-  tenantId: string;
-  servicePrincipalId: string;
-  appId: string;
-  displayName: string;
-}
-export interface GcpServiceAccountTarget {
-  projectId: string;
-  email: string;
-}
-export interface GcpKeyTarget extends GcpServiceAccountTarget {
-  keyName: string;
-}
-
-export type ActionSpec =
-  | { kind: 'aws.deactivateAccessKey'; target: AwsKeyTarget }
-  | { kind: 'aws.deleteAccessKey'; target: AwsKeyTarget }
-  | { kind: 'aws.denyUserSessions'; target: AwsUserTarget }
-  | { kind: 'aws.revokeRoleSessions'; target: AwsRoleTarget }
-  | { kind: 'aws.revokeUserSessions'; target: AwsUserTarget }
-  | { kind: 'aws.removeUserSessionRevocation'; target: AwsUserTarget }
-  | { kind: 'entra.revokeUserSessions'; target: EntraUserTarget }
-  | { kind: 'entra.disableUser'; target: EntraUserTarget }
-  | { kind: 'entra.removeServicePrincipalCredentials'; target: EntraServicePrincipalTarget }
-  | { kind: 'entra.deleteConsentGrants'; target: EntraServicePrincipalTarget }
-  | { kind: 'entra.disableServicePrincipal'; target: EntraServicePrincipalTarget }
-  | { kind: 'gcp.disableKey'; target: GcpKeyTarget }
-  | { kind: 'gcp.deleteKey'; target: GcpKeyTarget }
-  | { kind: 'gcp.disableServiceAccount'; target: GcpServiceAccountTarget }
-  | { kind: 'aws.reactivateAccessKey'; target: AwsKeyTarget }
-  | { kind: 'aws.removeUserDeny'; target: AwsUserTarget }
-  | { kind: 'aws.removeRoleRevocation'; target: AwsRoleTarget }
-  | { kind: 'entra.enableUser'; target: EntraUserTarget }
-  | { kind: 'entra.enableServicePrincipal'; target: EntraServicePrincipalTarget }
-  | { kind: 'gcp.enableKey'; target: GcpKeyTarget }
-  | { kind: 'gcp.enableServiceAccount'; target: GcpServiceAccountTarget };
+/** One step of some kind: its kind and its target, as the kind's target schema says. */
+export type ActionSpec = { [K in ActionKind]: { kind: K; target: z.infer<Registry[K]['target']> } }[ActionKind];
 
 /** One containment step, with a stable id derived from what it does and to what. */
 export type Action = ActionSpec & {
@@ -310,96 +438,84 @@ export type Action = ActionSpec & {
   reverses?: string;
 };
 
+const kinds = Object.keys(REGISTRY) as ActionKind[];
+
+/** Containment kind → the release kind that undoes it (only the reversible kinds have one). */
+export const RELEASE_OF: Partial<Record<ActionKind, ActionKind>> = Object.fromEntries(
+  kinds.flatMap((k) => {
+    const undoes = (ACTION_KINDS[k] as ActionKindInfo).undoes;
+    return undoes ? [[undoes, k]] : [];
+  }),
+);
+
+/** Reversible kind → the kind whose success makes it permanent (a key's deletion), if any. */
+export const ENDED_BY: Partial<Record<ActionKind, ActionKind>> = Object.fromEntries(
+  kinds.flatMap((k) => {
+    const ends = (ACTION_KINDS[k] as ActionKindInfo).ends;
+    return ends ? [[ends, k]] : [];
+  }),
+);
+
+/** A release kind (one that undoes containment), as opposed to a containment kind. */
+export function isReleaseKind(kind: ActionKind): boolean {
+  return (ACTION_KINDS[kind] as ActionKindInfo).undoes !== undefined;
+}
+
+/** The registry entry of a spec's kind, seen through its target (TypeScript cannot pair the two in a union). */
+function entryOf(spec: ActionSpec) {
+  return ACTION_KINDS[spec.kind] as unknown as {
+    id(target: ActionSpec['target']): string;
+    describe(target: ActionSpec['target']): string;
+    act: AnyCall;
+    verify: AnyCall;
+  };
+}
+type AnyCall = CallSpec<ActionSpec['target']>;
+
 export function actionId(spec: ActionSpec): string {
-  switch (spec.kind) {
-    case 'aws.deactivateAccessKey':
-      return `aws:deactivate-key:${spec.target.accessKeyId}`;
-    case 'aws.deleteAccessKey':
-      return `aws:delete-key:${spec.target.accessKeyId}`;
-    case 'aws.denyUserSessions':
-      return `aws:deny-user-sessions:${spec.target.accountId}/${spec.target.userName}`;
-    case 'aws.revokeRoleSessions':
-      return `aws:revoke-role-sessions:${spec.target.accountId}/${spec.target.roleName}`;
-    case 'aws.revokeUserSessions':
-      return `aws:revoke-user-sessions:${spec.target.accountId}/${spec.target.userName}`;
-    case 'aws.removeUserSessionRevocation':
-      return `aws:remove-user-session-revocation:${spec.target.accountId}/${spec.target.userName}`;
-    case 'entra.revokeUserSessions':
-      return `entra:revoke-sessions:${spec.target.userId}`;
-    case 'entra.disableUser':
-      return `entra:disable-user:${spec.target.userId}`;
-    case 'entra.removeServicePrincipalCredentials':
-      return `entra:remove-credentials:${spec.target.servicePrincipalId}`;
-    case 'entra.deleteConsentGrants':
-      return `entra:delete-grants:${spec.target.servicePrincipalId}`;
-    case 'entra.disableServicePrincipal':
-      return `entra:disable-service-principal:${spec.target.servicePrincipalId}`;
-    case 'gcp.disableKey':
-      return `gcp:disable-key:${spec.target.keyName.split('/').pop() ?? ''}`;
-    case 'gcp.deleteKey':
-      return `gcp:delete-key:${spec.target.keyName.split('/').pop() ?? ''}`;
-    case 'gcp.disableServiceAccount':
-      return `gcp:disable-service-account:${spec.target.email}`;
-    case 'aws.reactivateAccessKey':
-      return `aws:reactivate-key:${spec.target.accessKeyId}`;
-    case 'aws.removeUserDeny':
-      return `aws:remove-user-deny:${spec.target.accountId}/${spec.target.userName}`;
-    case 'aws.removeRoleRevocation':
-      return `aws:remove-role-revocation:${spec.target.accountId}/${spec.target.roleName}`;
-    case 'entra.enableUser':
-      return `entra:enable-user:${spec.target.userId}`;
-    case 'entra.enableServicePrincipal':
-      return `entra:enable-service-principal:${spec.target.servicePrincipalId}`;
-    case 'gcp.enableKey':
-      return `gcp:enable-key:${spec.target.keyName.split('/').pop() ?? ''}`;
-    case 'gcp.enableServiceAccount':
-      return `gcp:enable-service-account:${spec.target.email}`;
-  }
+  return entryOf(spec).id(spec.target);
 }
 
 export function describeAction(spec: ActionSpec): string {
-  switch (spec.kind) {
-    case 'aws.deactivateAccessKey':
-      return `Deactivate access key ${spec.target.accessKeyId} of IAM user ${spec.target.userName} in ${spec.target.accountId}`;
-    case 'aws.deleteAccessKey':
-      return `Delete access key ${spec.target.accessKeyId} of IAM user ${spec.target.userName} in ${spec.target.accountId} (permanent)`;
-    case 'aws.denyUserSessions':
-      return `Attach an explicit deny-all inline policy to IAM user ${spec.target.userName} in ${spec.target.accountId}: every request of the user fails, all its keys and GetFederationToken/GetSessionToken sessions included`;
-    case 'aws.revokeUserSessions':
-      return `Deny the sessions of IAM user ${spec.target.userName} in ${spec.target.accountId} issued before now (aws:TokenIssueTime): GetSessionToken/GetFederationToken sessions minted with the stolen key end; the user's other keys and new sessions keep working`;
-    case 'aws.removeUserSessionRevocation':
-      return `Remove the session revocation Revoker put on IAM user ${spec.target.userName} in ${spec.target.accountId} (unless a later revocation replaced it)`;
-    case 'aws.revokeRoleSessions':
-      return `Deny every session of IAM role ${spec.target.roleName} in ${spec.target.accountId} issued before now (aws:TokenIssueTime), as AWS's "Revoke active sessions" does`;
-    case 'entra.revokeUserSessions':
-      return `Revoke every refresh token and session of Entra user ${spec.target.userPrincipalName} (revokeSignInSessions)`;
-    case 'entra.disableUser':
-      return `Disable sign-in for Entra user ${spec.target.userPrincipalName} (accountEnabled false)`;
-    case 'entra.removeServicePrincipalCredentials':
-      return `Remove every client secret and certificate of the service principal of "${spec.target.displayName}" (app ${spec.target.appId}) (permanent)`;
-    case 'entra.deleteConsentGrants':
-      return `Delete every delegated consent grant and application permission of "${spec.target.displayName}" (app ${spec.target.appId}) (permanent)`;
-    case 'entra.disableServicePrincipal':
-      return `Disable the service principal of "${spec.target.displayName}" (app ${spec.target.appId}) so it gets no new tokens`;
-    case 'gcp.disableKey':
-      return `Disable key ${spec.target.keyName.split('/').pop() ?? ''} of service account ${spec.target.email}`;
-    case 'gcp.deleteKey':
-      return `Delete key ${spec.target.keyName.split('/').pop() ?? ''} of service account ${spec.target.email} (permanent)`;
-    case 'gcp.disableServiceAccount':
-      return `Disable service account ${spec.target.email}, refusing all its tokens`;
-    case 'aws.reactivateAccessKey':
-      return `Reactivate access key ${spec.target.accessKeyId} of IAM user ${spec.target.userName} in ${spec.target.accountId}`;
-    case 'aws.removeUserDeny':
-      return `Remove Revoker's deny-all inline policy from IAM user ${spec.target.userName} in ${spec.target.accountId}`;
-    case 'aws.removeRoleRevocation':
-      return `Remove the session revocation Revoker put on IAM role ${spec.target.roleName} in ${spec.target.accountId} (unless a later revocation replaced it)`;
-    case 'entra.enableUser':
-      return `Enable sign-in for Entra user ${spec.target.userPrincipalName} again (accountEnabled true)`;
-    case 'entra.enableServicePrincipal':
-      return `Enable the service principal of "${spec.target.displayName}" (app ${spec.target.appId}) again`;
-    case 'gcp.enableKey':
-      return `Enable key ${spec.target.keyName.split('/').pop() ?? ''} of service account ${spec.target.email} again`;
-    case 'gcp.enableServiceAccount':
-      return `Enable service account ${spec.target.email} again`;
-  }
+  return entryOf(spec).describe(spec.target);
+}
+
+/** An activity call as data: the workflow schedules `activity` on `provider`'s queue with `argument`. */
+export interface ActivityCall {
+  provider: Provider;
+  activity: string;
+  argument: unknown;
+}
+
+/** The call that acts (`act`) or verifies (`verify`) a step of this spec. */
+export function activityCall(spec: ActionSpec, phase: 'act' | 'verify', clock: StepClock): ActivityCall {
+  const call = entryOf(spec)[phase];
+  const argument = call.args
+    ? call.args(spec.target, clock)
+    : call.expected !== undefined
+      ? { ...spec.target, expected: call.expected }
+      : spec.target;
+  return { provider: ACTION_KINDS[spec.kind].provider, activity: call.activity, argument };
+}
+
+/** An action of this spec with what the registry says of its kind, fields in the order the report shows. */
+export function actionOf(
+  spec: ActionSpec,
+  step: Pick<Action, 'principal' | 'mode' | 'reason' | 'dependsOn' | 'reverses'>,
+): Action {
+  const info: ActionKindInfo = ACTION_KINDS[spec.kind];
+  return {
+    ...spec,
+    id: actionId(spec),
+    provider: info.provider,
+    principal: step.principal,
+    reversible: info.reversible,
+    destructive: info.destructive,
+    mode: step.mode,
+    reason: step.reason,
+    description: describeAction(spec),
+    dependsOn: step.dependsOn,
+    residualRisk: info.residualRisk,
+    ...(step.reverses !== undefined ? { reverses: step.reverses } : {}),
+  };
 }

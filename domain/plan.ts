@@ -1,4 +1,4 @@
-import { ACTION_KINDS, actionId, describeAction, type Action, type ActionSpec } from './action.js';
+import { actionId, actionOf, type Action, type ActionSpec } from './action.js';
 import type { Severity } from './alert.js';
 import type {
   AwsRoleDiscovery,
@@ -34,20 +34,8 @@ export function planActions({ severity, policy, discoveries }: PlanInput): Actio
     for (const { spec, reason, dependsOn = [] } of planned) {
       const id = actionId(spec);
       if (actions.has(id)) continue;
-      const info = ACTION_KINDS[spec.kind];
-      actions.set(id, {
-        ...spec,
-        id,
-        provider: info.provider,
-        principal,
-        reversible: info.reversible,
-        destructive: info.destructive,
-        mode: serviceLinkedSkip(discovery) ? 'skip' : modeFor(policy, spec.kind, severity),
-        reason,
-        description: describeAction(spec),
-        dependsOn: dependsOn.map(actionId),
-        residualRisk: info.residualRisk,
-      });
+      const mode = serviceLinkedSkip(discovery) ? 'skip' : modeFor(policy, spec.kind, severity);
+      actions.set(id, actionOf(spec, { principal, mode, reason, dependsOn: dependsOn.map(actionId) }));
     }
   }
   // A deny-all on a user already ends every session a session revocation on it would.

@@ -63,6 +63,19 @@ export interface ActionRecord {
   sharedWith?: string[];
 }
 
+/** Waits for a person: at its approval gate and not decided yet. The one test of "waiting for a decision". */
+export function awaitsDecision(record: Pick<ActionRecord, 'status' | 'decidedBy'>): boolean {
+  return record.status === 'awaiting-approval' && !record.decidedBy;
+}
+
+/**
+ * Approved (by enough approvers, or by the policy) but not started: a decided step keeps the
+ * `awaiting-approval` status until its prerequisites finish, and no longer waits for anyone.
+ */
+export function approvedNotStarted(record: Pick<ActionRecord, 'status' | 'decidedBy'>): boolean {
+  return record.status === 'awaiting-approval' && record.decidedBy !== undefined;
+}
+
 export type PrincipalStatus = 'discovering' | 'examined' | 'failed' | 'allowlisted';
 
 export interface PrincipalRecord {

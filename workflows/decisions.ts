@@ -3,7 +3,7 @@ import { DecideRequest, DecisionRequest, type Decision, type Verdict } from '../
 import { describeIssues } from '../domain/issues.js';
 import { approvalsNeeded, notAnApprover, type Policy } from '../domain/policy.js';
 import { planRelease, type ReleasePlan } from '../domain/release.js';
-import type { ActionRecord } from '../domain/report.js';
+import { awaitsDecision, type ActionRecord } from '../domain/report.js';
 
 type Rules = Pick<Policy, 'approvers' | 'fourEyes'>;
 
@@ -19,7 +19,6 @@ export interface DecisionContext {
   sharedControls?: boolean;
 }
 
-const waiting = (r: ActionRecord) => r.status === 'awaiting-approval' && !r.decidedBy;
 const approvedBy = (r: ActionRecord, approver: string) =>
   (r.approvals ?? []).some((a) => a.approver.toLowerCase() === approver.toLowerCase());
 
@@ -35,15 +34,15 @@ interface Sorted {
  */
 function sort(records: ActionRecord[], rules: Rules, verdict: Verdict, request: DecisionRequest): Sorted {
   const { approver, actions } = request;
-  const named = actions === 'all' ? records.filter(waiting).map((r) => r.action.id) : [...new Set(actions)];
+  const named = actions === 'all' ? records.filter(awaitsDecision).map((r) => r.action.id) : [...new Set(actions)];
   const problems: string[] = [];
   const unknown = named.filter((id) => !records.some((r) => r.action.id === id));
   if (unknown.length) problems.push(`unknown action ids: ${unknown.join(', ')}`);
   const found = records.filter((r) => named.includes(r.action.id));
-  const settled = found.filter((r) => !waiting(r)).map((r) => r.action.id);
+  const settled = found.filter((r) => !awaitsDecision(r)).map((r) => r.action.id);
   if (settled.length) problems.push(`not awaiting a decision: ${settled.join(', ')}`);
   const applicable: ActionRecord[] = [];
-  for (const record of found.filter(waiting)) {
+  for (const record of found.filter(awaitsDecision)) {
     const refused = notAnApprover(rules as Policy, record.action.kind, approver);
     if (refused) problems.push(refused);
     else if (verdict === 'approve' && record.requestedBy?.toLowerCase() === approver.toLowerCase()) {

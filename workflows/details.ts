@@ -1,5 +1,5 @@
 import { irreversibleSteps, releasableSteps } from '../domain/release.js';
-import type { PlaybookStatus } from '../domain/report.js';
+import { awaitsDecision, type PlaybookStatus } from '../domain/report.js';
 
 /**
  * The "Current Details" markdown the Temporal UI shows under User Metadata: what waits for the
@@ -11,7 +11,7 @@ export function renderDetails(status: PlaybookStatus): string {
     `**${status.state}** · severity ${status.severity} · ${status.alerts.length} alert(s): ${alertTitles(status)}`,
     '',
   ];
-  const waiting = status.actions.filter((r) => r.status === 'awaiting-approval' && !r.decidedBy);
+  const waiting = status.actions.filter(awaitsDecision);
   if (waiting.length) {
     lines.push(
       `**Waiting for you (${waiting.length}).** Send a Signal named \`approve\` (or \`reject\`) with this input,`,
