@@ -1,7 +1,7 @@
-import { ACTION_KINDS, actionId, describeAction, RELEASE_OF, type Action, type ActionSpec } from './action.js';
+import { actionId, actionOf, ENDED_BY, RELEASE_OF, type ActionSpec } from './action.js';
 import type { Severity } from './alert.js';
 import { modeFor, notAnApprover, type Policy } from './policy.js';
-import { FINAL_ACTION_STATUSES, type ActionRecord } from './report.js';
+import { awaitsDecision, FINAL_ACTION_STATUSES, type ActionRecord } from './report.js';
 
 /** What a release request turns into: steps that undo containment, and waiting steps it calls off. */
 export interface ReleasePlan {
@@ -23,19 +23,15 @@ export interface ReleaseRequest {
   shared?: boolean;
 }
 
-const waiting = (r: ActionRecord) => r.status === 'awaiting-approval' && !r.decidedBy;
 const isFinal = (r: ActionRecord) => FINAL_ACTION_STATUSES.includes(r.status);
 
-/** The delete step that would make a disabled key's release impossible, for key steps. */
+/** The step that would make this one's release impossible (a disabled key's deletion), if the plan has one. */
 function deletionOf(record: ActionRecord, records: ActionRecord[]): ActionRecord | undefined {
-  const { action } = record;
-  if (action.kind === 'aws.deactivateAccessKey') {
-    return records.find((r) => r.action.id === actionId({ kind: 'aws.deleteAccessKey', target: action.target }));
-  }
-  if (action.kind === 'gcp.disableKey') {
-    return records.find((r) => r.action.id === actionId({ kind: 'gcp.deleteKey', target: action.target }));
-  }
-  return undefined;
+  const kind = ENDED_BY[record.action.kind];
+  if (!kind) return undefined;
+  // Same target shape by construction: a kind ends one kind on the same target.
+  const id = actionId({ kind, target: record.action.target } as ActionSpec);
+  return records.find((r) => r.action.id === id);
 }
 
 /** Why a containment step cannot be undone now, or undefined when it can (or may, once it ends). */
@@ -44,7 +40,7 @@ function notReleasable(record: ActionRecord, records: ActionRecord[], shared = f
   if (action.reverses) return `${action.id} is itself a release step`;
   if (!RELEASE_OF[action.kind]) return `${action.id} cannot be undone: ${action.kind} is irreversible`;
   if (records.some((r) => r.action.reverses === action.id)) return `${action.id} is already being released`;
-  if (waiting(record)) return undefined;
+  if (awaitsDecision(record)) return undefined;
   // Found so by this incident, but perhaps made so by another one: the ledger knows, and answers at release.
   if (shared && record.status === 'already') return undefined;
   if (isFinal(record) && record.status !== 'done') {
@@ -70,15 +66,15 @@ export function planRelease(records: ActionRecord[], policy: Policy, request: Re
   const containment = records.filter((r) => !r.action.reverses);
   let chosen: ActionRecord[];
   if (request.actions === 'all') {
-    chosen = containment.filter((r) => !waiting(r) && !notReleasable(r, records, request.shared));
+    chosen = containment.filter((r) => !awaitsDecision(r) && !notReleasable(r, records, request.shared));
   } else {
     const named = [...new Set(request.actions)];
     const unknown = named.filter((id) => !containment.some((r) => r.action.id === id));
     if (unknown.length) problems.push(`unknown action ids: ${unknown.join(', ')}`);
-    chosen = containment.filter((r) => named.includes(r.action.id) && !waiting(r));
+    chosen = containment.filter((r) => named.includes(r.action.id) && !awaitsDecision(r));
     problems.push(...chosen.flatMap((r) => notReleasable(r, records, request.shared) ?? []));
   }
-  const calledOff = containment.filter(waiting);
+  const calledOff = containment.filter(awaitsDecision);
   if (chosen.length === 0 && calledOff.length === 0 && records.length) {
     problems.push('nothing to release: no reversible step took effect');
   }
@@ -100,24 +96,16 @@ function reversal(
   if (!kind) throw new Error(`${record.action.kind} has no release kind`);
   // Same target shape by construction: each release kind undoes exactly one containment kind.
   const spec = { kind, target: record.action.target } as ActionSpec;
-  const info = ACTION_KINDS[kind];
   const mode = modeFor(policy, kind, request.severity);
   const deletion = deletionOf(record, records);
-  const action: Action = {
-    ...spec,
-    id: actionId(spec),
-    provider: info.provider,
+  const action = actionOf(spec, {
     principal: record.action.principal,
-    reversible: false,
-    destructive: false,
     mode,
     reason: `Release requested by ${request.approver}${request.reason ? ` (${request.reason})` : ''}: undoes ${record.action.id}.`,
-    description: describeAction(spec),
     // A key whose deletion is still running must not come back: wait for it, then look again.
     dependsOn: [record.action.id, ...(deletion ? [deletion.action.id] : [])],
-    residualRisk: info.residualRisk,
     reverses: record.action.id,
-  };
+  });
   if (mode === 'skip')
     return { action, status: 'skipped', note: 'release skipped by policy', requestedBy: request.approver };
   return { action, status: mode === 'approval' ? 'awaiting-approval' : 'planned', requestedBy: request.approver };
