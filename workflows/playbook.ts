@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
@@ -13,28 +12,15 @@ import {
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
-import type { AwsActivities } from '../activities/aws.js';
-import type { EntraActivities } from '../activities/entra.js';
-import type { GcpActivities } from '../activities/gcp.js';
-import type { LedgerActivities } from '../activities/ledger.js';
 import type { NotifyActivities } from '../activities/notify.js';
 import type { NotifiedAction, PlaybookEvent } from '../activities/notify-message.js';
-import type { Action } from '../domain/action.js';
 import { Alert, Severity } from '../domain/alert.js';
 import { allowlisted, allowlistedDiscovery } from '../domain/allowlist.js';
 import { brief, describeIssues } from '../domain/issues.js';
 import type { Decision } from '../domain/decision.js';
 import { discoveredKeys, type Discovery } from '../domain/discovery.js';
-import {
-  controlOwner,
-  endedControl,
-  HoldersChangedSchema,
-  incidentOf,
-  isHeldControl,
-  type ReleaseAnswer,
-} from '../domain/ledger.js';
+import { HoldersChangedSchema, incidentOf } from '../domain/ledger.js';
 import {
   AlertPage,
   alertRefsQuery,
@@ -55,20 +41,18 @@ import { durationMs } from '../domain/duration.js';
 import { finalState, summarize } from '../domain/outcome.js';
 import { planActions } from '../domain/plan.js';
 import { approverIdentities, modeFor } from '../domain/policy.js';
-import { irreversibleSteps, releasableSteps, releaseBlocker } from '../domain/release.js';
+import { irreversibleSteps, releasableSteps } from '../domain/release.js';
 import { DEFAULT_SETTINGS, type PlaybookInput } from '../domain/playbook-input.js';
 import { describePrincipal, principalKey, type Principal } from '../domain/principal.js';
 import type {
   ActionRecord,
   AlertSummary,
-  CheckResult,
   PlaybookState,
   PlaybookStatus,
   PrincipalRecord,
   Report,
-  StepOutcome,
 } from '../domain/report.js';
-import { FINAL_ACTION_STATUSES } from '../domain/report.js';
+import { awaitsDecision, FINAL_ACTION_STATUSES } from '../domain/report.js';
 import {
   alertRef,
   alertRefs,
@@ -78,44 +62,25 @@ import {
   RevokerSeverity,
   RevokerState,
 } from '../domain/search-attributes.js';
-import { NOTIFY_TASK_QUEUE, PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
+import { NOTIFY_TASK_QUEUE } from '../domain/task-queues.js';
 import { applyDecision, applyRelease, refusal, type DecisionContext } from './decisions.js';
 import { renderDetails } from './details.js';
-
-// Must match activities/errors.ts; duplicated as strings because workflow code may not import activities.
-const NON_RETRYABLE = ['TargetNotFoundError', 'PermissionDeniedError', 'InvalidRequestError', 'UnsafeStateError'];
+import { createSteps, failureOf, stepActivities } from './step.js';
 
 /**
  * The containment playbook: triage (discover) ▶ plan ▶ approval gates ▶ act ▶ verify ▶ report.
- * Orchestration only: every side effect is an activity on its provider's task queue.
+ * Orchestration only: every side effect is an activity on its provider's task queue; each step's
+ * state machine (decision, escalation, ledger, act, verify) is workflows/step.ts.
  */
 export async function playbook(input: PlaybookInput): Promise<Report> {
   const settings = { ...DEFAULT_SETTINGS, ...input.settings };
-  const activityOptions = (provider: keyof typeof PROVIDER_TASK_QUEUES): ActivityOptions => ({
-    taskQueue: PROVIDER_TASK_QUEUES[provider],
-    startToCloseTimeout: settings.activityTimeout,
-    ...(settings.activityDeadline ? { scheduleToCloseTimeout: settings.activityDeadline } : {}),
-    retry: {
-      initialInterval: settings.retryInitialInterval,
-      maximumInterval: settings.retryMaximumInterval,
-      maximumAttempts: settings.retryMaximumAttempts,
-      backoffCoefficient: 2,
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
-  });
   // Reversible controls are held in each principal's ledger (workflows/principal.ts), shared by every
   // incident that relies on them. Histories recorded before the ledger replay without it; a dry run holds nothing.
   const sharedControls = !input.dryRun && patched('principal-ledger');
   /** This incident as a holder: a later run under the same workflow id (a new incident) is another holder. */
   const holder = `${workflowInfo().workflowId}#${workflowInfo().firstExecutionRunId}`;
-  const ledger = proxyActivities<LedgerActivities>({
-    ...activityOptions('aws'),
-    // The playbooks' own queue: the ledgers are workflows, and no cloud credential is needed to reach them.
-    taskQueue: PLAYBOOK_TASK_QUEUE,
-  });
-  const aws = proxyActivities<AwsActivities>(activityOptions('aws'));
-  const entra = proxyActivities<EntraActivities>(activityOptions('entra'));
-  const gcp = proxyActivities<GcpActivities>(activityOptions('gcp'));
+  const activities = stepActivities(settings);
+  const { aws, entra, gcp } = activities;
   // Notifications are best effort: a few quick attempts, bounded even when no worker polls the queue.
   const notifier = proxyActivities<NotifyActivities>({
     taskQueue: NOTIFY_TASK_QUEUE,
@@ -157,6 +122,8 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   /** The alert this run was started with is answered `started` once, to the intake that started it. */
   let startAnswered = input.seenAlerts !== undefined || (input.earlierAlerts?.length ?? 0) > 0;
   status.alertCount = seen.size;
+  const steps = createSteps({ status, policy: input.policy, sharedControls, holder, activities, publish, escalate });
+  const { finish } = steps;
 
   // Declared before the handlers: a Signal buffered before the first task (a merged alert, an early
   // approval) is delivered synchronously by setHandler, and its handler publishes.
@@ -221,9 +188,9 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   function release(payload: unknown, link?: string): Decision {
     const { decision, reversals } = applyRelease(status.actions, context(), payload, now());
     status.actions.push(...reversals);
-    releases.push(...reversals.map((r) => runAction(r)));
+    releases.push(...reversals.map((r) => steps.run(r)));
     const recorded = record({ ...decision, ...(link ? { link } : {}) });
-    const waiting = reversals.filter((r) => r.status === 'awaiting-approval');
+    const waiting = reversals.filter(awaitsDecision);
     if (waiting.length) requestApproval(waiting, `Release requested by ${decision.approver}`);
     return recorded;
   }
@@ -356,7 +323,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     const ref = alertRef(alert);
     const runNow: string[] = [];
     for (const record of status.actions) {
-      if (record.status !== 'awaiting-approval' || record.decidedBy || record.action.reverses) continue;
+      if (!awaitsDecision(record) || record.action.reverses) continue;
       if (modeFor(input.policy, record.action.kind, alert.severity) !== 'auto') continue;
       record.decidedBy = { approver: `policy (${alert.severity} alert ${ref})`, at, reason: 'severity raised' };
       runNow.push(record.action.id);
@@ -390,7 +357,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   }
 
   function runningState(): PlaybookState {
-    if (status.actions.some((r) => r.status === 'awaiting-approval' && !r.decidedBy)) return 'AwaitingApproval';
+    if (status.actions.some(awaitsDecision)) return 'AwaitingApproval';
     if (releases.length) return 'Releasing';
     return status.containedAt ? finalState(status) : 'Containing';
   }
@@ -462,10 +429,10 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     }));
     publish();
     if (input.dryRun) return rehearse();
-    const waiting = status.actions.filter((r) => r.status === 'awaiting-approval');
+    const waiting = status.actions.filter(awaitsDecision);
     if (waiting.length) requestApproval(waiting, input.alert.title);
 
-    await Promise.all(status.actions.map((r) => runAction(r)));
+    await Promise.all(status.actions.map((r) => steps.run(r)));
 
     // Contained (or not): the playbook stays open for a release while reversible steps took effect.
     status.containedAt = now();
@@ -559,19 +526,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
    */
   async function rehearse(): Promise<Report> {
     const at = now();
-    await Promise.all(
-      status.actions
-        .filter((r) => r.status !== 'skipped')
-        .map(async (record) => {
-          try {
-            const check = await verify(record.action, at);
-            record.preview = { changes: !check.ok, current: check.evidence };
-            finish(record, 'previewed');
-          } catch (error) {
-            finish(record, 'failed', { error: failureOf(error) });
-          }
-        }),
-    );
+    await Promise.all(status.actions.filter((r) => r.status !== 'skipped').map((record) => steps.rehearse(record, at)));
     status.finishedAt = now();
     status.state = 'DryRun';
     publish();
@@ -642,214 +597,6 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
         return gcp.discoverGcpPrincipal(principal);
     }
   }
-
-  async function runAction(record: ActionRecord): Promise<void> {
-    const isFinal = () => FINAL_ACTION_STATUSES.includes(record.status);
-    const dependencies = record.action.dependsOn.map((id) => status.actions.find((r) => r.action.id === id));
-    if (record.status === 'awaiting-approval') {
-      const timeout = input.policy.approvalTimeout;
-      const decision = () => record.decidedBy !== undefined || isFinal();
-      if (!(await condition(decision, timeout))) {
-        // Escalate once: the step waits another window (a notification announces it), then the policy decides.
-        record.escalatedAt = new Date().toISOString();
-        log.warn('approval timed out: escalated', { action: record.action.id, timeout });
-        publish();
-        escalate(record);
-        if (!(await condition(decision, timeout))) {
-          const outcome = input.policy.onTimeout?.[record.action.kind] ?? 'abort';
-          const why = `no decision within ${timeout}, escalated, and none within another ${timeout}`;
-          if (outcome === 'abort') return finish(record, 'skipped', { note: `${why}: aborted by policy` });
-          record.decidedBy = { approver: 'policy (onTimeout: proceed)', at: new Date().toISOString(), reason: why };
-        }
-      }
-    }
-    if (isFinal()) return;
-    // Wait for dependencies; a step whose prerequisite did not succeed must not run (never delete an active key).
-    await condition(() => dependencies.every((d) => d && FINAL_ACTION_STATUSES.includes(d.status)));
-    let undoing: ReleaseAnswer | undefined;
-    if (record.action.reverses) {
-      const why = releaseBlocker(record, status.actions, sharedControls);
-      if (why) return finish(record, 'skipped', { note: why });
-    } else {
-      const blocker = dependencies.find((d) => d && d.status !== 'done' && d.status !== 'already');
-      if (blocker) return finish(record, 'skipped', { note: `${blocker.action.id} ${blocker.status}` });
-    }
-    const held = sharedControls && isHeldControl(record.action);
-    const owner = controlOwner(record.action);
-    try {
-      if (held) {
-        // Waits while another incident is undoing this control, so the two never race at the cloud.
-        const { heldBy } = await ledger.holdControl({ owner, incident: holder, control: record.action.id });
-        if (heldBy.length) record.sharedWith = [...new Set(heldBy.map(incidentOf))];
-      }
-      if (sharedControls && record.action.reverses) {
-        // Only the last holder undoes a control, and only one Revoker made.
-        undoing = await ledger.releaseControl({ owner, incident: holder, control: record.action.reverses });
-        if (undoing.verdict === 'keep') {
-          const others = [...new Set(undoing.heldBy.map(incidentOf))];
-          return finish(record, 'skipped', {
-            note: `kept in force: also held by ${others.join(', ')}`,
-            sharedWith: others,
-          });
-        }
-        if (undoing.verdict === 'leave') return finish(record, 'skipped', { note: undoing.why });
-      }
-    } catch (error) {
-      return finish(record, 'failed', { error: failureOf(error) });
-    }
-
-    record.status = 'running';
-    record.startedAt = new Date().toISOString();
-    publish();
-    const undoAt = undoing?.verdict === 'undo' ? undoing.madeBy.at : undefined;
-    const tell = async (ok: boolean, outcome?: StepOutcome['outcome']) => {
-      if (held) {
-        const result = ok && outcome ? outcome : 'failed';
-        await ledger.recordControl({
-          owner,
-          incident: holder,
-          control: record.action.id,
-          outcome: result,
-          at: record.startedAt ?? now(),
-        });
-      }
-      const ended = ok && outcome === 'done' && sharedControls ? endedControl(record.action) : undefined;
-      if (ended) await ledger.recordGone({ owner, incident: holder, control: ended, at: record.startedAt ?? now() });
-      if (undoAt !== undefined && record.action.reverses) {
-        await ledger.releasedControl({ owner, incident: holder, control: record.action.reverses, ok });
-      }
-    };
-    try {
-      const outcome = await execute(record.action, record.startedAt, undoAt);
-      record.observed = outcome.observed;
-      record.requestId = outcome.requestId;
-      record.status = 'verifying';
-      publish();
-      const check = await verify(record.action, record.startedAt, undoAt);
-      record.verification = { ...check, checkedAt: new Date().toISOString() };
-      await tell(check.ok, outcome.outcome);
-      if (check.ok) return finish(record, outcome.outcome);
-      log.error('verification failed', { action: record.action.id, evidence: check.evidence });
-      return finish(record, 'failed', {
-        error: { type: 'VerificationFailed', message: `the change did not take effect: ${check.evidence}` },
-      });
-    } catch (error) {
-      await tell(false).catch((e: unknown) =>
-        log.error('ledger not told', { action: record.action.id, error: String(e) }),
-      );
-      return finish(record, 'failed', { error: failureOf(error) });
-    }
-  }
-
-  function finish(record: ActionRecord, final: ActionRecord['status'], extra: Partial<ActionRecord> = {}): void {
-    Object.assign(record, extra, { status: final, finishedAt: new Date().toISOString() });
-    publish();
-  }
-
-  function execute(action: Action, at: string, undoAt?: string): Promise<StepOutcome> {
-    switch (action.kind) {
-      case 'aws.deactivateAccessKey':
-        return aws.deactivateAwsAccessKey(action.target);
-      case 'aws.deleteAccessKey':
-        return aws.deleteAwsAccessKey(action.target);
-      case 'aws.denyUserSessions':
-        return aws.denyAwsUserSessions(action.target);
-      case 'aws.revokeRoleSessions':
-        // The workflow's clock is deterministic, so a retry or replay revokes with the same cut-off.
-        return aws.revokeAwsRoleSessions({ ...action.target, issuedBefore: at });
-      case 'aws.revokeUserSessions':
-        return aws.revokeAwsUserSessions({ ...action.target, issuedBefore: at });
-      case 'aws.removeUserSessionRevocation':
-        return aws.removeAwsUserSessionRevocation({ ...action.target, issuedBefore: undoAt ?? revokedAt(action) });
-      case 'entra.revokeUserSessions':
-        return entra.revokeEntraUserSessions({ ...action.target, at });
-      case 'entra.disableUser':
-        return entra.disableEntraUser(action.target);
-      case 'entra.removeServicePrincipalCredentials':
-        return entra.removeEntraServicePrincipalCredentials(action.target);
-      case 'entra.deleteConsentGrants':
-        return entra.deleteEntraConsentGrants(action.target);
-      case 'entra.disableServicePrincipal':
-        return entra.disableEntraServicePrincipal(action.target);
-      case 'gcp.disableKey':
-        return gcp.disableGcpKey(action.target);
-      case 'gcp.deleteKey':
-        return gcp.deleteGcpKey(action.target);
-      case 'gcp.disableServiceAccount':
-        return gcp.disableGcpServiceAccount(action.target);
-      case 'aws.reactivateAccessKey':
-        return aws.reactivateAwsAccessKey(action.target);
-      case 'aws.removeUserDeny':
-        return aws.removeAwsUserDeny(action.target);
-      case 'aws.removeRoleRevocation':
-        return aws.removeAwsRoleRevocation({ ...action.target, issuedBefore: undoAt ?? revokedAt(action) });
-      case 'entra.enableUser':
-        return entra.enableEntraUser(action.target);
-      case 'entra.enableServicePrincipal':
-        return entra.enableEntraServicePrincipal(action.target);
-      case 'gcp.enableKey':
-        return gcp.enableGcpKey(action.target);
-      case 'gcp.enableServiceAccount':
-        return gcp.enableGcpServiceAccount(action.target);
-    }
-  }
-
-  function verify(action: Action, at: string, undoAt?: string): Promise<CheckResult> {
-    switch (action.kind) {
-      case 'aws.deactivateAccessKey':
-        return aws.verifyAwsAccessKey({ ...action.target, expected: 'Inactive' });
-      case 'aws.deleteAccessKey':
-        return aws.verifyAwsAccessKey({ ...action.target, expected: 'deleted' });
-      case 'aws.denyUserSessions':
-        return aws.verifyAwsUserDenied(action.target);
-      case 'aws.revokeRoleSessions':
-        return aws.verifyAwsRoleSessionsRevoked({ ...action.target, issuedBefore: at });
-      case 'aws.revokeUserSessions':
-        return aws.verifyAwsUserSessionsRevoked({ ...action.target, issuedBefore: at });
-      case 'aws.removeUserSessionRevocation':
-        return aws.verifyAwsUserSessionRevocationRemoved({
-          ...action.target,
-          issuedBefore: undoAt ?? revokedAt(action),
-        });
-      case 'entra.revokeUserSessions':
-        return entra.verifyEntraUserSessionsRevoked({ ...action.target, at });
-      case 'entra.disableUser':
-        return entra.verifyEntraUserDisabled(action.target);
-      case 'entra.removeServicePrincipalCredentials':
-        return entra.verifyEntraServicePrincipalCredentialsRemoved(action.target);
-      case 'entra.deleteConsentGrants':
-        return entra.verifyEntraConsentGrantsDeleted(action.target);
-      case 'entra.disableServicePrincipal':
-        return entra.verifyEntraServicePrincipalDisabled(action.target);
-      case 'gcp.disableKey':
-        return gcp.verifyGcpKey({ ...action.target, expected: 'disabled' });
-      case 'gcp.deleteKey':
-        return gcp.verifyGcpKey({ ...action.target, expected: 'deleted' });
-      case 'gcp.disableServiceAccount':
-        return gcp.verifyGcpServiceAccountDisabled(action.target);
-      case 'aws.reactivateAccessKey':
-        return aws.verifyAwsAccessKey({ ...action.target, expected: 'Active' });
-      case 'aws.removeUserDeny':
-        return aws.verifyAwsUserDenyRemoved(action.target);
-      case 'aws.removeRoleRevocation':
-        return aws.verifyAwsRoleRevocationRemoved({ ...action.target, issuedBefore: undoAt ?? revokedAt(action) });
-      case 'entra.enableUser':
-        return entra.verifyEntraUserEnabled(action.target);
-      case 'entra.enableServicePrincipal':
-        return entra.verifyEntraServicePrincipalEnabled(action.target);
-      case 'gcp.enableKey':
-        return gcp.verifyGcpKey({ ...action.target, expected: 'enabled' });
-      case 'gcp.enableServiceAccount':
-        return gcp.verifyGcpServiceAccountEnabled(action.target);
-    }
-  }
-
-  /** The cut-off the revocation being undone used: the start of the step that put it on. */
-  function revokedAt(action: Action): string {
-    const revocation = status.actions.find((r) => r.action.id === action.reverses);
-    if (!revocation?.startedAt) throw new Error(`${action.id} undoes ${String(action.reverses)}, which never ran`);
-    return revocation.startedAt;
-  }
 }
 
 /** Ignored messages kept in the status (the count covers them all). */
@@ -865,12 +612,4 @@ function keptAlerts(alerts: AlertSummary[]): AlertSummary[] {
 function summarizeAlert(alert: Alert): AlertSummary {
   const { source, id, title, severity, observedAt, link } = alert;
   return { source, id, title, severity, observedAt, ...(link ? { link } : {}), receivedAt: new Date().toISOString() };
-}
-
-/** The innermost ApplicationFailure's type and message: what the activity said went wrong. */
-function failureOf(error: unknown): { type: string; message: string } {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
-  if (cause instanceof Error) return { type: cause.name, message: cause.message };
-  return { type: 'Error', message: String(cause) };
 }

@@ -1,0 +1,284 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  log,
+  proxyActivities,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { AwsActivities } from '../activities/aws.js';
+import type { EntraActivities } from '../activities/entra.js';
+import type { GcpActivities } from '../activities/gcp.js';
+import type { LedgerActivities } from '../activities/ledger.js';
+import {
+  activityCall,
+  type ACTION_KINDS,
+  type Action,
+  type ActionKind,
+  type ActionSpec,
+  type StepClock,
+} from '../domain/action.js';
+import { controlOwner, endedControl, incidentOf, isHeldControl, type ReleaseAnswer } from '../domain/ledger.js';
+import type { PlaybookSettings } from '../domain/playbook-input.js';
+import type { Policy } from '../domain/policy.js';
+import type { Provider } from '../domain/principal.js';
+import { releaseBlocker } from '../domain/release.js';
+import {
+  FINAL_ACTION_STATUSES,
+  type ActionRecord,
+  type CheckResult,
+  type PlaybookStatus,
+  type StepOutcome,
+} from '../domain/report.js';
+import { PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
+
+/**
+ * One step of the playbook, start to end: wait for a decision (escalate once, then the policy
+ * decides), wait for the steps it depends on, hold the control in the principal's ledger (or, for a
+ * release, ask the ledger whether to undo it), act, verify, tell the ledger, finish. Which activity
+ * acts and verifies is the action kind's entry in domain/action.ts.
+ */
+
+/** What the playbook's activities are, by provider: the registry's activity names are checked against them. */
+export interface ProviderActivities {
+  aws: AwsActivities;
+  entra: EntraActivities;
+  gcp: GcpActivities;
+}
+
+// Must match activities/errors.ts; duplicated as strings because workflow code may not import activities.
+const NON_RETRYABLE = ['TargetNotFoundError', 'PermissionDeniedError', 'InvalidRequestError', 'UnsafeStateError'];
+
+/** The provider and ledger activities, with the playbook's timeouts and retries. */
+export function stepActivities(settings: PlaybookSettings): ProviderActivities & { ledger: LedgerActivities } {
+  const activityOptions = (provider: Provider): ActivityOptions => ({
+    taskQueue: PROVIDER_TASK_QUEUES[provider],
+    startToCloseTimeout: settings.activityTimeout,
+    ...(settings.activityDeadline ? { scheduleToCloseTimeout: settings.activityDeadline } : {}),
+    retry: {
+      initialInterval: settings.retryInitialInterval,
+      maximumInterval: settings.retryMaximumInterval,
+      maximumAttempts: settings.retryMaximumAttempts,
+      backoffCoefficient: 2,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  });
+  return {
+    ledger: proxyActivities<LedgerActivities>({
+      ...activityOptions('aws'),
+      // The playbooks' own queue: the ledgers are workflows, and no cloud credential is needed to reach them.
+      taskQueue: PLAYBOOK_TASK_QUEUE,
+    }),
+    aws: proxyActivities<AwsActivities>(activityOptions('aws')),
+    entra: proxyActivities<EntraActivities>(activityOptions('entra')),
+    gcp: proxyActivities<GcpActivities>(activityOptions('gcp')),
+  };
+}
+
+// Compile-time wiring check: each kind's act and verify name an activity of its provider that takes
+// the argument the entry builds (the target, the target and `expected`, or what `args` returns).
+type Build<T, A> = (target: T, clock: StepClock) => A;
+type CallTo<N, T, A> = [T] extends [A]
+  ? { readonly activity: N; readonly args?: Build<T, A> }
+  : A extends { expected: infer E }
+    ? [T & { expected: E }] extends [A]
+      ? { readonly activity: N; readonly expected: E } | { readonly activity: N; readonly args: Build<T, A> }
+      : { readonly activity: N; readonly args: Build<T, A> }
+    : { readonly activity: N; readonly args: Build<T, A> };
+type Call<P extends Provider, T, R> = {
+  [N in keyof ProviderActivities[P] & string]: ProviderActivities[P][N] extends (arg: infer A) => Promise<R>
+    ? CallTo<N, T, A>
+    : never;
+}[keyof ProviderActivities[P] & string];
+type Wiring = {
+  readonly [K in ActionKind]: {
+    act: Call<(typeof ACTION_KINDS)[K]['provider'], Extract<ActionSpec, { kind: K }>['target'], StepOutcome>;
+    verify: Call<(typeof ACTION_KINDS)[K]['provider'], Extract<ActionSpec, { kind: K }>['target'], CheckResult>;
+  };
+};
+type Checked<Registry extends Wiring> = Registry;
+/** The registry, as checked: compiling fails where an entry names an activity or builds an argument its provider lacks. */
+export type WiredActionKinds = Checked<typeof ACTION_KINDS>;
+
+/** Schedules the kind's act or verify activity on its provider's queue. */
+function call<R>(
+  activities: ProviderActivities,
+  action: Action,
+  phase: 'act' | 'verify',
+  clock: StepClock,
+): Promise<R> {
+  const { provider, activity, argument } = activityCall(action, phase, clock);
+  // A proxy schedules the activity type named by the property: the registry's name, checked above.
+  const proxies = activities[provider] as unknown as Record<string, (argument: unknown) => Promise<R>>;
+  return (proxies[activity] as (argument: unknown) => Promise<R>)(argument);
+}
+
+export interface StepContext {
+  /** The playbook's status: its `actions` are the plan (replaced once, at planning). */
+  status: PlaybookStatus;
+  policy: Pick<Policy, 'approvalTimeout' | 'onTimeout'>;
+  /** Reversible controls are held in the principals' ledgers. */
+  sharedControls: boolean;
+  /** This incident as a ledger holder. */
+  holder: string;
+  activities: ProviderActivities & { ledger: LedgerActivities };
+  /** Mirrors the status into the UI. */
+  publish: () => void;
+  /** Announces a step whose approval window closed without a decision. */
+  escalate: (record: ActionRecord) => void;
+}
+
+export interface Steps {
+  /** Runs one step to its end; never throws (a failure is the step's result). */
+  run: (record: ActionRecord) => Promise<void>;
+  /** A dry run of one step: its verification, the read-only half, says whether the real run would change it. */
+  rehearse: (record: ActionRecord, at: string) => Promise<void>;
+  finish: (record: ActionRecord, final: ActionRecord['status'], extra?: Partial<ActionRecord>) => void;
+}
+
+export function createSteps(context: StepContext): Steps {
+  const { status, policy, sharedControls, holder, activities, publish } = context;
+  const { ledger } = activities;
+
+  function finish(record: ActionRecord, final: ActionRecord['status'], extra: Partial<ActionRecord> = {}): void {
+    Object.assign(record, extra, { status: final, finishedAt: new Date().toISOString() });
+    publish();
+  }
+
+  /** The cut-off the revocation being undone used: the start of the step that put it on. */
+  function revokedAt(action: Action): string {
+    const revocation = status.actions.find((r) => r.action.id === action.reverses);
+    if (!revocation?.startedAt) throw new Error(`${action.id} undoes ${String(action.reverses)}, which never ran`);
+    return revocation.startedAt;
+  }
+
+  /** A step's clock; `undoAt` is read only by the kinds that need it: the ledger's, else the undone step's start. */
+  function clockOf(action: Action, at: string, undoAt?: string): StepClock {
+    return {
+      at,
+      get undoAt() {
+        return undoAt ?? revokedAt(action);
+      },
+    };
+  }
+
+  async function run(record: ActionRecord): Promise<void> {
+    const isFinal = () => FINAL_ACTION_STATUSES.includes(record.status);
+    const dependencies = record.action.dependsOn.map((id) => status.actions.find((r) => r.action.id === id));
+    if (record.status === 'awaiting-approval') {
+      const timeout = policy.approvalTimeout;
+      const decision = () => record.decidedBy !== undefined || isFinal();
+      if (!(await condition(decision, timeout))) {
+        // Escalate once: the step waits another window (a notification announces it), then the policy decides.
+        record.escalatedAt = new Date().toISOString();
+        log.warn('approval timed out: escalated', { action: record.action.id, timeout });
+        publish();
+        context.escalate(record);
+        if (!(await condition(decision, timeout))) {
+          const outcome = policy.onTimeout[record.action.kind] ?? 'abort';
+          const why = `no decision within ${timeout}, escalated, and none within another ${timeout}`;
+          if (outcome === 'abort') return finish(record, 'skipped', { note: `${why}: aborted by policy` });
+          record.decidedBy = { approver: 'policy (onTimeout: proceed)', at: new Date().toISOString(), reason: why };
+        }
+      }
+    }
+    if (isFinal()) return;
+    // Wait for dependencies; a step whose prerequisite did not succeed must not run (never delete an active key).
+    await condition(() => dependencies.every((d) => d && FINAL_ACTION_STATUSES.includes(d.status)));
+    let undoing: ReleaseAnswer | undefined;
+    if (record.action.reverses) {
+      const why = releaseBlocker(record, status.actions, sharedControls);
+      if (why) return finish(record, 'skipped', { note: why });
+    } else {
+      const blocker = dependencies.find((d) => d && d.status !== 'done' && d.status !== 'already');
+      if (blocker) return finish(record, 'skipped', { note: `${blocker.action.id} ${blocker.status}` });
+    }
+    const held = sharedControls && isHeldControl(record.action);
+    const owner = controlOwner(record.action);
+    try {
+      if (held) {
+        // Waits while another incident is undoing this control, so the two never race at the cloud.
+        const { heldBy } = await ledger.holdControl({ owner, incident: holder, control: record.action.id });
+        if (heldBy.length) record.sharedWith = [...new Set(heldBy.map(incidentOf))];
+      }
+      if (sharedControls && record.action.reverses) {
+        // Only the last holder undoes a control, and only one Revoker made.
+        undoing = await ledger.releaseControl({ owner, incident: holder, control: record.action.reverses });
+        if (undoing.verdict === 'keep') {
+          const others = [...new Set(undoing.heldBy.map(incidentOf))];
+          return finish(record, 'skipped', {
+            note: `kept in force: also held by ${others.join(', ')}`,
+            sharedWith: others,
+          });
+        }
+        if (undoing.verdict === 'leave') return finish(record, 'skipped', { note: undoing.why });
+      }
+    } catch (error) {
+      return finish(record, 'failed', { error: failureOf(error) });
+    }
+
+    const startedAt = new Date().toISOString();
+    record.status = 'running';
+    record.startedAt = startedAt;
+    publish();
+    const undoAt = undoing?.verdict === 'undo' ? undoing.madeBy.at : undefined;
+    const tell = async (ok: boolean, outcome?: StepOutcome['outcome']) => {
+      if (held) {
+        const result = ok && outcome ? outcome : 'failed';
+        await ledger.recordControl({
+          owner,
+          incident: holder,
+          control: record.action.id,
+          outcome: result,
+          at: startedAt,
+        });
+      }
+      const ended = ok && outcome === 'done' && sharedControls ? endedControl(record.action) : undefined;
+      if (ended) await ledger.recordGone({ owner, incident: holder, control: ended, at: startedAt });
+      if (undoAt !== undefined && record.action.reverses) {
+        await ledger.releasedControl({ owner, incident: holder, control: record.action.reverses, ok });
+      }
+    };
+    try {
+      const clock = clockOf(record.action, startedAt, undoAt);
+      const outcome = await call<StepOutcome>(activities, record.action, 'act', clock);
+      record.observed = outcome.observed;
+      record.requestId = outcome.requestId;
+      record.status = 'verifying';
+      publish();
+      const check = await call<CheckResult>(activities, record.action, 'verify', clock);
+      record.verification = { ...check, checkedAt: new Date().toISOString() };
+      await tell(check.ok, outcome.outcome);
+      if (check.ok) return finish(record, outcome.outcome);
+      log.error('verification failed', { action: record.action.id, evidence: check.evidence });
+      return finish(record, 'failed', {
+        error: { type: 'VerificationFailed', message: `the change did not take effect: ${check.evidence}` },
+      });
+    } catch (error) {
+      await tell(false).catch((e: unknown) =>
+        log.error('ledger not told', { action: record.action.id, error: String(e) }),
+      );
+      return finish(record, 'failed', { error: failureOf(error) });
+    }
+  }
+
+  async function rehearse(record: ActionRecord, at: string): Promise<void> {
+    try {
+      const check = await call<CheckResult>(activities, record.action, 'verify', clockOf(record.action, at));
+      record.preview = { changes: !check.ok, current: check.evidence };
+      finish(record, 'previewed');
+    } catch (error) {
+      finish(record, 'failed', { error: failureOf(error) });
+    }
+  }
+
+  return { run, rehearse, finish };
+}
+
+/** The innermost ApplicationFailure's type and message: what the activity said went wrong. */
+export function failureOf(error: unknown): { type: string; message: string } {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message: cause.message };
+  if (cause instanceof Error) return { type: cause.name, message: cause.message };
+  return { type: 'Error', message: String(cause) };
+}
