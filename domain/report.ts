@@ -121,7 +121,7 @@ export interface PlaybookStatus {
   severity: Severity;
   /** The first alert and the latest ones; `alertCount` counts them all (the `alertRefs` Query lists them). */
   alerts: AlertSummary[];
-  /** Every distinct alert of the incident. Absent in runs recorded before it was kept. */
+  /** Every distinct alert of the incident. Absent in the reports of runs recorded before it was kept (test/histories/*.v1.json). */
   alertCount?: number;
   principals: PrincipalRecord[];
   actions: ActionRecord[];

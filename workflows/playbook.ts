@@ -5,6 +5,7 @@ import {
   isCancellation,
   condition,
   continueAsNew,
+  deprecatePatch,
   log,
   patched,
   proxyActivities,
@@ -75,7 +76,8 @@ import { createSteps, failureOf, stepActivities } from './step.js';
 export async function playbook(input: PlaybookInput): Promise<Report> {
   const settings = { ...DEFAULT_SETTINGS, ...input.settings };
   // Reversible controls are held in each principal's ledger (workflows/principal.ts), shared by every
-  // incident that relies on them. Histories recorded before the ledger replay without it; a dry run holds nothing.
+  // incident that relies on them; a dry run holds nothing. Runs recorded before the ledger replay without
+  // it: test/histories/*.v1.json (e.g. aws-approve-all.v1.json) have no principal-ledger marker.
   const sharedControls = !input.dryRun && patched('principal-ledger');
   /** This incident as a holder: a later run under the same workflow id (a new incident) is another holder. */
   const holder = `${workflowInfo().workflowId}#${workflowInfo().firstExecutionRunId}`;
@@ -115,12 +117,9 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   };
 
   /** Every alert this incident has had, exactly (carried across continue-as-new): resends are duplicates. */
-  const seen = new Set<string>([
-    ...(input.seenAlerts ?? (input.earlierAlerts ?? []).map(alertRef)),
-    alertRef(input.alert),
-  ]);
+  const seen = new Set<string>([...(input.seenAlerts ?? []), alertRef(input.alert)]);
   /** The alert this run was started with is answered `started` once, to the intake that started it. */
-  let startAnswered = input.seenAlerts !== undefined || (input.earlierAlerts?.length ?? 0) > 0;
+  let startAnswered = input.seenAlerts !== undefined;
   status.alertCount = seen.size;
   const steps = createSteps({ status, policy: input.policy, sharedControls, holder, activities, publish, escalate });
   const { finish } = steps;
@@ -129,8 +128,8 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   // approval) is delivered synchronously by setHandler, and its handler publishes.
   let publishedState: PlaybookState | undefined;
   let publishedAlertRefs = 0;
-  // Histories recorded before releases existed have no window; a dry run changes nothing to release.
-  const releaseWindowMs = input.dryRun ? 0 : durationMs(input.policy.releaseWindow ?? '0s');
+  // A dry run changes nothing to release.
+  const releaseWindowMs = input.dryRun ? 0 : durationMs(input.policy.releaseWindow);
   /** A release is accepted from the start until the release window after containment closes. */
   let releaseOpen = releaseWindowMs > 0;
   /** Release steps under way: each runs like any other step, approval gate included. */
@@ -306,7 +305,8 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       !status.containedAt &&
       Severity.options.indexOf(alert.severity) > Severity.options.indexOf(status.severity)
     ) {
-      // Histories recorded before merged alerts re-planned replay without it.
+      // Runs recorded before merged alerts re-planned replay without it: merged-alert.v1.json merges a
+      // high alert into a medium incident, and has no severity-replan marker.
       if (patched('severity-replan')) raiseSeverity(alert);
     }
     publish();
@@ -383,8 +383,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     const discoveries = await Promise.all(
       input.alert.principals.map(async (principal, index) => {
         const record = status.principals[index] as PrincipalRecord;
-        // Histories recorded before allowlists existed carry no list.
-        const exempt = allowlisted(input.policy.allowlist ?? [], principal);
+        const exempt = allowlisted(input.policy.allowlist, principal);
         if (exempt) {
           record.status = 'allowlisted';
           record.allowlistReason = exempt.reason;
@@ -393,7 +392,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
         try {
           const discovery = await discover(principal);
           // Matched again on what discovery found: a CI user's key named only by its id is still the CI user's.
-          const found = allowlistedDiscovery(input.policy.allowlist ?? [], discovery);
+          const found = allowlistedDiscovery(input.policy.allowlist, discovery);
           if (found) {
             record.status = 'allowlisted';
             record.allowlistReason = found.reason;
@@ -552,8 +551,9 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   }
 
   function notify(event: PlaybookEvent): void {
-    // Histories recorded before notifications existed replay without them.
-    if (!patched('notifications')) return;
+    // Every recorded run that notifies has the notifications marker (test/histories): the patch is
+    // deprecated, still marked so a worker running the patched() code replays these runs the same way.
+    deprecatePatch('notifications');
     notifications.push(
       notifier.notify(event).then(
         () => undefined,
