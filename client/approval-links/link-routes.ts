@@ -3,7 +3,7 @@ import { accepts } from 'hono/accepts';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { pino, type Logger } from 'pino';
 import { keptInForce, staysInForce } from '../../domain/release.js';
-import type { PlaybookStatus } from '../../domain/report.js';
+import { approvedNotStarted, type PlaybookStatus } from '../../domain/report.js';
 import { DecisionRefusedError, PlaybookGoneError, type LinkPlaybooks } from './link-playbooks.js';
 import { linkHtml, linkJson, LINK_SECURITY_HEADERS, type LinkedAction, type LinkView } from './link-page.js';
 import { LinkTokenError, verifyLinkToken, type ApprovalLink, type LinkProblem } from '../../connect/link-token.js';
@@ -171,7 +171,7 @@ function linked(link: ApprovalLink, status: PlaybookStatus): LinkedAction[] {
     const record = status.actions.find((r) => r.action.id === id);
     if (!record) return { id, description: '(not in this playbook)', status: 'unknown' };
     // Approved by enough people but not started yet: it no longer waits for anyone.
-    const approved = record.status === 'awaiting-approval' && record.decidedBy;
+    const approved = approvedNotStarted(record);
     return {
       id,
       description: record.action.description,

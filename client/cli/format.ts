@@ -1,6 +1,12 @@
 import { ACTION_KINDS, type ActionKind } from '../../domain/action.js';
 import type { Decision, Verdict } from '../../domain/decision.js';
-import { FINAL_ACTION_STATUSES, type ActionRecord, type PlaybookStatus } from '../../domain/report.js';
+import {
+  approvedNotStarted,
+  awaitsDecision,
+  FINAL_ACTION_STATUSES,
+  type ActionRecord,
+  type PlaybookStatus,
+} from '../../domain/report.js';
 import { irreversibleSteps, keptInForce, staysInForce } from '../../domain/release.js';
 
 /**
@@ -25,7 +31,7 @@ const ICON: Record<ShownStatus, string> = {
 };
 
 export function shownStatus(record: ActionRecord): ShownStatus {
-  return record.status === 'awaiting-approval' && record.decidedBy ? 'approved' : record.status;
+  return approvedNotStarted(record) ? 'approved' : record.status;
 }
 
 /** The error, else the evidence of the verification, else why it did not run, else who approved it. */
@@ -42,7 +48,7 @@ export function actionResult(record: ActionRecord): string {
 }
 
 export function awaitingDecision(status: PlaybookStatus): ActionRecord[] {
-  return status.actions.filter((r) => r.status === 'awaiting-approval' && !r.decidedBy);
+  return status.actions.filter(awaitsDecision);
 }
 
 /** The human view of `revoker status`. */
