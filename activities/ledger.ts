@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type {
   GoneRequest,
@@ -27,11 +28,14 @@ export const principalWorkflowId = (owner: string) => `principal/${owner}`;
 
 /**
  * The incidents' side of the principals' ledgers: each call is one Update to `principal/<owner>`.
- * Update ids name the incident, control and step, so a retried activity gets the first answer back
+ * Update ids name the incident, its run, the control and the step, so a retried activity gets the first answer back
  * instead of holding or releasing twice. They run on the playbook queue: no cloud credentials.
  */
 export function createLedgerActivities({ client }: LedgerActivityDeps) {
-  const updateId = (op: string, r: HoldRequest) => `${op}:${r.incident}:${r.control}`;
+  // The run too: a run continued as new is the same holder, but its requests are new ones (the first
+  // run's `hold` after a `failed` record must not be answered from the server's cache).
+  const updateId = (op: string, r: HoldRequest) =>
+    `${op}:${r.incident}:${Context.current().info.workflowExecution?.runId ?? '-'}:${r.control}`;
   const handle = (owner: string) => client.workflow.getHandle(principalWorkflowId(owner));
   return {
     async holdControl({ owner, ...request }: LedgerCall<HoldRequest>): Promise<HoldAnswer> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  abandonRelease,
   controlOwner,
   emptyLedger,
   endedControl,
@@ -20,6 +21,21 @@ const A = 'contain/a#run-a';
 const B = 'contain/b#run-b';
 
 describe('the principal ledger', () => {
+  it('lets holds go on after a release that never ended, keeping the control on record as in force', () => {
+    const ledger = emptyLedger('aws/123456789012/user/alice');
+    hold(ledger, { incident: A, control: DENY });
+    recordOutcome(ledger, { incident: A, control: DENY, outcome: 'done', at: AT });
+    assert.equal(releaseHold(ledger, { incident: A, control: DENY }).verdict, 'undo');
+    assert.ok(holdMustWait(ledger, { incident: B, control: DENY }), 'B waits while A undoes it');
+    // A was terminated mid-release: it never records how the release ended.
+    assert.equal(abandonRelease(ledger, DENY), A);
+    assert.equal(holdMustWait(ledger, { incident: B, control: DENY }), false);
+    assert.deepEqual(hold(ledger, { incident: B, control: DENY }), { heldBy: [] });
+    assert.equal(ledger.controls[DENY]?.madeBy?.incident, A, "Revoker's change is still on record");
+    recordReleased(ledger, { incident: A, control: DENY, ok: true });
+    assert.ok(ledger.controls[DENY]?.madeBy, 'a late word from the abandoned release changes nothing');
+  });
+
   it('keeps a control two incidents hold until the last of them releases it, in either order', () => {
     for (const [first, second] of [
       [A, B],

@@ -160,6 +160,18 @@ export function releaseHold(ledger: Ledger, { incident, control: id }: HoldReque
   return { verdict: 'undo', madeBy: c.madeBy };
 }
 
+/**
+ * A release that never said how it ended (its incident was terminated while undoing the control):
+ * holds stop waiting for it. The control is taken as still in force, so the next holder re-applies it
+ * (every step reads the cloud first), and Revoker's change stays on record.
+ */
+export function abandonRelease(ledger: Ledger, id: string): string | undefined {
+  const c = ledger.controls[id];
+  const stale = c?.releasing;
+  if (c) delete c.releasing;
+  return stale;
+}
+
 export function recordReleased(ledger: Ledger, { incident, control: id, ok }: ReleasedRequest): void {
   const c = ledger.controls[id];
   if (!c || c.releasing !== incident) return;

@@ -11,6 +11,7 @@ import {
 import type { z } from 'zod';
 import { describeIssues } from '../domain/issues.js';
 import {
+  abandonRelease,
   emptyLedger,
   GoneRequestSchema,
   hold,
@@ -36,6 +37,13 @@ import {
   releaseControlUpdate,
   releasedControlUpdate,
 } from '../domain/messages.js';
+
+/**
+ * How long a hold waits for another incident's release of the same control to finish. A release step
+ * takes at most two schedule-to-close limits (act, then verify: 15 minutes each by default); longer, its
+ * incident was terminated or cancelled mid-release and will never say how it ended.
+ */
+const RELEASE_GIVEN_UP_AFTER = '35m';
 
 export interface PrincipalInput {
   /** The canonical principal key: `principal/<key>` is the workflow id. */
@@ -73,7 +81,10 @@ export async function principal(input: PrincipalInput): Promise<void> {
   setHandler(
     holdControlUpdate,
     async (request) => {
-      await condition(() => !holdMustWait(ledger, request));
+      if (!(await condition(() => !holdMustWait(ledger, request), RELEASE_GIVEN_UP_AFTER))) {
+        const stale = abandonRelease(ledger, request.control);
+        log.warn('a release never said how it ended: holds go on', { control: request.control, releasing: stale });
+      }
       const answer = hold(ledger, request);
       announce(request.control);
       return answer;
