@@ -81,16 +81,21 @@ describe('formatStatus of controls another incident holds', () => {
 
   it('says before a release which controls stay in force and because of which incident', () => {
     const text = formatStatus(sharedStatus());
-    const release = section(text, 'Open for a release until');
-    assert.match(release, /A release here leaves these in force until the other incidents release them too:/);
-    assert.ok(release.includes(`    ${DENY}  stays: also held by ${OTHER_INCIDENT}`), release);
-    assert.ok(!release.includes(DEACTIVATE), 'the key is held by this incident alone: it comes back');
+    const held = section(text, 'Held with other incidents');
+    assert.equal(
+      held,
+      [
+        'Held with other incidents (a release here leaves these in force until their last holder lets go)',
+        `  ${DENY}  stays: also held by ${OTHER_INCIDENT}`,
+      ].join('\n'),
+      'the key is held by this incident alone: it comes back',
+    );
     assert.doesNotMatch(text, /Kept in force/);
   });
 
   it('names nothing as staying when no other incident holds a control', () => {
     const alone = withAction(sharedStatus(), DENY, { sharedWith: undefined });
-    assert.doesNotMatch(formatStatus(alone), /stays:|leaves these in force/);
+    assert.doesNotMatch(formatStatus(alone), /stays:|Held with other incidents/);
   });
 
   it('says after a release which steps were kept in force for the other incident', () => {
@@ -106,6 +111,12 @@ describe('formatStatus of controls another incident holds', () => {
     const row = text.split('\n').find((line) => line.includes('aws:remove-user-deny:123456789012/alice')) ?? '';
     assert.match(row, /↷ skipped .* kept in force: also held by contain\/aws\/123456789012\/user\/alice\+gcp/);
     assert.doesNotMatch(text, /stays: also held by/, 'the release has run: nothing is left to preview');
+  });
+
+  it('names what a release would leave in force before containment ends too', () => {
+    const waiting = withAction(awaitingStatus(), DENY, { sharedWith: [OTHER_INCIDENT] });
+    const text = formatStatus({ ...waiting, sharedControls: true });
+    assert.ok(text.includes(`  ${DENY}  stays: also held by ${OTHER_INCIDENT}`), text);
   });
 });
 

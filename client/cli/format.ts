@@ -131,11 +131,12 @@ export function formatStatus(status: PlaybookStatus, program = 'revoker'): strin
       `Open for a release until ${status.releaseUntil} (false positive: undo what can be undone)`,
       `    ${commandLine(program, 'release', status.workflowId, 'all')} --reason '<why>'`,
     );
-    const staying = staysInForce(status.actions, status.sharedControls);
-    if (staying.length) {
-      lines.push('  A release here leaves these in force until the other incidents release them too:');
-      lines.push(...table(staying.map(({ control, heldBy }) => [`    ${control.action.id}`, stays(heldBy)])));
-    }
+  }
+  // Whenever a release could still come (it is accepted from the start), not only once contained.
+  const staying = staysInForce(status.actions, status.sharedControls);
+  if (staying.length) {
+    lines.push('', 'Held with other incidents (a release here leaves these in force until their last holder lets go)');
+    lines.push(...table(staying.map(({ control, heldBy }) => [`  ${control.action.id}`, stays(heldBy)])));
   }
   const kept = keptInForce(status.actions);
   if (kept.length) {
