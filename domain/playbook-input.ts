@@ -1,5 +1,5 @@
 import type { Alert } from './alert.js';
-import type { AlertSummary } from './report.js';
+import type { AlertSummary, PlaybookStatus } from './report.js';
 import { principalKey, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
 
@@ -8,14 +8,33 @@ export interface PlaybookSettings {
   activityTimeout: string;
   /** Schedule-to-close: every attempt of one step, retries and backoff included, ends by then with a clear failure. */
   activityDeadline?: string;
+  /**
+   * An attempt whose worker sends no heartbeat for this long is retried elsewhere (the worker died). The
+   * workers heartbeat every 2 s while an activity runs (worker/heartbeat.ts), which is also how Temporal
+   * delivers a cancellation to a call in flight.
+   */
+  heartbeatTimeout?: string;
   retryInitialInterval: string;
   retryMaximumInterval: string;
   retryMaximumAttempts: number;
+  /**
+   * Continue as new past this many history events even if Temporal does not suggest it yet (tests set
+   * it low; production relies on Temporal's suggestion and on the Update count).
+   */
+  continueAsNewAfterEvents?: number;
 }
+
+/**
+ * Updates one run takes before it continues as new: Temporal refuses a run's 2,000th Update
+ * (limit.workflowExecution.maxTotalUpdates), and a storm from a sender that posts one alert at a time
+ * is one Update per alert.
+ */
+export const UPDATES_PER_RUN = 1_500;
 
 export const DEFAULT_SETTINGS: PlaybookSettings = {
   activityTimeout: '1m',
   activityDeadline: '15m',
+  heartbeatTimeout: '30s',
   retryInitialInterval: '1s',
   retryMaximumInterval: '1m',
   retryMaximumAttempts: 10,
@@ -39,6 +58,20 @@ export interface PlaybookInput {
   seenAlerts?: string[];
   /** How many alerts the runs before this one had. */
   alertCount?: number;
+  /**
+   * The incident this run continues mid-way (continued as new when its history grew long): its status
+   * as it was, every principal it covers, and whether a release is still accepted. Triage and planning
+   * are not repeated; steps still waiting resume waiting, with what is left of their windows.
+   */
+  resume?: ResumedIncident;
+}
+
+export interface ResumedIncident {
+  status: PlaybookStatus;
+  principals: Principal[];
+  /** Every name the incident is filed under (RevokerPrincipal), discovered aliases included. */
+  filedUnder: string[];
+  releaseOpen: boolean;
 }
 
 /**

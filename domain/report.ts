@@ -42,6 +42,8 @@ export interface ActionRecord {
   status: ActionStatus;
   /** The decision that released or rejected it, when it needed one. */
   decidedBy?: { approver: string; at: string; reason?: string };
+  /** When the step began waiting for a decision: a run continued as new waits only what is left. */
+  awaitingSince?: string;
   /** When the step waited a whole approval window without a decision and was escalated. */
   escalatedAt?: string;
   /** Approvals so far, when the step needs more than one (four eyes). */
@@ -135,7 +137,16 @@ export interface PlaybookStatus {
   /** Set when the incident was cancelled: the steps it had not finished say so. */
   cancelledAt?: string;
   /** Merged alerts that changed the plan: a higher severity, and the waiting steps it made run at once. */
-  planChanges?: { alert: string; at: string; severity: Severity; runNow: string[] }[];
+  planChanges?: {
+    alert: string;
+    at: string;
+    severity: Severity;
+    runNow: string[];
+    /** Principals the alert named that the incident did not cover yet: triaged, planned and contained. */
+    added?: string[];
+  }[];
+  /** How many times the incident continued as new (its history grew long); the workflow id stays. */
+  continuedAsNew?: number;
   /** Signals and Updates that changed nothing (bad payloads, refusals): how many, and the latest with why. */
   ignored?: { count: number; latest: IgnoredMessage[] };
 }

@@ -19,6 +19,7 @@ import './e2e/dry-run.suite.js';
 import './e2e/cli-dry-run.suite.js';
 import './e2e/hostile-messages.suite.js';
 import './e2e/overlapping-incidents.suite.js';
+import './e2e/long-incidents.suite.js';
 
 after(async () => {
   await (await harness()).close();

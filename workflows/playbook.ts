@@ -21,7 +21,7 @@ import { allowlisted, allowlistedDiscovery } from '../domain/allowlist.js';
 import { brief, describeIssues } from '../domain/issues.js';
 import type { Decision } from '../domain/decision.js';
 import { discoveredKeys, type Discovery } from '../domain/discovery.js';
-import { HoldersChangedSchema, incidentOf } from '../domain/ledger.js';
+import { controlOwner, HoldersChangedSchema, incidentOf } from '../domain/ledger.js';
 import {
   AlertPage,
   alertRefsQuery,
@@ -43,7 +43,7 @@ import { finalState, summarize } from '../domain/outcome.js';
 import { planActions } from '../domain/plan.js';
 import { approverIdentities, modeFor } from '../domain/policy.js';
 import { irreversibleSteps, releasableSteps } from '../domain/release.js';
-import { DEFAULT_SETTINGS, type PlaybookInput } from '../domain/playbook-input.js';
+import { DEFAULT_SETTINGS, UPDATES_PER_RUN, type PlaybookInput } from '../domain/playbook-input.js';
 import { describePrincipal, principalKey, type Principal } from '../domain/principal.js';
 import type {
   ActionRecord,
@@ -99,22 +99,38 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   const notifications: Promise<void>[] = [];
   const escalations: ActionRecord[] = [];
 
-  const status: PlaybookStatus = {
-    workflowId: workflowInfo().workflowId,
-    state: 'Triage',
-    severity: input.alert.severity,
-    alerts: keptAlerts([...(input.earlierAlerts ?? []), summarizeAlert(input.alert)]),
-    principals: input.alert.principals.map((p) => ({
-      key: principalKey(p),
-      label: describePrincipal(p),
-      status: 'discovering',
-    })),
-    actions: [],
-    decisions: [],
-    startedAt: new Date().toISOString(),
-    ...(input.dryRun ? { dryRun: true } : {}),
-    ...(sharedControls ? { sharedControls } : {}),
-  };
+  /** The incident this run continues mid-way, when its history grew long (see rollOver). */
+  const resumed = input.resume;
+  const status: PlaybookStatus = resumed
+    ? { ...resumed.status, continuedAsNew: (resumed.status.continuedAsNew ?? 0) + 1 }
+    : {
+        workflowId: workflowInfo().workflowId,
+        state: 'Triage',
+        severity: input.alert.severity,
+        alerts: keptAlerts([...(input.earlierAlerts ?? []), summarizeAlert(input.alert)]),
+        principals: input.alert.principals.map((p) => ({
+          key: principalKey(p),
+          label: describePrincipal(p),
+          status: 'discovering',
+        })),
+        actions: [],
+        decisions: [],
+        startedAt: new Date().toISOString(),
+        ...(input.dryRun ? { dryRun: true } : {}),
+        ...(sharedControls ? { sharedControls } : {}),
+      };
+  /** Every principal the incident covers: the opening alert's, and those merged alerts added. */
+  const principals: Principal[] = resumed ? [...resumed.principals] : [...input.alert.principals];
+  /** Every name the incident is filed under (RevokerPrincipal): its principals', and what discovery found. */
+  const filed = new Set<string>(resumed?.filedUnder ?? status.principals.map((p) => p.key));
+  /** Principals being triaged after planning (added by a merged alert). */
+  let triaging = 0;
+  /** Containment steps not yet finished. */
+  let pendingSteps = 0;
+  /** Planning is done: added principals' steps are checked against the plan. */
+  let planned = resumed !== undefined;
+  /** Updates this run took: Temporal caps a run's Updates, so the incident continues as new before. */
+  let updatesThisRun = 0;
 
   /** Every alert this incident has had, exactly (carried across continue-as-new): resends are duplicates. */
   const seen = new Set<string>([...(input.seenAlerts ?? []), alertRef(input.alert)]);
@@ -131,7 +147,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   // A dry run changes nothing to release.
   const releaseWindowMs = input.dryRun ? 0 : durationMs(input.policy.releaseWindow);
   /** A release is accepted from the start until the release window after containment closes. */
-  let releaseOpen = releaseWindowMs > 0;
+  let releaseOpen = resumed ? resumed.releaseOpen : releaseWindowMs > 0;
   /** Release steps under way: each runs like any other step, approval gate included. */
   const releases: Promise<void>[] = [];
   /** A new alert about these principals after containment ended: the playbook starts over for it. */
@@ -212,19 +228,26 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     { description: MESSAGE_DESCRIPTIONS.alert },
   );
   setHandler(statusQuery, () => status, { description: MESSAGE_DESCRIPTIONS.status });
-  setHandler(intakeUpdate, ({ alerts }) => ({ outcomes: intake(alerts), runId: workflowInfo().runId }), {
-    validator: (request) => {
-      const parsed = IntakeRequest.safeParse(request);
-      if (!parsed.success) {
-        throw ApplicationFailure.create({
-          type: 'InvalidAlert',
-          message: describeIssues(parsed.error, 5),
-          nonRetryable: true,
-        });
-      }
+  setHandler(
+    intakeUpdate,
+    ({ alerts }) => {
+      updatesThisRun += 1;
+      return { outcomes: intake(alerts), runId: workflowInfo().runId };
     },
-    description: MESSAGE_DESCRIPTIONS.intake,
-  });
+    {
+      validator: (request) => {
+        const parsed = IntakeRequest.safeParse(request);
+        if (!parsed.success) {
+          throw ApplicationFailure.create({
+            type: 'InvalidAlert',
+            message: describeIssues(parsed.error, 5),
+            nonRetryable: true,
+          });
+        }
+      },
+      description: MESSAGE_DESCRIPTIONS.intake,
+    },
+  );
   setHandler(
     alertRefsQuery,
     (page) => {
@@ -254,6 +277,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   setHandler(
     decideUpdate,
     ({ verdict, link, ...request }) => {
+      updatesThisRun += 1;
       if (verdict === 'release') return release(request, link);
       const decision = applyDecision(status.actions, input.policy, verdict, request, now());
       return record({ ...decision, ...(link ? { link } : {}) });
@@ -300,16 +324,134 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       upsertSearchAttributes([{ key: RevokerAlertId, value: refs }]);
       publishedAlertRefs = refs.length;
     }
-    if (status.containedAt && releases.length === 0) lateAlert ??= alert;
-    else if (
-      !status.containedAt &&
-      Severity.options.indexOf(alert.severity) > Severity.options.indexOf(status.severity)
-    ) {
-      // Runs recorded before merged alerts re-planned replay without it: merged-alert.v1.json merges a
-      // high alert into a medium incident, and has no severity-replan marker.
-      if (patched('severity-replan')) raiseSeverity(alert);
+    // After containment a new alert may mean new credentials or sessions: the incident starts over once
+    // it settles, a release under way included (runs recorded before that replay without it).
+    if (status.containedAt && (releases.length === 0 || patched('alert-after-release'))) lateAlert ??= alert;
+    else if (!status.containedAt) {
+      if (Severity.options.indexOf(alert.severity) > Severity.options.indexOf(status.severity)) {
+        // Runs recorded before merged alerts re-planned replay without it: merged-alert.v1.json merges a
+        // high alert into a medium incident, and has no severity-replan marker.
+        if (patched('severity-replan')) raiseSeverity(alert);
+      }
+      const added = uncovered(alert.principals);
+      if (added.length && !input.dryRun) void extend(alert, added);
     }
     publish();
+  }
+
+  /** The principals named that the incident does not cover yet, by any of their names. */
+  function uncovered(named: Principal[]): Principal[] {
+    const keys = new Set<string>();
+    return named.filter((p) => {
+      const key = principalKey(p);
+      if (filed.has(key) || keys.has(key)) return false;
+      keys.add(key);
+      return true;
+    });
+  }
+
+  /**
+   * A merged alert names principals the incident does not cover: they are triaged, planned at the
+   * incident's severity and contained like the first ones, and the status says which alert added them.
+   */
+  async function extend(alert: Alert, added: Principal[]): Promise<void> {
+    triaging += 1;
+    try {
+      const records = added.map((p): PrincipalRecord => {
+        const record: PrincipalRecord = { key: principalKey(p), label: describePrincipal(p), status: 'discovering' };
+        status.principals.push(record);
+        principals.push(p);
+        filed.add(record.key);
+        return record;
+      });
+      upsertSearchAttributes([{ key: RevokerPrincipal, value: [...filed] }]);
+      publish();
+      const found = await triage(added, records);
+      fileUnderEveryName(found.map((d) => d.discovery));
+      await condition(() => planned);
+      const fresh = addPlan(found, status.severity);
+      const changes = (status.planChanges ??= []);
+      changes.push({
+        alert: alertRef(alert),
+        at: now(),
+        severity: status.severity,
+        runNow: [],
+        added: records.map((r) => r.key),
+      });
+      if (changes.length > IGNORED_KEPT) changes.shift();
+      publish();
+      const waiting = fresh.filter(awaitsDecision);
+      if (waiting.length) requestApproval(waiting, alert.title);
+      for (const record of fresh) track(steps.run(record));
+    } finally {
+      triaging -= 1;
+    }
+  }
+
+  /** Counts a containment step until it ends (steps never throw: a failure is the step's result). */
+  function track(step: Promise<void>): void {
+    pendingSteps += 1;
+    void step.then(() => {
+      pendingSteps -= 1;
+    });
+  }
+
+  /**
+   * Triage: skip known automation, then read each principal's state. One principal's failure does not
+   * stop the others.
+   */
+  async function triage(
+    named: Principal[],
+    records: PrincipalRecord[],
+  ): Promise<{ principal: string; discovery: Discovery }[]> {
+    const discoveries = await Promise.all(
+      named.map(async (principal, index) => {
+        const record = records[index] as PrincipalRecord;
+        const exempt = allowlisted(input.policy.allowlist, principal);
+        if (exempt) {
+          record.status = 'allowlisted';
+          record.allowlistReason = exempt.reason;
+          return [];
+        }
+        try {
+          const discovery = await discover(principal);
+          // Matched again on what discovery found: a CI user's key named only by its id is still the CI user's.
+          const found = allowlistedDiscovery(input.policy.allowlist, discovery);
+          if (found) {
+            record.status = 'allowlisted';
+            record.allowlistReason = found.reason;
+            return [];
+          }
+          record.status = 'examined';
+          return [{ principal: record.key, discovery }];
+        } catch (error) {
+          record.status = 'failed';
+          record.error = failureOf(error);
+          return [];
+        }
+      }),
+    );
+    return discoveries.flat();
+  }
+
+  /** Plans the steps for what triage found, leaving out those the incident already has. */
+  function addPlan(found: { principal: string; discovery: Discovery }[], severity: Severity): ActionRecord[] {
+    const known = new Set(status.actions.map((r) => r.action.id));
+    const fresh = planActions({ severity, policy: input.policy, discoveries: found })
+      .filter((action) => !known.has(action.id))
+      .map((action): ActionRecord => ({
+        action,
+        // A dry run waits for no one: its approval gates show in each step's mode.
+        status:
+          action.mode === 'skip'
+            ? 'skipped'
+            : action.mode === 'approval' && !input.dryRun
+              ? 'awaiting-approval'
+              : 'planned',
+        ...(action.mode === 'skip' ? { note: 'skipped by policy' } : {}),
+      }));
+    status.actions.push(...fresh);
+    return fresh;
   }
 
   /**
@@ -348,11 +490,11 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
    * app's appId and service-principal id), so an alert naming one of them another way joins this incident.
    */
   function fileUnderEveryName(discovered: Discovery[]): void {
-    const named = new Set(status.principals.map((p) => p.key));
-    const all = [...new Set([...named, ...discovered.flatMap(discoveredKeys)])];
+    const aliases = discovered.flatMap(discoveredKeys).filter((key) => !filed.has(key));
     // Histories recorded before incidents were joined by canonical identity replay without it.
-    if (all.length > named.size && patched('principal-aliases')) {
-      upsertSearchAttributes([{ key: RevokerPrincipal, value: all }]);
+    if (aliases.length && patched('principal-aliases')) {
+      for (const key of aliases) filed.add(key);
+      upsertSearchAttributes([{ key: RevokerPrincipal, value: [...filed] }]);
     }
   }
 
@@ -363,10 +505,19 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   }
 
   // Also set by the client at start; repeated so a playbook started any other way is filed the same.
-  const filedUnder = initialSearchAttributes(input.alert).filter((pair) => pair.key.name !== RevokerAlertId.name);
   publishedAlertRefs = alertRefs(status.alerts).length;
-  upsertSearchAttributes([...filedUnder, { key: RevokerAlertId, value: alertRefs(status.alerts) }]);
-  publishedState = 'Triage';
+  if (resumed) {
+    // Continued as new: filed as the last run left it (every name and alert), in its state.
+    upsertSearchAttributes([
+      { key: RevokerPrincipal, value: [...filed] },
+      { key: RevokerSeverity, value: status.severity },
+      { key: RevokerAlertId, value: alertRefs(status.alerts) },
+    ]);
+  } else {
+    const filedUnder = initialSearchAttributes(input.alert).filter((pair) => pair.key.name !== RevokerAlertId.name);
+    upsertSearchAttributes([...filedUnder, { key: RevokerAlertId, value: alertRefs(status.alerts) }]);
+    publishedState = 'Triage';
+  }
   publish();
 
   try {
@@ -379,74 +530,57 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
 
   /** Triage ▶ plan ▶ gates ▶ act ▶ verify ▶ release window ▶ report. */
   async function contain(): Promise<Report> {
-    // Triage: skip known automation, then read each principal's state. One principal's failure does not stop the others.
-    const discoveries = await Promise.all(
-      input.alert.principals.map(async (principal, index) => {
-        const record = status.principals[index] as PrincipalRecord;
-        const exempt = allowlisted(input.policy.allowlist, principal);
-        if (exempt) {
-          record.status = 'allowlisted';
-          record.allowlistReason = exempt.reason;
-          return [];
-        }
-        try {
-          const discovery = await discover(principal);
-          // Matched again on what discovery found: a CI user's key named only by its id is still the CI user's.
-          const found = allowlistedDiscovery(input.policy.allowlist, discovery);
-          if (found) {
-            record.status = 'allowlisted';
-            record.allowlistReason = found.reason;
-            return [];
-          }
-          record.status = 'examined';
-          return [{ principal: record.key, discovery }];
-        } catch (error) {
-          record.status = 'failed';
-          record.error = failureOf(error);
-          return [];
-        }
-      }),
-    );
-
-    fileUnderEveryName(discoveries.flat().map((d) => d.discovery));
-    status.actions = planActions({
+    if (!resumed) {
+      const discoveries = await triage(input.alert.principals, status.principals);
+      fileUnderEveryName(discoveries.map((d) => d.discovery));
       // An alert merged during triage may have raised the severity.
-      severity:
-        status.severity !== input.alert.severity && patched('severity-replan') ? status.severity : input.alert.severity,
-      policy: input.policy,
-      discoveries: discoveries.flat(),
-    }).map((action): ActionRecord => ({
-      action,
-      // A dry run waits for no one: its approval gates show in each step's mode.
-      status:
-        action.mode === 'skip'
-          ? 'skipped'
-          : action.mode === 'approval' && !input.dryRun
-            ? 'awaiting-approval'
-            : 'planned',
-      ...(action.mode === 'skip' ? { note: 'skipped by policy' } : {}),
-    }));
-    publish();
-    if (input.dryRun) return rehearse();
-    const waiting = status.actions.filter(awaitsDecision);
-    if (waiting.length) requestApproval(waiting, input.alert.title);
+      const severity =
+        status.severity !== input.alert.severity && patched('severity-replan') ? status.severity : input.alert.severity;
+      addPlan(discoveries, severity);
+      planned = true;
+      publish();
+      if (input.dryRun) return rehearse();
+      const waiting = status.actions.filter(awaitsDecision);
+      if (waiting.length) requestApproval(waiting, input.alert.title);
+    }
 
-    await Promise.all(status.actions.map((r) => steps.run(r)));
+    const wasContained = status.containedAt !== undefined;
+    // Every step not finished runs (a resumed run's too: each waits what is left of its window).
+    for (const record of status.actions.filter((r) => !FINAL_ACTION_STATUSES.includes(r.status))) {
+      if (record.action.reverses) releases.push(steps.run(record));
+      else track(steps.run(record));
+    }
+    if (!wasContained) {
+      await condition(() => (pendingSteps === 0 && triaging === 0) || rollOverDue());
+      if (pendingSteps > 0 || triaging > 0) return rollOver();
 
-    // Contained (or not): the playbook stays open for a release while reversible steps took effect.
-    status.containedAt = now();
+      // Contained (or not): the playbook stays open for a release while reversible steps took effect.
+      status.containedAt = now();
+    }
     const releasable = releasableSteps(status.actions, sharedControls);
-    const waitForRelease = releaseOpen && releasable.length > 0 && releases.length === 0;
-    if (waitForRelease) status.releaseUntil = new Date(Date.now() + releaseWindowMs).toISOString();
-    publish();
-    notify({
-      kind: 'completed',
-      state: status.state,
-      summary: summarize(status),
-      residualRisks: residualRisks().length,
-      ...(waitForRelease ? { releasable: releasable.map(notified), linksExpireAt: status.releaseUntil } : {}),
-    });
-    if (waitForRelease) await condition(() => releases.length > 0 || lateAlert !== undefined, releaseWindowMs);
+    let waitForRelease: boolean;
+    let windowMs = releaseWindowMs;
+    if (!wasContained) {
+      waitForRelease = releaseOpen && releasable.length > 0 && releases.length === 0;
+      if (waitForRelease) status.releaseUntil = new Date(Date.now() + releaseWindowMs).toISOString();
+      publish();
+      notify({
+        kind: 'completed',
+        state: status.state,
+        summary: summarize(status),
+        residualRisks: residualRisks().length,
+        ...(waitForRelease ? { releasable: releasable.map(notified), linksExpireAt: status.releaseUntil } : {}),
+      });
+    } else {
+      // Resumed in its release window: what is left of it.
+      windowMs = Math.max(0, new Date(status.releaseUntil ?? 0).getTime() - Date.now());
+      waitForRelease = releaseOpen && windowMs > 0 && releases.length === 0 && lateAlert === undefined;
+      publish();
+    }
+    if (waitForRelease) {
+      await condition(() => releases.length > 0 || lateAlert !== undefined || rollOverDue(), windowMs);
+      if (releases.length === 0 && lateAlert === undefined && rollOverDue()) return rollOver();
+    }
     releaseOpen = false;
     delete status.releaseUntil;
     const released = releases.length > 0;
@@ -466,15 +600,18 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     // Each settles by itself (sent, or failed and logged) within its schedule-to-close timeout; the list may grow meanwhile.
     for (let i = 0; i < notifications.length; i += 1) await notifications[i];
     await condition(allHandlersFinished);
-    if (lateAlert && !released) {
-      // A new alert after containment may mean new credentials or sessions: triage again from the start.
+    if (lateAlert && (!released || patched('alert-after-release'))) {
+      // A new alert after containment may mean new credentials or sessions: triage again from the start,
+      // every principal the incident covers included (an alert that joined it may name only some).
       log.info('a new alert arrived after containment: starting over', { alert: alertRef(lateAlert) });
       const lateRef = alertRef(lateAlert);
       const earlierAlerts = status.alerts.filter((a) => alertRef(a) !== lateRef);
       const seenAlerts = [...seen].filter((ref) => ref !== lateRef);
+      const fresh: PlaybookInput = { ...input };
+      delete fresh.resume;
       return continueAsNew<typeof playbook>({
-        ...input,
-        alert: lateAlert,
+        ...fresh,
+        alert: { ...lateAlert, principals: [...principals, ...uncovered(lateAlert.principals)] },
         earlierAlerts,
         seenAlerts,
         alertCount: seenAlerts.length,
@@ -483,9 +620,41 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     return report;
   }
 
+  /** Temporal suggests continuing as new (or the test setting, or the Update cap, says so), and nothing is mid-step. */
+  function rollOverDue(): boolean {
+    if (input.dryRun) return false;
+    const info = workflowInfo();
+    const due =
+      info.continueAsNewSuggested ||
+      (settings.continueAsNewAfterEvents !== undefined && info.historyLength > settings.continueAsNewAfterEvents) ||
+      updatesThisRun >= UPDATES_PER_RUN;
+    return due && steps.active() === 0 && triaging === 0;
+  }
+
+  /**
+   * Continues the incident as new with its state: steps waiting for a decision resume waiting in the
+   * new run, with what is left of their windows; nothing is triaged or planned again; the workflow id,
+   * the holder id in the ledgers and the alerts seen stay.
+   */
+  async function rollOver(): Promise<Report> {
+    for (let i = 0; i < notifications.length; i += 1) await notifications[i];
+    await condition(() => allHandlersFinished() && steps.active() === 0 && triaging === 0);
+    log.info('history is long: continuing as new', { historyLength: workflowInfo().historyLength });
+    return continueAsNew<typeof playbook>({
+      ...input,
+      seenAlerts: [...seen],
+      alertCount: seen.size,
+      resume: { status, principals, filedUnder: [...filed], releaseOpen },
+    });
+  }
+
   /** The report of a cancelled incident, written where cancellation cannot reach. */
   async function cancelled(): Promise<Report> {
     const at = now();
+    // A release cut off mid-undo tells the ledger it did not finish, so holds elsewhere need not wait for it.
+    const undoing = status.actions.filter(
+      (r) => r.action.reverses && (r.status === 'running' || r.status === 'verifying'),
+    );
     for (const record of status.actions) {
       if (FINAL_ACTION_STATUSES.includes(record.status)) continue;
       if (record.status === 'running' || record.status === 'verifying') {
@@ -497,6 +666,20 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
           },
         });
       } else finish(record, 'skipped', { note: 'the incident was cancelled before this step ran' });
+    }
+    if (sharedControls) {
+      await Promise.all(
+        undoing.map((r) =>
+          activities.ledger
+            .releasedControl({
+              owner: controlOwner(r.action),
+              incident: holder,
+              control: String(r.action.reverses),
+              ok: false,
+            })
+            .catch((error: unknown) => log.warn('ledger not told', { action: r.action.id, error: String(error) })),
+        ),
+      );
     }
     status.cancelledAt = at;
     status.finishedAt = at;

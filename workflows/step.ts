@@ -19,6 +19,7 @@ import {
   type StepClock,
 } from '../domain/action.js';
 import { controlOwner, endedControl, incidentOf, isHeldControl, type ReleaseAnswer } from '../domain/ledger.js';
+import { durationMs } from '../domain/duration.js';
 import type { PlaybookSettings } from '../domain/playbook-input.js';
 import type { Policy } from '../domain/policy.js';
 import type { Provider } from '../domain/principal.js';
@@ -55,6 +56,7 @@ export function stepActivities(settings: PlaybookSettings): ProviderActivities &
     taskQueue: PROVIDER_TASK_QUEUES[provider],
     startToCloseTimeout: settings.activityTimeout,
     ...(settings.activityDeadline ? { scheduleToCloseTimeout: settings.activityDeadline } : {}),
+    ...(settings.heartbeatTimeout ? { heartbeatTimeout: settings.heartbeatTimeout } : {}),
     retry: {
       initialInterval: settings.retryInitialInterval,
       maximumInterval: settings.retryMaximumInterval,
@@ -134,11 +136,16 @@ export interface Steps {
   /** A dry run of one step: its verification, the read-only half, says whether the real run would change it. */
   rehearse: (record: ActionRecord, at: string) => Promise<void>;
   finish: (record: ActionRecord, final: ActionRecord['status'], extra?: Partial<ActionRecord>) => void;
+  /** Steps past their decision gate and not finished: a continue-as-new waits until none is. */
+  active: () => number;
 }
 
 export function createSteps(context: StepContext): Steps {
   const { status, policy, sharedControls, holder, activities, publish } = context;
   const { ledger } = activities;
+
+  /** Steps past their decision gate, holding, acting or verifying. */
+  let active = 0;
 
   function finish(record: ActionRecord, final: ActionRecord['status'], extra: Partial<ActionRecord> = {}): void {
     Object.assign(record, extra, { status: final, finishedAt: new Date().toISOString() });
@@ -168,13 +175,17 @@ export function createSteps(context: StepContext): Steps {
     if (record.status === 'awaiting-approval') {
       const timeout = policy.approvalTimeout;
       const decision = () => record.decidedBy !== undefined || isFinal();
-      if (!(await condition(decision, timeout))) {
+      // A run continued as new resumes the window where the last one left it.
+      record.awaitingSince ??= new Date().toISOString();
+      if (!record.escalatedAt && !(await condition(decision, left(timeout, record.awaitingSince)))) {
         // Escalate once: the step waits another window (a notification announces it), then the policy decides.
         record.escalatedAt = new Date().toISOString();
         log.warn('approval timed out: escalated', { action: record.action.id, timeout });
         publish();
         context.escalate(record);
-        if (!(await condition(decision, timeout))) {
+      }
+      if (record.escalatedAt && !decision()) {
+        if (!(await condition(decision, left(timeout, record.escalatedAt)))) {
           const outcome = policy.onTimeout[record.action.kind] ?? 'abort';
           const why = `no decision within ${timeout}, escalated, and none within another ${timeout}`;
           if (outcome === 'abort') return finish(record, 'skipped', { note: `${why}: aborted by policy` });
@@ -185,6 +196,16 @@ export function createSteps(context: StepContext): Steps {
     if (isFinal()) return;
     // Wait for dependencies; a step whose prerequisite did not succeed must not run (never delete an active key).
     await condition(() => dependencies.every((d) => d && FINAL_ACTION_STATUSES.includes(d.status)));
+    active += 1;
+    try {
+      return await act(record, dependencies);
+    } finally {
+      active -= 1;
+    }
+  }
+
+  /** From the ledger to the end: the part of a step a continue-as-new must not cut. */
+  async function act(record: ActionRecord, dependencies: (ActionRecord | undefined)[]): Promise<void> {
     let undoing: ReleaseAnswer | undefined;
     if (record.action.reverses) {
       const why = releaseBlocker(record, status.actions, sharedControls);
@@ -272,7 +293,12 @@ export function createSteps(context: StepContext): Steps {
     }
   }
 
-  return { run, rehearse, finish };
+  return { run, rehearse, finish, active: () => active };
+}
+
+/** What is left of a window of `duration` that opened at `since` (at least a millisecond). */
+function left(duration: string, since: string): number {
+  return Math.max(1, durationMs(duration) - (Date.now() - new Date(since).getTime()));
 }
 
 /** The innermost ApplicationFailure's type and message: what the activity said went wrong. */
