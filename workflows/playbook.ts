@@ -131,6 +131,8 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   let planned = resumed !== undefined;
   /** Updates this run took: Temporal caps a run's Updates, so the incident continues as new before. */
   let updatesThisRun = 0;
+  /** Set as containment begins: this run may continue as new when its history grows long. */
+  let mayRollOver = false;
 
   /** Every alert this incident has had, exactly (carried across continue-as-new): resends are duplicates. */
   const seen = new Set<string>([...(input.seenAlerts ?? []), alertRef(input.alert)]);
@@ -334,7 +336,8 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
         if (patched('severity-replan')) raiseSeverity(alert);
       }
       const added = uncovered(alert.principals);
-      if (added.length && !input.dryRun) void extend(alert, added);
+      // Runs recorded before merged alerts added principals replay without it.
+      if (added.length && !input.dryRun && patched('merged-principals')) void extend(alert, added);
     }
     publish();
   }
@@ -530,6 +533,8 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
 
   /** Triage ▶ plan ▶ gates ▶ act ▶ verify ▶ release window ▶ report. */
   async function contain(): Promise<Report> {
+    // Runs recorded before incidents continued as new mid-way replay without it; a dry run is short.
+    mayRollOver = !input.dryRun && patched('continue-as-new-mid-incident');
     if (!resumed) {
       const discoveries = await triage(input.alert.principals, status.principals);
       fileUnderEveryName(discoveries.map((d) => d.discovery));
@@ -622,7 +627,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
 
   /** Temporal suggests continuing as new (or the test setting, or the Update cap, says so), and nothing is mid-step. */
   function rollOverDue(): boolean {
-    if (input.dryRun) return false;
+    if (!mayRollOver) return false;
     const info = workflowInfo();
     const due =
       info.continueAsNewSuggested ||
