@@ -15,6 +15,8 @@ import { harness, TEST_POLICY, TEST_SETTINGS } from '../harness.js';
 import { alertAbout, awsUser } from '../e2e/helpers.js';
 
 const TOTAL = Number(process.env.REVOKER_STORM_ALERTS ?? 10_000);
+/** A sender that posts one alert at a time (an EventBridge API destination): one Update per alert. */
+const SEQUENTIAL = Number(process.env.REVOKER_STORM_SEQUENTIAL ?? 2_500);
 const CONCURRENCY = Number(process.env.REVOKER_STORM_CONCURRENCY ?? 200);
 const TOKEN = 'storm-token';
 
@@ -82,6 +84,7 @@ it(
     row('report size', `${(JSON.stringify(report).length / 1024).toFixed(1)} KiB`);
     row('history', `${history.events?.length ?? 0} events, ${(historyBytes / 1024 / 1024).toFixed(2)} MB`);
     row('failed workflow tasks', failedTasks);
+    row('continued as new', report.continuedAsNew ?? 0);
 
     assert.deepEqual(outcomes, { started: 1, merged: TOTAL - 1 }, 'one start, every other alert merged');
     assert.deepEqual(new Set(resent.map((r) => r.outcome)), new Set(['duplicate']), 'resends are duplicates');
@@ -90,6 +93,50 @@ it(
     assert.equal(report.alertCount, TOTAL);
     assert.ok(JSON.stringify(status).length < 256 * 1024, 'the status stays under 256 KB');
     assert.ok(JSON.stringify(report).length < 256 * 1024, 'the report stays under 256 KB');
+    assert.equal(failedTasks, 0, 'no workflow task failed');
+  },
+);
+
+it(
+  `absorbs ${SEQUENTIAL} alerts posted one at a time: past Temporal's 2,000 Updates per run, it continues as new`,
+  { timeout: 30 * 60_000 },
+  async () => {
+    const alerts = Array.from({ length: SEQUENTIAL }, () => alertAbout([awsUser('ci-deployer')], 'medium'));
+    const outcomes: Record<string, number> = {};
+    const started = Date.now();
+    let workflowId = '';
+    for (const alert of alerts) {
+      const reply = await post(alert);
+      outcomes[reply.outcome] = (outcomes[reply.outcome] ?? 0) + 1;
+      workflowId = reply.workflowId;
+    }
+    const absorbMs = Date.now() - started;
+    const handle = h.client.workflow.getHandle(workflowId);
+    const resent = await post(alerts[0]);
+    const status = await handle.query(statusQuery);
+    await handle.signal(rejectSignal, { approver: 'sam@example.com', actions: 'all', reason: 'storm' });
+    const report = (await handle.result()) as Report;
+    let runs = 0;
+    let failedTasks = 0;
+    for await (const run of h.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+      runs += 1;
+      const history = await h.client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+      failedTasks += (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
+    }
+
+    const row = (name: string, value: string | number) => process.stdout.write(`${name.padEnd(34)} ${value}\n`);
+    row('alerts posted one at a time', SEQUENTIAL);
+    row('outcomes', JSON.stringify(outcomes));
+    row('absorbed in', `${(absorbMs / 1000).toFixed(1)} s (${Math.round(SEQUENTIAL / (absorbMs / 1000))} alerts/s)`);
+    row('runs of the incident', runs);
+    row('continued as new', report.continuedAsNew ?? 0);
+    row('failed workflow tasks', failedTasks);
+
+    assert.deepEqual(outcomes, { started: 1, merged: SEQUENTIAL - 1 });
+    assert.equal(resent.outcome, 'duplicate', 'an alert of the first run is a duplicate in the last');
+    assert.equal(status.alertCount, SEQUENTIAL);
+    assert.equal(report.alertCount, SEQUENTIAL);
+    assert.ok((report.continuedAsNew ?? 0) >= 1, 'continued as new before the Update cap');
     assert.equal(failedTasks, 0, 'no workflow task failed');
   },
 );
