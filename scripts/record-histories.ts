@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dryRun } from '../client/dry-run.js';
 import type { Alert } from '../domain/alert.js';
-import { decideUpdate, releaseSignal } from '../domain/messages.js';
+import { alertSignal, decideUpdate, releaseSignal } from '../domain/messages.js';
 import type { Policy } from '../domain/policy.js';
 import type { Principal } from '../domain/principal.js';
 import type { Report } from '../domain/report.js';
@@ -117,6 +117,44 @@ const SCENARIOS: Scenario[] = [
       await first.result();
       await handle.signal(releaseSignal, release);
       return { handle, expected: 'Released' };
+    },
+  },
+  {
+    name: 'merged-principals',
+    what: 'AWS IAM user alice, medium severity; an `alert` Signal naming alice and an Entra user adds the Entra user (triaged, planned, `planChanges[].added`); `approve` all → `Contained`.',
+    async run(h) {
+      const handle = await started(h, alertAbout([awsUser('alice')], 'medium'));
+      await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+      const adele: Principal = {
+        type: 'entra.user',
+        tenantId: ENTRA_SANDBOX.tenantId,
+        user: ENTRA_SANDBOX.compromisedUser.id,
+      };
+      await handle.signal(
+        alertSignal,
+        alertAbout([awsUser('alice'), adele], 'medium', { source: 'sentinel', id: 'adds-adele' }),
+      );
+      await waitForStatus(
+        handle,
+        (s) => s.principals.length === 2 && settled(s) && s.actions.some((r) => r.action.provider === 'entra'),
+      );
+      await approve(handle, { approver: APPROVER, actions: 'all' });
+      return { handle, expected: 'Contained' };
+    },
+  },
+  {
+    name: 'continued-as-new',
+    what: 'AWS IAM user, medium severity, `continueAsNewAfterEvents` 40: 25 merged alerts grow the history and the incident continues as new while its steps wait for approval (this file is the first run, ending in ContinuedAsNew); `approve` all in the new run → `Contained`.',
+    async run(h) {
+      const settings = { continueAsNewAfterEvents: 40 };
+      const { workflowId, runId } = await h.start(alertAbout([awsUser('alice')], 'medium'), { settings });
+      const handle = h.client.workflow.getHandle(workflowId, runId);
+      await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+      for (let i = 0; i < 25; i++) await h.start(alertAbout([awsUser('alice')], 'medium'), { settings });
+      const latest = h.client.workflow.getHandle(workflowId);
+      await waitForStatus(latest, (s) => (s.continuedAsNew ?? 0) >= 1 && settled(s));
+      await approve(latest, { approver: APPROVER, actions: 'all' });
+      return { handle, expected: 'Contained' };
     },
   },
   {
