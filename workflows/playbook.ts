@@ -462,17 +462,40 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
    * automatically at the new severity runs now, and the status says which alert changed the plan.
    */
   function raiseSeverity(alert: Alert): void {
+    const was = status.severity;
     status.severity = alert.severity;
     upsertSearchAttributes([{ key: RevokerSeverity, value: alert.severity }]);
     const at = now();
     const ref = alertRef(alert);
     const runNow: string[] = [];
+    const decided = { approver: `policy (${alert.severity} alert ${ref})`, at, reason: 'severity raised' };
     for (const record of status.actions) {
       if (!awaitsDecision(record) || record.action.reverses) continue;
       if (modeFor(input.policy, record.action.kind, alert.severity) !== 'auto') continue;
-      record.decidedBy = { approver: `policy (${alert.severity} alert ${ref})`, at, reason: 'severity raised' };
+      record.decidedBy = decided;
       runNow.push(record.action.id);
     }
+    // A step the policy skipped at the old severity but runs at the new one is planned again (not one
+    // skipped for another reason, such as a service-linked role). Runs recorded before replay without it.
+    const unskipped: ActionRecord[] = [];
+    for (const record of status.actions) {
+      if (record.status !== 'skipped' || record.note !== 'skipped by policy' || record.action.reverses) continue;
+      if (modeFor(input.policy, record.action.kind, was) !== 'skip') continue;
+      const mode = modeFor(input.policy, record.action.kind, alert.severity);
+      if (mode === 'skip' || !patched('severity-unskips')) continue;
+      record.action = { ...record.action, mode };
+      delete record.note;
+      delete record.finishedAt;
+      if (mode === 'auto') {
+        record.status = 'planned';
+        record.decidedBy = decided;
+        runNow.push(record.action.id);
+      } else record.status = 'awaiting-approval';
+      unskipped.push(record);
+    }
+    const waiting = unskipped.filter(awaitsDecision);
+    if (waiting.length) requestApproval(waiting, alert.title);
+    for (const record of unskipped) track(steps.run(record));
     const changes = (status.planChanges ??= []);
     changes.push({ alert: ref, at, severity: alert.severity, runNow });
     if (changes.length > IGNORED_KEPT) changes.shift();

@@ -4,7 +4,8 @@ import { approveSignal, statusQuery } from '../../domain/messages.js';
 import type { PlaybookStatus } from '../../domain/report.js';
 import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
 import { TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
-import { alertAbout, awsUser, settled, useSandbox, waitForStatus } from './helpers.js';
+import type { Policy } from '../../domain/policy.js';
+import { ACCOUNT, alertAbout, awsUser, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
 
 describe('alert intake', () => {
   let h: Harness;
@@ -90,5 +91,24 @@ describe('alert intake', () => {
     assert.ok(status.planChanges?.[0]?.runNow.includes(deactivations[0]?.action.id ?? ''));
     const details = (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
     assert.match(details ?? '', /alert `guardduty:gd-critical` raised the severity to critical/);
+  });
+
+  it('runs a step the policy skipped at the old severity once a merged alert raises it to one where it runs', async () => {
+    const policy: Policy = {
+      ...TEST_POLICY,
+      actions: {
+        ...TEST_POLICY.actions,
+        'aws.denyUserSessions': { low: 'skip', medium: 'skip', high: 'auto', critical: 'auto' },
+      },
+    };
+    const deny = `aws:deny-user-sessions:${ACCOUNT}/alice`;
+    const opened = await h.start(alertAbout([awsUser('alice')], 'medium'), { policy });
+    const handle = playbooks.handle(opened.workflowId);
+    const before = await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+    assert.equal(statusOf(before, deny).status, 'skipped');
+    await h.start(alertAbout([awsUser('alice')], 'high', { source: 'guardduty', id: 'gd-unskips' }), { policy });
+    const after = await waitForStatus(handle, (s) => statusOf(s, deny).status === 'done');
+    assert.ok(after.planChanges?.[0]?.runNow.includes(deny), 'the report says the raised severity ran it');
+    assert.ok(h.aws.userPolicies('alice').RevokerContainment, 'the deny is in force');
   });
 });
