@@ -8,6 +8,7 @@ import { createLedgerActivities } from '../activities/ledger.js';
 import { createGcpActivities, type GcpActivityDeps } from '../activities/gcp.js';
 import { createNotifyActivities, type NotifyActivityDeps } from '../activities/notify.js';
 import { NOTIFY_TASK_QUEUE, PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
+import { HEARTBEAT_INTERVAL_MS, heartbeatWhileRunning } from './heartbeat.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -27,6 +28,15 @@ export interface WorkerSetup {
   workflowBundle?: WorkflowBundleOption;
 }
 
+/**
+ * What every worker that runs activities gets: a heartbeat while an activity runs, forwarded to the
+ * server at that pace, so a cancellation reaches the call in flight within seconds (worker/heartbeat.ts).
+ */
+const HEARTBEATS = {
+  interceptors: { activity: [heartbeatWhileRunning()] },
+  maxHeartbeatThrottleInterval: HEARTBEAT_INTERVAL_MS,
+};
+
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const { connection, namespace } = setup;
   const workers: Promise<Worker>[] = [];
@@ -36,6 +46,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         connection,
         namespace,
         taskQueue: PLAYBOOK_TASK_QUEUE,
+        ...HEARTBEATS,
         // The principals' ledgers: Updates to other workflows, on the playbooks' own queue (no cloud credentials).
         activities: createLedgerActivities({ client: new Client({ connection, namespace }) }),
         ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
@@ -43,7 +54,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     );
   }
   const activityWorker = (queue: keyof typeof PROVIDER_TASK_QUEUES, activities: object) =>
-    Worker.create({ connection, namespace, taskQueue: PROVIDER_TASK_QUEUES[queue], activities });
+    Worker.create({ connection, namespace, taskQueue: PROVIDER_TASK_QUEUES[queue], activities, ...HEARTBEATS });
   if (setup.queues.includes('aws')) {
     if (!setup.aws) throw new Error('the aws queue needs AWS clients');
     workers.push(activityWorker('aws', createAwsActivities(setup.aws)));
@@ -64,6 +75,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         namespace,
         taskQueue: NOTIFY_TASK_QUEUE,
         activities: createNotifyActivities(setup.notify),
+        ...HEARTBEATS,
       }),
     );
   }

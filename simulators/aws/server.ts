@@ -36,6 +36,12 @@ export interface AwsSimulator {
   /** Parsed inline policy documents by name; {} for unknown users. */
   userPolicies(userName: string): Record<string, unknown>;
   rolePolicies(roleName: string): Record<string, unknown>;
+  /**
+   * Requests whose client gave up (closed the connection) before the answer, e.g. a call held by a
+   * `latencyMs` fault that the caller aborted; and a promise that resolves once `count` have been.
+   */
+  abandoned(): number;
+  abandonedAt(count: number): Promise<void>;
 }
 
 const parsedPolicies = (policies: Map<string, string> | undefined): Record<string, unknown> =>
@@ -51,6 +57,18 @@ export async function startAwsSimulator(options: AwsSimulatorOptions = {}): Prom
   // createAdaptorServer without serverOptions builds a plain node:http server.
   const server = createAdaptorServer({ fetch: createApp(engine).fetch, hostname: host }) as Server;
   const port = await listen(server, host, options.port ?? 0);
+  let abandoned = 0;
+  const waiters: { count: number; resolve: () => void }[] = [];
+  server.on('request', (_request, response) => {
+    response.once('close', () => {
+      if (response.writableFinished) return;
+      abandoned += 1;
+      for (const waiter of waiters.filter((w) => abandoned >= w.count)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    });
+  });
 
   return {
     endpoint: `http://${hostPort(host, port)}`,
@@ -68,5 +86,8 @@ export async function startAwsSimulator(options: AwsSimulatorOptions = {}): Prom
     },
     userPolicies: (userName) => parsedPolicies(engine.state.users.get(userName)?.inlinePolicies),
     rolePolicies: (roleName) => parsedPolicies(engine.state.roles.get(roleName)?.inlinePolicies),
+    abandoned: () => abandoned,
+    abandonedAt: (count) =>
+      abandoned >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })),
   };
 }

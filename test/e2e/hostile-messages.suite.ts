@@ -2,8 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { alertSignal, approveSignal, decideUpdate, rejectSignal, releaseSignal } from '../../domain/messages.js';
-import type { Harness } from '../harness.js';
-import { alertAbout, approve, awsUser, result, settled, useSandbox, waitForStatus } from './helpers.js';
+import { ActionKind } from '../../domain/action.js';
+import type { Policy } from '../../domain/policy.js';
+import { FINAL_ACTION_STATUSES } from '../../domain/report.js';
+import { TEST_POLICY, type Harness } from '../harness.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { alertAbout, approve, awsUser, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
 
 /** What a careless or hostile person can type into the Temporal UI's Send a Signal dialog. */
 function deeplyNested(depth: number): unknown {
@@ -95,5 +99,56 @@ describe('every message is validated: nothing typed into Send a Signal wedges a 
     for (const r of left)
       assert.deepEqual([r.status, r.note], ['skipped', 'the incident was cancelled before this step ran']);
     assert.equal((await handle.describe()).status.name, 'COMPLETED', 'it ended with its report');
+  });
+
+  it('aborts a provider call in flight within seconds when the incident is cancelled, and reports the step cancelled', async () => {
+    // Only the keys' deactivation runs (once approved), so the one step in flight is all the cancellation meets.
+    const policy: Policy = {
+      ...TEST_POLICY,
+      actions: {
+        ...Object.fromEntries(ActionKind.options.map((kind) => [kind, 'skip'])),
+        'aws.deactivateAccessKey': 'approval',
+      },
+    };
+    const started = await h.start(alertAbout([awsUser('alice')], 'high'), {
+      policy,
+      settings: { activityTimeout: '1m' },
+    });
+    const handle = playbooks.handle(started.workflowId);
+    await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+    // The step's first call (reading the user's keys) is held for a minute, longer than the SDK's own limit,
+    // and the step has a minute to act: only the cancellation can end the call before then.
+    h.aws.injectFault({ action: 'ListAccessKeys', latencyMs: 60_000 });
+    const abandonedBefore = h.aws.abandoned();
+    try {
+      await approve(handle, { approver: 'sam@example.com', actions: 'all' });
+      const running = await waitForStatus(
+        handle,
+        (s) =>
+          s.actions.some((r) => r.status === 'running') &&
+          s.actions.every((r) => r.status === 'running' || FINAL_ACTION_STATUSES.includes(r.status)),
+      );
+      const step = running.actions.find((r) => r.status === 'running');
+      assert.ok(step);
+      await sleep(1_000); // the call is held by the simulator
+
+      const cancelledAt = Date.now();
+      await handle.cancel();
+      const aborted = await Promise.race([
+        h.aws.abandonedAt(abandonedBefore + 1).then(() => true),
+        sleep(15_000).then(() => false),
+      ]);
+      const took = Date.now() - cancelledAt;
+      assert.ok(aborted, 'the activity aborted its call');
+      assert.ok(took < 8_000, `the abort reached the call ${took} ms after the cancel`);
+
+      const report = await result(handle);
+      assert.ok(report.cancelledAt);
+      const cut = statusOf(report, step.action.id);
+      assert.equal(cut.status, 'failed');
+      assert.equal(cut.error?.type, 'CancelledFailure', 'the report says the step was cancelled while it ran');
+    } finally {
+      h.aws.clearFaults();
+    }
   });
 });
