@@ -23,6 +23,9 @@ import { Playbook } from './playbook.js';
 import { TEST_SETTINGS } from './settings.js';
 import { cloudMutations, startStack } from './stack.js';
 
+/** The principal ledger's workflow type (workflows/principal.ts). */
+const LEDGER_WORKFLOW_TYPE = 'principal';
+
 export interface SandboxOptions {
   /** Each simulator's seed (inline, a path or a file URL); a cloud left out gets the repo's sandbox fixture. */
   seeds?: SeedOptions;
@@ -66,7 +69,10 @@ export interface Sandbox {
   dryRun(payload: unknown, options: RunOptions & { source: string }): Promise<Report>;
   /** State-changing calls each simulator has served, by operation: `{ aws: {}, entra: {}, gcp: {} }` when none. */
   mutations(): { aws: Record<string, number>; entra: Record<string, number>; gcp: Record<string, number> };
-  /** Terminates the playbooks this sandbox started that are still open, and returns the simulators to their seeds. */
+  /**
+   * Terminates the playbooks this sandbox started that are still open and the principals' ledgers, and
+   * returns the simulators to their seeds: the next test starts with no control held by an earlier one.
+   */
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -119,6 +125,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         }
       }
       started.clear();
+      // The principals' ledgers outlive their incidents by design (workflows/principal.ts): left running, they
+      // would still name a terminated incident as holding a control, and a later release would keep it in force.
+      // The sandbox's dev server is its own, so every ledger on it belongs to this sandbox's playbooks.
+      for await (const ledger of client.workflow.list({
+        query: `WorkflowType = '${LEDGER_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`,
+      })) {
+        try {
+          await client.workflow.getHandle(ledger.workflowId, ledger.runId).terminate('sandbox reset');
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }
       stack.aws.reset(seeds.aws);
       stack.entra.reset(seeds.entra);
       stack.gcp.reset(seeds.gcp);

@@ -1,0 +1,58 @@
+// The kit's own behaviour between tests, on a sandbox of its own (one dev server for this file).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Alert } from '../domain/alert.js';
+import { startSandbox, type Sandbox } from './sandbox.js';
+
+const KEY = 'AKIAALICE07EXAMPLE01';
+let counter = 0;
+const aliceAlert = (): Alert => ({
+  source: 'kit-test',
+  id: `kit-${process.pid}-${(counter += 1)}`,
+  title: "alice's access key used from an unfamiliar network",
+  severity: 'high',
+  observedAt: new Date().toISOString(),
+  principals: [{ type: 'aws.accessKey', accountId: '123456789012', accessKeyId: KEY }],
+});
+
+describe('sandbox.reset()', () => {
+  let sandbox: Sandbox;
+  before(async () => {
+    sandbox = await startSandbox();
+  });
+  after(() => sandbox.close());
+
+  it("terminates the principals' ledgers too, so a later test's release is not kept in force by an earlier incident", async () => {
+    const first = await sandbox.run(aliceAlert(), { releaseWindow: '1h' });
+    await first.waitFor((s) =>
+      s.actions.some((r) => r.action.kind === 'aws.deactivateAccessKey' && r.status === 'done'),
+    );
+    const ledgers = async () => {
+      const ids: string[] = [];
+      for await (const w of sandbox.client.workflow.list({
+        query: `WorkflowType = 'principal' AND ExecutionStatus = 'Running'`,
+      })) {
+        ids.push(w.workflowId);
+      }
+      return ids;
+    };
+    assert.ok((await ledgers()).length > 0, 'the incident holds its controls in a ledger');
+
+    await sandbox.reset();
+    assert.equal(sandbox.aws.accessKey(KEY)?.status, 'Active', 'the cloud is back to its seed');
+    assert.deepEqual(await ledgers(), [], 'no ledger is left running');
+
+    const second = await sandbox.run(aliceAlert(), { releaseWindow: '1h' });
+    assert.equal(second.merged, false, 'a new incident');
+    await second.waitFor((s) =>
+      s.actions.some((r) => r.action.kind === 'aws.deactivateAccessKey' && r.status === 'done'),
+    );
+    assert.equal(sandbox.aws.accessKey(KEY)?.status, 'Inactive');
+    await second.release('all', { as: 'responder@example.com', reason: 'pen test' });
+    const report = await second.report();
+    const undo = report.actions.filter((r) => r.action.reverses === `aws:deactivate-key:${KEY}`);
+    assert.equal(undo.length, 1, 'the release undoes the deactivation');
+    assert.equal(undo[0]?.status, 'done', `not kept in force: ${undo[0]?.note ?? ''}`);
+    assert.equal(sandbox.aws.accessKey(KEY)?.status, 'Active', 'the key is back');
+  });
+});
