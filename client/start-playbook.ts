@@ -1,4 +1,9 @@
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import { workflowUiUrl } from '../connect/ui-url.js';
 import type { Alert } from '../domain/alert.js';
 import { hasAlertsQuery, intakeUpdate, type IntakeOutcome } from '../domain/messages.js';
@@ -55,31 +60,87 @@ export async function startPlaybooks(client: Client, alerts: Alert[], options: S
   if (alerts.some((a) => playbookWorkflowId(a.principals) !== own)) {
     throw new Error('startPlaybooks takes alerts of one incident (one set of principals) at a time');
   }
-  const target = await incidentFor(client, first.principals);
-  if (target !== own) {
+  const { workflowId: target, open } = await findIncident(client, first.principals);
+  if (open) {
     try {
-      // Joins the open incident that already holds every principal; never starts a run under its id.
+      // The open incident for exactly these principals, or one that already holds every one of them.
+      // REJECT_DUPLICATE: never starts a run under its id; if it closed meanwhile, the alerts go below.
       return await deliver(client, target, alerts, options, 'REJECT_DUPLICATE');
     } catch (error) {
-      // It closed meanwhile: the alerts are an incident of their own.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
   }
-  try {
-    return await deliver(client, own, alerts, options, 'REJECT_DUPLICATE');
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  // Nothing open: an alert a closed incident had (under its own id, or one it joined) is a duplicate;
+  // the others open a new incident.
+  return deliverAfterClosed(client, own, alerts, options, await closedHaving(client, own, first));
+}
+
+/** Where an alert is already: the closed incident (its run) that had it. */
+type Had = { workflowId: string; runId: string } | undefined;
+
+/**
+ * Starts a new incident for the alerts that no closed incident had; those one had are `duplicate`,
+ * answered with the run that had them.
+ */
+async function deliverAfterClosed(
+  client: Client,
+  own: string,
+  alerts: Alert[],
+  options: StartOptions,
+  closed: { workflowId: string; runId?: string }[],
+): Promise<StartResult[]> {
+  const refs = alerts.map(alertRef);
+  const had: Had[] = refs.map(() => undefined);
+  for (const { workflowId, runId } of closed) {
+    if (had.every(Boolean)) break;
+    const handle = client.workflow.getHandle<typeof playbook>(workflowId, runId);
+    try {
+      const answers = await handle.query(hasAlertsQuery, refs);
+      const run = runId ?? (await handle.describe()).runId;
+      answers.forEach((yes, i) => {
+        if (yes && !had[i]) had[i] = { workflowId, runId: run };
+      });
+    } catch (error) {
+      // No such run (never started, or past retention): it had nothing.
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
   }
-  // A closed run holds the id: resends of its alerts are duplicates; the others open a new incident.
-  const closed = client.workflow.getHandle<typeof playbook>(own);
-  const had = await closed.query(hasAlertsQuery, alerts.map(alertRef));
-  const { runId } = await closed.describe();
   const fresh = alerts.filter((_, i) => !had[i]);
   const started = fresh.length ? await deliver(client, own, fresh, options, 'ALLOW_DUPLICATE') : [];
-  return alerts.map((_, i) =>
-    had[i] ? answer(client, options, own, runId, 'duplicate') : (started.shift() as StartResult),
-  );
+  return alerts.map((_, i) => {
+    const where = had[i];
+    return where
+      ? answer(client, options, where.workflowId, where.runId, 'duplicate')
+      : (started.shift() as StartResult);
+  });
 }
+
+/** Closed incidents an alert about these principals may have gone to: its own id's, and the latest that held them all. */
+async function closedHaving(
+  client: Client,
+  own: string,
+  alert: Alert,
+): Promise<{ workflowId: string; runId?: string }[]> {
+  const keys = [...new Set(alert.principals.map(principalKey))];
+  const query = [
+    `WorkflowType = 'playbook'`,
+    `ExecutionStatus != 'Running'`,
+    `${RevokerPrincipal.name} IN (${keys.map(quoted).join(', ')})`,
+  ].join(' AND ');
+  const joined: { workflowId: string; runId: string }[] = [];
+  let looked = 0;
+  for await (const execution of client.workflow.list({ query, pageSize: CANDIDATES })) {
+    if ((looked += 1) > CANDIDATES || joined.length >= CLOSED_JOINED) break;
+    if (execution.workflowId === own || !execution.workflowId.startsWith(INCIDENT_PREFIX)) continue;
+    const filed = execution.typedSearchAttributes.get(RevokerPrincipal) ?? [];
+    if (keys.every((key) => filed.includes(key)))
+      joined.push({ workflowId: execution.workflowId, runId: execution.runId });
+  }
+  return [{ workflowId: own }, ...joined];
+}
+
+/** Closed incidents (other than the alert's own) asked whether they had an alert: the latest few. */
+const CLOSED_JOINED = 3;
 
 /** One update-with-start of `intake`: the workflow answers each alert from its own state. */
 async function deliver(
@@ -136,6 +197,10 @@ const CANDIDATES = 100;
  * still open two incidents, and those share the controls on the person through its ledger.
  */
 export async function incidentFor(client: Client, principals: Principal[]): Promise<string> {
+  return (await findIncident(client, principals)).workflowId;
+}
+
+async function findIncident(client: Client, principals: Principal[]): Promise<{ workflowId: string; open: boolean }> {
   const own = playbookWorkflowId(principals);
   const keys = [...new Set(principals.map(principalKey))];
   const query = [
@@ -146,7 +211,7 @@ export async function incidentFor(client: Client, principals: Principal[]): Prom
   let best: { workflowId: string; startTime: number } | undefined;
   let looked = 0;
   for await (const execution of client.workflow.list({ query, pageSize: CANDIDATES })) {
-    if (execution.workflowId === own) return own;
+    if (execution.workflowId === own) return { workflowId: own, open: true };
     if ((looked += 1) > CANDIDATES) break;
     // Dry runs (dry-run/…) contain nothing: only incidents are joined.
     if (!execution.workflowId.startsWith(INCIDENT_PREFIX)) continue;
@@ -155,7 +220,7 @@ export async function incidentFor(client: Client, principals: Principal[]): Prom
     const startTime = execution.startTime.getTime();
     if (!best || startTime < best.startTime) best = { workflowId: execution.workflowId, startTime };
   }
-  return best?.workflowId ?? own;
+  return best ? { workflowId: best.workflowId, open: true } : { workflowId: own, open: false };
 }
 
 /** A string literal of Temporal's list filter. */

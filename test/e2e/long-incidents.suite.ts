@@ -117,4 +117,27 @@ describe('long incidents', () => {
     assert.ok(keys.includes(`aws/${ACCOUNT}/user/alice`), keys.join());
     assert.ok(keys.some((k) => k.startsWith('entra/')) && keys.some((k) => k.startsWith('gcp/')), 'adele and etl too');
   });
+
+  it('answers duplicate for an alert resent after the incident it joined closed, and starts nothing', async () => {
+    const everyone: Principal[] = [awsUser('alice'), adele];
+    const first = await h.start(alertAbout(everyone, 'medium'));
+    const handle = playbooks.handle(first.workflowId);
+    await waitForStatus(handle, (s) => settled(s) && s.state === 'AwaitingApproval');
+    const joining = alertAbout([awsUser('alice')], 'medium', { source: 'guardduty', id: 'joins-then-resent' });
+    const joined = await h.start(joining);
+    assert.deepEqual([joined.workflowId, joined.outcome], [first.workflowId, 'merged']);
+    await reject(handle, { approver: 'sam@example.com', actions: 'all', reason: 'closing' });
+    await result(handle);
+
+    const since = new Date().toISOString();
+    const resent = await h.start(joining);
+    assert.deepEqual([resent.workflowId, resent.runId, resent.outcome], [first.workflowId, first.runId, 'duplicate']);
+    const runs = await h.client.workflow.count(
+      `WorkflowId = 'contain/aws/${ACCOUNT}/user/alice' AND StartTime > '${since}'`,
+    );
+    assert.equal(runs.count, 0, 'no incident of its own');
+    const fresh = await h.start(alertAbout([awsUser('alice')], 'medium'));
+    playbooks.handle(fresh.workflowId);
+    assert.deepEqual([fresh.workflowId, fresh.outcome], [`contain/aws/${ACCOUNT}/user/alice`, 'started']);
+  });
 });
