@@ -28,6 +28,7 @@ const ServicePrincipal = z.object({
   id: z.string(),
   appId: z.string(),
   displayName: z.string().nullable().optional(),
+  appOwnerOrganizationId: z.string().nullable().optional(),
   accountEnabled: z.boolean().nullable().optional(),
   passwordCredentials: z.array(KeyId).default([]),
   keyCredentials: z.array(KeyId).default([]),
@@ -35,7 +36,8 @@ const ServicePrincipal = z.object({
 const Identified = z.object({ id: z.string() }).loose();
 
 const USER_FIELDS = '$select=id,userPrincipalName,accountEnabled,signInSessionsValidFromDateTime';
-const SP_FIELDS = '$select=id,appId,displayName,accountEnabled,passwordCredentials,keyCredentials';
+const SP_FIELDS =
+  '$select=id,appId,displayName,appOwnerOrganizationId,accountEnabled,passwordCredentials,keyCredentials';
 
 /**
  * Entra ID containment through Microsoft Graph (v1.0 application permissions). Each step reads
@@ -112,6 +114,7 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
         servicePrincipalId: sp.id,
         appId: sp.appId,
         displayName: sp.displayName ?? sp.appId,
+        ...(sp.appOwnerOrganizationId ? { appOwnerTenantId: sp.appOwnerOrganizationId } : {}),
         accountEnabled: sp.accountEnabled !== false,
         passwordKeyIds: sp.passwordCredentials.map((c) => c.keyId),
         certificateKeyIds: sp.keyCredentials.map((c) => c.keyId),

@@ -49,7 +49,7 @@ describe('allowlisted', () => {
     const entries: AllowlistEntry[] = [
       { name: 'ci-*', awsAccount: '123456789012', reason: 'CI' },
       { name: 'svc-*@example.com', reason: 'service users' },
-      { name: 'Sentinel *', reason: 'connector' },
+      { name: 'Sentinel *', entraTenant: TENANT, reason: 'connector' },
     ];
     const key: AwsUserDiscovery = {
       type: 'aws.user',
@@ -67,6 +67,7 @@ describe('allowlisted', () => {
     );
     const sp: EntraServicePrincipalDiscovery = {
       displayName: '',
+      appOwnerTenantId: TENANT,
       type: 'entra.servicePrincipal',
       tenantId: TENANT,
       servicePrincipalId: id,
@@ -79,5 +80,58 @@ describe('allowlisted', () => {
     };
     assert.equal(allowlistedDiscovery(entries, { ...sp, displayName: 'Sentinel connector' })?.reason, 'connector');
     assert.equal(allowlistedDiscovery(entries, { ...sp, displayName: 'Exfil app' }), undefined);
+  });
+
+  describe("an Entra app's display name, which its registrant chooses", () => {
+    const FOREIGN = 'b7a1600f-1ad1-4220-a3a0-0d0ece31fcb0';
+    const app = (displayName: string, appOwnerTenantId?: string): EntraServicePrincipalDiscovery => ({
+      type: 'entra.servicePrincipal',
+      tenantId: TENANT,
+      servicePrincipalId: '0b0a5b2c-1111-2222-3333-444444444444',
+      appId: '99999999-8888-7777-6666-555555555555',
+      displayName,
+      ...(appOwnerTenantId ? { appOwnerTenantId } : {}),
+      accountEnabled: true,
+      passwordKeyIds: [],
+      certificateKeyIds: [],
+      grantIds: [],
+      appRoleAssignmentIds: [],
+    });
+    const ciDeployer: AwsUserDiscovery = {
+      type: 'aws.user',
+      accountId: '123456789012',
+      userName: 'ci-deployer',
+      accessKeys: [],
+    };
+
+    it('does not exempt a multi-tenant app named "ci-…" through an unscoped name entry, which still exempts AWS users', () => {
+      const entries: AllowlistEntry[] = [{ name: 'ci-*', reason: 'CI/CD deployers' }];
+      assert.equal(allowlistedDiscovery(entries, app('ci-pipeline', FOREIGN)), undefined, 'a foreign app');
+      assert.equal(allowlistedDiscovery(entries, app('ci-pipeline', TENANT)), undefined, 'even our own, unscoped');
+      assert.equal(allowlistedDiscovery(entries, ciDeployer)?.reason, 'CI/CD deployers');
+      assert.equal(allowlisted(entries, ciUser)?.reason, 'CI/CD deployers');
+    });
+
+    it("matches it for an entry scoped to the tenant the app is registered in, and only for that tenant's apps", () => {
+      const entries: AllowlistEntry[] = [{ name: 'ci-*', entraTenant: TENANT.toUpperCase(), reason: 'our CI apps' }];
+      assert.equal(allowlistedDiscovery(entries, app('ci-pipeline', TENANT))?.reason, 'our CI apps');
+      assert.equal(allowlistedDiscovery(entries, app('ci-pipeline', FOREIGN)), undefined, 'consented from elsewhere');
+      assert.equal(allowlistedDiscovery(entries, app('ci-pipeline')), undefined, 'home tenant unknown');
+      assert.equal(allowlistedDiscovery(entries, ciDeployer), undefined, 'entraTenant scopes out AWS principals');
+    });
+
+    it('matches it for an entry pinned to the app by appId', () => {
+      const appId = '99999999-8888-7777-6666-555555555555';
+      const entries: AllowlistEntry[] = [{ appId, name: 'ci-*', reason: 'that app' }];
+      assert.equal(allowlistedDiscovery(entries, app('ci-pipeline', FOREIGN))?.reason, 'that app');
+      assert.equal(allowlistedDiscovery(entries, app('renamed', FOREIGN)), undefined, 'every matcher must match');
+    });
+
+    it('scopes users to their tenant with entraTenant', () => {
+      const entry: AllowlistEntry = { entraTenant: TENANT, name: 'svc-*', reason: 'service users' };
+      const user = (tenantId: string): Principal => ({ type: 'entra.user', tenantId, user: 'svc-backup@example.com' });
+      assert.equal(allowlisted([entry], user(TENANT))?.reason, 'service users');
+      assert.equal(allowlisted([entry], user('11111111-1111-1111-1111-111111111111')), undefined);
+    });
   });
 });

@@ -6,6 +6,10 @@ import { parseGcpKeyName, principalKey, type Principal } from './principal.js';
  * Known automation the detections flag by design (the Sigma rule's false positives: CI/CD service
  * principals, SIEM connectors, approved third-party apps). Every matcher given must match; each
  * entry says why, and the report repeats it.
+ *
+ * An Entra app's display name is chosen by whoever registered the app, for a multi-tenant app someone
+ * outside the tenant: `name` matches it only in an entry with `appId`, or with `entraTenant` naming the
+ * tenant the app is registered in (so only the tenant's own apps), never in an unscoped `{ name: 'ci-*' }`.
  */
 export const AllowlistEntry = z
   .strictObject({
@@ -20,9 +24,11 @@ export const AllowlistEntry = z
       .regex(/^\d{12}$/, 'an AWS account id is 12 digits')
       .optional(),
     gcpProject: z.string().min(1).optional(),
+    /** An Entra tenant id: the principal is in it, and an app's display name counts only for apps registered there. */
+    entraTenant: z.string().min(1).optional(),
   })
-  .refine((e) => e.principal ?? e.name ?? e.appId ?? e.awsAccount ?? e.gcpProject, {
-    message: 'an allowlist entry needs at least one of principal, name, appId, awsAccount, gcpProject',
+  .refine((e) => e.principal ?? e.name ?? e.appId ?? e.awsAccount ?? e.gcpProject ?? e.entraTenant, {
+    message: 'an allowlist entry needs at least one of principal, name, appId, awsAccount, gcpProject, entraTenant',
   });
 export type AllowlistEntry = z.infer<typeof AllowlistEntry>;
 
@@ -50,6 +56,8 @@ function nameOf(principal: Principal): string {
   }
 }
 
+const sameId = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
 function matches(entry: AllowlistEntry, principal: Principal, otherNames: string[] = []): boolean {
   const p = principal;
   if (entry.principal && !glob(entry.principal).test(principalKey(p))) return false;
@@ -58,6 +66,7 @@ function matches(entry: AllowlistEntry, principal: Principal, otherNames: string
     return false;
   }
   if (entry.awsAccount && !('accountId' in p && p.accountId === entry.awsAccount)) return false;
+  if (entry.entraTenant && !('tenantId' in p && sameId(p.tenantId, entry.entraTenant))) return false;
   if (entry.gcpProject) {
     const project =
       p.type === 'gcp.serviceAccount'
@@ -78,18 +87,36 @@ export function allowlisted(entries: readonly AllowlistEntry[], principal: Princ
 /**
  * The first entry that covers what discovery found behind the name the alert used: the owning user
  * of an access key, the object id and UPN of a user, the app id and display name of a service
- * principal, the account of a key. An alert naming `ci-deployer`'s key is then matched by
- * `{ name: 'ci-*' }` as the user itself would be.
+ * principal (see AllowlistEntry), the account of a key. An alert naming `ci-deployer`'s key is then
+ * matched by `{ name: 'ci-*' }` as the user itself would be.
  */
 export function allowlistedDiscovery(
   entries: readonly AllowlistEntry[],
   discovery: Discovery,
 ): AllowlistEntry | undefined {
   const found = discovered(discovery);
-  return entries.find((entry) => found.some(({ principal, names }) => matches(entry, principal, names)));
+  return entries.find((entry) =>
+    found.some(({ principal, appDisplayName }) =>
+      matches(entry, principal, appDisplayName && mayMatchAppName(entry, appDisplayName) ? [appDisplayName.name] : []),
+    ),
+  );
 }
 
-function discovered(d: Discovery): { principal: Principal; names?: string[] }[] {
+/** An app's display name is its registrant's choice: only an entry pinned to the app or to its home tenant reads it. */
+function mayMatchAppName(entry: AllowlistEntry, app: { ownerTenantId?: string }): boolean {
+  if (entry.appId) return true;
+  return (
+    entry.entraTenant !== undefined && app.ownerTenantId !== undefined && sameId(app.ownerTenantId, entry.entraTenant)
+  );
+}
+
+interface Found {
+  principal: Principal;
+  /** A service principal's display name and the tenant its app is registered in. */
+  appDisplayName?: { name: string; ownerTenantId?: string };
+}
+
+function discovered(d: Discovery): Found[] {
   switch (d.type) {
     case 'aws.user':
       return [{ principal: { type: 'aws.user', accountId: d.accountId, userName: d.userName } }];
@@ -102,7 +129,13 @@ function discovered(d: Discovery): { principal: Principal; names?: string[] }[] 
       ];
     case 'entra.servicePrincipal':
       return [
-        { principal: { type: 'entra.servicePrincipal', tenantId: d.tenantId, appId: d.appId }, names: [d.displayName] },
+        {
+          principal: { type: 'entra.servicePrincipal', tenantId: d.tenantId, appId: d.appId },
+          appDisplayName: {
+            name: d.displayName,
+            ...(d.appOwnerTenantId ? { ownerTenantId: d.appOwnerTenantId } : {}),
+          },
+        },
         { principal: { type: 'entra.servicePrincipal', tenantId: d.tenantId, objectId: d.servicePrincipalId } },
       ];
     case 'gcp.serviceAccount':

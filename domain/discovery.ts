@@ -37,7 +37,13 @@ export interface EntraServicePrincipalDiscovery {
   tenantId: string;
   servicePrincipalId: string;
   appId: string;
+  /** Chosen by whoever registered the app: for a multi-tenant app, someone outside the tenant. */
   displayName: string;
+  /**
+   * The tenant the app is registered in (Graph's `appOwnerOrganizationId`): the tenant itself for its own
+   * apps, another for a multi-tenant app users consented to. Absent in runs recorded before it was read.
+   */
+  appOwnerTenantId?: string;
   accountEnabled: boolean;
   passwordKeyIds: string[];
   certificateKeyIds: string[];
