@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { startPlaybook } from '../../client/start-playbook.js';
+import { createWebhookApp } from '../../client/webhook/app.js';
+import { statusQuery } from '../../domain/messages.js';
+import { TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
+import { useSandbox } from './helpers.js';
+
+const fixture = (source: string, name: string): Record<string, unknown> =>
+  JSON.parse(
+    readFileSync(new URL(`../../client/sources/fixtures/${source}/${name}.json`, import.meta.url), 'utf8'),
+  ) as Record<string, unknown>;
+
+/** Native SIEM payloads through the real webhook into the real dev server: states, bare records, one mapping. */
+describe('intake states and mappings on a real Temporal server', () => {
+  let h: Harness;
+  const playbooks = useSandbox((ready) => (h = ready));
+  const webhook = () =>
+    createWebhookApp({
+      auth: { bearerTokens: ['e2e-token'], hmacSecrets: [] },
+      startPlaybook: (alert) =>
+        startPlaybook(h.client, alert, { policy: TEST_POLICY, settings: TEST_SETTINGS, uiBaseUrl: 'http://ui' }),
+    });
+  const post = (path: string, body: unknown) =>
+    webhook().request(path, {
+      method: 'POST',
+      headers: { authorization: 'Bearer e2e-token', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const running = async () =>
+    (await h.client.workflow.count(`WorkflowType = 'playbook' AND ExecutionStatus = 'Running'`)).count;
+
+  it('answers 200 ignored for an incident its SIEM closed as a false positive, and starts nothing', async () => {
+    const incident = fixture('sentinel', 'incident-token-replay') as {
+      object: { properties: Record<string, unknown> };
+    };
+    const closed = {
+      ...incident,
+      object: {
+        ...incident.object,
+        properties: { ...incident.object.properties, status: 'Closed', classification: 'FalsePositive' },
+      },
+    };
+    const before = await running();
+    const reply = await post('/alerts/sentinel', closed);
+    assert.equal(reply.status, 200);
+    const body = (await reply.json()) as { outcome: string; reason: string };
+    assert.equal(body.outcome, 'ignored');
+    assert.match(body.reason, /Closed/);
+    assert.equal(await running(), before, 'no incident started');
+  });
+
+  it('contains a bare CloudTrail record as it does the EventBridge event, with the same principals', async () => {
+    const event = fixture('cloudtrail', 'get-federation-token') as { detail: unknown };
+    const wrapped = await post('/alerts/cloudtrail', event);
+    assert.equal(wrapped.status, 202);
+    const first = (await wrapped.json()) as { workflowId: string };
+    playbooks.handle(first.workflowId);
+    const bare = await post('/alerts/cloudtrail', event.detail);
+    assert.equal(bare.status, 202);
+    const second = (await bare.json()) as { workflowId: string; outcome: string };
+    assert.equal(second.workflowId, first.workflowId, 'same principals, same incident');
+    assert.equal(second.outcome, 'duplicate', 'the same record (same event id) either way');
+    const status = await h.client.workflow.getHandle(first.workflowId).query(statusQuery);
+    assert.deepEqual(
+      status.principals.map((p) => p.key),
+      ['aws/123456789012/access-key/AKIAALICE07EXAMPLE01'],
+      "the key that signed the call, alice's",
+    );
+  });
+});
