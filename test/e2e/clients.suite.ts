@@ -3,28 +3,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PROGRAM, runCli } from '../../client/cli/program.js';
 import { connectGateway } from '../../client/cli/temporal-gateway.js';
-import { startPlaybook } from '../../client/start-playbook.js';
-import { createWebhookApp } from '../../client/webhook/app.js';
-import { TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
-import { alertAbout, awsUser, historyText, settled, useSandbox, waitForStatus } from './helpers.js';
+import type { Harness } from '../harness.js';
+import { alertAbout, awsUser, historyText, settled, useSandbox, waitForStatus, webhookPoster } from './helpers.js';
 
 /** The webhook and the CLI against the real dev server and worker, as a SIEM and a responder use them. */
 describe('webhook and CLI on a real Temporal server', () => {
   let h: Harness;
   const playbooks = useSandbox((ready) => (h = ready));
 
-  const webhook = () =>
-    createWebhookApp({
-      auth: { bearerTokens: ['e2e-token'], hmacSecrets: [] },
-      startPlaybook: (alert) =>
-        startPlaybook(h.client, alert, { policy: TEST_POLICY, settings: TEST_SETTINGS, uiBaseUrl: 'http://ui' }),
-    });
-  const post = (body: unknown, token = 'e2e-token') =>
-    webhook().request('/alerts', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  const webhook = webhookPoster(() => h);
+  const post = (body: unknown, token?: string) => webhook('/alerts', body, token);
 
   it('starts a playbook for a valid alert and none for an invalid or unauthenticated one', async () => {
     const invalid = { ...alertAbout([awsUser('webhook-invalid')]), severity: 'urgent' };

@@ -7,7 +7,9 @@ import type { Principal } from '../../domain/principal.js';
 import type { PlaybookStatus, Report } from '../../domain/report.js';
 import type { AwsSeed } from '../../simulators/aws/index.js';
 import { afterEach, beforeEach } from 'node:test';
-import { harness, type Harness } from '../harness.js';
+import { startPlaybook } from '../../client/start-playbook.js';
+import { createWebhookApp } from '../../client/webhook/app.js';
+import { harness, TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
 
 export const ACCOUNT = '123456789012';
 
@@ -157,4 +159,18 @@ export function useSandbox(onReady: (h: Harness) => void): ReturnType<typeof pla
   });
   afterEach(() => playbooks.cleanup());
   return playbooks;
+}
+
+/** Posts to the real webhook app (bearer `e2e-token`), which starts playbooks on the harness's server. */
+export function webhookPoster(h: () => Harness) {
+  return (path: string, body: unknown, token = 'e2e-token') =>
+    createWebhookApp({
+      auth: { bearerTokens: ['e2e-token'], hmacSecrets: [] },
+      startPlaybook: (alert) =>
+        startPlaybook(h().client, alert, { policy: TEST_POLICY, settings: TEST_SETTINGS, uiBaseUrl: 'http://ui' }),
+    }).request(path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 }

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { startPlaybook } from '../../client/start-playbook.js';
-import { createWebhookApp } from '../../client/webhook/app.js';
 import { statusQuery } from '../../domain/messages.js';
-import { TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
-import { useSandbox } from './helpers.js';
+import type { Harness } from '../harness.js';
+import { useSandbox, webhookPoster } from './helpers.js';
 
 const fixture = (source: string, name: string): Record<string, unknown> =>
   JSON.parse(
@@ -16,18 +14,7 @@ const fixture = (source: string, name: string): Record<string, unknown> =>
 describe('intake states and mappings on a real Temporal server', () => {
   let h: Harness;
   const playbooks = useSandbox((ready) => (h = ready));
-  const webhook = () =>
-    createWebhookApp({
-      auth: { bearerTokens: ['e2e-token'], hmacSecrets: [] },
-      startPlaybook: (alert) =>
-        startPlaybook(h.client, alert, { policy: TEST_POLICY, settings: TEST_SETTINGS, uiBaseUrl: 'http://ui' }),
-    });
-  const post = (path: string, body: unknown) =>
-    webhook().request(path, {
-      method: 'POST',
-      headers: { authorization: 'Bearer e2e-token', 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  const post = webhookPoster(() => h);
   const running = async () =>
     (await h.client.workflow.count(`WorkflowType = 'playbook' AND ExecutionStatus = 'Running'`)).count;
 
