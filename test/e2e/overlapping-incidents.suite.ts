@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
+import { formatStatus } from '../../client/cli/format.js';
+import { signLinkToken } from '../../connect/link-token.js';
 import { ledgerQuery, releaseSignal } from '../../domain/messages.js';
 import type { Policy } from '../../domain/policy.js';
 import type { Principal } from '../../domain/principal.js';
+import { releasableSteps } from '../../domain/release.js';
 import { RevokerPrincipal } from '../../domain/search-attributes.js';
 import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
 import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
@@ -72,6 +75,41 @@ describe('overlapping incidents share the controls on a principal', () => {
     const second = await result(mixed);
     assert.equal(statusOf(second, `aws:remove-user-deny:${ACCOUNT}/alice`).status, 'done');
     assert.deepEqual(contained(), { keysInactive: false, keysActive: true, denied: false }, 'released after the last');
+  });
+
+  it('names the other holder in revoker status and on the release link page, before and after the release', async () => {
+    const { alone, mixed } = await twoIncidents();
+    const preview = await waitForStatus(
+      alone,
+      (s) => statusOf(s, DENY).sharedWith?.includes(mixed.workflowId) ?? false,
+    );
+    // revoker status: the deny (and alice's keys) stay for the mixed-cloud incident.
+    const line = (text: string, ...parts: string[]) => text.split('\n').find((l) => parts.every((p) => l.includes(p)));
+    assert.ok(line(formatStatus(preview), DENY, 'stays: also held by', mixed.workflowId), formatStatus(preview));
+
+    const { runId } = await alone.describe();
+    const actions = releasableSteps(preview.actions, preview.sharedControls).map((r) => r.action.id);
+    const grant = { workflowId: alone.workflowId, runId, verdict: 'release' as const, actions };
+    const { token } = await signLinkToken(h.links.secret, {
+      ...grant,
+      approver: 'sam@example.com',
+      expiresAt: new Date(Date.now() + 600_000),
+    });
+    const url = `${h.links.baseUrl}/links/${token}`;
+    const page = await (await fetch(url)).text();
+    assert.match(page, /stay in force after this release/);
+    assert.match(page, /<strong>stays<\/strong>: also held by/);
+    assert.ok(page.includes(`<code>${mixed.workflowId}</code>`), 'the page names the other incident');
+    assert.equal((await fetch(url, { method: 'POST' })).status, 200);
+
+    const report = await result(alone);
+    const text = formatStatus(report);
+    assert.match(text, /Kept in force \(the last incident holding a control releases it\)/);
+    assert.ok(
+      line(text.slice(text.indexOf('Kept in force')), DENY, `kept in force: also held by ${mixed.workflowId}`),
+      text,
+    );
+    assert.deepEqual(contained(), { keysInactive: true, keysActive: false, denied: true }, 'still contained');
   });
 
   it('keeps alice contained when the second incident is released first, and lets go after the first', async () => {
