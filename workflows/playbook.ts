@@ -205,7 +205,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   function release(payload: unknown, link?: string): Decision {
     const { decision, reversals } = applyRelease(status.actions, context(), payload, now());
     status.actions.push(...reversals);
-    releases.push(...reversals.map((r) => steps.run(r)));
+    releases.push(...reversals.map((r) => handled(steps.run(r))));
     const recorded = record({ ...decision, ...(link ? { link } : {}) });
     const waiting = reversals.filter(awaitsDecision);
     if (waiting.length) requestApproval(waiting, `Release requested by ${decision.approver}`);
@@ -337,7 +337,11 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       }
       const added = uncovered(alert.principals);
       // Runs recorded before merged alerts added principals replay without it.
-      if (added.length && !input.dryRun && patched('merged-principals')) void extend(alert, added);
+      if (added.length && !input.dryRun && patched('merged-principals')) {
+        void extend(alert, added).catch((error: unknown) => {
+          if (!isCancellation(error)) log.error('could not add principals', { error: String(error) });
+        });
+      }
     }
     publish();
   }
@@ -394,8 +398,13 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   /** Counts a containment step until it ends (steps never throw: a failure is the step's result). */
   function track(step: Promise<void>): void {
     pendingSteps += 1;
-    void step.then(() => {
+    const done = () => {
       pendingSteps -= 1;
+    };
+    // A cancelled incident's steps reject with the cancellation, which contain() meets and reports.
+    void step.then(done, (error: unknown) => {
+      done();
+      if (!isCancellation(error)) log.error('a step threw', { error: String(error) });
     });
   }
 
@@ -575,7 +584,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     const wasContained = status.containedAt !== undefined;
     // Every step not finished runs (a resumed run's too: each waits what is left of its window).
     for (const record of status.actions.filter((r) => !FINAL_ACTION_STATUSES.includes(r.status))) {
-      if (record.action.reverses) releases.push(steps.run(record));
+      if (record.action.reverses) releases.push(handled(steps.run(record)));
       else track(steps.run(record));
     }
     if (!wasContained) {
@@ -808,6 +817,15 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
         return gcp.discoverGcpPrincipal(principal);
     }
   }
+}
+
+/**
+ * The same promise, marked handled: a release step cancelled with the incident rejects, and it is
+ * awaited only later (or never, once cancelled), so an unhandled rejection would fail the workflow task.
+ */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /** Ignored messages kept in the status (the count covers them all). */
