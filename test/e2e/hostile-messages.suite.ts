@@ -1,7 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { alertSignal, approveSignal, decideUpdate, rejectSignal, releaseSignal } from '../../domain/messages.js';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { principalWorkflowId } from '../../activities/ledger.js';
+import { controlOwner } from '../../domain/ledger.js';
+import {
+  alertRefsQuery,
+  alertSignal,
+  approveSignal,
+  decideUpdate,
+  hasAlertsQuery,
+  holdControlUpdate,
+  holdersSignal,
+  intakeUpdate,
+  ledgerQuery,
+  recordControlUpdate,
+  recordGoneUpdate,
+  rejectSignal,
+  releaseControlUpdate,
+  releasedControlUpdate,
+  releaseSignal,
+  statusQuery,
+} from '../../domain/messages.js';
 import { ActionKind } from '../../domain/action.js';
 import type { Policy } from '../../domain/policy.js';
 import { FINAL_ACTION_STATUSES } from '../../domain/report.js';
@@ -26,6 +46,23 @@ const JUNK: [string, unknown][] = [
   ['a deeply nested payload', deeplyNested(90)],
   ['unknown keys', { approver: 'sam@example.com', actions: 'all', rm: '-rf /' }],
 ];
+
+/** Update events in a workflow's history: a refused Update must leave none. */
+async function updateEvents(handle: WorkflowHandle): Promise<number> {
+  const { events } = await handle.fetchHistory();
+  return (events ?? []).filter((e) => /UPDATE/.test(String(e.eventType))).length;
+}
+
+/** Refused by the handler's validator, before it is accepted: a short reason, and nothing recorded. */
+function refusedByValidator(what: string, type: string) {
+  return (error: unknown): boolean => {
+    assert.ok(error instanceof WorkflowUpdateFailedError, `${what}: ${String(error)}`);
+    assert.ok(error.cause instanceof ApplicationFailure, `${what}: ${String(error.cause)}`);
+    assert.equal(error.cause.type, type, what);
+    assert.ok(error.cause.message.length > 0 && error.cause.message.length <= 500, `${what}: a short reason`);
+    return true;
+  };
+}
 
 describe('every message is validated: nothing typed into Send a Signal wedges a playbook', () => {
   let h: Harness;
@@ -150,5 +187,88 @@ describe('every message is validated: nothing typed into Send a Signal wedges a 
     } finally {
       h.aws.clearFaults();
     }
+  });
+
+  it('records junk in the holders Signal as ignored, refuses junk in the intake Update, answers junk Queries, and still contains the key', async () => {
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'medium'))).workflowId);
+    await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+    for (const [, payload] of JUNK) await handle.signal(holdersSignal, payload as never);
+    const status = await waitForStatus(handle, (s) => (s.ignored?.count ?? 0) >= JUNK.length);
+    assert.equal(status.ignored?.count, JUNK.length, 'every junk holders Signal is counted');
+    assert.ok(status.ignored?.latest.every((m) => m.reason.length <= 500));
+
+    const updatesBefore = await updateEvents(handle);
+    const intakeJunk: [string, unknown][] = [
+      ...JUNK,
+      ['no alerts', { alerts: [] }],
+      ['junk alerts', { alerts: ['alert', null, { id: 7 }] }],
+      ['too many alerts', { alerts: Array.from({ length: 501 }, () => ({})) }],
+    ];
+    for (const [what, payload] of intakeJunk) {
+      await assert.rejects(
+        handle.executeUpdate(intakeUpdate, { args: [payload as never] }),
+        refusedByValidator(`intake, ${what}`, 'InvalidAlert'),
+      );
+    }
+    assert.equal(await updateEvents(handle), updatesBefore, 'no refused Update is written to history');
+
+    // Queries with junk arguments: answered, or refused to the caller, and the playbook goes on answering.
+    for (const [what, payload] of JUNK) {
+      const refs = await handle.query(alertRefsQuery, payload as never).then(
+        (page) => page,
+        (error: unknown) => {
+          assert.ok(String(error).length <= 2_000, `alertRefs, ${what}: a short refusal (${String(error).length})`);
+          return undefined;
+        },
+      );
+      if (refs) assert.equal(refs.total, 1, `alertRefs, ${what}`);
+      const has = await handle.query(hasAlertsQuery, payload as never);
+      assert.ok(Array.isArray(has) && has.every((b) => b === false), `hasAlerts, ${what}: ${JSON.stringify(has)}`);
+    }
+    assert.equal((await handle.query(statusQuery)).alerts.length, 1, 'still answering, nothing merged');
+
+    await approve(handle, { approver: 'sam@example.com', actions: 'all' });
+    assert.equal((await result(handle)).state, 'Contained', 'the playbook still works');
+  });
+
+  it("refuses junk in each of the principal ledger's Updates in its validator, records nothing, and keeps answering", async () => {
+    const policy: Policy = { ...TEST_POLICY, releaseWindow: '1h' };
+    const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'high'), { policy })).workflowId);
+    const running = await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+    const held = running.actions.find((r) => r.action.kind === 'aws.deactivateAccessKey');
+    assert.ok(held?.status === 'done', 'a control is in force, held in the ledger');
+    const ledgerHandle = h.client.workflow.getHandle(principalWorkflowId(controlOwner(held.action)));
+    const before = await ledgerHandle.query(ledgerQuery);
+    const updatesBefore = await updateEvents(ledgerHandle);
+
+    const updates = [
+      holdControlUpdate,
+      recordControlUpdate,
+      recordGoneUpdate,
+      releaseControlUpdate,
+      releasedControlUpdate,
+    ];
+    const ledgerJunk: [string, unknown][] = [
+      ...JUNK,
+      ['an unknown key beside valid ones', { incident: `${handle.workflowId}#x`, control: held.action.id, drop: 1 }],
+      ['a huge control id', { incident: `${handle.workflowId}#x`, control: 'c'.repeat(100_000) }],
+    ];
+    for (const update of updates) {
+      for (const [what, payload] of ledgerJunk) {
+        await assert.rejects(
+          ledgerHandle.executeUpdate(update as typeof holdControlUpdate, { args: [payload as never] }),
+          refusedByValidator(`${update.name}, ${what}`, 'InvalidLedgerRequest'),
+        );
+      }
+    }
+    assert.equal(await updateEvents(ledgerHandle), updatesBefore, 'no refused Update is written to history');
+    assert.deepEqual(await ledgerHandle.query(ledgerQuery), before, 'the ledger answers, unchanged');
+    assert.equal((await ledgerHandle.describe()).status.name, 'RUNNING');
+
+    // The incident's own use of the ledger still works: its release undoes the control.
+    await handle.signal(releaseSignal, { approver: 'sam@example.com', actions: 'all', reason: 'pen test' });
+    const report = await result(handle);
+    const undo = report.actions.find((r) => r.action.reverses === held.action.id);
+    assert.equal(undo?.status, 'done', `released through the ledger: ${undo?.note ?? ''}`);
   });
 });
