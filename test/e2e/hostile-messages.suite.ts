@@ -159,15 +159,17 @@ describe('every message is validated: nothing typed into Send a Signal wedges a 
     const abandonedBefore = h.aws.abandoned();
     try {
       await approve(handle, { approver: 'sam@example.com', actions: 'all' });
+      // Alice has two keys: one step's read is held, the other's answers and that step finishes.
       const running = await waitForStatus(
         handle,
         (s) =>
-          s.actions.some((r) => r.status === 'running') &&
+          s.actions.filter((r) => r.status === 'running').length === 1 &&
           s.actions.every((r) => r.status === 'running' || FINAL_ACTION_STATUSES.includes(r.status)),
       );
       const step = running.actions.find((r) => r.status === 'running');
       assert.ok(step);
       await sleep(1_000); // the call is held by the simulator
+      assert.equal(statusOf(await handle.query(statusQuery), step.action.id).status, 'running');
 
       const cancelledAt = Date.now();
       await handle.cancel();
