@@ -693,14 +693,15 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       (r) => r.action.reverses && (r.status === 'running' || r.status === 'verifying'),
     );
     for (const record of status.actions) {
+      // A step whose call the cancellation cut off ended itself as failed (CancelledFailure): say what that means.
+      if (record.status === 'failed' && record.error?.type === 'CancelledFailure') {
+        record.note ??= CUT_OFF;
+      }
       if (FINAL_ACTION_STATUSES.includes(record.status)) continue;
       if (record.status === 'running' || record.status === 'verifying') {
         finish(record, 'failed', {
-          error: {
-            type: 'Cancelled',
-            message:
-              'the incident was cancelled while this step ran: the change may have landed (revoker dry-run shows the state)',
-          },
+          note: CUT_OFF,
+          error: { type: 'Cancelled', message: `the incident was cancelled while this step ran: ${CUT_OFF}` },
         });
       } else finish(record, 'skipped', { note: 'the incident was cancelled before this step ran' });
     }
@@ -827,6 +828,9 @@ function handled<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
   return promise;
 }
+
+/** What a step cut off by a cancellation may have left. */
+const CUT_OFF = 'the change may have landed (revoker dry-run shows the state)';
 
 /** Ignored messages kept in the status (the count covers them all). */
 const IGNORED_KEPT = 20;

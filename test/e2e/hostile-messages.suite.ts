@@ -186,6 +186,7 @@ describe('every message is validated: nothing typed into Send a Signal wedges a 
       const cut = statusOf(report, step.action.id);
       assert.equal(cut.status, 'failed');
       assert.equal(cut.error?.type, 'CancelledFailure', 'the report says the step was cancelled while it ran');
+      assert.match(cut.note ?? '', /the change may have landed/);
     } finally {
       h.aws.clearFaults();
     }
