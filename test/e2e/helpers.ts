@@ -110,13 +110,19 @@ export function playbookTracker(h: () => Harness) {
       }
       // The principals' ledgers outlive their incidents by design; the clouds are reset between tests, so are they.
       // So is any incident still open that the test did not track: a later alert would join it.
-      for await (const ledger of client.workflow.list({
-        query: `WorkflowType IN ('principal', 'playbook') AND ExecutionStatus = 'Running'`,
-      })) {
-        await client.workflow
-          .getHandle(ledger.workflowId)
-          .terminate('test cleanup')
-          .catch(() => undefined);
+      // Visibility lags the workflows by a moment: look again until it lists none still running.
+      const query = `WorkflowType IN ('principal', 'playbook') AND ExecutionStatus = 'Running'`;
+      for (let round = 0; round < 50; round += 1) {
+        let found = 0;
+        for await (const open of client.workflow.list({ query })) {
+          found += 1;
+          await client.workflow
+            .getHandle(open.workflowId)
+            .terminate('test cleanup')
+            .catch(() => undefined);
+        }
+        if (found === 0 && round > 0) return;
+        await sleep(100);
       }
     },
   };
