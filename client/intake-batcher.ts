@@ -7,6 +7,20 @@ export interface BatcherOptions {
   maxAlerts?: number;
   /** JSON bytes per Update at most: well under Temporal's 2 MB payload limit. */
   maxBytes?: number;
+  /**
+   * Each caller has its answer within this long, or an error (the webhook's 503): senders give up
+   * early (EventBridge API destinations after 5 s). The Update goes on; a resend of an alert that did
+   * land is answered `duplicate`.
+   */
+  answerWithinMs?: number;
+}
+
+/** The intake did not answer in time: the alert may or may not have landed. */
+export class IntakeTimeout extends Error {
+  constructor(ms: number) {
+    super(`Temporal did not take the alert within ${ms} ms`);
+    this.name = 'IntakeTimeout';
+  }
 }
 
 interface Waiting {
@@ -24,7 +38,7 @@ interface Waiting {
  */
 export function createIntakeBatcher(
   send: (alerts: Alert[]) => Promise<StartResult[]>,
-  { maxAlerts = 500, maxBytes = 512 * 1024 }: BatcherOptions = {},
+  { maxAlerts = 500, maxBytes = 512 * 1024, answerWithinMs }: BatcherOptions = {},
 ): (alert: Alert) => Promise<StartResult> {
   const queues = new Map<string, Waiting[]>();
 
@@ -56,7 +70,19 @@ export function createIntakeBatcher(
   }
 
   return (alert) =>
-    new Promise<StartResult>((resolve, reject) => {
+    new Promise<StartResult>((resolveAnswer, rejectAnswer) => {
+      const timer =
+        answerWithinMs === undefined
+          ? undefined
+          : setTimeout(() => rejectAnswer(new IntakeTimeout(answerWithinMs)), answerWithinMs);
+      const resolve = (result: StartResult) => {
+        clearTimeout(timer);
+        resolveAnswer(result);
+      };
+      const reject = (error: unknown) => {
+        clearTimeout(timer);
+        rejectAnswer(error instanceof Error ? error : new Error(String(error)));
+      };
       const id = playbookWorkflowId(alert.principals);
       const waiting = { alert, size: JSON.stringify(alert).length, resolve, reject };
       const queue = queues.get(id);

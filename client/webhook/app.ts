@@ -146,9 +146,13 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
         started = await deps.startPlaybook(alert);
       } catch (error) {
         logger.error({ ...about, err: error }, 'could not start the playbook; the sender will retry');
-        throw new HttpError(503, 'could not hand the alert to Temporal: retry later (the alert was not accepted)', {
-          headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
-        });
+        throw new HttpError(
+          503,
+          'could not hand the alert to Temporal in time: retry later (a resend of an alert that did land is answered duplicate)',
+          {
+            headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+          },
+        );
       }
       const { workflowId, runId, uiUrl, outcome, merged, duplicate } = started;
       // Under its own id too: alerts naming the principals as this one did go to the incident it joined.
