@@ -13,6 +13,7 @@ import { alertRefsQuery, rejectSignal, statusQuery } from '../../domain/messages
 import type { Report } from '../../domain/report.js';
 import { harness, TEST_POLICY, TEST_SETTINGS } from '../harness.js';
 import { alertAbout, awsUser } from '../e2e/helpers.js';
+import { recordFigure } from './figures.js';
 
 const TOTAL = Number(process.env.REVOKER_STORM_ALERTS ?? 10_000);
 /** A sender that posts one alert at a time (an EventBridge API destination): one Update per alert. */
@@ -85,6 +86,15 @@ it(
     row('history', `${history.events?.length ?? 0} events, ${(historyBytes / 1024 / 1024).toFixed(2)} MB`);
     row('failed workflow tasks', failedTasks);
     row('continued as new', report.continuedAsNew ?? 0);
+    recordFigure({
+      scenario: `storm: ${TOTAL} alerts, ${CONCURRENCY} at a time, one key`,
+      runs: TOTAL,
+      unit: 'alerts',
+      lost: TOTAL - (report.alertCount ?? 0),
+      duplicated: (outcomes.started ?? 0) - 1,
+      fiveXx: 0,
+      note: `${Math.round(TOTAL / (absorbMs / 1000))} alerts/s`,
+    });
 
     assert.deepEqual(outcomes, { started: 1, merged: TOTAL - 1 }, 'one start, every other alert merged');
     assert.deepEqual(new Set(resent.map((r) => r.outcome)), new Set(['duplicate']), 'resends are duplicates');
@@ -131,6 +141,15 @@ it(
     row('runs of the incident', runs);
     row('continued as new', report.continuedAsNew ?? 0);
     row('failed workflow tasks', failedTasks);
+    recordFigure({
+      scenario: `storm: ${SEQUENTIAL} alerts one at a time (continue-as-new)`,
+      runs: SEQUENTIAL,
+      unit: 'alerts',
+      lost: SEQUENTIAL - (report.alertCount ?? 0),
+      duplicated: (outcomes.started ?? 0) - 1,
+      fiveXx: 0,
+      note: `${runs} runs`,
+    });
 
     assert.deepEqual(outcomes, { started: 1, merged: SEQUENTIAL - 1 });
     assert.equal(resent.outcome, 'duplicate', 'an alert of the first run is a duplicate in the last');
