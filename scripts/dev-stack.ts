@@ -32,7 +32,8 @@ const ports = {
   entra: Number(env.REVOKER_ENTRA_SIM_PORT ?? 9102),
   gcp: Number(env.REVOKER_GCP_SIM_PORT ?? 9103),
 };
-const STATE_DIR = join(ROOT, '.revoker');
+// REVOKER_STATE_DIR: another place for the state (the restart tests run a whole stack in a temporary one).
+const STATE_DIR = env.REVOKER_STATE_DIR ?? join(ROOT, '.revoker');
 const SANDBOX_SEED = join(ROOT, 'simulators', 'aws', 'fixtures', 'sandbox.json');
 const SAMPLE_ALERT = join('examples', 'alerts', 'mixed-cloud.json');
 const RESPONDER = 'revoker-responder';
