@@ -14,11 +14,24 @@ export interface LinkedAction {
   kept?: boolean;
 }
 
+/** A step a link covers but does not decide (any more), and why. */
+export interface LeftStep {
+  id: string;
+  why: string;
+}
+
 /** What a link's page says; rendered as HTML for people and JSON for scripts and tests. */
 export type LinkView =
-  | { kind: 'confirm'; link: ApprovalLink; actions: LinkedAction[] }
-  | { kind: 'decided'; link: ApprovalLink; actions: LinkedAction[]; decision: Decision }
-  | { kind: 'problem'; title: string; message: string; link?: ApprovalLink; actions?: LinkedAction[] };
+  | { kind: 'confirm'; link: ApprovalLink; actions: LinkedAction[]; left: LeftStep[] }
+  | { kind: 'decided'; link: ApprovalLink; actions: LinkedAction[]; decision: Decision; left: LeftStep[] }
+  | {
+      kind: 'problem';
+      title: string;
+      message: string;
+      link?: ApprovalLink;
+      actions?: LinkedAction[];
+      left?: LeftStep[];
+    };
 
 const VERB: Record<Verdict, { button: string; effect: string }> = {
   approve: {
@@ -75,11 +88,16 @@ export function linkJson(view: LinkView): Record<string, unknown> {
   };
   switch (view.kind) {
     case 'confirm':
-      return { ...bound, actions: view.actions, decide: 'POST to this URL' };
+      return { ...bound, actions: view.actions, left: view.left, decide: 'POST to this URL' };
     case 'decided':
-      return { ...bound, actions: view.actions, decision: view.decision };
+      return { ...bound, actions: view.actions, decision: view.decision, left: view.left };
     case 'problem':
-      return { error: view.message, ...bound, ...(view.actions ? { actions: view.actions } : {}) };
+      return {
+        error: view.message,
+        ...bound,
+        ...(view.actions ? { actions: view.actions } : {}),
+        ...(view.left ? { left: view.left } : {}),
+      };
   }
 }
 
@@ -91,7 +109,7 @@ export async function linkHtml(view: LinkView): Promise<string> {
       ? view.title
       : view.kind === 'decided'
         ? `Done: ${verb?.button.toLowerCase() ?? ''} recorded`
-        : `${verb?.button ?? ''} ${view.actions.length} step(s) as ${link?.approver ?? ''}?`;
+        : `${verb?.button ?? ''} ${view.actions.length - view.left.length} step(s) as ${link?.approver ?? ''}?`;
   const about = link
     ? html`<p class="muted">
         Playbook <code>${link.workflowId}</code> (run <code>${link.runId}</code>) · link for
@@ -138,7 +156,16 @@ export async function linkHtml(view: LinkView): Promise<string> {
   const keptNote = kept.length
     ? html`<p><strong>${kept.length} of these were kept in force</strong>: another incident still holds them.</p>`
     : '';
-  const shared = html`${stayNote}${keptNote}`;
+  const left = view.left ?? [];
+  const leftNote = left.length
+    ? html`<p>
+          <strong>${left.length} of this link's steps ${view.kind === 'confirm' ? 'are left' : 'were left'}</strong>:
+        </p>
+        <ul>
+          ${left.map(({ id, why }) => html`<li><code>${id}</code>: ${why}</li>`)}
+        </ul>`
+    : '';
+  const shared = html`${stayNote}${keptNote}${view.kind === 'problem' ? '' : leftNote}`;
   const body =
     view.kind === 'confirm'
       ? html`<p>${verb?.effect}</p>

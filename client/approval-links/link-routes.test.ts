@@ -176,20 +176,61 @@ describe('one-click link routes', () => {
     );
   });
 
-  it('answers 409 on GET when a bound step no longer waits or is not in the playbook', async () => {
+  it('answers 409 on GET and POST when none of its steps still waits, saying why for each', async () => {
     playbooks.current = withAction(awaitingStatus(), DELETE, { status: 'rejected' });
-    const res = await app.request(`/links/${(await link()).token}`, { headers: JSON_ACCEPT });
+    const { token } = await link();
+    const res = await app.request(`/links/${token}`, { headers: JSON_ACCEPT });
     assert.equal(res.status, 409);
-    assert.match(
-      ((await res.json()) as { error: string }).error,
-      new RegExp(`No longer waiting for a decision: ${DELETE}`),
-    );
+    const body = (await res.json()) as { error: string; left: { id: string; why: string }[] };
+    assert.match(body.error, new RegExp(`${DELETE}: no longer waiting for a decision \\(rejected\\)`));
+    assert.deepEqual(body.left, [{ id: DELETE, why: 'no longer waiting for a decision (rejected)' }]);
+    const post = await app.request(`/links/${token}`, { method: 'POST', headers: JSON_ACCEPT });
+    assert.equal(post.status, 409);
+    assert.match(((await post.json()) as { error: string }).error, /Nothing is left for this link to decide/);
     playbooks.current = awaitingStatus();
     const foreign = await link({ actions: ['aws:delete-key:AKIAOTHERPLAYBOOK000'] });
     const other = await app.request(`/links/${foreign.token}`, { headers: JSON_ACCEPT });
     assert.equal(other.status, 409);
-    assert.match(((await other.json()) as { error: string }).error, /Not in this playbook's plan/);
+    assert.match(((await other.json()) as { error: string }).error, /not in this playbook's plan/);
     assert.equal(playbooks.decided.length, 0);
+  });
+
+  it('decides the steps it covers that still wait and says which it left and why', async () => {
+    // sam's link covers the key's deletion (waits), the deny (approved by kim alone: one approval
+    // suffices), a step sam approved already (four eyes waits for someone else) and a foreign step.
+    const waiting = withAction(awaitingStatus(), DENY, {
+      status: 'awaiting-approval',
+      decidedBy: { approver: 'kim@example.com', at: '2026-11-23T10:01:00.000Z' },
+    });
+    playbooks.current = withAction(waiting, DEACTIVATE, {
+      status: 'awaiting-approval',
+      approvals: [{ approver: 'Sam@Example.com', at: '2026-11-23T10:01:00.000Z' }],
+    });
+    const foreign = 'aws:delete-key:AKIAOTHERPLAYBOOK000';
+    const { token } = await link({ actions: [DELETE, DENY, DEACTIVATE, foreign] });
+    const expectedLeft = [
+      { id: DENY, why: 'already approved (by kim@example.com): it no longer waits' },
+      { id: DEACTIVATE, why: 'sam@example.com already approved it: it waits for another approver' },
+      { id: foreign, why: "not in this playbook's plan" },
+    ];
+    const preview = await app.request(`/links/${token}`, { headers: JSON_ACCEPT });
+    assert.equal(preview.status, 200);
+    assert.deepEqual(((await preview.json()) as { left: unknown }).left, expectedLeft);
+    const page = await (await app.request(`/links/${token}`, { headers: BROWSER_ACCEPT })).text();
+    assert.match(page, /Approve 1 step\(s\) as sam@example.com\?/);
+    assert.match(page, /3 of this link's steps are left/);
+    assert.equal(playbooks.decided.length, 0);
+
+    const res = await app.request(`/links/${token}`, { method: 'POST', headers: JSON_ACCEPT });
+    assert.equal(res.status, 200);
+    assert.deepEqual(
+      playbooks.decided.map((d) => d.request.actions),
+      [[DELETE]],
+      'only the step that still waits is decided',
+    );
+    const body = (await res.json()) as { decision: Decision; left: unknown };
+    assert.deepEqual(body.decision.actions, [DELETE]);
+    assert.deepEqual(body.left, expectedLeft);
   });
 
   it('answers 403 for a forged or altered link, 410 for an expired one and 400 for a malformed one', async () => {
@@ -218,7 +259,8 @@ describe('one-click link routes', () => {
     assert.equal((await app.request(`/links/${token}`, { headers: JSON_ACCEPT })).status, 410);
     const res = await app.request(`/links/${token}`, { method: 'POST', headers: JSON_ACCEPT });
     assert.equal(res.status, 410);
-    assert.match(((await res.json()) as { error: string }).error, /playbook is closed/);
+    assert.match(((await res.json()) as { error: string }).error, /playbook is completed/);
+    assert.equal(playbooks.decided.length, 0, 'a closed playbook is not asked to decide');
   });
 
   it('answers 503 without the token in the logs when Temporal is unreachable', async () => {

@@ -3,9 +3,16 @@ import { accepts } from 'hono/accepts';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { pino, type Logger } from 'pino';
 import { keptInForce, staysInForce } from '../../domain/release.js';
-import { approvedNotStarted, type PlaybookStatus } from '../../domain/report.js';
+import { approvedNotStarted, awaitsDecision, type PlaybookStatus } from '../../domain/report.js';
 import { DecisionRefusedError, PlaybookGoneError, type LinkPlaybooks } from './link-playbooks.js';
-import { linkHtml, linkJson, LINK_SECURITY_HEADERS, type LinkedAction, type LinkView } from './link-page.js';
+import {
+  linkHtml,
+  linkJson,
+  LINK_SECURITY_HEADERS,
+  type LeftStep,
+  type LinkedAction,
+  type LinkView,
+} from './link-page.js';
 import { LinkTokenError, verifyLinkToken, type ApprovalLink, type LinkProblem } from '../../connect/link-token.js';
 
 export interface LinkRoutesDeps {
@@ -49,19 +56,14 @@ export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
         const message = `It was used at ${used.at}: ${used.verdict} by ${used.approver}. Each link works once.`;
         return [409, { kind: 'problem', title: 'This link was already used', message, link, actions }];
       }
-      const unknown = actions.filter((a) => a.status === 'unknown').map((a) => a.id);
-      const settled = actions.filter((a) => a.status !== 'awaiting-approval' && a.status !== 'unknown');
-      if (unknown.length || (link.verdict !== 'release' && settled.length)) {
-        const message = [
-          unknown.length ? `Not in this playbook's plan: ${unknown.join(', ')}.` : '',
-          settled.length ? `No longer waiting for a decision: ${settled.map((a) => a.id).join(', ')}.` : '',
-          'The playbook would refuse this link: use the Temporal UI or the CLI.',
-        ]
+      const { decidable, left } = covered(link, status);
+      if (decidable.length === 0) {
+        const message = [...left.map(({ id, why }) => `${id}: ${why}.`), 'Nothing is left for this link to decide.']
           .filter(Boolean)
           .join(' ');
-        return [409, { kind: 'problem', title: 'This link no longer applies', message, link, actions }];
+        return [409, { kind: 'problem', title: 'This link no longer applies', message, link, actions, left }];
       }
-      return [200, { kind: 'confirm', link, actions }];
+      return [200, { kind: 'confirm', link, actions, left }];
     }),
   );
 
@@ -69,7 +71,14 @@ export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
     answer(c, logger, async () => {
       const link = await verifyLinkToken(c.req.param('token'), deps.secrets, now());
       const about = { workflowId: link.workflowId, verdict: link.verdict, approver: link.approver, link: link.id };
-      const request = { verdict: link.verdict, approver: link.approver, actions: link.actions, reason: LINK_REASON };
+      // The steps it covers that still wait: a step approved by others or decided meanwhile is left,
+      // said so, and the rest is decided. The playbook judges again (a race ends in its refusal).
+      const { decidable, left } = covered(link, await deps.playbooks.status(link));
+      if (decidable.length === 0) {
+        const message = `Nothing is left for this link to decide: ${left.map(({ id, why }) => `${id}: ${why}`).join('; ')}.`;
+        return [409, { kind: 'problem', title: 'This link no longer applies', message, link, left }];
+      }
+      const request = { verdict: link.verdict, approver: link.approver, actions: decidable, reason: LINK_REASON };
       const decision = await deps.playbooks.decide(link, { ...request, link: link.id }).catch((error: unknown) => {
         if (error instanceof DecisionRefusedError) logger.warn({ ...about, why: error.message }, 'link refused');
         throw error;
@@ -80,7 +89,7 @@ export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
       const actions = status
         ? linked(link, status)
         : link.actions.map((id) => ({ id, description: '', status: 'decided' }));
-      return [200, { kind: 'decided', link, actions, decision }];
+      return [200, { kind: 'decided', link, actions, decision, left }];
     }),
   );
 
@@ -179,4 +188,34 @@ function linked(link: ApprovalLink, status: PlaybookStatus): LinkedAction[] {
       ...held.get(id),
     };
   });
+}
+
+/**
+ * Sorts a link's steps into those it can still decide and those it leaves, with why: a step not in
+ * the plan, one already decided or approved by enough people (under four eyes the first approver's
+ * link may have taken the single-approval steps), or one this approver already approved. A release
+ * link is judged whole by the playbook's release plan, so it is passed on as it is.
+ */
+export function covered(link: ApprovalLink, status: PlaybookStatus): { decidable: string[]; left: LeftStep[] } {
+  if (link.verdict === 'release') return { decidable: link.actions, left: [] };
+  const decidable: string[] = [];
+  const left: LeftStep[] = [];
+  const me = link.approver.toLowerCase();
+  for (const id of link.actions) {
+    const record = status.actions.find((r) => r.action.id === id);
+    const why = !record
+      ? "not in this playbook's plan"
+      : approvedNotStarted(record)
+        ? `already approved (by ${record.decidedBy?.approver ?? 'the policy'}): it no longer waits`
+        : !awaitsDecision(record)
+          ? `no longer waiting for a decision (${record.status})`
+          : link.verdict === 'approve' && (record.approvals ?? []).some((a) => a.approver.toLowerCase() === me)
+            ? `${link.approver} already approved it: it waits for another approver`
+            : link.verdict === 'approve' && record.requestedBy?.toLowerCase() === me
+              ? `${link.approver} asked for this release: another approver must approve it`
+              : undefined;
+    if (why) left.push({ id, why });
+    else decidable.push(id);
+  }
+  return { decidable, left };
 }
