@@ -20,6 +20,7 @@ import type { AwsAccessKeyState, AwsRoleDiscovery, AwsUserDiscovery } from '../d
 import type { AwsPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
 import { classifyAwsError } from './aws-errors.js';
+import { beforeChange } from './attempt.js';
 import { activityCancellation } from './cancellation.js';
 import {
   denyAllPolicy,
@@ -99,11 +100,13 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
   /** Puts a key in the wanted status unless it has it already. */
   async function setKeyStatus(target: AwsKeyTarget, key: AwsAccessKeyState, wanted: KeyStatus): Promise<StepOutcome> {
     if (key.status === wanted) return { outcome: 'already', observed: `${target.accessKeyId} was already ${wanted}` };
+    const observed = `${target.accessKeyId} was ${key.status}`;
+    await beforeChange(observed);
     const { $metadata } = await iam.send(
       new UpdateAccessKeyCommand({ UserName: target.userName, AccessKeyId: target.accessKeyId, Status: wanted }),
       abortable(),
     );
-    return { outcome: 'done', observed: `${target.accessKeyId} was ${key.status}`, requestId: $metadata.requestId };
+    return { outcome: 'done', observed, requestId: $metadata.requestId };
   }
 
   const userPolicy = (target: AwsUserTarget) =>
@@ -176,8 +179,9 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
     if (existing && !later(issuedBefore, existing)) {
       return { outcome: 'already', observed: `sessions issued before ${existing} were already denied` };
     }
-    const { $metadata } = await holder.put(JSON.stringify(revokeOlderSessionsPolicy(issuedBefore)));
     const observed = existing ? `sessions issued before ${existing} were denied` : 'no session revocation in place';
+    await beforeChange(observed);
+    const { $metadata } = await holder.put(JSON.stringify(revokeOlderSessionsPolicy(issuedBefore)));
     return { outcome: 'done', observed, requestId: $metadata.requestId };
   }
 
@@ -200,12 +204,10 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
         observed: `a later revocation (cut-off ${cutOff}) replaced the one of ${issuedBefore} and is left in place`,
       };
     }
+    const observed = `sessions issued before ${cutOff} were denied`;
+    await beforeChange(observed);
     const { $metadata } = await holder.remove();
-    return {
-      outcome: 'done',
-      observed: `sessions issued before ${cutOff} were denied`,
-      requestId: $metadata.requestId,
-    };
+    return { outcome: 'done', observed, requestId: $metadata.requestId };
   }
 
   async function verifyRevoked(holder: SessionHolder, issuedBefore: string): Promise<CheckResult> {
@@ -292,11 +294,13 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
           `${target.accessKeyId} is Active again although the playbook deactivated it: someone reactivated it. Find out who before deleting it by hand.`,
         );
       }
+      const observed = `${target.accessKeyId} was Inactive`;
+      await beforeChange(observed);
       const { $metadata } = await iam.send(
         new DeleteAccessKeyCommand({ UserName: target.userName, AccessKeyId: target.accessKeyId }),
         abortable(),
       );
-      return { outcome: 'done', observed: `${target.accessKeyId} was Inactive`, requestId: $metadata.requestId };
+      return { outcome: 'done', observed, requestId: $metadata.requestId };
     },
 
     async denyAwsUserSessions(target: AwsUserTarget): Promise<StepOutcome> {
@@ -304,6 +308,8 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
       if (isDenyAllPolicy(await userPolicy(target))) {
         return { outcome: 'already', observed: `${USER_DENY_POLICY_NAME} was already attached` };
       }
+      const observed = `no ${USER_DENY_POLICY_NAME} policy`;
+      await beforeChange(observed);
       const { $metadata } = await iam.send(
         new PutUserPolicyCommand({
           UserName: target.userName,
@@ -312,7 +318,7 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
         }),
         abortable(),
       );
-      return { outcome: 'done', observed: `no ${USER_DENY_POLICY_NAME} policy`, requestId: $metadata.requestId };
+      return { outcome: 'done', observed, requestId: $metadata.requestId };
     },
 
     async revokeAwsRoleSessions(target: RoleRevocation): Promise<StepOutcome> {
@@ -333,13 +339,14 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
         await assertUser(target);
         return { outcome: 'already', observed: `${target.userName} carried no ${USER_DENY_POLICY_NAME} policy` };
       }
+      const observed = isDenyAllPolicy(policy)
+        ? `${USER_DENY_POLICY_NAME} denied * on *`
+        : `${USER_DENY_POLICY_NAME} was attached but no longer denied * on *`;
+      await beforeChange(observed);
       const { $metadata } = await iam.send(
         new DeleteUserPolicyCommand({ UserName: target.userName, PolicyName: USER_DENY_POLICY_NAME }),
         abortable(),
       );
-      const observed = isDenyAllPolicy(policy)
-        ? `${USER_DENY_POLICY_NAME} denied * on *`
-        : `${USER_DENY_POLICY_NAME} was attached but no longer denied * on *`;
       return { outcome: 'done', observed, requestId: $metadata.requestId };
     },
 

@@ -5,6 +5,7 @@ import type { EntraPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
 import { classifyActivities, InvalidRequestError, TargetNotFoundError } from './errors.js';
 import type { GraphClient } from './graph-client.js';
+import { beforeChange } from './attempt.js';
 
 export interface EntraActivityDeps {
   graph: GraphClient;
@@ -67,8 +68,10 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
     enabled: boolean,
   ): Promise<StepOutcome> {
     if (current === enabled) return { outcome: 'already', observed: `${label} was already ${enabledWord(enabled)}` };
+    const observed = `${label} was ${enabledWord(!enabled)}`;
+    await beforeChange(observed);
     const { requestId } = await graph.change('PATCH', path, { accountEnabled: enabled });
-    return { outcome: 'done', observed: `${label} was ${enabledWord(!enabled)}`, requestId };
+    return { outcome: 'done', observed, requestId };
   }
 
   async function setUserEnabled(target: EntraUserTarget, enabled: boolean): Promise<StepOutcome> {
@@ -133,8 +136,9 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
           observed: `sessions already valid only from ${before.signInSessionsValidFromDateTime}`,
         };
       }
-      const { requestId } = await graph.change('POST', `/users/${target.userId}/revokeSignInSessions`);
       const observed = `sessions were valid from ${before.signInSessionsValidFromDateTime ?? 'account creation'}`;
+      await beforeChange(observed);
+      const { requestId } = await graph.change('POST', `/users/${target.userId}/revokeSignInSessions`);
       return { outcome: 'done', observed, requestId };
     },
 
@@ -152,6 +156,8 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
       const secrets = sp.passwordCredentials.length;
       const certificates = sp.keyCredentials.length;
       if (!secrets && !certificates) return { outcome: 'already', observed: 'no secrets or certificates' };
+      const observed = `${secrets} secret(s) and ${certificates} certificate(s)`;
+      await beforeChange(observed);
       let requestId: string | undefined;
       for (const { keyId } of sp.passwordCredentials) {
         ({ requestId } = await graph.change('POST', `/servicePrincipals/${sp.id}/removePassword`, { keyId }));
@@ -161,7 +167,7 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
       if (certificates) {
         ({ requestId } = await graph.change('PATCH', `/servicePrincipals/${sp.id}`, { keyCredentials: [] }));
       }
-      return { outcome: 'done', observed: `${secrets} secret(s) and ${certificates} certificate(s)`, requestId };
+      return { outcome: 'done', observed, requestId };
     },
 
     async deleteEntraConsentGrants(target: EntraServicePrincipalTarget): Promise<StepOutcome> {
@@ -171,6 +177,8 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
       if (!grantList.length && !assignmentList.length) {
         return { outcome: 'already', observed: 'no consent grants or app role assignments' };
       }
+      const observed = `${grantList.length} consent grant(s) and ${assignmentList.length} app role assignment(s)`;
+      await beforeChange(observed);
       let requestId: string | undefined;
       for (const grant of grantList) {
         ({ requestId } = await gone(() => graph.change('DELETE', `/oauth2PermissionGrants/${grant.id}`)));
@@ -180,11 +188,7 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
           graph.change('DELETE', `/servicePrincipals/${id}/appRoleAssignments/${assignment.id}`),
         ));
       }
-      return {
-        outcome: 'done',
-        observed: `${grantList.length} consent grant(s) and ${assignmentList.length} app role assignment(s)`,
-        requestId,
-      };
+      return { outcome: 'done', observed, requestId };
     },
 
     disableEntraServicePrincipal(target: EntraServicePrincipalTarget): Promise<StepOutcome> {

@@ -85,6 +85,10 @@ export function classifyActivities<T extends Record<string, (...args: never[]) =
         // Temporal's own CancelledFailure lets the worker report it cancelled (reset and pause included).
         const cancellation = activityCancellation();
         if (cancellation?.aborted && cancellation.reason instanceof CancelledFailure) throw cancellation.reason;
+        // The attempt's own deadline ended the call (activities/attempt.ts): say so, whatever the client threw.
+        if (cancellation?.aborted && cancellation.reason instanceof ProviderError) {
+          throw toApplicationFailure(cancellation.reason);
+        }
         const known = error instanceof ProviderError ? error : classify(error);
         throw known ? toApplicationFailure(known) : error;
       }

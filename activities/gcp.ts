@@ -3,6 +3,7 @@ import type { GcpKeyTarget, GcpServiceAccountTarget } from '../domain/action.js'
 import type { GcpServiceAccountDiscovery } from '../domain/discovery.js';
 import { parseGcpKeyName, type GcpPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
+import { beforeChange } from './attempt.js';
 import { activityCancellation } from './cancellation.js';
 import { classifyActivities, TargetNotFoundError, UnsafeStateError } from './errors.js';
 import { classifyGcpError } from './gcp-errors.js';
@@ -52,9 +53,11 @@ export function createGcpActivities({ iam }: GcpActivityDeps) {
     if ((found.disabled === true) === disabled) {
       return { outcome: 'already', observed: `key ${id} was already ${disabledWord(disabled)}` };
     }
+    const observed = `key ${id} was ${disabledWord(!disabled)}`;
+    await beforeChange(observed);
     const request = { name: target.keyName, requestBody: {} };
     await (disabled ? accounts.keys.disable(request, abortable()) : accounts.keys.enable(request, abortable()));
-    return { outcome: 'done', observed: `key ${id} was ${disabledWord(!disabled)}` };
+    return { outcome: 'done', observed };
   }
 
   /** serviceAccounts :disable or :enable unless the account is in that state already. */
@@ -62,9 +65,11 @@ export function createGcpActivities({ iam }: GcpActivityDeps) {
     if (((await account(target)).disabled === true) === disabled) {
       return { outcome: 'already', observed: `${target.email} was already ${disabledWord(disabled)}` };
     }
+    const observed = `${target.email} was ${disabledWord(!disabled)}`;
+    await beforeChange(observed);
     const request = { name: accountName(target), requestBody: {} };
     await (disabled ? accounts.disable(request, abortable()) : accounts.enable(request, abortable()));
-    return { outcome: 'done', observed: `${target.email} was ${disabledWord(!disabled)}` };
+    return { outcome: 'done', observed };
   }
 
   async function accountCheck(target: GcpServiceAccountTarget, disabled: boolean): Promise<CheckResult> {
@@ -119,8 +124,10 @@ export function createGcpActivities({ iam }: GcpActivityDeps) {
           `Key ${keyId(target.keyName)} is enabled again although the playbook disabled it: someone re-enabled it. Find out who before deleting it by hand.`,
         );
       }
+      const observed = `key ${keyId(target.keyName)} was disabled`;
+      await beforeChange(observed);
       await accounts.keys.delete({ name: target.keyName }, abortable());
-      return { outcome: 'done', observed: `key ${keyId(target.keyName)} was disabled` };
+      return { outcome: 'done', observed };
     },
 
     disableGcpServiceAccount(target: GcpServiceAccountTarget): Promise<StepOutcome> {

@@ -30,15 +30,25 @@ export interface WorkerSetup {
 
 /**
  * What every worker that runs activities gets: a heartbeat while an activity runs, forwarded to the
- * server at that pace, so a cancellation reaches the call in flight within seconds (worker/heartbeat.ts).
+ * server at that pace, so a cancellation reaches the call in flight within seconds; calls that end
+ * before the attempt's timeout; and an intent recorded, acknowledged, before each change
+ * (worker/heartbeat.ts, activities/attempt.ts).
  */
-const HEARTBEATS = {
-  interceptors: { activity: [heartbeatWhileRunning()] },
+const heartbeats = (client: Client) => ({
+  interceptors: {
+    activity: [
+      heartbeatWhileRunning(HEARTBEAT_INTERVAL_MS, {
+        record: (taskToken, details) => client.activity.heartbeat(taskToken, details),
+      }),
+    ],
+  },
   maxHeartbeatThrottleInterval: HEARTBEAT_INTERVAL_MS,
-};
+});
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const { connection, namespace } = setup;
+  const client = new Client({ connection, namespace });
+  const HEARTBEATS = heartbeats(client);
   const workers: Promise<Worker>[] = [];
   if (setup.queues.includes('playbooks')) {
     workers.push(
@@ -48,7 +58,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         taskQueue: PLAYBOOK_TASK_QUEUE,
         ...HEARTBEATS,
         // The principals' ledgers: Updates to other workflows, on the playbooks' own queue (no cloud credentials).
-        activities: createLedgerActivities({ client: new Client({ connection, namespace }) }),
+        activities: createLedgerActivities({ client }),
         ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
       }),
     );

@@ -8,6 +8,7 @@ import { createEntraClients } from './entra-clients.js';
 import { createGcpClients } from './gcp-clients.js';
 import { ALL_QUEUES, createWorkers, type QueueName } from './create-workers.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
+import { assertRequestTimeoutsFit } from './request-timeouts.js';
 
 /** Milliseconds, from 100 ms to 10 minutes (the activity's own time limits bound it anyway). */
 const RequestTimeout = z
@@ -62,6 +63,7 @@ const logger = createLogger('revoker-worker');
 
 async function main(): Promise<void> {
   const env = Env.parse(process.env);
+  assertRequestTimeoutsFit(env);
   const linkSecrets = loadLinkSecrets(process.env);
   if (linkSecrets.length && !env.REVOKER_PUBLIC_URL) {
     throw new Error(
