@@ -43,12 +43,20 @@ const MAX_LISTED_ACTIONS = 15;
 /** Slack refuses a section whose text is longer. */
 const MAX_SECTION_LENGTH = 3_000;
 
+/**
+ * The channel's message (`privately`: how many approvers got their links by direct message), or, with
+ * `links` for one approver, that approver's direct message: the same facts and their own links.
+ */
 export function notificationMessage(
   event: PlaybookEvent,
-  where: { workflowId: string; link: string; links?: NotificationLinks },
+  where: { workflowId: string; link: string; links?: NotificationLinks; privately?: number },
 ): NotificationMessage {
   const { headline, lines } = content(event, where.workflowId);
-  const linked = where.links ? linkLines(event, where.links) : [];
+  const linked = where.links
+    ? linkLines(event, where.links)
+    : where.privately
+      ? [[`One-click links went to ${where.privately} approver(s) by direct message, each only their own.`]]
+      : [];
   // Two renderings of the same lines: CommonMark for `text` (Teams, Slack's fallback), mrkdwn for Slack's blocks.
   const text = [
     `**${headline}**`,
@@ -75,13 +83,14 @@ type Line = (string | { code: string } | { href: string; label: string })[];
 
 const VERB: Record<Verdict, string> = { approve: 'Approve', reject: 'Reject', release: 'Release' };
 
-/** "Approve as sam@example.com · Reject as sam@example.com", one line per approver. */
+/** "Approve as sam@example.com · Reject as sam@example.com", one line per approver (in a direct message, one). */
 function linkLines(event: PlaybookEvent, links: NotificationLinks): Line[] {
   const until = links.expiresAt.replace(/\.\d+Z$/, 'Z');
+  const whose = links.identities.length === 1 ? 'your own links, do not forward them' : 'one link per approver';
   const intro =
     event.kind === 'completed'
-      ? `Not an incident? Undo the reversible steps until ${until} — one link per approver, each works once:`
-      : `Decide in one click until ${until} — one link per approver, each works once and opens a confirmation page:`;
+      ? `Not an incident? Undo the reversible steps until ${until} — ${whose}, each works once:`
+      : `Decide in one click until ${until} — ${whose}, each works once and opens a confirmation page:`;
   const more = links.more > 0 ? [[`… ${links.more} more approver(s): use the UI or the CLI`]] : [];
   return [
     [intro],

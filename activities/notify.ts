@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { workflowUiUrl } from '../connect/ui-url.js';
 import { classifyActivities, InvalidRequestError, NotificationFailedError } from './errors.js';
+import type { DirectMessages } from './notify-direct.js';
 import { mintLinks, type LinkSettings, type NotificationLinks } from './notify-links.js';
 import { notificationMessage, type PlaybookEvent } from './notify-message.js';
 
@@ -9,8 +10,13 @@ export interface NotifyActivityDeps {
   url?: string;
   /** The Temporal Web UI base URL, for the deep link in every message. */
   uiBaseUrl: string;
-  /** Signed one-click approve/reject/release links in each message; without it, none. */
+  /**
+   * Signed one-click approve/reject/release links, each sent to its approver alone through `direct`;
+   * without both, none. The channel's message never carries them.
+   */
   links?: LinkSettings;
+  /** Private delivery to each approver (Slack direct messages). */
+  direct?: DirectMessages;
   fetch?: typeof fetch;
 }
 
@@ -22,14 +28,14 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
   return classifyActivities(
     {
       notify: async (event: PlaybookEvent): Promise<{ sent: boolean }> => {
-        if (!deps.url) return { sent: false };
         const { info, log } = Context.current();
         const { namespace, workflowExecution } = info;
         if (!workflowExecution) throw new InvalidRequestError('notify is scheduled by a playbook, not on its own');
         const { workflowId } = workflowExecution;
-        // The links are bearer credentials: they go to the channel only, never into a log, an error or the result.
+        const where = { workflowId, link: workflowUiUrl(deps.uiBaseUrl, namespace, workflowId) };
+        // The links are bearer credentials: each goes to its approver only, never into a log, an error or the result.
         let links: NotificationLinks | undefined;
-        if (deps.links) {
+        if (deps.links && deps.direct) {
           try {
             links = await mintLinks(event, workflowExecution, deps.links);
           } catch (error) {
@@ -37,11 +43,15 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
             log.warn('notification sent without one-click links', { why: (error as Error).name });
           }
         }
-        const message = notificationMessage(event, {
-          workflowId,
-          link: workflowUiUrl(deps.uiBaseUrl, namespace, workflowId),
-          links,
-        });
+        let privately = 0;
+        for (const identity of links?.identities ?? []) {
+          const own: NotificationLinks = { expiresAt: links?.expiresAt ?? '', identities: [identity], more: 0 };
+          const sent = await deps.direct?.send(identity.approver, notificationMessage(event, { ...where, links: own }));
+          if (sent === 'sent') privately += 1;
+          else log.warn('no direct-message recipient for an approver: they use the UI or the CLI');
+        }
+        if (!deps.url) return { sent: privately > 0 };
+        const message = notificationMessage(event, { ...where, privately });
         let response: Response;
         try {
           response = await post(deps.url, {

@@ -158,8 +158,10 @@ async function main(): Promise<void> {
   ]);
   simulators.push(aws, entra, gcp);
 
-  // No chat in the sandbox: a local stand-in prints each notification, unless REVOKER_NOTIFY_URL names a real one.
-  const notifyUrl = env.REVOKER_NOTIFY_URL ?? (await startSandboxChat(printChat)).url;
+  // No chat in the sandbox: a local stand-in prints each notification and each approver's direct
+  // message (their one-click links), unless REVOKER_NOTIFY_URL names a real channel.
+  const chat = env.REVOKER_NOTIFY_URL ? undefined : await startSandboxChat(printChat);
+  const notifyUrl = env.REVOKER_NOTIFY_URL ?? chat?.url;
   const webhookUrl = `http://localhost:${ports.webhook}`;
   // A new secret each start: links from an earlier start stop working, which is all a sandbox needs.
   const linkSecret = randomBytes(32).toString('base64url');
@@ -192,6 +194,7 @@ async function main(): Promise<void> {
         REVOKER_NOTIFY_URL: notifyUrl,
         REVOKER_PUBLIC_URL: webhookUrl,
         REVOKER_LINK_APPROVERS: 'responder@example.com',
+        ...(chat ? { REVOKER_SLACK_API_URL: chat.slack.apiUrl, REVOKER_SLACK_BOT_TOKEN: chat.slack.botToken } : {}),
         GOOGLE_APPLICATION_CREDENTIALS: gcpKeyFile,
       },
       /worker ready/,

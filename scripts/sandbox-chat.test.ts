@@ -31,4 +31,28 @@ describe('sandbox chat', () => {
     const bad = await fetch(url, { method: 'POST', body: '{"blocks":[]}' });
     assert.deepEqual([ok.status, bad.status, printed], [200, 400, ['hello']]);
   });
+
+  it("prints each approver's direct message under their name, through Slack's Web API methods", async () => {
+    const printed: string[] = [];
+    const { slack } = await startSandboxChat((text) => printed.push(text));
+    const headers = { authorization: `Bearer ${slack.botToken}` };
+    const lookup = await fetch(`${slack.apiUrl}/users.lookupByEmail`, {
+      method: 'POST',
+      headers,
+      body: new URLSearchParams({ email: 'Sam@Example.com' }),
+    });
+    const { user } = (await lookup.json()) as { user: { id: string } };
+    const posted = await fetch(`${slack.apiUrl}/chat.postMessage`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        channel: user.id,
+        text: '[Approve as sam@example.com](http://localhost:8080/links/a.b.c)',
+      }),
+    });
+    assert.equal(((await posted.json()) as { ok: boolean }).ok, true);
+    assert.deepEqual(printed, [
+      'Direct message to sam@example.com (only they see it):\n  Approve as sam@example.com: http://localhost:8080/links/a.b.c',
+    ]);
+  });
 });

@@ -1,11 +1,23 @@
-// A stand-in for the responders' Slack/Teams channel in `npm start`: an incoming webhook on a
-// loopback port that prints each message, so its one-click links can be clicked from the terminal.
+// A stand-in for the responders' Slack in `npm start`: an incoming webhook on a loopback port that
+// prints each channel message, and Slack's Web API for direct messages, which prints each approver's
+// own message (their one-click links) under their name, so the links can be clicked from the terminal.
 import { jsonOf, startJsonWebhook } from '../testing/json-webhook.js';
+import { startSlackApi } from '../simulators/slack/index.js';
 
 const MARKDOWN_LINK = /\[((?:\\.|[^\]\\])+)\]\((\S+?)\)/g;
 
-/** Starts the receiver on a free port; `print` gets each message's text, made terminal-friendly. */
-export async function startSandboxChat(print: (text: string) => void): Promise<{ url: string }> {
+/**
+ * Starts the receiver on a free port; `print` gets each message's text, made terminal-friendly. `slack`
+ * is the direct-message stand-in (REVOKER_SLACK_API_URL, REVOKER_SLACK_BOT_TOKEN).
+ */
+export async function startSandboxChat(
+  print: (text: string) => void,
+): Promise<{ url: string; slack: { apiUrl: string; botToken: string } }> {
+  const slack = await startSlackApi({
+    unref: true,
+    onMessage: (email, message) =>
+      print(`Direct message to ${email} (only they see it):\n${terminalText(message.text)}`),
+  });
   const chat = await startJsonWebhook(
     (body) => {
       const json = jsonOf(body);
@@ -16,7 +28,7 @@ export async function startSandboxChat(print: (text: string) => void): Promise<{
     },
     { path: '/sandbox-chat', unref: true },
   );
-  return { url: chat.url };
+  return { url: chat.url, slack: { apiUrl: slack.apiUrl, botToken: slack.botToken } };
 }
 
 /** The message's markdown with each link on a line of its own as "label: url", which terminals make clickable. */

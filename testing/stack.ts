@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { slackDirectMessages } from '../activities/notify-direct.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { temporalLinkPlaybooks } from '../client/approval-links/link-playbooks.js';
 import { createWebhookApp } from '../client/webhook/app.js';
@@ -44,7 +45,7 @@ export interface Stack {
   entra: EntraSimulator;
   gcp: GcpSimulator;
   seeds: Seeds;
-  /** The stand-in chat webhook the notify activities post to. */
+  /** The stand-in chat the notify activities post to: the channel's webhook and each approver's direct messages. */
   notifications: NotificationReceiver;
   /** Revoker's HTTP server (intake and one-click links) on a loopback port, and the secret its links are signed with. */
   links: { baseUrl: string; secret: string };
@@ -140,7 +141,12 @@ export async function startStack(seeds: Seeds): Promise<Stack> {
         authorityHost: entra.authorityHost,
         graphEndpoint: entra.graphEndpoint,
       }),
-      notify: { url: receiver.url, uiBaseUrl: uiUrl, links: { baseUrl: server.url, secrets: [linkSecret] } },
+      notify: {
+        url: receiver.url,
+        uiBaseUrl: uiUrl,
+        links: { baseUrl: server.url, secrets: [linkSecret] },
+        direct: slackDirectMessages(receiver.slack),
+      },
       workflowBundle,
     });
     const running = Promise.all(workers.map((worker) => worker.run()));

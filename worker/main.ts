@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
+import { slackDirectMessages } from '../activities/notify-direct.js';
 import { loadLinkSecrets } from '../connect/link-secrets.js';
 import { temporalConnectConfig } from '../connect/temporal-connection.js';
 import { UiBaseUrl } from '../connect/ui-url.js';
@@ -57,6 +58,9 @@ const Env = z.object({
         .min(1),
     )
     .optional(),
+  // One-click links go to each approver alone, by Slack direct message: a bot token with users:read.email and chat:write.
+  REVOKER_SLACK_BOT_TOKEN: z.string().regex(/^\S+$/, 'a Slack bot token (xoxb-…)').optional(),
+  REVOKER_SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 const logger = createLogger('revoker-worker');
@@ -116,13 +120,19 @@ async function main(): Promise<void> {
       ...(linkSecrets.length && env.REVOKER_PUBLIC_URL
         ? { links: { baseUrl: env.REVOKER_PUBLIC_URL, secrets: linkSecrets, approvers: env.REVOKER_LINK_APPROVERS } }
         : {}),
+      ...(env.REVOKER_SLACK_BOT_TOKEN
+        ? { direct: slackDirectMessages({ botToken: env.REVOKER_SLACK_BOT_TOKEN, apiUrl: env.REVOKER_SLACK_API_URL }) }
+        : {}),
     },
   });
+  const links = !linkSecrets.length
+    ? 'no one-click links: no REVOKER_LINK_SECRETS'
+    : env.REVOKER_SLACK_BOT_TOKEN
+      ? 'one-click links by direct message'
+      : 'no one-click links: they go only by direct message (REVOKER_SLACK_BOT_TOKEN)';
   const notifications = queues.includes('notify')
-    ? env.REVOKER_NOTIFY_URL
-      ? linkSecrets.length
-        ? 'on, with one-click links'
-        : 'on (no one-click links: no REVOKER_LINK_SECRETS)'
+    ? env.REVOKER_NOTIFY_URL || env.REVOKER_SLACK_BOT_TOKEN
+      ? `on (${links})`
       : 'off (no REVOKER_NOTIFY_URL)'
     : 'n/a';
   logger.info({ address: connectionOptions.address, namespace, queues, notifications }, 'worker ready');

@@ -73,7 +73,13 @@ export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
       const about = { workflowId: link.workflowId, verdict: link.verdict, approver: link.approver, link: link.id };
       // The steps it covers that still wait: a step approved by others or decided meanwhile is left,
       // said so, and the rest is decided. The playbook judges again (a race ends in its refusal).
-      const { decidable, left } = covered(link, await deps.playbooks.status(link));
+      const before = await deps.playbooks.status(link);
+      const used = before.decisions.find((d) => d.link === link.id && !d.ignored);
+      if (used) {
+        const message = `It was used at ${used.at}: ${used.verdict} by ${used.approver}. Each link works once.`;
+        return [409, { kind: 'problem', title: 'This link was already used', message, link }];
+      }
+      const { decidable, left } = covered(link, before);
       if (decidable.length === 0) {
         const message = `Nothing is left for this link to decide: ${left.map(({ id, why }) => `${id}: ${why}`).join('; ')}.`;
         return [409, { kind: 'problem', title: 'This link no longer applies', message, link, left }];

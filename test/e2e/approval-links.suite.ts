@@ -4,12 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LINK_REASON } from '../../client/approval-links/link-routes.js';
 import { signLinkToken, verifyLinkToken, type LinkGrant } from '../../connect/link-token.js';
 import type { Decision } from '../../domain/decision.js';
-import { statusQuery } from '../../domain/messages.js';
+import { decideUpdate, statusQuery } from '../../domain/messages.js';
 import type { Policy } from '../../domain/policy.js';
 import { TEST_POLICY, type Harness } from '../harness.js';
 import {
   ACCOUNT,
   alertAbout,
+  approve,
   awsUser,
   historyText,
   reject,
@@ -28,7 +29,13 @@ interface Message {
 
 interface LinkAnswer {
   status: number;
-  body: { error?: string; actions?: { id: string; status: string }[]; decision?: Decision; approver?: string };
+  body: {
+    error?: string;
+    actions?: { id: string; status: string }[];
+    decision?: Decision;
+    approver?: string;
+    left?: { id: string; why: string }[];
+  };
 }
 
 /** sam and kim decide the reversible steps; only lee may approve deleting a key. */
@@ -71,14 +78,42 @@ describe('one-click approval links', () => {
     throw new Error(`no message matching ${String(pattern)} about ${workflowId}`);
   }
 
-  function linkIn(message: Message, verb: 'Approve' | 'Reject' | 'Release', approver: string): string {
+  /**
+   * The approver's own link, from their direct messages about this playbook: links never go to the
+   * shared channel, and an inbox holds only its owner's links.
+   */
+  async function linkIn(
+    workflowId: string,
+    verb: 'Approve' | 'Reject' | 'Release',
+    approver: string,
+    timeoutMs = 15_000,
+  ): Promise<string> {
     const label = `${verb} as ${approver}`;
-    const url = new RegExp(`\\[${label.replaceAll('.', '\\.')}\\]\\((\\S+?)\\)`).exec(message.text)?.[1];
-    assert.ok(url, `no "${label}" link in ${message.text}`);
-    assert.ok(url.startsWith(`${h.links.baseUrl}/links/`), url);
-    const blocks = message.blocks.map((b) => b.text.text).join('\n');
-    assert.ok(blocks.includes(`<${url}|${label}>`), 'the Slack blocks carry the same link');
-    return url;
+    const pattern = new RegExp(`\\[${label.replaceAll('.', '\\.')}\\]\\((\\S+?)\\)`);
+    const deepLink = `(${h.uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)})`;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const inbox = h.notifications.inbox(approver);
+      const message = inbox.filter((m) => m.text.includes(deepLink) && pattern.test(m.text)).at(-1);
+      const url = message && pattern.exec(message.text)?.[1];
+      if (message && url) {
+        assert.ok(url.startsWith(`${h.links.baseUrl}/links/`), url);
+        const blocks = message.blocks.map((b) => b.text.text).join('\n');
+        assert.ok(blocks.includes(`<${url}|${label}>`), 'the Slack blocks carry the same link');
+        const owners = inbox.flatMap((m) => [...m.text.matchAll(/\[(?:Approve|Reject|Release) as ([^\]]+)\]/g)]);
+        assert.deepEqual(
+          [...new Set(owners.map(([, who]) => who))],
+          [approver],
+          "an inbox holds only its owner's links",
+        );
+        for (const m of h.notifications.received as Message[]) {
+          assert.ok(!m.text.includes('/links/'), `no link in the shared channel: ${m.text}`);
+        }
+        return url;
+      }
+      if (Date.now() > deadline) throw new Error(`no "${label}" link in ${approver}'s inbox: ${JSON.stringify(inbox)}`);
+      await sleep(50);
+    }
   }
 
   const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
@@ -97,10 +132,10 @@ describe('one-click approval links', () => {
 
   it('approves from the notification: GET shows the page and decides nothing, POST approves, the key is deleted', async () => {
     const keys = aliceKeys();
-    const { handle, message } = await waitingPlaybook();
-    const sam = linkIn(message, 'Approve', 'sam@example.com');
-    linkIn(message, 'Reject', 'kim@example.com');
-    const lee = linkIn(message, 'Approve', 'lee@example.com');
+    const { handle } = await waitingPlaybook();
+    const sam = await linkIn(handle.workflowId, 'Approve', 'sam@example.com');
+    await linkIn(handle.workflowId, 'Reject', 'kim@example.com');
+    const lee = await linkIn(handle.workflowId, 'Approve', 'lee@example.com');
 
     const page = await fetch(sam, { headers: { Accept: 'text/html' } });
     assert.equal(page.status, 200);
@@ -146,8 +181,8 @@ describe('one-click approval links', () => {
   });
 
   it('works once: a used link answers 409 and decides nothing more', async () => {
-    const { handle, message } = await waitingPlaybook();
-    const sam = linkIn(message, 'Approve', 'sam@example.com');
+    const { handle } = await waitingPlaybook();
+    const sam = await linkIn(handle.workflowId, 'Approve', 'sam@example.com');
     assert.equal((await open(sam, 'POST')).status, 200);
 
     const again = await open(sam, 'POST');
@@ -181,8 +216,8 @@ describe('one-click approval links', () => {
   });
 
   it('answers 403 for a link with a changed signature or signed with another secret', async () => {
-    const { handle, runId, message } = await waitingPlaybook();
-    const sam = linkIn(message, 'Approve', 'sam@example.com');
+    const { handle, runId } = await waitingPlaybook();
+    const sam = await linkIn(handle.workflowId, 'Approve', 'sam@example.com');
     // Not the last character: its low bits are padding, so changing it may leave the signature intact.
     const at = sam.length - 5;
     const flipped = `${sam.slice(0, at)}${sam[at] === 'A' ? 'B' : 'A'}${sam.slice(at + 1)}`;
@@ -211,8 +246,8 @@ describe('one-click approval links', () => {
     const handle = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'high'), { policy })).workflowId);
     await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
     await reject(handle, { approver: 'lee@example.com', actions: keys.map((k) => `aws:delete-key:${k}`) });
-    const message = await waitForMessage(handle.workflowId, /playbook Contained/);
-    const sam = linkIn(message, 'Release', 'sam@example.com');
+    await waitForMessage(handle.workflowId, /playbook Contained/);
+    const sam = await linkIn(handle.workflowId, 'Release', 'sam@example.com');
     const releaseUntil = Date.parse((await handle.query(statusQuery)).releaseUntil ?? '');
     const expiresAt = (await verifyLinkToken(tokenOf(sam), [h.links.secret])).expiresAt.getTime();
     assert.equal(expiresAt, Math.floor(releaseUntil / 1000) * 1000, 'the link expires with the release window');
@@ -251,7 +286,7 @@ describe('one-click approval links', () => {
     const deletes = aliceKeys().map((k) => `aws:delete-key:${k}`);
 
     // The body cannot name another approver or other actions: the token decides who and what.
-    const sam = linkIn(alice.message, 'Approve', 'sam@example.com');
+    const sam = await linkIn(alice.handle.workflowId, 'Approve', 'sam@example.com');
     const claims = await verifyLinkToken(tokenOf(sam), [h.links.secret]);
     assert.ok(
       claims.actions.every((id) => !id.startsWith('aws:delete-key:')),
@@ -287,9 +322,120 @@ describe('one-click approval links', () => {
     assert.equal((await open(misbound)).status, 409);
     const wrongPlaybook = await open(misbound, 'POST');
     assert.equal(wrongPlaybook.status, 409);
-    assert.match(wrongPlaybook.body.error ?? '', /unknown action ids/);
+    assert.match(wrongPlaybook.body.error ?? '', /not in this playbook's plan/);
     assert.equal((await bob.handle.query(statusQuery)).decisions.length, 0);
     assert.equal(h.aws.accessKey('AKIABOBLINKTEST00001')?.status, 'Active');
     for (const key of aliceKeys()) assert.ok(h.aws.accessKey(key), `${key} is not deleted`);
+  });
+
+  it("sends each approver's links to them alone: the channel keeps the facts, each inbox only its owner's links", async () => {
+    const { handle, message } = await waitingPlaybook();
+    assert.ok(!message.text.includes('/links/'), message.text);
+    assert.match(message.text, /One-click links went to 3 approver\(s\) by direct message/);
+    for (const key of aliceKeys()) assert.ok(message.text.includes(`aws:delete-key:${key}`), 'the facts stay');
+    // linkIn checks that each inbox holds only links for its owner.
+    const sam = await linkIn(handle.workflowId, 'Approve', 'sam@example.com');
+    const kim = await linkIn(handle.workflowId, 'Approve', 'kim@example.com');
+    assert.ok(!h.notifications.inbox('kim@example.com').some((m) => m.text.includes(sam)));
+    assert.ok(!h.notifications.inbox('sam@example.com').some((m) => m.text.includes(kim)));
+    assert.equal((await verifyLinkToken(tokenOf(kim), [h.links.secret])).approver, 'kim@example.com');
+  });
+
+  describe('under four eyes (fourEyes: 2)', () => {
+    /** sam and kim may decide everything; deleting a key needs both. */
+    const FOUR_EYES: Policy = {
+      ...TEST_POLICY,
+      fourEyes: 2,
+      approvers: { groups: { soc: ['sam@example.com', 'kim@example.com'] }, default: ['soc'], byAction: {} },
+    };
+    const fourEyesPlaybook = async () => {
+      const started = await h.start(alertAbout([awsUser('alice')], 'medium'), { policy: FOUR_EYES });
+      const handle = playbooks.handle(started.workflowId);
+      await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+      return { handle, runId: started.runId };
+    };
+
+    it("decides the second approver's link for the steps still waiting and says which it left and why", async () => {
+      const keys = aliceKeys();
+      const { handle } = await fourEyesPlaybook();
+      const deletes = keys.map((k) => `aws:delete-key:${k}`);
+      const sam = await linkIn(handle.workflowId, 'Approve', 'sam@example.com');
+      const kim = await linkIn(handle.workflowId, 'Approve', 'kim@example.com');
+
+      assert.equal((await open(sam, 'POST')).status, 200);
+      // One approval runs the reversible steps; the deletions wait for a second person.
+      const afterSam = await waitForStatus(handle, (s) =>
+        keys.every((k) => statusOf(s, `aws:deactivate-key:${k}`).status === 'done'),
+      );
+      for (const id of deletes) assert.equal(statusOf(afterSam, id).approvals?.length, 1);
+
+      const preview = await open(kim);
+      assert.equal(preview.status, 200, JSON.stringify(preview.body));
+      const decided = await open(kim, 'POST');
+      assert.equal(decided.status, 200, JSON.stringify(decided.body));
+      assert.deepEqual([...(decided.body.decision?.actions ?? [])].sort(), [...deletes].sort());
+      const left = decided.body.left ?? [];
+      assert.deepEqual(
+        left.map((l) => l.id).sort(),
+        [...keys.map((k) => `aws:deactivate-key:${k}`), `aws:deny-user-sessions:${ACCOUNT}/alice`].sort(),
+      );
+      for (const { why } of left) assert.match(why, /no longer waiting for a decision \(done\)|already approved/);
+      assert.deepEqual(
+        preview.body.left?.map((l) => l.id).sort(),
+        left.map((l) => l.id).sort(),
+        'the page said so before',
+      );
+
+      const report = await result(handle);
+      assert.equal(report.state, 'Contained');
+      for (const key of keys) {
+        assert.equal(h.aws.accessKey(key), undefined, `${key} is deleted`);
+        assert.equal(
+          statusOf(report, `aws:delete-key:${key}`).decidedBy?.approver,
+          'sam@example.com + kim@example.com',
+        );
+      }
+    });
+
+    it('cannot be met by one person: their link twice, their name in another case, or their link and then the CLI path', async () => {
+      const keys = aliceKeys();
+      const deletes = keys.map((k) => `aws:delete-key:${k}`);
+      const { handle, runId } = await fourEyesPlaybook();
+      const sam = await linkIn(handle.workflowId, 'Approve', 'sam@example.com');
+      assert.equal((await open(sam, 'POST')).status, 200);
+      await waitForStatus(handle, (s) => keys.every((k) => statusOf(s, `aws:deactivate-key:${k}`).status === 'done'));
+
+      // The same link again: used. A fresh link of sam's (a re-sent message), or one naming Sam@Example.com: nothing left.
+      assert.match((await open(sam, 'POST')).body.error ?? '', /used at .*: approve by sam@example.com/);
+      for (const approver of ['sam@example.com', 'Sam@Example.com']) {
+        const again = await signed({
+          workflowId: handle.workflowId,
+          runId,
+          verdict: 'approve',
+          actions: deletes,
+          approver,
+        });
+        const answer = await open(again, 'POST');
+        assert.equal(answer.status, 409, JSON.stringify(answer.body));
+        assert.match(answer.body.error ?? '', /already approved it: it waits for another approver/);
+      }
+      // The CLI's path (the decide Update) and the UI's (the approve Signal) as SAM@example.com.
+      await assert.rejects(
+        handle.executeUpdate(decideUpdate, {
+          args: [{ verdict: 'approve', approver: 'SAM@example.com', actions: deletes }],
+        }),
+        (error: Error) => {
+          assert.match(String(error.cause), /SAM@example.com already approved .*four eyes needs another approver/);
+          return true;
+        },
+      );
+      await approve(handle, { approver: 'SAM@example.com', actions: deletes });
+      const status = await waitForStatus(handle, (s) => s.decisions.some((d) => d.approver === 'SAM@example.com'));
+      for (const id of deletes) {
+        assert.equal(statusOf(status, id).status, 'awaiting-approval');
+        assert.equal(statusOf(status, id).decidedBy, undefined, `${id} still waits for a second person`);
+      }
+      for (const key of keys) assert.ok(h.aws.accessKey(key), `${key} is not deleted`);
+    });
   });
 });
