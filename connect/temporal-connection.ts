@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { loadPayloadKeys, revokerClientDataConverter } from './payload-codec.js';
 
 /**
  * Temporal connection settings follow Temporal's environment-configuration conventions
@@ -14,8 +15,14 @@ export function temporalConnectConfig() {
   };
 }
 
+/** A client with Revoker's data converter: payloads encrypted with REVOKER_PAYLOAD_KEYS (connect/payload-codec.ts). */
 export async function connectClient(): Promise<Client> {
   const { connectionOptions, namespace } = temporalConnectConfig();
   const connection = await Connection.connect(connectionOptions);
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, dataConverter: clientDataConverter() });
+}
+
+/** The data converter every client of this process uses, from REVOKER_PAYLOAD_KEYS[_FILE]. */
+export function clientDataConverter(env: Record<string, string | undefined> = process.env) {
+  return revokerClientDataConverter(loadPayloadKeys(env));
 }

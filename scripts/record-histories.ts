@@ -20,7 +20,9 @@ import { defaultSandboxCaDir, ENTRA_SANDBOX, ensureSandboxCa } from '../simulato
 import { GCP_SANDBOX } from '../simulators/gcp/index.js';
 import { harness, TEST_POLICY, TEST_SETTINGS, type Harness } from '../test/harness.js';
 import { alertAbout, approve, awsUser, reject, settled, waitForStatus } from '../test/e2e/helpers.js';
-import { historyToJSON } from '../test/history-json.js';
+import { EncryptionCodec, loadPayloadKeys, type PayloadKeys } from '../connect/payload-codec.js';
+import { HISTORY_PAYLOAD_KEYS_FILE, historyToJSON } from '../test/history-json.js';
+import { payloadsIn } from '../test/e2e/helpers.js';
 import { ROOT } from './bootstrap.mjs';
 
 const HISTORIES_DIR = join(ROOT, 'test', 'histories');
@@ -231,16 +233,13 @@ function sandboxSecrets(h: Harness): string[] {
   return [...found];
 }
 
-/** The file as written plus every payload decoded (payloads are base64 JSON), as the history-secrets suite reads it. */
-function readable(json: string): string {
-  const decoded = [...json.matchAll(/"data": "([A-Za-z0-9+/=]+)"/g)].map((m) =>
-    Buffer.from(m[1] ?? '', 'base64').toString('utf8'),
-  );
-  return [json, ...decoded].join('\n');
+/** The file as written plus every payload decrypted, as the history-secrets suite reads it. */
+async function readable(json: string, history: unknown, keys: PayloadKeys): Promise<string> {
+  const decoded = await new EncryptionCodec(keys).decode(payloadsIn(history));
+  return [json, ...decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8'))].join('\n');
 }
 
-function assertNoSecrets(name: string, json: string, secrets: string[]): void {
-  const text = readable(json);
+function assertNoSecrets(name: string, text: string, secrets: string[]): void {
   if (!text.includes('alice') && !text.includes('etl-runner')) {
     throw new Error(`${name}: the decoded payloads are not what we think they are`);
   }
@@ -277,7 +276,9 @@ function readme(): string {
     're-planning merged alerts (guarded by `patched()`): they prove that incidents started by that code still replay.',
     '',
     'They were recorded against the sandbox clouds (`test/harness.ts`) with the test policy and short timings; the',
-    'recording refuses to write a history that holds any sandbox credential.',
+    'recording refuses to write a history that holds any sandbox credential. Payloads are encrypted with the key in',
+    '`payload-keys` (sandbox data only: no secret), which the replay test decodes with; histories recorded before the',
+    'payload codec hold plain payloads, which it passes through.',
     '',
     '## Re-recording',
     '',
@@ -306,6 +307,10 @@ async function main(): Promise<void> {
   }
   const chosen = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
   mkdirSync(HISTORIES_DIR, { recursive: true });
+  // Recorded encrypted, as production histories are, with the key the replay test holds.
+  process.env.REVOKER_PAYLOAD_KEYS = '';
+  process.env.REVOKER_PAYLOAD_KEYS_FILE = HISTORY_PAYLOAD_KEYS_FILE;
+  if (!loadPayloadKeys()) throw new Error(`no payload key in ${HISTORY_PAYLOAD_KEYS_FILE}`);
   const h = await harness();
   try {
     const secrets = sandboxSecrets(h);
@@ -323,8 +328,9 @@ async function main(): Promise<void> {
       const { handle, expected } = await withTimeout(scenario.name, scenario.run(h));
       const report = (await withTimeout(scenario.name, handle.result())) as Report;
       if (report.state !== expected) throw new Error(`${scenario.name}: ended ${report.state}, expected ${expected}`);
-      const json = historyToJSON(await handle.fetchHistory()) + '\n';
-      assertNoSecrets(scenario.name, json, secrets);
+      const history = await handle.fetchHistory();
+      const json = historyToJSON(history) + '\n';
+      assertNoSecrets(scenario.name, await readable(json, history, h.payloads.keys), secrets);
       writeFileSync(join(HISTORIES_DIR, `${scenario.name}.json`), json);
       const events = (JSON.parse(json) as { events: unknown[] }).events.length;
       const kb = (Buffer.byteLength(json) / 1024).toFixed(0);

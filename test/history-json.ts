@@ -1,6 +1,7 @@
 import proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root.js';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 type History = proto.temporal.api.history.v1.IHistory;
 interface ProtoJson {
@@ -34,3 +35,10 @@ export function historyFromJSON(json: unknown): History {
   if (!history?.events?.length) throw new TypeError('not a workflow history: no events');
   return history;
 }
+
+/**
+ * The payload key histories are recorded with (scripts/record-histories.ts) and replayed with: it
+ * encrypts sandbox data only, so it is no secret. Histories recorded before the codec hold plain
+ * payloads, which pass through it.
+ */
+export const HISTORY_PAYLOAD_KEYS_FILE = fileURLToPath(new URL('./histories/payload-keys', import.meta.url));

@@ -8,8 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadPayloadKeys, revokerDataConverter } from '../connect/payload-codec.js';
 import { bundlePlaybookWorkflows } from '../testing/workflow-bundle.js';
-import { historyFromJSON } from './history-json.js';
+import { HISTORY_PAYLOAD_KEYS_FILE, historyFromJSON } from './history-json.js';
 
 const HISTORIES = fileURLToPath(new URL('./histories/', import.meta.url));
 // The replay workers' state changes are noise here; a failed replay comes back as its result.
@@ -35,7 +36,10 @@ describe('recorded workflow histories', () => {
         throw new Error(`test/histories/${file} is not a workflow history: ${String(error)}`, { cause: error });
       }
     });
-    for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) {
+    const dataConverter = revokerDataConverter(
+      loadPayloadKeys({ REVOKER_PAYLOAD_KEYS_FILE: HISTORY_PAYLOAD_KEYS_FILE }),
+    );
+    for await (const result of Worker.runReplayHistories({ workflowBundle, dataConverter }, histories)) {
       outcomes.set(result.workflowId, result.error);
     }
   });

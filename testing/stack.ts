@@ -8,6 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slackDirectMessages } from '../activities/notify-direct.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
+import {
+  EncryptionCodec,
+  loadPayloadKeys,
+  newPayloadKeys,
+  revokerClientDataConverter,
+  type PayloadKeys,
+} from '../connect/payload-codec.js';
 import { temporalLinkPlaybooks } from '../client/approval-links/link-playbooks.js';
 import { createWebhookApp } from '../client/webhook/app.js';
 import { startWebhookServer } from '../client/webhook/server.js';
@@ -49,6 +56,11 @@ export interface Stack {
   notifications: NotificationReceiver;
   /** Revoker's HTTP server (intake and one-click links) on a loopback port, and the secret its links are signed with. */
   links: { baseUrl: string; secret: string };
+  /**
+   * The keys payloads are encrypted with in history (REVOKER_PAYLOAD_KEYS if set, else one made for
+   * this stack), and the codec endpoint the Web UI decodes them through (`<webhook>/codec`).
+   */
+  payloads: { keys: PayloadKeys; codecEndpoint: string };
   /** Stops the workers, then everything else, and puts back the environment variables it set. */
   close(): Promise<void>;
 }
@@ -91,9 +103,15 @@ export async function startStack(seeds: Seeds): Promise<Stack> {
     const entraTls = { certPath: tls.certPath, keyPath: tls.keyPath };
     const uiPort = await freePort();
     const uiUrl = `http://127.0.0.1:${uiPort}`;
+    // History encrypted as in production; the UI decodes through the webhook's codec endpoint.
+    const payloadKeys = loadPayloadKeys(process.env) ?? newPayloadKeys('sandbox');
+    const dataConverter = revokerClientDataConverter(payloadKeys);
+    const webhookPort = await freePort();
+    const codecEndpoint = `http://127.0.0.1:${webhookPort}/codec`;
     const starting = [
       started(
         TestWorkflowEnvironment.createLocal({
+          client: { dataConverter },
           server: {
             executable: { type: 'existing-path', path: ensureTemporalCli() },
             searchAttributes: SEARCH_ATTRIBUTES,
@@ -102,7 +120,12 @@ export async function startStack(seeds: Seeds): Promise<Stack> {
             ui: true,
             uiPort,
             // Off by default in the server; halves each activity hop, as in `npm start`.
-            extraArgs: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
+            extraArgs: [
+              '--dynamic-config-value',
+              'system.enableActivityEagerExecution=true',
+              '--ui-codec-endpoint',
+              codecEndpoint,
+            ],
           },
         }),
         (env) => env.teardown(),
@@ -120,12 +143,18 @@ export async function startStack(seeds: Seeds): Promise<Stack> {
     const linkSecret = randomBytes(32).toString('base64url');
     const server = await started(
       startWebhookServer({
-        port: 0,
+        port: webhookPort,
         host: '127.0.0.1',
         app: createWebhookApp({
           auth: { bearerTokens: [randomBytes(24).toString('base64url')], hmacSecrets: [] },
           startPlaybook: () => Promise.reject(new Error('the test stack starts playbooks itself')),
           links: { secrets: [linkSecret], playbooks: temporalLinkPlaybooks(env.client) },
+          codec: {
+            codec: new EncryptionCodec(payloadKeys),
+            auth: 'loopback-only',
+            uiOrigins: [uiUrl],
+            namespace: env.namespace ?? 'default',
+          },
         }),
       }),
       (webhook) => webhook.close(),
@@ -134,6 +163,7 @@ export async function startStack(seeds: Seeds): Promise<Stack> {
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       queues: ALL_QUEUES,
+      payloadKeys,
       aws: createAwsClients({ endpoint: aws.endpoint }),
       gcp: createGcpClients({ rootUrl: gcp.rootUrl }),
       entra: createEntraClients({
@@ -165,6 +195,7 @@ export async function startStack(seeds: Seeds): Promise<Stack> {
       seeds,
       notifications: receiver.notifications,
       links: { baseUrl: server.url, secret: linkSecret },
+      payloads: { keys: payloadKeys, codecEndpoint },
       close,
     };
   } catch (error) {

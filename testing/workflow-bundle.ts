@@ -1,6 +1,7 @@
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from '@temporalio/worker';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FAILURE_CONVERTER_PATH } from '../connect/payload-codec.js';
 
 // As worker/create-workers.ts's WORKFLOWS_PATH, without loading every cloud's SDK to learn it.
 const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -9,6 +10,8 @@ const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.met
 export function bundlePlaybookWorkflows(): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    // Failure text in encoded attributes, as the workers' own bundles (connect/failure-converter.ts).
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: quietBundlerLogger,
     webpackConfigHook: compileOwnTypeScript,
   });

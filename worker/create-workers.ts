@@ -7,6 +7,7 @@ import { createEntraActivities, type EntraActivityDeps } from '../activities/ent
 import { createLedgerActivities } from '../activities/ledger.js';
 import { createGcpActivities, type GcpActivityDeps } from '../activities/gcp.js';
 import { createNotifyActivities, type NotifyActivityDeps } from '../activities/notify.js';
+import { revokerClientDataConverter, revokerDataConverter, type PayloadKeys } from '../connect/payload-codec.js';
 import { NOTIFY_TASK_QUEUE, PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
 import { HEARTBEAT_INTERVAL_MS, heartbeatWhileRunning } from './heartbeat.js';
 
@@ -24,7 +25,9 @@ export interface WorkerSetup {
   entra?: EntraActivityDeps;
   gcp?: GcpActivityDeps;
   notify?: NotifyActivityDeps;
-  /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
+  /** Payloads (and failure text) encrypted in history with these keys; none: in clear. */
+  payloadKeys?: PayloadKeys | undefined;
+  /** A pre-built bundle (tests build one per run; built with FAILURE_CONVERTER_PATH); otherwise bundled at start. */
   workflowBundle?: WorkflowBundleOption;
 }
 
@@ -47,8 +50,9 @@ const heartbeats = (client: Client) => ({
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const { connection, namespace } = setup;
-  const client = new Client({ connection, namespace });
-  const HEARTBEATS = heartbeats(client);
+  const client = new Client({ connection, namespace, dataConverter: revokerClientDataConverter(setup.payloadKeys) });
+  const dataConverter = revokerDataConverter(setup.payloadKeys);
+  const HEARTBEATS = { ...heartbeats(client), dataConverter };
   const workers: Promise<Worker>[] = [];
   if (setup.queues.includes('playbooks')) {
     workers.push(

@@ -2,6 +2,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { slackDirectMessages } from '../activities/notify-direct.js';
 import { loadLinkSecrets } from '../connect/link-secrets.js';
+import { loadPayloadKeys } from '../connect/payload-codec.js';
 import { temporalConnectConfig } from '../connect/temporal-connection.js';
 import { UiBaseUrl } from '../connect/ui-url.js';
 import { createAwsClients } from './aws-clients.js';
@@ -83,10 +84,12 @@ async function main(): Promise<void> {
       'the entra queue needs AZURE_TENANT_ID (the tenant this worker contains); or leave entra out of REVOKER_QUEUES',
     );
   }
+  const payloadKeys = loadPayloadKeys(process.env);
   const workers = await createWorkers({
     connection,
     namespace,
     queues,
+    payloadKeys,
     ...(queues.includes('aws')
       ? {
           aws: createAwsClients({
@@ -135,7 +138,8 @@ async function main(): Promise<void> {
       ? `on (${links})`
       : 'off (no REVOKER_NOTIFY_URL)'
     : 'n/a';
-  logger.info({ address: connectionOptions.address, namespace, queues, notifications }, 'worker ready');
+  const history = payloadKeys ? `encrypted (key ${payloadKeys.current.id})` : 'in clear (no REVOKER_PAYLOAD_KEYS)';
+  logger.info({ address: connectionOptions.address, namespace, queues, notifications, history }, 'worker ready');
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and lets running tasks finish.
   await Promise.all(workers.map((worker) => worker.run()));
   await connection.close();

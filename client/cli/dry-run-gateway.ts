@@ -7,7 +7,7 @@ import { providerOf } from '../../domain/principal.js';
 import type { PlaybookStatus, Report } from '../../domain/report.js';
 import { PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../../domain/task-queues.js';
 import { dryRun } from '../dry-run.js';
-import { temporalConnectConfig } from '../../connect/temporal-connection.js';
+import { clientDataConverter, temporalConnectConfig } from '../../connect/temporal-connection.js';
 import { CliError, EXIT } from './cli-error.js';
 import { explain } from './temporal-gateway.js';
 
@@ -65,7 +65,12 @@ export async function connectDryRunGateway(program: string): Promise<DryRunGatew
       'unreachable',
     );
   }
-  const client = new Client({ connection, namespace, interceptors: { workflow: [recordStart] } });
+  const client = new Client({
+    connection,
+    namespace,
+    dataConverter: clientDataConverter(),
+    interceptors: { workflow: [recordStart] },
+  });
   const call = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await client.withDeadline(Date.now() + CALL_DEADLINE_MS, fn);

@@ -8,6 +8,7 @@ import { mapIntake } from '../sources/map-payload.js';
 import { createLinkRoutes, linksNotConfigured, type LinkRoutesDeps } from '../approval-links/link-routes.js';
 import type { StartResult } from '../start-playbook.js';
 import { playbookWorkflowId } from '../../domain/playbook-input.js';
+import { createCodecRoutes, type CodecRoutesDeps } from './codec-routes.js';
 import { authenticate, SIGNATURE_HEADER, TIMESTAMP_HEADER, type WebhookAuth } from './auth.js';
 import { HttpError } from './http-error.js';
 import { TokenBucket, type RateLimit } from './rate-limit.js';
@@ -29,6 +30,8 @@ export interface WebhookDeps {
   logger?: Logger;
   /** One-click approval links (`/links/:token`): their secrets and the playbooks they decide in. */
   links?: Omit<LinkRoutesDeps, 'logger'>;
+  /** The Temporal codec endpoint (`/codec/encode`, `/codec/decode`) for the Web UI: client/webhook/codec-routes.ts. */
+  codec?: Omit<CodecRoutesDeps, 'logger'>;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
@@ -174,6 +177,8 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
 
   // No bearer token here: the signed link is the credential.
   app.route('/links', deps.links?.secrets.length ? createLinkRoutes({ ...deps.links, logger }) : linksNotConfigured());
+
+  if (deps.codec) app.route('/codec', createCodecRoutes({ ...deps.codec, logger }));
 
   app.notFound((c) =>
     c.json(

@@ -1,4 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Alert, Severity } from '../../domain/alert.js';
 import type { DecisionRequest } from '../../domain/decision.js';
@@ -9,6 +10,7 @@ import type { AwsSeed } from '../../simulators/aws/index.js';
 import { afterEach, beforeEach } from 'node:test';
 import { startPlaybook } from '../../client/start-playbook.js';
 import { createWebhookApp } from '../../client/webhook/app.js';
+import { EncryptionCodec } from '../../connect/payload-codec.js';
 import { harness, TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
 
 export const ACCOUNT = '123456789012';
@@ -139,11 +141,19 @@ export function seedWith(seed: AwsSeed, extra: Partial<Pick<AwsSeed, 'users' | '
 
 /** The history as JSON plus every payload decoded (payloads are base64 JSON), for scanning for secrets. */
 export async function historyText(handle: Playbook): Promise<string> {
-  const raw = JSON.stringify(await handle.fetchHistory());
-  const decoded = [...raw.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) =>
-    Buffer.from(m[1] ?? '', 'base64').toString('utf8'),
-  );
-  return [raw, ...decoded].join('\n');
+  const history = await handle.fetchHistory();
+  // Payloads are encrypted in history: decrypted with the stack's keys, as the worker reads them.
+  const codec = new EncryptionCodec((await harness()).payloads.keys);
+  const decoded = await codec.decode(payloadsIn(history));
+  return [JSON.stringify(history), ...decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8'))].join('\n');
+}
+
+/** Every Payload message in a history (or any protobuf object): those with `metadata` and bytes `data`. */
+export function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
+  if (!value || typeof value !== 'object' || value instanceof Uint8Array) return found;
+  if ('data' in value && value.data instanceof Uint8Array && 'metadata' in value) found.push(value as Payload);
+  else for (const child of Object.values(value)) payloadsIn(child, found);
+  return found;
 }
 
 /**

@@ -30,6 +30,8 @@ describe('Approving in the Temporal Web UI', () => {
   let profileDir: string;
   let context: BrowserContext;
   let page: Page;
+  /** The UI's calls to Revoker's codec endpoint, by path (`/codec/decode`, `/codec/encode`). */
+  const codecCalls: string[] = [];
   const playbooks = useSandbox((ready) => (h = ready));
 
   before(async () => {
@@ -42,10 +44,16 @@ describe('Approving in the Temporal Web UI', () => {
       viewport: { width: 1400, height: 1000 },
       timezoneId: 'UTC',
     });
-    // The machine has no network beyond loopback, and the test must not depend on one: only the UI is reachable.
-    await context.route('**/*', (route) =>
-      route.request().url().startsWith(`${h.uiUrl}/`) ? route.continue() : route.abort('blockedbyclient'),
-    );
+    // The machine has no network beyond loopback, and the test must not depend on one: only the UI is
+    // reachable, and the codec endpoint it decodes history through (payloads are encrypted).
+    const codec = h.payloads.codecEndpoint;
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(`${codec}/`)) codecCalls.push(new URL(url).pathname);
+      return url.startsWith(`${h.uiUrl}/`) || url.startsWith(`${codec}/`)
+        ? route.continue()
+        : route.abort('blockedbyclient');
+    });
     context.setDefaultTimeout(15_000);
   });
   after(async () => {
@@ -81,9 +89,11 @@ describe('Approving in the Temporal Web UI', () => {
       await row.getByRole('link', { name: started.runId }).click();
       await page.waitForURL((url) => url.pathname.includes(`/${started.runId}/`));
 
-      // What waits is on the User Metadata tab, with the Signal JSON to paste.
+      // What waits is on the User Metadata tab, with the Signal JSON to paste: encrypted in Temporal,
+      // readable here because the UI decodes it through Revoker's codec endpoint.
       await page.getByRole('tab', { name: 'User Metadata' }).click();
       await assertVisible(currentDetails(page).getByText(/Waiting for you \(\d+\)/));
+      assert.ok(codecCalls.includes('/codec/decode'), `the UI decoded through the codec: ${codecCalls.join(', ')}`);
       assert.deepEqual(h.aws.mutations().counts, {}, 'nothing changes before a human decides');
 
       await page.getByRole('button', { name: 'More Actions' }).click();
@@ -98,6 +108,7 @@ describe('Approving in the Temporal Web UI', () => {
       await data.blur();
       await dialog.getByRole('button', { name: 'Submit' }).click();
       await assertVisible(page.getByRole('log').getByText('Workflow signaled.'));
+      assert.ok(codecCalls.includes('/codec/encode'), 'the Signal input went through the codec, encrypted');
       await dialog.waitFor({ state: 'hidden' });
 
       const report = await result(handle);
