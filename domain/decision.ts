@@ -14,6 +14,10 @@ export const DecisionRequest = z.strictObject({
 });
 export type DecisionRequest = z.infer<typeof DecisionRequest>;
 
+/** How Revoker's server verified who decides: their one-click link, or their identity token. */
+export const VerifiedBy = z.enum(['link', 'identity-token']);
+export type VerifiedBy = z.infer<typeof VerifiedBy>;
+
 /** `release` undoes the reversible steps named (or "all" of them) after a false positive. */
 export const Verdict = z.enum(['approve', 'reject', 'release']);
 export type Verdict = z.infer<typeof Verdict>;
@@ -23,6 +27,12 @@ export const DecideRequest = DecisionRequest.extend({
   verdict: Verdict,
   /** Set by Revoker's HTTP server for a one-click link: the link's id, so the link works once. */
   link: z.string().min(1).max(64).optional(),
+  /**
+   * Set by Revoker's HTTP server when it verified the approver: from a one-click link (sent to that
+   * approver alone) or an identity token from the configured issuer. Under `trustedIdentities: oidc`
+   * the playbook takes no other decision.
+   */
+  verifiedBy: VerifiedBy.optional(),
 });
 export type DecideRequest = z.infer<typeof DecideRequest>;
 
@@ -40,4 +50,6 @@ export interface Decision {
   note?: string;
   /** The id of the one-click link the decision came through. */
   link?: string;
+  /** How Revoker's server verified the approver; absent: the approver named themselves. */
+  verifiedBy?: VerifiedBy;
 }

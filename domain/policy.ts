@@ -31,8 +31,20 @@ export const Policy = z
         groups: z.record(z.string(), z.array(z.string().min(1)).min(1)),
         default: z.array(z.string()).min(1),
         byAction: z.partialRecord(ActionKind, z.array(z.string()).min(1)).default({}),
+        /**
+         * Other names of the same person (`sam@example.com: [sam, samuel@corp.example]`): they count
+         * once for four eyes. Names are compared without regard to case in any event.
+         */
+        aliases: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).optional(),
       })
       .optional(),
+    /**
+     * Whose word the playbook takes for who decides. `temporal-namespace` (absent): anyone who can send
+     * a Signal or Update in the namespace names themselves. `oidc`: only decisions whose approver
+     * Revoker's server verified (a one-click link sent to that approver alone, or an identity token
+     * from the configured issuer); the UI's Signals and unverified Updates are refused.
+     */
+    trustedIdentities: z.enum(['temporal-namespace', 'oidc']).optional(),
     /**
      * When a step gets no decision within approvalTimeout it is escalated and waits once more as long;
      * then it proceeds or is aborted, per action kind (unlisted kinds abort).
@@ -57,6 +69,20 @@ export const Policy = z
     for (const [group, path] of named) {
       if (!(group in groups))
         ctx.addIssue({ code: 'custom', path: [...path], message: `no group named "${group}" in approvers.groups` });
+    }
+    const aliasOf = new Map<string, string>();
+    for (const [person, names] of Object.entries(policy.approvers?.aliases ?? {})) {
+      for (const [i, name] of [person, ...names].entries()) {
+        const other = aliasOf.get(name.toLowerCase());
+        if (other !== undefined && other !== person.toLowerCase()) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['approvers', 'aliases', person, ...(i ? [i - 1] : [])],
+            message: `"${name}" is already a name of ${other}: one name, one person`,
+          });
+        }
+        aliasOf.set(name.toLowerCase(), person.toLowerCase());
+      }
     }
     for (const [kind, outcome] of Object.entries(policy.onTimeout ?? {})) {
       if (outcome === 'proceed' && ACTION_KINDS[kind as ActionKind].destructive) {
@@ -127,12 +153,31 @@ export function approverGroupsFor(policy: Policy, kind: ActionKind): string[] | 
   return policy.approvers.byAction[kind] ?? policy.approvers.default;
 }
 
+type Aliases = Pick<Policy, 'approvers'>;
+
+/**
+ * The person a name stands for: lower case, and an alias mapped to its person's name, so
+ * `Sam@Example.com` and `samuel@corp.example` (an alias of sam@example.com) are one approver.
+ */
+export function personOf(policy: Aliases, name: string): string {
+  const who = name.trim().toLowerCase();
+  for (const [person, names] of Object.entries(policy.approvers?.aliases ?? {})) {
+    if (person.toLowerCase() === who || names.some((n) => n.toLowerCase() === who)) return person.toLowerCase();
+  }
+  return who;
+}
+
+/** Whether two names are the same person (for four eyes and a release's requester). */
+export function samePerson(policy: Aliases, a: string, b: string): boolean {
+  return personOf(policy, a) === personOf(policy, b);
+}
+
 /** Why `approver` may not decide `kind`, or undefined when they may. */
 export function notAnApprover(policy: Policy, kind: ActionKind, approver: string): string | undefined {
   const groups = approverGroupsFor(policy, kind);
   if (!groups) return undefined;
-  const who = approver.toLowerCase();
-  const member = groups.some((g) => (policy.approvers?.groups[g] ?? []).some((m) => m.toLowerCase() === who));
+  const who = personOf(policy, approver);
+  const member = groups.some((g) => (policy.approvers?.groups[g] ?? []).some((m) => personOf(policy, m) === who));
   return member ? undefined : `${approver} is not an approver for ${kind} (groups: ${groups.join(', ')})`;
 }
 
@@ -149,5 +194,6 @@ export function approverIdentities(policy: Policy, kind: ActionKind): string[] |
   const groups = approverGroupsFor(policy, kind);
   if (!groups) return undefined;
   const members = groups.flatMap((g) => policy.approvers?.groups[g] ?? []);
-  return [...new Map(members.map((m) => [m.toLowerCase(), m])).values()];
+  // One identity per person: a person listed under two names gets one set of links.
+  return [...new Map(members.map((m) => [personOf(policy, m), m])).values()];
 }

@@ -159,6 +159,62 @@ describe('approver groups and four eyes', () => {
   });
 });
 
+describe('one person counts once for four eyes', () => {
+  const ALIASED = {
+    approvers: {
+      groups: { soc: ['sam@example.com', 'kim@example.com', 'samuel@corp.example'] },
+      default: ['soc'],
+      byAction: {},
+      aliases: { 'sam@example.com': ['samuel@corp.example', 'ssmith'] },
+    },
+    fourEyes: 2,
+  };
+
+  it('refuses a second approval by an alias or a different case of the first approver', () => {
+    const plan = records();
+    applyDecision(plan, ALIASED, 'approve', { approver: 'Sam@Example.com', actions: [DELETE] }, AT);
+    for (const approver of ['samuel@corp.example', 'SSMITH', 'sam@example.com']) {
+      assert.equal(
+        refusal(plan, context(ALIASED), { verdict: 'approve', approver, actions: [DELETE] }),
+        `${approver} already approved ${DELETE}: four eyes needs another approver`,
+      );
+      const signal = applyDecision(plan, ALIASED, 'approve', { approver, actions: [DELETE] }, AT);
+      assert.match(signal.ignored ?? '', /four eyes needs another approver/);
+    }
+    assert.equal(plan.find((r) => r.action.id === DELETE)?.decidedBy, undefined, 'still one person');
+    applyDecision(plan, ALIASED, 'approve', { approver: 'kim@example.com', actions: [DELETE] }, AT);
+    assert.equal(plan.find((r) => r.action.id === DELETE)?.decidedBy?.approver, 'Sam@Example.com + kim@example.com');
+  });
+
+  it('counts an alias of a group member as that member', () => {
+    assert.equal(
+      refusal(records(), context(ALIASED), { verdict: 'approve', approver: 'ssmith', actions: [DELETE] }),
+      undefined,
+    );
+  });
+});
+
+describe('trustedIdentities', () => {
+  const request = { verdict: 'approve', approver: 'sam@example.com', actions: [DELETE] };
+
+  it('takes the named approver when the policy trusts the Temporal namespace (the default)', () => {
+    assert.equal(refusal(records(), context({}), request), undefined);
+    assert.equal(refusal(records(), context({ trustedIdentities: 'temporal-namespace' }), request), undefined);
+  });
+
+  it('under oidc refuses a decision whose approver Revoker did not verify, and takes a verified one', () => {
+    const oidc = context({ trustedIdentities: 'oidc' });
+    assert.match(
+      refusal(records(), oidc, request) ?? '',
+      /trustedIdentities: oidc.*one-click link.*REVOKER_IDENTITY_TOKEN/,
+    );
+    assert.match(refusal(records(), oidc, { ...request, verdict: 'release', actions: 'all' }) ?? '', /oidc/);
+    assert.equal(refusal(records(), oidc, { ...request, verifiedBy: 'link' }), undefined);
+    assert.equal(refusal(records(), oidc, { ...request, verifiedBy: 'identity-token' }), undefined);
+    assert.match(refusal(records(), oidc, { ...request, verifiedBy: 'me, honestly' }) ?? '', /verifiedBy/);
+  });
+});
+
 describe('one-click links', () => {
   it('refuses a link that was already used, saying by whom and when', () => {
     const used: Decision = { verdict: 'approve', approver: 'sam', actions: [DELETE], at: AT, link: 'link-1' };

@@ -1,11 +1,11 @@
 import type { Severity } from '../domain/alert.js';
 import { DecideRequest, DecisionRequest, type Decision, type Verdict } from '../domain/decision.js';
 import { describeIssues } from '../domain/issues.js';
-import { approvalsNeeded, notAnApprover, type Policy } from '../domain/policy.js';
+import { approvalsNeeded, notAnApprover, samePerson, type Policy } from '../domain/policy.js';
 import { planRelease, type ReleasePlan } from '../domain/release.js';
 import { awaitsDecision, type ActionRecord } from '../domain/report.js';
 
-type Rules = Pick<Policy, 'approvers' | 'fourEyes'>;
+type Rules = Pick<Policy, 'approvers' | 'fourEyes' | 'trustedIdentities'>;
 
 /** What a decision is judged against besides the plan: for links and releases. */
 export interface DecisionContext {
@@ -19,8 +19,9 @@ export interface DecisionContext {
   sharedControls?: boolean;
 }
 
-const approvedBy = (r: ActionRecord, approver: string) =>
-  (r.approvals ?? []).some((a) => a.approver.toLowerCase() === approver.toLowerCase());
+// The same person under another case or a policy alias counts once for four eyes.
+const approvedBy = (rules: Rules, r: ActionRecord, approver: string) =>
+  (r.approvals ?? []).some((a) => samePerson(rules, a.approver, approver));
 
 interface Sorted {
   applicable: ActionRecord[];
@@ -45,9 +46,9 @@ function sort(records: ActionRecord[], rules: Rules, verdict: Verdict, request: 
   for (const record of found.filter(awaitsDecision)) {
     const refused = notAnApprover(rules as Policy, record.action.kind, approver);
     if (refused) problems.push(refused);
-    else if (verdict === 'approve' && record.requestedBy?.toLowerCase() === approver.toLowerCase()) {
+    else if (verdict === 'approve' && record.requestedBy && samePerson(rules, record.requestedBy, approver)) {
       problems.push(`${approver} asked for the release in ${record.action.id}: another approver must approve it`);
-    } else if (verdict === 'approve' && approvedBy(record, approver)) {
+    } else if (verdict === 'approve' && approvedBy(rules, record, approver)) {
       problems.push(`${approver} already approved ${record.action.id}: four eyes needs another approver`);
     } else applicable.push(record);
   }
@@ -113,12 +114,27 @@ export function refusal(records: ActionRecord[], context: DecisionContext, paylo
     return describeIssues(parsed.error);
   }
   const request = parsed.data;
+  const unverified = unverifiedRefusal(context.policy, request.verifiedBy);
+  if (unverified) return unverified;
   const used = request.link ? context.decisions.find((d) => d.link === request.link && !d.ignored) : undefined;
   if (used) return `this link was already used (${used.verdict} by ${used.approver} at ${used.at})`;
   if (request.verdict === 'release') return releasePlan(records, context, request).problems.join('; ') || undefined;
   if (records.length === 0) return 'the plan is not ready yet: query status and try again';
   const { problems } = sort(records, context.policy, request.verdict, request);
   return problems.length ? problems.join('; ') : undefined;
+}
+
+/**
+ * Why a decision whose approver Revoker's server did not verify is refused: under
+ * `trustedIdentities: oidc`, the UI's Signals and Updates without `verifiedBy` name an approver
+ * nobody checked. Undefined when the policy trusts the namespace, or the decision was verified.
+ */
+export function unverifiedRefusal(policy: Rules, verifiedBy: string | undefined): string | undefined {
+  if (policy.trustedIdentities !== 'oidc' || verifiedBy) return undefined;
+  return (
+    'the policy takes only verified approvers (trustedIdentities: oidc): decide through your own one-click link, ' +
+    'or `revoker` with REVOKER_IDENTITY_TOKEN (a Signal or an Update names an approver nobody verified)'
+  );
 }
 
 function releasePlan(records: ActionRecord[], context: DecisionContext, request: DecisionRequest): ReleasePlan {
@@ -155,7 +171,8 @@ export function applyRelease(
   return { decision: { ...decision, actions }, reversals: plan.reversals };
 }
 
-function approverOf(payload: unknown): string {
+/** The approver a payload names, for the record of an ignored one. */
+export function approverOf(payload: unknown): string {
   if (payload && typeof payload === 'object' && 'approver' in payload && typeof payload.approver === 'string') {
     return payload.approver.slice(0, 128);
   }

@@ -19,7 +19,7 @@ import type { NotifiedAction, PlaybookEvent } from '../activities/notify-message
 import { Alert, Severity } from '../domain/alert.js';
 import { allowlisted, allowlistedDiscovery } from '../domain/allowlist.js';
 import { brief, describeIssues } from '../domain/issues.js';
-import type { Decision } from '../domain/decision.js';
+import type { Decision, Verdict } from '../domain/decision.js';
 import { discoveredKeys, type Discovery } from '../domain/discovery.js';
 import { controlOwner, HoldersChangedSchema, incidentOf } from '../domain/ledger.js';
 import {
@@ -64,7 +64,14 @@ import {
   RevokerState,
 } from '../domain/search-attributes.js';
 import { NOTIFY_TASK_QUEUE } from '../domain/task-queues.js';
-import { applyDecision, applyRelease, refusal, type DecisionContext } from './decisions.js';
+import {
+  applyDecision,
+  applyRelease,
+  approverOf,
+  refusal,
+  unverifiedRefusal,
+  type DecisionContext,
+} from './decisions.js';
 import { renderDetails } from './details.js';
 import { createSteps, failureOf, stepActivities } from './step.js';
 
@@ -199,14 +206,27 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       }
     };
   const now = () => new Date().toISOString();
+  /**
+   * Under `trustedIdentities: oidc` a Signal's approver is whatever its sender typed: it is recorded as
+   * ignored and decides nothing, for every step (a lone approval or a rejection included).
+   */
+  const unverifiedSignal = (verdict: Verdict, payload: unknown): Decision | undefined => {
+    if (input.policy.trustedIdentities !== 'oidc' || !patched('verified-identities')) return undefined;
+    const ignored = unverifiedRefusal(input.policy, undefined);
+    return ignored ? { verdict, approver: approverOf(payload), actions: [], at: now(), ignored } : undefined;
+  };
   const decide = (verdict: 'approve' | 'reject') => (payload: unknown) =>
-    void record(applyDecision(status.actions, input.policy, verdict, payload, now()));
+    void record(
+      unverifiedSignal(verdict, payload) ?? applyDecision(status.actions, input.policy, verdict, payload, now()),
+    );
 
-  function release(payload: unknown, link?: string): Decision {
+  function release(payload: unknown, via: Pick<Decision, 'link' | 'verifiedBy'> = {}): Decision {
+    const unverified = via.verifiedBy ? undefined : unverifiedSignal('release', payload);
+    if (unverified) return record(unverified);
     const { decision, reversals } = applyRelease(status.actions, context(), payload, now());
     status.actions.push(...reversals);
     releases.push(...reversals.map((r) => handled(steps.run(r))));
-    const recorded = record({ ...decision, ...(link ? { link } : {}) });
+    const recorded = record({ ...decision, ...via });
     const waiting = reversals.filter(awaitsDecision);
     if (waiting.length) requestApproval(waiting, `Release requested by ${decision.approver}`);
     return recorded;
@@ -278,11 +298,12 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   );
   setHandler(
     decideUpdate,
-    ({ verdict, link, ...request }) => {
+    ({ verdict, link, verifiedBy, ...request }) => {
       updatesThisRun += 1;
-      if (verdict === 'release') return release(request, link);
+      const via = { ...(link ? { link } : {}), ...(verifiedBy ? { verifiedBy } : {}) };
+      if (verdict === 'release') return release(request, via);
       const decision = applyDecision(status.actions, input.policy, verdict, request, now());
-      return record({ ...decision, ...(link ? { link } : {}) });
+      return record({ ...decision, ...via });
     },
     {
       validator: (request) => {

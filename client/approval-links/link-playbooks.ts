@@ -12,7 +12,8 @@ import type { PlaybookStatus } from '../../domain/report.js';
 /** The playbook run a link is bound to. */
 export interface PlaybookRun {
   workflowId: string;
-  runId: string;
+  /** Absent: the latest run (the CLI's decisions, which name the playbook only). */
+  runId?: string;
 }
 
 /** What the link routes need from Temporal; tests pass fakes, the server passes `temporalLinkPlaybooks`. */

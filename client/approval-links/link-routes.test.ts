@@ -19,6 +19,8 @@ import { createWebhookApp } from '../webhook/app.js';
 import { DecisionRefusedError, PlaybookGoneError, type LinkPlaybooks, type PlaybookRun } from './link-playbooks.js';
 import { LINK_REASON } from './link-routes.js';
 import { signLinkToken, type LinkGrant } from '../../connect/link-token.js';
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { identityVerifier } from './identity-token.js';
 
 const SECRET = 'routes-test-link-secret-0123456789abcdef';
 const RUN_ID = 'run-1';
@@ -142,6 +144,7 @@ describe('one-click link routes', () => {
       actions: [DELETE],
       reason: LINK_REASON,
       link: id,
+      verifiedBy: 'link',
     });
     const body = (await res.json()) as { decision: Decision };
     assert.equal(body.decision.approver, 'sam@example.com', 'the body cannot change who decides');
@@ -231,6 +234,99 @@ describe('one-click link routes', () => {
     const body = (await res.json()) as { decision: Decision; left: unknown };
     assert.deepEqual(body.decision.actions, [DELETE]);
     assert.deepEqual(body.left, expectedLeft);
+  });
+
+  describe('POST /links/decide (the CLI with an identity token)', () => {
+    const ISSUER = 'https://login.example.com';
+    let issue: (claims: JWTPayload, options?: { expired?: boolean; key?: 'other' }) => Promise<string>;
+    let identityApp: ReturnType<typeof createWebhookApp>;
+
+    beforeEach(async () => {
+      const [trusted, other] = await Promise.all([generateKeyPair('ES256'), generateKeyPair('ES256')]);
+      const jwk = { ...(await exportJWK(trusted.publicKey)), kid: 'k1', alg: 'ES256' };
+      issue = (claims, options = {}) =>
+        new SignJWT(claims)
+          .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+          .setIssuer(ISSUER)
+          .setAudience('revoker')
+          .setIssuedAt()
+          .setExpirationTime(options.expired ? Math.floor(Date.now() / 1000) - 120 : '5m')
+          .sign(options.key === 'other' ? other.privateKey : trusted.privateKey);
+      identityApp = createWebhookApp({
+        auth: { bearerTokens: ['intake-token-0123456789'], hmacSecrets: [] },
+        startPlaybook: () => Promise.reject(new Error('not used')),
+        links: {
+          secrets: [SECRET],
+          playbooks,
+          identity: identityVerifier({ issuer: ISSUER, audience: 'revoker', keys: { keys: [jwk] } }),
+        },
+      });
+    });
+    const post = (token: string | undefined, body: unknown) =>
+      identityApp.request('/links/decide', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+    const body = { workflowId: WORKFLOW_ID, verdict: 'approve', actions: [DELETE], reason: 'confirmed' };
+
+    it("decides as the token's verified identity and marks the decision verified", async () => {
+      const res = await post(await issue({ sub: 'u-123', email: 'Kim@Example.com', email_verified: true }), body);
+      assert.equal(res.status, 200);
+      assert.deepEqual(playbooks.decided, [
+        {
+          run: { workflowId: WORKFLOW_ID },
+          request: {
+            verdict: 'approve',
+            approver: 'Kim@Example.com',
+            actions: [DELETE],
+            reason: 'confirmed',
+            verifiedBy: 'identity-token',
+          },
+        },
+      ]);
+      const subjectOnly = await post(await issue({ sub: 'svc-soar-bot' }), { ...body, approver: 'SVC-soar-bot' });
+      assert.equal(subjectOnly.status, 200);
+      assert.equal(playbooks.decided[1]?.request.approver, 'svc-soar-bot');
+    });
+
+    it('refuses a missing, expired, foreign-signed or wrong-audience token, and a token naming someone else', async () => {
+      const cases: [string | undefined, unknown, number, RegExp][] = [
+        [undefined, body, 401, /Authorization: Bearer/],
+        [await issue({ sub: 'kim' }, { expired: true }), body, 401, /expired/],
+        [await issue({ sub: 'kim' }, { key: 'other' }), body, 401, /not signed by the configured issuer/],
+        [
+          await issue({ sub: 'kim', email: 'kim@example.com' }),
+          { ...body, approver: 'sam@example.com' },
+          403,
+          /names kim@example.com, not sam@example.com/,
+        ],
+        [await issue({ sub: 'kim' }), { ...body, verdict: 'maybe' }, 400, /verdict/],
+        [await issue({ sub: 'kim' }), { ...body, verifiedBy: 'link' }, 400, /verifiedBy/],
+      ];
+      for (const [token, request, status, why] of cases) {
+        const res = await post(token, request);
+        assert.equal(res.status, status, JSON.stringify(request));
+        assert.match(((await res.json()) as { error: string }).error, why);
+      }
+      const wrongAudience = await new SignJWT({ sub: 'kim' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(ISSUER)
+        .setAudience('revoker')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(SECRET));
+      assert.equal((await post(wrongAudience, body)).status, 401, 'a shared-secret token is no identity');
+      assert.equal(playbooks.decided.length, 0);
+    });
+
+    it("answers 409 with the playbook's reason, and 404 where no issuer is configured", async () => {
+      playbooks.refuseWith = 'kim@example.com already approved it: four eyes needs another approver';
+      const res = await post(await issue({ sub: 'kim' }), body);
+      assert.equal(res.status, 409);
+      assert.match(((await res.json()) as { error: string }).error, /four eyes/);
+      const plain = await app.request('/links/decide', { method: 'POST', body: '{}' });
+      assert.equal(plain.status, 404);
+    });
   });
 
   it('answers 403 for a forged or altered link, 410 for an expired one and 400 for a malformed one', async () => {

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { z } from 'zod';
 import { accepts } from 'hono/accepts';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { pino, type Logger } from 'pino';
@@ -14,11 +15,16 @@ import {
   type LinkView,
 } from './link-page.js';
 import { LinkTokenError, verifyLinkToken, type ApprovalLink, type LinkProblem } from '../../connect/link-token.js';
+import { DecisionRequest, Verdict } from '../../domain/decision.js';
+import { describeIssues } from '../../domain/issues.js';
+import { IdentityTokenError, type IdentityVerifier } from './identity-token.js';
 
 export interface LinkRoutesDeps {
   /** Every secret that may have signed a live link (REVOKER_LINK_SECRETS); at least one. */
   secrets: string[];
   playbooks: LinkPlaybooks;
+  /** Verifies identity tokens for `POST /links/decide` (the CLI's path under `trustedIdentities: oidc`); absent: 404. */
+  identity?: IdentityVerifier;
   logger?: Logger;
   now?: () => Date;
 }
@@ -45,6 +51,9 @@ export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
   const logger = deps.logger ?? pino({ level: 'silent' });
   const now = deps.now ?? (() => new Date());
   const app = new Hono();
+
+  app.post('/decide', (c) => decideWithIdentity(c, deps, logger));
+  app.all('/decide', (c) => c.json({ error: 'POST a decision with Authorization: Bearer <identity token>' }, 405));
 
   app.get('/:token', (c) =>
     answer(c, logger, async () => {
@@ -85,7 +94,8 @@ export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
         return [409, { kind: 'problem', title: 'This link no longer applies', message, link, left }];
       }
       const request = { verdict: link.verdict, approver: link.approver, actions: decidable, reason: LINK_REASON };
-      const decision = await deps.playbooks.decide(link, { ...request, link: link.id }).catch((error: unknown) => {
+      const verified = { link: link.id, verifiedBy: 'link' as const };
+      const decision = await deps.playbooks.decide(link, { ...request, ...verified }).catch((error: unknown) => {
         if (error instanceof DecisionRefusedError) logger.warn({ ...about, why: error.message }, 'link refused');
         throw error;
       });
@@ -224,4 +234,74 @@ export function covered(link: ApprovalLink, status: PlaybookStatus): { decidable
     else decidable.push(id);
   }
   return { decidable, left };
+}
+
+/** What `revoker approve|reject|release` posts with an identity token; `approver`, if named, must be the token's. */
+const IdentityDecision = DecisionRequest.omit({ approver: true }).extend({
+  workflowId: z.string().min(1).max(1_000),
+  verdict: Verdict,
+  approver: z.string().trim().min(1).max(128).optional(),
+});
+const MAX_DECISION_BYTES = 64 * 1024;
+
+/**
+ * `POST /links/decide`: a decision by the person an identity token names (the CLI with
+ * REVOKER_IDENTITY_TOKEN). The token is verified here, on Revoker's server, against the issuer's
+ * public keys; the playbook records the token's identity with `verifiedBy: identity-token`, and the
+ * token itself goes nowhere (not to Temporal, not to a log).
+ */
+async function decideWithIdentity(c: Context, deps: LinkRoutesDeps, logger: Logger): Promise<Response> {
+  c.header('Cache-Control', 'no-store');
+  if (!deps.identity) {
+    return c.json({ error: 'identity tokens are not configured on this server (REVOKER_IDENTITY_ISSUER)' }, 404);
+  }
+  const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  const challenge = () => c.header('WWW-Authenticate', 'Bearer realm="revoker"');
+  if (!bearer) {
+    challenge();
+    return c.json({ error: 'send your identity token: Authorization: Bearer <token> (REVOKER_IDENTITY_TOKEN)' }, 401);
+  }
+  let approver: string;
+  try {
+    approver = await deps.identity.verify(bearer);
+  } catch (error) {
+    if (!(error instanceof IdentityTokenError)) throw error;
+    challenge();
+    return c.json({ error: error.message }, 401);
+  }
+  const text = await c.req.text();
+  let json: unknown;
+  try {
+    if (text.length > MAX_DECISION_BYTES) throw new Error('too large');
+    json = JSON.parse(text);
+  } catch {
+    return c.json({ error: 'the body is a JSON decision: {"workflowId", "verdict", "actions", "reason"?}' }, 400);
+  }
+  const parsed = IdentityDecision.safeParse(json);
+  if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400);
+  const { workflowId, verdict, actions, reason, approver: named } = parsed.data;
+  if (named && named.toLowerCase() !== approver.toLowerCase()) {
+    return c.json({ error: `your identity token names ${approver}, not ${named}: drop --as, or use their token` }, 403);
+  }
+  const about = { workflowId, verdict, approver, via: 'identity token' };
+  try {
+    const decision = await deps.playbooks.decide(
+      { workflowId },
+      { verdict, approver, actions, ...(reason === undefined ? {} : { reason }), verifiedBy: 'identity-token' },
+    );
+    logger.info({ ...about, actions: decision.actions.length }, 'decided with a verified identity');
+    return c.json({ decision }, 200);
+  } catch (error) {
+    if (error instanceof DecisionRefusedError) {
+      logger.warn({ ...about, why: error.message }, 'decision refused');
+      return c.json({ error: error.message }, 409);
+    }
+    if (error instanceof PlaybookGoneError) return c.json({ error: error.message }, 410);
+    logger.error({ err: error }, 'a decision could not reach its playbook');
+    c.header('Retry-After', '30');
+    return c.json(
+      { error: 'Revoker could not reach Temporal or the playbook did not answer. Nothing was decided.' },
+      503,
+    );
+  }
 }

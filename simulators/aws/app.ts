@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { registerAdminRoutes } from './admin-routes.js';
+import { dropConnection } from '../shared/drop-connection.js';
 import type { AwsEngine } from './engine.js';
 
 function flattenHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
@@ -30,6 +31,7 @@ export function createApp(engine: AwsEngine): Hono<{ Bindings: HttpBindings }> {
       body: new Uint8Array(await c.req.arrayBuffer()),
       ...(incoming.socket.remoteAddress === undefined ? {} : { sourceIp: incoming.socket.remoteAddress }),
     });
+    if (result.dropConnection) return dropConnection(c.env);
     return new Response(c.req.method === 'HEAD' ? null : result.body, {
       status: result.status,
       headers: result.headers,

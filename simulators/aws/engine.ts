@@ -30,6 +30,41 @@ export interface HttpResult {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: string;
+  /** A lost reply (an injected fault): the server resets the connection instead of answering. */
+  readonly dropConnection?: boolean;
+}
+
+interface ExecutedCall {
+  readonly body: string;
+  readonly dropConnection?: boolean;
+}
+
+/** Reads change nothing (GetCallerIdentity, S3 ListBuckets included); everything else may. */
+const isReadAction = (action: string) =>
+  /^(?:Get|List|Simulate)/.test(action) && !/^Get(?:SessionToken|FederationToken)$/.test(action);
+
+/**
+ * An injected AccessDenied without its own message reads as IAM's own refusal, naming the caller and the
+ * permission (IAM API reference, "Common Errors"; the message shape of a missing identity-based allow).
+ */
+function withAccessDeniedDetail(
+  error: AwsError,
+  caller: Caller,
+  accountId: string,
+  service: AwsService,
+  action: string,
+  params: URLSearchParams,
+): AwsError {
+  if (error.code !== 'AccessDenied' || error.message !== 'Access Denied' || service === 's3') return error;
+  const userName = params.get('UserName');
+  const roleName = params.get('RoleName');
+  const resource = userName ? `user ${userName}` : roleName ? `role ${roleName}` : '*';
+  const permission = `${service}:${action}`;
+  return new AwsError(
+    'AccessDenied',
+    `User: ${callerArn(caller, accountId)} is not authorized to perform: ${permission} on resource: ${resource} because no identity-based policy allows the ${permission} action`,
+    403,
+  );
 }
 
 export interface AwsEngineOptions {
@@ -77,8 +112,8 @@ export class AwsEngine extends SeededEngine<AwsSeed, SimState, FaultQueue, Mutat
       if (!service) {
         throw new AwsError('InvalidAction', `This simulator does not implement the AWS service '${detected}'.`, 400);
       }
-      const body = await this.execute(service, request, requestId);
-      return this.success(service, body, requestId);
+      const { body, dropConnection } = await this.execute(service, request, requestId);
+      return { ...this.success(service, body, requestId), ...(dropConnection ? { dropConnection } : {}) };
     } catch (error) {
       const awsError =
         error instanceof AwsError
@@ -88,13 +123,17 @@ export class AwsEngine extends SeededEngine<AwsSeed, SimState, FaultQueue, Mutat
     }
   }
 
-  private async execute(service: AwsService, request: EngineRequest, requestId: string): Promise<string> {
+  private async execute(service: AwsService, request: EngineRequest, requestId: string): Promise<ExecutedCall> {
     const signed = readSignature(request, service);
     const params = queryParameters(request);
     const now = this.now();
-    const caller = await authenticate(this.state, request, signed, service, now);
-    assertServiceReachable(caller, service);
     const action = resolveAction(service, request, params);
+    const mutating = !isReadAction(action);
+    // Eventual consistency: reads, and the credentials they authenticate, see the state as it was before
+    // changes that have not propagated yet (simulators/shared/fault-modes.ts); changes apply to the real state.
+    const state = mutating ? this.state : this.faults.modes.view(this.state);
+    const caller = await authenticate(state, request, signed, service, now);
+    assertServiceReachable(caller, service);
     const handler = service === 's3' ? S3_HANDLERS.get(action) : HANDLERS[service].get(action);
     if (!handler) {
       const version = service === 's3' ? '2006-03-01' : API_VERSIONS[service];
@@ -102,30 +141,39 @@ export class AwsEngine extends SeededEngine<AwsSeed, SimState, FaultQueue, Mutat
     }
 
     // Faults fire before anything changes, so a faulted call leaves no trace in state or counters.
-    const fault = this.faults.take(service, action);
+    const fault = this.faults.take(service, action) ?? this.faults.random(mutating);
     if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
-    if (fault?.error) throw fault.error;
+    if (fault?.error) throw withAccessDeniedDetail(fault.error, caller, this.state.accountId, service, action, params);
 
     if (caller.type === 'user') {
-      const key = this.state.accessKeys.get(caller.accessKeyId);
+      const key = state.accessKeys.get(caller.accessKeyId);
       if (key) key.lastUsed = { date: isoSeconds(now), serviceName: service, region: signed.auth.region };
     }
+    // A lost write runs the real handler against a copy, so the reply is genuine and nothing changes.
+    const target = fault?.lostWrite ? structuredClone(state) : state;
+    const before = mutating && !fault?.lostWrite && this.faults.modes.propagating ? structuredClone(state) : undefined;
     const pending: MutationEntry[] = [];
-    const ctx = this.context(caller, params, now, signed.auth.region, request.sourceIp, pending);
+    const ctx = this.context(target, caller, params, now, signed.auth.region, request.sourceIp, pending);
     let result;
     try {
       result = handler(ctx);
-      for (const entry of pending) this.mutations.record(entry);
+      if (!fault?.lostWrite) for (const entry of pending) this.mutations.record(entry);
+      if (before !== undefined && pending.length > 0) this.faults.modes.changed(before);
     } finally {
       // Persist even when the call is refused: the key's last-used timestamp changed regardless.
       this.persist();
     }
-    return service === 's3'
-      ? s3Document('ListAllMyBucketsResult', result ?? {})
-      : queryResponse(service === 'iam' ? IAM_NAMESPACE : STS_NAMESPACE, action, result, requestId);
+    // A lost reply: the change above has committed; the caller then sees a reset connection or a late answer.
+    if (fault?.replyDelayMs !== undefined) await sleep(fault.replyDelayMs);
+    const body =
+      service === 's3'
+        ? s3Document('ListAllMyBucketsResult', result ?? {})
+        : queryResponse(service === 'iam' ? IAM_NAMESPACE : STS_NAMESPACE, action, result, requestId);
+    return { body, ...(fault?.lostResponse ? { dropConnection: true } : {}) };
   }
 
   private context(
+    state: SimState,
     caller: Caller,
     params: URLSearchParams,
     now: Date,
@@ -138,7 +186,7 @@ export class AwsEngine extends SeededEngine<AwsSeed, SimState, FaultQueue, Mutat
     const keys = contextKeys(caller, accountId, now, region, sourceIp);
     const evaluate = (action: string, resource: string) => decide(policyLayers(caller), { action, resource, keys });
     return {
-      state: this.state,
+      state,
       caller,
       callerArn: arn,
       params: new QueryParams(params),

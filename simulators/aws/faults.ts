@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FaultModes } from '../shared/fault-modes.js';
 import { faultError, type AwsError, type AwsService } from './errors.js';
 
 export type AwsFaultCode =
@@ -23,6 +24,12 @@ export interface AwsFault {
   /** How many matching calls the fault affects; default 1. */
   times?: number;
   latencyMs?: number;
+  /** A mutating call answers success but changes nothing: a lost write, so verification must catch it. */
+  lostWrite?: boolean;
+  /** The change commits, then the connection is reset before the reply: the caller cannot know it landed. */
+  lostResponse?: boolean;
+  /** The change commits, then the reply waits this long (past the client's timeout, to lose it that way). */
+  replyDelayMs?: number;
 }
 
 export const awsFaultSchema = z
@@ -32,12 +39,26 @@ export const awsFaultSchema = z
     message: z.string().optional(),
     times: z.number().int().min(1).optional(),
     latencyMs: z.number().int().min(0).max(120_000).optional(),
+    lostWrite: z.boolean().optional(),
+    lostResponse: z.boolean().optional(),
+    replyDelayMs: z.number().int().min(0).max(600_000).optional(),
   })
-  .refine((f) => f.code !== undefined || f.latencyMs !== undefined, { message: 'a fault needs a code or latencyMs' });
+  .refine(
+    (f) =>
+      f.code !== undefined ||
+      f.latencyMs !== undefined ||
+      f.lostWrite === true ||
+      f.lostResponse === true ||
+      f.replyDelayMs !== undefined,
+    { message: 'a fault needs a code, latencyMs, lostWrite, lostResponse or replyDelayMs' },
+  );
 
 export interface FaultOutcome {
   readonly latencyMs: number;
   readonly error?: AwsError;
+  readonly lostWrite?: boolean;
+  readonly lostResponse?: boolean;
+  readonly replyDelayMs?: number;
 }
 
 interface ArmedFault {
@@ -54,6 +75,8 @@ function matches(fault: AwsFault, service: AwsService, action: string): boolean 
 /** FIFO of armed faults; each matching call consumes one use of the first matching fault. */
 export class FaultQueue {
   private armed: ArmedFault[] = [];
+  /** Eventual consistency and the probabilistic mode (simulators/shared/fault-modes.ts). */
+  readonly modes = new FaultModes();
 
   inject(fault: AwsFault): void {
     const parsed = awsFaultSchema.parse(fault);
@@ -62,6 +85,7 @@ export class FaultQueue {
 
   clear(): void {
     this.armed = [];
+    this.modes.clear();
   }
 
   pending(): { fault: AwsFault; remaining: number }[] {
@@ -74,7 +98,38 @@ export class FaultQueue {
     if (!armed) return undefined;
     armed.remaining -= 1;
     if (armed.remaining <= 0) this.armed.splice(index, 1);
-    const { code, message, latencyMs } = armed.fault;
-    return { latencyMs: latencyMs ?? 0, ...(code === undefined ? {} : { error: faultError(code, message) }) };
+    return outcomeOf(armed.fault);
   }
+
+  /**
+   * The probabilistic mode's draw for this call, as AWS shows each kind: Throttling (400 "Rate exceeded"; the
+   * Query protocol sends no Retry-After), ServiceUnavailable (503), latency, a lost write, a lost reply.
+   */
+  random(mutating: boolean): FaultOutcome | undefined {
+    switch (this.modes.draw(mutating)) {
+      case undefined:
+        return undefined;
+      case 'throttle':
+        return outcomeOf({ code: 'Throttling' });
+      case 'unavailable':
+        return outcomeOf({ code: 'ServiceUnavailable' });
+      case 'latency':
+        return outcomeOf({ latencyMs: this.modes.latencyMs });
+      case 'lostWrite':
+        return outcomeOf({ lostWrite: true });
+      case 'lostResponse':
+        return outcomeOf({ lostResponse: true });
+    }
+  }
+}
+
+function outcomeOf(fault: AwsFault): FaultOutcome {
+  const { code, message, latencyMs, lostWrite, lostResponse, replyDelayMs } = fault;
+  return {
+    latencyMs: latencyMs ?? 0,
+    ...(code === undefined ? {} : { error: faultError(code, message) }),
+    ...(lostWrite ? { lostWrite } : {}),
+    ...(lostResponse ? { lostResponse } : {}),
+    ...(replyDelayMs === undefined ? {} : { replyDelayMs }),
+  };
 }

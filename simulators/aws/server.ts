@@ -7,6 +7,7 @@ import { AwsEngine } from './engine.js';
 import type { AwsFault } from './faults.js';
 import type { MutationSummary } from './mutations.js';
 import { loadAwsSeed, type AwsSeed } from './seed.js';
+import { faultModesSchema, type FaultModesInput } from '../shared/fault-modes.js';
 
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
 
@@ -32,6 +33,8 @@ export interface AwsSimulator {
   mutations(): MutationSummary;
   injectFault(fault: AwsFault): void;
   clearFaults(): void;
+  /** Eventual consistency and the probabilistic mode (simulators/shared/fault-modes.ts); clearFaults ends them. */
+  setFaultModes(modes: FaultModesInput): void;
   accessKey(accessKeyId: string): { userName: string; status: 'Active' | 'Inactive'; createDate: string } | undefined;
   /** Parsed inline policy documents by name; {} for unknown users. */
   userPolicies(userName: string): Record<string, unknown>;
@@ -80,6 +83,7 @@ export async function startAwsSimulator(options: AwsSimulatorOptions = {}): Prom
     mutations: () => engine.mutations.summary(),
     injectFault: (fault) => engine.faults.inject(fault),
     clearFaults: () => engine.faults.clear(),
+    setFaultModes: (modes) => engine.faults.modes.set(faultModesSchema.parse(modes)),
     accessKey: (accessKeyId) => {
       const key = engine.state.accessKeys.get(accessKeyId);
       return key && { userName: key.userName, status: key.status, createDate: key.createDate };

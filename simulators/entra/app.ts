@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { randomUUID } from 'node:crypto';
+import { dropConnection } from '../shared/drop-connection.js';
 import { aadErrorBody, tenantNotFound } from './aad-errors.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { instanceDiscovery, openIdConfiguration, openIdConfigurationV1 } from './discovery.js';
@@ -38,16 +39,15 @@ export function createApp(engine: EntraEngine): Hono<Env> {
 
   app.all('/v1.0/*', async (c) => {
     const { path, query } = rawTarget(c);
-    return send(
-      await engine.handleGraph({
-        method: c.req.method,
-        path,
-        query: new URLSearchParams(query),
-        headers: headersOf(c),
-        bodyText: await c.req.text(),
-        origin: new URL(c.req.url).origin,
-      }),
-    );
+    const result = await engine.handleGraph({
+      method: c.req.method,
+      path,
+      query: new URLSearchParams(query),
+      headers: headersOf(c),
+      bodyText: await c.req.text(),
+      origin: new URL(c.req.url).origin,
+    });
+    return result.dropConnection ? dropConnection(c.env) : send(result);
   });
 
   // Injected faults reach the login endpoints only when their `path` names them.

@@ -17,6 +17,8 @@ export interface HttpResult {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: string | null;
+  /** A lost reply (an injected fault): the server resets the connection instead of answering. */
+  readonly dropConnection?: boolean;
 }
 
 export interface GraphRequest {
@@ -109,12 +111,14 @@ export class EntraEngine {
     const grantType = request.form.get('grant_type') ?? '';
     const clientId = (request.form.get('client_id') ?? '').toLowerCase();
     const at = this.now();
+    // Eventual consistency: a revoked refresh token or removed secret keeps working until the change propagates.
+    const state = this.faults.modes.view(this.current);
     try {
-      const tenant = resolveTenant(this.current, request.tenantSegment);
+      const tenant = resolveTenant(state, request.tenantSegment);
       if (!tenant) throw tenantNotFound(request.tenantSegment);
       const result = await handleTokenRequest(
         {
-          state: this.current,
+          state,
           tenant,
           key: this.key,
           now: at,
@@ -130,6 +134,7 @@ export class EntraEngine {
         at: at.toISOString(),
         subject: result.subject,
       });
+      if (result.changed && state !== this.current) keepIssuedRefreshTokens(state, this.current);
       if (result.changed) this.persist();
       return {
         status: 200,
@@ -190,11 +195,12 @@ export class EntraEngine {
     const now = this.now();
     const headers = { 'request-id': requestId, 'client-request-id': clientRequestId };
     try {
-      const result = await this.executeGraph(request, now);
+      const { result, dropConnection } = await this.executeGraph(request, now);
       return {
         status: result.status,
         headers: { ...headers, ...(result.body === undefined ? {} : { 'content-type': GRAPH_CONTENT_TYPE }) },
         body: result.body === undefined ? null : JSON.stringify(result.body),
+        ...(dropConnection ? { dropConnection } : {}),
       };
     } catch (error) {
       const graphError =
@@ -231,7 +237,7 @@ export class EntraEngine {
     if (!check.ok) throw invalidToken(check.message);
 
     // Faults fire after authentication and before anything changes: a faulted call leaves no trace.
-    const fault = this.faults.take(request.method, request.path);
+    const fault = this.faults.take(request.method, request.path) ?? this.faults.random(request.method);
     if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
     if (fault?.status !== undefined) throw graphFault(fault.status, fault.retryAfterSeconds, fault.message);
 
@@ -257,6 +263,11 @@ export class EntraEngine {
         );
       }
     }
+    const mutating = request.method.toUpperCase() !== 'GET';
+    // Eventual consistency: reads see the directory as it was before changes that have not propagated yet.
+    const visible = mutating ? this.current : this.faults.modes.view(this.current);
+    const before =
+      mutating && !fault?.lostWrite && this.faults.modes.propagating ? structuredClone(this.current) : undefined;
     const pending: MutationEntry[] = [];
     const call: GraphCall = {
       method: request.method,
@@ -265,7 +276,7 @@ export class EntraEngine {
       body,
       caller: check.claims,
       // A lost write runs the real route against a copy, so the reply is genuine and nothing changes.
-      state: fault?.lostWrite ? structuredClone(this.current) : this.current,
+      state: fault?.lostWrite ? structuredClone(visible) : visible,
       now,
       graphBase: `${request.origin}/v1.0`,
       path: below,
@@ -273,9 +284,19 @@ export class EntraEngine {
         pending.push({ operation, target, at: now.toISOString(), ...(detail === undefined ? {} : { detail }) }),
     };
     const result = await routeGraph(call);
-    if (fault?.lostWrite) return result;
+    if (fault?.lostWrite) return { result };
     for (const entry of pending) this.mutations.record(entry);
+    if (before !== undefined && pending.length > 0) this.faults.modes.changed(before);
     if (pending.length > 0) this.persist();
-    return result;
+    // A lost reply: the change above has committed; the caller then sees a reset connection or a late answer.
+    if (fault?.replyDelayMs !== undefined) await sleep(fault.replyDelayMs);
+    return { result, ...(fault?.lostResponse ? { dropConnection: true } : {}) };
+  }
+}
+
+/** Refresh tokens a redemption against a lagging view issued are real: they join the current directory. */
+function keepIssuedRefreshTokens(view: SimState, current: SimState): void {
+  for (const [token, record] of view.refreshTokens) {
+    if (!current.refreshTokens.has(token)) current.refreshTokens.set(token, record);
   }
 }

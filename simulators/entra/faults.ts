@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FaultModes } from '../shared/fault-modes.js';
 
 export type EntraFaultStatus = 429 | 500 | 503 | 403 | 404;
 
@@ -21,6 +22,10 @@ export interface EntraFault {
   message?: string;
   /** The call answers as if it succeeded but changes nothing: a lost write, so verification must catch it. */
   lostWrite?: boolean;
+  /** The change commits, then the connection is reset before the reply: the caller cannot know it landed. */
+  lostResponse?: boolean;
+  /** The change commits, then the reply waits this long (past the client's timeout, to lose it that way). */
+  replyDelayMs?: number;
 }
 
 /** The JSON form accepted by POST /_sim/faults (a regex is a string starting with `^`). */
@@ -34,10 +39,18 @@ export const entraFaultSchema = z
     latencyMs: z.number().int().min(0).max(120_000).optional(),
     message: z.string().optional(),
     lostWrite: z.boolean().optional(),
+    lostResponse: z.boolean().optional(),
+    replyDelayMs: z.number().int().min(0).max(600_000).optional(),
   })
-  .refine((f) => f.status !== undefined || f.latencyMs !== undefined || f.lostWrite === true, {
-    message: 'a fault needs a status, latencyMs or lostWrite',
-  });
+  .refine(
+    (f) =>
+      f.status !== undefined ||
+      f.latencyMs !== undefined ||
+      f.lostWrite === true ||
+      f.lostResponse === true ||
+      f.replyDelayMs !== undefined,
+    { message: 'a fault needs a status, latencyMs, lostWrite, lostResponse or replyDelayMs' },
+  );
 
 export interface FaultOutcome {
   readonly latencyMs: number;
@@ -45,6 +58,8 @@ export interface FaultOutcome {
   readonly retryAfterSeconds?: number;
   readonly message?: string;
   readonly lostWrite?: boolean;
+  readonly lostResponse?: boolean;
+  readonly replyDelayMs?: number;
 }
 
 interface ArmedFault {
@@ -75,6 +90,8 @@ function matches(armed: ArmedFault, method: string, path: string): boolean {
 /** FIFO of armed faults; each matching call consumes one use of the first matching fault. */
 export class FaultQueue {
   private armed: ArmedFault[] = [];
+  /** Eventual consistency and the probabilistic mode (simulators/shared/fault-modes.ts). */
+  readonly modes = new FaultModes();
 
   inject(fault: EntraFault): void {
     const { path, ...rest } = fault;
@@ -85,6 +102,7 @@ export class FaultQueue {
 
   clear(): void {
     this.armed = [];
+    this.modes.clear();
   }
 
   pending(): { fault: Omit<EntraFault, 'path'> & { path?: string }; remaining: number }[] {
@@ -103,14 +121,43 @@ export class FaultQueue {
     if (!armed) return undefined;
     armed.remaining -= 1;
     if (armed.remaining <= 0) this.armed.splice(index, 1);
-    const { status, latencyMs, message, lostWrite } = armed.fault;
-    const retryAfterSeconds = armed.fault.retryAfterSeconds ?? (status === 429 ? 1 : undefined);
-    return {
-      latencyMs: latencyMs ?? 0,
-      ...(status === undefined ? {} : { status }),
-      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-      ...(message === undefined ? {} : { message }),
-      ...(lostWrite ? { lostWrite } : {}),
-    };
+    return outcomeOf(armed.fault);
   }
+
+  /**
+   * The probabilistic mode's draw for this Graph call, as Graph shows each kind: 429 TooManyRequests and 503
+   * ServiceUnavailable, both with Retry-After ("Microsoft Graph throttling guidance"), latency, a lost write, a
+   * lost reply.
+   */
+  random(method: string): FaultOutcome | undefined {
+    const retryAfterSeconds = this.modes.retryAfterSeconds;
+    switch (this.modes.draw(method.toUpperCase() !== 'GET')) {
+      case undefined:
+        return undefined;
+      case 'throttle':
+        return outcomeOf({ status: 429, retryAfterSeconds });
+      case 'unavailable':
+        return outcomeOf({ status: 503, retryAfterSeconds });
+      case 'latency':
+        return outcomeOf({ latencyMs: this.modes.latencyMs });
+      case 'lostWrite':
+        return outcomeOf({ lostWrite: true });
+      case 'lostResponse':
+        return outcomeOf({ lostResponse: true });
+    }
+  }
+}
+
+function outcomeOf(fault: EntraFault): FaultOutcome {
+  const { status, latencyMs, message, lostWrite, lostResponse, replyDelayMs } = fault;
+  const retryAfterSeconds = fault.retryAfterSeconds ?? (status === 429 ? 1 : undefined);
+  return {
+    latencyMs: latencyMs ?? 0,
+    ...(status === undefined ? {} : { status }),
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    ...(message === undefined ? {} : { message }),
+    ...(lostWrite ? { lostWrite } : {}),
+    ...(lostResponse ? { lostResponse } : {}),
+    ...(replyDelayMs === undefined ? {} : { replyDelayMs }),
+  };
 }

@@ -10,6 +10,7 @@ import type { MutationSummary } from './mutations.js';
 import { defaultSandboxCaDir, ensureSandboxCa } from './sandbox-ca.js';
 import { loadEntraSeed, type EntraSeed } from './seed.js';
 import { findServicePrincipal, findUser, graphServicePrincipal } from './state.js';
+import { faultModesSchema, type FaultModesInput } from '../shared/fault-modes.js';
 
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
 
@@ -42,6 +43,8 @@ export interface EntraSimulator {
   mutations(): MutationSummary;
   injectFault(fault: EntraFault): void;
   clearFaults(): void;
+  /** Eventual consistency and the probabilistic mode (simulators/shared/fault-modes.ts); clearFaults ends them. */
+  setFaultModes(modes: FaultModesInput): void;
   user(idOrUpn: string):
     | {
         id: string;
@@ -97,6 +100,7 @@ export async function startEntraSimulator(options: EntraSimulatorOptions = {}): 
     mutations: () => engine.mutations.summary(),
     injectFault: (fault) => engine.faults.inject(fault),
     clearFaults: () => engine.faults.clear(),
+    setFaultModes: (modes) => engine.faults.modes.set(faultModesSchema.parse(modes)),
     user: (idOrUpn) => {
       const user = findUser(engine.state, idOrUpn);
       return (

@@ -1,5 +1,6 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
+import { dropConnection } from '../shared/drop-connection.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import type { GcpEngine } from './engine.js';
 
@@ -22,6 +23,7 @@ export function createApp(engine: GcpEngine): Hono<{ Bindings: HttpBindings }> {
       headers,
       body: await c.req.text(),
     });
+    if (result.dropConnection) return dropConnection(c.env);
     return new Response(result.body, { status: result.status, headers: result.headers });
   });
   return app;

@@ -25,6 +25,8 @@ export interface HttpResult {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: string;
+  /** A lost reply (an injected fault): the server resets the connection instead of answering. */
+  readonly dropConnection?: boolean;
 }
 
 export interface GcpEngineOptions {
@@ -71,7 +73,8 @@ export class GcpEngine extends SeededEngine<GcpSeed, GcpState, FaultQueue, Mutat
 
   async handle(request: EngineRequest): Promise<HttpResult> {
     try {
-      return this.respond(200, await this.execute(request));
+      const { body, dropConnection } = await this.execute(request);
+      return { ...this.respond(200, body), ...(dropConnection ? { dropConnection } : {}) };
     } catch (error) {
       const apiError =
         error instanceof GoogleApiError
@@ -85,7 +88,7 @@ export class GcpEngine extends SeededEngine<GcpSeed, GcpState, FaultQueue, Mutat
     }
   }
 
-  private async execute(request: EngineRequest): Promise<object> {
+  private async execute(request: EngineRequest): Promise<{ body: object; dropConnection?: boolean }> {
     const q = request.url.indexOf('?');
     const path = q < 0 ? request.url : request.url.slice(0, q);
     const matched = route(request.method, path);
@@ -94,18 +97,26 @@ export class GcpEngine extends SeededEngine<GcpSeed, GcpState, FaultQueue, Mutat
     const now = this.now();
     const host = request.headers['host'];
     const audiences = ['https://iam.googleapis.com/', ...(host ? [`http://${host}/`] : [])];
-    const caller = await authenticate(this.state, request.headers['authorization'], now, audiences);
+    const mutating = request.method.toUpperCase() !== 'GET';
+    // Eventual consistency: reads, and the keys and tokens they authenticate, see the project as it was before
+    // changes that have not propagated yet (simulators/shared/fault-modes.ts).
+    const state = mutating ? this.state : this.faults.modes.view(this.state);
+    const caller = await authenticate(state, request.headers['authorization'], now, audiences);
 
     // Faults fire after authentication and before anything changes: a faulted call leaves no trace.
-    const fault = this.faults.take(matched.operation, request.method, safeDecode(path), this.state.projectNumber);
+    const { projectNumber } = this.state;
+    const fault =
+      this.faults.take(matched, request.method, safeDecode(path), projectNumber) ??
+      this.faults.random(matched, request.method, projectNumber);
     if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
     if (fault?.error) throw fault.error;
     // The mutating methods all answer an empty message; a lost write answers the same and does nothing.
-    if (fault?.lostWrite) return {};
+    if (fault?.lostWrite) return { body: {} };
 
+    const before = mutating && this.faults.modes.propagating ? structuredClone(this.state) : undefined;
     const pending: MutationEntry[] = [];
     const ctx: OperationContext = {
-      state: this.state,
+      state,
       caller,
       route: matched,
       query: new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)),
@@ -115,8 +126,11 @@ export class GcpEngine extends SeededEngine<GcpSeed, GcpState, FaultQueue, Mutat
     };
     const result = OPERATIONS[matched.operation](ctx);
     for (const entry of pending) this.mutations.record(entry);
+    if (before !== undefined && pending.length > 0) this.faults.modes.changed(before);
     if (pending.length > 0) this.persist();
-    return result;
+    // A lost reply: the change above has committed; the caller then sees a reset connection or a late answer.
+    if (fault?.replyDelayMs !== undefined) await sleep(fault.replyDelayMs);
+    return { body: result, ...(fault?.lostResponse ? { dropConnection: true } : {}) };
   }
 
   private respond(status: number, body: object, headers: Record<string, string> = {}): HttpResult {

@@ -59,7 +59,10 @@ describe('fault injection', () => {
     await accounts().get({ name: ETL_ACCOUNT });
     await assert.rejects(
       accounts().get({ name: `projects/-/serviceAccounts/${responder.email}` }),
-      googleError(403, 'PERMISSION_DENIED', { message: /^The caller does not have permission$/ }),
+      // Without a message of its own, an injected 403 names the permission, as IAM's own refusal does.
+      googleError(403, 'PERMISSION_DENIED', {
+        message: /^Permission iam\.serviceAccounts\.get is required to perform this operation on service account /,
+      }),
     );
     sim.injectFault({ method: 'serviceAccounts.get', latencyMs: 150 });
     const started = Date.now();
@@ -71,6 +74,9 @@ describe('fault injection', () => {
     sim.injectFault({ status: 503, times: 5 });
     sim.clearFaults();
     assert.equal((await accounts().get({ name: ETL_ACCOUNT })).status, 200);
-    assert.throws(() => sim.injectFault({ method: 'keys.get' }), /a fault needs a status, latencyMs or lostWrite/);
+    assert.throws(
+      () => sim.injectFault({ method: 'keys.get' }),
+      /a fault needs a status, latencyMs, lostWrite, lostResponse or replyDelayMs/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { GoogleApiError } from './errors.js';
-import type { Operation } from './routing.js';
+import { FaultModes } from '../shared/fault-modes.js';
+import { GoogleApiError, permissionDenied } from './errors.js';
+import type { Operation, Route } from './routing.js';
 
 export type GcpFaultStatus = 429 | 500 | 503 | 403;
 
@@ -19,6 +20,10 @@ export interface GcpFault {
   retryAfterSeconds?: number;
   /** A mutating call answers success but changes nothing: a lost write, so verification must catch it. */
   lostWrite?: boolean;
+  /** The change commits, then the connection is reset before the reply: the caller cannot know it landed. */
+  lostResponse?: boolean;
+  /** The change commits, then the reply waits this long (past the client's timeout, to lose it that way). */
+  replyDelayMs?: number;
 }
 
 export const gcpFaultSchema = z
@@ -31,18 +36,31 @@ export const gcpFaultSchema = z
     latencyMs: z.number().int().min(0).max(120_000).optional(),
     retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
     lostWrite: z.boolean().optional(),
+    lostResponse: z.boolean().optional(),
+    replyDelayMs: z.number().int().min(0).max(600_000).optional(),
   })
-  .refine((f) => f.status !== undefined || f.latencyMs !== undefined || f.lostWrite === true, {
-    message: 'a fault needs a status, latencyMs or lostWrite',
-  });
+  .refine(
+    (f) =>
+      f.status !== undefined ||
+      f.latencyMs !== undefined ||
+      f.lostWrite === true ||
+      f.lostResponse === true ||
+      f.replyDelayMs !== undefined,
+    { message: 'a fault needs a status, latencyMs, lostWrite, lostResponse or replyDelayMs' },
+  );
 
 export interface FaultOutcome {
   readonly latencyMs: number;
   readonly error?: GoogleApiError;
   readonly lostWrite?: boolean;
+  readonly lostResponse?: boolean;
+  readonly replyDelayMs?: number;
 }
 
-function faultError(fault: GcpFault, method: string, projectNumber: string): GoogleApiError {
+/** The IAM permission an IAM v1 method checks: keys.disable is iam.serviceAccountKeys.disable. */
+const permissionOf = (operation: Operation) => `iam.${operation.replace(/^keys\./, 'serviceAccountKeys.')}`;
+
+function faultError(fault: GcpFault, method: string, projectNumber: string, route: Route): GoogleApiError {
   const headers: Record<string, string> =
     fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
   switch (fault.status) {
@@ -71,14 +89,14 @@ function faultError(fault: GcpFault, method: string, projectNumber: string): Goo
         undefined,
         headers,
       );
-    default:
-      return new GoogleApiError(
-        403,
-        'PERMISSION_DENIED',
-        fault.message ?? 'The caller does not have permission',
-        undefined,
-        headers,
-      );
+    default: {
+      // Without a message of its own, a 403 reads as IAM's refusal of the caller: it names the permission.
+      if (fault.message === undefined) {
+        const resource = route.keyId === undefined ? 'service account' : 'service account key';
+        return permissionDenied(permissionOf(route.operation), resource, route.resourceName);
+      }
+      return new GoogleApiError(403, 'PERMISSION_DENIED', fault.message, undefined, headers);
+    }
   }
 }
 
@@ -92,6 +110,8 @@ interface ArmedFault {
 /** FIFO of armed faults; each matching call consumes one use of the first matching fault. */
 export class FaultQueue {
   private armed: ArmedFault[] = [];
+  /** Eventual consistency and the probabilistic mode (simulators/shared/fault-modes.ts). */
+  readonly modes = new FaultModes();
 
   inject(fault: GcpFault): void {
     const parsed = gcpFaultSchema.parse(fault);
@@ -100,27 +120,55 @@ export class FaultQueue {
 
   clear(): void {
     this.armed = [];
+    this.modes.clear();
   }
 
   pending(): { fault: GcpFault; remaining: number }[] {
     return this.armed.map((a) => ({ fault: { ...a.fault }, remaining: a.remaining }));
   }
 
-  take(operation: Operation, httpMethod: string, path: string, projectNumber: string): FaultOutcome | undefined {
+  take(route: Route, httpMethod: string, path: string, projectNumber: string): FaultOutcome | undefined {
     const index = this.armed.findIndex(
       ({ fault }) =>
-        (fault.method === undefined || normalizeMethod(fault.method) === normalizeMethod(operation)) &&
+        (fault.method === undefined || normalizeMethod(fault.method) === normalizeMethod(route.operation)) &&
         (fault.path === undefined || path.includes(fault.path)),
     );
     const armed = this.armed[index];
     if (!armed) return undefined;
     armed.remaining -= 1;
     if (armed.remaining <= 0) this.armed.splice(index, 1);
-    const { fault } = armed;
-    return {
-      latencyMs: fault.latencyMs ?? 0,
-      ...(fault.status === undefined ? {} : { error: faultError(fault, httpMethod, projectNumber) }),
-      ...(fault.lostWrite ? { lostWrite: true } : {}),
-    };
+    return outcomeOf(armed.fault, httpMethod, projectNumber, route);
   }
+
+  /**
+   * The probabilistic mode's draw for this call, as Google shows each kind: 429 RESOURCE_EXHAUSTED and 503
+   * UNAVAILABLE with Retry-After, latency, a lost write, a lost reply.
+   */
+  random(route: Route, httpMethod: string, projectNumber: string): FaultOutcome | undefined {
+    const retryAfterSeconds = this.modes.retryAfterSeconds;
+    const kind = this.modes.draw(httpMethod.toUpperCase() !== 'GET');
+    const fault: GcpFault | undefined =
+      kind === 'throttle'
+        ? { status: 429, retryAfterSeconds }
+        : kind === 'unavailable'
+          ? { status: 503, retryAfterSeconds }
+          : kind === 'latency'
+            ? { latencyMs: this.modes.latencyMs }
+            : kind === 'lostWrite'
+              ? { lostWrite: true }
+              : kind === 'lostResponse'
+                ? { lostResponse: true }
+                : undefined;
+    return fault && outcomeOf(fault, httpMethod, projectNumber, route);
+  }
+}
+
+function outcomeOf(fault: GcpFault, httpMethod: string, projectNumber: string, route: Route): FaultOutcome {
+  return {
+    latencyMs: fault.latencyMs ?? 0,
+    ...(fault.status === undefined ? {} : { error: faultError(fault, httpMethod, projectNumber, route) }),
+    ...(fault.lostWrite ? { lostWrite: true } : {}),
+    ...(fault.lostResponse ? { lostResponse: true } : {}),
+    ...(fault.replyDelayMs === undefined ? {} : { replyDelayMs: fault.replyDelayMs }),
+  };
 }

@@ -8,6 +8,7 @@ import type { GcpFault } from './faults.js';
 import type { MutationSummary } from './mutations.js';
 import { loadGcpSeed, type GcpSeed } from './seed.js';
 import { findServiceAccount, keyName, type KeyType } from './state.js';
+import { faultModesSchema, type FaultModesInput } from '../shared/fault-modes.js';
 
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
 
@@ -33,6 +34,8 @@ export interface GcpSimulator {
   mutations(): MutationSummary;
   injectFault(fault: GcpFault): void;
   clearFaults(): void;
+  /** Eventual consistency and the probabilistic mode (simulators/shared/fault-modes.ts); clearFaults ends them. */
+  setFaultModes(modes: FaultModesInput): void;
   /** By email or unique id; undefined for unknown accounts. */
   serviceAccount(email: string): { email: string; uniqueId: string; disabled: boolean } | undefined;
   /** By key id or key name (any project/account spelling); undefined for unknown or deleted keys. */
@@ -60,6 +63,7 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
     mutations: () => engine.mutations.summary(),
     injectFault: (fault) => engine.faults.inject(fault),
     clearFaults: () => engine.faults.clear(),
+    setFaultModes: (modes) => engine.faults.modes.set(faultModesSchema.parse(modes)),
     serviceAccount: (email) => {
       const account = findServiceAccount(engine.state, email);
       return account && { email: account.email, uniqueId: account.uniqueId, disabled: account.disabled };

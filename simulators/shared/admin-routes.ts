@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { z } from 'zod';
+import { faultModesSchema, type FaultModes } from './fault-modes.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -16,7 +17,7 @@ export interface AdminControl<Fault> {
   /** Errors from reset that mean a bad seed (400), not a simulator bug. */
   seedError: abstract new (...args: never[]) => Error;
   faultSchema: z.ZodType<Fault>;
-  faults: { pending(): unknown[]; inject(fault: Fault): void; clear(): void };
+  faults: { pending(): unknown[]; inject(fault: Fault): void; clear(): void; readonly modes: FaultModes };
 }
 
 async function readJson(body: Promise<string>): Promise<unknown> {
@@ -38,6 +39,7 @@ export function registerAdminRoutes<Fault>(app: Hono<{ Bindings: HttpBindings }>
   app.get('/_sim/state', (c) => c.json(control.state()));
   app.get('/_sim/mutations', (c) => c.json(control.mutations()));
   app.get('/_sim/faults', (c) => c.json(control.faults.pending()));
+  app.get('/_sim/faults/modes', (c) => c.json(control.faults.modes.describe()));
 
   app.post('/_sim/reset', async (c) => {
     try {
@@ -52,12 +54,20 @@ export function registerAdminRoutes<Fault>(app: Hono<{ Bindings: HttpBindings }>
   });
 
   app.post('/_sim/faults', async (c) => {
-    let parsed;
+    let body: unknown;
     try {
-      parsed = z.union([control.faultSchema, z.array(control.faultSchema)]).safeParse(await readJson(c.req.text()));
+      body = await readJson(c.req.text());
     } catch (error) {
       return c.json({ error: messageOf(error) }, 400);
     }
+    // A mode (propagationMs, random) has only its own keys; anything else is one fault or a list of them.
+    if (typeof body === 'object' && body !== null && ('propagationMs' in body || 'random' in body)) {
+      const mode = faultModesSchema.safeParse(body);
+      if (!mode.success) return c.json({ error: z.prettifyError(mode.error) }, 400);
+      control.faults.modes.set(mode.data);
+      return c.json({ ok: true, modes: control.faults.modes.describe() });
+    }
+    const parsed = z.union([control.faultSchema, z.array(control.faultSchema)]).safeParse(body);
     if (!parsed.success) return c.json({ error: z.prettifyError(parsed.error) }, 400);
     const faults = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
     try {
