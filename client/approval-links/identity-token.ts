@@ -98,5 +98,5 @@ export function identityVerifierFromEnv(env: Record<string, string | undefined>)
   }
   const parsed = z.object({ keys: z.array(z.looseObject({ kty: z.string() })).min(1) }).safeParse(keys);
   if (!parsed.success) throw new Error(`REVOKER_IDENTITY_JWKS_FILE ${file} is not a JWKS ({"keys": [...]})`);
-  return identityVerifier({ issuer, audience, keys: parsed.data as JSONWebKeySet });
+  return identityVerifier({ issuer, audience, keys: parsed.data });
 }
