@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prettyFactory } from 'pino-pretty';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { generatePayloadKeyEntry } from '../connect/payload-codec.js';
 import { searchAttributeFlags } from '../domain/search-attributes.js';
 import { loadAwsSeed, startAwsSimulator, type AwsSimulator } from '../simulators/aws/index.js';
 import { ENTRA_SANDBOX, ensureSandboxCa, startEntraSimulator, type EntraSimulator } from '../simulators/entra/index.js';
@@ -94,6 +95,13 @@ async function waitForTemporal(address: string): Promise<void> {
   throw new Error(`the Temporal dev server did not answer on ${address} within 60 s`);
 }
 
+/** The sandbox's payload key, kept across starts like the webhook token (its histories stay readable). */
+function payloadKeysFile(): string {
+  const file = join(STATE_DIR, 'payload-keys');
+  if (!existsSync(file)) writeFileSync(file, `${generatePayloadKeyEntry('sandbox')}\n`, { mode: 0o600 });
+  return file;
+}
+
 function webhookToken(): string {
   const file = join(STATE_DIR, 'webhook-token');
   if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
@@ -126,6 +134,9 @@ async function main(): Promise<void> {
       // Off by default in the server; halves each activity hop (DESIGN.md, latency floor).
       '--dynamic-config-value',
       'system.enableActivityEagerExecution=true',
+      // History is encrypted (REVOKER_PAYLOAD_KEYS): the UI decodes it through the webhook's codec endpoint.
+      '--ui-codec-endpoint',
+      `http://127.0.0.1:${ports.webhook}/codec`,
       ...searchAttributeFlags(),
     ],
     env,
@@ -165,7 +176,13 @@ async function main(): Promise<void> {
   const webhookUrl = `http://localhost:${ports.webhook}`;
   // A new secret each start: links from an earlier start stop working, which is all a sandbox needs.
   const linkSecret = randomBytes(32).toString('base64url');
-  const common = { ...env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', REVOKER_LINK_SECRETS: linkSecret };
+  const common = {
+    ...env,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: 'default',
+    REVOKER_LINK_SECRETS: linkSecret,
+    REVOKER_PAYLOAD_KEYS_FILE: payloadKeysFile(),
+  };
   const tsx = [process.execPath, '--import', 'tsx'] as const;
   await Promise.all([
     startChild(

@@ -8,12 +8,15 @@ import { z } from 'zod';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { temporalLinkPlaybooks } from '../approval-links/link-playbooks.js';
 import { loadLinkSecrets } from '../../connect/link-secrets.js';
+import { EncryptionCodec, loadPayloadKeys } from '../../connect/payload-codec.js';
+import { readSecrets } from '../../connect/secrets.js';
 import { loadPolicyFile } from '../policy-file.js';
 import { createIntakeBatcher } from '../intake-batcher.js';
 import { startPlaybooks } from '../start-playbook.js';
 import { connectClient, temporalConnectConfig } from '../../connect/temporal-connection.js';
 import { UiBaseUrl } from '../../connect/ui-url.js';
 import { createWebhookApp } from './app.js';
+import { isLoopback, type CodecAuth } from './codec-routes.js';
 import { SOURCES } from '../sources/index.js';
 import { loadSourceAuth, loadWebhookAuth } from './auth.js';
 import { startWebhookServer, type WebhookServer } from './server.js';
@@ -42,7 +45,27 @@ const Env = z.object({
     .transform(Number)
     .pipe(z.number().positive('more than 0'))
     .default(50),
+  // Browser origins of the Temporal Web UI that decode through /codec (CORS); REVOKER_UI_URL's by default.
+  REVOKER_CODEC_UI_ORIGINS: z
+    .string()
+    .transform((text) => text.split(',').map((origin) => origin.trim()))
+    .pipe(z.array(z.url({ protocol: /^https?$/ })))
+    .optional(),
 });
+
+/**
+ * The codec endpoint's credential: REVOKER_CODEC_TOKEN[_FILE] bearer tokens; without them, only on
+ * a loopback listener (the sandbox's UI has no login and sends no token), and refused otherwise.
+ */
+function codecAuth(env: NodeJS.ProcessEnv, host: string): CodecAuth {
+  const bearerTokens = readSecrets(env, 'REVOKER_CODEC_TOKEN');
+  if (bearerTokens.length) return { bearerTokens };
+  if (isLoopback(host) || host === 'localhost') return 'loopback-only';
+  throw new Error(
+    `REVOKER_PAYLOAD_KEYS is set and the webhook listens on ${host}: the codec endpoint (/codec) needs ` +
+      'REVOKER_CODEC_TOKEN or REVOKER_CODEC_TOKEN_FILE (see the README on the codec endpoint)',
+  );
+}
 
 /**
  * How long an intake request may wait on Temporal before answering 503 (the SIEM then retries): the
@@ -69,6 +92,14 @@ async function main(): Promise<void> {
   const auth = loadWebhookAuth(process.env, { sourcesHaveTheirOwn: Object.keys(sourceAuth).length > 0 });
   const linkSecrets = loadLinkSecrets(process.env);
   const policy = env.REVOKER_POLICY_FILE ? loadPolicyFile(env.REVOKER_POLICY_FILE) : DEFAULT_POLICY;
+  const payloadKeys = loadPayloadKeys(process.env);
+  const codec = payloadKeys
+    ? {
+        codec: new EncryptionCodec(payloadKeys),
+        auth: codecAuth(process.env, env.REVOKER_WEBHOOK_HOST),
+        uiOrigins: env.REVOKER_CODEC_UI_ORIGINS ?? [new URL(env.REVOKER_UI_URL).origin],
+      }
+    : undefined;
 
   const { connectionOptions, namespace } = temporalConnectConfig();
   let client: Client;
@@ -98,6 +129,7 @@ async function main(): Promise<void> {
       { answerWithinMs: START_DEADLINE_MS },
     ),
     links: { secrets: linkSecrets, playbooks: temporalLinkPlaybooks(client) },
+    ...(codec ? { codec: { ...codec, namespace } } : {}),
   });
   const server = await startWebhookServer({ port: env.REVOKER_WEBHOOK_PORT, host: env.REVOKER_WEBHOOK_HOST, app });
   logger.info(
@@ -109,6 +141,7 @@ async function main(): Promise<void> {
       hmac: auth.hmacSecrets.length,
       ownCredentials: Object.keys(sourceAuth),
       linkSecrets: linkSecrets.length,
+      codec: codec ? (codec.auth === 'loopback-only' ? 'loopback callers' : 'bearer token') : 'off (history in clear)',
     },
     `webhook listening on ${server.url} (POST /alerts${linkSecrets.length ? ', one-click links at /links/' : ''})`,
   );
