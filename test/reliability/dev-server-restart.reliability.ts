@@ -157,6 +157,8 @@ describe('npm start restarted on its state while a playbook waits for approval',
 
       process.env.TEMPORAL_ADDRESS = `127.0.0.1:${ports.REVOKER_TEMPORAL_PORT}`;
       process.env.TEMPORAL_NAMESPACE = 'default';
+      // History is encrypted with the stack's payload key, kept in its state directory.
+      process.env.REVOKER_PAYLOAD_KEYS_FILE = join(stateDir, 'payload-keys');
       const status = async (client: Client) => client.workflow.getHandle(workflowId).query(statusQuery);
       const client = await connectClient();
       clients.push(client);
