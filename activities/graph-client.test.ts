@@ -5,7 +5,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import type { EntraSimulator } from '../simulators/entra/index.js';
 import { ADELE, RESPONDER, secretCredential, startTrustedSimulator } from '../simulators/entra/test-support.js';
 import { ProviderUnavailableError } from './errors.js';
-import { createGraphClient } from './graph-client.js';
+import { createGraphClient, graphPermissionFor } from './graph-client.js';
 import { z } from 'zod';
 
 const User = z.looseObject({ id: z.string() });
@@ -47,5 +47,19 @@ describe('Graph client time limits', () => {
     setTimeout(() => env.cancel('TIMED_OUT'), 200);
     await assert.rejects(call, ProviderUnavailableError);
     assert.ok(Date.now() - began < 2_000, `ended in ${Date.now() - began} ms`);
+  });
+});
+
+describe('graphPermissionFor', () => {
+  it('names the least-privileged permission of each call Revoker makes', () => {
+    assert.equal(graphPermissionFor('POST', '/users/u1/revokeSignInSessions'), 'User.RevokeSessions.All');
+    assert.match(graphPermissionFor('PATCH', '/users/u1'), /User\.EnableDisableAccount\.All/);
+    assert.equal(graphPermissionFor('GET', 'https://graph.microsoft.com/v1.0/users/u1?$select=id'), 'User.Read.All');
+    assert.equal(graphPermissionFor('POST', '/servicePrincipals/s1/removePassword'), 'Application.ReadWrite.All');
+    assert.equal(graphPermissionFor('DELETE', '/oauth2PermissionGrants/g1'), 'DelegatedPermissionGrant.ReadWrite.All');
+    assert.equal(
+      graphPermissionFor('DELETE', '/servicePrincipals/s1/appRoleAssignments/a1'),
+      'AppRoleAssignment.ReadWrite.All',
+    );
   });
 });

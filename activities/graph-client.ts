@@ -142,11 +142,35 @@ async function graphError(method: string, path: string, response: Response): Pro
     return new TargetNotFoundError(`${what}: ${detail}. Check the tenant and ids in the alert; nothing was changed.`);
   }
   if (response.status === 401 || response.status === 403) {
+    // Graph's 403 (Authorization_RequestDenied) never names the permission; the call's documented one does.
+    const permission = graphPermissionFor(method, path);
     return new PermissionDeniedError(
-      `${what}: ${detail}. Grant the worker's Entra app the Graph application permissions in the README ("Running against real Entra ID") and admin-consent them.`,
+      `${what}: ${detail}. Grant the worker's Entra app the Graph application permission ${permission} (README, "Running against real Entra ID") and admin-consent it.`,
     );
   }
   return new InvalidRequestError(`${what}: ${detail}`);
+}
+
+/**
+ * The least-privileged Graph application permission each call Revoker makes needs (the API reference's
+ * "Permissions" table of each method), for a 403 that only says "Insufficient privileges".
+ */
+const GRAPH_PERMISSIONS: readonly [method: string, path: RegExp, permission: string][] = [
+  ['POST', /^\/users\/[^/]+\/revokeSignInSessions$/, 'User.RevokeSessions.All'],
+  ['PATCH', /^\/users\/[^/]+$/, 'User.EnableDisableAccount.All (with User.Read.All), or User.ReadWrite.All'],
+  ['GET', /^\/users/, 'User.Read.All'],
+  ['DELETE', /^\/oauth2PermissionGrants\//, 'DelegatedPermissionGrant.ReadWrite.All'],
+  ['GET', /^\/servicePrincipals\/[^/]+\/oauth2PermissionGrants/, 'DelegatedPermissionGrant.Read.All'],
+  ['DELETE', /^\/servicePrincipals\/[^/]+\/appRoleAssignments\//, 'AppRoleAssignment.ReadWrite.All'],
+  ['GET', /^\/servicePrincipals/, 'Application.Read.All'],
+  ['*', /^\/servicePrincipals/, 'Application.ReadWrite.All'],
+];
+
+/** The permission a Graph call needs, by method and path (`/users/…`, or a full URL). */
+export function graphPermissionFor(method: string, pathOrUrl: string): string {
+  const path = pathOrUrl.replace(/^https?:\/\/[^/]+(?:\/v1\.0)?/, '').split('?')[0] ?? '';
+  const found = GRAPH_PERMISSIONS.find(([m, pattern]) => (m === '*' || m === method) && pattern.test(path));
+  return found?.[2] ?? 'listed in the README';
 }
 
 function safeJson(text: string): unknown {

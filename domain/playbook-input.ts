@@ -22,7 +22,18 @@ export interface PlaybookSettings {
    * it low; production relies on Temporal's suggestion and on the Update count).
    */
   continueAsNewAfterEvents?: number;
+  /**
+   * How long verification re-reads a change that does not show yet before it calls the change lost (and acts
+   * again). The clouds are eventually consistent: AWS IAM ("Troubleshooting IAM": changes take time to become
+   * visible everywhere), Entra ("after calling revokeSignInSessions, there might be a small delay of a few minutes
+   * before tokens are revoked") and Google IAM ("Access change propagation": typically 2 minutes, potentially 7
+   * minutes or longer). Tests set it short.
+   */
+  verifyWithin?: string;
 }
+
+/** Longer than the slowest documented propagation (Google IAM: 7 minutes or longer). */
+export const DEFAULT_VERIFY_WITHIN = '10m';
 
 /**
  * Updates one run takes before it continues as new: Temporal refuses a run's 2,000th Update
@@ -38,6 +49,7 @@ export const DEFAULT_SETTINGS: PlaybookSettings = {
   retryInitialInterval: '1s',
   retryMaximumInterval: '1m',
   retryMaximumAttempts: 10,
+  verifyWithin: DEFAULT_VERIFY_WITHIN,
 };
 
 export interface PlaybookInput {

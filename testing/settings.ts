@@ -7,6 +7,8 @@ export const TEST_SETTINGS: PlaybookSettings = {
   retryInitialInterval: '50ms',
   retryMaximumInterval: '200ms',
   retryMaximumAttempts: 6,
+  // The simulators commit at once unless a test turns on propagationMs; a lost write is then caught in a second.
+  verifyWithin: '1s',
 };
 
 /** The default policy, except that a contained playbook closes at once: most tests await its report. */

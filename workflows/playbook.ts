@@ -146,7 +146,16 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   /** The alert this run was started with is answered `started` once, to the intake that started it. */
   let startAnswered = input.seenAlerts !== undefined;
   status.alertCount = seen.size;
-  const steps = createSteps({ status, policy: input.policy, sharedControls, holder, activities, publish, escalate });
+  const steps = createSteps({
+    status,
+    policy: input.policy,
+    sharedControls,
+    holder,
+    activities,
+    publish,
+    escalate,
+    settings,
+  });
   const { finish } = steps;
 
   // Declared before the handlers: a Signal buffered before the first task (a merged alert, an early

@@ -3,7 +3,9 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
+  sleep,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { AwsActivities } from '../activities/aws.js';
@@ -20,7 +22,7 @@ import {
 } from '../domain/action.js';
 import { controlOwner, endedControl, incidentOf, isHeldControl, type ReleaseAnswer } from '../domain/ledger.js';
 import { durationMs } from '../domain/duration.js';
-import type { PlaybookSettings } from '../domain/playbook-input.js';
+import { DEFAULT_VERIFY_WITHIN, type PlaybookSettings } from '../domain/playbook-input.js';
 import type { Policy } from '../domain/policy.js';
 import type { Provider } from '../domain/principal.js';
 import { releaseBlocker } from '../domain/release.js';
@@ -46,6 +48,11 @@ export interface ProviderActivities {
   entra: EntraActivities;
   gcp: GcpActivities;
 }
+
+/** Verification waits for propagation and acts again on a lost write (workflows recorded before it keep replaying). */
+const VERIFY_PATCH = 'verify-waits-for-propagation';
+/** Acts per step at most, the first included, when verification never sees the change. */
+const ACT_ROUNDS = 3;
 
 // Must match activities/errors.ts; duplicated as strings because workflow code may not import activities.
 const NON_RETRYABLE = ['TargetNotFoundError', 'PermissionDeniedError', 'InvalidRequestError', 'UnsafeStateError'];
@@ -128,6 +135,8 @@ export interface StepContext {
   publish: () => void;
   /** Announces a step whose approval window closed without a decision. */
   escalate: (record: ActionRecord) => void;
+  /** The playbook's timings: how long verification waits for a change to propagate (`verifyWithin`). */
+  settings: Pick<PlaybookSettings, 'verifyWithin'>;
 }
 
 export interface Steps {
@@ -262,12 +271,17 @@ export function createSteps(context: StepContext): Steps {
     };
     try {
       const clock = clockOf(record.action, startedAt, undoAt);
-      const outcome = await call<StepOutcome>(activities, record.action, 'act', clock);
+      let outcome = await call<StepOutcome>(activities, record.action, 'act', clock);
       record.observed = outcome.observed;
       record.requestId = outcome.requestId;
       record.status = 'verifying';
       publish();
-      const check = await call<CheckResult>(activities, record.action, 'verify', clock);
+      let check: CheckResult;
+      if (patched(VERIFY_PATCH)) {
+        ({ outcome, check } = await actUntilVerified(record, clock, outcome));
+      } else {
+        check = await call<CheckResult>(activities, record.action, 'verify', clock);
+      }
       record.verification = { ...check, checkedAt: new Date().toISOString() };
       await tell(check.ok, outcome.outcome);
       if (check.ok) return finish(record, outcome.outcome);
@@ -280,6 +294,48 @@ export function createSteps(context: StepContext): Steps {
         log.error('ledger not told', { action: record.action.id, error: String(e) }),
       );
       return finish(record, 'failed', { error: failureOf(error) });
+    }
+  }
+
+  /**
+   * Verification under eventual consistency: re-read until the change shows or `verifyWithin` has passed, so a
+   * stale read neither fails the step at once nor passes it. A change still not seen by then was lost (the
+   * provider answered success and kept nothing): act again, which reads first and changes only what differs, up
+   * to ACT_ROUNDS acts in all.
+   */
+  async function actUntilVerified(
+    record: ActionRecord,
+    clock: StepClock,
+    first: StepOutcome,
+  ): Promise<{ outcome: StepOutcome; check: CheckResult }> {
+    let outcome = first;
+    let check = await verifyWithin(record.action, clock);
+    for (let round = 1; round < ACT_ROUNDS && !check.ok; round += 1) {
+      log.warn('change not seen within the verification bound: acting again', {
+        action: record.action.id,
+        evidence: check.evidence,
+        within: context.settings.verifyWithin,
+      });
+      const again = await call<StepOutcome>(activities, record.action, 'act', clock);
+      // Done by any round is done by this playbook; what the first round saw is what the target was.
+      if (again.outcome === 'done') outcome = { ...outcome, outcome: 'done', requestId: again.requestId };
+      record.requestId = outcome.requestId;
+      check = await verifyWithin(record.action, clock);
+    }
+    return { outcome, check };
+  }
+
+  /** Reads until the check passes or the bound has passed, pausing longer each time (from a tenth of it, up to 30 s). */
+  async function verifyWithin(action: Action, clock: StepClock): Promise<CheckResult> {
+    const bound = durationMs(context.settings.verifyWithin ?? DEFAULT_VERIFY_WITHIN);
+    const began = Date.now();
+    let pause = Math.min(Math.max(bound / 10, 50), 2_000);
+    for (;;) {
+      const check = await call<CheckResult>(activities, action, 'verify', clock);
+      const left = bound - (Date.now() - began);
+      if (check.ok || left <= 0) return check;
+      await sleep(Math.min(pause, left));
+      pause = Math.min(pause * 2, 30_000);
     }
   }
 
