@@ -108,6 +108,13 @@ function webhookToken(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** The one-click links' signing secret, kept across starts: a link sent before a restart still works. */
+function linkSecretsFile(): string {
+  const file = join(STATE_DIR, 'link-secret');
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  return file;
+}
+
 async function main(): Promise<void> {
   mkdirSync(STATE_DIR, { recursive: true });
   const temporalCli = env.TEMPORAL_CLI_PATH ?? ensureTemporalCli();
@@ -174,13 +181,11 @@ async function main(): Promise<void> {
   const chat = env.REVOKER_NOTIFY_URL ? undefined : await startSandboxChat(printChat);
   const notifyUrl = env.REVOKER_NOTIFY_URL ?? chat?.url;
   const webhookUrl = `http://localhost:${ports.webhook}`;
-  // A new secret each start: links from an earlier start stop working, which is all a sandbox needs.
-  const linkSecret = randomBytes(32).toString('base64url');
   const common = {
     ...env,
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: 'default',
-    REVOKER_LINK_SECRETS: linkSecret,
+    REVOKER_LINK_SECRETS_FILE: linkSecretsFile(),
     REVOKER_PAYLOAD_KEYS_FILE: payloadKeysFile(),
   };
   const tsx = [process.execPath, '--import', 'tsx'] as const;
