@@ -77,6 +77,28 @@ describe('loadPolicyFile', () => {
     );
   });
 
+  it('reads trustedIdentities and approver aliases, and refuses a name given to two people', () => {
+    const approvers = [
+      'approvers:',
+      '  groups: { soc: [sam@example.com, kim@example.com] }',
+      '  default: [soc]',
+      '  aliases:',
+      '    sam@example.com: [samuel@corp.example]',
+    ];
+    const ok = loadPolicyFile(
+      file('oidc.yaml', ['version: 1', 'trustedIdentities: oidc', ...approvers, ''].join('\n')),
+    );
+    assert.equal(ok.trustedIdentities, 'oidc');
+    assert.deepEqual(ok.approvers?.aliases, { 'sam@example.com': ['samuel@corp.example'] });
+    const twice = file(
+      'alias-twice.yaml',
+      ['version: 1', ...approvers, '    kim@example.com: [Samuel@Corp.example]', ''].join('\n'),
+    );
+    assert.throws(() => loadPolicyFile(twice), /"Samuel@Corp.example" is already a name of sam@example.com/);
+    const unknown = file('trust.yaml', 'version: 1\ntrustedIdentities: whoever\n');
+    assert.throws(() => loadPolicyFile(unknown), /trustedIdentities \(line 2\)/);
+  });
+
   it('points at the line of a YAML syntax error', () => {
     const path = file('broken.yaml', 'version: 1\nversion: 1\n');
     assert.throws(

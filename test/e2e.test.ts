@@ -13,6 +13,7 @@ import './e2e/mixed-cloud.suite.js';
 import './e2e/ui-approval.suite.js';
 import './e2e/notifications.suite.js';
 import './e2e/approval-links.suite.js';
+import './e2e/approver-identity.suite.js';
 import './e2e/release.suite.js';
 import './e2e/alert-storm.suite.js';
 import './e2e/dry-run.suite.js';

@@ -15,6 +15,7 @@ import {
   revokerClientDataConverter,
   type PayloadKeys,
 } from '../connect/payload-codec.js';
+import { identityVerifier } from '../client/approval-links/identity-token.js';
 import { temporalLinkPlaybooks } from '../client/approval-links/link-playbooks.js';
 import { createWebhookApp } from '../client/webhook/app.js';
 import { startWebhookServer } from '../client/webhook/server.js';
@@ -33,6 +34,7 @@ import { bundlePlaybookWorkflows } from './workflow-bundle.js';
 import { createEntraClients } from '../worker/entra-clients.js';
 import { createGcpClients } from '../worker/gcp-clients.js';
 import type { Seeds } from './inputs.js';
+import { startIdentityIssuer, type IdentityIssuer } from './identity-issuer.js';
 import { startNotificationReceiver, type NotificationReceiver } from './notification-receiver.js';
 import { responderCredentials, responderEnvironment, setEnvironment } from './responders.js';
 
@@ -56,6 +58,8 @@ export interface Stack {
   notifications: NotificationReceiver;
   /** Revoker's HTTP server (intake and one-click links) on a loopback port, and the secret its links are signed with. */
   links: { baseUrl: string; secret: string };
+  /** The identity provider Revoker's server trusts here: it signs identity tokens (REVOKER_IDENTITY_TOKEN). */
+  identity: IdentityIssuer;
   /**
    * The keys payloads are encrypted with in history (REVOKER_PAYLOAD_KEYS if set, else one made for
    * this stack), and the codec endpoint the Web UI decodes them through (`<webhook>/codec`).
@@ -141,6 +145,7 @@ export async function startStack(seeds: Seeds): Promise<Stack> {
     const [env, aws, gcp, entra, workflowBundle, receiver] = await Promise.all(starting);
 
     const linkSecret = randomBytes(32).toString('base64url');
+    const issuer = await startIdentityIssuer();
     const server = await started(
       startWebhookServer({
         port: webhookPort,
@@ -148,7 +153,11 @@ export async function startStack(seeds: Seeds): Promise<Stack> {
         app: createWebhookApp({
           auth: { bearerTokens: [randomBytes(24).toString('base64url')], hmacSecrets: [] },
           startPlaybook: () => Promise.reject(new Error('the test stack starts playbooks itself')),
-          links: { secrets: [linkSecret], playbooks: temporalLinkPlaybooks(env.client) },
+          links: {
+            secrets: [linkSecret],
+            playbooks: temporalLinkPlaybooks(env.client),
+            identity: identityVerifier({ issuer: issuer.issuer, audience: issuer.audience, keys: issuer.jwks }),
+          },
           codec: {
             codec: new EncryptionCodec(payloadKeys),
             auth: 'loopback-only',
@@ -195,6 +204,7 @@ export async function startStack(seeds: Seeds): Promise<Stack> {
       seeds,
       notifications: receiver.notifications,
       links: { baseUrl: server.url, secret: linkSecret },
+      identity: issuer,
       payloads: { keys: payloadKeys, codecEndpoint },
       close,
     };

@@ -17,6 +17,7 @@ import {
 } from './commands.js';
 import { connectDryRunGateway, type DryRunGateway } from './dry-run-gateway.js';
 import { decisionRequest, defaultApprover, parseCount, parseTimeoutSeconds, type DecideOptions } from './options.js';
+import { withIdentityDecisions, type IdentitySource } from './identity-gateway.js';
 import type { ClosableGateway } from './temporal-gateway.js';
 
 export interface CliDeps {
@@ -108,17 +109,28 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
           : 'the action ids to decide (from `revoker status`)',
       )
       .option('--all', verdict === 'release' ? 'every action that can be undone' : 'every action awaiting a decision')
-      .option('--as <approver>', 'who decides (default: $REVOKER_APPROVER, else your OS user name)')
+      .option(
+        '--as <approver>',
+        'who decides (default: $REVOKER_APPROVER, else your OS user name); with $REVOKER_IDENTITY_TOKEN, the identity the token names',
+      )
       .option('--reason <text>', 'why, recorded with the decision')
       .option('--no-wait', 'stop once the decision is recorded, without following the actions')
       .option('--timeout <seconds>', 'how long to follow the actions', parseTimeoutSeconds, DEFAULT_FOLLOW_SECONDS)
       .action((workflowId: string, options: DecideOptions) => {
         const request = decisionRequest(options, () => defaultApprover(deps.env, deps.osUser));
+        const identity = identitySource(deps.env, options.as);
         return withGateway((gateway) =>
-          decideCommand(gateway, io, workflowId, verdict, request, {
-            wait: options.wait,
-            timeoutSeconds: options.timeout,
-          }),
+          decideCommand(
+            identity ? withIdentityDecisions(gateway, identity) : gateway,
+            io,
+            workflowId,
+            verdict,
+            request,
+            {
+              wait: options.wait,
+              timeoutSeconds: options.timeout,
+            },
+          ),
         );
       });
   }
@@ -195,4 +207,26 @@ function loadPolicy(path: string): Policy {
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage, 'usage');
   }
+}
+
+/**
+ * With REVOKER_IDENTITY_TOKEN the CLI decides as the person the token names, through Revoker's server,
+ * which verifies it (needed under `trustedIdentities: oidc`); without it, as `--as` names (trusted
+ * only when the policy trusts the Temporal namespace).
+ */
+function identitySource(
+  env: Record<string, string | undefined>,
+  named: string | undefined,
+): IdentitySource | undefined {
+  const token = env.REVOKER_IDENTITY_TOKEN?.trim();
+  if (!token) return undefined;
+  const serverUrl = env.REVOKER_PUBLIC_URL?.trim();
+  if (!serverUrl) {
+    throw new CliError(
+      "REVOKER_IDENTITY_TOKEN is set but REVOKER_PUBLIC_URL is not: set it to Revoker's server, which verifies the token",
+      EXIT.usage,
+      'usage',
+    );
+  }
+  return { serverUrl, token, ...(named ? { named } : {}) };
 }

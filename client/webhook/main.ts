@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
+import { identityVerifierFromEnv } from '../approval-links/identity-token.js';
 import { temporalLinkPlaybooks } from '../approval-links/link-playbooks.js';
 import { loadLinkSecrets } from '../../connect/link-secrets.js';
 import { EncryptionCodec, loadPayloadKeys } from '../../connect/payload-codec.js';
@@ -91,6 +92,8 @@ async function main(): Promise<void> {
   const sourceAuth = loadSourceAuth(SOURCES.keys(), process.env);
   const auth = loadWebhookAuth(process.env, { sourcesHaveTheirOwn: Object.keys(sourceAuth).length > 0 });
   const linkSecrets = loadLinkSecrets(process.env);
+  // The CLI's verified decisions (POST /links/decide) under trustedIdentities: oidc.
+  const identity = identityVerifierFromEnv(process.env);
   const policy = env.REVOKER_POLICY_FILE ? loadPolicyFile(env.REVOKER_POLICY_FILE) : DEFAULT_POLICY;
   const payloadKeys = loadPayloadKeys(process.env);
   const codec = payloadKeys
@@ -128,7 +131,7 @@ async function main(): Promise<void> {
       // An alert queued behind a batch in flight still has its answer in time.
       { answerWithinMs: START_DEADLINE_MS },
     ),
-    links: { secrets: linkSecrets, playbooks: temporalLinkPlaybooks(client) },
+    links: { secrets: linkSecrets, playbooks: temporalLinkPlaybooks(client), identity },
     ...(codec ? { codec: { ...codec, namespace } } : {}),
   });
   const server = await startWebhookServer({ port: env.REVOKER_WEBHOOK_PORT, host: env.REVOKER_WEBHOOK_HOST, app });

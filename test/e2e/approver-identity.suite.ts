@@ -1,0 +1,191 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PROGRAM, runCli } from '../../client/cli/program.js';
+import { connectGateway } from '../../client/cli/temporal-gateway.js';
+import { signLinkToken } from '../../connect/link-token.js';
+import type { DecideRequest } from '../../domain/decision.js';
+import { decideUpdate, statusQuery } from '../../domain/messages.js';
+import type { Policy } from '../../domain/policy.js';
+import type { PlaybookStatus } from '../../domain/report.js';
+import { TEST_POLICY, type Harness } from '../harness.js';
+import { alertAbout, approve, awsUser, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
+
+/** sam (also known as samuel@corp.example) and kim decide everything; deleting a key needs two people. */
+const policyOf = (trustedIdentities: Policy['trustedIdentities']): Policy => ({
+  ...TEST_POLICY,
+  fourEyes: 2,
+  ...(trustedIdentities ? { trustedIdentities } : {}),
+  approvers: {
+    groups: { soc: ['sam@example.com', 'kim@example.com'] },
+    default: ['soc'],
+    byAction: {},
+    aliases: { 'sam@example.com': ['samuel@corp.example'] },
+  },
+});
+
+describe('approver identity: four eyes is two people, whatever the path', () => {
+  let h: Harness;
+  const playbooks = useSandbox((ready) => {
+    h = ready;
+    h.notifications.clear();
+  });
+  const aliceKeys = () => h.seed.users.find((u) => u.userName === 'alice')?.accessKeys.map((k) => k.accessKeyId) ?? [];
+  const deletesOf = () => aliceKeys().map((k) => `aws:delete-key:${k}`);
+
+  async function waiting(trusted: Policy['trustedIdentities']) {
+    const started = await h.start(alertAbout([awsUser('alice')], 'medium'), { policy: policyOf(trusted) });
+    const handle = playbooks.handle(started.workflowId);
+    await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+    return { handle, runId: started.runId };
+  }
+
+  /** `revoker approve` with an identity token from the sandbox's issuer: the CLI path under oidc. */
+  async function cliAs(email: string | undefined, args: string[]) {
+    const out: string[] = [];
+    const env = {
+      REVOKER_PUBLIC_URL: h.links.baseUrl,
+      ...(email ? { REVOKER_IDENTITY_TOKEN: await h.identity.issue(email) } : {}),
+    };
+    process.env.TEMPORAL_ADDRESS = h.env.address;
+    const code = await runCli(args, {
+      connect: () => connectGateway(PROGRAM),
+      stdout: (text) => out.push(text),
+      stderr: (text) => out.push(text),
+      env,
+    });
+    return { code, out: out.join('') };
+  }
+
+  /** The approver's own link from their direct messages. */
+  async function linkOf(workflowId: string, approver: string): Promise<string> {
+    const pattern = new RegExp(`\\[Approve as ${approver.replaceAll('.', '\\.')}\\]\\((\\S+?)\\)`);
+    for (let i = 0; i < 300; i++) {
+      const message = h.notifications.inbox(approver).find((m) => m.text.includes(encodeURIComponent(workflowId)));
+      const url = message && pattern.exec(message.text)?.[1];
+      if (url) return url;
+      await sleep(50);
+    }
+    throw new Error(`no link for ${approver}`);
+  }
+  const post = async (url: string) => {
+    const response = await fetch(url, { method: 'POST', headers: { Accept: 'application/json' } });
+    return { status: response.status, body: (await response.json()) as { error?: string; left?: { why: string }[] } };
+  };
+  const decide = (handle: WorkflowHandle, request: DecideRequest) =>
+    handle.executeUpdate(decideUpdate, { args: [request] });
+
+  const stillWaiting = (status: PlaybookStatus) => {
+    for (const id of deletesOf()) {
+      assert.equal(statusOf(status, id).decidedBy, undefined, `${id} still waits for a second person`);
+    }
+  };
+
+  describe('trustedIdentities: oidc', () => {
+    it("refuses the UI's Signal and an Update naming an approver nobody verified, for every step", async () => {
+      const { handle } = await waiting('oidc');
+      await approve(handle, { approver: 'sam@example.com', actions: 'all' });
+      const status = await waitForStatus(handle, (s) => s.decisions.length > 0);
+      assert.match(status.decisions[0]?.ignored ?? '', /trustedIdentities: oidc/);
+      assert.ok(
+        status.actions.every((r) => !r.approvals?.length),
+        'a Signal approves nothing, not even one-approval steps',
+      );
+      await assert.rejects(
+        decide(handle, { verdict: 'approve', approver: 'sam@example.com', actions: 'all' }),
+        (error: Error) => /trustedIdentities: oidc/.test(String(error.cause)),
+      );
+      // `--as` alone is a free-text name: the playbook refuses it.
+      const named = await cliAs(undefined, [
+        'approve',
+        handle.workflowId,
+        '--all',
+        '--as',
+        'sam@example.com',
+        '--no-wait',
+      ]);
+      assert.equal(named.code, 1, named.out);
+      assert.match(named.out, /trustedIdentities: oidc/);
+      assert.deepEqual(h.aws.mutations().counts, {});
+    });
+
+    it('cannot be met by one person through the CLI and their link, or under an alias; two people meet it', async () => {
+      const { handle } = await waiting('oidc');
+      const deletes = deletesOf();
+      const sam = await cliAs('sam@example.com', ['approve', handle.workflowId, '--all', '--no-wait']);
+      assert.equal(sam.code, 0, sam.out);
+      const afterSam = await waitForStatus(handle, (s) =>
+        deletes.every((id) => statusOf(s, id).approvals?.length === 1),
+      );
+      assert.equal(afterSam.decisions.at(-1)?.verifiedBy, 'identity-token');
+      assert.equal(afterSam.decisions.at(-1)?.approver, 'sam@example.com', "the token's identity, not a typed name");
+
+      // sam's own link (his inbox only): everything it covers is approved by him already.
+      const link = await post(await linkOf(handle.workflowId, 'sam@example.com'));
+      assert.equal(link.status, 409, JSON.stringify(link.body));
+      // sam under his alias, with a token the issuer signed for that name.
+      const alias = await cliAs('samuel@corp.example', [
+        'approve',
+        handle.workflowId,
+        '--actions',
+        ...deletes,
+        '--no-wait',
+      ]);
+      assert.equal(alias.code, 1, alias.out);
+      assert.match(alias.out, /samuel@corp.example already approved .*four eyes needs another approver/);
+      // A token for kim with `--as sam`: the server refuses the mismatch.
+      const mismatch = await cliAs('kim@example.com', [
+        'approve',
+        handle.workflowId,
+        '--all',
+        '--as',
+        'sam@example.com',
+      ]);
+      assert.equal(mismatch.code, 2, mismatch.out);
+      assert.match(mismatch.out, /names kim@example.com, not sam@example.com/);
+      stillWaiting(await handle.query(statusQuery));
+      for (const key of aliceKeys()) assert.ok(h.aws.accessKey(key), `${key} is not deleted`);
+
+      // kim, through her own link: the second person.
+      const kim = await post(await linkOf(handle.workflowId, 'kim@example.com'));
+      assert.equal(kim.status, 200, JSON.stringify(kim.body));
+      const report = await result(handle);
+      assert.equal(report.state, 'Contained');
+      for (const id of deletes)
+        assert.equal(statusOf(report, id).decidedBy?.approver, 'sam@example.com + kim@example.com');
+      assert.deepEqual(
+        report.decisions.filter((d) => !d.ignored).map((d) => [d.approver, d.verifiedBy]),
+        [
+          ['sam@example.com', 'identity-token'],
+          ['kim@example.com', 'link'],
+        ],
+      );
+    });
+  });
+
+  describe('trustedIdentities: temporal-namespace (the default)', () => {
+    it('takes a named approver, and still counts one person under two names or cases once', async () => {
+      const { handle, runId } = await waiting(undefined);
+      const deletes = deletesOf();
+      await decide(handle, { verdict: 'approve', approver: 'Sam@Example.com', actions: 'all' });
+      await approve(handle, { approver: 'samuel@corp.example', actions: deletes });
+      const status = await waitForStatus(handle, (s) => s.decisions.length === 2);
+      assert.match(status.decisions[1]?.ignored ?? '', /samuel@corp.example already approved .*four eyes/);
+      // A link minted for sam's alias (as if the policy listed him twice) is refused as well.
+      const { token } = await signLinkToken(h.links.secret, {
+        workflowId: handle.workflowId,
+        runId,
+        verdict: 'approve',
+        actions: deletes,
+        approver: 'SAMUEL@corp.example',
+        expiresAt: new Date(Date.now() + 600_000),
+      });
+      const aliased = await post(`${h.links.baseUrl}/links/${token}`);
+      assert.equal(aliased.status, 409, JSON.stringify(aliased.body));
+      stillWaiting(await handle.query(statusQuery));
+      await decide(handle, { verdict: 'approve', approver: 'kim@example.com', actions: deletes });
+      assert.equal((await result(handle)).state, 'Contained');
+    });
+  });
+});
