@@ -7,7 +7,7 @@ import { AwsEngine } from './engine.js';
 import type { AwsFault } from './faults.js';
 import type { MutationSummary } from './mutations.js';
 import { loadAwsSeed, type AwsSeed } from './seed.js';
-import { faultModesSchema, type FaultModesInput } from '../shared/fault-modes.js';
+import { faultModesSchema, type FaultModes, type FaultModesInput } from '../shared/fault-modes.js';
 
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
 
@@ -35,6 +35,8 @@ export interface AwsSimulator {
   clearFaults(): void;
   /** Eventual consistency and the probabilistic mode (simulators/shared/fault-modes.ts); clearFaults ends them. */
   setFaultModes(modes: FaultModesInput): void;
+  /** The modes in force and the faults the random mode has drawn, by kind. */
+  faultModes(): ReturnType<FaultModes['describe']>;
   accessKey(accessKeyId: string): { userName: string; status: 'Active' | 'Inactive'; createDate: string } | undefined;
   /** Parsed inline policy documents by name; {} for unknown users. */
   userPolicies(userName: string): Record<string, unknown>;
@@ -84,6 +86,7 @@ export async function startAwsSimulator(options: AwsSimulatorOptions = {}): Prom
     injectFault: (fault) => engine.faults.inject(fault),
     clearFaults: () => engine.faults.clear(),
     setFaultModes: (modes) => engine.faults.modes.set(faultModesSchema.parse(modes)),
+    faultModes: () => engine.faults.modes.describe(),
     accessKey: (accessKeyId) => {
       const key = engine.state.accessKeys.get(accessKeyId);
       return key && { userName: key.userName, status: key.status, createDate: key.createDate };

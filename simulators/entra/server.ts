@@ -10,7 +10,7 @@ import type { MutationSummary } from './mutations.js';
 import { defaultSandboxCaDir, ensureSandboxCa } from './sandbox-ca.js';
 import { loadEntraSeed, type EntraSeed } from './seed.js';
 import { findServicePrincipal, findUser, graphServicePrincipal } from './state.js';
-import { faultModesSchema, type FaultModesInput } from '../shared/fault-modes.js';
+import { faultModesSchema, type FaultModes, type FaultModesInput } from '../shared/fault-modes.js';
 
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
 
@@ -45,6 +45,8 @@ export interface EntraSimulator {
   clearFaults(): void;
   /** Eventual consistency and the probabilistic mode (simulators/shared/fault-modes.ts); clearFaults ends them. */
   setFaultModes(modes: FaultModesInput): void;
+  /** The modes in force and the faults the random mode has drawn, by kind. */
+  faultModes(): ReturnType<FaultModes['describe']>;
   user(idOrUpn: string):
     | {
         id: string;
@@ -101,6 +103,7 @@ export async function startEntraSimulator(options: EntraSimulatorOptions = {}): 
     injectFault: (fault) => engine.faults.inject(fault),
     clearFaults: () => engine.faults.clear(),
     setFaultModes: (modes) => engine.faults.modes.set(faultModesSchema.parse(modes)),
+    faultModes: () => engine.faults.modes.describe(),
     user: (idOrUpn) => {
       const user = findUser(engine.state, idOrUpn);
       return (

@@ -8,7 +8,7 @@ import type { GcpFault } from './faults.js';
 import type { MutationSummary } from './mutations.js';
 import { loadGcpSeed, type GcpSeed } from './seed.js';
 import { findServiceAccount, keyName, type KeyType } from './state.js';
-import { faultModesSchema, type FaultModesInput } from '../shared/fault-modes.js';
+import { faultModesSchema, type FaultModes, type FaultModesInput } from '../shared/fault-modes.js';
 
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
 
@@ -36,6 +36,8 @@ export interface GcpSimulator {
   clearFaults(): void;
   /** Eventual consistency and the probabilistic mode (simulators/shared/fault-modes.ts); clearFaults ends them. */
   setFaultModes(modes: FaultModesInput): void;
+  /** The modes in force and the faults the random mode has drawn, by kind. */
+  faultModes(): ReturnType<FaultModes['describe']>;
   /** By email or unique id; undefined for unknown accounts. */
   serviceAccount(email: string): { email: string; uniqueId: string; disabled: boolean } | undefined;
   /** By key id or key name (any project/account spelling); undefined for unknown or deleted keys. */
@@ -64,6 +66,7 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
     injectFault: (fault) => engine.faults.inject(fault),
     clearFaults: () => engine.faults.clear(),
     setFaultModes: (modes) => engine.faults.modes.set(faultModesSchema.parse(modes)),
+    faultModes: () => engine.faults.modes.describe(),
     serviceAccount: (email) => {
       const account = findServiceAccount(engine.state, email);
       return account && { email: account.email, uniqueId: account.uniqueId, disabled: account.disabled };
