@@ -89,6 +89,17 @@ export function eitherShape<A extends z.ZodType, B extends z.ZodType>(
   });
 }
 
+/**
+ * `encodeURIComponent` for text from a payload: a lone UTF-16 surrogate (valid in JSON, `"\\ud800"`)
+ * makes encodeURIComponent throw, so it becomes U+FFFD first, as String.prototype.toWellFormed does.
+ * A console link is a convenience and never a reason to refuse, or fail on, an alert.
+ */
+export function urlComponent(value: string): string {
+  return encodeURIComponent(
+    value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'),
+  );
+}
+
 /** An AWS Region such as us-east-1 (or us-gov-west-1), or nothing: it only ever builds a console link. */
 export function awsRegion(value: string | null | undefined): string | undefined {
   return value && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value) ? value : undefined;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Alert } from '../../domain/alert.js';
 import { describePrincipal } from '../../domain/principal.js';
-import { awsRegion, eitherShape } from './alert-fields.js';
+import { awsRegion, eitherShape, urlComponent } from './alert-fields.js';
 import { principalsFromCloudTrailRecord, type Found } from './cloud-identities.js';
 import { defineSource, UnmappableAlert } from './source-adapter.js';
 
@@ -159,6 +159,6 @@ function recordFields(record: CloudTrailRecord, account: string | undefined, at:
 function consoleLink(record: CloudTrailRecord): string | undefined {
   const region = awsRegion(record.awsRegion);
   return region
-    ? `https://${region}.console.aws.amazon.com/cloudtrail/home?region=${region}#/events/${encodeURIComponent(record.eventID)}`
+    ? `https://${region}.console.aws.amazon.com/cloudtrail/home?region=${region}#/events/${urlComponent(record.eventID)}`
     : undefined;
 }

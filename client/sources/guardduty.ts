@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Alert, Severity } from '../../domain/alert.js';
 import type { Principal } from '../../domain/principal.js';
-import { awsRegion, displayText, eitherShape, fallbackTimestamp } from './alert-fields.js';
+import { awsRegion, displayText, eitherShape, fallbackTimestamp, urlComponent } from './alert-fields.js';
 import { defineSource, IgnoredAlert, UnmappableAlert } from './source-adapter.js';
 
 // The finding is GuardDuty's Finding object as GetFindings returns it, delivered by EventBridge in
@@ -188,5 +188,5 @@ function isSample(finding: Finding): boolean {
  */
 function consoleLink(finding: Finding, region: string | undefined): string | undefined {
   if (!region || (finding.partition ?? 'aws') !== 'aws') return undefined;
-  return `https://${region}.console.aws.amazon.com/guardduty/home?region=${region}#/findings?macros=current&fId=${encodeURIComponent(finding.id)}`;
+  return `https://${region}.console.aws.amazon.com/guardduty/home?region=${region}#/findings?macros=current&fId=${urlComponent(finding.id)}`;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Alert, Severity } from '../../domain/alert.js';
 import type { GcpPrincipal } from '../../domain/principal.js';
-import { displayText } from './alert-fields.js';
+import { displayText, urlComponent } from './alert-fields.js';
 import type { Found } from './cloud-identities.js';
 import { defineSource, IgnoredAlert, UnmappableAlert } from './source-adapter.js';
 
@@ -260,5 +260,5 @@ function whyNot(email: string | undefined): string {
 function consoleLink(name: string): string {
   const [scope, id] = name.split('/');
   const query = scope === 'organizations' ? `?organizationId=${id}` : scope === 'projects' ? `?project=${id}` : '';
-  return `https://console.cloud.google.com/security/command-center/findingsv2;name=${encodeURIComponent(name)}${query}`;
+  return `https://console.cloud.google.com/security/command-center/findingsv2;name=${urlComponent(name)}${query}`;
 }

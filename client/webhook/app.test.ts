@@ -178,6 +178,25 @@ describe('webhook intake', () => {
     assert.equal(recorder.calls.length, 0);
   });
 
+  it('caps a 422 at the first 20 issues and a count: a 256 KB body of unknown keys gets a short reply and log line', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const crafted: Record<string, unknown> = { ...ALERT, [`k${'x'.repeat(5000)}`]: 1 };
+    for (let i = 0, size = JSON.stringify(crafted).length; size < 250 * 1024; i++, size += 20) crafted[`u${i}`] = i;
+    const body = JSON.stringify(crafted);
+    const res = await appWith(recorder.start, { logger }).request('/alerts', post(body));
+    assert.equal(res.status, 422);
+    const text = await res.text();
+    const reply = JSON.parse(text) as { issues: { field: string }[]; issueCount: number };
+    assert.equal(reply.issues.length, 20);
+    assert.ok(reply.issueCount > 10_000, `${reply.issueCount} issues counted`);
+    assert.ok(reply.issues[0]!.field.length <= 201, 'a 5,000-character key is cut');
+    assert.ok(text.length < 8 * 1024, `a ${text.length}-byte reply to a ${body.length}-byte body`);
+    const logged = lines.find((line) => line.includes('not a Revoker generic JSON alert'));
+    assert.ok(logged && logged.length < 8 * 1024, `a ${logged?.length}-byte log line`);
+    assert.equal(recorder.calls.length, 0);
+  });
+
   it('names the body itself when it is not an object', async () => {
     const res = await app.request('/alerts', post('[]'));
     assert.equal(res.status, 422);

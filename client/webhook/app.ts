@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { pino, type Logger } from 'pino';
 import type { Alert } from '../../domain/alert.js';
 import { SOURCES, type Ignored, type SourceAdapter } from '../sources/index.js';
+import type { MissingField } from '../sources/source-adapter.js';
 import { mapIntake } from '../sources/map-payload.js';
 import { createLinkRoutes, linksNotConfigured, type LinkRoutesDeps } from '../approval-links/link-routes.js';
 import type { StartResult } from '../start-playbook.js';
@@ -231,8 +232,28 @@ function toAlert(source: SourceAdapter, json: unknown, logger: Logger): Alert | 
     unmappable: `cannot contain anything from this ${source.label} alert`,
     mapped: `this ${source.label} alert maps to an invalid alert`,
   }[mapping.stage];
-  logger.warn({ source: source.name, issues: mapping.issues }, message);
-  throw new HttpError(422, message, { details: { issues: mapping.issues } });
+  const capped = capIssues(mapping.issues);
+  logger.warn({ source: source.name, ...capped }, message);
+  throw new HttpError(422, message, { details: capped });
+}
+
+/** A 422 names at most this many issues: a crafted body with thousands of unknown keys gets a short reply. */
+export const MAX_REPLY_ISSUES = 20;
+/** A field path or message longer than this is cut: an unknown key can be the whole body long. */
+const MAX_ISSUE_TEXT = 200;
+
+/**
+ * The first MAX_REPLY_ISSUES issues, each field and message cut to MAX_ISSUE_TEXT characters, and
+ * how many there were: the reply and its log line stay a few KB whatever the body.
+ */
+export function capIssues(issues: readonly MissingField[]): { issues: MissingField[]; issueCount: number } {
+  const cut = (text: string) => (text.length > MAX_ISSUE_TEXT ? `${text.slice(0, MAX_ISSUE_TEXT)}…` : text);
+  return {
+    issues: issues
+      .slice(0, MAX_REPLY_ISSUES)
+      .map(({ field, message }) => ({ field: cut(field), message: cut(message) })),
+    issueCount: issues.length,
+  };
 }
 
 async function readBody(c: Context): Promise<Uint8Array> {
