@@ -39,7 +39,7 @@ describe('FaultModes', () => {
     const writes = draws(5, true);
     const share = writes.filter((d) => d !== 'none').length / writes.length;
     assert.ok(share > 0.25 && share < 0.35, `share ${share}`);
-    for (const kind of ['throttle', 'unavailable', 'latency', 'lostWrite', 'lostResponse']) {
+    for (const kind of ['throttle', 'unavailable', 'latency', 'lostWrite', 'lostResponse'] as const) {
       assert.ok(writes.includes(kind), `${kind} drawn for writes`);
     }
     const reads = draws(5, false);
