@@ -1,3 +1,6 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { statusQuery } from '../../domain/messages.js';
 import type { PlaybookSettings } from '../../domain/playbook-input.js';
 import type { Principal } from '../../domain/principal.js';
 import type { Report } from '../../domain/report.js';
@@ -6,7 +9,7 @@ import type { EntraSeed } from '../../simulators/entra/index.js';
 import type { GcpSeed } from '../../simulators/gcp/index.js';
 import type { FaultModesInput } from '../../simulators/shared/fault-modes.js';
 import type { Harness } from '../harness.js';
-import { ACCOUNT, alertAbout, approve, result, settled, waitForStatus, type playbookTracker } from './helpers.js';
+import { ACCOUNT, alertAbout, approve, result, settled, type playbookTracker } from './helpers.js';
 
 /**
  * Timings for runs under transient faults: the retry backs off for longer than a change takes to propagate (a
@@ -80,6 +83,10 @@ export function faultIncidents(h: Harness, count: number) {
 
 export interface FaultBatch {
   reports: Report[];
+  /** Incidents that never reported, with why. */
+  lost: string[];
+  /** Each reported incident's time from start to report. */
+  durationsMs: number[];
   /** Steps that did not end done or already, as `id status: error`. */
   failed: string[];
   /** Mutations a simulator recorded more than once for the same change to the same target. */
@@ -109,20 +116,23 @@ export async function containUnderFaults(
   for (const sim of [h.aws, h.entra, h.gcp]) sim.setFaultModes(options.modes);
   try {
     const reports: Report[] = [];
+    const lost: string[] = [];
+    const durationsMs: number[] = [];
     let next = 0;
+    const contain = async (principals: Principal[]) => {
+      const at = Date.now();
+      const started = await h.start(alertAbout(principals, 'critical'), { settings: FAULT_SETTINGS });
+      const handle = playbooks.handle(started.workflowId);
+      // Destructive steps wait for a decision: approve them once the automatic ones are through.
+      await awaitingApproval(handle, 300_000);
+      await approve(handle, { approver: 'sam@example.com', actions: 'all' });
+      reports.push(await result(handle));
+      durationsMs.push(Date.now() - at);
+    };
     const lane = async () => {
       while (next < incidents.length) {
         const principals = incidents[next++] as Principal[];
-        const started = await h.start(alertAbout(principals, 'critical'), { settings: FAULT_SETTINGS });
-        const handle = playbooks.handle(started.workflowId);
-        // Destructive steps wait for a decision: approve them once the automatic ones are through.
-        await waitForStatus(
-          handle,
-          (s) => settled(s) && s.actions.some((a) => a.status === 'awaiting-approval'),
-          300_000,
-        );
-        await approve(handle, { approver: 'sam@example.com', actions: 'all' });
-        reports.push(await result(handle));
+        await contain(principals).catch((error: unknown) => lost.push(`${principals[0]?.type}: ${String(error)}`));
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, lane));
@@ -137,6 +147,8 @@ export async function containUnderFaults(
     );
     return {
       reports,
+      lost,
+      durationsMs,
       failed,
       duplicated: duplicates(h),
       drawn,
@@ -146,6 +158,25 @@ export async function containUnderFaults(
   } finally {
     for (const sim of [h.aws, h.entra, h.gcp]) sim.clearFaults();
   }
+}
+
+/**
+ * Polls the status until the automatic steps are through and some wait for a decision. Unlike waitForStatus, a
+ * query that times out (a busy worker, ten incidents under faults on two cores) is asked again, not a failure.
+ */
+async function awaitingApproval(handle: WorkflowHandle, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const status = await handle.client.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery));
+      if (settled(status) && status.actions.some((a) => a.status === 'awaiting-approval')) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(250);
+  }
+  throw new Error(`no step awaited approval within ${timeoutMs} ms (last query error: ${String(lastError)})`);
 }
 
 function duplicates(h: Harness): string[] {

@@ -35,6 +35,7 @@ describe('transient and permanent cloud faults', () => {
       concurrency: PLAYBOOKS,
       modes: { propagationMs: FAULT_PROPAGATION_MS, random: { rate: 0.3, seed: 1_000, latencyMs: 100 } },
     });
+    assert.deepEqual(batch.lost, [], 'every incident reported');
     assert.deepEqual(batch.failed, [], 'every step contained');
     assert.deepEqual(
       batch.reports.map((r) => r.state),
