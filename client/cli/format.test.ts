@@ -139,6 +139,10 @@ describe('formatDecision', () => {
   it('says who approved what and why', () => {
     const text = formatDecision({ verdict: 'approve', approver: 'sam', actions: [DELETE], at, reason: 'confirmed' });
     assert.equal(text, `sam approved ${DELETE} ("confirmed")`);
+    assert.equal(
+      formatDecision({ verdict: 'approve', approver: 'kim', actions: [DELETE], at, verifiedBy: 'identity-token' }),
+      `kim [verified: identity token] approved ${DELETE}`,
+    );
   });
 
   it('says why a decision was ignored or only partly applied', () => {

@@ -157,13 +157,19 @@ export const stays = (heldBy: string[]): string => `stays: also held by ${heldBy
 /** After a release: why a control did not come off (the playbook's own words for the release step). */
 export const keptFor = (heldBy: string[]): string => `kept in force: also held by ${heldBy.join(', ')}`;
 
-/** One line per decision: who, what verdict, on what, and why it was ignored or only partly applied. */
+const VERIFIED: Record<NonNullable<Decision['verifiedBy']>, string> = {
+  link: 'their one-click link',
+  'identity-token': 'identity token',
+};
+
+/** One line per decision: who (and how Revoker verified them), what verdict, on what, and why it was ignored or only partly applied. */
 export function formatDecision(decision: Decision): string {
   const verb = { approve: 'approved', reject: 'rejected', release: 'released' }[decision.verdict];
   const reason = decision.reason ? ` ("${decision.reason}")` : '';
   if (decision.ignored) return `${decision.approver}'s ${decision.verdict} was ignored: ${decision.ignored}${reason}`;
   const note = decision.note ? `; not applied to the rest: ${decision.note}` : '';
-  return `${decision.approver} ${verb} ${decision.actions.join(', ')}${reason}${note}`;
+  const verified = decision.verifiedBy ? ` [verified: ${VERIFIED[decision.verifiedBy]}]` : '';
+  return `${decision.approver}${verified} ${verb} ${decision.actions.join(', ')}${reason}${note}`;
 }
 
 /** A progress line while following actions after a decision. */
