@@ -42,9 +42,10 @@ const TOKEN_TITLE: Record<LinkProblem, string> = {
 /**
  * `/links/:token`. GET verifies the link and shows what it would do, deciding nothing: chat
  * unfurlers and mail scanners fetch links before (or without) a person. POST verifies again and
- * decides through the playbook's `decide` Update, which refuses a used link, an approver outside
- * the policy or a step no longer waiting. No other credential: the signed token is one, bound to
- * one run, one verdict, one set of steps and one approver.
+ * decides, through the playbook's `decide` Update, the link's steps that still wait, and says which
+ * it left and why; the playbook refuses a used link or an approver outside the policy. No other
+ * credential: the signed token is one, bound to one run, one verdict, one set of steps and one
+ * approver, and sent to that approver alone. `POST /decide` is the CLI's path with an identity token.
  */
 export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
   if (deps.secrets.length === 0) throw new Error('one-click links need at least one secret (REVOKER_LINK_SECRETS)');
@@ -67,9 +68,10 @@ export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
       }
       const { decidable, left } = covered(link, status);
       if (decidable.length === 0) {
-        const message = [...left.map(({ id, why }) => `${id}: ${why}.`), 'Nothing is left for this link to decide.']
-          .filter(Boolean)
-          .join(' ');
+        const message = [
+          ...left.map(({ id, why }) => `${id}: ${why}.`),
+          'Nothing is left for this link to decide.',
+        ].join(' ');
         return [409, { kind: 'problem', title: 'This link no longer applies', message, link, actions, left }];
       }
       return [200, { kind: 'confirm', link, actions, left }];
