@@ -227,7 +227,7 @@ describe('webhook intake', () => {
   it('refuses to start with no credentials configured', () => {
     assert.throws(
       () => createWebhookApp({ auth: { bearerTokens: [], hmacSecrets: [] }, startPlaybook: recorder.start }),
-      /at least one bearer token or HMAC secret/,
+      /at least one bearer token, HMAC secret or client certificate subject/,
     );
   });
 });
@@ -419,6 +419,31 @@ describe('native sources, per-source credentials and limits', () => {
       202,
       'another source has its own budget',
     );
+  });
+
+  it("keeps a rate limit per credential: a noisy sender with one token spends none of another token's budget", async () => {
+    const app = appWith(recorder.start, {
+      sources,
+      auth: { bearerTokens: [TOKEN, 'second-token-0123456789'], hmacSecrets: [SECRET] },
+      rateLimit: { burst: 2, perSecond: 0.1 },
+    });
+    const noisy = [];
+    for (let i = 0; i < 5; i++) {
+      noisy.push(
+        (await send(app, '/alerts/hook', { key: `n${i}`, user: `noisy${i}` }, { Authorization: `Bearer ${TOKEN}` }))
+          .status,
+      );
+    }
+    assert.deepEqual(noisy, [202, 202, 429, 429, 429]);
+    const other = { Authorization: 'Bearer second-token-0123456789' };
+    assert.equal((await send(app, '/alerts/hook', { key: 'o1', user: 'quiet1' }, other)).status, 202);
+    const body = JSON.stringify({ key: 'h1', user: 'quiet2' });
+    const signed = await app.request('/alerts/hook', {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/json', ...signRequest(SECRET, body) },
+    });
+    assert.equal(signed.status, 202, 'a signed sender has its own budget too');
   });
 
   it('never throttles an alert that joins an incident already open, and spends nothing on unauthenticated requests', async () => {

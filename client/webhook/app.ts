@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import { TLSSocket } from 'node:tls';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -10,7 +12,7 @@ import { createLinkRoutes, linksNotConfigured, type LinkRoutesDeps } from '../ap
 import type { StartResult } from '../start-playbook.js';
 import { playbookWorkflowId } from '../../domain/playbook-input.js';
 import { createCodecRoutes, type CodecRoutesDeps } from './codec-routes.js';
-import { authenticate, SIGNATURE_HEADER, TIMESTAMP_HEADER, type WebhookAuth } from './auth.js';
+import { authenticate, hasCredentials, SIGNATURE_HEADER, TIMESTAMP_HEADER, type WebhookAuth } from './auth.js';
 import { HttpError } from './http-error.js';
 import { TokenBucket, type RateLimit } from './rate-limit.js';
 
@@ -19,7 +21,7 @@ export interface WebhookDeps {
   auth: WebhookAuth;
   /** Per source (by route name): replaces `auth` for that source, so each SIEM holds its own secret. */
   sourceAuth?: Partial<Record<string, WebhookAuth>>;
-  /** Requests per source: a burst, then a steady rate; beyond it 429 with Retry-After. */
+  /** Requests per source and credential: a burst, then a steady rate; beyond it 429 with Retry-After. */
   rateLimit?: RateLimit;
   /** The native sources by route name; all of client/sources unless a test gives others. */
   sources?: ReadonlyMap<string, SourceAdapter>;
@@ -57,10 +59,12 @@ const RETRY_AFTER_SECONDS = 30;
  */
 export function createWebhookApp(deps: WebhookDeps): Hono {
   const anyCredential = [deps.auth, ...Object.values(deps.sourceAuth ?? {})].some(
-    (auth) => auth && (auth.bearerTokens.length > 0 || auth.hmacSecrets.length > 0),
+    (auth) => auth && hasCredentials(auth),
   );
   if (!anyCredential) {
-    throw new Error('the webhook needs at least one bearer token or HMAC secret (see loadWebhookAuth)');
+    throw new Error(
+      'the webhook needs at least one bearer token, HMAC secret or client certificate subject (see loadWebhookAuth)',
+    );
   }
   const logger = deps.logger ?? pino({ level: 'silent' });
   const maxSize = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
@@ -81,10 +85,13 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
 
   const openIncidents = recentIncidents();
   const limiters = new Map<string, TokenBucket>();
-  const limiterFor = (source: string) => {
+  // One bucket per route and credential (a configured token, secret or certificate subject: a
+  // bounded set), so a noisy or hostile sender spends only its own budget.
+  const limiterFor = (source: string, identity: string) => {
     if (!deps.rateLimit) return undefined;
-    let bucket = limiters.get(source);
-    if (!bucket) limiters.set(source, (bucket = new TokenBucket(deps.rateLimit)));
+    const key = `${source}\n${identity}`;
+    let bucket = limiters.get(key);
+    if (!bucket) limiters.set(key, (bucket = new TokenBucket(deps.rateLimit)));
     return bucket;
   };
 
@@ -114,6 +121,7 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
         header: (header) => c.req.header(header),
         rawBody,
         ...(source.urlToken ? { urlToken: c.req.query('token') } : {}),
+        clientCertSubject: verifiedClientCertSubject(c),
       });
       if (!auth.ok) {
         logger.warn({ reason: auth.reason }, 'refused an unauthenticated request');
@@ -138,7 +146,7 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
       // only joins it (batched into one Update), so a storm about one stolen key is never throttled away.
       const wait = openIncidents.has(playbookWorkflowId(alert.principals))
         ? undefined
-        : limiterFor(source.name)?.take();
+        : limiterFor(source.name, auth.identity)?.take();
       if (wait !== undefined) {
         throw new HttpError(429, `too many ${source.label} alerts: retry after ${wait} s`, {
           headers: { 'Retry-After': String(wait) },
@@ -276,6 +284,17 @@ function parseJson(bytes: Uint8Array): unknown {
   } catch (error) {
     throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The CN of the client certificate the TLS handshake verified against the client CA (mutual TLS),
+ * read from the Node socket behind the request; nothing on plain HTTP or in-process requests.
+ */
+function verifiedClientCertSubject(c: Context): string | undefined {
+  const socket = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket;
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === 'string' ? cn : undefined;
 }
 
 /** RFC 9110 challenges for the schemes this instance accepts. */

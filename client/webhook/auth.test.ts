@@ -66,7 +66,7 @@ describe('authenticate', () => {
   it('accepts a signature within five minutes either way, and refuses one just outside', async () => {
     for (const skew of [-300, 0, 300]) {
       const result = await authenticate(auth, request(signRequest('sec', '{}', NOW + skew)), NOW);
-      assert.deepEqual(result, { ok: true, method: 'hmac' }, `skew ${skew}`);
+      assert.deepEqual(result, { ok: true, method: 'hmac', identity: 'hmac#1' }, `skew ${skew}`);
     }
     const late = await authenticate(auth, request(signRequest('sec', '{}', NOW + 301)), NOW);
     assert.equal(late.ok, false);
@@ -89,6 +89,28 @@ describe('authenticate', () => {
     assert.match(reasons[2] ?? '', /not "sha256=<64 hex digits>"/);
   });
 
+  it('names the credential that authenticated by its place, never its value, and takes listed client certificate subjects', async () => {
+    const many = { bearerTokens: ['t1', 't2'], hmacSecrets: ['s1', 's2'], clientCertSubjects: ['siem.example.com'] };
+    const results = await Promise.all([
+      authenticate(many, request({ Authorization: 'Bearer t2' }), NOW),
+      authenticate(many, request(signRequest('s2', '{}', NOW)), NOW),
+      authenticate(many, { ...request({}), urlToken: 't1' }, NOW),
+      authenticate(many, { ...request({}), clientCertSubject: 'siem.example.com' }, NOW),
+      authenticate(many, { ...request({}), clientCertSubject: 'intruder' }, NOW),
+    ]);
+    assert.deepEqual(results.slice(0, 4), [
+      { ok: true, method: 'bearer', identity: 'bearer#2' },
+      { ok: true, method: 'hmac', identity: 'hmac#2' },
+      { ok: true, method: 'url-token', identity: 'bearer#1' },
+      { ok: true, method: 'client-cert', identity: 'cert:siem.example.com' },
+    ]);
+    assert.equal(results[4]?.ok, false);
+    assert.match(
+      results[4]?.ok ? '' : results[4].reason,
+      /client certificate's subject is not one this route accepts/,
+    );
+  });
+
   it('refuses signed requests when no HMAC secret is configured', async () => {
     const result = await authenticate(
       { bearerTokens: ['tok'], hmacSecrets: [] },
@@ -108,5 +130,16 @@ describe('per-source credentials', () => {
     });
     assert.throws(() => loadWebhookAuth(env), /no credentials/);
     assert.deepEqual(loadWebhookAuth(env, { sourcesHaveTheirOwn: true }), { bearerTokens: [], hmacSecrets: [] });
+  });
+
+  it('reads client certificate subjects, shared and per source, as credentials of their own', () => {
+    const env = {
+      REVOKER_GUARDDUTY_CLIENT_CERT_SUBJECTS: 'a.example.com, b.example.com',
+      REVOKER_WEBHOOK_CLIENT_CERT_SUBJECTS: 'c',
+    };
+    assert.deepEqual(loadSourceAuth(['guardduty', 'splunk'], env), {
+      guardduty: { bearerTokens: [], hmacSecrets: [], clientCertSubjects: ['a.example.com', 'b.example.com'] },
+    });
+    assert.deepEqual(loadWebhookAuth(env), { bearerTokens: [], hmacSecrets: [], clientCertSubjects: ['c'] });
   });
 });

@@ -5,6 +5,11 @@ import { readSecrets } from '../../connect/secrets.js';
 export interface WebhookAuth {
   bearerTokens: string[];
   hmacSecrets: string[];
+  /**
+   * Subject common names (CN) of client certificates that authenticate, when the webhook serves
+   * HTTPS with a client CA (mutual TLS): the certificate must chain to that CA, and its CN be listed.
+   */
+  clientCertSubjects?: string[];
 }
 
 export const TIMESTAMP_HEADER = 'X-Revoker-Timestamp';
@@ -21,15 +26,18 @@ type Env = Record<string, string | undefined>;
  * was meant. Without shared credentials only the sources with their own accept alerts.
  */
 export function loadWebhookAuth(env: Env = process.env, options: { sourcesHaveTheirOwn?: boolean } = {}): WebhookAuth {
-  const auth = {
-    bearerTokens: readSecrets(env, 'REVOKER_WEBHOOK_TOKEN'),
-    hmacSecrets: readSecrets(env, 'REVOKER_WEBHOOK_HMAC_SECRET'),
-  };
-  if (auth.bearerTokens.length === 0 && auth.hmacSecrets.length === 0 && !options.sourcesHaveTheirOwn) {
+  const auth = withSubjects(
+    {
+      bearerTokens: readSecrets(env, 'REVOKER_WEBHOOK_TOKEN'),
+      hmacSecrets: readSecrets(env, 'REVOKER_WEBHOOK_HMAC_SECRET'),
+    },
+    env.REVOKER_WEBHOOK_CLIENT_CERT_SUBJECTS,
+  );
+  if (!hasCredentials(auth) && !options.sourcesHaveTheirOwn) {
     throw new Error(
       'the webhook has no credentials: set REVOKER_WEBHOOK_TOKEN or REVOKER_WEBHOOK_TOKEN_FILE (bearer tokens), ' +
         'and/or REVOKER_WEBHOOK_HMAC_SECRET or REVOKER_WEBHOOK_HMAC_SECRET_FILE (HMAC-SHA256 signing secrets), ' +
-        'or per source REVOKER_<SOURCE>_TOKEN / REVOKER_<SOURCE>_HMAC_SECRET',
+        'or per source REVOKER_<SOURCE>_TOKEN / REVOKER_<SOURCE>_HMAC_SECRET / REVOKER_<SOURCE>_CLIENT_CERT_SUBJECTS',
     );
   }
   return auth;
@@ -44,16 +52,37 @@ export function loadSourceAuth(sources: Iterable<string>, env: Env = process.env
   const found: Record<string, WebhookAuth> = {};
   for (const source of sources) {
     const prefix = `REVOKER_${source.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-    const auth = {
-      bearerTokens: readSecrets(env, `${prefix}_TOKEN`),
-      hmacSecrets: readSecrets(env, `${prefix}_HMAC_SECRET`),
-    };
-    if (auth.bearerTokens.length || auth.hmacSecrets.length) found[source] = auth;
+    const auth = withSubjects(
+      { bearerTokens: readSecrets(env, `${prefix}_TOKEN`), hmacSecrets: readSecrets(env, `${prefix}_HMAC_SECRET`) },
+      env[`${prefix}_CLIENT_CERT_SUBJECTS`],
+    );
+    if (hasCredentials(auth)) found[source] = auth;
   }
   return found;
 }
 
-export type AuthResult = { ok: true; method: 'bearer' | 'hmac' | 'url-token' } | { ok: false; reason: string };
+/** Whether any credential at all opens a route with these: a bearer token, an HMAC secret or a client certificate. */
+export function hasCredentials(auth: WebhookAuth): boolean {
+  return auth.bearerTokens.length > 0 || auth.hmacSecrets.length > 0 || (auth.clientCertSubjects?.length ?? 0) > 0;
+}
+
+/** Client certificate CNs are names, not secrets: a plain comma-separated variable. */
+function withSubjects(auth: WebhookAuth, subjects: string | undefined): WebhookAuth {
+  const names = (subjects ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  return names.length ? { ...auth, clientCertSubjects: names } : auth;
+}
+
+/**
+ * `identity` names the credential that authenticated, never its value (`bearer#2`: the second
+ * configured token; `cert:CN`): the rate limit is kept per identity, so one sender cannot spend
+ * another's budget.
+ */
+export type AuthResult =
+  | { ok: true; method: 'bearer' | 'hmac' | 'url-token' | 'client-cert'; identity: string }
+  | { ok: false; reason: string };
 
 export interface AuthRequest {
   header(name: string): string | undefined;
@@ -64,6 +93,8 @@ export interface AuthRequest {
    * alert action, Pub/Sub push): checked against the bearer tokens.
    */
   urlToken?: string | undefined;
+  /** The CN of the client certificate the TLS handshake verified against the client CA, if any. */
+  clientCertSubject?: string | undefined;
 }
 
 /**
@@ -80,15 +111,19 @@ export async function authenticate(
   const signature = request.header(SIGNATURE_HEADER);
   let reason = `send "Authorization: Bearer <token>" or signed ${TIMESTAMP_HEADER} and ${SIGNATURE_HEADER} headers`;
 
+  const subject = request.clientCertSubject;
+  if (subject !== undefined && auth.clientCertSubjects?.includes(subject)) {
+    return { ok: true, method: 'client-cert', identity: `cert:${subject}` };
+  }
   if (authorization !== undefined) {
     const token = /^Bearer +(\S+) *$/i.exec(authorization)?.[1];
-    if (token && matchesAny(token, auth.bearerTokens)) return { ok: true, method: 'bearer' };
+    const index = token ? matchIndex(token, auth.bearerTokens) : -1;
+    if (index >= 0) return { ok: true, method: 'bearer', identity: `bearer#${index + 1}` };
     reason = token ? 'the bearer token is not valid' : 'the Authorization header is not "Bearer <token>"';
   }
   if ('urlToken' in request) {
-    if (request.urlToken !== undefined && matchesAny(request.urlToken, auth.bearerTokens)) {
-      return { ok: true, method: 'url-token' };
-    }
+    const index = request.urlToken !== undefined ? matchIndex(request.urlToken, auth.bearerTokens) : -1;
+    if (index >= 0) return { ok: true, method: 'url-token', identity: `bearer#${index + 1}` };
     if (request.urlToken !== undefined) reason = 'the token in the URL is not valid';
     else if (authorization === undefined) reason += ', or ?token=<token> in the URL';
   }
@@ -97,13 +132,17 @@ export async function authenticate(
     if (checked.ok) {
       const body = await request.rawBody();
       const expected = auth.hmacSecrets.map((secret) => signatureOf(secret, checked.timestamp, body));
-      if (matchesAny(signature?.slice('sha256='.length).toLowerCase() ?? '', expected)) {
-        return { ok: true, method: 'hmac' };
-      }
+      const index = matchIndex(signature?.slice('sha256='.length).toLowerCase() ?? '', expected);
+      if (index >= 0) return { ok: true, method: 'hmac', identity: `hmac#${index + 1}` };
       reason = `${SIGNATURE_HEADER} does not match the body: sign "<timestamp>.<raw body>" with HMAC-SHA256`;
     } else {
       reason = checked.reason;
     }
+  }
+  if (subject === undefined && auth.clientCertSubjects?.length) {
+    reason += ', or a client certificate (mutual TLS)';
+  } else if (subject !== undefined && auth.clientCertSubjects?.length) {
+    reason = `the client certificate's subject is not one this route accepts; ${reason}`;
   }
   return { ok: false, reason };
 }
@@ -137,15 +176,15 @@ function signatureOf(secret: string, timestamp: string, body: Uint8Array): strin
 }
 
 /**
- * Constant-time membership: both sides are hashed first so lengths do not leak, and every
- * candidate is compared so the position of a match does not either.
+ * Constant-time membership, and which candidate matched (-1: none): both sides are hashed first so
+ * lengths do not leak, and every candidate is compared so the position of a match does not either.
  */
-function matchesAny(presented: string, candidates: string[]): boolean {
+function matchIndex(presented: string, candidates: string[]): number {
   const digest = createHash('sha256').update(presented).digest();
-  let found = false;
-  for (const candidate of candidates) {
-    if (timingSafeEqual(digest, createHash('sha256').update(candidate).digest())) found = true;
-  }
+  let found = -1;
+  candidates.forEach((candidate, index) => {
+    if (timingSafeEqual(digest, createHash('sha256').update(candidate).digest()) && found < 0) found = index;
+  });
   return found;
 }
 

@@ -21,6 +21,7 @@ import { isLoopback, type CodecAuth } from './codec-routes.js';
 import { SOURCES } from '../sources/index.js';
 import { loadSourceAuth, loadWebhookAuth } from './auth.js';
 import { startWebhookServer, type WebhookServer } from './server.js';
+import type { TlsFiles } from './tls.js';
 
 export { startWebhookServer, type WebhookServer } from './server.js';
 
@@ -46,6 +47,10 @@ const Env = z.object({
     .transform(Number)
     .pipe(z.number().positive('more than 0'))
     .default(50),
+  // HTTPS: PEM certificate chain and key, reloaded when the files change; a client CA asks for client certificates.
+  REVOKER_WEBHOOK_TLS_CERT_FILE: z.string().min(1).optional(),
+  REVOKER_WEBHOOK_TLS_KEY_FILE: z.string().min(1).optional(),
+  REVOKER_WEBHOOK_TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
   // Browser origins of the Temporal Web UI that decode through /codec (CORS); REVOKER_UI_URL's by default.
   REVOKER_CODEC_UI_ORIGINS: z
     .string()
@@ -76,6 +81,19 @@ const START_DEADLINE_MS = 4_500;
 
 // Plain pino rather than worker/logger.ts, which would load the worker SDK's native runtime here.
 const logger = pino({ name: 'revoker-webhook', level: process.env.LOG_LEVEL ?? 'info' });
+
+/** The HTTPS files, both or neither; a client CA only with them. */
+function tlsFiles(env: ReturnType<typeof readEnv>): TlsFiles | undefined {
+  const { REVOKER_WEBHOOK_TLS_CERT_FILE: certFile, REVOKER_WEBHOOK_TLS_KEY_FILE: keyFile } = env;
+  const clientCaFile = env.REVOKER_WEBHOOK_TLS_CLIENT_CA_FILE;
+  if (!certFile !== !keyFile) {
+    throw new Error('set both REVOKER_WEBHOOK_TLS_CERT_FILE and REVOKER_WEBHOOK_TLS_KEY_FILE (PEM), or neither');
+  }
+  if (clientCaFile && !certFile) {
+    throw new Error('REVOKER_WEBHOOK_TLS_CLIENT_CA_FILE needs HTTPS: set REVOKER_WEBHOOK_TLS_CERT_FILE and _KEY_FILE');
+  }
+  return certFile && keyFile ? { certFile, keyFile, clientCaFile } : undefined;
+}
 
 function readEnv(env: NodeJS.ProcessEnv) {
   // An empty variable (a blank line in a compose file) means "use the default", as if unset.
@@ -134,7 +152,13 @@ async function main(): Promise<void> {
     links: { secrets: linkSecrets, playbooks: temporalLinkPlaybooks(client), identity },
     ...(codec ? { codec: { ...codec, namespace } } : {}),
   });
-  const server = await startWebhookServer({ port: env.REVOKER_WEBHOOK_PORT, host: env.REVOKER_WEBHOOK_HOST, app });
+  const server = await startWebhookServer({
+    port: env.REVOKER_WEBHOOK_PORT,
+    host: env.REVOKER_WEBHOOK_HOST,
+    app,
+    tls: tlsFiles(env),
+    logger,
+  });
   logger.info(
     {
       temporal: connectionOptions.address,
@@ -142,6 +166,7 @@ async function main(): Promise<void> {
       policy: env.REVOKER_POLICY_FILE ?? 'default',
       bearer: auth.bearerTokens.length,
       hmac: auth.hmacSecrets.length,
+      clientCertSubjects: auth.clientCertSubjects?.length ?? 0,
       ownCredentials: Object.keys(sourceAuth),
       linkSecrets: linkSecrets.length,
       codec: codec ? (codec.auth === 'loopback-only' ? 'loopback callers' : 'bearer token') : 'off (history in clear)',
