@@ -49,13 +49,23 @@ describe('approver identity: four eyes is two people, whatever the path', () => 
       ...(email ? { REVOKER_IDENTITY_TOKEN: await h.identity.issue(email) } : {}),
     };
     process.env.TEMPORAL_ADDRESS = h.env.address;
-    const code = await runCli(args, {
-      connect: () => connectGateway(PROGRAM),
-      stdout: (text) => out.push(text),
-      stderr: (text) => out.push(text),
-      env,
-    });
-    return { code, out: out.join('') };
+    // The CLI reads the payload keys from the process environment, as a responder's shell holds them.
+    const keys = process.env.REVOKER_PAYLOAD_KEYS;
+    process.env.REVOKER_PAYLOAD_KEYS = [...h.payloads.keys.all]
+      .map(([id, key]) => `${id}:${key.toString('base64')}`)
+      .join(',');
+    try {
+      const code = await runCli(args, {
+        connect: () => connectGateway(PROGRAM),
+        stdout: (text) => out.push(text),
+        stderr: (text) => out.push(text),
+        env,
+      });
+      return { code, out: out.join('') };
+    } finally {
+      if (keys === undefined) delete process.env.REVOKER_PAYLOAD_KEYS;
+      else process.env.REVOKER_PAYLOAD_KEYS = keys;
+    }
   }
 
   /** The approver's own link from their direct messages. */
