@@ -105,10 +105,7 @@ describe('authenticate', () => {
       { ok: true, method: 'client-cert', identity: 'cert:siem.example.com' },
     ]);
     assert.equal(results[4]?.ok, false);
-    assert.match(
-      results[4]?.ok ? '' : results[4].reason,
-      /client certificate's subject is not one this route accepts/,
-    );
+    assert.match(results[4]?.ok ? '' : results[4].reason, /client certificate's subject is not one this route accepts/);
   });
 
   it('refuses signed requests when no HMAC secret is configured', async () => {
