@@ -111,4 +111,22 @@ describe('loadPolicyFile', () => {
     assert.throws(() => loadPolicyFile(join(dir, 'nope.yaml')), /cannot read policy file .*nope\.yaml/);
     assert.throws(() => loadPolicyFile(file('empty.yaml', '# nothing yet\n')), /empty\.yaml is empty/);
   });
+
+  it('refuses a crafted file the YAML parser would choke on, naming the file: deep nesting, an alias bomb, a huge file', () => {
+    // 20,000 nested brackets ran the parser out of memory and crashed the process.
+    const deep = file('deep.yaml', `version: 1\nx: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`);
+    assert.throws(() => loadPolicyFile(deep), /deep\.yaml nests \[ \] or \{ \} deeper than 64 levels/);
+    const laughs = [
+      'a: &a [x, x]',
+      ...Array.from({ length: 30 }, (_, i) => `b${i}: &b${i} [*${i ? `b${i - 1}` : 'a'}, *${i ? `b${i - 1}` : 'a'}]`),
+    ];
+    assert.throws(
+      () => loadPolicyFile(file('laughs.yaml', laughs.join('\n'))),
+      /laughs\.yaml is not valid YAML or JSON:\n {2}- Excessive alias count/,
+    );
+    assert.throws(
+      () => loadPolicyFile(file('huge.yaml', `version: 1\n#${'x'.repeat(2 * 1024 * 1024)}\n`)),
+      /huge\.yaml is \d+ characters/,
+    );
+  });
 });

@@ -16,13 +16,26 @@ export function loadPolicyFile(path: string): Policy {
     throw new Error(`cannot read policy file ${path}: ${(error as Error).message}`, { cause: error });
   }
 
+  if (text.length > MAX_POLICY_CHARACTERS) {
+    throw new Error(`policy file ${path} is ${text.length} characters: a policy is at most ${MAX_POLICY_CHARACTERS}`);
+  }
+  if (flowDepth(text) > MAX_FLOW_DEPTH) {
+    // The YAML parser runs out of memory on flow collections nested some thousands deep.
+    throw new Error(`policy file ${path} nests [ ] or { } deeper than ${MAX_FLOW_DEPTH} levels`);
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((error) => `  - ${firstLine(error.message)}`);
     throw new Error(`policy file ${path} is not valid YAML or JSON:\n${problems.join('\n')}`);
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    // Throws on what parses but cannot be built: an alias bomb (maxAliasCount), a reference to a missing anchor.
+    data = doc.toJS();
+  } catch (error) {
+    throw new Error(`policy file ${path} is not valid YAML or JSON:\n  - ${firstLine((error as Error).message)}`);
+  }
   if (data === null || data === undefined) {
     throw new Error(`policy file ${path} is empty: a policy needs at least "version: 1"`);
   }
@@ -35,6 +48,22 @@ export function loadPolicyFile(path: string): Policy {
     return `  - ${where}: ${issue.message}`;
   });
   throw new Error(`policy file ${path} is invalid:\n${problems.join('\n')}`);
+}
+
+/** Far more than any policy needs; the bounds keep a crafted file from exhausting the parser. */
+const MAX_POLICY_CHARACTERS = 1024 * 1024;
+const MAX_FLOW_DEPTH = 64;
+
+/** The deepest nesting of JSON/YAML flow brackets, counting brackets inside quotes too (no policy has deep ones). */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return deepest;
 }
 
 /** The line of the node at `path`, or of its nearest ancestor present in the file (for a missing field). */
