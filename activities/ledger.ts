@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { PrincipalTags } from '../connect/payload-codec.js';
 import type {
   GoneRequest,
   HoldAnswer,
@@ -19,24 +20,49 @@ import { PLAYBOOK_TASK_QUEUE } from '../domain/task-queues.js';
 
 export interface LedgerActivityDeps {
   client: Client;
+  /** Ledger ids are `principal/<tag>`: keyed hashes when history is encrypted (connect/payload-codec.ts). */
+  tags?: PrincipalTags;
 }
 
 /** A request to the ledger of one canonical principal (`principal/<owner>`). */
 export type LedgerCall<R> = R & { owner: string };
 
-export const principalWorkflowId = (owner: string) => `principal/${owner}`;
+/**
+ * A principal's ledger: `principal/<keyed hash>` when history is encrypted, so the id (which the
+ * incidents' histories record with each Signal from it) names no one; `principal/<key>` otherwise.
+ */
+export const principalWorkflowId = (owner: string, tags?: PrincipalTags) =>
+  `principal/${tags?.encrypted ? tags.tag(owner) : owner}`;
 
 /**
  * The incidents' side of the principals' ledgers: each call is one Update to `principal/<owner>`.
  * Update ids name the incident, its run, the control and the step, so a retried activity gets the first answer back
  * instead of holding or releasing twice. They run on the playbook queue: no cloud credentials.
  */
-export function createLedgerActivities({ client }: LedgerActivityDeps) {
+export function createLedgerActivities({ client, tags }: LedgerActivityDeps) {
   // The run too: a run continued as new is the same holder, but its requests are new ones (the first
   // run's `hold` after a `failed` record must not be answered from the server's cache).
-  const updateId = (op: string, r: HoldRequest) =>
-    `${op}:${r.incident}:${Context.current().info.workflowExecution?.runId ?? '-'}:${r.control}`;
-  const handle = (owner: string) => client.workflow.getHandle(principalWorkflowId(owner));
+  // Keyed-hashed when history is encrypted: the control names its target (`aws:deny-user-sessions:…/alice`),
+  // and Update ids are stored in the ledger's history in clear.
+  const updateId = (op: string, r: HoldRequest) => {
+    const id = `${r.incident}:${Context.current().info.workflowExecution?.runId ?? '-'}:${r.control}`;
+    return `${op}:${tags?.encrypted ? tags.tag(id) : id}`;
+  };
+  /**
+   * The ledger's id. A ledger started under the principal's key before history was encrypted is used
+   * while it runs, so controls already held there are released by their last holder.
+   */
+  const ledgerId = async (owner: string): Promise<string> => {
+    const named = principalWorkflowId(owner);
+    if (!tags?.encrypted) return named;
+    try {
+      if ((await client.workflow.getHandle(named).describe()).status.name === 'RUNNING') return named;
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+    return principalWorkflowId(owner, tags);
+  };
+  const handle = async (owner: string) => client.workflow.getHandle(await ledgerId(owner));
   return {
     async holdControl({ owner, ...request }: LedgerCall<HoldRequest>): Promise<HoldAnswer> {
       // The first holder starts the principal's workflow; later ones find it running.
@@ -44,7 +70,7 @@ export function createLedgerActivities({ client }: LedgerActivityDeps) {
         args: [request],
         updateId: updateId('hold', request),
         startWorkflowOperation: new WithStartWorkflowOperation('principal', {
-          workflowId: principalWorkflowId(owner),
+          workflowId: await ledgerId(owner),
           taskQueue: PLAYBOOK_TASK_QUEUE,
           args: [{ principal: owner }],
           workflowIdConflictPolicy: 'USE_EXISTING',
@@ -53,22 +79,28 @@ export function createLedgerActivities({ client }: LedgerActivityDeps) {
       });
     },
     async recordControl({ owner, ...request }: LedgerCall<RecordRequest>): Promise<void> {
-      await handle(owner).executeUpdate(recordControlUpdate, {
+      await (
+        await handle(owner)
+      ).executeUpdate(recordControlUpdate, {
         args: [request],
         updateId: updateId('record', request),
       });
     },
     async recordGone({ owner, ...request }: LedgerCall<GoneRequest>): Promise<void> {
-      await handle(owner).executeUpdate(recordGoneUpdate, { args: [request], updateId: updateId('gone', request) });
+      await (
+        await handle(owner)
+      ).executeUpdate(recordGoneUpdate, { args: [request], updateId: updateId('gone', request) });
     },
     async releaseControl({ owner, ...request }: LedgerCall<HoldRequest>): Promise<ReleaseAnswer> {
-      return handle(owner).executeUpdate(releaseControlUpdate, {
+      return (await handle(owner)).executeUpdate(releaseControlUpdate, {
         args: [request],
         updateId: updateId('release', request),
       });
     },
     async releasedControl({ owner, ...request }: LedgerCall<ReleasedRequest>): Promise<void> {
-      await handle(owner).executeUpdate(releasedControlUpdate, {
+      await (
+        await handle(owner)
+      ).executeUpdate(releasedControlUpdate, {
         args: [request],
         updateId: updateId('released', request),
       });

@@ -1,10 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { Alert } from '../domain/alert.js';
-import { playbookWorkflowId } from '../domain/playbook-input.js';
 import type { Report } from '../domain/report.js';
 import { PLAYBOOK_TASK_QUEUE } from '../domain/task-queues.js';
 import type { playbook } from '../workflows/playbook.js';
-import { playbookInput, type StartOptions } from './start-playbook.js';
+import { incidentWorkflowId, playbookInput, type StartOptions } from './start-playbook.js';
 
 /**
  * Rehearses the playbook for an alert: the real workflow with `dryRun`, under its own id so it
@@ -12,7 +11,7 @@ import { playbookInput, type StartOptions } from './start-playbook.js';
  */
 export async function dryRun(client: Client, alert: Alert, options: StartOptions): Promise<Report> {
   const handle = await client.workflow.start<typeof playbook>('playbook', {
-    workflowId: `dry-run/${playbookWorkflowId(alert.principals).replace(/^contain\//, '')}/${Date.now().toString(36)}`,
+    workflowId: `dry-run/${incidentWorkflowId(client, alert.principals).replace(/^contain\//, '')}/${Date.now().toString(36)}`,
     taskQueue: PLAYBOOK_TASK_QUEUE,
     args: [{ ...playbookInput(alert, options), dryRun: true }],
     staticSummary: `DRY RUN ${alert.severity.toUpperCase()}: ${alert.title}`,

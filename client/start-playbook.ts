@@ -4,6 +4,7 @@ import {
   WorkflowNotFoundError,
   type Client,
 } from '@temporalio/client';
+import { principalTagsOf, type PrincipalTags } from '../connect/payload-codec.js';
 import { workflowUiUrl } from '../connect/ui-url.js';
 import type { Alert } from '../domain/alert.js';
 import { hasAlertsQuery, intakeUpdate, type IntakeOutcome } from '../domain/messages.js';
@@ -56,8 +57,8 @@ export async function startPlaybook(client: Client, alert: Alert, options: Start
 export async function startPlaybooks(client: Client, alerts: Alert[], options: StartOptions): Promise<StartResult[]> {
   const [first] = alerts;
   if (!first) return [];
-  const own = playbookWorkflowId(first.principals);
-  if (alerts.some((a) => playbookWorkflowId(a.principals) !== own)) {
+  const own = incidentWorkflowId(client, first.principals);
+  if (alerts.some((a) => incidentWorkflowId(client, a.principals) !== own)) {
     throw new Error('startPlaybooks takes alerts of one incident (one set of principals) at a time');
   }
   const { workflowId: target, open } = await findIncident(client, first.principals);
@@ -121,19 +122,14 @@ async function closedHaving(
   own: string,
   alert: Alert,
 ): Promise<{ workflowId: string; runId?: string }[]> {
-  const keys = [...new Set(alert.principals.map(principalKey))];
-  const query = [
-    `WorkflowType = 'playbook'`,
-    `ExecutionStatus != 'Running'`,
-    `${RevokerPrincipal.name} IN (${keys.map(quoted).join(', ')})`,
-  ].join(' AND ');
+  const { filter, holdsAll } = filedUnder(client, alert.principals);
+  const query = [`WorkflowType = 'playbook'`, `ExecutionStatus != 'Running'`, filter].join(' AND ');
   const joined: { workflowId: string; runId: string }[] = [];
   let looked = 0;
   for await (const execution of client.workflow.list({ query, pageSize: CANDIDATES })) {
     if ((looked += 1) > CANDIDATES || joined.length >= CLOSED_JOINED) break;
     if (execution.workflowId === own || !execution.workflowId.startsWith(INCIDENT_PREFIX)) continue;
-    const filed = execution.typedSearchAttributes.get(RevokerPrincipal) ?? [];
-    if (keys.every((key) => filed.includes(key)))
+    if (holdsAll(execution.typedSearchAttributes.get(RevokerPrincipal) ?? []))
       joined.push({ workflowId: execution.workflowId, runId: execution.runId });
   }
   return [{ workflowId: own }, ...joined];
@@ -157,7 +153,7 @@ async function deliver(
     args: [playbookInput(opener, options)],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: reuse,
-    typedSearchAttributes: initialSearchAttributes(opener),
+    typedSearchAttributes: initialSearchAttributes(opener, tagsOf(client).tag),
     staticSummary: `${opener.severity.toUpperCase()}: ${opener.title}`,
     staticDetails: staticDetails(opener),
   });
@@ -201,13 +197,9 @@ export async function incidentFor(client: Client, principals: Principal[]): Prom
 }
 
 async function findIncident(client: Client, principals: Principal[]): Promise<{ workflowId: string; open: boolean }> {
-  const own = playbookWorkflowId(principals);
-  const keys = [...new Set(principals.map(principalKey))];
-  const query = [
-    `WorkflowType = 'playbook'`,
-    `ExecutionStatus = 'Running'`,
-    `${RevokerPrincipal.name} IN (${keys.map(quoted).join(', ')})`,
-  ].join(' AND ');
+  const own = incidentWorkflowId(client, principals);
+  const { filter, holdsAll } = filedUnder(client, principals);
+  const query = [`WorkflowType = 'playbook'`, `ExecutionStatus = 'Running'`, filter].join(' AND ');
   let best: { workflowId: string; startTime: number } | undefined;
   let looked = 0;
   for await (const execution of client.workflow.list({ query, pageSize: CANDIDATES })) {
@@ -215,12 +207,38 @@ async function findIncident(client: Client, principals: Principal[]): Promise<{ 
     if ((looked += 1) > CANDIDATES) break;
     // Dry runs (dry-run/…) contain nothing: only incidents are joined.
     if (!execution.workflowId.startsWith(INCIDENT_PREFIX)) continue;
-    const filed = execution.typedSearchAttributes.get(RevokerPrincipal) ?? [];
-    if (!keys.every((key) => filed.includes(key))) continue;
+    if (!holdsAll(execution.typedSearchAttributes.get(RevokerPrincipal) ?? [])) continue;
     const startTime = execution.startTime.getTime();
     if (!best || startTime < best.startTime) best = { workflowId: execution.workflowId, startTime };
   }
   return best ? { workflowId: best.workflowId, open: true } : { workflowId: own, open: false };
+}
+
+/**
+ * The workflow id of the incident for exactly these principals: a keyed hash of their keys when
+ * history is encrypted (`contain/p.…`), so the id names no one; `contain/<keys>` otherwise.
+ */
+export function incidentWorkflowId(client: Client, principals: Principal[]): string {
+  const tags = tagsOf(client);
+  return playbookWorkflowId(principals, tags.encrypted ? tags.tag : undefined);
+}
+
+/** The principal tags this client files and finds incidents under (keyed hashes when history is encrypted). */
+function tagsOf(client: Client): PrincipalTags {
+  return principalTagsOf(client.options.loadedDataConverter);
+}
+
+/**
+ * The visibility filter for incidents filed under any of these principals (by each tag a configured
+ * key gives: incidents filed before a key rotation are still found), and whether one holds them all.
+ */
+function filedUnder(client: Client, principals: Principal[]) {
+  const tags = tagsOf(client);
+  const each = [...new Set(principals.map(principalKey))].map((key) => tags.tagsOf(key));
+  return {
+    filter: `${RevokerPrincipal.name} IN (${[...new Set(each.flat())].map(quoted).join(', ')})`,
+    holdsAll: (filed: string[]) => each.every((any) => any.some((tag) => filed.includes(tag))),
+  };
 }
 
 /** A string literal of Temporal's list filter. */

@@ -83,7 +83,7 @@ export function newPayloadKeys(id: string): PayloadKeys {
  * `binary/encrypted` decode as they are: histories recorded before the codec still read.
  */
 export class EncryptionCodec implements PayloadCodec {
-  constructor(private readonly keys: PayloadKeys) {}
+  constructor(readonly keys: PayloadKeys) {}
 
   encode(payloads: Payload[]): Promise<Payload[]> {
     return settle(() => payloads.map((payload) => (isEncrypted(payload) ? payload : this.encrypt(payload))));
@@ -172,24 +172,36 @@ export function revokerClientDataConverter(keys: PayloadKeys | undefined): Loade
  * so an incident filed under an older key is still found while that key is configured.
  */
 export interface PrincipalTags {
+  /** Keyed hashes (payload keys configured), or the keys themselves. */
+  encrypted: boolean;
   /** The tag new incidents are filed under. */
-  tag(principalKey: string): string;
+  tag: (principalKey: string) => string;
   /** Every tag the principal may be filed under (one per configured key), to query. */
-  tagsOf(principalKey: string): string[];
+  tagsOf: (principalKey: string) => string[];
 }
 
 const TAG_INFO = 'revoker/principal-tag/v1';
 
 export function principalTags(keys: PayloadKeys | undefined): PrincipalTags {
   // No keys, no encryption: the search attribute holds the names as before (the README says so).
-  if (!keys) return { tag: (key) => key, tagsOf: (key) => [key] };
+  if (!keys) return { encrypted: false, tag: (key) => key, tagsOf: (key) => [key] };
   const derived = [keys.current.key, ...[...keys.all.values()].filter((key) => key !== keys.current.key)].map((key) =>
     Buffer.from(hkdfSync('sha256', key, new Uint8Array(), TAG_INFO, KEY_BYTES)),
   );
   const hash = (tagKey: Buffer, principalKey: string) =>
     `p.${createHmac('sha256', tagKey).update(principalKey).digest('base64url').slice(0, 27)}`;
   return {
+    encrypted: true,
     tag: (principalKey) => hash(derived[0] as Buffer, principalKey),
     tagsOf: (principalKey) => [...new Set(derived.map((tagKey) => hash(tagKey, principalKey)))],
   };
+}
+
+/**
+ * The tags a client's (or worker's) data converter files principals under: keyed with the keys its
+ * codec encrypts with, so the client that queries and the worker that files agree.
+ */
+export function principalTagsOf(dataConverter: Pick<LoadedDataConverter, 'payloadCodecs'>): PrincipalTags {
+  const codec = dataConverter.payloadCodecs.find((c): c is EncryptionCodec => c instanceof EncryptionCodec);
+  return principalTags(codec?.keys);
 }

@@ -93,8 +93,14 @@ export interface ResumedIncident {
 /** Every incident's workflow id starts so (dry runs start `dry-run/`, ledgers `principal/`). */
 export const INCIDENT_PREFIX = 'contain/';
 
-export function playbookWorkflowId(principals: Principal[]): string {
+/**
+ * `tag`, when history is encrypted, is the keyed hash the client files principals under
+ * (connect/payload-codec.ts principalTags): the id then names no principal, in visibility or in the
+ * history of the workflows that signal it.
+ */
+export function playbookWorkflowId(principals: Principal[], tag?: (principalKeys: string) => string): string {
   const keys = [...new Set(principals.map(principalKey))].sort();
+  if (tag) return `${INCIDENT_PREFIX}${tag(keys.join('+'))}`;
   const id = `${INCIDENT_PREFIX}${keys.join('+')}`;
   return id.length <= 400 ? id : `${INCIDENT_PREFIX}many/${keys.length}/${fnv1a64(keys.join('+'))}`;
 }

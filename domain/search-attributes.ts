@@ -51,12 +51,19 @@ export function searchAttributeFlags(): string[] {
   return SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${cliType[key.type]}`]);
 }
 
-/** What a playbook is filed under from its first moment: set at start by the client and again by the workflow. */
-export function initialSearchAttributes(alert: Alert): SearchAttributePair[] {
+/**
+ * What a playbook is filed under from its first moment: set at start by the client and again by the
+ * workflow. `tag` turns a principal key into what RevokerPrincipal holds: a keyed hash
+ * (connect/payload-codec.ts principalTags) when history is encrypted, so visibility holds no name.
+ */
+export function initialSearchAttributes(
+  alert: Alert,
+  tag: (principalKey: string) => string = (key) => key,
+): SearchAttributePair[] {
   return [
     { key: RevokerState, value: 'Triage' },
     { key: RevokerSeverity, value: alert.severity },
-    { key: RevokerPrincipal, value: [...new Set(alert.principals.map(principalKey))] },
+    { key: RevokerPrincipal, value: [...new Set(alert.principals.map(principalKey))].map(tag) },
     { key: RevokerProvider, value: [...new Set(alert.principals.map(providerOf))] },
     { key: RevokerSource, value: alert.source },
     { key: RevokerAlertId, value: [alertRef(alert)] },

@@ -5,6 +5,7 @@ import { harness } from './harness.js';
 import './e2e/aws-containment.suite.js';
 import './e2e/attacker-sessions.suite.js';
 import './e2e/history-secrets.suite.js';
+import './e2e/encrypted-history.suite.js';
 import './e2e/intake.suite.js';
 import './e2e/clients.suite.js';
 import './e2e/gcp-containment.suite.js';

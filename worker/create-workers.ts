@@ -4,10 +4,16 @@ import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createAwsActivities, type AwsClients } from '../activities/aws.js';
 import { createEntraActivities, type EntraActivityDeps } from '../activities/entra.js';
+import { createFilingActivities } from '../activities/filing.js';
 import { createLedgerActivities } from '../activities/ledger.js';
 import { createGcpActivities, type GcpActivityDeps } from '../activities/gcp.js';
 import { createNotifyActivities, type NotifyActivityDeps } from '../activities/notify.js';
-import { revokerClientDataConverter, revokerDataConverter, type PayloadKeys } from '../connect/payload-codec.js';
+import {
+  principalTags,
+  revokerClientDataConverter,
+  revokerDataConverter,
+  type PayloadKeys,
+} from '../connect/payload-codec.js';
 import { NOTIFY_TASK_QUEUE, PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
 import { HEARTBEAT_INTERVAL_MS, heartbeatWhileRunning } from './heartbeat.js';
 
@@ -52,6 +58,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const { connection, namespace } = setup;
   const client = new Client({ connection, namespace, dataConverter: revokerClientDataConverter(setup.payloadKeys) });
   const dataConverter = revokerDataConverter(setup.payloadKeys);
+  const tags = principalTags(setup.payloadKeys);
   const HEARTBEATS = { ...heartbeats(client), dataConverter };
   const workers: Promise<Worker>[] = [];
   if (setup.queues.includes('playbooks')) {
@@ -61,8 +68,12 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         namespace,
         taskQueue: PLAYBOOK_TASK_QUEUE,
         ...HEARTBEATS,
-        // The principals' ledgers: Updates to other workflows, on the playbooks' own queue (no cloud credentials).
-        activities: createLedgerActivities({ client }),
+        // The principals' ledgers: Updates to other workflows, on the playbooks' own queue (no cloud credentials);
+        // and the keyed hashes incidents are filed under.
+        activities: {
+          ...createLedgerActivities({ client, tags }),
+          ...createFilingActivities({ tags }),
+        },
         ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
       }),
     );

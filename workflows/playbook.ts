@@ -9,11 +9,13 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { FilingActivities } from '../activities/filing.js';
 import type { NotifyActivities } from '../activities/notify.js';
 import type { NotifiedAction, PlaybookEvent } from '../activities/notify-message.js';
 import { Alert, Severity } from '../domain/alert.js';
@@ -90,6 +92,12 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   const holder = `${workflowInfo().workflowId}#${workflowInfo().firstExecutionRunId}`;
   const activities = stepActivities(settings);
   const { aws, entra, gcp } = activities;
+  // RevokerPrincipal holds keyed hashes of the principal keys, which the worker computes (workflow code
+  // holds no key), so visibility names no principal. Runs recorded before replay filing the names.
+  const filedByTag = patched('principal-tags');
+  const filing = proxyLocalActivities<FilingActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 5 } });
+  /** The tag each filed principal key has, once the worker said. */
+  const tags = new Map<string, string>();
   // Notifications are best effort: a few quick attempts, bounded even when no worker polls the queue.
   const notifier = proxyActivities<NotifyActivities>({
     taskQueue: NOTIFY_TASK_QUEUE,
@@ -401,7 +409,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
         filed.add(record.key);
         return record;
       });
-      upsertSearchAttributes([{ key: RevokerPrincipal, value: [...filed] }]);
+      fileUnderFiled();
       publish();
       const found = await triage(added, records);
       fileUnderEveryName(found.map((d) => d.discovery));
@@ -559,8 +567,31 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     // Histories recorded before incidents were joined by canonical identity replay without it.
     if (aliases.length && patched('principal-aliases')) {
       for (const key of aliases) filed.add(key);
-      upsertSearchAttributes([{ key: RevokerPrincipal, value: [...filed] }]);
+      fileUnderFiled();
     }
+  }
+
+  /** Files the incident under every key in `filed`: their tags (keyed hashes), or the keys in runs recorded before. */
+  function fileUnderFiled(): void {
+    if (!filedByTag) {
+      upsertSearchAttributes([{ key: RevokerPrincipal, value: [...filed] }]);
+      return;
+    }
+    const missing = [...filed].filter((key) => !tags.has(key));
+    if (!missing.length) return;
+    void filing.principalTags(missing).then(
+      (found) => {
+        missing.forEach((key, i) => {
+          const tag = found[i];
+          if (tag) tags.set(key, tag);
+        });
+        upsertSearchAttributes([{ key: RevokerPrincipal, value: [...filed].flatMap((key) => tags.get(key) ?? []) }]);
+      },
+      (error: unknown) => {
+        if (!isCancellation(error))
+          log.warn('could not file the incident under its principals', { error: String(error) });
+      },
+    );
   }
 
   function runningState(): PlaybookState {
@@ -574,13 +605,17 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   if (resumed) {
     // Continued as new: filed as the last run left it (every name and alert), in its state.
     upsertSearchAttributes([
-      { key: RevokerPrincipal, value: [...filed] },
+      ...(filedByTag ? [] : [{ key: RevokerPrincipal, value: [...filed] }]),
       { key: RevokerSeverity, value: status.severity },
       { key: RevokerAlertId, value: alertRefs(status.alerts) },
     ]);
+    if (filedByTag) fileUnderFiled();
   } else {
-    const filedUnder = initialSearchAttributes(input.alert).filter((pair) => pair.key.name !== RevokerAlertId.name);
+    const filedUnder = initialSearchAttributes(input.alert).filter(
+      (pair) => pair.key.name !== RevokerAlertId.name && (!filedByTag || pair.key.name !== RevokerPrincipal.name),
+    );
     upsertSearchAttributes([...filedUnder, { key: RevokerAlertId, value: alertRefs(status.alerts) }]);
+    if (filedByTag) fileUnderFiled();
     publishedState = 'Triage';
   }
   publish();

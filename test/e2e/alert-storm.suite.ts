@@ -8,7 +8,7 @@ import { createWebhookApp } from '../../client/webhook/app.js';
 import { startWebhookServer, type WebhookServer } from '../../client/webhook/server.js';
 import { alertRef, RevokerAlertId } from '../../domain/search-attributes.js';
 import { harness, TEST_POLICY, TEST_SETTINGS } from '../harness.js';
-import { alertAbout, awsUser, reject, result, settled, useSandbox, waitForStatus } from './helpers.js';
+import { alertAbout, awsUser, incidentId, reject, result, settled, useSandbox, waitForStatus } from './helpers.js';
 
 const TOKEN = 'storm-token';
 const STORM = 1_000;
@@ -99,7 +99,11 @@ describe('an alert storm, and native sources on the real server', () => {
     for (const [source, path] of sent) replies.push(await post(fixture(path), `/alerts/${source}`));
     assert.deepEqual(
       new Set(replies.map((r) => r.workflowId)),
-      new Set(['contain/aws/123456789012/access-key/AKIAALICE07EXAMPLE01']),
+      new Set([
+        incidentId(await harness(), [
+          { type: 'aws.accessKey', accountId: '123456789012', accessKeyId: 'AKIAALICE07EXAMPLE01' },
+        ]),
+      ]),
     );
     assert.deepEqual(
       replies.map((r) => r.outcome),

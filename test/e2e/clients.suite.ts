@@ -4,7 +4,16 @@ import { describe, it } from 'node:test';
 import { PROGRAM, runCli } from '../../client/cli/program.js';
 import { connectGateway } from '../../client/cli/temporal-gateway.js';
 import type { Harness } from '../harness.js';
-import { alertAbout, awsUser, historyText, settled, useSandbox, waitForStatus, webhookPoster } from './helpers.js';
+import {
+  alertAbout,
+  awsUser,
+  historyText,
+  incidentId,
+  settled,
+  useSandbox,
+  waitForStatus,
+  webhookPoster,
+} from './helpers.js';
 
 /** The webhook and the CLI against the real dev server and worker, as a SIEM and a responder use them. */
 describe('webhook and CLI on a real Temporal server', () => {
@@ -20,7 +29,7 @@ describe('webhook and CLI on a real Temporal server', () => {
     assert.equal((await post(alertAbout([awsUser('webhook-unauthenticated')]), 'wrong')).status, 401);
     for (const user of ['webhook-invalid', 'webhook-unauthenticated']) {
       await assert.rejects(
-        h.client.workflow.getHandle(`contain/aws/123456789012/user/${user}`).describe(),
+        h.client.workflow.getHandle(incidentId(h, [awsUser(user)])).describe(),
         WorkflowNotFoundError,
       );
     }

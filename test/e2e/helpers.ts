@@ -10,7 +10,9 @@ import type { AwsSeed } from '../../simulators/aws/index.js';
 import { afterEach, beforeEach } from 'node:test';
 import { startPlaybook } from '../../client/start-playbook.js';
 import { createWebhookApp } from '../../client/webhook/app.js';
-import { EncryptionCodec } from '../../connect/payload-codec.js';
+import { principalWorkflowId } from '../../activities/ledger.js';
+import { incidentWorkflowId } from '../../client/start-playbook.js';
+import { EncryptionCodec, principalTagsOf } from '../../connect/payload-codec.js';
 import { harness, TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
 
 export const ACCOUNT = '123456789012';
@@ -190,3 +192,14 @@ export function webhookPoster(h: () => Harness) {
       body: JSON.stringify(body),
     });
 }
+
+/** The incident id for exactly these principals, as the test stack's client computes it (a keyed hash). */
+export const incidentId = (h: Harness, principals: Principal[]) => incidentWorkflowId(h.client, principals);
+
+/** A principal's ledger id (`principal/<keyed hash>`), as the stack's workers compute it. */
+export const ledgerId = (h: Harness, principalKey: string) =>
+  principalWorkflowId(principalKey, principalTagsOf(h.client.options.loadedDataConverter));
+
+/** What RevokerPrincipal holds for a principal key: its keyed hash, as the stack's workers file it. */
+export const filedTag = (h: Harness, principalKey: string) =>
+  principalTagsOf(h.client.options.loadedDataConverter).tag(principalKey);

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { principalWorkflowId } from '../../activities/ledger.js';
 import { controlOwner } from '../../domain/ledger.js';
 import {
   alertRefsQuery,
@@ -27,7 +26,17 @@ import type { Policy } from '../../domain/policy.js';
 import { FINAL_ACTION_STATUSES } from '../../domain/report.js';
 import { TEST_POLICY, type Harness } from '../harness.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { alertAbout, approve, awsUser, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
+import {
+  alertAbout,
+  approve,
+  awsUser,
+  ledgerId,
+  result,
+  settled,
+  statusOf,
+  useSandbox,
+  waitForStatus,
+} from './helpers.js';
 
 /** What a careless or hostile person can type into the Temporal UI's Send a Signal dialog. */
 function deeplyNested(depth: number): unknown {
@@ -240,7 +249,7 @@ describe('every message is validated: nothing typed into Send a Signal wedges a 
     const running = await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
     const held = running.actions.find((r) => r.action.kind === 'aws.deactivateAccessKey');
     assert.ok(held?.status === 'done', 'a control is in force, held in the ledger');
-    const ledgerHandle = h.client.workflow.getHandle(principalWorkflowId(controlOwner(held.action)));
+    const ledgerHandle = h.client.workflow.getHandle(ledgerId(h, controlOwner(held.action)));
     const before = await ledgerHandle.query(ledgerQuery);
     const updatesBefore = await updateEvents(ledgerHandle);
 

@@ -5,7 +5,7 @@ import type { PlaybookStatus } from '../../domain/report.js';
 import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
 import { TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
 import type { Policy } from '../../domain/policy.js';
-import { ACCOUNT, alertAbout, awsUser, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
+import { ACCOUNT, alertAbout, awsUser, incidentId, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
 
 describe('alert intake', () => {
   let h: Harness;
@@ -15,9 +15,10 @@ describe('alert intake', () => {
     const alert = alertAbout([awsUser('alice')], 'medium');
     const first = await h.start(alert);
     const handle = playbooks.handle(first.workflowId);
-    assert.equal(first.workflowId, 'contain/aws/123456789012/user/alice');
+    assert.equal(first.workflowId, incidentId(h, [awsUser('alice')]));
+    assert.match(first.workflowId, /^contain\/p\.[A-Za-z0-9_-]{27}$/, 'the id names no one: a keyed hash');
     assert.deepEqual([first.outcome, first.merged, first.duplicate], ['started', false, false]);
-    assert.match(first.uiUrl, /^http:\/\/localhost:8233\/namespaces\/default\/workflows\/contain%2Faws%2F/);
+    assert.match(first.uiUrl, /^http:\/\/localhost:8233\/namespaces\/default\/workflows\/contain%2Fp\./);
 
     const again = await h.start(alert);
     assert.deepEqual([again.workflowId, again.runId, again.duplicate], [first.workflowId, first.runId, true]);

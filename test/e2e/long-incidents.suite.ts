@@ -7,6 +7,7 @@ import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
 import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
 import { TEST_POLICY, type Harness } from '../harness.js';
 import {
+  incidentId,
   ACCOUNT,
   alertAbout,
   approve,
@@ -133,11 +134,11 @@ describe('long incidents', () => {
     const resent = await h.start(joining);
     assert.deepEqual([resent.workflowId, resent.runId, resent.outcome], [first.workflowId, first.runId, 'duplicate']);
     const runs = await h.client.workflow.count(
-      `WorkflowId = 'contain/aws/${ACCOUNT}/user/alice' AND StartTime > '${since}'`,
+      `WorkflowId = '${incidentId(h, [awsUser('alice')])}' AND StartTime > '${since}'`,
     );
     assert.equal(runs.count, 0, 'no incident of its own');
     const fresh = await h.start(alertAbout([awsUser('alice')], 'medium'));
     playbooks.handle(fresh.workflowId);
-    assert.deepEqual([fresh.workflowId, fresh.outcome], [`contain/aws/${ACCOUNT}/user/alice`, 'started']);
+    assert.deepEqual([fresh.workflowId, fresh.outcome], [incidentId(h, [awsUser('alice')]), 'started']);
   });
 });

@@ -11,7 +11,18 @@ import { RevokerPrincipal } from '../../domain/search-attributes.js';
 import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
 import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
 import { TEST_POLICY, type Harness } from '../harness.js';
-import { ACCOUNT, alertAbout, awsUser, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
+import {
+  ACCOUNT,
+  alertAbout,
+  awsUser,
+  filedTag,
+  ledgerId,
+  result,
+  settled,
+  statusOf,
+  useSandbox,
+  waitForStatus,
+} from './helpers.js';
 
 const OPEN: Policy = { ...TEST_POLICY, releaseWindow: '10m' };
 const DENY = `aws:deny-user-sessions:${ACCOUNT}/alice`;
@@ -60,7 +71,7 @@ describe('overlapping incidents share the controls on a principal', () => {
       (s) => statusOf(s, DENY).sharedWith?.includes(mixed.workflowId) ?? false,
     );
     assert.equal(statusOf(preview, DENY).status, 'done', 'the first incident made the deny');
-    const ledger = await h.client.workflow.getHandle(`principal/aws/${ACCOUNT}/user/alice`).query(ledgerQuery);
+    const ledger = await h.client.workflow.getHandle(ledgerId(h, `aws/${ACCOUNT}/user/alice`)).query(ledgerQuery);
     assert.equal(ledger.controls[DENY]?.holders.length, 2, 'the principal knows both holders');
 
     await release(alone);
@@ -183,8 +194,9 @@ describe('overlapping incidents share the controls on a principal', () => {
     assert.notEqual(wider.workflowId, mixed.workflowId);
   });
 
-  /** Waits until visibility lists the incident under this principal key. */
-  async function waitForFiledUnder(workflowId: string, key: string): Promise<void> {
+  /** Waits until visibility lists the incident under this principal key (its keyed hash). */
+  async function waitForFiledUnder(workflowId: string, principalKey: string): Promise<void> {
+    const key = filedTag(h, principalKey);
     const deadline = Date.now() + 30_000;
     for (;;) {
       const { typedSearchAttributes } = await h.client.workflow.getHandle(workflowId).describe();
@@ -193,7 +205,7 @@ describe('overlapping incidents share the controls on a principal', () => {
         const query = `WorkflowId = '${workflowId}' AND ${RevokerPrincipal.name} = '${key}'`;
         if ((await h.client.workflow.count(query)).count > 0) return;
       }
-      if (Date.now() > deadline) throw new Error(`${workflowId} was never filed under ${key}`);
+      if (Date.now() > deadline) throw new Error(`${workflowId} was never filed under ${principalKey}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
