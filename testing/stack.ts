@@ -10,8 +10,8 @@ import { slackDirectMessages } from '../activities/notify-direct.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import {
   EncryptionCodec,
+  generatePayloadKeyEntry,
   loadPayloadKeys,
-  newPayloadKeys,
   revokerClientDataConverter,
   type PayloadKeys,
 } from '../connect/payload-codec.js';
@@ -108,7 +108,11 @@ export async function startStack(seeds: Seeds): Promise<Stack> {
     const uiPort = await freePort();
     const uiUrl = `http://127.0.0.1:${uiPort}`;
     // History encrypted as in production; the UI decodes through the webhook's codec endpoint.
-    const payloadKeys = loadPayloadKeys(process.env) ?? newPayloadKeys('sandbox');
+    // Into the environment when made here, as a deployment passes them: the CLI run in-process reads them there.
+    if (!loadPayloadKeys(process.env)) {
+      closers.push(setEnvironment({ REVOKER_PAYLOAD_KEYS: generatePayloadKeyEntry('sandbox') }));
+    }
+    const payloadKeys = loadPayloadKeys(process.env) as PayloadKeys;
     const dataConverter = revokerClientDataConverter(payloadKeys);
     const webhookPort = await freePort();
     const codecEndpoint = `http://127.0.0.1:${webhookPort}/codec`;
