@@ -76,6 +76,9 @@ export async function startPlaybooks(client: Client, alerts: Alert[], options: S
   return deliverAfterClosed(client, own, alerts, options, await closedHaving(client, own, first));
 }
 
+/** The memo field holding the opening alert's principals, described (`revoker list` shows them). */
+export const PRINCIPALS_MEMO = 'principals';
+
 /** Where an alert is already: the closed incident (its run) that had it. */
 type Had = { workflowId: string; runId: string } | undefined;
 
@@ -156,6 +159,8 @@ async function deliver(
     typedSearchAttributes: initialSearchAttributes(opener, tagsOf(client).tag),
     staticSummary: `${opener.severity.toUpperCase()}: ${opener.title}`,
     staticDetails: staticDetails(opener),
+    // Encrypted like every payload: the CLI's list names whom an incident is about, its id no longer does.
+    memo: { [PRINCIPALS_MEMO]: [...new Set(opener.principals.map(describePrincipal))] },
   });
   // The answer names the run the Update went to, started now or already open.
   const { outcomes, runId } = await client.workflow.executeUpdateWithStart(intakeUpdate, {

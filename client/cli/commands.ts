@@ -25,6 +25,8 @@ export interface PlaybookSummary {
   state?: string;
   severity?: string;
   startTime: Date;
+  /** Whom it is about (the opening alert's principals, from the encrypted memo): the id is a hash. */
+  principals?: string[];
 }
 
 /** What the commands need from Temporal; the CLI passes the real one, tests a stand-in. */
@@ -70,12 +72,13 @@ export async function listCommand(
   } else {
     const rows = playbooks.map((p) => [
       p.workflowId,
+      (p.principals ?? []).join(', '),
       p.state ?? '',
       p.severity ?? '',
       p.execution,
       p.startTime.toISOString(),
     ]);
-    io.out(table([['WORKFLOW ID', 'STATE', 'SEVERITY', 'EXECUTION', 'STARTED'], ...rows]).join('\n'));
+    io.out(table([['WORKFLOW ID', 'PRINCIPALS', 'STATE', 'SEVERITY', 'EXECUTION', 'STARTED'], ...rows]).join('\n'));
   }
   return EXIT.ok;
 }

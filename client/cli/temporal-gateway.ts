@@ -11,6 +11,7 @@ import { decideUpdate, statusQuery } from '../../domain/messages.js';
 import { RevokerSeverity, RevokerState } from '../../domain/search-attributes.js';
 import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
 import { connectClient, temporalConnectConfig } from '../../connect/temporal-connection.js';
+import { PRINCIPALS_MEMO } from '../start-playbook.js';
 import { CliError, EXIT } from './cli-error.js';
 import type { PlaybookGateway } from './commands.js';
 
@@ -68,6 +69,7 @@ export async function connectGateway(program: string): Promise<ClosableGateway> 
             state: info.typedSearchAttributes.get(RevokerState),
             severity: info.typedSearchAttributes.get(RevokerSeverity),
             startTime: info.startTime,
+            principals: memoPrincipals(info.memo),
           });
           if (found.length >= limit) break;
         }
@@ -117,4 +119,10 @@ function grpcCode(error: unknown): number | undefined {
     if (!(current instanceof Error)) break;
   }
   return undefined;
+}
+
+/** The principals the memo names (client/start-playbook.ts), decoded by the client's codec; none for older runs. */
+function memoPrincipals(memo: Record<string, unknown> | undefined): string[] | undefined {
+  const named = memo?.[PRINCIPALS_MEMO];
+  return Array.isArray(named) ? named.filter((p): p is string => typeof p === 'string') : undefined;
 }

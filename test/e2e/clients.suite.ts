@@ -88,6 +88,15 @@ describe('webhook and CLI on a real Temporal server', () => {
         env: {},
       });
     process.env.TEMPORAL_ADDRESS = h.env.address;
+    // The id is a keyed hash; the list names whom the incident is about, decoded from its encrypted memo.
+    assert.equal(await cli('list'), 0, out.join(''));
+    const row = out
+      .join('')
+      .split('\n')
+      .find((line) => line.startsWith(workflowId));
+    assert.ok(!workflowId.includes('alice'), workflowId);
+    assert.match(row ?? '', /IAM user alice \(123456789012\)/, out.join(''));
+    out.length = 0;
     const code = await cli('approve', workflowId, '--all', '--as', 'cli@example.com', '--reason', 'user confirms');
     assert.equal(code, 0, out.join(''));
     assert.match(out.join(''), /cli@example\.com approved/);
