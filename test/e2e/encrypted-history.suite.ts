@@ -81,9 +81,13 @@ describe('encrypted history', () => {
       assert.equal(event.activityTaskFailedEventAttributes?.failure?.stackTrace, '');
     }
 
-    // Visibility: the incident is filed under keyed hashes only.
+    // Visibility: the memo (whom the CLI lists) is encrypted, and the incident is filed under keyed hashes only.
+    const thisRun = { query: `RunId = '${started.runId}'` };
+    await assert.rejects(async () => {
+      for await (const listed of reader.workflow.list(thisRun)) assert.fail(`read the memo of ${listed.workflowId}`);
+    }, /Unknown encoding: binary\/encrypted/);
     let filed: string[] = [];
-    for await (const listed of reader.workflow.list({ query: `RunId = '${started.runId}'` })) {
+    for await (const listed of h.client.workflow.list(thisRun)) {
       filed = listed.typedSearchAttributes.get(RevokerPrincipal) ?? [];
     }
     assert.ok(filed.length >= 3, `filed under ${filed.length} tags`);
