@@ -230,6 +230,8 @@ async function main(): Promise<void> {
         REVOKER_WEBHOOK_PORT: String(ports.webhook),
         REVOKER_WEBHOOK_TOKEN: webhookToken(),
         REVOKER_UI_URL: uiUrl,
+        // The UI opened either way decodes through /codec.
+        REVOKER_CODEC_UI_ORIGINS: `${uiUrl},http://127.0.0.1:${ports.ui}`,
       },
       /listening/,
     ),
