@@ -29,7 +29,7 @@ import {
 import { startGcpSimulator, type GcpSimulator } from '../simulators/gcp/index.js';
 import { ensureTemporalCli } from '../scripts/ensure-temporal-cli.mjs';
 import { createAwsClients } from '../worker/aws-clients.js';
-import { ALL_QUEUES, createWorkers } from '../worker/create-workers.js';
+import { ALL_QUEUES, createWorkers, type QueueName } from '../worker/create-workers.js';
 import { bundlePlaybookWorkflows } from './workflow-bundle.js';
 import { createEntraClients } from '../worker/entra-clients.js';
 import { createGcpClients } from '../worker/gcp-clients.js';
@@ -73,7 +73,11 @@ export interface Stack {
  * Starts the stack. The workers' cloud credentials go into process.env, as a deployment passes
  * them (put back on close), so one stack runs per process at a time.
  */
-export async function startStack(seeds: Seeds): Promise<Stack> {
+export async function startStack(
+  seeds: Seeds,
+  /** The queues this process's workers poll: a crash test runs the cloud queues in a worker process of its own. */
+  { queues = ALL_QUEUES }: { queues?: QueueName[] } = {},
+): Promise<Stack> {
   const tls = await ensureSandboxCa(defaultSandboxCaDir());
   assertCaTrusted(tls.caCertPath);
   const credentials = responderCredentials(seeds);
@@ -175,7 +179,7 @@ export async function startStack(seeds: Seeds): Promise<Stack> {
     const workers: Worker[] = await createWorkers({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
-      queues: ALL_QUEUES,
+      queues,
       payloadKeys,
       aws: createAwsClients({ endpoint: aws.endpoint }),
       gcp: createGcpClients({ rootUrl: gcp.rootUrl }),

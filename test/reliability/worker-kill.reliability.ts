@@ -1,0 +1,177 @@
+// `npm run test:reliability`: the worker that holds the cloud credentials (a real `node worker/main.ts` process
+// polling the aws, entra and gcp queues) is killed with kill -9 in the middle of a three-cloud playbook, after
+// IAM committed the key deactivations and before their answers reached the worker (a reply-delay fault holds them),
+// so its activities never complete. A new worker process takes over. Every step must be reported `done` (the
+// retries find the change the killed attempt made: its intent was on the server first), every mutation must have
+// happened exactly once (the simulators' mutation logs), and a release must bring every reversible change back.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { after, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startPlaybook } from '../../client/start-playbook.js';
+import { generatePayloadKeyEntry } from '../../connect/payload-codec.js';
+import { releaseSignal, statusQuery } from '../../domain/messages.js';
+import type { Principal } from '../../domain/principal.js';
+import type { PlaybookStatus, Report } from '../../domain/report.js';
+import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
+import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
+import { loadSeeds } from '../../testing/inputs.js';
+import { TEST_POLICY, TEST_SETTINGS } from '../../testing/settings.js';
+import { startStack } from '../../testing/stack.js';
+import { alertAbout, awsUser } from '../e2e/helpers.js';
+import { recordFigure } from './figures.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+// The worker process must read history the stack's client encrypted: both take the keys from the environment.
+process.env.REVOKER_PAYLOAD_KEYS ??= generatePayloadKeyEntry('crash-test');
+// Only the playbooks and notifications run in this process; the clouds' queues are the worker process's.
+const stack = await startStack(loadSeeds(), { queues: ['playbooks', 'notify'] });
+const workers: ChildProcess[] = [];
+
+after(async () => {
+  for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+  await stack.close();
+});
+
+/** `node worker/main.ts` for the three clouds, with the environment a deployment gives it; resolves when ready. */
+async function startWorker(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: stack.env.address,
+      TEMPORAL_NAMESPACE: 'default',
+      REVOKER_QUEUES: 'aws,entra,gcp',
+      REVOKER_AWS_ENDPOINT: stack.aws.endpoint,
+      REVOKER_ENTRA_AUTHORITY_HOST: stack.entra.authorityHost,
+      REVOKER_GRAPH_ENDPOINT: stack.entra.graphEndpoint,
+      REVOKER_GCP_IAM_ENDPOINT: stack.gcp.rootUrl,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  workers.push(child);
+  const output: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker not ready in 120 s:\n${output.join('')}`)), 120_000);
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (chunk.toString().includes('worker ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited (${code ?? signal}) before it was ready:\n${output.join('')}`));
+    });
+  });
+  return child;
+}
+
+/** Every mutation the three simulators logged, as `cloud operation target detail`, and how often. */
+function mutationCounts(): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = (cloud: string, entries: { action?: string; operation?: string; target: string; detail?: string }[]) => {
+    for (const e of entries) {
+      // The detail tells a deactivation from the release's reactivation of the same key.
+      const key = `${cloud} ${e.action ?? e.operation ?? '?'} ${e.target} ${e.detail ?? ''}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  };
+  add('aws', stack.aws.mutations().log);
+  add('entra', stack.entra.mutations().log);
+  add('gcp', stack.gcp.mutations().log);
+  return counts;
+}
+
+async function until<T>(what: string, read: () => Promise<T> | T, ok: (value: T) => boolean, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms (last: ${JSON.stringify(value)})`);
+    await sleep(100);
+  }
+}
+
+it(
+  'kill -9 of the worker after its writes land: a new worker reports them done, once each, and a release undoes them',
+  { timeout: 10 * 60_000 },
+  async () => {
+    const keys = stack.seeds.aws.users.find((u) => u.userName === 'alice')?.accessKeys.map((k) => k.accessKeyId) ?? [];
+    assert.ok(keys.length > 0);
+    const principals: Principal[] = [
+      awsUser('alice'),
+      { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
+      { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
+    ];
+    // IAM commits each deactivation and holds its answer (20 s) past the kill, which follows the commit at once.
+    stack.aws.injectFault({ action: 'UpdateAccessKey', replyDelayMs: 20_000, times: keys.length });
+    let worker = await startWorker();
+    const { workflowId } = await startPlaybook(stack.client, alertAbout(principals, 'high'), {
+      policy: { ...TEST_POLICY, releaseWindow: '10m' },
+      // A dead worker's attempt is retried after 3 s without a heartbeat.
+      settings: { ...TEST_SETTINGS, heartbeatTimeout: '3s' },
+      uiBaseUrl: 'http://localhost:8233',
+    });
+    const handle = stack.client.workflow.getHandle(workflowId);
+
+    await until(
+      'IAM committed every key deactivation',
+      () => keys.filter((k) => stack.aws.accessKey(k)?.status === 'Inactive').length,
+      (n) => n === keys.length,
+    );
+    const before = mutationCounts().size;
+    worker.kill('SIGKILL');
+    const killedAt = Date.now();
+    await new Promise((resolve) => worker.once('exit', resolve));
+    stack.aws.clearFaults();
+    worker = await startWorker();
+
+    const deactivations = keys.map((k) => `aws:deactivate-key:${k}`);
+    const status = await until(
+      'the playbook settles with every automatic step finished',
+      () => handle.query(statusQuery),
+      (s: PlaybookStatus) =>
+        s.state === 'AwaitingApproval' &&
+        s.actions
+          .filter((r) => r.action.mode === 'auto')
+          .every((r) => ['done', 'already', 'failed'].includes(r.status)),
+      120_000,
+    );
+    const recoverMs = Date.now() - killedAt;
+    const stepOf = (id: string) => status.actions.find((r) => r.action.id === id);
+    for (const id of deactivations) {
+      assert.equal(stepOf(id)?.status, 'done', `${id} is reported as this playbook's own change`);
+      assert.match(stepOf(id)?.observed ?? '', /was Active \(changed by attempt 1/);
+    }
+    const contained = mutationCounts();
+    const duplicated = [...contained].filter(([, n]) => n > 1);
+    assert.deepEqual(duplicated, [], 'every mutation exactly once');
+    assert.ok(contained.size >= before, 'nothing the killed worker did is missing');
+
+    await handle.signal(releaseSignal, { approver: 'sam@example.com', actions: 'all', reason: 'false positive' });
+    const report = (await handle.result()) as Report;
+    assert.equal(report.state, 'Released');
+    for (const key of keys) {
+      assert.equal(stack.aws.accessKey(key)?.status, 'Active', `${key} is Active again`);
+      assert.equal(report.actions.find((r) => r.action.id === `aws:reactivate-key:${key}`)?.status, 'done');
+    }
+    assert.equal(stack.entra.user(ENTRA_SANDBOX.compromisedUser.id)?.accountEnabled, true, 'the Entra user is enabled');
+    const released = mutationCounts();
+    const duplicatedAfter = [...released].filter(([, n]) => n > 1).length;
+    assert.equal(duplicatedAfter, 0);
+    recordFigure({
+      scenario: 'kill -9 worker after writes land, then release',
+      runs: 1,
+      lost: 0,
+      duplicated: duplicatedAfter,
+      fiveXx: 0,
+      recoverMs,
+      note: `${before} mutations landed before the kill; ${keys.length} unanswered ones reported done; ${released.size} in all, once each`,
+    });
+  },
+);
