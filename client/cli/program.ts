@@ -66,7 +66,10 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   program
     .command('status')
     .description('show a playbook: state, alerts, principals, actions, decisions, and what waits for you')
-    .argument('<workflowId>', 'the playbook id, e.g. contain/aws/123456789012/user/alice')
+    .argument(
+      '<workflowId>',
+      'the playbook id from `revoker list`, e.g. contain/p.3q2x… (contain/aws/123456789012/user/alice without payload keys)',
+    )
     .option('--json', 'print the raw status object')
     .action((workflowId: string, options: { json?: boolean }) =>
       withGateway((gateway) => statusCommand(gateway, io, workflowId, options)),
