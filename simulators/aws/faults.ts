@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { doesSomething, faultEffectFields } from '../shared/fault-fields.js';
 import { FaultModes } from '../shared/fault-modes.js';
 import { faultError, type AwsError, type AwsService } from './errors.js';
 
@@ -34,24 +35,12 @@ export interface AwsFault {
 
 export const awsFaultSchema = z
   .object({
+    ...faultEffectFields,
     action: z.string().min(1).optional(),
     code: z.string().min(1).optional(),
     message: z.string().optional(),
-    times: z.number().int().min(1).optional(),
-    latencyMs: z.number().int().min(0).max(120_000).optional(),
-    lostWrite: z.boolean().optional(),
-    lostResponse: z.boolean().optional(),
-    replyDelayMs: z.number().int().min(0).max(600_000).optional(),
   })
-  .refine(
-    (f) =>
-      f.code !== undefined ||
-      f.latencyMs !== undefined ||
-      f.lostWrite === true ||
-      f.lostResponse === true ||
-      f.replyDelayMs !== undefined,
-    { message: 'a fault needs a code, latencyMs, lostWrite, lostResponse or replyDelayMs' },
-  );
+  .refine(...doesSomething('code'));
 
 export interface FaultOutcome {
   readonly latencyMs: number;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { doesSomething, faultEffectFields } from '../shared/fault-fields.js';
 import { FaultModes } from '../shared/fault-modes.js';
 
 export type EntraFaultStatus = 429 | 500 | 503 | 403 | 404;
@@ -31,26 +32,14 @@ export interface EntraFault {
 /** The JSON form accepted by POST /_sim/faults (a regex is a string starting with `^`). */
 export const entraFaultSchema = z
   .object({
+    ...faultEffectFields,
     path: z.string().min(1).optional(),
     method: z.string().min(1).optional(),
     status: z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(403), z.literal(404)]).optional(),
     retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
-    times: z.number().int().min(1).optional(),
-    latencyMs: z.number().int().min(0).max(120_000).optional(),
     message: z.string().optional(),
-    lostWrite: z.boolean().optional(),
-    lostResponse: z.boolean().optional(),
-    replyDelayMs: z.number().int().min(0).max(600_000).optional(),
   })
-  .refine(
-    (f) =>
-      f.status !== undefined ||
-      f.latencyMs !== undefined ||
-      f.lostWrite === true ||
-      f.lostResponse === true ||
-      f.replyDelayMs !== undefined,
-    { message: 'a fault needs a status, latencyMs, lostWrite, lostResponse or replyDelayMs' },
-  );
+  .refine(...doesSomething('status'));
 
 export interface FaultOutcome {
   readonly latencyMs: number;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { doesSomething, faultEffectFields } from '../shared/fault-fields.js';
 import { FaultModes } from '../shared/fault-modes.js';
 import { GoogleApiError, permissionDenied } from './errors.js';
 import type { Operation, Route } from './routing.js';
@@ -28,26 +29,14 @@ export interface GcpFault {
 
 export const gcpFaultSchema = z
   .object({
+    ...faultEffectFields,
     method: z.string().min(1).optional(),
     path: z.string().min(1).optional(),
     status: z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(403)]).optional(),
     message: z.string().min(1).optional(),
-    times: z.number().int().min(1).optional(),
-    latencyMs: z.number().int().min(0).max(120_000).optional(),
     retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
-    lostWrite: z.boolean().optional(),
-    lostResponse: z.boolean().optional(),
-    replyDelayMs: z.number().int().min(0).max(600_000).optional(),
   })
-  .refine(
-    (f) =>
-      f.status !== undefined ||
-      f.latencyMs !== undefined ||
-      f.lostWrite === true ||
-      f.lostResponse === true ||
-      f.replyDelayMs !== undefined,
-    { message: 'a fault needs a status, latencyMs, lostWrite, lostResponse or replyDelayMs' },
-  );
+  .refine(...doesSomething('status'));
 
 export interface FaultOutcome {
   readonly latencyMs: number;
