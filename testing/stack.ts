@@ -245,7 +245,7 @@ function assertCaTrusted(caCertPath: string): void {
 }
 
 /** A port nothing listens on now (the OS's pick), for the dev server's UI, which needs an explicit one. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -9,21 +9,17 @@ import {
   ACCOUNT,
   alertAbout,
   approve,
-  awsUser,
   result,
   settled,
   statusOf,
+  threeClouds,
   useSandbox,
   waitForStatus,
 } from './helpers.js';
 import type { Principal } from '../../domain/principal.js';
 
 const PLAYBOOKS = 5;
-const THREE_CLOUDS: Principal[] = [
-  awsUser('alice'),
-  { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
-  { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
-];
+const THREE_CLOUDS: Principal[] = threeClouds();
 
 describe('transient and permanent cloud faults', () => {
   let h: Harness;

@@ -7,6 +7,8 @@ import { approveSignal, rejectSignal, statusQuery } from '../../domain/messages.
 import type { Principal } from '../../domain/principal.js';
 import type { PlaybookStatus, Report } from '../../domain/report.js';
 import type { AwsSeed } from '../../simulators/aws/index.js';
+import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
+import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
 import { afterEach, beforeEach } from 'node:test';
 import { startPlaybook } from '../../client/start-playbook.js';
 import { createWebhookApp } from '../../client/webhook/app.js';
@@ -37,6 +39,19 @@ export function alertAbout(
 
 export const awsUser = (userName: string): Principal => ({ type: 'aws.user', accountId: ACCOUNT, userName });
 export const awsRole = (roleName: string): Principal => ({ type: 'aws.role', accountId: ACCOUNT, roleName });
+/** The sandbox's compromised Entra user (adele) and Google service account (etl-runner). */
+export const entraUser = (): Principal => ({
+  type: 'entra.user',
+  tenantId: ENTRA_SANDBOX.tenantId,
+  user: ENTRA_SANDBOX.compromisedUser.id,
+});
+export const gcpServiceAccount = (): Principal => ({
+  type: 'gcp.serviceAccount',
+  projectId: GCP_SANDBOX.projectId,
+  email: GCP_SANDBOX.compromised.email,
+});
+/** One stolen-token incident across the three clouds: alice's AWS keys, adele in Entra, etl-runner in Google Cloud. */
+export const threeClouds = (): Principal[] => [awsUser('alice'), entraUser(), gcpServiceAccount()];
 
 type Playbook = WorkflowHandle;
 

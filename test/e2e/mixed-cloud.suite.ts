@@ -2,18 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Principal } from '../../domain/principal.js';
 import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
-import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
 import type { Harness } from '../harness.js';
-import { ACCOUNT, alertAbout, awsUser, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
+import { ACCOUNT, alertAbout, result, settled, statusOf, threeClouds, useSandbox, waitForStatus } from './helpers.js';
 
 describe('an alert naming principals in three clouds', () => {
   let h: Harness;
   const playbooks = useSandbox((ready) => (h = ready));
-  const principals: Principal[] = [
-    awsUser('alice'),
-    { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
-    { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
-  ];
+  const principals: Principal[] = threeClouds();
 
   it('contains each cloud in parallel, and one cloud failing does not stop the others', async () => {
     h.gcp.injectFault({ status: 503, times: 100 });

@@ -9,7 +9,6 @@ import type { Principal } from '../../domain/principal.js';
 import { releasableSteps } from '../../domain/release.js';
 import { RevokerPrincipal } from '../../domain/search-attributes.js';
 import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
-import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
 import { TEST_POLICY, type Harness } from '../harness.js';
 import {
   ACCOUNT,
@@ -20,17 +19,14 @@ import {
   result,
   settled,
   statusOf,
+  threeClouds,
   useSandbox,
   waitForStatus,
 } from './helpers.js';
 
 const OPEN: Policy = { ...TEST_POLICY, releaseWindow: '10m' };
 const DENY = `aws:deny-user-sessions:${ACCOUNT}/alice`;
-const mixedCloud: Principal[] = [
-  awsUser('alice'),
-  { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
-  { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
-];
+const mixedCloud: Principal[] = threeClouds();
 
 /**
  * Two open incidents on one principal: an alice-only alert, and a mixed-cloud alert naming alice.

@@ -13,6 +13,8 @@ import {
   approve,
   awsRole,
   awsUser,
+  entraUser,
+  gcpServiceAccount,
   result,
   settled,
   statusOf,
@@ -124,11 +126,7 @@ describe('release after a false positive', () => {
   });
 
   it('re-enables Entra users and GCP service accounts and keys, and removes a role revocation', async () => {
-    const principals: Principal[] = [
-      awsRole('deploy'),
-      { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
-      { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
-    ];
+    const principals: Principal[] = [awsRole('deploy'), entraUser(), gcpServiceAccount()];
     const handle = playbooks.handle((await h.start(alertAbout(principals, 'critical'), { policy: OPEN })).workflowId);
     await waitForStatus(handle, (s) => settled(s) && s.state === 'AwaitingApproval', 30_000);
     assert.equal(h.entra.user(ENTRA_SANDBOX.compromisedUser.id)?.accountEnabled, false);

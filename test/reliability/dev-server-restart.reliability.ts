@@ -7,30 +7,18 @@ import type { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectClient } from '../../connect/temporal-connection.js';
 import { approveSignal, statusQuery } from '../../domain/messages.js';
+import { freePort } from '../../testing/stack.js';
 import { recordFigure } from './figures.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SAMPLE = readFileSync(join(ROOT, 'examples', 'alerts', 'mixed-cloud.json'), 'utf8');
 const READY = /Revoker is ready/;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Stack {
   child: ChildProcess;

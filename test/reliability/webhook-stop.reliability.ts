@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,20 +25,9 @@ const TOKEN = randomBytes(18).toString('base64url');
 // The webhook child encrypts what it starts with the key the test stack's workers decrypt with.
 process.env.REVOKER_PAYLOAD_KEYS ??= generatePayloadKeyEntry('webhook-stop');
 const { harness } = await import('../harness.js');
+const { freePort } = await import('../../testing/stack.js');
 const h = await harness();
 after(() => h.close());
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Webhook {
   child: ChildProcess;
