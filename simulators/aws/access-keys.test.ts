@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-iam';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { DEFAULT_SEED_PATH, loadAwsSeed, startAwsSimulator, type AwsSeed, type AwsSimulator } from './index.js';
@@ -127,6 +128,30 @@ describe('IAM access keys', () => {
     const user = await iamClient(sim, RESPONDER).send(new GetUserCommand({ UserName: 'alice' }));
     assert.ok(Date.now() - started >= 140, 'the response was delayed');
     assert.equal(user.User?.Arn, 'arn:aws:iam::123456789012:user/alice');
+  });
+
+  it('drops a latency-held change whose client hung up before it landed, and commits one whose client waited', async () => {
+    const iam = iamClient(sim, RESPONDER);
+    const deactivate = new UpdateAccessKeyCommand({
+      UserName: 'alice',
+      AccessKeyId: ALICE.accessKeyId,
+      Status: 'Inactive',
+    });
+    await iam.send(new ListAccessKeysCommand({ UserName: 'alice' })); // warm: the call below reaches the wire at once
+    sim.injectFault({ action: 'UpdateAccessKey', latencyMs: 500 });
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 200);
+    await assert.rejects(iam.send(deactivate, { abortSignal: abort.signal }));
+    const pending = (await (await fetch(`${sim.endpoint}/_sim/faults`)).json()) as unknown[];
+    assert.deepEqual(pending, [], 'the call reached the simulator and took the fault');
+    await sleep(500); // past the held latency: the request would have landed by now
+    assert.equal(sim.accessKey(ALICE.accessKeyId)?.status, 'Active');
+    assert.deepEqual(sim.mutations().counts, {});
+
+    sim.injectFault({ action: 'UpdateAccessKey', latencyMs: 300 });
+    await iam.send(deactivate);
+    assert.equal(sim.accessKey(ALICE.accessKeyId)?.status, 'Inactive');
+    assert.deepEqual(sim.mutations().counts, { UpdateAccessKey: 1 });
   });
 
   it('defaults UserName to the calling user, as AWS does', async () => {

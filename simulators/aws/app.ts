@@ -29,6 +29,7 @@ export function createApp(engine: AwsEngine): Hono<{ Bindings: HttpBindings }> {
       query: q < 0 ? '' : rawUrl.slice(q + 1),
       headers: flattenHeaders(incoming.headers),
       body: new Uint8Array(await c.req.arrayBuffer()),
+      signal: c.req.raw.signal,
       ...(incoming.socket.remoteAddress === undefined ? {} : { sourceIp: incoming.socket.remoteAddress }),
     });
     if (result.dropConnection) return dropConnection(c.env);

@@ -24,6 +24,8 @@ import { IAM_NAMESPACE, queryErrorResponse, queryResponse, s3Document, s3ErrorDo
 
 export interface EngineRequest extends ReceivedRequest {
   readonly sourceIp?: string;
+  /** Aborts when the client closes the connection; a request held by a latency fault then never lands. */
+  readonly signal?: AbortSignal;
 }
 
 export interface HttpResult {
@@ -143,6 +145,8 @@ export class AwsEngine extends SeededEngine<AwsSeed, SimState, FaultQueue, Mutat
     // Faults fire before anything changes, so a faulted call leaves no trace in state or counters.
     const fault = this.faults.take(service, action) ?? this.faults.random(mutating);
     if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
+    // Still in the network when its client hung up: it never reaches IAM, and nobody reads the reply.
+    if (request.signal?.aborted) return { body: '', dropConnection: true };
     if (fault?.error) throw withAccessDeniedDetail(fault.error, caller, this.state.accountId, service, action, params);
 
     if (caller.type === 'user') {

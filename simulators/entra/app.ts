@@ -46,6 +46,7 @@ export function createApp(engine: EntraEngine): Hono<Env> {
       headers: headersOf(c),
       bodyText: await c.req.text(),
       origin: new URL(c.req.url).origin,
+      signal: c.req.raw.signal,
     });
     return result.dropConnection ? dropConnection(c.env) : send(result);
   });
@@ -53,8 +54,8 @@ export function createApp(engine: EntraEngine): Hono<Env> {
   // Injected faults reach the login endpoints only when their `path` names them.
   app.use('*', async (c, next) => {
     if (c.req.path.startsWith('/_sim/') || c.req.path.startsWith('/v1.0/')) return next();
-    const faulted = await engine.loginFault(c.req.method, c.req.path, new URL(c.req.url).origin);
-    if (faulted) return send(faulted);
+    const faulted = await engine.loginFault(c.req.method, c.req.path, new URL(c.req.url).origin, c.req.raw.signal);
+    if (faulted) return faulted.dropConnection ? dropConnection(c.env) : send(faulted);
     return next();
   });
 

@@ -31,6 +31,8 @@ export interface GraphRequest {
   readonly bodyText: string;
   /** e.g. https://localhost:41234 */
   readonly origin: string;
+  /** Aborts when the client closes the connection; a request held by a latency fault then never lands. */
+  readonly signal?: AbortSignal;
 }
 
 export interface TokenRequest {
@@ -98,11 +100,20 @@ export class EntraEngine {
     if (this.stateFile !== undefined) saveStateFile(this.stateFile, this.current, this.key);
   }
 
-  /** Applies an injected fault to a login (token/discovery) request; undefined when none fires. */
-  async loginFault(method: string, path: string, origin: string): Promise<HttpResult | undefined> {
+  /**
+   * Applies an injected fault to a login (token/discovery) request; undefined when none fires. A request held by
+   * latency whose client hung up (`signal` aborted) never reaches the endpoint: the result drops the connection.
+   */
+  async loginFault(
+    method: string,
+    path: string,
+    origin: string,
+    signal?: AbortSignal,
+  ): Promise<HttpResult | undefined> {
     const fault = this.faults.take(method, path);
     if (!fault) return undefined;
     if (fault.latencyMs > 0) await sleep(fault.latencyMs);
+    if (signal?.aborted) return { status: 499, headers: {}, body: null, dropConnection: true };
     if (fault.status === undefined) return undefined;
     return this.tokenFailure(aadFault(fault.status, fault.retryAfterSeconds, fault.message), {}, origin);
   }
@@ -239,6 +250,8 @@ export class EntraEngine {
     // Faults fire after authentication and before anything changes: a faulted call leaves no trace.
     const fault = this.faults.take(request.method, request.path) ?? this.faults.random(request.method);
     if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
+    // Still in the network when its client hung up: it never reaches Graph, and nobody reads the reply.
+    if (request.signal?.aborted) return { result: { status: 499 }, dropConnection: true };
     if (fault?.status !== undefined) throw graphFault(fault.status, fault.retryAfterSeconds, fault.message);
 
     const below = request.path.replace(/^\/v1\.0/, '');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntraSimulator } from './index.js';
 import {
   ADELE,
@@ -49,6 +50,31 @@ describe('fault injection', () => {
       500,
     );
     assert.equal(sim.grants(MAIL_SYNC_PRO.spId).length, 2);
+  });
+
+  it('drops a latency-held change whose client hung up before it landed, and commits one whose client waited', async () => {
+    const revoke = `/users/${ADELE.id}/revokeSignInSessions`;
+    assert.equal((await graph(sim, token, 'GET', `/users/${ADELE.id}`)).status, 200); // warm connection
+    const validFrom = sim.user(ADELE.id)?.signInSessionsValidFromDateTime;
+    sim.injectFault({ path: revoke, method: 'POST', latencyMs: 500 });
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 200);
+    await assert.rejects(
+      fetch(`${sim.graphEndpoint}${revoke}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        signal: abort.signal,
+      }),
+    );
+    const pending = (await (await fetch(new URL('/_sim/faults', sim.graphEndpoint))).json()) as unknown[];
+    assert.deepEqual(pending, [], 'the call reached the simulator and took the fault');
+    await sleep(500); // past the held latency: the request would have landed by now
+    assert.equal(sim.user(ADELE.id)?.signInSessionsValidFromDateTime, validFrom);
+    assert.deepEqual(sim.mutations().counts, {});
+
+    sim.injectFault({ path: revoke, method: 'POST', latencyMs: 500 });
+    assert.equal((await graph(sim, token, 'POST', revoke)).status, 200);
+    assert.deepEqual(sim.mutations().counts, { revokeSignInSessions: 1 });
   });
 
   it('adds latency and can fault the token endpoint when the path names it', async () => {

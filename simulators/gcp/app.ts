@@ -22,6 +22,7 @@ export function createApp(engine: GcpEngine): Hono<{ Bindings: HttpBindings }> {
       url: incoming.url ?? '/',
       headers,
       body: await c.req.text(),
+      signal: c.req.raw.signal,
     });
     if (result.dropConnection) return dropConnection(c.env);
     return new Response(result.body, { status: result.status, headers: result.headers });

@@ -19,6 +19,8 @@ export interface EngineRequest {
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: string;
+  /** Aborts when the client closes the connection; a request held by a latency fault then never lands. */
+  readonly signal?: AbortSignal;
 }
 
 export interface HttpResult {
@@ -109,6 +111,8 @@ export class GcpEngine extends SeededEngine<GcpSeed, GcpState, FaultQueue, Mutat
       this.faults.take(matched, request.method, safeDecode(path), projectNumber) ??
       this.faults.random(matched, request.method, projectNumber);
     if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
+    // Still in the network when its client hung up: it never reaches IAM, and nobody reads the reply.
+    if (request.signal?.aborted) return { body: {}, dropConnection: true };
     if (fault?.error) throw fault.error;
     // The mutating methods all answer an empty message; a lost write answers the same and does nothing.
     if (fault?.lostWrite) return { body: {} };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GCP_SANDBOX, startGcpSimulator, type GcpSimulator } from './index.js';
 import { googleError, iamClient, keyFile } from './test-support.js';
 
@@ -68,6 +69,25 @@ describe('fault injection', () => {
     const started = Date.now();
     await accounts().get({ name: ETL_ACCOUNT });
     assert.ok(Date.now() - started >= 140, 'the call waited for the injected latency');
+  });
+
+  it('drops a latency-held change whose client hung up before it landed, and commits one whose client waited', async () => {
+    await accounts().get({ name: ETL_ACCOUNT }); // warm: the call below reaches the wire at once
+    sim.injectFault({ method: 'keys.disable', latencyMs: 500 });
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 200);
+    await assert.rejects(
+      accounts().keys.disable({ name: compromised.stolenKeyName, requestBody: {} }, { signal: abort.signal }),
+    );
+    assert.deepEqual(await pendingFaults(), [], 'the call reached the simulator and took the fault');
+    await sleep(500); // past the held latency: the request would have landed by now
+    assert.equal(sim.key(compromised.stolenKeyName)?.disabled, false);
+    assert.deepEqual(sim.mutations().counts, {});
+
+    sim.injectFault({ method: 'keys.disable', latencyMs: 500 });
+    await accounts().keys.disable({ name: compromised.stolenKeyName, requestBody: {} });
+    assert.equal(sim.key(compromised.stolenKeyName)?.disabled, true);
+    assert.deepEqual(sim.mutations().counts, { 'keys.disable': 1 });
   });
 
   it('clears faults', async () => {
