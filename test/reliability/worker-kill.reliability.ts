@@ -175,3 +175,77 @@ it(
     });
   },
 );
+
+it(
+  'a cloud call slower than the step timeout: the late first attempt never lands, the retry contains, a release undoes it',
+  { timeout: 10 * 60_000 },
+  async () => {
+    stack.aws.reset();
+    stack.entra.reset();
+    stack.gcp.reset();
+    const keys = stack.seeds.aws.users.find((u) => u.userName === 'alice')?.accessKeys.map((k) => k.accessKeyId) ?? [];
+    const principals: Principal[] = [
+      awsUser('alice'),
+      { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
+      { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
+    ];
+    if (!workers.some((w) => w.exitCode === null && w.signalCode === null)) await startWorker();
+    // Each first deactivation is held in the network longer than the step's 6 s start-to-close timeout: the
+    // attempt aborts its call (worker/heartbeat.ts) and the held request must then never reach IAM.
+    const latencyMs = 15_000;
+    stack.aws.injectFault({ action: 'UpdateAccessKey', latencyMs, times: keys.length });
+    const injectedAt = Date.now();
+    const { workflowId } = await startPlaybook(stack.client, alertAbout(principals, 'high'), {
+      policy: { ...TEST_POLICY, releaseWindow: '10m' },
+      settings: { ...TEST_SETTINGS, activityTimeout: '6s', heartbeatTimeout: '3s' },
+      uiBaseUrl: 'http://localhost:8233',
+    });
+    const handle = stack.client.workflow.getHandle(workflowId);
+    const status = await until(
+      'the playbook settles with every automatic step finished',
+      () => handle.query(statusQuery),
+      (s: PlaybookStatus) =>
+        s.state === 'AwaitingApproval' &&
+        s.actions
+          .filter((r) => r.action.mode === 'auto')
+          .every((r) => ['done', 'already', 'failed'].includes(r.status)),
+      120_000,
+    );
+    const containedMs = Date.now() - injectedAt;
+    for (const key of keys) {
+      assert.equal(status.actions.find((r) => r.action.id === `aws:deactivate-key:${key}`)?.status, 'done');
+      assert.equal(stack.aws.accessKey(key)?.status, 'Inactive', `${key} is deactivated by the retry`);
+    }
+    await handle.signal(releaseSignal, { approver: 'sam@example.com', actions: 'all', reason: 'false positive' });
+    const report = (await handle.result()) as Report;
+    assert.equal(report.state, 'Released');
+    const updates = () => stack.aws.mutations().log.filter((e) => e.action === 'UpdateAccessKey');
+    for (const key of keys) {
+      assert.equal(stack.aws.accessKey(key)?.status, 'Active', `${key} is Active after the release`);
+      assert.equal(report.actions.find((r) => r.action.id === `aws:reactivate-key:${key}`)?.status, 'done');
+      assert.equal(
+        updates().filter((e) => e.target.includes(key)).length,
+        2,
+        `${key}: one deactivation, one reactivation`,
+      );
+    }
+    const released = mutationCounts();
+    // Past the held latency: a first attempt that still landed would make a key Inactive again.
+    await sleep(Math.max(0, injectedAt + latencyMs + 2_000 - Date.now()));
+    const late = keys.filter((k) => stack.aws.accessKey(k)?.status !== 'Active');
+    assert.deepEqual(late, [], 'no late first attempt landed after the release');
+    const settled = mutationCounts();
+    assert.deepEqual([...settled], [...released], 'nothing was logged after the held latency ran out');
+    const duplicated = [...settled].filter(([, n]) => n > 1).length;
+    assert.equal(duplicated, 0, 'every mutation exactly once');
+    recordFigure({
+      scenario: 'cloud call slower than the step timeout, retry contains, then release',
+      runs: 1,
+      lost: late.length,
+      duplicated,
+      fiveXx: 0,
+      recoverMs: containedMs,
+      note: `${keys.length} deactivations held ${latencyMs} ms past a 6 s step timeout; retries contained them; ${updates().length} UpdateAccessKey entries in all`,
+    });
+  },
+);
