@@ -13,6 +13,7 @@ import { loadPolicyFile } from '../policy-file.js';
 import { SOURCES } from '../sources/index.js';
 import { readAlertFile } from './alert-file.js';
 import { CliError } from './cli-error.js';
+import { mutate } from '../fuzz-mutate.js';
 
 const RUNS = Math.round(Number(process.env.REVOKER_FUZZ_RUNS ?? 2500) / 2);
 const dir = mkdtempSync(join(tmpdir(), 'revoker-file-fuzz-'));
@@ -36,24 +37,6 @@ const json: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
     fc.dictionary(key, tie('value'), { maxKeys: 5 }),
   ),
 })).value;
-
-function mutate(base: unknown, choices: number[], leaf: unknown): unknown {
-  const copy = structuredClone(base);
-  let at: unknown = copy;
-  for (const choice of choices) {
-    if (!at || typeof at !== 'object') break;
-    const keys = Object.keys(at);
-    if (!keys.length) break;
-    const name = keys[choice % keys.length]!;
-    const next = (at as Record<string, unknown>)[name];
-    if (!next || typeof next !== 'object' || choice % 3 === 0) {
-      (at as Record<string, unknown>)[name] = leaf;
-      break;
-    }
-    at = next;
-  }
-  return copy;
-}
 
 const near = (base: unknown) =>
   fc

@@ -11,6 +11,7 @@ import { PlaybookGoneError, type LinkPlaybooks } from '../approval-links/link-pl
 import { SOURCES } from '../sources/index.js';
 import { createWebhookApp, DEFAULT_BODY_LIMIT_BYTES, MAX_REPLY_ISSUES } from './app.js';
 import { signRequest } from './auth.js';
+import { mutate } from '../fuzz-mutate.js';
 
 const TOKEN = 'fuzz-token-0123456789';
 const SECRET = 'fuzz-hmac-secret-0123456789';
@@ -63,25 +64,6 @@ const hostileJson: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) =
     fc.dictionary(hostileKey, tie('value'), { maxKeys: 5 }),
   ),
 })).value;
-
-/** A path into a value, and what to put there: a fixture with one field wrong reaches the mapping. */
-function mutate(base: unknown, choices: number[], leaf: unknown): unknown {
-  const copy = structuredClone(base);
-  let at: unknown = copy;
-  for (const choice of choices) {
-    if (!at || typeof at !== 'object') break;
-    const keys = Object.keys(at);
-    if (!keys.length) break;
-    const key = keys[choice % keys.length]!;
-    const next = (at as Record<string, unknown>)[key];
-    if (!next || typeof next !== 'object' || choice % 3 === 0) {
-      (at as Record<string, unknown>)[key] = leaf;
-      return copy;
-    }
-    at = next;
-  }
-  return copy;
-}
 
 const encoder = new TextEncoder();
 const routes = [...SOURCES.keys()];
