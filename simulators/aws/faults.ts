@@ -95,20 +95,11 @@ export class FaultQueue {
    * Query protocol sends no Retry-After), ServiceUnavailable (503), latency, a lost write, a lost reply.
    */
   random(mutating: boolean): FaultOutcome | undefined {
-    switch (this.modes.draw(mutating)) {
-      case undefined:
-        return undefined;
-      case 'throttle':
-        return outcomeOf({ code: 'Throttling' });
-      case 'unavailable':
-        return outcomeOf({ code: 'ServiceUnavailable' });
-      case 'latency':
-        return outcomeOf({ latencyMs: this.modes.latencyMs });
-      case 'lostWrite':
-        return outcomeOf({ lostWrite: true });
-      case 'lostResponse':
-        return outcomeOf({ lostResponse: true });
-    }
+    const fault = this.modes.drawFault<AwsFault>(mutating, {
+      throttle: { code: 'Throttling' },
+      unavailable: { code: 'ServiceUnavailable' },
+    });
+    return fault && outcomeOf(fault);
   }
 }
 

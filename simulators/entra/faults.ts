@@ -120,20 +120,11 @@ export class FaultQueue {
    */
   random(method: string): FaultOutcome | undefined {
     const retryAfterSeconds = this.modes.retryAfterSeconds;
-    switch (this.modes.draw(method.toUpperCase() !== 'GET')) {
-      case undefined:
-        return undefined;
-      case 'throttle':
-        return outcomeOf({ status: 429, retryAfterSeconds });
-      case 'unavailable':
-        return outcomeOf({ status: 503, retryAfterSeconds });
-      case 'latency':
-        return outcomeOf({ latencyMs: this.modes.latencyMs });
-      case 'lostWrite':
-        return outcomeOf({ lostWrite: true });
-      case 'lostResponse':
-        return outcomeOf({ lostResponse: true });
-    }
+    const fault = this.modes.drawFault<EntraFault>(method.toUpperCase() !== 'GET', {
+      throttle: { status: 429, retryAfterSeconds },
+      unavailable: { status: 503, retryAfterSeconds },
+    });
+    return fault && outcomeOf(fault);
   }
 }
 

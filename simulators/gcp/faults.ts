@@ -135,19 +135,10 @@ export class FaultQueue {
    */
   random(route: Route, httpMethod: string, projectNumber: string): FaultOutcome | undefined {
     const retryAfterSeconds = this.modes.retryAfterSeconds;
-    const kind = this.modes.draw(httpMethod.toUpperCase() !== 'GET');
-    const fault: GcpFault | undefined =
-      kind === 'throttle'
-        ? { status: 429, retryAfterSeconds }
-        : kind === 'unavailable'
-          ? { status: 503, retryAfterSeconds }
-          : kind === 'latency'
-            ? { latencyMs: this.modes.latencyMs }
-            : kind === 'lostWrite'
-              ? { lostWrite: true }
-              : kind === 'lostResponse'
-                ? { lostResponse: true }
-                : undefined;
+    const fault = this.modes.drawFault<GcpFault>(httpMethod.toUpperCase() !== 'GET', {
+      throttle: { status: 429, retryAfterSeconds },
+      unavailable: { status: 503, retryAfterSeconds },
+    });
     return fault && outcomeOf(fault, httpMethod, projectNumber, route);
   }
 }

@@ -120,6 +120,22 @@ export class FaultModes {
     return kind;
   }
 
+  /**
+   * This call's draw as a fault of the cloud's own kind: `errors` says how the cloud shows throttling and
+   * unavailability (with the mode's Retry-After where it sends one); latency, lost writes and lost replies are alike.
+   */
+  drawFault<F extends object>(
+    mutating: boolean,
+    errors: { throttle: F; unavailable: F },
+  ): F | { latencyMs: number } | { lostWrite: true } | { lostResponse: true } | undefined {
+    const kind = this.draw(mutating);
+    if (kind === 'throttle' || kind === 'unavailable') return errors[kind];
+    if (kind === 'latency') return { latencyMs: this.latencyMs };
+    if (kind === 'lostWrite') return { lostWrite: true };
+    if (kind === 'lostResponse') return { lostResponse: true };
+    return undefined;
+  }
+
   get latencyMs(): number {
     return this.random?.latencyMs ?? 300;
   }
