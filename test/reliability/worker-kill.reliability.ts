@@ -1,3 +1,4 @@
+import type { WorkflowHandle } from '@temporalio/client';
 // `npm run test:reliability`: the worker that holds the cloud credentials (a real `node worker/main.ts` process
 // polling the aws, entra and gcp queues) is killed with kill -9 in the middle of a three-cloud playbook, after
 // IAM committed the key deactivations and before their answers reached the worker (a reply-delay fault holds them),
@@ -97,6 +98,18 @@ async function until<T>(what: string, read: () => Promise<T> | T, ok: (value: T)
   }
 }
 
+/** The playbook's status once it waits for approval with every automatic step finished. */
+function automaticStepsFinished(handle: WorkflowHandle): Promise<PlaybookStatus> {
+  return until(
+    'the playbook settles with every automatic step finished',
+    () => handle.query(statusQuery),
+    (s: PlaybookStatus) =>
+      s.state === 'AwaitingApproval' &&
+      s.actions.filter((r) => r.action.mode === 'auto').every((r) => ['done', 'already', 'failed'].includes(r.status)),
+    120_000,
+  );
+}
+
 it(
   'kill -9 of the worker after its writes land: a new worker reports them done, once each, and a release undoes them',
   { timeout: 10 * 60_000 },
@@ -132,16 +145,7 @@ it(
     worker = await startWorker();
 
     const deactivations = keys.map((k) => `aws:deactivate-key:${k}`);
-    const status = await until(
-      'the playbook settles with every automatic step finished',
-      () => handle.query(statusQuery),
-      (s: PlaybookStatus) =>
-        s.state === 'AwaitingApproval' &&
-        s.actions
-          .filter((r) => r.action.mode === 'auto')
-          .every((r) => ['done', 'already', 'failed'].includes(r.status)),
-      120_000,
-    );
+    const status = await automaticStepsFinished(handle);
     const recoverMs = Date.now() - killedAt;
     const stepOf = (id: string) => status.actions.find((r) => r.action.id === id);
     for (const id of deactivations) {
@@ -201,16 +205,7 @@ it(
       uiBaseUrl: 'http://localhost:8233',
     });
     const handle = stack.client.workflow.getHandle(workflowId);
-    const status = await until(
-      'the playbook settles with every automatic step finished',
-      () => handle.query(statusQuery),
-      (s: PlaybookStatus) =>
-        s.state === 'AwaitingApproval' &&
-        s.actions
-          .filter((r) => r.action.mode === 'auto')
-          .every((r) => ['done', 'already', 'failed'].includes(r.status)),
-      120_000,
-    );
+    const status = await automaticStepsFinished(handle);
     const containedMs = Date.now() - injectedAt;
     for (const key of keys) {
       assert.equal(status.actions.find((r) => r.action.id === `aws:deactivate-key:${key}`)?.status, 'done');
