@@ -22,6 +22,7 @@ import {
 } from '../simulators/gcp/index.js';
 import { ROOT } from './bootstrap.mjs';
 import { ensureTemporalCli } from './ensure-temporal-cli.mjs';
+import { startIdentityProvider, type IdentityProvider } from '../simulators/identity/index.js';
 import { startSandboxChat } from './sandbox-chat.js';
 
 const env = process.env;
@@ -32,6 +33,7 @@ const ports = {
   aws: Number(env.REVOKER_AWS_SIM_PORT ?? 9101),
   entra: Number(env.REVOKER_ENTRA_SIM_PORT ?? 9102),
   gcp: Number(env.REVOKER_GCP_SIM_PORT ?? 9103),
+  identity: Number(env.REVOKER_IDENTITY_SIM_PORT ?? 9104),
 };
 // REVOKER_STATE_DIR: another place for the state (the restart tests run a whole stack in a temporary one).
 const STATE_DIR = env.REVOKER_STATE_DIR ?? join(ROOT, '.revoker');
@@ -42,7 +44,7 @@ const RESPONDER = 'revoker-responder';
 const children: ChildProcess[] = [];
 // The worker and webhook log JSON (for log shippers); a person at a terminal reads it pretty.
 const pretty = prettyFactory({ colorize: process.stdout.isTTY, ignore: 'pid,hostname,name', singleLine: true });
-const simulators: (AwsSimulator | EntraSimulator | GcpSimulator)[] = [];
+const simulators: (AwsSimulator | EntraSimulator | GcpSimulator | IdentityProvider)[] = [];
 let stopping = false;
 
 function say(line: string): void {
@@ -165,7 +167,7 @@ async function main(): Promise<void> {
   writeFileSync(gcpKeyFile, JSON.stringify(keyFileOf(loadGcpSeed(GCP_SEED), GCP_SANDBOX.responder.keyName)), {
     mode: 0o600,
   });
-  const [aws, entra, gcp] = await Promise.all([
+  const [aws, entra, gcp, identity] = await Promise.all([
     startAwsSimulator({ port: ports.aws, seed, stateFile: join(STATE_DIR, 'aws-sandbox.json') }),
     startEntraSimulator({
       port: ports.entra,
@@ -173,8 +175,10 @@ async function main(): Promise<void> {
       stateFile: join(STATE_DIR, 'entra-sandbox.json'),
     }),
     startGcpSimulator({ port: ports.gcp, stateFile: join(STATE_DIR, 'gcp-sandbox.json') }),
+    // The identity provider `revoker login` signs responders in with (OIDC device login).
+    startIdentityProvider({ port: ports.identity }),
   ]);
-  simulators.push(aws, entra, gcp);
+  simulators.push(aws, entra, gcp, identity);
 
   // No chat in the sandbox: a local stand-in prints each notification and each approver's direct
   // message (their one-click links), unless REVOKER_NOTIFY_URL names a real channel.
@@ -230,6 +234,10 @@ async function main(): Promise<void> {
         REVOKER_WEBHOOK_PORT: String(ports.webhook),
         REVOKER_WEBHOOK_TOKEN: webhookToken(),
         REVOKER_UI_URL: uiUrl,
+        // Identity tokens from the sandbox's identity provider: `revoker login` (see the start banner).
+        REVOKER_IDENTITY_ISSUER: identity.issuer,
+        REVOKER_IDENTITY_JWKS_URL: identity.jwksUrl,
+        REVOKER_IDENTITY_AUDIENCE: identity.audience,
         // The UI opened either way decodes through /codec.
         REVOKER_CODEC_UI_ORIGINS: `${uiUrl},http://127.0.0.1:${ports.ui}`,
       },
@@ -250,10 +258,12 @@ async function main(): Promise<void> {
   say(`AWS sandbox       ${aws.endpoint}  (IAM/STS/S3, account ${aws.accountId}: IAM user alice)`);
   say(`Entra sandbox     ${entra.authorityHost}  (token endpoint + Graph, tenant contoso: adele, app "Mail Sync Pro")`);
   say(`GCP sandbox       ${gcp.rootUrl}  (IAM, project ${gcp.projectId}: etl-runner and its keys)`);
+  say(`Sign-in (OIDC)    ${identity.issuer}  (signs in whoever you name; a deployment uses its own IdP)`);
   say('');
   say('Post the sample alert (one stolen-token incident across AWS, Entra ID and Google Cloud):');
   say(`  ${curl}`);
   say('Then see what waits, and approve it:  npm run revoker -- list');
+  say(`To decide as a verified person:  REVOKER_PUBLIC_URL=${webhookUrl} npm run revoker -- login`);
   if (!env.REVOKER_NOTIFY_URL) say('…or open an "Approve as responder@example.com" link from the [chat] lines.');
   say('');
   say('Revoker is ready. Ctrl-C stops everything.');

@@ -27,6 +27,7 @@ import {
   type EntraSimulator,
 } from '../simulators/entra/index.js';
 import { startGcpSimulator, type GcpSimulator } from '../simulators/gcp/index.js';
+import { startIdentityProvider, type IdentityProvider } from '../simulators/identity/index.js';
 import { ensureTemporalCli } from '../scripts/ensure-temporal-cli.mjs';
 import { createAwsClients } from '../worker/aws-clients.js';
 import { ALL_QUEUES, createWorkers, type QueueName } from '../worker/create-workers.js';
@@ -34,7 +35,6 @@ import { bundlePlaybookWorkflows } from './workflow-bundle.js';
 import { createEntraClients } from '../worker/entra-clients.js';
 import { createGcpClients } from '../worker/gcp-clients.js';
 import type { Seeds } from './inputs.js';
-import { startIdentityIssuer, type IdentityIssuer } from './identity-issuer.js';
 import { startNotificationReceiver, type NotificationReceiver } from './notification-receiver.js';
 import { responderCredentials, responderEnvironment, setEnvironment } from './responders.js';
 
@@ -58,8 +58,11 @@ export interface Stack {
   notifications: NotificationReceiver;
   /** Revoker's HTTP server (intake and one-click links) on a loopback port, and the secret its links are signed with. */
   links: { baseUrl: string; secret: string };
-  /** The identity provider Revoker's server trusts here: it signs identity tokens (REVOKER_IDENTITY_TOKEN). */
-  identity: IdentityIssuer;
+  /**
+   * The identity provider Revoker's server trusts here: it signs identity tokens (REVOKER_IDENTITY_TOKEN) and
+   * signs people in with the device grant (`revoker login`).
+   */
+  identity: IdentityProvider;
   /**
    * The keys payloads are encrypted with in history (REVOKER_PAYLOAD_KEYS if set, else one made for
    * this stack), and the codec endpoint the Web UI decodes them through (`<webhook>/codec`).
@@ -153,7 +156,7 @@ export async function startStack(
     const [env, aws, gcp, entra, workflowBundle, receiver] = await Promise.all(starting);
 
     const linkSecret = randomBytes(32).toString('base64url');
-    const issuer = await startIdentityIssuer();
+    const issuer = await started(startIdentityProvider({ intervalSeconds: 1 }), (idp) => idp.close());
     const server = await started(
       startWebhookServer({
         port: webhookPort,

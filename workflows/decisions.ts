@@ -133,7 +133,7 @@ export function unverifiedRefusal(policy: Rules, verifiedBy: string | undefined)
   if (policy.trustedIdentities !== 'oidc' || verifiedBy) return undefined;
   return (
     'the policy takes only verified approvers (trustedIdentities: oidc): decide through your own one-click link, ' +
-    'or `revoker` with REVOKER_IDENTITY_TOKEN (a Signal or an Update names an approver nobody verified)'
+    'or the CLI after `revoker login` (or with REVOKER_IDENTITY_TOKEN): a Signal or an Update names an approver nobody verified'
   );
 }
 

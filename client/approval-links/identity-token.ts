@@ -8,6 +8,9 @@ import { z } from 'zod';
  * identity decisions are recorded under.
  */
 export interface IdentityVerifier {
+  /** The issuer whose tokens it takes, and the audience they must name: what `revoker login` signs in with. */
+  readonly issuer: string;
+  readonly audience: string;
   verify(token: string): Promise<string>;
 }
 
@@ -48,6 +51,8 @@ function identityOf(payload: JWTPayload): string {
 export function identityVerifier(settings: IdentitySettings): IdentityVerifier {
   const keys = settings.keys instanceof URL ? createRemoteJWKSet(settings.keys) : createLocalJWKSet(settings.keys);
   return {
+    issuer: settings.issuer,
+    audience: settings.audience,
     async verify(token) {
       if (token.length > MAX_TOKEN_LENGTH) throw new IdentityTokenError('the identity token is not a JWT');
       try {

@@ -54,6 +54,7 @@ export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
   const app = new Hono();
 
   app.post('/decide', (c) => decideWithIdentity(c, deps, logger));
+  app.get('/identity', (c) => identityAnswer(c, deps));
   app.all('/decide', (c) => c.json({ error: 'POST a decision with Authorization: Bearer <identity token>' }, 405));
 
   app.get('/:token', (c) =>
@@ -245,6 +246,27 @@ const IdentityDecision = DecisionRequest.omit({ approver: true }).extend({
   approver: z.string().trim().min(1).max(128).optional(),
 });
 const MAX_DECISION_BYTES = 64 * 1024;
+
+/**
+ * `GET /links/identity`: where `revoker login` signs in (the issuer this server takes identity tokens
+ * from, and the audience they must name); with a bearer token, also who the token names here.
+ */
+async function identityAnswer(c: Context, deps: LinkRoutesDeps): Promise<Response> {
+  c.header('Cache-Control', 'no-store');
+  if (!deps.identity) {
+    return c.json({ error: 'identity tokens are not configured on this server (REVOKER_IDENTITY_ISSUER)' }, 404);
+  }
+  const trusted = { issuer: deps.identity.issuer, audience: deps.identity.audience };
+  const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  if (!bearer) return c.json(trusted);
+  try {
+    return c.json({ ...trusted, identity: await deps.identity.verify(bearer) });
+  } catch (error) {
+    if (!(error instanceof IdentityTokenError)) throw error;
+    c.header('WWW-Authenticate', 'Bearer realm="revoker"');
+    return c.json({ ...trusted, error: error.message }, 401);
+  }
+}
 
 /**
  * `POST /links/decide`: a decision by the person an identity token names (the CLI with

@@ -18,6 +18,7 @@ import {
 import { connectDryRunGateway, type DryRunGateway } from './dry-run-gateway.js';
 import { decisionRequest, defaultApprover, parseCount, parseTimeoutSeconds, type DecideOptions } from './options.js';
 import { withIdentityDecisions, type IdentitySource } from './identity-gateway.js';
+import { forgetSignIn, login, readSignIn, signInPath } from './login.js';
 import type { ClosableGateway } from './temporal-gateway.js';
 
 export interface CliDeps {
@@ -121,7 +122,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       .option('--timeout <seconds>', 'how long to follow the actions', parseTimeoutSeconds, DEFAULT_FOLLOW_SECONDS)
       .action((workflowId: string, options: DecideOptions) => {
         const request = decisionRequest(options, () => defaultApprover(deps.env, deps.osUser));
-        const identity = identitySource(deps.env, options.as);
+        const identity = identitySource(deps.env, options.as, io.now());
         return withGateway((gateway) =>
           decideCommand(
             identity ? withIdentityDecisions(gateway, identity) : gateway,
@@ -137,6 +138,56 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         );
       });
   }
+
+  program
+    .command('login')
+    .description(
+      "sign in with the identity provider Revoker's server trusts (a device login: open the link it prints, in any " +
+        'browser); approve, reject and release then decide as you, verified by the server',
+    )
+    .option('--server <url>', "Revoker's server (default: $REVOKER_PUBLIC_URL)")
+    .action(async (options: { server?: string }) => {
+      const server = options.server?.trim() || deps.env.REVOKER_PUBLIC_URL?.trim();
+      if (!server) {
+        throw new CliError(
+          "name Revoker's server: --server <url> or REVOKER_PUBLIC_URL (under `npm start`: http://localhost:8080)",
+          EXIT.usage,
+          'usage',
+        );
+      }
+      const path = signInPath(deps.env);
+      if (!path)
+        throw new CliError('set REVOKER_IDENTITY_CACHE (or HOME): where to keep your sign-in', EXIT.usage, 'usage');
+      const signIn = await login({ server, path, program: PROGRAM, say: (text) => deps.stderr(`${text}\n`) });
+      io.out(`signed in as ${signIn.identity} until ${signIn.expiresAt}; decisions go through ${signIn.server}`);
+      io.out(`(kept in ${path}; \`${PROGRAM} logout\` forgets it)`);
+    });
+  program
+    .command('logout')
+    .description('forget the sign-in `login` kept')
+    .action(() => {
+      const path = signInPath(deps.env);
+      io.out(forgetSignIn(path) ? `signed out (removed ${path ?? ''})` : 'not signed in');
+    });
+  program
+    .command('whoami')
+    .description('who approve, reject and release decide as, and how that is verified')
+    .action(() => {
+      const token = deps.env.REVOKER_IDENTITY_TOKEN?.trim();
+      const signIn = token ? undefined : readSignIn(signInPath(deps.env), PROGRAM);
+      if (token) io.out('the person REVOKER_IDENTITY_TOKEN names, verified by the server at $REVOKER_PUBLIC_URL');
+      else if (signIn && Date.parse(signIn.expiresAt) > io.now()) {
+        io.out(
+          `${signIn.identity}, signed in with ${signIn.issuer} until ${signIn.expiresAt}, verified by ${signIn.server}`,
+        );
+      } else {
+        io.out(
+          `${defaultApprover(deps.env, deps.osUser)}, as named (--as, $REVOKER_APPROVER or the OS user): ` +
+            `trusted only where the policy trusts the Temporal namespace; \`${PROGRAM} login\` to be verified` +
+            (signIn ? ` (your sign-in as ${signIn.identity} expired at ${signIn.expiresAt})` : ''),
+        );
+      }
+    });
 
   program
     .command('dry-run')
@@ -213,23 +264,38 @@ function loadPolicy(path: string): Policy {
 }
 
 /**
- * With REVOKER_IDENTITY_TOKEN the CLI decides as the person the token names, through Revoker's server,
- * which verifies it (needed under `trustedIdentities: oidc`); without it, as `--as` names (trusted
- * only when the policy trusts the Temporal namespace).
+ * With REVOKER_IDENTITY_TOKEN (automation), or else the sign-in `revoker login` kept, the CLI decides
+ * as the person the token names, through Revoker's server, which verifies it (needed under
+ * `trustedIdentities: oidc`); with neither, as `--as` names (trusted only when the policy trusts the
+ * Temporal namespace).
  */
 function identitySource(
   env: Record<string, string | undefined>,
   named: string | undefined,
+  now: number,
 ): IdentitySource | undefined {
   const token = env.REVOKER_IDENTITY_TOKEN?.trim();
-  if (!token) return undefined;
   const serverUrl = env.REVOKER_PUBLIC_URL?.trim();
-  if (!serverUrl) {
+  const as = named ? { named } : {};
+  if (token) {
+    if (!serverUrl) {
+      throw new CliError(
+        "REVOKER_IDENTITY_TOKEN is set but REVOKER_PUBLIC_URL is not: set it to Revoker's server, which verifies the token",
+        EXIT.usage,
+        'usage',
+      );
+    }
+    return { serverUrl, token, ...as };
+  }
+  const signIn = readSignIn(signInPath(env), PROGRAM);
+  if (!signIn) return undefined;
+  if (Date.parse(signIn.expiresAt) <= now) {
     throw new CliError(
-      "REVOKER_IDENTITY_TOKEN is set but REVOKER_PUBLIC_URL is not: set it to Revoker's server, which verifies the token",
+      `your sign-in as ${signIn.identity} expired at ${signIn.expiresAt}: run \`${PROGRAM} login\` again ` +
+        `(or \`${PROGRAM} logout\` to decide as --as names)`,
       EXIT.usage,
       'usage',
     );
   }
-  return { serverUrl, token, ...(named ? { named } : {}) };
+  return { serverUrl: serverUrl || signIn.server, token: signIn.idToken, ...as };
 }

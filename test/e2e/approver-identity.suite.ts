@@ -1,6 +1,10 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { chromium } from 'playwright-core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PROGRAM, runCli } from '../../client/cli/program.js';
 import { connectGateway } from '../../client/cli/temporal-gateway.js';
@@ -171,6 +175,93 @@ describe('approver identity: four eyes is two people, whatever the path', () => 
           ['kim@example.com', 'link'],
         ],
       );
+    });
+  });
+
+  describe('trustedIdentities: oidc, with `revoker login` (the device login)', () => {
+    /** `revoker …` with the sign-in kept in `cache` and no token in the environment, as a responder's shell runs it. */
+    function cliSignedIn(cache: string, args: string[], onOutput?: (text: string) => void) {
+      const out: string[] = [];
+      const code = runCli(args, {
+        connect: () => connectGateway(PROGRAM),
+        stdout: (text) => out.push(text),
+        stderr: (text) => {
+          out.push(text);
+          onOutput?.(out.join(''));
+        },
+        env: { REVOKER_PUBLIC_URL: h.links.baseUrl, REVOKER_IDENTITY_CACHE: cache },
+      });
+      return code.then((exit) => ({ code: exit, out: out.join('') }));
+    }
+
+    /** `revoker login`, and the person finishing it in a real browser on the IdP's page. */
+    async function signIn(cache: string, email: string, decision: 'Sign in to Revoker' | 'Deny') {
+      let shown: (url: string) => void = () => undefined;
+      const page = new Promise<string>((resolve) => (shown = resolve));
+      const login = cliSignedIn(cache, ['login'], (text) => {
+        const url = /open (http\S+)/.exec(text)?.[1];
+        if (url) shown(url);
+      });
+      const browser = await chromium.launch({
+        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+      });
+      try {
+        const tab = await browser.newPage();
+        await tab.goto(await Promise.race([page, login.then((r) => Promise.reject(new Error(r.out)))]));
+        const code = /user_code=([A-Z-]+)/.exec(tab.url())?.[1] ?? '';
+        assert.equal(await tab.getByLabel(/Code shown by/).inputValue(), code, "the page shows the terminal's code");
+        await tab.getByLabel('Your email').fill(email);
+        await tab.getByRole('button', { name: decision }).click();
+        await tab.getByRole('heading', { name: decision === 'Deny' ? 'Sign-in denied' : 'Signed in' }).waitFor();
+      } finally {
+        await browser.close();
+      }
+      return login;
+    }
+
+    it('decides as the person who signed in, never as a name typed beside it; a denied sign-in keeps nothing', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'revoker-login-'));
+      try {
+        const cache = join(dir, 'identity.json');
+        const denied = await signIn(cache, 'kim@example.com', 'Deny');
+        assert.equal(denied.code, 1, denied.out);
+        assert.match(denied.out, /the sign-in was denied/);
+        assert.equal(existsSync(cache), false, 'nothing is kept from a denied sign-in');
+
+        const login = await signIn(cache, 'kim@example.com', 'Sign in to Revoker');
+        assert.equal(login.code, 0, login.out);
+        assert.match(login.out, /signed in as kim@example.com until /);
+        assert.equal(statSync(cache).mode & 0o777, 0o600, 'the sign-in is readable by its owner alone');
+        assert.match((await cliSignedIn(cache, ['whoami'])).out, /^kim@example.com, signed in with http/);
+
+        const { handle } = await waiting('oidc');
+        const deletes = deletesOf();
+        const sam = await cliAs('sam@example.com', ['approve', handle.workflowId, '--all', '--no-wait']);
+        assert.equal(sam.code, 0, sam.out);
+        await waitForStatus(handle, (s) => deletes.every((id) => statusOf(s, id).approvals?.length === 1));
+        // kim, signed in, names sam beside her sign-in: the server refuses, nothing is decided.
+        const asSam = await cliSignedIn(cache, ['approve', handle.workflowId, '--all', '--as', 'sam@example.com']);
+        assert.equal(asSam.code, 2, asSam.out);
+        assert.match(asSam.out, /names kim@example.com, not sam@example.com/);
+        stillWaiting(await handle.query(statusQuery));
+
+        const kim = await cliSignedIn(cache, ['approve', handle.workflowId, '--all', '--no-wait']);
+        assert.equal(kim.code, 0, kim.out);
+        const report = await result(handle);
+        assert.equal(report.state, 'Contained');
+        assert.deepEqual(
+          report.decisions.filter((d) => !d.ignored).map((d) => [d.approver, d.verifiedBy]),
+          [
+            ['sam@example.com', 'identity-token'],
+            ['kim@example.com', 'identity-token'],
+          ],
+        );
+        assert.match((await cliSignedIn(cache, ['logout'])).out, /signed out/);
+        assert.equal(existsSync(cache), false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 
