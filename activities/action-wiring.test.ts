@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ACTION_KINDS, activityCall, type ActionKind, type ActionSpec } from '../domain/action.js';
-import { createAwsActivities, type AwsClients } from './aws.js';
+import { createAwsActivities, singleAccount, type AwsClients } from './aws.js';
 import { createEntraActivities, type EntraActivityDeps } from './entra.js';
 import { createGcpActivities, type GcpActivityDeps } from './gcp.js';
 
 // Never called: only the names the factories return matter here.
 const registered = {
-  aws: createAwsActivities({} as AwsClients),
+  aws: createAwsActivities(singleAccount({} as AwsClients)),
   entra: createEntraActivities({ tenantId: 't' } as EntraActivityDeps),
   gcp: createGcpActivities({ iam: { projects: { serviceAccounts: {} } } } as unknown as GcpActivityDeps),
 };

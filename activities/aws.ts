@@ -37,6 +37,38 @@ export interface AwsClients {
   sts: STSClient;
 }
 
+/**
+ * Where each AWS account's calls go. Every activity asks for the clients of its target's own account
+ * id, so a call can only carry credentials for the account it acts in: there is no "current account"
+ * to get wrong. The worker builds this from the topology (worker/aws-accounts.ts).
+ */
+export interface AwsAccounts {
+  /** Clients for `accountId`; throws a non-retryable ProviderError for an account Revoker may not act in. */
+  clients(accountId: string): Promise<AwsClients>;
+}
+
+/**
+ * Without a topology: the worker's own credentials, for their own account only (asked once with
+ * GetCallerIdentity). Acting on another account's names would hit the wrong principals, so any
+ * other account is refused.
+ */
+export function singleAccount(clients: AwsClients): AwsAccounts {
+  let caller: string | undefined;
+  return {
+    async clients(accountId) {
+      // The answer is kept, not the call: a call in flight belongs to one activity and ends with its cancellation.
+      caller ??= (await clients.sts.send(new GetCallerIdentityCommand({}), abortable())).Account ?? '';
+      const actual = caller;
+      if (actual !== accountId) {
+        throw new InvalidRequestError(
+          `The alert names AWS account ${accountId} but this worker's credentials belong to ${actual}: list ${accountId} in a topology file (REVOKER_TOPOLOGY_FILE) with the role to assume there, or run a worker with credentials for ${accountId}.`,
+        );
+      }
+      return clients;
+    },
+  };
+}
+
 export type RoleRevocation = AwsRoleTarget & { issuedBefore: string };
 export type UserRevocation = AwsUserTarget & { issuedBefore: string };
 
@@ -50,23 +82,205 @@ const later = (a: string, b: string) => Date.parse(a) > Date.parse(b);
  * re-run is harmless; each returns what it saw. Credentials are the clients' (the worker's
  * environment), never an argument.
  */
-export function createAwsActivities({ iam, sts }: AwsClients) {
-  /** Every call ends when Temporal cancels the activity: the SDK aborts the request (`send(command, options)`). */
-  const abortable = () => ({ abortSignal: activityCancellation() });
-  let callerAccount: string | undefined;
-
-  /** One worker serves one account: acting on another account's names would hit the wrong principals. */
-  async function assertAccount(accountId: string): Promise<void> {
-    // The answer is kept, not the call: a call in flight belongs to one activity and ends with its cancellation.
-    callerAccount ??= (await sts.send(new GetCallerIdentityCommand({}), abortable())).Account ?? '';
-    const actual = callerAccount;
-    if (actual !== accountId) {
-      throw new InvalidRequestError(
-        `The alert names AWS account ${accountId} but this worker's credentials belong to ${actual}: run a worker with credentials for ${accountId}.`,
-      );
-    }
+export function createAwsActivities(accounts: AwsAccounts) {
+  const ops = new WeakMap<IAMClient, ReturnType<typeof accountOperations>>();
+  /** The operations in the target's own account, with that account's clients. */
+  async function inAccount(accountId: string) {
+    const { iam } = await accounts.clients(accountId);
+    let found = ops.get(iam);
+    if (!found) ops.set(iam, (found = accountOperations(iam)));
+    return { iam, ...found };
   }
 
+  const activities = {
+    async discoverAwsPrincipal(principal: AwsPrincipal): Promise<AwsUserDiscovery | AwsRoleDiscovery> {
+      const a = await inAccount(principal.accountId);
+      const { accountId } = principal;
+      switch (principal.type) {
+        case 'aws.role': {
+          const { Role } = await a.iam.send(new GetRoleCommand({ RoleName: principal.roleName }), abortable());
+          // Service-linked roles live under /aws-service-role/ and refuse inline policies.
+          const serviceLinked = (Role?.Path ?? '/').startsWith('/aws-service-role/');
+          return { type: 'aws.role', accountId, roleName: principal.roleName, serviceLinked };
+        }
+        case 'aws.user': {
+          await a.iam.send(new GetUserCommand({ UserName: principal.userName }), abortable());
+          const accessKeys = await a.listKeys(principal.userName);
+          return { type: 'aws.user', accountId, userName: principal.userName, accessKeys };
+        }
+        case 'aws.accessKey': {
+          const { UserName } = await a.iam.send(
+            new GetAccessKeyLastUsedCommand({ AccessKeyId: principal.accessKeyId }),
+            abortable(),
+          );
+          if (!UserName) {
+            throw new InvalidRequestError(
+              `AWS names no IAM user for ${principal.accessKeyId}: is it a root user's key?`,
+            );
+          }
+          const accessKeys = await a.listKeys(UserName);
+          return {
+            type: 'aws.user',
+            accountId,
+            userName: UserName,
+            accessKeys,
+            focusAccessKeyId: principal.accessKeyId,
+          };
+        }
+      }
+    },
+
+    async deactivateAwsAccessKey(target: AwsKeyTarget): Promise<StepOutcome> {
+      const a = await inAccount(target.accountId);
+      const key = await a.keyOf(target);
+      if (!key) return { outcome: 'already', observed: `${target.accessKeyId} no longer exists` };
+      return a.setKeyStatus(target, key, 'Inactive');
+    },
+
+    async reactivateAwsAccessKey(target: AwsKeyTarget): Promise<StepOutcome> {
+      const a = await inAccount(target.accountId);
+      const key = await a.keyOf(target);
+      if (!key) {
+        throw new TargetNotFoundError(
+          `${target.accessKeyId} of IAM user ${target.userName} no longer exists (deleted after containment?), so it cannot be reactivated: create a new key for the user if the workload needs one.`,
+        );
+      }
+      return a.setKeyStatus(target, key, 'Active');
+    },
+
+    async deleteAwsAccessKey(target: AwsKeyTarget): Promise<StepOutcome> {
+      const a = await inAccount(target.accountId);
+      const key = await a.keyOf(target);
+      if (!key) return { outcome: 'already', observed: `${target.accessKeyId} was already deleted` };
+      if (key.status === 'Active') {
+        throw new UnsafeStateError(
+          `${target.accessKeyId} is Active again although the playbook deactivated it: someone reactivated it. Find out who before deleting it by hand.`,
+        );
+      }
+      const observed = `${target.accessKeyId} was Inactive`;
+      await beforeChange(observed);
+      const { $metadata } = await a.iam.send(
+        new DeleteAccessKeyCommand({ UserName: target.userName, AccessKeyId: target.accessKeyId }),
+        abortable(),
+      );
+      return { outcome: 'done', observed, requestId: $metadata.requestId };
+    },
+
+    async denyAwsUserSessions(target: AwsUserTarget): Promise<StepOutcome> {
+      const a = await inAccount(target.accountId);
+      if (isDenyAllPolicy(await a.userPolicy(target))) {
+        return { outcome: 'already', observed: `${USER_DENY_POLICY_NAME} was already attached` };
+      }
+      const observed = `no ${USER_DENY_POLICY_NAME} policy`;
+      await beforeChange(observed);
+      const { $metadata } = await a.iam.send(
+        new PutUserPolicyCommand({
+          UserName: target.userName,
+          PolicyName: USER_DENY_POLICY_NAME,
+          PolicyDocument: JSON.stringify(denyAllPolicy()),
+        }),
+        abortable(),
+      );
+      return { outcome: 'done', observed, requestId: $metadata.requestId };
+    },
+
+    async revokeAwsRoleSessions(target: RoleRevocation): Promise<StepOutcome> {
+      const a = await inAccount(target.accountId);
+      return a.revokeOlderSessions(a.roleSessions(target), target.issuedBefore);
+    },
+
+    /** A stolen key's sessions: those minted before containment are denied; the user's other keys keep working. */
+    async revokeAwsUserSessions(target: UserRevocation): Promise<StepOutcome> {
+      const a = await inAccount(target.accountId);
+      return a.revokeOlderSessions(a.userSessions(target), target.issuedBefore);
+    },
+
+    async removeAwsUserDeny(target: AwsUserTarget): Promise<StepOutcome> {
+      const a = await inAccount(target.accountId);
+      const policy = await a.userPolicy(target);
+      if (policy === undefined) {
+        await a.assertUser(target);
+        return { outcome: 'already', observed: `${target.userName} carried no ${USER_DENY_POLICY_NAME} policy` };
+      }
+      const observed = isDenyAllPolicy(policy)
+        ? `${USER_DENY_POLICY_NAME} denied * on *`
+        : `${USER_DENY_POLICY_NAME} was attached but no longer denied * on *`;
+      await beforeChange(observed);
+      const { $metadata } = await a.iam.send(
+        new DeleteUserPolicyCommand({ UserName: target.userName, PolicyName: USER_DENY_POLICY_NAME }),
+        abortable(),
+      );
+      return { outcome: 'done', observed, requestId: $metadata.requestId };
+    },
+
+    async removeAwsRoleRevocation(target: RoleRevocation): Promise<StepOutcome> {
+      const a = await inAccount(target.accountId);
+      return a.removeRevocation(a.roleSessions(target), target.issuedBefore);
+    },
+
+    async removeAwsUserSessionRevocation(target: UserRevocation): Promise<StepOutcome> {
+      const a = await inAccount(target.accountId);
+      return a.removeRevocation(a.userSessions(target), target.issuedBefore);
+    },
+
+    async verifyAwsAccessKey(
+      target: AwsKeyTarget & { expected: 'Active' | 'Inactive' | 'deleted' },
+    ): Promise<CheckResult> {
+      const a = await inAccount(target.accountId);
+      const key = await a.keyOf(target);
+      const seen = key ? key.status : 'deleted';
+      // A deleted key is as inactive as an Inactive one.
+      const ok = target.expected === 'Inactive' ? seen !== 'Active' : seen === target.expected;
+      return { ok, evidence: `ListAccessKeys for ${target.userName} shows ${target.accessKeyId} ${seen}` };
+    },
+
+    async verifyAwsUserDenied(target: AwsUserTarget): Promise<CheckResult> {
+      const a = await inAccount(target.accountId);
+      const ok = isDenyAllPolicy(await a.userPolicy(target));
+      return {
+        ok,
+        evidence: ok
+          ? `GetUserPolicy ${USER_DENY_POLICY_NAME} on ${target.userName} denies * on *`
+          : `${target.userName} carries no deny-all ${USER_DENY_POLICY_NAME} policy`,
+      };
+    },
+
+    async verifyAwsUserDenyRemoved(target: AwsUserTarget): Promise<CheckResult> {
+      const a = await inAccount(target.accountId);
+      const ok = (await a.userPolicy(target)) === undefined;
+      return {
+        ok,
+        evidence: ok
+          ? `${target.userName} carries no ${USER_DENY_POLICY_NAME} policy`
+          : `GetUserPolicy ${USER_DENY_POLICY_NAME} on ${target.userName} still finds the policy`,
+      };
+    },
+
+    verifyAwsRoleSessionsRevoked: async (target: RoleRevocation) => {
+      const a = await inAccount(target.accountId);
+      return a.verifyRevoked(a.roleSessions(target), target.issuedBefore);
+    },
+    verifyAwsRoleRevocationRemoved: async (target: RoleRevocation) => {
+      const a = await inAccount(target.accountId);
+      return a.verifyRevocationRemoved(a.roleSessions(target), target.issuedBefore);
+    },
+    verifyAwsUserSessionsRevoked: async (target: UserRevocation) => {
+      const a = await inAccount(target.accountId);
+      return a.verifyRevoked(a.userSessions(target), target.issuedBefore);
+    },
+    verifyAwsUserSessionRevocationRemoved: async (target: UserRevocation) => {
+      const a = await inAccount(target.accountId);
+      return a.verifyRevocationRemoved(a.userSessions(target), target.issuedBefore);
+    },
+  };
+  return classifyActivities(activities, classifyAwsError);
+}
+
+/** Every call ends when Temporal cancels the activity: the SDK aborts the request (`send(command, options)`). */
+const abortable = () => ({ abortSignal: activityCancellation() });
+
+/** What the activities do in one account, with that account's IAM client. */
+function accountOperations(iam: IAMClient) {
   async function listKeys(userName: string): Promise<AwsAccessKeyState[]> {
     const keys: AwsAccessKeyState[] = [];
     for await (const page of paginateListAccessKeys({ client: iam }, { UserName: userName }, abortable())) {
@@ -229,175 +443,22 @@ export function createAwsActivities({ iam, sts }: AwsClients) {
     };
   }
 
-  const activities = {
-    async discoverAwsPrincipal(principal: AwsPrincipal): Promise<AwsUserDiscovery | AwsRoleDiscovery> {
-      await assertAccount(principal.accountId);
-      const { accountId } = principal;
-      switch (principal.type) {
-        case 'aws.role': {
-          const { Role } = await iam.send(new GetRoleCommand({ RoleName: principal.roleName }), abortable());
-          // Service-linked roles live under /aws-service-role/ and refuse inline policies.
-          const serviceLinked = (Role?.Path ?? '/').startsWith('/aws-service-role/');
-          return { type: 'aws.role', accountId, roleName: principal.roleName, serviceLinked };
-        }
-        case 'aws.user': {
-          await iam.send(new GetUserCommand({ UserName: principal.userName }), abortable());
-          const accessKeys = await listKeys(principal.userName);
-          return { type: 'aws.user', accountId, userName: principal.userName, accessKeys };
-        }
-        case 'aws.accessKey': {
-          const { UserName } = await iam.send(
-            new GetAccessKeyLastUsedCommand({ AccessKeyId: principal.accessKeyId }),
-            abortable(),
-          );
-          if (!UserName) {
-            throw new InvalidRequestError(
-              `AWS names no IAM user for ${principal.accessKeyId}: is it a root user's key?`,
-            );
-          }
-          const accessKeys = await listKeys(UserName);
-          return {
-            type: 'aws.user',
-            accountId,
-            userName: UserName,
-            accessKeys,
-            focusAccessKeyId: principal.accessKeyId,
-          };
-        }
-      }
-    },
-
-    async deactivateAwsAccessKey(target: AwsKeyTarget): Promise<StepOutcome> {
-      await assertAccount(target.accountId);
-      const key = await keyOf(target);
-      if (!key) return { outcome: 'already', observed: `${target.accessKeyId} no longer exists` };
-      return setKeyStatus(target, key, 'Inactive');
-    },
-
-    async reactivateAwsAccessKey(target: AwsKeyTarget): Promise<StepOutcome> {
-      await assertAccount(target.accountId);
-      const key = await keyOf(target);
-      if (!key) {
-        throw new TargetNotFoundError(
-          `${target.accessKeyId} of IAM user ${target.userName} no longer exists (deleted after containment?), so it cannot be reactivated: create a new key for the user if the workload needs one.`,
-        );
-      }
-      return setKeyStatus(target, key, 'Active');
-    },
-
-    async deleteAwsAccessKey(target: AwsKeyTarget): Promise<StepOutcome> {
-      await assertAccount(target.accountId);
-      const key = await keyOf(target);
-      if (!key) return { outcome: 'already', observed: `${target.accessKeyId} was already deleted` };
-      if (key.status === 'Active') {
-        throw new UnsafeStateError(
-          `${target.accessKeyId} is Active again although the playbook deactivated it: someone reactivated it. Find out who before deleting it by hand.`,
-        );
-      }
-      const observed = `${target.accessKeyId} was Inactive`;
-      await beforeChange(observed);
-      const { $metadata } = await iam.send(
-        new DeleteAccessKeyCommand({ UserName: target.userName, AccessKeyId: target.accessKeyId }),
-        abortable(),
-      );
-      return { outcome: 'done', observed, requestId: $metadata.requestId };
-    },
-
-    async denyAwsUserSessions(target: AwsUserTarget): Promise<StepOutcome> {
-      await assertAccount(target.accountId);
-      if (isDenyAllPolicy(await userPolicy(target))) {
-        return { outcome: 'already', observed: `${USER_DENY_POLICY_NAME} was already attached` };
-      }
-      const observed = `no ${USER_DENY_POLICY_NAME} policy`;
-      await beforeChange(observed);
-      const { $metadata } = await iam.send(
-        new PutUserPolicyCommand({
-          UserName: target.userName,
-          PolicyName: USER_DENY_POLICY_NAME,
-          PolicyDocument: JSON.stringify(denyAllPolicy()),
-        }),
-        abortable(),
-      );
-      return { outcome: 'done', observed, requestId: $metadata.requestId };
-    },
-
-    async revokeAwsRoleSessions(target: RoleRevocation): Promise<StepOutcome> {
-      await assertAccount(target.accountId);
-      return revokeOlderSessions(roleSessions(target), target.issuedBefore);
-    },
-
-    /** A stolen key's sessions: those minted before containment are denied; the user's other keys keep working. */
-    async revokeAwsUserSessions(target: UserRevocation): Promise<StepOutcome> {
-      await assertAccount(target.accountId);
-      return revokeOlderSessions(userSessions(target), target.issuedBefore);
-    },
-
-    async removeAwsUserDeny(target: AwsUserTarget): Promise<StepOutcome> {
-      await assertAccount(target.accountId);
-      const policy = await userPolicy(target);
-      if (policy === undefined) {
-        await assertUser(target);
-        return { outcome: 'already', observed: `${target.userName} carried no ${USER_DENY_POLICY_NAME} policy` };
-      }
-      const observed = isDenyAllPolicy(policy)
-        ? `${USER_DENY_POLICY_NAME} denied * on *`
-        : `${USER_DENY_POLICY_NAME} was attached but no longer denied * on *`;
-      await beforeChange(observed);
-      const { $metadata } = await iam.send(
-        new DeleteUserPolicyCommand({ UserName: target.userName, PolicyName: USER_DENY_POLICY_NAME }),
-        abortable(),
-      );
-      return { outcome: 'done', observed, requestId: $metadata.requestId };
-    },
-
-    async removeAwsRoleRevocation(target: RoleRevocation): Promise<StepOutcome> {
-      await assertAccount(target.accountId);
-      return removeRevocation(roleSessions(target), target.issuedBefore);
-    },
-
-    async removeAwsUserSessionRevocation(target: UserRevocation): Promise<StepOutcome> {
-      await assertAccount(target.accountId);
-      return removeRevocation(userSessions(target), target.issuedBefore);
-    },
-
-    async verifyAwsAccessKey(
-      target: AwsKeyTarget & { expected: 'Active' | 'Inactive' | 'deleted' },
-    ): Promise<CheckResult> {
-      const key = await keyOf(target);
-      const seen = key ? key.status : 'deleted';
-      // A deleted key is as inactive as an Inactive one.
-      const ok = target.expected === 'Inactive' ? seen !== 'Active' : seen === target.expected;
-      return { ok, evidence: `ListAccessKeys for ${target.userName} shows ${target.accessKeyId} ${seen}` };
-    },
-
-    async verifyAwsUserDenied(target: AwsUserTarget): Promise<CheckResult> {
-      const ok = isDenyAllPolicy(await userPolicy(target));
-      return {
-        ok,
-        evidence: ok
-          ? `GetUserPolicy ${USER_DENY_POLICY_NAME} on ${target.userName} denies * on *`
-          : `${target.userName} carries no deny-all ${USER_DENY_POLICY_NAME} policy`,
-      };
-    },
-
-    async verifyAwsUserDenyRemoved(target: AwsUserTarget): Promise<CheckResult> {
-      const ok = (await userPolicy(target)) === undefined;
-      return {
-        ok,
-        evidence: ok
-          ? `${target.userName} carries no ${USER_DENY_POLICY_NAME} policy`
-          : `GetUserPolicy ${USER_DENY_POLICY_NAME} on ${target.userName} still finds the policy`,
-      };
-    },
-
-    verifyAwsRoleSessionsRevoked: (target: RoleRevocation) => verifyRevoked(roleSessions(target), target.issuedBefore),
-    verifyAwsRoleRevocationRemoved: (target: RoleRevocation) =>
-      verifyRevocationRemoved(roleSessions(target), target.issuedBefore),
-    verifyAwsUserSessionsRevoked: (target: UserRevocation) => verifyRevoked(userSessions(target), target.issuedBefore),
-    verifyAwsUserSessionRevocationRemoved: (target: UserRevocation) =>
-      verifyRevocationRemoved(userSessions(target), target.issuedBefore),
+  return {
+    listKeys,
+    keyOf,
+    inlinePolicy,
+    setKeyStatus,
+    userPolicy,
+    rolePolicy,
+    assertUser,
+    assertRole,
+    roleSessions,
+    userSessions,
+    revokeOlderSessions,
+    removeRevocation,
+    verifyRevoked,
+    verifyRevocationRemoved,
   };
-  return classifyActivities(activities, classifyAwsError);
 }
 
 function revocationEvidence(label: string, policy: unknown): string {

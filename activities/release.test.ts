@@ -25,7 +25,7 @@ import {
 } from '../simulators/entra/test-support.js';
 import { GCP_SANDBOX, keyFileOf, startGcpSimulator, type GcpSimulator } from '../simulators/gcp/index.js';
 import { iamClient as gcpIamClient, SEED as GCP_SEED } from '../simulators/gcp/test-support.js';
-import { createAwsActivities, type AwsActivities } from './aws.js';
+import { createAwsActivities, singleAccount, type AwsActivities } from './aws.js';
 import { ROLE_REVOKE_POLICY_NAME, USER_DENY_POLICY_NAME } from './aws-policies.js';
 import { createEntraActivities, type EntraActivities } from './entra.js';
 import { createGcpActivities, type GcpActivities } from './gcp.js';
@@ -94,7 +94,7 @@ describe('AWS release activities', () => {
 
   before(async () => {
     sim = await startAwsSimulator();
-    aws = createAwsActivities({ iam: iamClient(sim, RESPONDER), sts: stsClient(sim, RESPONDER) });
+    aws = createAwsActivities(singleAccount({ iam: iamClient(sim, RESPONDER), sts: stsClient(sim, RESPONDER) }));
   });
   after(() => sim.close());
   beforeEach(() => sim.reset());

@@ -8,7 +8,7 @@ import { principalKey } from '../domain/principal.js';
 import { ROOT } from '../scripts/bootstrap.mjs';
 import { ENTRA_SANDBOX } from '../simulators/entra/sandbox.js';
 import { GCP_SANDBOX } from '../simulators/gcp/sandbox.js';
-import { describeIssues } from './webhook/validation.js';
+import { describeIssues } from '../connect/field-issues.js';
 import { loadPolicyFile } from './policy-file.js';
 
 const EXAMPLES = join(ROOT, 'examples');

@@ -5,7 +5,7 @@ import { Alert } from '../domain/alert.js';
 import { DEFAULT_POLICY, Policy } from '../domain/policy.js';
 import { loadPolicyFile } from '../client/policy-file.js';
 import { SOURCES, UnmappableAlert } from '../client/sources/index.js';
-import { describeIssues } from '../client/webhook/validation.js';
+import { describeIssues } from '../connect/field-issues.js';
 import { DEFAULT_SEED_PATH as AWS_SEED_PATH, loadAwsSeed, type AwsSeed } from '../simulators/aws/index.js';
 import { DEFAULT_SEED_PATH as ENTRA_SEED_PATH, loadEntraSeed, type EntraSeed } from '../simulators/entra/index.js';
 import { DEFAULT_SEED_PATH as GCP_SEED_PATH, loadGcpSeed, type GcpSeed } from '../simulators/gcp/index.js';

@@ -29,7 +29,7 @@ import {
 import { startGcpSimulator, type GcpSimulator } from '../simulators/gcp/index.js';
 import { startIdentityProvider, type IdentityProvider } from '../simulators/identity/index.js';
 import { ensureTemporalCli } from '../scripts/ensure-temporal-cli.mjs';
-import { createAwsClients } from '../worker/aws-clients.js';
+import { createAwsAccounts } from '../worker/aws-accounts.js';
 import { ALL_QUEUES, createWorkers, type QueueName } from '../worker/create-workers.js';
 import { bundlePlaybookWorkflows } from './workflow-bundle.js';
 import { createEntraClients } from '../worker/entra-clients.js';
@@ -184,7 +184,7 @@ export async function startStack(
       namespace: env.namespace ?? 'default',
       queues,
       payloadKeys,
-      aws: createAwsClients({ endpoint: aws.endpoint }),
+      aws: createAwsAccounts({ endpoint: aws.endpoint }),
       gcp: createGcpClients({ rootUrl: gcp.rootUrl }),
       entra: createEntraClients({
         tenantId: credentials.entra.tenantId,

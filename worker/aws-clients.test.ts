@@ -4,7 +4,7 @@ import { GetUserCommand } from '@aws-sdk/client-iam';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { createAwsActivities } from '../activities/aws.js';
+import { createAwsActivities, singleAccount } from '../activities/aws.js';
 import { ProviderUnavailableError } from '../activities/errors.js';
 import { ACCOUNT, RESPONDER } from '../simulators/aws/test-support.js';
 import { startSilentServer, type SilentServer } from '../simulators/shared/silent-server.js';
@@ -36,7 +36,7 @@ describe('AWS client time limits', () => {
   const clients = (requestTimeoutMs: number) => createAwsClients({ endpoint: hung.url, requestTimeoutMs });
 
   it('fails a step whose call hangs past the request timeout, retryably and naming AWS and the timeout', async () => {
-    const aws = createAwsActivities(clients(300));
+    const aws = createAwsActivities(singleAccount(clients(300)));
     const began = Date.now();
     await assert.rejects(aws.deactivateAwsAccessKey(KEY), (error: unknown) => {
       assert.ok(error instanceof ApplicationFailure, String(error));
@@ -58,7 +58,7 @@ describe('AWS client time limits', () => {
   });
 
   it('aborts the call when Temporal cancels the activity, and reports the attempt cancelled', async () => {
-    const aws = createAwsActivities(clients(60_000));
+    const aws = createAwsActivities(singleAccount(clients(60_000)));
     const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
     const before = hung.requests().abandoned;
     const began = Date.now();

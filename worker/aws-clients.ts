@@ -1,4 +1,4 @@
-import { IAMClient } from '@aws-sdk/client-iam';
+import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../activities/aws.js';
 import { ProviderUnavailableError } from '../activities/errors.js';
@@ -9,6 +9,8 @@ export interface AwsClientOptions {
   region?: string;
   /** Each call's limit (REVOKER_AWS_REQUEST_TIMEOUT_MS); a hung call fails retryably after it. */
   requestTimeoutMs?: number;
+  /** Credentials other than the default provider chain's: a member account's assumed role (worker/aws-accounts.ts). */
+  credentials?: IAMClientConfig['credentials'];
 }
 
 /** Longer than any IAM or STS call should take, well under the activity's start-to-close timeout. */
@@ -24,6 +26,7 @@ export function createAwsClients({
   endpoint,
   region = 'us-east-1',
   requestTimeoutMs = DEFAULT_AWS_REQUEST_TIMEOUT_MS,
+  credentials,
 }: AwsClientOptions = {}): AwsClients {
   // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes and the call hangs on.
   const requestHandler = {
@@ -31,7 +34,13 @@ export function createAwsClients({
     requestTimeout: requestTimeoutMs,
     throwOnRequestTimeout: true,
   };
-  const common = { region, maxAttempts: 1, requestHandler, ...(endpoint ? { endpoint } : {}) };
+  const common = {
+    region,
+    maxAttempts: 1,
+    requestHandler,
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+  };
   const iam = new IAMClient(common);
   const sts = new STSClient(common);
   iam.middlewareStack.add(sayWhichCallTimedOut('IAM', requestTimeoutMs), TIMEOUT_MIDDLEWARE);

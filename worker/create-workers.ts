@@ -2,7 +2,7 @@ import { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { createAwsActivities, type AwsClients } from '../activities/aws.js';
+import { createAwsActivities, type AwsAccounts } from '../activities/aws.js';
 import { createEntraActivities, type EntraActivityDeps } from '../activities/entra.js';
 import { createFilingActivities } from '../activities/filing.js';
 import { createLedgerActivities } from '../activities/ledger.js';
@@ -27,7 +27,8 @@ export interface WorkerSetup {
   namespace: string;
   /** Which queues this process polls: a platform team can run one provider per process with only its credentials. */
   queues: QueueName[];
-  aws?: AwsClients;
+  /** Clients per AWS account (worker/aws-accounts.ts). */
+  aws?: AwsAccounts;
   entra?: EntraActivityDeps;
   gcp?: GcpActivityDeps;
   notify?: NotifyActivityDeps;

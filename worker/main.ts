@@ -5,7 +5,8 @@ import { loadLinkSecrets } from '../connect/link-secrets.js';
 import { loadPayloadKeys } from '../connect/payload-codec.js';
 import { temporalConnectConfig } from '../connect/temporal-connection.js';
 import { UiBaseUrl } from '../connect/ui-url.js';
-import { createAwsClients } from './aws-clients.js';
+import { loadTopologyFile } from '../connect/topology-file.js';
+import { createAwsAccounts } from './aws-accounts.js';
 import { createEntraClients } from './entra-clients.js';
 import { createGcpClients } from './gcp-clients.js';
 import { ALL_QUEUES, createWorkers, type QueueName } from './create-workers.js';
@@ -62,6 +63,8 @@ const Env = z.object({
   // One-click links go to each approver alone, by Slack direct message: a bot token with users:read.email and chat:write.
   REVOKER_SLACK_BOT_TOKEN: z.string().regex(/^\S+$/, 'a Slack bot token (xoxb-…)').optional(),
   REVOKER_SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  // The accounts, tenants and projects the worker may act in (docs: "Many accounts"); none: its credentials' own.
+  REVOKER_TOPOLOGY_FILE: z.string().min(1).optional(),
 });
 
 const logger = createLogger('revoker-worker');
@@ -85,6 +88,8 @@ async function main(): Promise<void> {
     );
   }
   const payloadKeys = loadPayloadKeys(process.env);
+  // Every account, tenant and project the worker may act in; read before anything connects, so a bad file stops it.
+  const topology = env.REVOKER_TOPOLOGY_FILE ? loadTopologyFile(env.REVOKER_TOPOLOGY_FILE) : undefined;
   const workers = await createWorkers({
     connection,
     namespace,
@@ -92,10 +97,11 @@ async function main(): Promise<void> {
     payloadKeys,
     ...(queues.includes('aws')
       ? {
-          aws: createAwsClients({
+          aws: createAwsAccounts({
             endpoint: env.REVOKER_AWS_ENDPOINT,
             region: env.AWS_REGION,
             requestTimeoutMs: env.REVOKER_AWS_REQUEST_TIMEOUT_MS,
+            topology,
           }),
         }
       : {}),
@@ -139,7 +145,13 @@ async function main(): Promise<void> {
       : 'off (no REVOKER_NOTIFY_URL)'
     : 'n/a';
   const history = payloadKeys ? `encrypted (key ${payloadKeys.current.id})` : 'in clear (no REVOKER_PAYLOAD_KEYS)';
-  logger.info({ address: connectionOptions.address, namespace, queues, notifications, history }, 'worker ready');
+  const accounts = topology
+    ? `${topology.path}: ${topology.topology.aws?.accounts.length ?? 0} AWS accounts, ${topology.topology.entra?.tenants.length ?? 0} Entra tenants, ${topology.topology.gcp?.projects.length ?? 0} GCP projects`
+    : "no REVOKER_TOPOLOGY_FILE: the credentials' own account, tenant and project";
+  logger.info(
+    { address: connectionOptions.address, namespace, queues, notifications, history, accounts },
+    'worker ready',
+  );
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and lets running tasks finish.
   await Promise.all(workers.map((worker) => worker.run()));
   await connection.close();

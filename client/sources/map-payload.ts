@@ -1,5 +1,5 @@
 import { Alert } from '../../domain/alert.js';
-import { describeIssues } from '../webhook/validation.js';
+import { describeIssues } from '../../connect/field-issues.js';
 import {
   IgnoredAlert,
   UnmappableAlert,

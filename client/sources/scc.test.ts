@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Alert } from '../../domain/alert.js';
-import { describeIssues } from '../webhook/validation.js';
+import { describeIssues } from '../../connect/field-issues.js';
 import { scc } from './scc.js';
 import { intakeApp, sourceKit, TOKEN } from './source-test-kit.js';
 
