@@ -6,7 +6,9 @@ import { z } from 'zod';
  * file says only which identity to use where (a role to assume, an environment variable to read).
  */
 
-const AWS_ACCOUNT_ID = z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits (quote it in YAML)');
+// Unquoted in YAML, 012345678901 is a number and loses its leading zero: ids must be strings.
+const AWS_ACCOUNT_ID_MESSAGE = 'an AWS account id is 12 digits, quoted in YAML ("012345678901")';
+const AWS_ACCOUNT_ID = z.string({ error: AWS_ACCOUNT_ID_MESSAGE }).regex(/^\d{12}$/, AWS_ACCOUNT_ID_MESSAGE);
 // IAM role names: 1–64 of [\w+=,.@-]; a path is /…/ of the same characters.
 const ROLE_NAME = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM role name: up to 64 of letters, digits and +=,.@_-');
 const ROLE_PATH = z.string().regex(/^\/([\w+=,.@-]+\/)*$/, 'an IAM path such as / or /security/');
