@@ -5,14 +5,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ACTION_KINDS, activityCall, type ActionKind, type ActionSpec } from '../domain/action.js';
 import { createAwsActivities, singleAccount, type AwsClients } from './aws.js';
-import { createEntraActivities, type EntraActivityDeps } from './entra.js';
-import { createGcpActivities, type GcpActivityDeps } from './gcp.js';
+import { createEntraActivities, singleTenant, type EntraActivityDeps } from './entra.js';
+import { anyProject, createGcpActivities, type GcpActivityDeps } from './gcp.js';
 
 // Never called: only the names the factories return matter here.
 const registered = {
   aws: createAwsActivities(singleAccount({} as AwsClients)),
-  entra: createEntraActivities({ tenantId: 't' } as EntraActivityDeps),
-  gcp: createGcpActivities({ iam: { projects: { serviceAccounts: {} } } } as unknown as GcpActivityDeps),
+  entra: createEntraActivities(singleTenant({ tenantId: 't' } as EntraActivityDeps)),
+  gcp: createGcpActivities(anyProject({ iam: { projects: { serviceAccounts: {} } } } as unknown as GcpActivityDeps)),
 };
 
 describe('action kind wiring', () => {

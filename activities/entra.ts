@@ -13,6 +13,32 @@ export interface EntraActivityDeps {
   tenantId: string;
 }
 
+/**
+ * Where each Entra tenant's calls go: a Graph client whose tokens are for that tenant alone. Every
+ * activity asks for its target's own tenant, so no call can carry another tenant's token. The worker
+ * builds this from the topology (worker/entra-clients.ts).
+ */
+export interface EntraTenants {
+  /** The Graph client for `tenantId`; throws a non-retryable ProviderError for a tenant Revoker may not act in. */
+  clients(tenantId: string): Promise<EntraActivityDeps>;
+}
+
+/** Without a topology: the worker's credentials, for their own tenant only. */
+export function singleTenant(deps: EntraActivityDeps): EntraTenants {
+  return {
+    clients(tenant) {
+      if (tenant.toLowerCase() !== deps.tenantId.toLowerCase()) {
+        return Promise.reject(
+          new InvalidRequestError(
+            `The alert names Entra tenant ${tenant} but this worker's credentials belong to ${deps.tenantId}: list ${tenant} in a topology file (REVOKER_TOPOLOGY_FILE), or run a worker with credentials for ${tenant}.`,
+          ),
+        );
+      }
+      return Promise.resolve(deps);
+    },
+  };
+}
+
 export type EntraSessionRevocation = EntraUserTarget & { at: string };
 
 // Clock skew between Entra and the worker that verification tolerates ("signInSessionsValidFromDateTime" is Entra's clock).
@@ -44,59 +70,39 @@ const SP_FIELDS =
  * Entra ID containment through Microsoft Graph (v1.0 application permissions). Each step reads
  * first and changes only what differs; credentials live in the Graph client's TokenCredential.
  */
-export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
-  function assertTenant(tenant: string): void {
-    if (tenant.toLowerCase() !== tenantId.toLowerCase()) {
-      throw new InvalidRequestError(
-        `The alert names Entra tenant ${tenant} but this worker's credentials belong to ${tenantId}: run a worker with credentials for ${tenant}.`,
-      );
-    }
-  }
-
-  const user = async (id: string) => (await graph.get(`/users/${encodeURIComponent(id)}?${USER_FIELDS}`, User)).data;
-  const servicePrincipal = async (id: string) =>
-    (await graph.get(`/servicePrincipals/${encodeURIComponent(id)}?${SP_FIELDS}`, ServicePrincipal)).data;
-  const grants = (spId: string) => graph.list(`/servicePrincipals/${spId}/oauth2PermissionGrants`, Identified);
-  const appRoleAssignments = (spId: string) => graph.list(`/servicePrincipals/${spId}/appRoleAssignments`, Identified);
-  const validFrom = (u: z.infer<typeof User>) => Date.parse(u.signInSessionsValidFromDateTime ?? '') || 0;
-
-  /** PATCHes accountEnabled of a user or service principal (`path`) unless it already has the wanted value. */
-  async function setAccountEnabled(
-    path: string,
-    label: string,
-    current: boolean | null | undefined,
-    enabled: boolean,
-  ): Promise<StepOutcome> {
-    if (current === enabled) return { outcome: 'already', observed: `${label} was already ${enabledWord(enabled)}` };
-    const observed = `${label} was ${enabledWord(!enabled)}`;
-    await beforeChange(observed);
-    const { requestId } = await graph.change('PATCH', path, { accountEnabled: enabled });
-    return { outcome: 'done', observed, requestId };
+export function createEntraActivities(tenants: EntraTenants) {
+  const ops = new WeakMap<GraphClient, ReturnType<typeof tenantOperations>>();
+  /** The operations in the target's own tenant, with that tenant's Graph client. */
+  async function inTenant(tenantId: string) {
+    const { graph } = await tenants.clients(tenantId);
+    let found = ops.get(graph);
+    if (!found) ops.set(graph, (found = tenantOperations(graph)));
+    return { graph, ...found };
   }
 
   async function setUserEnabled(target: EntraUserTarget, enabled: boolean): Promise<StepOutcome> {
-    assertTenant(target.tenantId);
-    const { accountEnabled } = await user(target.userId);
-    return setAccountEnabled(`/users/${target.userId}`, target.userPrincipalName, accountEnabled, enabled);
+    const t = await inTenant(target.tenantId);
+    const { accountEnabled } = await t.user(target.userId);
+    return t.setAccountEnabled(`/users/${target.userId}`, target.userPrincipalName, accountEnabled, enabled);
   }
 
   async function setServicePrincipalEnabled(
     target: EntraServicePrincipalTarget,
     enabled: boolean,
   ): Promise<StepOutcome> {
-    assertTenant(target.tenantId);
-    const { accountEnabled } = await servicePrincipal(target.servicePrincipalId);
+    const t = await inTenant(target.tenantId);
+    const { accountEnabled } = await t.servicePrincipal(target.servicePrincipalId);
     const path = `/servicePrincipals/${target.servicePrincipalId}`;
-    return setAccountEnabled(path, 'the service principal', accountEnabled, enabled);
+    return t.setAccountEnabled(path, 'the service principal', accountEnabled, enabled);
   }
 
   const activities = {
     async discoverEntraPrincipal(
       principal: EntraPrincipal,
     ): Promise<EntraUserDiscovery | EntraServicePrincipalDiscovery> {
-      assertTenant(principal.tenantId);
+      const t = await inTenant(principal.tenantId);
       if (principal.type === 'entra.user') {
-        const found = await user(principal.user);
+        const found = await t.user(principal.user);
         return {
           type: 'entra.user',
           tenantId: principal.tenantId,
@@ -108,9 +114,9 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
       // Graph's alternate key addresses a service principal by its app's id.
       const path = principal.appId ? `/servicePrincipals(appId='${principal.appId}')` : undefined;
       const sp = path
-        ? (await graph.get(`${path}?${SP_FIELDS}`, ServicePrincipal)).data
-        : await servicePrincipal(principal.objectId ?? '');
-      const [grantList, assignmentList] = await Promise.all([grants(sp.id), appRoleAssignments(sp.id)]);
+        ? (await t.graph.get(`${path}?${SP_FIELDS}`, ServicePrincipal)).data
+        : await t.servicePrincipal(principal.objectId ?? '');
+      const [grantList, assignmentList] = await Promise.all([t.grants(sp.id), t.appRoleAssignments(sp.id)]);
       return {
         type: 'entra.servicePrincipal',
         tenantId: principal.tenantId,
@@ -128,8 +134,8 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
 
     /** `at` is the workflow's deterministic time: sessions valid from then on were already revoked by us or later. */
     async revokeEntraUserSessions(target: EntraSessionRevocation): Promise<StepOutcome> {
-      assertTenant(target.tenantId);
-      const before = await user(target.userId);
+      const t = await inTenant(target.tenantId);
+      const before = await t.user(target.userId);
       if (validFrom(before) >= Date.parse(target.at)) {
         return {
           outcome: 'already',
@@ -138,7 +144,7 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
       }
       const observed = `sessions were valid from ${before.signInSessionsValidFromDateTime ?? 'account creation'}`;
       await beforeChange(observed);
-      const { requestId } = await graph.change('POST', `/users/${target.userId}/revokeSignInSessions`);
+      const { requestId } = await t.graph.change('POST', `/users/${target.userId}/revokeSignInSessions`);
       return { outcome: 'done', observed, requestId };
     },
 
@@ -151,8 +157,8 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
     },
 
     async removeEntraServicePrincipalCredentials(target: EntraServicePrincipalTarget): Promise<StepOutcome> {
-      assertTenant(target.tenantId);
-      const sp = await servicePrincipal(target.servicePrincipalId);
+      const t = await inTenant(target.tenantId);
+      const sp = await t.servicePrincipal(target.servicePrincipalId);
       const secrets = sp.passwordCredentials.length;
       const certificates = sp.keyCredentials.length;
       if (!secrets && !certificates) return { outcome: 'already', observed: 'no secrets or certificates' };
@@ -160,20 +166,20 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
       await beforeChange(observed);
       let requestId: string | undefined;
       for (const { keyId } of sp.passwordCredentials) {
-        ({ requestId } = await graph.change('POST', `/servicePrincipals/${sp.id}/removePassword`, { keyId }));
+        ({ requestId } = await t.graph.change('POST', `/servicePrincipals/${sp.id}/removePassword`, { keyId }));
       }
       // removeKey needs a proof signed by a valid certificate of the app, which we do not hold; the
       // documented alternative is to PATCH keyCredentials with the list to keep: none.
       if (certificates) {
-        ({ requestId } = await graph.change('PATCH', `/servicePrincipals/${sp.id}`, { keyCredentials: [] }));
+        ({ requestId } = await t.graph.change('PATCH', `/servicePrincipals/${sp.id}`, { keyCredentials: [] }));
       }
       return { outcome: 'done', observed, requestId };
     },
 
     async deleteEntraConsentGrants(target: EntraServicePrincipalTarget): Promise<StepOutcome> {
-      assertTenant(target.tenantId);
+      const t = await inTenant(target.tenantId);
       const id = target.servicePrincipalId;
-      const [grantList, assignmentList] = await Promise.all([grants(id), appRoleAssignments(id)]);
+      const [grantList, assignmentList] = await Promise.all([t.grants(id), t.appRoleAssignments(id)]);
       if (!grantList.length && !assignmentList.length) {
         return { outcome: 'already', observed: 'no consent grants or app role assignments' };
       }
@@ -181,11 +187,11 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
       await beforeChange(observed);
       let requestId: string | undefined;
       for (const grant of grantList) {
-        ({ requestId } = await gone(() => graph.change('DELETE', `/oauth2PermissionGrants/${grant.id}`)));
+        ({ requestId } = await gone(() => t.graph.change('DELETE', `/oauth2PermissionGrants/${grant.id}`)));
       }
       for (const assignment of assignmentList) {
         ({ requestId } = await gone(() =>
-          graph.change('DELETE', `/servicePrincipals/${id}/appRoleAssignments/${assignment.id}`),
+          t.graph.change('DELETE', `/servicePrincipals/${id}/appRoleAssignments/${assignment.id}`),
         ));
       }
       return { outcome: 'done', observed, requestId };
@@ -200,7 +206,8 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
     },
 
     async verifyEntraUserSessionsRevoked(target: EntraSessionRevocation): Promise<CheckResult> {
-      const found = await user(target.userId);
+      const t = await inTenant(target.tenantId);
+      const found = await t.user(target.userId);
       return {
         ok: validFrom(found) >= Date.parse(target.at) - CLOCK_SKEW_MS,
         evidence: `signInSessionsValidFromDateTime of ${target.userPrincipalName} is ${found.signInSessionsValidFromDateTime ?? 'unset'}`,
@@ -208,15 +215,18 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
     },
 
     async verifyEntraUserDisabled(target: EntraUserTarget): Promise<CheckResult> {
-      return accountCheck(target.userPrincipalName, (await user(target.userId)).accountEnabled, false);
+      const t = await inTenant(target.tenantId);
+      return accountCheck(target.userPrincipalName, (await t.user(target.userId)).accountEnabled, false);
     },
 
     async verifyEntraUserEnabled(target: EntraUserTarget): Promise<CheckResult> {
-      return accountCheck(target.userPrincipalName, (await user(target.userId)).accountEnabled, true);
+      const t = await inTenant(target.tenantId);
+      return accountCheck(target.userPrincipalName, (await t.user(target.userId)).accountEnabled, true);
     },
 
     async verifyEntraServicePrincipalCredentialsRemoved(target: EntraServicePrincipalTarget): Promise<CheckResult> {
-      const sp = await servicePrincipal(target.servicePrincipalId);
+      const t = await inTenant(target.tenantId);
+      const sp = await t.servicePrincipal(target.servicePrincipalId);
       const left = sp.passwordCredentials.length + sp.keyCredentials.length;
       return {
         ok: left === 0,
@@ -225,9 +235,10 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
     },
 
     async verifyEntraConsentGrantsDeleted(target: EntraServicePrincipalTarget): Promise<CheckResult> {
+      const t = await inTenant(target.tenantId);
       const [grantList, assignmentList] = await Promise.all([
-        grants(target.servicePrincipalId),
-        appRoleAssignments(target.servicePrincipalId),
+        t.grants(target.servicePrincipalId),
+        t.appRoleAssignments(target.servicePrincipalId),
       ]);
       return {
         ok: grantList.length + assignmentList.length === 0,
@@ -236,17 +247,46 @@ export function createEntraActivities({ graph, tenantId }: EntraActivityDeps) {
     },
 
     async verifyEntraServicePrincipalDisabled(target: EntraServicePrincipalTarget): Promise<CheckResult> {
-      const sp = await servicePrincipal(target.servicePrincipalId);
+      const t = await inTenant(target.tenantId);
+      const sp = await t.servicePrincipal(target.servicePrincipalId);
       return accountCheck('the service principal', sp.accountEnabled, false);
     },
 
     async verifyEntraServicePrincipalEnabled(target: EntraServicePrincipalTarget): Promise<CheckResult> {
-      const sp = await servicePrincipal(target.servicePrincipalId);
+      const t = await inTenant(target.tenantId);
+      const sp = await t.servicePrincipal(target.servicePrincipalId);
       return accountCheck('the service principal', sp.accountEnabled, true);
     },
   };
   return classifyActivities(activities, () => undefined);
 }
+
+/** What the activities do in one tenant, with that tenant's Graph client. */
+function tenantOperations(graph: GraphClient) {
+  const user = async (id: string) => (await graph.get(`/users/${encodeURIComponent(id)}?${USER_FIELDS}`, User)).data;
+  const servicePrincipal = async (id: string) =>
+    (await graph.get(`/servicePrincipals/${encodeURIComponent(id)}?${SP_FIELDS}`, ServicePrincipal)).data;
+  const grants = (spId: string) => graph.list(`/servicePrincipals/${spId}/oauth2PermissionGrants`, Identified);
+  const appRoleAssignments = (spId: string) => graph.list(`/servicePrincipals/${spId}/appRoleAssignments`, Identified);
+
+  /** PATCHes accountEnabled of a user or service principal (`path`) unless it already has the wanted value. */
+  async function setAccountEnabled(
+    path: string,
+    label: string,
+    current: boolean | null | undefined,
+    enabled: boolean,
+  ): Promise<StepOutcome> {
+    if (current === enabled) return { outcome: 'already', observed: `${label} was already ${enabledWord(enabled)}` };
+    const observed = `${label} was ${enabledWord(!enabled)}`;
+    await beforeChange(observed);
+    const { requestId } = await graph.change('PATCH', path, { accountEnabled: enabled });
+    return { outcome: 'done', observed, requestId };
+  }
+
+  return { user, servicePrincipal, grants, appRoleAssignments, setAccountEnabled };
+}
+
+const validFrom = (u: z.infer<typeof User>) => Date.parse(u.signInSessionsValidFromDateTime ?? '') || 0;
 
 const enabledWord = (enabled: boolean) => (enabled ? 'enabled' : 'disabled');
 

@@ -5,12 +5,27 @@ import { parseGcpKeyName, type GcpPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
 import { beforeChange } from './attempt.js';
 import { activityCancellation } from './cancellation.js';
-import { classifyActivities, TargetNotFoundError, UnsafeStateError } from './errors.js';
+import { classifyActivities, InvalidRequestError, TargetNotFoundError, UnsafeStateError } from './errors.js';
 import { classifyGcpError } from './gcp-errors.js';
 
 export interface GcpActivityDeps {
   /** An IAM v1 client whose auth comes from the worker's environment (ADC). */
   iam: iam_v1.Iam;
+}
+
+/**
+ * Where each Google Cloud project's calls go: an IAM client with the credentials the topology names
+ * for that project. Every activity asks for its target's own project. The worker builds this from
+ * the topology (worker/gcp-clients.ts).
+ */
+export interface GcpProjects {
+  /** The client for `projectId`; throws a non-retryable ProviderError for a project Revoker may not act in. */
+  clients(projectId: string): Promise<GcpActivityDeps>;
+}
+
+/** Without a topology: the worker's credentials, in whatever project they are granted. */
+export function anyProject(deps: GcpActivityDeps): GcpProjects {
+  return { clients: () => Promise.resolve(deps) };
 }
 
 const accountName = (t: GcpServiceAccountTarget) => `projects/${t.projectId}/serviceAccounts/${t.email}`;
@@ -21,10 +36,117 @@ const disabledWord = (disabled: boolean) => (disabled ? 'disabled' : 'enabled');
  * Google Cloud containment through the IAM v1 API. Each step reads first and changes only what
  * differs. Google omits false booleans, so a missing `disabled` means enabled.
  */
-export function createGcpActivities({ iam }: GcpActivityDeps) {
+export function createGcpActivities(projects: GcpProjects) {
+  const ops = new WeakMap<iam_v1.Iam, ReturnType<typeof projectOperations>>();
+  /** The operations in the target's own project, with that project's client. */
+  async function inProject(projectId: string) {
+    const { iam } = await projects.clients(projectId);
+    let found = ops.get(iam);
+    if (!found) ops.set(iam, (found = projectOperations(iam)));
+    return found;
+  }
+  /** A key is acted on in its own project: its name's project must be the target's. */
+  async function forKey(target: GcpKeyTarget) {
+    const named = parseGcpKeyName(target.keyName).projectId;
+    if (named !== target.projectId) {
+      throw new InvalidRequestError(
+        `Key ${target.keyName} is not in project ${target.projectId}: nothing was changed.`,
+      );
+    }
+    return inProject(target.projectId);
+  }
+
+  const activities = {
+    async discoverGcpPrincipal(principal: GcpPrincipal): Promise<GcpServiceAccountDiscovery> {
+      const target =
+        principal.type === 'gcp.key'
+          ? parseGcpKeyName(principal.keyName)
+          : { projectId: principal.projectId, email: principal.email };
+      const p = await inProject(target.projectId);
+      const found = await p.account(target);
+      const keys = await p.userManagedKeys(target);
+      if (principal.type === 'gcp.key' && !keys.some((k) => k.name === principal.keyName)) {
+        throw new TargetNotFoundError(
+          `Key ${keyId(principal.keyName)} is not a user-managed key of ${target.email} (deleted already, or Google-managed): nothing to contain.`,
+        );
+      }
+      return {
+        type: 'gcp.serviceAccount',
+        projectId: target.projectId,
+        email: target.email,
+        disabled: found.disabled === true,
+        keys,
+        ...(principal.type === 'gcp.key' ? { focusKeyName: principal.keyName } : {}),
+      };
+    },
+
+    async disableGcpKey(target: GcpKeyTarget): Promise<StepOutcome> {
+      const p = await forKey(target);
+      const found = await p.key(target.keyName);
+      if (!found) return { outcome: 'already', observed: `key ${keyId(target.keyName)} no longer exists` };
+      return p.setKeyDisabled(target, found, true);
+    },
+
+    async enableGcpKey(target: GcpKeyTarget): Promise<StepOutcome> {
+      const p = await forKey(target);
+      const found = await p.key(target.keyName);
+      if (!found) {
+        throw new TargetNotFoundError(
+          `Key ${keyId(target.keyName)} of ${target.email} no longer exists (deleted after containment?), so it cannot be enabled: create a new key if the workload needs one.`,
+        );
+      }
+      return p.setKeyDisabled(target, found, false);
+    },
+
+    async deleteGcpKey(target: GcpKeyTarget): Promise<StepOutcome> {
+      const p = await forKey(target);
+      const found = await p.key(target.keyName);
+      if (!found) return { outcome: 'already', observed: `key ${keyId(target.keyName)} was already deleted` };
+      if (!found.disabled) {
+        throw new UnsafeStateError(
+          `Key ${keyId(target.keyName)} is enabled again although the playbook disabled it: someone re-enabled it. Find out who before deleting it by hand.`,
+        );
+      }
+      const observed = `key ${keyId(target.keyName)} was disabled`;
+      await beforeChange(observed);
+      await p.accounts.keys.delete({ name: target.keyName }, abortable());
+      return { outcome: 'done', observed };
+    },
+
+    async disableGcpServiceAccount(target: GcpServiceAccountTarget): Promise<StepOutcome> {
+      return (await inProject(target.projectId)).setAccountDisabled(target, true);
+    },
+
+    async enableGcpServiceAccount(target: GcpServiceAccountTarget): Promise<StepOutcome> {
+      return (await inProject(target.projectId)).setAccountDisabled(target, false);
+    },
+
+    async verifyGcpKey(target: GcpKeyTarget & { expected: 'enabled' | 'disabled' | 'deleted' }): Promise<CheckResult> {
+      const p = await forKey(target);
+      const found = await p.key(target.keyName);
+      const seen = !found ? 'deleted' : disabledWord(found.disabled === true);
+      // A deleted key is as unusable as a disabled one.
+      const ok = target.expected === 'disabled' ? seen !== 'enabled' : seen === target.expected;
+      return { ok, evidence: `keys.get shows key ${keyId(target.keyName)} ${seen}` };
+    },
+
+    async verifyGcpServiceAccountDisabled(target: GcpServiceAccountTarget): Promise<CheckResult> {
+      return (await inProject(target.projectId)).accountCheck(target, true);
+    },
+
+    async verifyGcpServiceAccountEnabled(target: GcpServiceAccountTarget): Promise<CheckResult> {
+      return (await inProject(target.projectId)).accountCheck(target, false);
+    },
+  };
+  return classifyActivities(activities, classifyGcpError);
+}
+
+/** Every call ends when Temporal cancels the activity: gaxios aborts the request. */
+const abortable = () => ({ signal: activityCancellation() });
+
+/** What the activities do in one project, with that project's IAM client. */
+function projectOperations(iam: iam_v1.Iam) {
   const accounts = iam.projects.serviceAccounts;
-  /** Every call ends when Temporal cancels the activity: gaxios aborts the request. */
-  const abortable = () => ({ signal: activityCancellation() });
 
   async function key(keyName: string): Promise<iam_v1.Schema$ServiceAccountKey | undefined> {
     try {
@@ -77,84 +199,7 @@ export function createGcpActivities({ iam }: GcpActivityDeps) {
     return { ok: seen === disabled, evidence: `serviceAccounts.get shows ${target.email} ${disabledWord(seen)}` };
   }
 
-  const activities = {
-    async discoverGcpPrincipal(principal: GcpPrincipal): Promise<GcpServiceAccountDiscovery> {
-      const target =
-        principal.type === 'gcp.key'
-          ? parseGcpKeyName(principal.keyName)
-          : { projectId: principal.projectId, email: principal.email };
-      const found = await account(target);
-      const keys = await userManagedKeys(target);
-      if (principal.type === 'gcp.key' && !keys.some((k) => k.name === principal.keyName)) {
-        throw new TargetNotFoundError(
-          `Key ${keyId(principal.keyName)} is not a user-managed key of ${target.email} (deleted already, or Google-managed): nothing to contain.`,
-        );
-      }
-      return {
-        type: 'gcp.serviceAccount',
-        projectId: target.projectId,
-        email: target.email,
-        disabled: found.disabled === true,
-        keys,
-        ...(principal.type === 'gcp.key' ? { focusKeyName: principal.keyName } : {}),
-      };
-    },
-
-    async disableGcpKey(target: GcpKeyTarget): Promise<StepOutcome> {
-      const found = await key(target.keyName);
-      if (!found) return { outcome: 'already', observed: `key ${keyId(target.keyName)} no longer exists` };
-      return setKeyDisabled(target, found, true);
-    },
-
-    async enableGcpKey(target: GcpKeyTarget): Promise<StepOutcome> {
-      const found = await key(target.keyName);
-      if (!found) {
-        throw new TargetNotFoundError(
-          `Key ${keyId(target.keyName)} of ${target.email} no longer exists (deleted after containment?), so it cannot be enabled: create a new key if the workload needs one.`,
-        );
-      }
-      return setKeyDisabled(target, found, false);
-    },
-
-    async deleteGcpKey(target: GcpKeyTarget): Promise<StepOutcome> {
-      const found = await key(target.keyName);
-      if (!found) return { outcome: 'already', observed: `key ${keyId(target.keyName)} was already deleted` };
-      if (!found.disabled) {
-        throw new UnsafeStateError(
-          `Key ${keyId(target.keyName)} is enabled again although the playbook disabled it: someone re-enabled it. Find out who before deleting it by hand.`,
-        );
-      }
-      const observed = `key ${keyId(target.keyName)} was disabled`;
-      await beforeChange(observed);
-      await accounts.keys.delete({ name: target.keyName }, abortable());
-      return { outcome: 'done', observed };
-    },
-
-    disableGcpServiceAccount(target: GcpServiceAccountTarget): Promise<StepOutcome> {
-      return setAccountDisabled(target, true);
-    },
-
-    enableGcpServiceAccount(target: GcpServiceAccountTarget): Promise<StepOutcome> {
-      return setAccountDisabled(target, false);
-    },
-
-    async verifyGcpKey(target: GcpKeyTarget & { expected: 'enabled' | 'disabled' | 'deleted' }): Promise<CheckResult> {
-      const found = await key(target.keyName);
-      const seen = !found ? 'deleted' : disabledWord(found.disabled === true);
-      // A deleted key is as unusable as a disabled one.
-      const ok = target.expected === 'disabled' ? seen !== 'enabled' : seen === target.expected;
-      return { ok, evidence: `keys.get shows key ${keyId(target.keyName)} ${seen}` };
-    },
-
-    verifyGcpServiceAccountDisabled(target: GcpServiceAccountTarget): Promise<CheckResult> {
-      return accountCheck(target, true);
-    },
-
-    verifyGcpServiceAccountEnabled(target: GcpServiceAccountTarget): Promise<CheckResult> {
-      return accountCheck(target, false);
-    },
-  };
-  return classifyActivities(activities, classifyGcpError);
+  return { accounts, key, userManagedKeys, account, setKeyDisabled, setAccountDisabled, accountCheck };
 }
 
 export type GcpActivities = ReturnType<typeof createGcpActivities>;

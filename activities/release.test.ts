@@ -27,8 +27,8 @@ import { GCP_SANDBOX, keyFileOf, startGcpSimulator, type GcpSimulator } from '..
 import { iamClient as gcpIamClient, SEED as GCP_SEED } from '../simulators/gcp/test-support.js';
 import { createAwsActivities, singleAccount, type AwsActivities } from './aws.js';
 import { ROLE_REVOKE_POLICY_NAME, USER_DENY_POLICY_NAME } from './aws-policies.js';
-import { createEntraActivities, type EntraActivities } from './entra.js';
-import { createGcpActivities, type GcpActivities } from './gcp.js';
+import { createEntraActivities, singleTenant, type EntraActivities } from './entra.js';
+import { anyProject, createGcpActivities, type GcpActivities } from './gcp.js';
 import { createGraphClient } from './graph-client.js';
 
 // Release undoes containment after a false positive: each test contains with the existing activity, releases,
@@ -214,10 +214,9 @@ describe('Entra release activities', () => {
   before(async () => {
     sim = await startTrustedSimulator();
     const credential = secretCredential(sim, ENTRA_RESPONDER.appId, ENTRA_RESPONDER.secret);
-    entra = createEntraActivities({
-      graph: createGraphClient({ credential, baseUrl: sim.graphEndpoint }),
-      tenantId: TENANT_ID,
-    });
+    entra = createEntraActivities(
+      singleTenant({ graph: createGraphClient({ credential, baseUrl: sim.graphEndpoint }), tenantId: TENANT_ID }),
+    );
   });
   after(() => sim.close());
   beforeEach(() => sim.reset());
@@ -284,7 +283,7 @@ describe('Google Cloud release activities', () => {
 
   before(async () => {
     sim = await startGcpSimulator();
-    gcp = createGcpActivities({ iam: gcpIamClient(sim, keyFileOf(GCP_SEED, responder.keyName)) });
+    gcp = createGcpActivities(anyProject({ iam: gcpIamClient(sim, keyFileOf(GCP_SEED, responder.keyName)) }));
   });
   after(() => sim.close());
   beforeEach(() => sim.reset());

@@ -32,8 +32,8 @@ import { ensureTemporalCli } from '../scripts/ensure-temporal-cli.mjs';
 import { createAwsAccounts } from '../worker/aws-accounts.js';
 import { ALL_QUEUES, createWorkers, type QueueName } from '../worker/create-workers.js';
 import { bundlePlaybookWorkflows } from './workflow-bundle.js';
-import { createEntraClients } from '../worker/entra-clients.js';
-import { createGcpClients } from '../worker/gcp-clients.js';
+import { createEntraTenants } from '../worker/entra-clients.js';
+import { createGcpProjects } from '../worker/gcp-clients.js';
 import type { Seeds } from './inputs.js';
 import { startNotificationReceiver, type NotificationReceiver } from './notification-receiver.js';
 import { responderCredentials, responderEnvironment, setEnvironment } from './responders.js';
@@ -185,8 +185,8 @@ export async function startStack(
       queues,
       payloadKeys,
       aws: createAwsAccounts({ endpoint: aws.endpoint }),
-      gcp: createGcpClients({ rootUrl: gcp.rootUrl }),
-      entra: createEntraClients({
+      gcp: createGcpProjects({ rootUrl: gcp.rootUrl }),
+      entra: createEntraTenants({
         tenantId: credentials.entra.tenantId,
         authorityHost: entra.authorityHost,
         graphEndpoint: entra.graphEndpoint,

@@ -43,8 +43,9 @@ export interface AwsAccountsOptions extends AwsClientOptions {
 export function createAwsAccounts(options: AwsAccountsOptions = {}): AwsAccounts {
   const hub = createAwsClients(options);
   const file = options.topology;
-  if (!file) return singleAccount(hub);
-  const aws = file.topology.aws;
+  const aws = file?.topology.aws;
+  // A topology without an aws section leaves AWS as it is without one: the credentials' own account.
+  if (!file || !aws) return singleAccount(hub);
   // One entry per account in use; an entry is replaced only by the retry after its session expired early.
   const cached = new Map<string, { clients: Promise<AwsClients> }>();
   const hubAccount = lazy(async () => (await hub.sts.send(new GetCallerIdentityCommand({}))).Account ?? '');
@@ -76,8 +77,8 @@ export function createAwsAccounts(options: AwsAccountsOptions = {}): AwsAccounts
 
   return {
     clients(accountId) {
-      const account = aws?.accounts.find((a) => a.id === accountId);
-      if (!aws || !account) return Promise.reject(new InvalidRequestError(notInTopology(file, 'aws', accountId)));
+      const account = aws.accounts.find((a) => a.id === accountId);
+      if (!account) return Promise.reject(new InvalidRequestError(notInTopology(file, 'aws', accountId)));
       let entry = cached.get(accountId);
       if (!entry) {
         const created = { clients: Promise.resolve<AwsClients>(hub) };

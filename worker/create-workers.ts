@@ -3,10 +3,10 @@ import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createAwsActivities, type AwsAccounts } from '../activities/aws.js';
-import { createEntraActivities, type EntraActivityDeps } from '../activities/entra.js';
+import { createEntraActivities, type EntraTenants } from '../activities/entra.js';
 import { createFilingActivities } from '../activities/filing.js';
 import { createLedgerActivities } from '../activities/ledger.js';
-import { createGcpActivities, type GcpActivityDeps } from '../activities/gcp.js';
+import { createGcpActivities, type GcpProjects } from '../activities/gcp.js';
 import { createNotifyActivities, type NotifyActivityDeps } from '../activities/notify.js';
 import {
   principalTags,
@@ -29,8 +29,10 @@ export interface WorkerSetup {
   queues: QueueName[];
   /** Clients per AWS account (worker/aws-accounts.ts). */
   aws?: AwsAccounts;
-  entra?: EntraActivityDeps;
-  gcp?: GcpActivityDeps;
+  /** A Graph client per Entra tenant (worker/entra-clients.ts). */
+  entra?: EntraTenants;
+  /** An IAM client per Google Cloud project (worker/gcp-clients.ts). */
+  gcp?: GcpProjects;
   notify?: NotifyActivityDeps;
   /** Payloads (and failure text) encrypted in history with these keys; none: in clear. */
   payloadKeys?: PayloadKeys | undefined;

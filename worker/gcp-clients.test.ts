@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { createGcpActivities } from '../activities/gcp.js';
+import { anyProject, createGcpActivities } from '../activities/gcp.js';
 import { GCP_SANDBOX } from '../simulators/gcp/sandbox.js';
 import { keyFile } from '../simulators/gcp/test-support.js';
 import { startSilentServer, type SilentServer } from '../simulators/shared/silent-server.js';
@@ -36,7 +36,7 @@ describe('Google Cloud client time limits', () => {
   });
 
   const activities = (requestTimeoutMs: number) =>
-    createGcpActivities(createGcpClients({ rootUrl: `${hung.url}/`, requestTimeoutMs }));
+    createGcpActivities(anyProject(createGcpClients({ rootUrl: `${hung.url}/`, requestTimeoutMs })));
 
   it('fails a step whose call hangs past the request timeout, retryably and naming Google IAM and the timeout', async () => {
     const gcp = activities(300);

@@ -1,11 +1,16 @@
 import { auth, iam } from '@googleapis/iam';
-import type { GcpActivityDeps } from '../activities/gcp.js';
+import { existsSync } from 'node:fs';
+import { InvalidRequestError } from '../activities/errors.js';
+import { anyProject, type GcpActivityDeps, type GcpProjects } from '../activities/gcp.js';
+import { notInTopology, type TopologyFile } from '../connect/topology-file.js';
 
 export interface GcpClientOptions {
   /** The IAM API root (the sandbox simulator); real Google needs none. */
   rootUrl?: string;
   /** Each call's limit (REVOKER_GCP_REQUEST_TIMEOUT_MS); a hung call fails retryably after it. */
   requestTimeoutMs?: number;
+  /** A service-account key file for this client alone (a project's own credentials); default: ADC. */
+  keyFile?: string;
 }
 
 /** Longer than any IAM call should take, well under the activity's start-to-close timeout. */
@@ -18,8 +23,12 @@ export const DEFAULT_GCP_REQUEST_TIMEOUT_MS = 30_000;
 export function createGcpClients({
   rootUrl,
   requestTimeoutMs = DEFAULT_GCP_REQUEST_TIMEOUT_MS,
+  keyFile,
 }: GcpClientOptions = {}): GcpActivityDeps {
-  const googleAuth = new auth.GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+  const googleAuth = new auth.GoogleAuth({
+    scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+    ...(keyFile ? { keyFile } : {}),
+  });
   // A key file then signs its own JWT access tokens instead of exchanging them at Google's token
   // endpoint. It is a property, not a constructor option: GoogleAuth copies it onto the JWT client.
   googleAuth.useJWTAccessWithScope = true;
@@ -34,5 +43,40 @@ export function createGcpClients({
       timeout: requestTimeoutMs,
       ...(rootUrl ? { rootUrl } : {}),
     }),
+  };
+}
+
+/**
+ * The Google Cloud projects this worker may act in. One client with Application Default
+ * Credentials serves every project whose access comes from a grant at the organisation or a folder
+ * (or on the project); a project with its own `credentialsFile` gets a client of its own, made on
+ * first use. A project not listed is refused with the line to add; a named key file that does not
+ * exist stops the worker at start.
+ */
+export function createGcpProjects(options: GcpClientOptions & { topology?: TopologyFile | undefined }): GcpProjects {
+  const file = options.topology;
+  const projects = file?.topology.gcp?.projects;
+  const shared = createGcpClients(options);
+  if (!file || !projects) return anyProject(shared);
+  for (const project of projects) {
+    if (project.credentialsFile && !existsSync(project.credentialsFile)) {
+      throw new Error(
+        `Google Cloud project ${project.id} (${file.path} line ${file.lineOf('gcp', project.id) ?? '?'}) names credentialsFile ${project.credentialsFile}, which does not exist`,
+      );
+    }
+  }
+  const own = new Map<string, GcpActivityDeps>();
+  return {
+    clients(projectId) {
+      const project = projects.find((p) => p.id === projectId);
+      if (!project) return Promise.reject(new InvalidRequestError(notInTopology(file, 'gcp', projectId)));
+      if (!project.credentialsFile) return Promise.resolve(shared);
+      let deps = own.get(projectId);
+      if (!deps) {
+        deps = createGcpClients({ ...options, keyFile: project.credentialsFile });
+        own.set(projectId, deps);
+      }
+      return Promise.resolve(deps);
+    },
   };
 }

@@ -7,8 +7,8 @@ import { temporalConnectConfig } from '../connect/temporal-connection.js';
 import { UiBaseUrl } from '../connect/ui-url.js';
 import { loadTopologyFile } from '../connect/topology-file.js';
 import { createAwsAccounts } from './aws-accounts.js';
-import { createEntraClients } from './entra-clients.js';
-import { createGcpClients } from './gcp-clients.js';
+import { createEntraTenants } from './entra-clients.js';
+import { createGcpProjects } from './gcp-clients.js';
 import { ALL_QUEUES, createWorkers, type QueueName } from './create-workers.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
 import { assertRequestTimeoutsFit } from './request-timeouts.js';
@@ -82,14 +82,14 @@ async function main(): Promise<void> {
   const { connectionOptions, namespace } = temporalConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
   const queues = env.REVOKER_QUEUES;
-  if (queues.includes('entra') && !env.AZURE_TENANT_ID) {
-    throw new Error(
-      'the entra queue needs AZURE_TENANT_ID (the tenant this worker contains); or leave entra out of REVOKER_QUEUES',
-    );
-  }
   const payloadKeys = loadPayloadKeys(process.env);
   // Every account, tenant and project the worker may act in; read before anything connects, so a bad file stops it.
   const topology = env.REVOKER_TOPOLOGY_FILE ? loadTopologyFile(env.REVOKER_TOPOLOGY_FILE) : undefined;
+  if (queues.includes('entra') && !env.AZURE_TENANT_ID && !topology?.topology.entra) {
+    throw new Error(
+      'the entra queue needs AZURE_TENANT_ID (the tenant this worker contains) or an entra section in REVOKER_TOPOLOGY_FILE; or leave entra out of REVOKER_QUEUES',
+    );
+  }
   const workers = await createWorkers({
     connection,
     namespace,
@@ -107,7 +107,8 @@ async function main(): Promise<void> {
       : {}),
     ...(queues.includes('entra')
       ? {
-          entra: createEntraClients({
+          entra: createEntraTenants({
+            topology,
             tenantId: env.AZURE_TENANT_ID ?? '',
             authorityHost: env.REVOKER_ENTRA_AUTHORITY_HOST,
             graphEndpoint: env.REVOKER_GRAPH_ENDPOINT,
@@ -117,7 +118,8 @@ async function main(): Promise<void> {
       : {}),
     ...(queues.includes('gcp')
       ? {
-          gcp: createGcpClients({
+          gcp: createGcpProjects({
+            topology,
             rootUrl: env.REVOKER_GCP_IAM_ENDPOINT,
             requestTimeoutMs: env.REVOKER_GCP_REQUEST_TIMEOUT_MS,
           }),

@@ -2,7 +2,7 @@ import { ClientSecretCredential } from '@azure/identity';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Principal } from '../../domain/principal.js';
-import { createEntraActivities } from '../../activities/entra.js';
+import { createEntraActivities, singleTenant } from '../../activities/entra.js';
 import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
 import { createEntraClients } from '../../worker/entra-clients.js';
 import type { Harness } from '../harness.js';
@@ -116,7 +116,9 @@ describe('Entra ID user and app containment', () => {
 
   it('revokes once however often the same step is retried (the workflow passes the same time each attempt)', async () => {
     const activities = createEntraActivities(
-      createEntraClients({ tenantId, authorityHost: h.entra.authorityHost, graphEndpoint: h.entra.graphEndpoint }),
+      singleTenant(
+        createEntraClients({ tenantId, authorityHost: h.entra.authorityHost, graphEndpoint: h.entra.graphEndpoint }),
+      ),
     );
     const target = {
       tenantId,
