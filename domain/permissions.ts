@@ -1,0 +1,108 @@
+/**
+ * The least privilege Revoker needs in each account, tenant and project: one list per cloud, used by
+ * the setup templates (scripts/setup-templates.ts writes deploy/), `revoker doctor` and the README.
+ * activities/permissions.test.ts checks each list against the calls the activities make.
+ */
+
+/** IAM actions the responder role needs in every member account (`Resource: *`, or narrowed to users/roles). */
+export const AWS_RESPONDER_ACTIONS = [
+  'iam:GetUser',
+  'iam:ListAccessKeys',
+  'iam:GetAccessKeyLastUsed',
+  'iam:UpdateAccessKey',
+  'iam:DeleteAccessKey',
+  'iam:GetUserPolicy',
+  'iam:PutUserPolicy',
+  'iam:DeleteUserPolicy',
+  'iam:GetRole',
+  'iam:GetRolePolicy',
+  'iam:PutRolePolicy',
+  'iam:DeleteRolePolicy',
+] as const;
+
+/** What each action is for, as `revoker doctor` says when one is missing. */
+export const AWS_ACTION_USE: Record<(typeof AWS_RESPONDER_ACTIONS)[number], string> = {
+  'iam:GetUser': 'look up an IAM user',
+  'iam:ListAccessKeys': "read a user's access keys",
+  'iam:GetAccessKeyLastUsed': 'find the user of a key named only by its id',
+  'iam:UpdateAccessKey': 'deactivate a key (and reactivate it on release)',
+  'iam:DeleteAccessKey': 'delete a key, after approval',
+  'iam:GetUserPolicy': "read the user's deny and session-revocation policies",
+  'iam:PutUserPolicy': "deny a user's sessions",
+  'iam:DeleteUserPolicy': 'lift a deny on release',
+  'iam:GetRole': 'look up an IAM role',
+  'iam:GetRolePolicy': "read a role's session revocation",
+  'iam:PutRolePolicy': "revoke a role's sessions",
+  'iam:DeleteRolePolicy': 'lift a role session revocation on release',
+};
+
+/** Microsoft Graph application permissions, admin-consented in every tenant. */
+export const GRAPH_APPLICATION_PERMISSIONS = {
+  'User.ReadWrite.All': 'read users, disable them, and enable them again on release',
+  'User.RevokeSessions.All': "revoke a user's sign-in sessions",
+  'Application.ReadWrite.All': 'read service principals, remove their credentials, disable and enable them',
+  'DelegatedPermissionGrant.ReadWrite.All': 'delete the consent grants of a malicious app',
+  'AppRoleAssignment.ReadWrite.All': 'delete the app role assignments of a malicious app',
+} as const;
+export type GraphPermission = keyof typeof GRAPH_APPLICATION_PERMISSIONS;
+
+/** IAM permissions of the custom role `revokerResponder`, granted at the organisation, a folder or a project. */
+export const GCP_RESPONDER_PERMISSIONS = {
+  'iam.serviceAccounts.get': 'look up a service account',
+  'iam.serviceAccounts.disable': 'disable a service account',
+  'iam.serviceAccounts.enable': 'enable it again on release',
+  'iam.serviceAccountKeys.list': "list a service account's keys",
+  'iam.serviceAccountKeys.get': 'read a key',
+  'iam.serviceAccountKeys.disable': 'disable a key',
+  'iam.serviceAccountKeys.enable': 'enable it again on release',
+  'iam.serviceAccountKeys.delete': 'delete a key, after approval',
+} as const;
+export type GcpPermission = keyof typeof GCP_RESPONDER_PERMISSIONS;
+
+/** The member accounts' responder role policy. */
+export function awsResponderPolicy(): object {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'RevokerContainAws', Effect: 'Allow', Action: [...AWS_RESPONDER_ACTIONS], Resource: '*' }],
+  };
+}
+
+/** The hub's own policy: assume the responder role, and nothing else, in any member account. */
+export function awsHubPolicy(roleName = 'RevokerResponder', rolePath = '/', partition = 'aws'): object {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'RevokerAssumeResponderRoles',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: `arn:${partition}:iam::*:role${rolePath}${roleName}`,
+      },
+    ],
+  };
+}
+
+/** The trust policy of a member account's responder role: the hub principal, with the ExternalId. */
+export function awsResponderTrustPolicy(hubPrincipalArn: string, externalId?: string): object {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: hubPrincipalArn },
+        Action: 'sts:AssumeRole',
+        ...(externalId ? { Condition: { StringEquals: { 'sts:ExternalId': externalId } } } : {}),
+      },
+    ],
+  };
+}
+
+/** The custom role definition, as `gcloud iam roles create --file` takes it. */
+export function gcpResponderRole(): object {
+  return {
+    title: 'Revoker responder',
+    description: 'Contain stolen service-account credentials: disable accounts and keys, delete keys after approval.',
+    stage: 'GA',
+    includedPermissions: Object.keys(GCP_RESPONDER_PERMISSIONS),
+  };
+}
