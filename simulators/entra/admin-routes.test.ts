@@ -46,7 +46,7 @@ describe('/_sim admin routes and mutation counters', () => {
     assert.deepEqual(msp?.graphRoles, ['Mail.Read']);
     assert.equal(msp?.homeTenantCredentialCount, 1);
     assert.equal(state.users.find((u) => u.id === ADELE.id)?.refreshTokens.length, 2);
-    assert.deepEqual(await get('/_sim/health'), { ok: true, tenantId: TENANT_ID });
+    assert.deepEqual(await get('/_sim/health'), { ok: true, tenantId: TENANT_ID, tenantIds: [TENANT_ID] });
   });
 
   it('counts each successful write exactly once, token issuance apart, and resets', async () => {

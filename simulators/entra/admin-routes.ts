@@ -9,7 +9,7 @@ import { publicState } from './snapshot.js';
 /** The /_sim/ control plane; its views never expose client secrets, refresh tokens or keys. */
 export function registerAdminRoutes(app: Hono<{ Bindings: HttpBindings }>, engine: EntraEngine): void {
   registerSharedAdminRoutes(app, {
-    health: () => ({ tenantId: engine.state.tenant.id }),
+    health: () => ({ tenantId: engine.state.tenant.id, tenantIds: engine.tenantIds }),
     state: () => publicState(engine.state, engine.now()),
     mutations: () => engine.mutations.summary(),
     // Validated inside reset; the cast only names the intent.

@@ -7,7 +7,6 @@ import { registerAdminRoutes } from './admin-routes.js';
 import { instanceDiscovery, openIdConfiguration, openIdConfigurationV1 } from './discovery.js';
 import type { EntraEngine, HttpResult } from './engine.js';
 import { publicJwks } from './signing-key.js';
-import { resolveTenant } from './state.js';
 
 type Env = { Bindings: HttpBindings };
 
@@ -75,19 +74,19 @@ export function createApp(engine: EntraEngine): Hono<Env> {
   );
 
   app.get('/:tenant/v2.0/.well-known/openid-configuration', (c) => {
-    const tenant = resolveTenant(engine.state, c.req.param('tenant'));
+    const tenant = engine.resolveTenant(c.req.param('tenant'))?.tenant;
     if (!tenant) return unknownTenant(c, c.req.param('tenant'));
     return c.json(openIdConfiguration(new URL(c.req.url).origin, c.req.param('tenant'), tenant.id));
   });
 
   app.get('/:tenant/.well-known/openid-configuration', (c) => {
-    const tenant = resolveTenant(engine.state, c.req.param('tenant'));
+    const tenant = engine.resolveTenant(c.req.param('tenant'))?.tenant;
     if (!tenant) return unknownTenant(c, c.req.param('tenant'));
     return c.json(openIdConfigurationV1(new URL(c.req.url).origin, c.req.param('tenant'), tenant.id));
   });
 
   const jwks = (c: Context<Env>) => {
-    const tenant = resolveTenant(engine.state, c.req.param('tenant') ?? 'common');
+    const tenant = engine.resolveTenant(c.req.param('tenant') ?? 'common')?.tenant;
     if (!tenant) return unknownTenant(c, c.req.param('tenant') ?? '');
     return c.json(publicJwks(engine.signingKey, `https://sts.windows.net/${tenant.id}/`));
   };

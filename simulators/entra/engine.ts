@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AadError, aadErrorBody, aadFault, tenantNotFound } from './aad-errors.js';
@@ -10,7 +11,7 @@ import { MutationLog, type MutationEntry } from './mutations.js';
 import type { EntraSeed } from './seed.js';
 import { newSigningKey, type SigningKey } from './signing-key.js';
 import { loadStateFile, saveStateFile } from './state-file.js';
-import { resolveTenant, stateFromSeed, type SimState } from './state.js';
+import { namesTenant, stateFromSeed, type SimState } from './state.js';
 import { handleTokenRequest } from './token-endpoint.js';
 
 export interface HttpResult {
@@ -44,7 +45,10 @@ export interface TokenRequest {
 }
 
 export interface EntraEngineOptions {
+  /** The primary tenant. */
   readonly seed: EntraSeed;
+  /** More tenants served on the same endpoint, each a full seed. */
+  readonly tenants?: readonly EntraSeed[];
   readonly stateFile?: string;
   /** Simulated clock (token iat/exp, credential expiry, session revocation); defaults to the wall clock. */
   readonly now?: () => Date;
@@ -57,28 +61,85 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 /** Graph's innerError.date: seconds, no zone designator. */
 const graphDate = (date: Date): string => date.toISOString().slice(0, 19);
 
-/** The stateful core: token endpoint and Graph against one sandbox tenant. */
+/** Every tenant served, by lower-case tenant id; the primary tenant first. */
+export type Directory = Map<string, SimState>;
+
+/** Tenant ids and verified domains must name one tenant each: the token endpoint path picks by either. */
+function directoryOf(states: readonly SimState[]): Directory {
+  const directory: Directory = new Map();
+  const names = new Set<string>();
+  for (const state of states) {
+    for (const name of [state.tenant.id, ...state.tenant.domains.map((d) => d.toLowerCase())]) {
+      if (names.has(name)) throw new Error(`Entra simulator: two tenants are named ${name} (tenant id or domain)`);
+      names.add(name);
+    }
+    directory.set(state.tenant.id, state);
+  }
+  return directory;
+}
+
+/** The stateful core: token endpoint and Graph against the sandbox tenants (one primary, any number more). */
 export class EntraEngine {
   readonly faults = new FaultQueue();
-  readonly mutations = new MutationLog();
+  readonly mutations: MutationLog;
   readonly now: () => Date;
-  private current: SimState;
+  private primaryTenantIdValue: string;
+  private directory: Directory;
   private key: SigningKey;
   private readonly baseline: EntraSeed;
+  private readonly extraBaselines: readonly EntraSeed[];
   private readonly stateFile: string | undefined;
 
   constructor(options: EntraEngineOptions) {
     this.baseline = options.seed;
+    this.extraBaselines = options.tenants ?? [];
     this.stateFile = options.stateFile;
     this.now = options.now ?? (() => new Date());
     const stored = this.stateFile === undefined ? undefined : loadStateFile(this.stateFile);
-    this.current = stored?.state ?? stateFromSeed(options.seed);
+    const states = stored ? [stored.state, ...stored.tenants] : [stateFromSeed(options.seed)];
+    // A tenant added to the options after the state file was written is seeded; the stored ones keep their state.
+    const storedIds = new Set(states.map((s) => s.tenant.id));
+    for (const seed of this.extraBaselines) {
+      if (!storedIds.has(seed.tenant.id.toLowerCase())) states.push(stateFromSeed(seed));
+    }
+    this.directory = directoryOf(states);
+    this.primaryTenantIdValue = states[0]?.tenant.id ?? '';
+    this.mutations = new MutationLog(() => this.primaryTenantIdValue);
     this.key = stored?.signingKey ?? newSigningKey();
     this.persist();
   }
 
+  get primaryTenantId(): string {
+    return this.primaryTenantIdValue;
+  }
+
+  /** The primary tenant's state. */
   get state(): SimState {
-    return this.current;
+    return this.primary(this.directory);
+  }
+
+  get tenantIds(): string[] {
+    return [...this.directory.keys()];
+  }
+
+  tenantState(tenantId: string): SimState | undefined {
+    return this.directory.get(tenantId.toLowerCase());
+  }
+
+  private primary(directory: Directory): SimState {
+    const state = directory.get(this.primaryTenantId);
+    if (!state) throw new Error('Entra simulator: primary tenant missing');
+    return state;
+  }
+
+  /**
+   * The tenant a login path segment names: its id or a verified domain; `common` and `organizations` stand for
+   * the primary tenant, as they did when the simulator served one tenant.
+   */
+  resolveTenant(segment: string, directory: Directory = this.directory): SimState | undefined {
+    const wanted = segment.toLowerCase();
+    if (wanted === 'common' || wanted === 'organizations') return this.primary(directory);
+    return [...directory.values()].find((state) => namesTenant(state.tenant, wanted));
   }
 
   get signingKey(): SigningKey {
@@ -90,14 +151,21 @@ export class EntraEngine {
    * kept, so tokens issued before a reset still verify — as a real tenant's would.
    */
   reset(seed?: EntraSeed): void {
-    this.current = stateFromSeed(seed ?? this.baseline);
+    const primary = stateFromSeed(seed ?? this.baseline);
+    this.primaryTenantIdValue = primary.tenant.id;
+    this.directory = directoryOf([
+      primary,
+      ...this.extraBaselines.filter((s) => s.tenant.id.toLowerCase() !== primary.tenant.id).map(stateFromSeed),
+    ]);
     this.faults.clear();
     this.mutations.clear();
     this.persist();
   }
 
   persist(): void {
-    if (this.stateFile !== undefined) saveStateFile(this.stateFile, this.current, this.key);
+    if (this.stateFile === undefined) return;
+    const [, ...others] = this.directory.values();
+    saveStateFile(this.stateFile, this.state, this.key, others);
   }
 
   /**
@@ -110,7 +178,8 @@ export class EntraEngine {
     origin: string,
     signal?: AbortSignal,
   ): Promise<HttpResult | undefined> {
-    const fault = this.faults.take(method, path);
+    const tenant = this.resolveTenant(path.split('/')[1] ?? '')?.tenant;
+    const fault = this.faults.take(method, path, tenant);
     if (!fault) return undefined;
     if (fault.latencyMs > 0) await sleep(fault.latencyMs);
     if (signal?.aborted) return { status: 499, headers: {}, body: null, dropConnection: true };
@@ -123,13 +192,17 @@ export class EntraEngine {
     const clientId = (request.form.get('client_id') ?? '').toLowerCase();
     const at = this.now();
     // Eventual consistency: a revoked refresh token or removed secret keeps working until the change propagates.
-    const state = this.faults.modes.view(this.current);
+    const directory = this.faults.modes.view(this.directory);
+    let tenantId: string | null = null;
     try {
-      const tenant = resolveTenant(state, request.tenantSegment);
-      if (!tenant) throw tenantNotFound(request.tenantSegment);
+      const state = this.resolveTenant(request.tenantSegment, directory);
+      if (!state) throw tenantNotFound(request.tenantSegment);
+      const { tenant } = state;
+      tenantId = tenant.id;
       const result = await handleTokenRequest(
         {
           state,
+          directory,
           tenant,
           key: this.key,
           now: at,
@@ -139,13 +212,15 @@ export class EntraEngine {
         request.form,
       );
       this.mutations.recordToken({
+        tenantId,
         grantType,
         clientId,
         outcome: 'issued',
         at: at.toISOString(),
         subject: result.subject,
       });
-      if (result.changed && state !== this.current) keepIssuedRefreshTokens(state, this.current);
+      const current = this.directory.get(tenant.id);
+      if (result.changed && current && state !== current) keepIssuedRefreshTokens(state, current);
       if (result.changed) this.persist();
       return {
         status: 200,
@@ -157,7 +232,13 @@ export class EntraEngine {
         caught instanceof AadError
           ? caught
           : new AadError(500, 'server_error', 90033, caught instanceof Error ? caught.message : String(caught));
-      this.mutations.recordToken({ grantType, clientId, outcome: `AADSTS${error.code}`, at: at.toISOString() });
+      this.mutations.recordToken({
+        tenantId,
+        grantType,
+        clientId,
+        outcome: `AADSTS${error.code}`,
+        at: at.toISOString(),
+      });
       return this.tokenFailure(error, request, request.origin);
     }
   }
@@ -244,11 +325,15 @@ export class EntraEngine {
   private async executeGraph(request: GraphRequest, now: Date) {
     const authorization = request.headers.authorization ?? '';
     const bearer = /^Bearer\s+(.*)$/i.exec(authorization)?.[1]?.trim() ?? '';
-    const check = await verifyAccessToken(bearer, this.key, this.current.tenant.id, now);
+    // The token's `tid` picks the tenant (whose issuer it must carry); the others' directories stay invisible.
+    const current = this.directory.get(tokenTenant(bearer)) ?? this.state;
+    const tenantId = current.tenant.id;
+    const check = await verifyAccessToken(bearer, this.key, tenantId, now);
     if (!check.ok) throw invalidToken(check.message);
+    if (check.claims.tid.toLowerCase() !== tenantId) throw invalidToken('Invalid tenant.');
 
     // Faults fire after authentication and before anything changes: a faulted call leaves no trace.
-    const fault = this.faults.take(request.method, request.path) ?? this.faults.random(request.method);
+    const fault = this.faults.take(request.method, request.path, current.tenant) ?? this.faults.random(request.method);
     if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
     // Still in the network when its client hung up: it never reaches Graph, and nobody reads the reply.
     if (request.signal?.aborted) return { result: { status: 499 }, dropConnection: true };
@@ -278,9 +363,9 @@ export class EntraEngine {
     }
     const mutating = request.method.toUpperCase() !== 'GET';
     // Eventual consistency: reads see the directory as it was before changes that have not propagated yet.
-    const visible = mutating ? this.current : this.faults.modes.view(this.current);
+    const visible = mutating ? current : (this.faults.modes.view(this.directory).get(tenantId) ?? current);
     const before =
-      mutating && !fault?.lostWrite && this.faults.modes.propagating ? structuredClone(this.current) : undefined;
+      mutating && !fault?.lostWrite && this.faults.modes.propagating ? structuredClone(this.directory) : undefined;
     const pending: MutationEntry[] = [];
     const call: GraphCall = {
       method: request.method,
@@ -294,7 +379,13 @@ export class EntraEngine {
       graphBase: `${request.origin}/v1.0`,
       path: below,
       mutated: (operation, target, detail) =>
-        pending.push({ operation, target, at: now.toISOString(), ...(detail === undefined ? {} : { detail }) }),
+        pending.push({
+          tenantId,
+          operation,
+          target,
+          at: now.toISOString(),
+          ...(detail === undefined ? {} : { detail }),
+        }),
     };
     const result = await routeGraph(call);
     if (fault?.lostWrite) return { result };
@@ -304,6 +395,16 @@ export class EntraEngine {
     // A lost reply: the change above has committed; the caller then sees a reset connection or a late answer.
     if (fault?.replyDelayMs !== undefined) await sleep(fault.replyDelayMs);
     return { result, ...(fault?.lostResponse ? { dropConnection: true } : {}) };
+  }
+}
+
+/** The `tid` claim, read before verification to pick the tenant whose issuer the token must carry. */
+function tokenTenant(bearer: string): string {
+  try {
+    const tid = decodeJwt(bearer).tid;
+    return typeof tid === 'string' ? tid.toLowerCase() : '';
+  } catch {
+    return '';
   }
 }
 

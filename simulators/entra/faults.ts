@@ -13,6 +13,11 @@ export interface EntraFault {
   path?: string | RegExp;
   /** HTTP method, any case; omitted = any. */
   method?: string;
+  /**
+   * Only requests for this tenant (its id or a verified domain): Graph calls whose token's `tid` is that tenant,
+   * login requests whose path names it (`common`/`organizations` count as the primary tenant). Omitted = any tenant.
+   */
+  tenant?: string;
   /** Omit for a latency-only fault. */
   status?: EntraFaultStatus;
   /** Sent as Retry-After; 429 defaults to 1. */
@@ -35,6 +40,7 @@ export const entraFaultSchema = z
     ...faultEffectFields,
     path: z.string().min(1).optional(),
     method: z.string().min(1).optional(),
+    tenant: z.string().min(1).optional(),
     status: z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(403), z.literal(404)]).optional(),
     retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
     message: z.string().optional(),
@@ -65,9 +71,19 @@ function compile(path: EntraFault['path']): RegExp | undefined {
   return undefined;
 }
 
-function matches(armed: ArmedFault, method: string, path: string): boolean {
+/** The tenant a request is for: its id and verified domains (undefined when the path names no known tenant). */
+export interface FaultTenant {
+  readonly id: string;
+  readonly domains: readonly string[];
+}
+
+function matches(armed: ArmedFault, method: string, path: string, tenant: FaultTenant | undefined): boolean {
   const { fault, pattern } = armed;
   if (fault.method !== undefined && fault.method.toUpperCase() !== method.toUpperCase()) return false;
+  if (fault.tenant !== undefined) {
+    const wanted = fault.tenant.toLowerCase();
+    if (!tenant || (tenant.id !== wanted && !tenant.domains.some((d) => d.toLowerCase() === wanted))) return false;
+  }
   const isGraph = path === GRAPH_PREFIX || path.startsWith(`${GRAPH_PREFIX}/`);
   if (fault.path === undefined) return isGraph;
   const forms = isGraph ? [path, path.slice(GRAPH_PREFIX.length) || '/'] : [path];
@@ -104,8 +120,8 @@ export class FaultQueue {
     }));
   }
 
-  take(method: string, path: string): FaultOutcome | undefined {
-    const index = this.armed.findIndex((armed) => matches(armed, method, path));
+  take(method: string, path: string, tenant?: FaultTenant): FaultOutcome | undefined {
+    const index = this.armed.findIndex((armed) => matches(armed, method, path, tenant));
     const armed = this.armed[index];
     if (!armed) return undefined;
     armed.remaining -= 1;

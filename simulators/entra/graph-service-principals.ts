@@ -17,7 +17,7 @@ export function resolveServicePrincipal(call: GraphCall, ref: ServicePrincipalRe
   return sp;
 }
 
-export function servicePrincipalView(sp: ServicePrincipalRecord, tenantId: string): Record<string, unknown> {
+export function servicePrincipalView(sp: ServicePrincipalRecord): Record<string, unknown> {
   return {
     id: sp.id,
     deletedDateTime: null,
@@ -57,7 +57,7 @@ export function servicePrincipalView(sp: ServicePrincipalRecord, tenantId: strin
     })),
     servicePrincipalNames: [sp.appId],
     servicePrincipalType: 'Application',
-    signInAudience: sp.appOwnerOrganizationId === tenantId ? 'AzureADMyOrg' : 'AzureADMultipleOrgs',
+    signInAudience: sp.signInAudience,
     tags: [...sp.tags],
   };
 }
@@ -69,7 +69,7 @@ export function getServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): 
   const { select } = parseQuery(call, { select: true });
   return ok({
     '@odata.context': entityContext(call, 'servicePrincipals', select),
-    ...project(servicePrincipalView(sp, call.state.tenant.id), select, 'servicePrincipal'),
+    ...project(servicePrincipalView(sp), select, 'servicePrincipal'),
   });
 }
 
@@ -87,9 +87,7 @@ export function listServicePrincipals(call: GraphCall): GraphResult {
   return ok({
     '@odata.context': collectionContext(call, 'servicePrincipals', options.select),
     ...(nextLink === undefined ? {} : { '@odata.nextLink': nextLink }),
-    value: items.map((sp) =>
-      project(servicePrincipalView(sp, call.state.tenant.id), options.select, 'servicePrincipal'),
-    ),
+    value: items.map((sp) => project(servicePrincipalView(sp), options.select, 'servicePrincipal')),
   });
 }
 

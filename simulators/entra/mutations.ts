@@ -10,6 +10,8 @@ export type EntraOperation =
   | 'deleteAppRoleAssignment';
 
 export interface MutationEntry {
+  /** The tenant whose directory changed (the caller's token `tid`). */
+  readonly tenantId: string;
   readonly operation: EntraOperation;
   /** Object id of the user, service principal, grant or assignment acted on. */
   readonly target: string;
@@ -19,6 +21,8 @@ export interface MutationEntry {
 }
 
 export interface TokenEntry {
+  /** The tenant the token endpoint path named; null when it named none served here (AADSTS90002). */
+  readonly tenantId: string | null;
   readonly grantType: string;
   /** appId as sent in client_id ('' when missing). */
   readonly clientId: string;
@@ -47,11 +51,19 @@ export interface MutationSummary extends MutationLogSummary<MutationEntry> {
  * idempotent activity did not call twice), plus token endpoint outcomes. Faulted calls are never recorded.
  */
 export class MutationLog {
-  private readonly writes = new WriteLog<MutationEntry>((entry) => entry.operation);
+  /** One write log per tenant, made on first write. */
+  private readonly writes = new Map<string, WriteLog<MutationEntry>>();
   private tokenEntries: TokenEntry[] = [];
 
+  constructor(private readonly primaryTenantId: () => string) {}
+
   record(entry: MutationEntry): void {
-    this.writes.record(entry);
+    let log = this.writes.get(entry.tenantId);
+    if (!log) {
+      log = new WriteLog<MutationEntry>((e) => e.operation);
+      this.writes.set(entry.tenantId, log);
+    }
+    log.record(entry);
   }
 
   recordToken(entry: TokenEntry): void {
@@ -63,15 +75,21 @@ export class MutationLog {
     this.tokenEntries = [];
   }
 
-  summary(): MutationSummary {
-    const issued = this.tokenEntries.filter((entry) => entry.outcome === 'issued');
-    const refused = this.tokenEntries.filter((entry) => entry.outcome !== 'issued');
+  /**
+   * One tenant's writes and token requests (default the primary tenant, which also counts token requests for a
+   * tenant not served here).
+   */
+  summary(tenantId = this.primaryTenantId()): MutationSummary {
+    const primary = tenantId === this.primaryTenantId();
+    const mine = this.tokenEntries.filter((e) => e.tenantId === tenantId || (primary && e.tenantId === null));
+    const issued = mine.filter((entry) => entry.outcome === 'issued');
+    const refused = mine.filter((entry) => entry.outcome !== 'issued');
     return {
-      ...this.writes.summary(),
+      ...(this.writes.get(tenantId) ?? new WriteLog<MutationEntry>((e) => e.operation)).summary(),
       tokens: {
         issued: countBy(issued, (entry) => entry.grantType),
         refused: countBy(refused, (entry) => entry.outcome),
-        log: this.tokenEntries.map((entry) => ({ ...entry })),
+        log: mine.map((entry) => ({ ...entry })),
       },
     };
   }

@@ -67,6 +67,12 @@ const servicePrincipalSeed = z.object({
   accountEnabled: z.boolean().optional(),
   /** Tenant that owns the application registration; another tenant's id makes this a multi-tenant app. */
   appOwnerOrganizationId: guid,
+  /**
+   * Who may sign in: AzureADMyOrg (single-tenant) or AzureADMultipleOrgs. Default: AzureADMyOrg for an app owned
+   * by this tenant, AzureADMultipleOrgs otherwise. Only a multi-tenant app's service principal in another tenant
+   * served here gets tokens there.
+   */
+  signInAudience: z.enum(['AzureADMyOrg', 'AzureADMultipleOrgs']).optional(),
   /** "Allow public client flows": refresh tokens may be redeemed with client_id alone. */
   isFallbackPublicClient: z.boolean().optional(),
   tags: z.array(z.string()).optional(),

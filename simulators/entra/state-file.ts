@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readStateFile, writeStateFile } from '../shared/state-file.js';
 import { signingKeyFromJwk, signingKeyToJwk, type SigningKey } from './signing-key.js';
-import type { SimState } from './state.js';
+import { defaultSignInAudience, type SimState } from './state.js';
 
 const FORMAT = 'revoker-entra-simulator-state/v1';
 
@@ -9,118 +9,136 @@ const FORMAT = 'revoker-entra-simulator-state/v1';
  * On-disk form of the whole sandbox. Unlike /_sim/state it holds secrets, refresh tokens and the token-signing
  * key: a restarted dev stack must keep accepting what it issued before. Written with mode 0600.
  */
+const tenantState = z.object({
+  tenant: z.object({ id: z.string(), name: z.string(), displayName: z.string(), domains: z.array(z.string()) }),
+  users: z.array(
+    z.object({
+      id: z.string(),
+      userPrincipalName: z.string(),
+      displayName: z.string(),
+      givenName: z.string().nullable(),
+      surname: z.string().nullable(),
+      jobTitle: z.string().nullable(),
+      mail: z.string().nullable(),
+      accountEnabled: z.boolean(),
+      createdDateTime: z.string(),
+      signInSessionsValidFromDateTime: z.string(),
+    }),
+  ),
+  servicePrincipals: z.array(
+    z.object({
+      id: z.string(),
+      appId: z.string(),
+      displayName: z.string(),
+      accountEnabled: z.boolean(),
+      appOwnerOrganizationId: z.string(),
+      /** Absent in files written before multi-tenant support: derived from the owner, as seeding does. */
+      signInAudience: z.enum(['AzureADMyOrg', 'AzureADMultipleOrgs']).optional(),
+      isFallbackPublicClient: z.boolean(),
+      tags: z.array(z.string()),
+      appRoles: z.array(z.object({ id: z.string(), value: z.string(), displayName: z.string() })),
+      passwordCredentials: z.array(
+        z.object({
+          keyId: z.string(),
+          displayName: z.string().nullable(),
+          hint: z.string(),
+          secretText: z.string(),
+          startDateTime: z.string(),
+          endDateTime: z.string(),
+        }),
+      ),
+      keyCredentials: z.array(
+        z.object({
+          keyId: z.string(),
+          displayName: z.string().nullable(),
+          type: z.literal('AsymmetricX509Cert'),
+          usage: z.literal('Verify'),
+          customKeyIdentifier: z.string(),
+          certificate: z.string(),
+          startDateTime: z.string(),
+          endDateTime: z.string(),
+        }),
+      ),
+      homeTenantSecrets: z.array(z.string()),
+    }),
+  ),
+  appRoleAssignments: z.array(
+    z.object({
+      id: z.string(),
+      appRoleId: z.string(),
+      principalId: z.string(),
+      resourceId: z.string(),
+      createdDateTime: z.string(),
+    }),
+  ),
+  grants: z.array(
+    z.object({
+      id: z.string(),
+      clientId: z.string(),
+      consentType: z.enum(['Principal', 'AllPrincipals']),
+      principalId: z.string().nullable(),
+      resourceId: z.string(),
+      scope: z.string(),
+    }),
+  ),
+  refreshTokens: z.array(
+    z.object({ token: z.string(), userId: z.string(), clientAppId: z.string(), issuedDateTime: z.string() }),
+  ),
+});
+
 const persistedState = z.object({
   format: z.literal(FORMAT),
   signingKey: z.record(z.string(), z.unknown()),
-  state: z.object({
-    tenant: z.object({ id: z.string(), name: z.string(), displayName: z.string(), domains: z.array(z.string()) }),
-    users: z.array(
-      z.object({
-        id: z.string(),
-        userPrincipalName: z.string(),
-        displayName: z.string(),
-        givenName: z.string().nullable(),
-        surname: z.string().nullable(),
-        jobTitle: z.string().nullable(),
-        mail: z.string().nullable(),
-        accountEnabled: z.boolean(),
-        createdDateTime: z.string(),
-        signInSessionsValidFromDateTime: z.string(),
-      }),
-    ),
-    servicePrincipals: z.array(
-      z.object({
-        id: z.string(),
-        appId: z.string(),
-        displayName: z.string(),
-        accountEnabled: z.boolean(),
-        appOwnerOrganizationId: z.string(),
-        isFallbackPublicClient: z.boolean(),
-        tags: z.array(z.string()),
-        appRoles: z.array(z.object({ id: z.string(), value: z.string(), displayName: z.string() })),
-        passwordCredentials: z.array(
-          z.object({
-            keyId: z.string(),
-            displayName: z.string().nullable(),
-            hint: z.string(),
-            secretText: z.string(),
-            startDateTime: z.string(),
-            endDateTime: z.string(),
-          }),
-        ),
-        keyCredentials: z.array(
-          z.object({
-            keyId: z.string(),
-            displayName: z.string().nullable(),
-            type: z.literal('AsymmetricX509Cert'),
-            usage: z.literal('Verify'),
-            customKeyIdentifier: z.string(),
-            certificate: z.string(),
-            startDateTime: z.string(),
-            endDateTime: z.string(),
-          }),
-        ),
-        homeTenantSecrets: z.array(z.string()),
-      }),
-    ),
-    appRoleAssignments: z.array(
-      z.object({
-        id: z.string(),
-        appRoleId: z.string(),
-        principalId: z.string(),
-        resourceId: z.string(),
-        createdDateTime: z.string(),
-      }),
-    ),
-    grants: z.array(
-      z.object({
-        id: z.string(),
-        clientId: z.string(),
-        consentType: z.enum(['Principal', 'AllPrincipals']),
-        principalId: z.string().nullable(),
-        resourceId: z.string(),
-        scope: z.string(),
-      }),
-    ),
-    refreshTokens: z.array(
-      z.object({ token: z.string(), userId: z.string(), clientAppId: z.string(), issuedDateTime: z.string() }),
-    ),
-  }),
+  /** The primary tenant. */
+  state: tenantState,
+  /** The other tenants (`tenants` option), in order; absent when there are none. */
+  tenants: z.array(tenantState).optional(),
 });
 
-function serialize(state: SimState, key: SigningKey): z.input<typeof persistedState> {
+const serializeTenant = (state: SimState): z.input<typeof tenantState> => ({
+  tenant: state.tenant,
+  users: [...state.users.values()],
+  servicePrincipals: [...state.servicePrincipals.values()],
+  appRoleAssignments: [...state.appRoleAssignments.values()],
+  grants: [...state.grants.values()],
+  refreshTokens: [...state.refreshTokens.values()],
+});
+
+function deserializeTenant(s: z.output<typeof tenantState>): SimState {
   return {
-    format: FORMAT,
-    signingKey: signingKeyToJwk(key),
-    state: {
-      tenant: state.tenant,
-      users: [...state.users.values()],
-      servicePrincipals: [...state.servicePrincipals.values()],
-      appRoleAssignments: [...state.appRoleAssignments.values()],
-      grants: [...state.grants.values()],
-      refreshTokens: [...state.refreshTokens.values()],
-    },
+    tenant: s.tenant,
+    users: new Map(s.users.map((u) => [u.id, u])),
+    servicePrincipals: new Map(
+      s.servicePrincipals.map((sp) => [
+        sp.id,
+        { ...sp, signInAudience: sp.signInAudience ?? defaultSignInAudience(sp.appOwnerOrganizationId, s.tenant.id) },
+      ]),
+    ),
+    appRoleAssignments: new Map(s.appRoleAssignments.map((a) => [a.id, a])),
+    grants: new Map(s.grants.map((g) => [g.id, g])),
+    refreshTokens: new Map(s.refreshTokens.map((t) => [t.token, t])),
   };
 }
 
 /** Returns undefined when the file does not exist yet (first start seeds instead). */
-export function loadStateFile(path: string): { state: SimState; signingKey: SigningKey } | undefined {
+export function loadStateFile(
+  path: string,
+): { state: SimState; tenants: SimState[]; signingKey: SigningKey } | undefined {
   const parsed = readStateFile(path, { format: FORMAT, simulator: 'Entra', schema: persistedState });
   if (parsed === undefined) return undefined;
-  const s = parsed.state;
   return {
     signingKey: signingKeyFromJwk(parsed.signingKey),
-    state: {
-      tenant: s.tenant,
-      users: new Map(s.users.map((u) => [u.id, u])),
-      servicePrincipals: new Map(s.servicePrincipals.map((sp) => [sp.id, sp])),
-      appRoleAssignments: new Map(s.appRoleAssignments.map((a) => [a.id, a])),
-      grants: new Map(s.grants.map((g) => [g.id, g])),
-      refreshTokens: new Map(s.refreshTokens.map((t) => [t.token, t])),
-    },
+    state: deserializeTenant(parsed.state),
+    tenants: (parsed.tenants ?? []).map(deserializeTenant),
   };
 }
 
-export function saveStateFile(path: string, state: SimState, key: SigningKey): void {
-  writeStateFile(path, serialize(state, key));
+/** `tenants`: the tenants after the primary one. */
+export function saveStateFile(path: string, state: SimState, key: SigningKey, tenants: readonly SimState[] = []): void {
+  writeStateFile(path, {
+    format: FORMAT,
+    signingKey: signingKeyToJwk(key),
+    state: serializeTenant(state),
+    ...(tenants.length === 0 ? {} : { tenants: tenants.map(serializeTenant) }),
+  } satisfies z.input<typeof persistedState>);
 }

@@ -61,6 +61,8 @@ export interface ServicePrincipalRecord {
   displayName: string;
   accountEnabled: boolean;
   appOwnerOrganizationId: string;
+  /** AzureADMyOrg (single-tenant) or AzureADMultipleOrgs: whether other tenants may hold a service principal of it. */
+  signInAudience: SignInAudience;
   isFallbackPublicClient: boolean;
   tags: string[];
   appRoles: AppRoleRecord[];
@@ -68,6 +70,12 @@ export interface ServicePrincipalRecord {
   keyCredentials: KeyCredentialRecord[];
   homeTenantSecrets: string[];
 }
+
+export type SignInAudience = 'AzureADMyOrg' | 'AzureADMultipleOrgs';
+
+/** An app owned by another tenant is multi-tenant by definition; a home-tenant app is single-tenant unless it says. */
+export const defaultSignInAudience = (appOwnerOrganizationId: string, tenantId: string): SignInAudience =>
+  appOwnerOrganizationId.toLowerCase() === tenantId.toLowerCase() ? 'AzureADMyOrg' : 'AzureADMultipleOrgs';
 
 export interface AppRoleAssignmentRecord {
   id: string;
@@ -143,6 +151,7 @@ export function stateFromSeed(input: EntraSeed): SimState {
       displayName: sp.displayName,
       accountEnabled: sp.accountEnabled ?? true,
       appOwnerOrganizationId: key(sp.appOwnerOrganizationId),
+      signInAudience: sp.signInAudience ?? defaultSignInAudience(sp.appOwnerOrganizationId, seed.tenant.id),
       isFallbackPublicClient: sp.isFallbackPublicClient ?? false,
       tags: sp.tags ?? [],
       appRoles: (sp.appRoles ?? []).map((r) => ({
@@ -258,10 +267,8 @@ export function consentedGraphScopes(state: SimState, clientSpId: string, userId
   return [...new Set(scopes)];
 }
 
-/** Path segments the login endpoints accept for this tenant: its id, a verified domain, `common`, `organizations`. */
-export function resolveTenant(state: SimState, segment: string): TenantRecord | undefined {
+/** Whether a login path segment names this tenant: its id or one of its verified domains. */
+export function namesTenant(tenant: TenantRecord, segment: string): boolean {
   const wanted = segment.toLowerCase();
-  const { tenant } = state;
-  if (wanted === tenant.id || wanted === 'common' || wanted === 'organizations') return tenant;
-  return tenant.domains.some((d) => d.toLowerCase() === wanted) ? tenant : undefined;
+  return wanted === tenant.id || tenant.domains.some((d) => d.toLowerCase() === wanted);
 }

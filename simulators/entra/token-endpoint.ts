@@ -27,7 +27,10 @@ import {
 } from './state.js';
 
 export interface TokenRequestContext {
+  /** The tenant the path named. */
   readonly state: SimState;
+  /** Every tenant served, by id: a multi-tenant app's credentials live in its home tenant. */
+  readonly directory: ReadonlyMap<string, SimState>;
   readonly tenant: TenantRecord;
   readonly key: SigningKey;
   readonly now: Date;
@@ -65,10 +68,34 @@ function audiencesFor(ctx: TokenRequestContext): Set<string> {
   return audiences;
 }
 
-function clientFor(ctx: TokenRequestContext, clientId: string): ServicePrincipalRecord {
+interface Client {
+  /** The app's service principal in the tenant the token is for: its roles, grants and accountEnabled count. */
+  readonly sp: ServicePrincipalRecord;
+  /** What the client may authenticate with (for an app registered in another tenant served here, that one's too). */
+  readonly credentials: ServicePrincipalRecord;
+}
+
+/**
+ * The client's service principal in this tenant. An app registered in another tenant served here authenticates
+ * with its home registration's secrets and certificates (the home tenant's service principal stands in for the
+ * application object), and only if that registration is multi-tenant: a single-tenant app cannot be consented
+ * elsewhere, so another tenant does not know it (AADSTS700016, as real Entra answers).
+ */
+function clientFor(ctx: TokenRequestContext, clientId: string): Client {
   const sp = findServicePrincipalByAppId(ctx.state, clientId);
   if (!sp) throw applicationNotFound(clientId, ctx.tenant.name);
-  return sp;
+  const home = sp.appOwnerOrganizationId === ctx.tenant.id ? undefined : ctx.directory.get(sp.appOwnerOrganizationId);
+  if (!home) return { sp, credentials: sp };
+  const app = findServicePrincipalByAppId(home, clientId);
+  if (app?.signInAudience !== 'AzureADMultipleOrgs') throw applicationNotFound(clientId, ctx.tenant.name);
+  return {
+    sp,
+    credentials: {
+      ...sp,
+      passwordCredentials: [...sp.passwordCredentials, ...app.passwordCredentials],
+      keyCredentials: [...sp.keyCredentials, ...app.keyCredentials],
+    },
+  };
 }
 
 function authContext(ctx: TokenRequestContext, allowPublicClient: boolean): ClientAuthContext {
@@ -87,8 +114,8 @@ function graphDefaultScope(ctx: TokenRequestContext, scope: string): void {
 async function clientCredentials(ctx: TokenRequestContext, form: URLSearchParams): Promise<TokenGrantResult> {
   const clientId = required(form, 'client_id').toLowerCase();
   const scope = required(form, 'scope');
-  const sp = clientFor(ctx, clientId);
-  const method = await authenticateClient(sp, form, authContext(ctx, false));
+  const { sp, credentials } = clientFor(ctx, clientId);
+  const method = await authenticateClient(credentials, form, authContext(ctx, false));
   if (!sp.accountEnabled) throw disabledApplication(sp.appId, sp.displayName);
   graphDefaultScope(ctx, scope);
   const token = await issueAppToken({
@@ -150,9 +177,9 @@ async function refreshToken(ctx: TokenRequestContext, form: URLSearchParams): Pr
   const presented = required(form, 'refresh_token');
   const record = ctx.state.refreshTokens.get(presented);
   if (!record) throw malformedGrant();
-  const sp = clientFor(ctx, clientId);
+  const { sp, credentials } = clientFor(ctx, clientId);
   if (record.clientAppId !== clientId) throw grantClientMismatch();
-  const method = await authenticateClient(sp, form, authContext(ctx, true));
+  const method = await authenticateClient(credentials, form, authContext(ctx, true));
   if (!sp.accountEnabled) throw disabledApplication(sp.appId, sp.displayName);
   const user = ctx.state.users.get(record.userId);
   if (!user) throw userNotFound(record.userId, ctx.tenant.name);
