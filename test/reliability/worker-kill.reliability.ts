@@ -12,7 +12,7 @@ import { after, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startPlaybook } from '../../client/start-playbook.js';
 import { generatePayloadKeyEntry } from '../../connect/payload-codec.js';
-import { releaseSignal, statusQuery } from '../../domain/messages.js';
+import { approveSignal, releaseSignal, statusQuery } from '../../domain/messages.js';
 import type { Principal } from '../../domain/principal.js';
 import type { PlaybookStatus, Report } from '../../domain/report.js';
 import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
@@ -241,6 +241,89 @@ it(
       fiveXx: 0,
       recoverMs: containedMs,
       note: `${keys.length} deactivations held ${latencyMs} ms past a 6 s step timeout; retries contained them; ${updates().length} UpdateAccessKey entries in all`,
+    });
+  },
+);
+
+it(
+  'kill -9 of the worker between clouds: AWS contained, Entra and Google Cloud calls in flight; a new worker finishes each once',
+  { timeout: 10 * 60_000 },
+  async () => {
+    stack.aws.reset();
+    stack.entra.reset();
+    stack.gcp.reset();
+    const keys = stack.seeds.aws.users.find((u) => u.userName === 'alice')?.accessKeys.map((k) => k.accessKeyId) ?? [];
+    const principals: Principal[] = [
+      awsUser('alice'),
+      { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
+      { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
+    ];
+    let worker = workers.find((w) => w.exitCode === null && w.signalCode === null) ?? (await startWorker());
+    // Every Graph write and every IAM v1 disable is held in the network for 30 s; AWS answers at once.
+    const latencyMs = 30_000;
+    for (const method of ['POST', 'PATCH', 'DELETE']) stack.entra.injectFault({ method, latencyMs, times: 50 });
+    for (const method of ['keys.disable', 'disable']) stack.gcp.injectFault({ method, latencyMs, times: 50 });
+    const injectedAt = Date.now();
+    const { workflowId } = await startPlaybook(stack.client, alertAbout(principals, 'high'), {
+      policy: TEST_POLICY,
+      // Longer than the held calls would need to time out on their own: only the kill ends them.
+      settings: { ...TEST_SETTINGS, activityTimeout: '60s', heartbeatTimeout: '3s' },
+      uiBaseUrl: 'http://localhost:8233',
+    });
+    const handle = stack.client.workflow.getHandle(workflowId);
+    const provider = (id: string) => id.split(':')[0] ?? '';
+    const atKill = await until(
+      'AWS contained while Entra and Google Cloud writes are held',
+      () => handle.query(statusQuery),
+      (s: PlaybookStatus) =>
+        keys.every((k) => s.actions.find((r) => r.action.id === `aws:deactivate-key:${k}`)?.status === 'done') &&
+        ['entra', 'gcp'].every((p) => s.actions.some((r) => provider(r.action.id) === p && r.status === 'running')),
+    );
+    assert.equal(stack.entra.mutations().log.length + stack.gcp.mutations().log.length, 0, 'nothing landed yet');
+    worker.kill('SIGKILL');
+    const killedAt = Date.now();
+    await new Promise((resolve) => worker.once('exit', resolve));
+    stack.entra.clearFaults();
+    stack.gcp.clearFaults();
+    worker = await startWorker();
+
+    await automaticStepsFinished(handle);
+    for (const approver of ['sam@example.com', 'kim@example.com']) {
+      const status = await handle.query(statusQuery);
+      if (status.state !== 'AwaitingApproval') break;
+      await handle.signal(approveSignal, { approver, actions: 'all', reason: 'contain' });
+      await until(
+        'the approval is taken',
+        () => handle.query(statusQuery),
+        (s: PlaybookStatus) => s.state !== 'AwaitingApproval' || s.decisions.length > status.decisions.length,
+      );
+    }
+    const report = (await handle.result()) as Report;
+    const recoverMs = Date.now() - killedAt;
+    assert.equal(report.state, 'Contained', JSON.stringify(report.actions.map((r) => [r.action.id, r.status])));
+    const failed = report.actions.filter((r) => r.status === 'failed').map((r) => r.action.id);
+    assert.deepEqual(failed, []);
+    assert.equal(stack.entra.user(ENTRA_SANDBOX.compromisedUser.id)?.accountEnabled, false, 'the Entra user is off');
+    const inFlight = atKill.actions.filter((r) => r.status === 'running').map((r) => r.action.id);
+    for (const id of inFlight) {
+      assert.ok(['done', 'already'].includes(report.actions.find((r) => r.action.id === id)?.status ?? ''), id);
+    }
+
+    const contained = mutationCounts();
+    // Past the held latency: a killed attempt's request that still landed would add to the logs now.
+    await sleep(Math.max(0, injectedAt + latencyMs + 2_000 - Date.now()));
+    const settled = mutationCounts();
+    assert.deepEqual([...settled], [...contained], 'no held request of the killed worker landed later');
+    const duplicated = [...settled].filter(([, n]) => n > 1);
+    assert.deepEqual(duplicated, [], 'every mutation exactly once');
+    recordFigure({
+      scenario: 'kill -9 worker between clouds mid-playbook',
+      runs: 1,
+      lost: 0,
+      duplicated: duplicated.length,
+      fiveXx: 0,
+      recoverMs,
+      note: `${inFlight.length} Entra/Google Cloud steps in flight at the kill (${inFlight.join(', ')}); ${settled.size} mutations in all, once each`,
     });
   },
 );
