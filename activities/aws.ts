@@ -7,6 +7,7 @@ import {
   GetRolePolicyCommand,
   GetUserCommand,
   GetUserPolicyCommand,
+  ListAccessKeysCommand,
   NoSuchEntityException,
   paginateListAccessKeys,
   PutRolePolicyCommand,
@@ -15,7 +16,10 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { randomBytes } from 'node:crypto';
 import type { AwsKeyTarget, AwsRoleTarget, AwsUserTarget } from '../domain/action.js';
+import type { AccessCheck } from '../domain/doctor.js';
+import { AWS_ACTION_USE, AWS_RESPONDER_ACTIONS } from '../domain/permissions.js';
 import type { AwsAccessKeyState, AwsRoleDiscovery, AwsUserDiscovery } from '../domain/discovery.js';
 import type { AwsPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
@@ -30,7 +34,8 @@ import {
   ROLE_REVOKE_POLICY_NAME,
   USER_DENY_POLICY_NAME,
 } from './aws-policies.js';
-import { classifyActivities, InvalidRequestError, TargetNotFoundError, UnsafeStateError } from './errors.js';
+import { classifyActivities, InvalidRequestError, problemOf, TargetNotFoundError, UnsafeStateError } from './errors.js';
+import { DOCTOR_CONCURRENCY, mapLimited } from './limited.js';
 
 export interface AwsClients {
   iam: IAMClient;
@@ -45,6 +50,8 @@ export interface AwsClients {
 export interface AwsAccounts {
   /** Clients for `accountId`; throws a non-retryable ProviderError for an account Revoker may not act in. */
   clients(accountId: string): Promise<AwsClients>;
+  /** Every account Revoker may act in (`revoker doctor` checks each). */
+  listed(): Promise<{ id: string; name?: string | undefined }[]>;
 }
 
 /**
@@ -54,11 +61,13 @@ export interface AwsAccounts {
  */
 export function singleAccount(clients: AwsClients): AwsAccounts {
   let caller: string | undefined;
+  // The answer is kept, not the call: a call in flight belongs to one activity and ends with its cancellation.
+  const account = async () =>
+    (caller ??= (await clients.sts.send(new GetCallerIdentityCommand({}), abortable())).Account ?? '');
   return {
+    listed: async () => [{ id: await account() }],
     async clients(accountId) {
-      // The answer is kept, not the call: a call in flight belongs to one activity and ends with its cancellation.
-      caller ??= (await clients.sts.send(new GetCallerIdentityCommand({}), abortable())).Account ?? '';
-      const actual = caller;
+      const actual = await account();
       if (actual !== accountId) {
         throw new InvalidRequestError(
           `The alert names AWS account ${accountId} but this worker's credentials belong to ${actual}: list ${accountId} in a topology file (REVOKER_TOPOLOGY_FILE) with the role to assume there, or run a worker with credentials for ${accountId}.`,
@@ -254,6 +263,37 @@ export function createAwsActivities(accounts: AwsAccounts) {
           ? `${target.userName} carries no ${USER_DENY_POLICY_NAME} policy`
           : `GetUserPolicy ${USER_DENY_POLICY_NAME} on ${target.userName} still finds the policy`,
       };
+    },
+
+    /** `revoker doctor`: every listed account, reached as Revoker would, its permissions probed without a change. */
+    async checkAwsAccess(): Promise<AccessCheck[]> {
+      let listed: { id: string; name?: string | undefined }[];
+      try {
+        listed = await accounts.listed();
+      } catch (error) {
+        // Without a topology the account is the credentials' own, which these credentials could not even name.
+        const problem = problemOf(error, classifyAwsError);
+        return [
+          { cloud: 'aws', id: "the worker's own account", reachable: false, missing: [], unchecked: [], problem },
+        ];
+      }
+      return mapLimited(listed, DOCTOR_CONCURRENCY, async ({ id, name }) => {
+        const about = { cloud: 'aws' as const, id, ...(name ? { name } : {}) };
+        try {
+          const { iam, sts } = await accounts.clients(id);
+          const { Arn } = await sts.send(new GetCallerIdentityCommand({}), abortable());
+          const { missing, unchecked } = await probeAwsPermissions(iam);
+          return { ...about, reachable: true, ...(Arn ? { identity: Arn } : {}), missing, unchecked };
+        } catch (error) {
+          return {
+            ...about,
+            reachable: false,
+            missing: [],
+            unchecked: [],
+            problem: problemOf(error, classifyAwsError),
+          };
+        }
+      });
     },
 
     verifyAwsRoleSessionsRevoked: async (target: RoleRevocation) => {
@@ -460,6 +500,97 @@ function accountOperations(iam: IAMClient) {
     verifyRevocationRemoved,
   };
 }
+
+/**
+ * Which responder actions IAM refuses, asked with calls that cannot change anything: they name a user
+ * and a role that do not exist (IAM authorizes before it looks the name up), and the ones that would
+ * change something run only once GetUser and GetRole have confirmed the names are free.
+ */
+async function probeAwsPermissions(iam: IAMClient): Promise<{ missing: string[]; unchecked: string[] }> {
+  const probe = `revoker-doctor-probe-${randomBytes(6).toString('hex')}`;
+  const keyId = `AKIA${randomBytes(10).toString('hex').toUpperCase().slice(0, 16)}`;
+  const policy = 'RevokerDoctorProbe';
+  const document = JSON.stringify(denyAllPolicy());
+  const verdicts = new Map<string, 'allowed' | 'missing' | 'exists'>();
+  const ask = async (action: AwsAction, call: () => Promise<unknown>) => {
+    try {
+      await call();
+      verdicts.set(action, 'exists');
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'NoSuchEntityException' || name === 'NoSuchEntity') verdicts.set(action, 'allowed');
+      else if (name === 'AccessDenied' || name === 'AccessDeniedException') verdicts.set(action, 'missing');
+      else throw error;
+    }
+  };
+  await ask('iam:GetUser', () => iam.send(new GetUserCommand({ UserName: probe }), abortable()));
+  await ask('iam:GetRole', () => iam.send(new GetRoleCommand({ RoleName: probe }), abortable()));
+  const userFree = verdicts.get('iam:GetUser') === 'allowed';
+  const roleFree = verdicts.get('iam:GetRole') === 'allowed';
+  const byUser: [AwsAction, () => Promise<unknown>][] = [
+    ['iam:ListAccessKeys', () => iam.send(new ListAccessKeysCommand({ UserName: probe }), abortable())],
+    [
+      'iam:GetUserPolicy',
+      () => iam.send(new GetUserPolicyCommand({ UserName: probe, PolicyName: policy }), abortable()),
+    ],
+    [
+      'iam:UpdateAccessKey',
+      () =>
+        iam.send(new UpdateAccessKeyCommand({ UserName: probe, AccessKeyId: keyId, Status: 'Inactive' }), abortable()),
+    ],
+    [
+      'iam:DeleteAccessKey',
+      () => iam.send(new DeleteAccessKeyCommand({ UserName: probe, AccessKeyId: keyId }), abortable()),
+    ],
+    [
+      'iam:PutUserPolicy',
+      () =>
+        iam.send(
+          new PutUserPolicyCommand({ UserName: probe, PolicyName: policy, PolicyDocument: document }),
+          abortable(),
+        ),
+    ],
+    [
+      'iam:DeleteUserPolicy',
+      () => iam.send(new DeleteUserPolicyCommand({ UserName: probe, PolicyName: policy }), abortable()),
+    ],
+  ];
+  const byRole: [AwsAction, () => Promise<unknown>][] = [
+    [
+      'iam:GetRolePolicy',
+      () => iam.send(new GetRolePolicyCommand({ RoleName: probe, PolicyName: policy }), abortable()),
+    ],
+    [
+      'iam:PutRolePolicy',
+      () =>
+        iam.send(
+          new PutRolePolicyCommand({ RoleName: probe, PolicyName: policy, PolicyDocument: document }),
+          abortable(),
+        ),
+    ],
+    [
+      'iam:DeleteRolePolicy',
+      () => iam.send(new DeleteRolePolicyCommand({ RoleName: probe, PolicyName: policy }), abortable()),
+    ],
+  ];
+  const unchecked: string[] = [];
+  for (const [action, call] of byUser) {
+    if (userFree) await ask(action, call);
+    else unchecked.push(action);
+  }
+  for (const [action, call] of byRole) {
+    if (roleFree) await ask(action, call);
+    else unchecked.push(action);
+  }
+  // GetAccessKeyLastUsed is authorized on the key's owner, which a made-up key id does not have.
+  unchecked.push('iam:GetAccessKeyLastUsed');
+  const missing = AWS_RESPONDER_ACTIONS.filter((a) => verdicts.get(a) === 'missing').map(
+    (a) => `${a}: ${AWS_ACTION_USE[a]}`,
+  );
+  return { missing, unchecked };
+}
+
+type AwsAction = (typeof AWS_RESPONDER_ACTIONS)[number];
 
 function revocationEvidence(label: string, policy: unknown): string {
   const before = revokedBefore(policy);

@@ -96,3 +96,9 @@ export function classifyActivities<T extends Record<string, (...args: never[]) =
   }
   return wrapped as T;
 }
+
+/** A failure as one line for a person: the classified message, else the error's own. */
+export function problemOf(error: unknown, classify: (error: unknown) => ProviderError | undefined): string {
+  const known = error instanceof ProviderError ? error : classify(error);
+  return (known ?? (error instanceof Error ? error : new Error(String(error)))).message;
+}

@@ -76,6 +76,7 @@ export function createAwsAccounts(options: AwsAccountsOptions = {}): AwsAccounts
   };
 
   return {
+    listed: () => Promise.resolve(aws.accounts.map(({ id, name }) => ({ id, name }))),
     clients(accountId) {
       const account = aws.accounts.find((a) => a.id === accountId);
       if (!account) return Promise.reject(new InvalidRequestError(notInTopology(file, 'aws', accountId)));
