@@ -3,7 +3,10 @@ import type { EntraServicePrincipalTarget, EntraUserTarget } from '../domain/act
 import type { EntraServicePrincipalDiscovery, EntraUserDiscovery } from '../domain/discovery.js';
 import type { EntraPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
-import { classifyActivities, InvalidRequestError, TargetNotFoundError } from './errors.js';
+import type { AccessCheck } from '../domain/doctor.js';
+import { GRAPH_APPLICATION_PERMISSIONS, type GraphPermission } from '../domain/permissions.js';
+import { classifyActivities, InvalidRequestError, problemOf, TargetNotFoundError } from './errors.js';
+import { DOCTOR_CONCURRENCY, mapLimited } from './limited.js';
 import type { GraphClient } from './graph-client.js';
 import { beforeChange } from './attempt.js';
 
@@ -21,11 +24,14 @@ export interface EntraActivityDeps {
 export interface EntraTenants {
   /** The Graph client for `tenantId`; throws a non-retryable ProviderError for a tenant Revoker may not act in. */
   clients(tenantId: string): Promise<EntraActivityDeps>;
+  /** Every tenant Revoker may act in: the topology's, or the credentials' own. */
+  listed(): Promise<{ id: string; name?: string | undefined }[]>;
 }
 
 /** Without a topology: the worker's credentials, for their own tenant only. */
 export function singleTenant(deps: EntraActivityDeps): EntraTenants {
   return {
+    listed: () => Promise.resolve([{ id: deps.tenantId }]),
     clients(tenant) {
       if (tenant.toLowerCase() !== deps.tenantId.toLowerCase()) {
         return Promise.reject(
@@ -256,6 +262,25 @@ export function createEntraActivities(tenants: EntraTenants) {
       const t = await inTenant(target.tenantId);
       const sp = await t.servicePrincipal(target.servicePrincipalId);
       return accountCheck('the service principal', sp.accountEnabled, true);
+    },
+
+    /** `revoker doctor`: every listed tenant, a token got as Revoker would, its granted permissions compared. */
+    async checkEntraAccess(): Promise<AccessCheck[]> {
+      return mapLimited(await tenants.listed(), DOCTOR_CONCURRENCY, async ({ id, name }) => {
+        const about = { cloud: 'entra' as const, id, ...(name ? { name } : {}) };
+        try {
+          const { graph } = await tenants.clients(id);
+          const { roles, identity } = await graph.grantedRoles();
+          // A read-only call: the token is not only issued but accepted by Graph in this tenant.
+          await graph.get('/servicePrincipals?$top=1&$select=id', z.object({}).passthrough());
+          const missing = (Object.keys(GRAPH_APPLICATION_PERMISSIONS) as GraphPermission[])
+            .filter((permission) => !roles.includes(permission))
+            .map((permission) => `${permission}: ${GRAPH_APPLICATION_PERMISSIONS[permission]}`);
+          return { ...about, reachable: true, ...(identity ? { identity } : {}), missing, unchecked: [] };
+        } catch (error) {
+          return { ...about, reachable: false, missing: [], unchecked: [], problem: problemOf(error, () => undefined) };
+        }
+      });
     },
   };
   return classifyActivities(activities, () => undefined);

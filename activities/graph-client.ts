@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
+import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import { activityCancellation } from './cancellation.js';
 import {
@@ -23,6 +24,13 @@ export interface GraphResponse<T> {
   data: T;
   requestId?: string;
 }
+
+/** The claims of an app-only Graph token that say what it may do. */
+const TokenClaims = z.object({
+  roles: z.array(z.string()).optional(),
+  app_displayname: z.string().optional(),
+  appid: z.string().optional(),
+});
 
 export interface GraphClientOptions {
   credential: TokenCredential;
@@ -89,6 +97,18 @@ export function createGraphClient({
   }
 
   return {
+    /**
+     * The application permissions the tenant granted this app, as its Graph token carries them (`roles`), and
+     * who the app is there: for `revoker doctor`, which must not need a write to know.
+     */
+    async grantedRoles(): Promise<{ roles: string[]; identity?: string }> {
+      const claims = TokenClaims.safeParse(decodeJwt(await token()));
+      if (!claims.success) return { roles: [] };
+      const { roles = [], app_displayname: name, appid } = claims.data;
+      const identity = [name, appid && `(app ${appid})`].filter(Boolean).join(' ');
+      return { roles, ...(identity ? { identity } : {}) };
+    },
+
     async get<S extends z.ZodType>(path: string, schema: S): Promise<GraphResponse<z.infer<S>>> {
       const response = await send('GET', path);
       return { data: parse(schema, await response.json(), `GET ${path}`), requestId: requestIdOf(response) };

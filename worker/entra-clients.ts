@@ -99,6 +99,7 @@ export function createEntraTenants(
   const credentials = new Map(tenants.map((tenant) => [tenant.id.toLowerCase(), credentialFor(tenant)]));
   const clients = new Map<string, EntraActivityDeps>();
   return {
+    listed: () => Promise.resolve(tenants.map(({ id, name }) => ({ id, name }))),
     clients(tenantId) {
       const key = tenantId.toLowerCase();
       const credential = credentials.get(key);

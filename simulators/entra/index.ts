@@ -1,4 +1,10 @@
-export { startEntraSimulator, DEFAULT_SEED_PATH, type EntraSimulator, type EntraSimulatorOptions } from './server.js';
+export {
+  startEntraSimulator,
+  DEFAULT_SEED_PATH,
+  SECOND_TENANT_SEED_PATH,
+  type EntraSimulator,
+  type EntraSimulatorOptions,
+} from './server.js';
 export {
   entraSeedSchema,
   loadEntraSeed,

@@ -13,6 +13,8 @@ import { findServicePrincipal, findUser, graphServicePrincipal } from './state.j
 import { faultModesSchema, type FaultModes, type FaultModesInput } from '../shared/fault-modes.js';
 
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
+/** A second tenant (fabrikam) in which the sandbox's multi-tenant revoker-responder app is consented. */
+export const SECOND_TENANT_SEED_PATH = fileURLToPath(new URL('./fixtures/fabrikam.json', import.meta.url));
 
 export interface EntraSimulatorOptions {
   /** Interface to listen on; default 127.0.0.1. URLs always say `localhost`, the name the certificate carries. */
@@ -21,6 +23,8 @@ export interface EntraSimulatorOptions {
   port?: number;
   /** Default: fixtures/sandbox.json. */
   seed?: EntraSeed;
+  /** More tenants on the same endpoint (e.g. loadEntraSeed(SECOND_TENANT_SEED_PATH)); default none. */
+  tenants?: EntraSeed[];
   /** Load state from here if it exists, and rewrite it atomically (mode 0600) after every change. */
   stateFile?: string;
   /**
@@ -37,10 +41,14 @@ export interface EntraSimulator {
   readonly authorityHost: string;
   /** https://localhost:PORT/v1.0 — Microsoft Graph v1.0. */
   readonly graphEndpoint: string;
+  /** The primary tenant's id. */
   readonly tenantId: string;
+  /** Every tenant served, the primary one first. */
+  readonly tenantIds: string[];
   close(): Promise<void>;
   reset(seed?: EntraSeed): void;
-  mutations(): MutationSummary;
+  /** One tenant's writes and token requests; default the primary tenant. */
+  mutations(tenantId?: string): MutationSummary;
   injectFault(fault: EntraFault): void;
   clearFaults(): void;
   /** Eventual consistency and the probabilistic mode (simulators/shared/fault-modes.ts); clearFaults ends them. */
@@ -79,6 +87,7 @@ export async function startEntraSimulator(options: EntraSimulatorOptions = {}): 
   const tls = options.tls ?? (await ensureSandboxCa(defaultSandboxCaDir()));
   const engine = new EntraEngine({
     seed: options.seed ?? loadEntraSeed(DEFAULT_SEED_PATH),
+    ...(options.tenants === undefined ? {} : { tenants: options.tenants }),
     ...(options.stateFile === undefined ? {} : { stateFile: options.stateFile }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
@@ -97,9 +106,12 @@ export async function startEntraSimulator(options: EntraSimulatorOptions = {}): 
     get tenantId() {
       return engine.state.tenant.id;
     },
+    get tenantIds() {
+      return engine.tenantIds;
+    },
     close: () => closeServer(server, () => engine.persist()),
     reset: (seed) => engine.reset(seed),
-    mutations: () => engine.mutations.summary(),
+    mutations: (tenantId) => engine.mutations.summary(tenantId?.toLowerCase()),
     injectFault: (fault) => engine.faults.inject(fault),
     clearFaults: () => engine.faults.clear(),
     setFaultModes: (modes) => engine.faults.modes.set(faultModesSchema.parse(modes)),
