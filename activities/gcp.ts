@@ -5,7 +5,18 @@ import { parseGcpKeyName, type GcpPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
 import { beforeChange } from './attempt.js';
 import { activityCancellation } from './cancellation.js';
-import { classifyActivities, InvalidRequestError, TargetNotFoundError, UnsafeStateError } from './errors.js';
+import { randomBytes } from 'node:crypto';
+import type { AccessCheck } from '../domain/doctor.js';
+import { GCP_RESPONDER_PERMISSIONS, type GcpPermission } from '../domain/permissions.js';
+import {
+  classifyActivities,
+  InvalidRequestError,
+  PermissionDeniedError,
+  problemOf,
+  TargetNotFoundError,
+  UnsafeStateError,
+} from './errors.js';
+import { DOCTOR_CONCURRENCY, mapLimited } from './limited.js';
 import { classifyGcpError } from './gcp-errors.js';
 
 export interface GcpActivityDeps {
@@ -21,11 +32,13 @@ export interface GcpActivityDeps {
 export interface GcpProjects {
   /** The client for `projectId`; throws a non-retryable ProviderError for a project Revoker may not act in. */
   clients(projectId: string): Promise<GcpActivityDeps>;
+  /** Every project the topology lists; none without one (the credentials then reach whatever they are granted). */
+  listed(): Promise<{ id: string; name?: string | undefined }[]>;
 }
 
 /** Without a topology: the worker's credentials, in whatever project they are granted. */
 export function anyProject(deps: GcpActivityDeps): GcpProjects {
-  return { clients: () => Promise.resolve(deps) };
+  return { clients: () => Promise.resolve(deps), listed: () => Promise.resolve([]) };
 }
 
 const accountName = (t: GcpServiceAccountTarget) => `projects/${t.projectId}/serviceAccounts/${t.email}`;
@@ -137,8 +150,71 @@ export function createGcpActivities(projects: GcpProjects) {
     async verifyGcpServiceAccountEnabled(target: GcpServiceAccountTarget): Promise<CheckResult> {
       return (await inProject(target.projectId)).accountCheck(target, false);
     },
+
+    /** `revoker doctor`: every listed project, each responder permission probed on a service account that does not exist. */
+    async checkGcpAccess(): Promise<AccessCheck[]> {
+      return mapLimited(await projects.listed(), DOCTOR_CONCURRENCY, async ({ id, name }) => {
+        const about = { cloud: 'gcp' as const, id, ...(name ? { name } : {}) };
+        try {
+          const { iam } = await projects.clients(id);
+          const { missing, unchecked } = await probeGcpPermissions(iam, id);
+          return { ...about, reachable: true, missing, unchecked };
+        } catch (error) {
+          return {
+            ...about,
+            reachable: false,
+            missing: [],
+            unchecked: [],
+            problem: problemOf(error, classifyGcpError),
+          };
+        }
+      });
+    },
   };
   return classifyActivities(activities, classifyGcpError);
+}
+
+/**
+ * Which responder permissions IAM refuses in `projectId`. Google checks the permission before it looks the
+ * account up, so on a made-up service account a 404 means granted and a 403 means missing; the calls that would
+ * change something run only once serviceAccounts.get has shown the name is free.
+ */
+async function probeGcpPermissions(iam: iam_v1.Iam, projectId: string) {
+  const accounts = iam.projects.serviceAccounts;
+  const name = `projects/${projectId}/serviceAccounts/revoker-doctor-${randomBytes(4).toString('hex')}@${projectId}.iam.gserviceaccount.com`;
+  const keyName = `${name}/keys/${randomBytes(20).toString('hex')}`;
+  const verdicts = new Map<GcpPermission, 'granted' | 'missing'>();
+  const ask = async (permission: GcpPermission, call: () => Promise<unknown>) => {
+    try {
+      await call();
+      throw new UnsafeStateError(`${permission}: a made-up service account answered as if it existed (${name})`);
+    } catch (error) {
+      const known = classifyGcpError(error);
+      if (known instanceof TargetNotFoundError) verdicts.set(permission, 'granted');
+      else if (known instanceof PermissionDeniedError) verdicts.set(permission, 'missing');
+      else throw known ?? error;
+    }
+  };
+  await ask('iam.serviceAccounts.get', () => accounts.get({ name }, abortable()));
+  const writes: [GcpPermission, () => Promise<unknown>][] = [
+    ['iam.serviceAccounts.disable', () => accounts.disable({ name, requestBody: {} }, abortable())],
+    ['iam.serviceAccounts.enable', () => accounts.enable({ name, requestBody: {} }, abortable())],
+    ['iam.serviceAccountKeys.list', () => accounts.keys.list({ name }, abortable())],
+    ['iam.serviceAccountKeys.get', () => accounts.keys.get({ name: keyName }, abortable())],
+    ['iam.serviceAccountKeys.disable', () => accounts.keys.disable({ name: keyName, requestBody: {} }, abortable())],
+    ['iam.serviceAccountKeys.enable', () => accounts.keys.enable({ name: keyName, requestBody: {} }, abortable())],
+    ['iam.serviceAccountKeys.delete', () => accounts.keys.delete({ name: keyName }, abortable())],
+  ];
+  const unchecked: string[] = [];
+  const free = verdicts.get('iam.serviceAccounts.get') === 'granted';
+  for (const [permission, call] of writes) {
+    if (free) await ask(permission, call);
+    else unchecked.push(permission);
+  }
+  const missing = (Object.keys(GCP_RESPONDER_PERMISSIONS) as GcpPermission[])
+    .filter((permission) => verdicts.get(permission) === 'missing')
+    .map((permission) => `${permission}: ${GCP_RESPONDER_PERMISSIONS[permission]}`);
+  return { missing, unchecked };
 }
 
 /** Every call ends when Temporal cancels the activity: gaxios aborts the request. */

@@ -67,6 +67,7 @@ export function createGcpProjects(options: GcpClientOptions & { topology?: Topol
   }
   const own = new Map<string, GcpActivityDeps>();
   return {
+    listed: () => Promise.resolve(projects.map(({ id, name }) => ({ id, name }))),
     clients(projectId) {
       const project = projects.find((p) => p.id === projectId);
       if (!project) return Promise.reject(new InvalidRequestError(notInTopology(file, 'gcp', projectId)));
