@@ -44,6 +44,23 @@ gcp:
 `;
 
 describe('topology file', () => {
+  it('loads the README example, examples/topology.yaml', () => {
+    const { topology } = loadTopologyFile(join(import.meta.dirname, '..', 'examples', 'topology.yaml'));
+    assert.deepEqual(
+      topology.aws?.accounts.map((a) => [a.id, a.access, responderRoleArn(topology.aws!, a)]),
+      [
+        ['123456789012', 'direct', 'arn:aws:iam::123456789012:role/RevokerResponder'],
+        ['210987654321', 'assume-role', 'arn:aws:iam::210987654321:role/RevokerResponder'],
+        ['345678901234', 'assume-role', 'arn:aws:iam::345678901234:role/LegacyResponder'],
+      ],
+    );
+    assert.equal(topology.entra?.tenants.length, 2);
+    assert.deepEqual(
+      topology.gcp?.projects.map((p) => p.id),
+      ['acme-prod'],
+    );
+  });
+
   it('reads accounts, tenants and projects, with defaults and per-entry overrides', () => {
     const loaded = loadTopologyFile(file(VALID));
     const aws = loaded.topology.aws;

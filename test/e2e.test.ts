@@ -19,6 +19,7 @@ import './e2e/approver-identity.suite.js';
 import './e2e/release.suite.js';
 import './e2e/alert-storm.suite.js';
 import './e2e/dry-run.suite.js';
+import './e2e/doctor.suite.js';
 import './e2e/cli-dry-run.suite.js';
 import './e2e/hostile-messages.suite.js';
 import './e2e/overlapping-incidents.suite.js';

@@ -15,6 +15,7 @@ import {
   statusCommand,
   type CommandIo,
 } from './commands.js';
+import { connectDoctorGateway, doctorCommand, type DoctorGateway } from './doctor.js';
 import { connectDryRunGateway, type DryRunGateway } from './dry-run-gateway.js';
 import { decisionRequest, defaultApprover, parseCount, parseTimeoutSeconds, type DecideOptions } from './options.js';
 import { withIdentityDecisions, type IdentitySource } from './identity-gateway.js';
@@ -26,6 +27,8 @@ export interface CliDeps {
   connect(): Promise<ClosableGateway>;
   /** Connects for `dry-run`, which starts a workflow rather than reading one; default: the configured Temporal. */
   connectDryRun?(): Promise<DryRunGateway>;
+  /** Connects for `doctor`, which runs a check workflow; default: the configured Temporal. */
+  connectDoctor?(): Promise<DoctorGateway>;
   stdout(text: string): void;
   stderr(text: string): void;
   env: Record<string, string | undefined>;
@@ -186,6 +189,24 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
             `trusted only where the policy trusts the Temporal namespace; \`${PROGRAM} login\` to be verified` +
             (signIn ? ` (your sign-in as ${signIn.identity} expired at ${signIn.expiresAt})` : ''),
         );
+      }
+    });
+
+  program
+    .command('doctor')
+    .description(
+      'check, from the workers that would act, that every account, tenant and project in the topology is reachable ' +
+        'and grants each permission Revoker uses (read-only calls); exit 1 when anything is missing',
+    )
+    .option('--json', 'print the report as JSON')
+    .option('--wait <seconds>', "how long to wait for each cloud's worker to take the check", parseTimeoutSeconds, 15)
+    .action(async (options: { json?: boolean; wait: number }) => {
+      const waitForWorkerSeconds = options.wait;
+      const gateway = await (deps.connectDoctor ?? (() => connectDoctorGateway(PROGRAM)))();
+      try {
+        exitCode = await doctorCommand(gateway, io, { ...options, waitForWorkerSeconds });
+      } finally {
+        await gateway.close();
       }
     });
 

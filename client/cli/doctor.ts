@@ -1,0 +1,111 @@
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { DoctorReport, doctorHealthy } from '../../domain/doctor.js';
+import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
+import { connectClient, temporalConnectConfig } from '../../connect/temporal-connection.js';
+import { CliError, EXIT } from './cli-error.js';
+import type { CommandIo } from './commands.js';
+import { table } from './format.js';
+import { explain } from './temporal-gateway.js';
+
+/** What `revoker doctor` needs from Temporal; the CLI passes the real one, tests may pass another. */
+export interface DoctorGateway {
+  doctor(options: { waitForWorkerSeconds: number }): Promise<DoctorReport>;
+  close(): Promise<void>;
+}
+
+// temporal.api.enums.v1.TaskQueueType.WORKFLOW; @temporalio/proto is not a direct dependency.
+const WORKFLOW_QUEUE = 1;
+
+export async function connectDoctorGateway(program: string): Promise<DoctorGateway> {
+  const { connectionOptions, namespace } = temporalConnectConfig();
+  const where = `${connectionOptions.address} (namespace ${namespace})`;
+  let client: Client;
+  try {
+    client = await connectClient();
+  } catch (error) {
+    throw new CliError(
+      `Cannot reach Temporal at ${where}: ${error instanceof Error ? error.message : String(error)}. ` +
+        'The check runs on the workers: start the local stack with `npm start`, or set TEMPORAL_ADDRESS to yours.',
+      EXIT.usage,
+      'unreachable',
+    );
+  }
+  return {
+    async doctor({ waitForWorkerSeconds }) {
+      try {
+        const { pollers } = await client.workflowService.describeTaskQueue({
+          namespace,
+          taskQueue: { name: PLAYBOOK_TASK_QUEUE },
+          taskQueueType: WORKFLOW_QUEUE,
+        });
+        if (!pollers?.length) {
+          throw new CliError(
+            `Temporal at ${where} answers, but no worker polls ${PLAYBOOK_TASK_QUEUE}: start Revoker's workers ` +
+              '(`npm start`, or `npm run worker`), then run the check again.',
+            EXIT.usage,
+            'unreachable',
+          );
+        }
+        const answer: unknown = await client.workflow.execute('doctor', {
+          taskQueue: PLAYBOOK_TASK_QUEUE,
+          workflowId: `revoker-doctor-${new Date().toISOString()}`,
+          args: [{ waitForWorkerSeconds }],
+          workflowExecutionTimeout: '10m',
+        });
+        return DoctorReport.parse(answer);
+      } catch (error) {
+        if (error instanceof CliError) throw error;
+        if (error instanceof WorkflowFailedError) {
+          throw new CliError(`the check failed: ${error.cause?.message ?? error.message}`, EXIT.usage, 'other');
+        }
+        throw explain(error, undefined, where, program);
+      }
+    },
+    close: () => client.connection.close(),
+  };
+}
+
+/** Exit 0 when everything listed is reachable with nothing missing and every cloud's worker answered, else 1. */
+export async function doctorCommand(
+  gateway: DoctorGateway,
+  io: CommandIo,
+  options: { json?: boolean; waitForWorkerSeconds: number },
+): Promise<number> {
+  const report = await gateway.doctor({ waitForWorkerSeconds: options.waitForWorkerSeconds });
+  io.out(options.json ? JSON.stringify(report, null, 2) : formatDoctor(report));
+  return doctorHealthy(report) ? EXIT.ok : EXIT.refused;
+}
+
+export function formatDoctor(report: DoctorReport): string {
+  const rows = [['cloud', 'account / tenant / project', 'reach', 'as', 'missing']];
+  for (const check of report.checks) {
+    rows.push([
+      check.cloud,
+      check.name ? `${check.id} (${check.name})` : check.id,
+      check.reachable ? 'ok' : 'NO',
+      check.identity ?? '',
+      check.reachable ? (check.missing.length ? String(check.missing.length) : '–') : '',
+    ]);
+  }
+  const lines = table(rows);
+  for (const check of report.checks) {
+    const label = `${check.cloud} ${check.id}`;
+    if (check.problem) lines.push('', `${label}: ${check.problem}`);
+    if (check.missing.length) lines.push('', `${label} lacks:`, ...check.missing.map((m) => `  ${m}`));
+    if (check.unchecked.length) lines.push('', `${label}, not checked: ${check.unchecked.join(', ')}`);
+  }
+  for (const { cloud, problem } of report.unanswered) lines.push('', `${cloud}: ${problem}`);
+  const clouds = new Set(report.checks.map((c) => c.cloud));
+  for (const cloud of ['aws', 'entra', 'gcp'] as const) {
+    if (!clouds.has(cloud) && !report.unanswered.some((u) => u.cloud === cloud)) {
+      lines.push('', `${cloud}: nothing listed to check (no ${cloud} section in the topology file)`);
+    }
+  }
+  lines.push(
+    '',
+    doctorHealthy(report)
+      ? `ready: every listed target is reachable with every permission Revoker uses (${report.checkedAt})`
+      : `not ready: fix what is listed above, then run the check again (${report.checkedAt})`,
+  );
+  return lines.join('\n');
+}
