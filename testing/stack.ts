@@ -15,6 +15,7 @@ import {
   revokerClientDataConverter,
   type PayloadKeys,
 } from '../connect/payload-codec.js';
+import type { TopologyFile } from '../connect/topology-file.js';
 import { identityVerifier } from '../client/approval-links/identity-token.js';
 import { temporalLinkPlaybooks } from '../client/approval-links/link-playbooks.js';
 import { createWebhookApp } from '../client/webhook/app.js';
@@ -24,6 +25,7 @@ import {
   defaultSandboxCaDir,
   ensureSandboxCa,
   startEntraSimulator,
+  type EntraSeed,
   type EntraSimulator,
 } from '../simulators/entra/index.js';
 import { startGcpSimulator, type GcpSimulator } from '../simulators/gcp/index.js';
@@ -78,8 +80,18 @@ export interface Stack {
  */
 export async function startStack(
   seeds: Seeds,
-  /** The queues this process's workers poll: a crash test runs the cloud queues in a worker process of its own. */
-  { queues = ALL_QUEUES }: { queues?: QueueName[] } = {},
+  {
+    queues = ALL_QUEUES,
+    topology,
+    entraTenants = [],
+  }: {
+    /** The queues this process's workers poll: a crash test runs the cloud queues in a worker process of its own. */
+    queues?: QueueName[];
+    /** The workers' topology file (REVOKER_TOPOLOGY_FILE): the accounts, tenants and projects they may act in. */
+    topology?: TopologyFile;
+    /** More Entra tenants the simulator serves beside seeds.entra (e.g. its fixtures/fabrikam.json). */
+    entraTenants?: EntraSeed[];
+  } = {},
 ): Promise<Stack> {
   const tls = await ensureSandboxCa(defaultSandboxCaDir());
   assertCaTrusted(tls.caCertPath);
@@ -147,7 +159,9 @@ export async function startStack(
       ),
       started(startAwsSimulator({ seed: seeds.aws }), (aws) => aws.close()),
       started(startGcpSimulator({ seed: seeds.gcp }), (gcp) => gcp.close()),
-      started(startEntraSimulator({ seed: seeds.entra, tls: entraTls }), (entra) => entra.close()),
+      started(startEntraSimulator({ seed: seeds.entra, tenants: entraTenants, tls: entraTls }), (entra) =>
+        entra.close(),
+      ),
       bundlePlaybookWorkflows(),
       started(startNotificationReceiver(), (receiver) => receiver.close()),
     ] as const;
@@ -184,9 +198,10 @@ export async function startStack(
       namespace: env.namespace ?? 'default',
       queues,
       payloadKeys,
-      aws: createAwsAccounts({ endpoint: aws.endpoint }),
-      gcp: createGcpProjects({ rootUrl: gcp.rootUrl }),
+      aws: createAwsAccounts({ endpoint: aws.endpoint, topology }),
+      gcp: createGcpProjects({ rootUrl: gcp.rootUrl, topology }),
       entra: createEntraTenants({
+        topology,
         tenantId: credentials.entra.tenantId,
         authorityHost: entra.authorityHost,
         graphEndpoint: entra.graphEndpoint,
