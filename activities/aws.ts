@@ -35,7 +35,7 @@ import {
   USER_DENY_POLICY_NAME,
 } from './aws-policies.js';
 import { classifyActivities, InvalidRequestError, problemOf, TargetNotFoundError, UnsafeStateError } from './errors.js';
-import { DOCTOR_CONCURRENCY, mapLimited } from './limited.js';
+import { checkEach } from './limited.js';
 
 export interface AwsClients {
   iam: IAMClient;
@@ -277,22 +277,10 @@ export function createAwsActivities(accounts: AwsAccounts) {
           { cloud: 'aws', id: "the worker's own account", reachable: false, missing: [], unchecked: [], problem },
         ];
       }
-      return mapLimited(listed, DOCTOR_CONCURRENCY, async ({ id, name }) => {
-        const about = { cloud: 'aws' as const, id, ...(name ? { name } : {}) };
-        try {
-          const { iam, sts } = await accounts.clients(id);
-          const { Arn } = await sts.send(new GetCallerIdentityCommand({}), abortable());
-          const { missing, unchecked } = await probeAwsPermissions(iam);
-          return { ...about, reachable: true, ...(Arn ? { identity: Arn } : {}), missing, unchecked };
-        } catch (error) {
-          return {
-            ...about,
-            reachable: false,
-            missing: [],
-            unchecked: [],
-            problem: problemOf(error, classifyAwsError),
-          };
-        }
+      return checkEach('aws', listed, classifyAwsError, async (id) => {
+        const { iam, sts } = await accounts.clients(id);
+        const { Arn } = await sts.send(new GetCallerIdentityCommand({}), abortable());
+        return { identity: Arn, ...(await probeAwsPermissions(iam)) };
       });
     },
 

@@ -5,8 +5,8 @@ import type { EntraPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
 import type { AccessCheck } from '../domain/doctor.js';
 import { GRAPH_APPLICATION_PERMISSIONS, type GraphPermission } from '../domain/permissions.js';
-import { classifyActivities, InvalidRequestError, problemOf, TargetNotFoundError } from './errors.js';
-import { DOCTOR_CONCURRENCY, mapLimited } from './limited.js';
+import { classifyActivities, InvalidRequestError, TargetNotFoundError } from './errors.js';
+import { checkEach } from './limited.js';
 import type { GraphClient } from './graph-client.js';
 import { beforeChange } from './attempt.js';
 
@@ -266,9 +266,11 @@ export function createEntraActivities(tenants: EntraTenants) {
 
     /** `revoker doctor`: every listed tenant, a token got as Revoker would, its granted permissions compared. */
     async checkEntraAccess(): Promise<AccessCheck[]> {
-      return mapLimited(await tenants.listed(), DOCTOR_CONCURRENCY, async ({ id, name }) => {
-        const about = { cloud: 'entra' as const, id, ...(name ? { name } : {}) };
-        try {
+      return checkEach(
+        'entra',
+        await tenants.listed(),
+        () => undefined,
+        async (id) => {
           const { graph } = await tenants.clients(id);
           const { roles, identity } = await graph.grantedRoles();
           // A read-only call: the token is not only issued but accepted by Graph in this tenant.
@@ -276,11 +278,9 @@ export function createEntraActivities(tenants: EntraTenants) {
           const missing = (Object.keys(GRAPH_APPLICATION_PERMISSIONS) as GraphPermission[])
             .filter((permission) => !roles.includes(permission))
             .map((permission) => `${permission}: ${GRAPH_APPLICATION_PERMISSIONS[permission]}`);
-          return { ...about, reachable: true, ...(identity ? { identity } : {}), missing, unchecked: [] };
-        } catch (error) {
-          return { ...about, reachable: false, missing: [], unchecked: [], problem: problemOf(error, () => undefined) };
-        }
-      });
+          return { identity, missing, unchecked: [] };
+        },
+      );
     },
   };
   return classifyActivities(activities, () => undefined);

@@ -12,11 +12,10 @@ import {
   classifyActivities,
   InvalidRequestError,
   PermissionDeniedError,
-  problemOf,
   TargetNotFoundError,
   UnsafeStateError,
 } from './errors.js';
-import { DOCTOR_CONCURRENCY, mapLimited } from './limited.js';
+import { checkEach } from './limited.js';
 import { classifyGcpError } from './gcp-errors.js';
 
 export interface GcpActivityDeps {
@@ -153,22 +152,9 @@ export function createGcpActivities(projects: GcpProjects) {
 
     /** `revoker doctor`: every listed project, each responder permission probed on a service account that does not exist. */
     async checkGcpAccess(): Promise<AccessCheck[]> {
-      return mapLimited(await projects.listed(), DOCTOR_CONCURRENCY, async ({ id, name }) => {
-        const about = { cloud: 'gcp' as const, id, ...(name ? { name } : {}) };
-        try {
-          const { iam } = await projects.clients(id);
-          const { missing, unchecked } = await probeGcpPermissions(iam, id);
-          return { ...about, reachable: true, missing, unchecked };
-        } catch (error) {
-          return {
-            ...about,
-            reachable: false,
-            missing: [],
-            unchecked: [],
-            problem: problemOf(error, classifyGcpError),
-          };
-        }
-      });
+      return checkEach('gcp', await projects.listed(), classifyGcpError, async (id) =>
+        probeGcpPermissions((await projects.clients(id)).iam, id),
+      );
     },
   };
   return classifyActivities(activities, classifyGcpError);

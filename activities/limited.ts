@@ -1,3 +1,6 @@
+import type { AccessCheck } from '../domain/doctor.js';
+import { problemOf, type ProviderError } from './errors.js';
+
 /** How many probes run at once in one cloud: a 100-account topology is checked without a burst of 100 calls. */
 export const DOCTOR_CONCURRENCY = 8;
 
@@ -13,4 +16,32 @@ export async function mapLimited<T, R>(items: T[], limit: number, check: (item: 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return results;
+}
+
+/** What a probe found where it got in. */
+export interface Probed {
+  identity?: string | undefined;
+  missing: string[];
+  unchecked: string[];
+}
+
+/**
+ * `revoker doctor` for one cloud: `probe` each listed target, DOCTOR_CONCURRENCY at a time; a target the probe
+ * cannot reach is reported with why, never thrown, so one broken account does not hide the others.
+ */
+export function checkEach(
+  cloud: AccessCheck['cloud'],
+  targets: { id: string; name?: string | undefined }[],
+  classify: (error: unknown) => ProviderError | undefined,
+  probe: (id: string) => Promise<Probed>,
+): Promise<AccessCheck[]> {
+  return mapLimited(targets, DOCTOR_CONCURRENCY, async ({ id, name }) => {
+    const about = { cloud, id, ...(name ? { name } : {}) };
+    try {
+      const { identity, missing, unchecked } = await probe(id);
+      return { ...about, reachable: true, ...(identity ? { identity } : {}), missing, unchecked };
+    } catch (error) {
+      return { ...about, reachable: false, missing: [], unchecked: [], problem: problemOf(error, classify) };
+    }
+  });
 }

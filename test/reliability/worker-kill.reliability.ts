@@ -98,6 +98,25 @@ async function until<T>(what: string, read: () => Promise<T> | T, ok: (value: T)
   }
 }
 
+function resetClouds(): void {
+  stack.aws.reset();
+  stack.entra.reset();
+  stack.gcp.reset();
+}
+
+/** alice's access keys, and a three-cloud alert's principals: alice, the Entra sandbox user, the GCP account. */
+function threeClouds(): { keys: string[]; principals: Principal[] } {
+  const keys = stack.seeds.aws.users.find((u) => u.userName === 'alice')?.accessKeys.map((k) => k.accessKeyId) ?? [];
+  return {
+    keys,
+    principals: [
+      awsUser('alice'),
+      { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
+      { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
+    ],
+  };
+}
+
 /** The playbook's status once it waits for approval with every automatic step finished. */
 function automaticStepsFinished(handle: WorkflowHandle): Promise<PlaybookStatus> {
   return until(
@@ -184,15 +203,8 @@ it(
   'a cloud call slower than the step timeout: the late first attempt never lands, the retry contains, a release undoes it',
   { timeout: 10 * 60_000 },
   async () => {
-    stack.aws.reset();
-    stack.entra.reset();
-    stack.gcp.reset();
-    const keys = stack.seeds.aws.users.find((u) => u.userName === 'alice')?.accessKeys.map((k) => k.accessKeyId) ?? [];
-    const principals: Principal[] = [
-      awsUser('alice'),
-      { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
-      { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
-    ];
+    resetClouds();
+    const { keys, principals } = threeClouds();
     if (!workers.some((w) => w.exitCode === null && w.signalCode === null)) await startWorker();
     // Each first deactivation is held in the network longer than the step's 6 s start-to-close timeout: the
     // attempt aborts its call (worker/heartbeat.ts) and the held request must then never reach IAM.
@@ -249,15 +261,8 @@ it(
   'kill -9 of the worker between clouds: AWS contained, Entra and Google Cloud calls in flight; a new worker finishes each once',
   { timeout: 10 * 60_000 },
   async () => {
-    stack.aws.reset();
-    stack.entra.reset();
-    stack.gcp.reset();
-    const keys = stack.seeds.aws.users.find((u) => u.userName === 'alice')?.accessKeys.map((k) => k.accessKeyId) ?? [];
-    const principals: Principal[] = [
-      awsUser('alice'),
-      { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
-      { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
-    ];
+    resetClouds();
+    const { keys, principals } = threeClouds();
     let worker = workers.find((w) => w.exitCode === null && w.signalCode === null) ?? (await startWorker());
     // Every Graph write and every IAM v1 disable is held in the network for 30 s; AWS answers at once.
     const latencyMs = 30_000;
