@@ -1,4 +1,5 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DoctorReport, doctorHealthy } from '../../domain/doctor.js';
 import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
 import { connectClient, temporalConnectConfig } from '../../connect/temporal-connection.js';
@@ -15,6 +16,21 @@ export interface DoctorGateway {
 
 // temporal.api.enums.v1.TaskQueueType.WORKFLOW; @temporalio/proto is not a direct dependency.
 const WORKFLOW_QUEUE = 1;
+const POLLER_CHECKS = 5;
+
+/** A worker that has just started shows as a poller only once it polls: asked for a few seconds before giving up. */
+async function playbookWorkerPolls(client: Client, namespace: string): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    const { pollers } = await client.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: PLAYBOOK_TASK_QUEUE },
+      taskQueueType: WORKFLOW_QUEUE,
+    });
+    if (pollers?.length) return true;
+    if (attempt === POLLER_CHECKS - 1) return false;
+    await sleep(1_000);
+  }
+}
 
 export async function connectDoctorGateway(program: string): Promise<DoctorGateway> {
   const { connectionOptions, namespace } = temporalConnectConfig();
@@ -33,12 +49,7 @@ export async function connectDoctorGateway(program: string): Promise<DoctorGatew
   return {
     async doctor({ waitForWorkerSeconds }) {
       try {
-        const { pollers } = await client.workflowService.describeTaskQueue({
-          namespace,
-          taskQueue: { name: PLAYBOOK_TASK_QUEUE },
-          taskQueueType: WORKFLOW_QUEUE,
-        });
-        if (!pollers?.length) {
+        if (!(await playbookWorkerPolls(client, namespace))) {
           throw new CliError(
             `Temporal at ${where} answers, but no worker polls ${PLAYBOOK_TASK_QUEUE}: start Revoker's workers ` +
               '(`npm start`, or `npm run worker`), then run the check again.',
