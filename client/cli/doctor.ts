@@ -2,11 +2,10 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DoctorReport, doctorHealthy } from '../../domain/doctor.js';
 import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
-import { connectClient, temporalConnectConfig } from '../../connect/temporal-connection.js';
 import { CliError, EXIT } from './cli-error.js';
 import type { CommandIo } from './commands.js';
 import { table } from './format.js';
-import { explain } from './temporal-gateway.js';
+import { connectCliClient, explain } from './temporal-gateway.js';
 
 /** What `revoker doctor` needs from Temporal; the CLI passes the real one, tests may pass another. */
 export interface DoctorGateway {
@@ -33,19 +32,7 @@ async function playbookWorkerPolls(client: Client, namespace: string): Promise<b
 }
 
 export async function connectDoctorGateway(program: string): Promise<DoctorGateway> {
-  const { connectionOptions, namespace } = temporalConnectConfig();
-  const where = `${connectionOptions.address} (namespace ${namespace})`;
-  let client: Client;
-  try {
-    client = await connectClient();
-  } catch (error) {
-    throw new CliError(
-      `Cannot reach Temporal at ${where}: ${error instanceof Error ? error.message : String(error)}. ` +
-        'The check runs on the workers: start the local stack with `npm start`, or set TEMPORAL_ADDRESS to yours.',
-      EXIT.usage,
-      'unreachable',
-    );
-  }
+  const { client, namespace, where } = await connectCliClient();
   return {
     async doctor({ waitForWorkerSeconds }) {
       try {

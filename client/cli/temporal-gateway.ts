@@ -24,15 +24,19 @@ const GRPC_UNAVAILABLE = 14;
 
 export type ClosableGateway = PlaybookGateway & { close(): Promise<void> };
 
-export async function connectGateway(program: string): Promise<ClosableGateway> {
+/** The configured Temporal (TEMPORAL_ADDRESS etc.), and where it is for messages; unreachable is a CliError saying what to set. */
+export async function connectCliClient(): Promise<{ client: Client; namespace: string; where: string }> {
   const { connectionOptions, namespace } = temporalConnectConfig();
   const where = `${connectionOptions.address} (namespace ${namespace})`;
-  let client: Client;
   try {
-    client = await connectClient();
+    return { client: await connectClient(), namespace, where };
   } catch (error) {
     throw unreachable(where, error);
   }
+}
+
+export async function connectGateway(program: string): Promise<ClosableGateway> {
+  const { client, where } = await connectCliClient();
 
   const call = async <T>(workflowId: string | undefined, fn: () => Promise<T>): Promise<T> => {
     try {
