@@ -18,7 +18,7 @@ import {
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { randomBytes } from 'node:crypto';
 import type { AwsKeyTarget, AwsRoleTarget, AwsUserTarget } from '../domain/action.js';
-import type { AccessCheck } from '../domain/doctor.js';
+import type { AccessCheck, ListedTarget } from '../domain/doctor.js';
 import { AWS_ACTION_USE, AWS_RESPONDER_ACTIONS } from '../domain/permissions.js';
 import type { AwsAccessKeyState, AwsRoleDiscovery, AwsUserDiscovery } from '../domain/discovery.js';
 import type { AwsPrincipal } from '../domain/principal.js';
@@ -51,7 +51,7 @@ export interface AwsAccounts {
   /** Clients for `accountId`; throws a non-retryable ProviderError for an account Revoker may not act in. */
   clients(accountId: string): Promise<AwsClients>;
   /** Every account Revoker may act in (`revoker doctor` checks each). */
-  listed(): Promise<{ id: string; name?: string | undefined }[]>;
+  listed(): Promise<ListedTarget[]>;
 }
 
 /**
@@ -267,7 +267,7 @@ export function createAwsActivities(accounts: AwsAccounts) {
 
     /** `revoker doctor`: every listed account, reached as Revoker would, its permissions probed without a change. */
     async checkAwsAccess(): Promise<AccessCheck[]> {
-      let listed: { id: string; name?: string | undefined }[];
+      let listed: ListedTarget[];
       try {
         listed = await accounts.listed();
       } catch (error) {

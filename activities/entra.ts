@@ -3,7 +3,7 @@ import type { EntraServicePrincipalTarget, EntraUserTarget } from '../domain/act
 import type { EntraServicePrincipalDiscovery, EntraUserDiscovery } from '../domain/discovery.js';
 import type { EntraPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
-import type { AccessCheck } from '../domain/doctor.js';
+import type { AccessCheck, ListedTarget } from '../domain/doctor.js';
 import { GRAPH_APPLICATION_PERMISSIONS, type GraphPermission } from '../domain/permissions.js';
 import { classifyActivities, InvalidRequestError, TargetNotFoundError } from './errors.js';
 import { checkEach } from './limited.js';
@@ -25,7 +25,7 @@ export interface EntraTenants {
   /** The Graph client for `tenantId`; throws a non-retryable ProviderError for a tenant Revoker may not act in. */
   clients(tenantId: string): Promise<EntraActivityDeps>;
   /** Every tenant Revoker may act in: the topology's, or the credentials' own. */
-  listed(): Promise<{ id: string; name?: string | undefined }[]>;
+  listed(): Promise<ListedTarget[]>;
 }
 
 /** Without a topology: the worker's credentials, for their own tenant only. */

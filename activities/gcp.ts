@@ -6,7 +6,7 @@ import type { CheckResult, StepOutcome } from '../domain/report.js';
 import { beforeChange } from './attempt.js';
 import { activityCancellation } from './cancellation.js';
 import { randomBytes } from 'node:crypto';
-import type { AccessCheck } from '../domain/doctor.js';
+import type { AccessCheck, ListedTarget } from '../domain/doctor.js';
 import { GCP_RESPONDER_PERMISSIONS, type GcpPermission } from '../domain/permissions.js';
 import {
   classifyActivities,
@@ -32,7 +32,7 @@ export interface GcpProjects {
   /** The client for `projectId`; throws a non-retryable ProviderError for a project Revoker may not act in. */
   clients(projectId: string): Promise<GcpActivityDeps>;
   /** Every project the topology lists; none without one (the credentials then reach whatever they are granted). */
-  listed(): Promise<{ id: string; name?: string | undefined }[]>;
+  listed(): Promise<ListedTarget[]>;
 }
 
 /** Without a topology: the worker's credentials, in whatever project they are granted. */

@@ -1,4 +1,4 @@
-import type { AccessCheck } from '../domain/doctor.js';
+import type { AccessCheck, ListedTarget } from '../domain/doctor.js';
 import { problemOf, type ProviderError } from './errors.js';
 
 /** How many probes run at once in one cloud: a 100-account topology is checked without a burst of 100 calls. */
@@ -31,7 +31,7 @@ export interface Probed {
  */
 export function checkEach(
   cloud: AccessCheck['cloud'],
-  targets: { id: string; name?: string | undefined }[],
+  targets: ListedTarget[],
   classify: (error: unknown) => ProviderError | undefined,
   probe: (id: string) => Promise<Probed>,
 ): Promise<AccessCheck[]> {

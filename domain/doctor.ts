@@ -29,3 +29,9 @@ export type DoctorReport = z.infer<typeof DoctorReport>;
 /** Ready when every listed entry is reachable with nothing missing, and every cloud's worker answered. */
 export const doctorHealthy = (report: DoctorReport) =>
   report.unanswered.length === 0 && report.checks.every((c) => c.reachable && c.missing.length === 0);
+
+/** An account, tenant or project a worker may act in, as its topology lists it. */
+export interface ListedTarget {
+  id: string;
+  name?: string | undefined;
+}
