@@ -155,7 +155,7 @@ describe('Entra ID user and app containment', () => {
   });
 
   it('fails loudly when a change never takes effect, though acted again', async () => {
-    h.entra.injectFault({ path: `/servicePrincipals/${SP}`, method: 'PATCH', lostWrite: true, times: 3 });
+    h.entra.injectFault({ path: `/servicePrincipals/${SP}`, method: 'PATCH', lostWrite: true, times: 5 });
     const handle = playbooks.handle((await h.start(alertAbout([mailSync], 'high'))).workflowId);
     const status = await waitForStatus(handle, settled);
     const disable = statusOf(status, `entra:disable-service-principal:${SP}`);

@@ -95,7 +95,7 @@ describe('Google Cloud service account containment', () => {
   });
 
   it('fails loudly when a change never takes effect, though acted again', async () => {
-    h.gcp.injectFault({ method: 'keys.disable', path: keyId(compromised.stolenKeyName), lostWrite: true, times: 3 });
+    h.gcp.injectFault({ method: 'keys.disable', path: keyId(compromised.stolenKeyName), lostWrite: true, times: 5 });
     const handle = playbooks.handle((await h.start(alertAbout([etl], 'high'))).workflowId);
     const status = await waitForStatus(handle, settled);
     const disable = statusOf(status, `gcp:disable-key:${keyId(compromised.stolenKeyName)}`);
