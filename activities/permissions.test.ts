@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
+  awsResponderPolicy,
   AWS_RESPONDER_ACTIONS,
   GCP_RESPONDER_PERMISSIONS,
   GRAPH_APPLICATION_PERMISSIONS,
@@ -46,6 +47,31 @@ describe('least privilege matches the calls', () => {
     const responder = seed.servicePrincipals.find((sp) => sp.displayName === 'revoker-responder')?.id;
     const consented = seed.appRoleAssignments.filter((a) => a.principalId === responder).map((a) => a.appRole);
     assert.deepEqual(sorted(consented), sorted(Object.keys(GRAPH_APPLICATION_PERMISSIONS)));
+  });
+
+  it('AWS: the sandbox member accounts hold the role deploy/ creates, trusting the hub with an ExternalId', () => {
+    for (const file of ['workloads.json', 'legacy.json']) {
+      const seed = JSON.parse(source(`../simulators/aws/fixtures/${file}`)) as {
+        roles: { roleName: string; inlinePolicies: unknown; assumeRolePolicy: { Statement: unknown[] } }[];
+      };
+      const responders = seed.roles.filter((r) => r.roleName.endsWith('Responder'));
+      assert.equal(responders.length, 1, file);
+      for (const role of responders) {
+        assert.deepEqual(role.inlinePolicies, { RevokerContainAws: awsResponderPolicy() });
+        assert.deepEqual(role.assumeRolePolicy.Statement, [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::123456789012:user/revoker-responder' },
+            Action: 'sts:AssumeRole',
+            Condition: {
+              StringEquals: {
+                'sts:ExternalId': role.roleName === 'RevokerResponder' ? 'revoker-sandbox' : 'legacy-responder',
+              },
+            },
+          },
+        ]);
+      }
+    }
   });
 
   it('deploy/ is what scripts/setup-templates.ts writes (run `npm run setup-templates` after a change)', () => {

@@ -9,11 +9,18 @@ import { publicState } from './snapshot.js';
 /** The /_sim/ control plane; its views never expose secret access keys or session tokens. */
 export function registerAdminRoutes(app: Hono<{ Bindings: HttpBindings }>, engine: AwsEngine): void {
   registerSharedAdminRoutes(app, {
-    health: () => ({ accountId: engine.state.accountId }),
-    state: () => publicState(engine.state, engine.now()),
-    mutations: () => engine.mutations.summary(),
-    // Validated inside reset; the cast only names the intent.
-    reset: (seed) => engine.reset(seed as AwsSeed | undefined),
+    health: () => ({ accountId: engine.state.primaryId, accountIds: [...engine.state.accounts.keys()] }),
+    // The primary account as before, and each member account in the same shape.
+    state: () => ({
+      ...publicState(engine.primary, engine.now()),
+      members: [...engine.state.accounts.values()]
+        .filter((a) => a.accountId !== engine.state.primaryId)
+        .map((a) => publicState(a, engine.now())),
+    }),
+    // Every account's; each entry names its account.
+    mutations: () => engine.mutationsIn('all'),
+    // Validated inside restore; the cast only names the intent.
+    reset: (seed) => engine.restore(seed as AwsSeed | undefined),
     seedError: AwsSeedError,
     faultSchema: awsFaultSchema,
     faults: engine.faults,

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MutationLog } from '../shared/mutation-log.js';
 import { SeededEngine } from '../shared/seeded-engine.js';
 import type { ActionContext, ActionHandler } from './action-context.js';
 import { resourceLabel } from './arn.js';
@@ -9,15 +8,22 @@ import { decide, notAuthorizedMessage } from './authz.js';
 import { accessDenied, authError, AwsError, toS3Error, type AwsService } from './errors.js';
 import { FaultQueue } from './faults.js';
 import { IAM_ACTIONS } from './iam-actions.js';
-import type { MutationEntry } from './mutations.js';
+import { AccountMutationLog, type MutationEntry, type MutationSummary } from './mutations.js';
 import { QueryParams } from './params.js';
 import { callerArn, contextKeys, policyLayers, type Caller } from './principal.js';
 import { API_VERSIONS, detectService, isSupportedService, queryParameters, resolveAction } from './routing.js';
 import { listBuckets } from './s3-actions.js';
-import type { AwsSeed } from './seed.js';
+import { parseAwsSeed, type AwsSeed } from './seed.js';
 import type { ReceivedRequest } from './sigv4.js';
 import { loadStateFile, saveStateFile } from './state-file.js';
-import { stateFromSeed, type SimState } from './state.js';
+import {
+  accountOfKey,
+  organisationOf,
+  primaryOf,
+  stateFromSeed,
+  type SimOrganisation,
+  type SimState,
+} from './state.js';
 import { STS_ACTIONS } from './sts-actions.js';
 import { isoSeconds } from './time.js';
 import { IAM_NAMESPACE, queryErrorResponse, queryResponse, s3Document, s3ErrorDocument, STS_NAMESPACE } from './xml.js';
@@ -70,7 +76,10 @@ function withAccessDeniedDetail(
 }
 
 export interface AwsEngineOptions {
+  /** The primary account. */
   readonly seed: AwsSeed;
+  /** Member accounts served on the same endpoint, each a full seed; a request's access key picks its account. */
+  readonly accounts?: readonly AwsSeed[];
   readonly stateFile?: string;
   /** Simulated clock (session expiry, issue times, aws:CurrentTime); defaults to the wall clock. */
   readonly now?: () => Date;
@@ -94,16 +103,66 @@ function assertServiceReachable(caller: Caller, service: AwsService): void {
 }
 
 /** The stateful core: authenticates, authorizes and executes one AWS request against the sandbox state. */
-export class AwsEngine extends SeededEngine<AwsSeed, SimState, FaultQueue, MutationLog<MutationEntry>> {
+export class AwsEngine extends SeededEngine<
+  readonly AwsSeed[],
+  SimOrganisation,
+  FaultQueue,
+  AccountMutationLog
+> {
+  private readonly members: readonly AwsSeed[];
+
   constructor(options: AwsEngineOptions) {
+    const members = options.accounts ?? [];
+    const seeded = (seeds: readonly AwsSeed[]) => organisationOf(seeds.map(stateFromSeed));
     super({
       ...options,
+      seed: [options.seed, ...members],
       faults: new FaultQueue(),
-      mutations: new MutationLog<MutationEntry>((entry) => entry.action),
-      fromSeed: stateFromSeed,
-      load: loadStateFile,
+      mutations: new AccountMutationLog(),
+      fromSeed: seeded,
+      load: (path) => {
+        const stored = loadStateFile(path);
+        if (!stored) return undefined;
+        // A member added to the options after the state file was written is seeded; stored accounts keep their state.
+        const ids = new Set(stored.map((s) => s.accountId));
+        return organisationOf([...stored, ...members.filter((m) => !ids.has(m.accountId)).map(stateFromSeed)]);
+      },
       save: saveStateFile,
     });
+    this.members = members;
+  }
+
+  /** The primary account's state. */
+  get primary(): SimState {
+    return primaryOf(this.state);
+  }
+
+  /** What Revoker changed in `accountId` (default: the primary account; `'all'`: every account). */
+  mutationsIn(accountId: string = this.state.primaryId): MutationSummary {
+    return this.mutations.summary(accountId);
+  }
+
+  /** Restores the seeds: the primary account from `seed` when given, the members from theirs. */
+  restore(seed?: AwsSeed): void {
+    if (seed === undefined) return this.reset();
+    const primaryId = parseAwsSeed(seed).accountId;
+    this.reset([seed, ...this.members.filter((m) => m.accountId !== primaryId)]);
+  }
+
+  /** Ends every temporary credential of `accountId` (default: all accounts) now, as if its time had run out. */
+  expireSessions(accountId?: string): number {
+    const ended = isoSeconds(new Date(this.now().getTime() - 1000));
+    let count = 0;
+    for (const state of this.state.accounts.values()) {
+      if (accountId !== undefined && state.accountId !== accountId) continue;
+      for (const [id, session] of state.sessions) {
+        if (Date.parse(session.expiresAt) <= Date.parse(ended)) continue;
+        state.sessions.set(id, { ...session, expiresAt: ended });
+        count += 1;
+      }
+    }
+    this.persist();
+    return count;
   }
 
   async handle(request: EngineRequest): Promise<HttpResult> {
@@ -133,7 +192,10 @@ export class AwsEngine extends SeededEngine<AwsSeed, SimState, FaultQueue, Mutat
     const mutating = !isReadAction(action);
     // Eventual consistency: reads, and the credentials they authenticate, see the state as it was before
     // changes that have not propagated yet (simulators/shared/fault-modes.ts); changes apply to the real state.
-    const state = mutating ? this.state : this.faults.modes.view(this.state);
+    const org = mutating ? this.state : this.faults.modes.view(this.state);
+    // The key names the account, as in AWS: one endpoint, many accounts.
+    const state = accountOfKey(org, signed.auth.accessKeyId) ?? primaryOf(org);
+    const accountId = state.accountId;
     const caller = await authenticate(state, request, signed, service, now);
     assertServiceReachable(caller, service);
     const handler = service === 's3' ? S3_HANDLERS.get(action) : HANDLERS[service].get(action);
@@ -143,21 +205,21 @@ export class AwsEngine extends SeededEngine<AwsSeed, SimState, FaultQueue, Mutat
     }
 
     // Faults fire before anything changes, so a faulted call leaves no trace in state or counters.
-    const fault = this.faults.take(service, action) ?? this.faults.random(mutating);
+    const fault = this.faults.take(service, action, accountId) ?? this.faults.random(mutating);
     if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
     // Still in the network when its client hung up: it never reaches IAM, and nobody reads the reply.
     if (request.signal?.aborted) return { body: '', dropConnection: true };
-    if (fault?.error) throw withAccessDeniedDetail(fault.error, caller, this.state.accountId, service, action, params);
+    if (fault?.error) throw withAccessDeniedDetail(fault.error, caller, accountId, service, action, params);
 
     if (caller.type === 'user') {
       const key = state.accessKeys.get(caller.accessKeyId);
       if (key) key.lastUsed = { date: isoSeconds(now), serviceName: service, region: signed.auth.region };
     }
     // A lost write runs the real handler against a copy, so the reply is genuine and nothing changes.
-    const target = fault?.lostWrite ? structuredClone(state) : state;
-    const before = mutating && !fault?.lostWrite && this.faults.modes.propagating ? structuredClone(state) : undefined;
+    const target = fault?.lostWrite ? structuredClone(org) : org;
+    const before = mutating && !fault?.lostWrite && this.faults.modes.propagating ? structuredClone(org) : undefined;
     const pending: MutationEntry[] = [];
-    const ctx = this.context(target, caller, params, now, signed.auth.region, request.sourceIp, pending);
+    const ctx = this.context(target, accountId, caller, params, now, signed.auth.region, request.sourceIp, pending);
     let result;
     try {
       result = handler(ctx);
@@ -177,7 +239,8 @@ export class AwsEngine extends SeededEngine<AwsSeed, SimState, FaultQueue, Mutat
   }
 
   private context(
-    state: SimState,
+    org: SimOrganisation,
+    accountId: string,
     caller: Caller,
     params: URLSearchParams,
     now: Date,
@@ -185,12 +248,14 @@ export class AwsEngine extends SeededEngine<AwsSeed, SimState, FaultQueue, Mutat
     sourceIp: string | undefined,
     pending: MutationEntry[],
   ): ActionContext {
-    const accountId = this.state.accountId;
+    const state = org.accounts.get(accountId);
+    if (!state) throw new Error(`AWS simulator: account ${accountId} missing`);
     const arn = callerArn(caller, accountId);
     const keys = contextKeys(caller, accountId, now, region, sourceIp);
     const evaluate = (action: string, resource: string) => decide(policyLayers(caller), { action, resource, keys });
     return {
       state,
+      account: (id) => org.accounts.get(id),
       caller,
       callerArn: arn,
       params: new QueryParams(params),
@@ -207,8 +272,8 @@ export class AwsEngine extends SeededEngine<AwsSeed, SimState, FaultQueue, Mutat
           throw accessDenied(notAuthorizedMessage(arn, action, label, decision.reason));
         }
       },
-      mutated(action, target, detail) {
-        pending.push({ action, target, at: now.toISOString(), ...(detail === undefined ? {} : { detail }) });
+      mutated(action, target, detail, account = accountId) {
+        pending.push({ account, action, target, at: now.toISOString(), ...(detail === undefined ? {} : { detail }) });
       },
     };
   }

@@ -19,6 +19,11 @@ export type AwsFaultCode =
 export interface AwsFault {
   /** `UpdateAccessKey` or `iam:UpdateAccessKey`; omitted = any action (S3 ListBuckets is `ListBuckets`). */
   action?: string;
+  /**
+   * Only calls made in this account (the one the caller's credentials belong to: a hub's AssumeRole is made in
+   * the hub's); omitted = any account.
+   */
+  account?: string;
   /** Omit for a latency-only fault. Unlisted codes are sent as-is with HTTP 400. */
   code?: AwsFaultCode | (string & {});
   message?: string;
@@ -37,6 +42,10 @@ export const awsFaultSchema = z
   .object({
     ...faultEffectFields,
     action: z.string().min(1).optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional(),
     code: z.string().min(1).optional(),
     message: z.string().optional(),
   })
@@ -55,7 +64,8 @@ interface ArmedFault {
   remaining: number;
 }
 
-function matches(fault: AwsFault, service: AwsService, action: string): boolean {
+function matches(fault: AwsFault, service: AwsService, action: string, accountId: string): boolean {
+  if (fault.account !== undefined && fault.account !== accountId) return false;
   if (fault.action === undefined) return true;
   const wanted = fault.action.toLowerCase();
   return wanted.includes(':') ? wanted === `${service}:${action}`.toLowerCase() : wanted === action.toLowerCase();
@@ -81,8 +91,8 @@ export class FaultQueue {
     return this.armed.map((a) => ({ fault: { ...a.fault }, remaining: a.remaining }));
   }
 
-  take(service: AwsService, action: string): FaultOutcome | undefined {
-    const index = this.armed.findIndex((a) => matches(a.fault, service, action));
+  take(service: AwsService, action: string, accountId: string): FaultOutcome | undefined {
+    const index = this.armed.findIndex((a) => matches(a.fault, service, action, accountId));
     const armed = this.armed[index];
     if (!armed) return undefined;
     armed.remaining -= 1;

@@ -7,17 +7,33 @@ import { AwsEngine } from './engine.js';
 import type { AwsFault } from './faults.js';
 import type { MutationSummary } from './mutations.js';
 import { loadAwsSeed, type AwsSeed } from './seed.js';
+import { accountOfKey } from './state.js';
 import { faultModesSchema, type FaultModes, type FaultModesInput } from '../shared/fault-modes.js';
 
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
+/**
+ * The sandbox organisation's member accounts (README): acme-workloads (210987654321, user bob) and acme-legacy
+ * (345678901234, user carol), each with the responder role the hub (123456789012's revoker-responder) assumes.
+ */
+export const MEMBER_SEED_PATHS = ['workloads.json', 'legacy.json'].map((file) =>
+  fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url)),
+);
+
+/** The member accounts' seeds, for `startAwsSimulator({ accounts })`. */
+export const organisationSeeds = (): AwsSeed[] => MEMBER_SEED_PATHS.map(loadAwsSeed);
 
 export interface AwsSimulatorOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** 0 (default) picks an ephemeral port. */
   port?: number;
-  /** Default: fixtures/sandbox.json. */
+  /** The primary account. Default: fixtures/sandbox.json. */
   seed?: AwsSeed;
+  /**
+   * Member accounts on the same endpoint (an AWS Organization): a request's access key picks its account, and
+   * STS AssumeRole crosses between them, checking trust policies and ExternalId. e.g. `organisationSeeds()`.
+   */
+  accounts?: readonly AwsSeed[];
   /** Load state from here if it exists, and rewrite it atomically after every change. */
   stateFile?: string;
   /** Simulated clock for session expiry and condition keys; default wall clock. */
@@ -27,20 +43,30 @@ export interface AwsSimulatorOptions {
 export interface AwsSimulator {
   /** e.g. http://127.0.0.1:41234 — use as `endpoint` for IAMClient, STSClient and S3Client (forcePathStyle). */
   readonly endpoint: string;
+  /** The primary account. */
   readonly accountId: string;
+  /** Every account served, the primary first. */
+  readonly accountIds: readonly string[];
   close(): Promise<void>;
+  /** Restores the seeds (the primary account's from `seed` when given) and forgets mutations and faults. */
   reset(seed?: AwsSeed): void;
-  mutations(): MutationSummary;
+  /** What was changed in `accountId` (default: the primary account; `'all'`: every account). */
+  mutations(accountId?: string): MutationSummary;
+  /** Ends the temporary credentials of `accountId` (default: every account) now; returns how many. */
+  expireSessions(accountId?: string): number;
   injectFault(fault: AwsFault): void;
   clearFaults(): void;
   /** Eventual consistency and the probabilistic mode (simulators/shared/fault-modes.ts); clearFaults ends them. */
   setFaultModes(modes: FaultModesInput): void;
   /** The modes in force and the faults the random mode has drawn, by kind. */
   faultModes(): ReturnType<FaultModes['describe']>;
-  accessKey(accessKeyId: string): { userName: string; status: 'Active' | 'Inactive'; createDate: string } | undefined;
-  /** Parsed inline policy documents by name; {} for unknown users. */
-  userPolicies(userName: string): Record<string, unknown>;
-  rolePolicies(roleName: string): Record<string, unknown>;
+  /** A long-term key, in whichever account holds it. */
+  accessKey(
+    accessKeyId: string,
+  ): { userName: string; status: 'Active' | 'Inactive'; createDate: string; accountId: string } | undefined;
+  /** Parsed inline policy documents by name; {} for unknown users. `accountId` default: the primary account. */
+  userPolicies(userName: string, accountId?: string): Record<string, unknown>;
+  rolePolicies(roleName: string, accountId?: string): Record<string, unknown>;
   /**
    * Requests whose client gave up (closed the connection) before the answer, e.g. a call held by a
    * `latencyMs` fault that the caller aborted; and a promise that resolves once `count` have been.
@@ -56,6 +82,7 @@ export async function startAwsSimulator(options: AwsSimulatorOptions = {}): Prom
   const host = options.host ?? '127.0.0.1';
   const engine = new AwsEngine({
     seed: options.seed ?? loadAwsSeed(DEFAULT_SEED_PATH),
+    ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
     ...(options.stateFile === undefined ? {} : { stateFile: options.stateFile }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
@@ -78,21 +105,31 @@ export async function startAwsSimulator(options: AwsSimulatorOptions = {}): Prom
   return {
     endpoint: `http://${hostPort(host, port)}`,
     get accountId() {
-      return engine.state.accountId;
+      return engine.state.primaryId;
+    },
+    get accountIds() {
+      return [...engine.state.accounts.keys()];
     },
     close: () => closeServer(server, () => engine.persist()),
-    reset: (seed) => engine.reset(seed),
-    mutations: () => engine.mutations.summary(),
+    reset: (seed) => engine.restore(seed),
+    mutations: (accountId) => engine.mutationsIn(accountId),
+    expireSessions: (accountId) => engine.expireSessions(accountId),
     injectFault: (fault) => engine.faults.inject(fault),
     clearFaults: () => engine.faults.clear(),
     setFaultModes: (modes) => engine.faults.modes.set(faultModesSchema.parse(modes)),
     faultModes: () => engine.faults.modes.describe(),
     accessKey: (accessKeyId) => {
-      const key = engine.state.accessKeys.get(accessKeyId);
-      return key && { userName: key.userName, status: key.status, createDate: key.createDate };
+      const account = accountOfKey(engine.state, accessKeyId);
+      const key = account?.accessKeys.get(accessKeyId);
+      return (
+        account &&
+        key && { userName: key.userName, status: key.status, createDate: key.createDate, accountId: account.accountId }
+      );
     },
-    userPolicies: (userName) => parsedPolicies(engine.state.users.get(userName)?.inlinePolicies),
-    rolePolicies: (roleName) => parsedPolicies(engine.state.roles.get(roleName)?.inlinePolicies),
+    userPolicies: (userName, accountId = engine.state.primaryId) =>
+      parsedPolicies(engine.state.accounts.get(accountId)?.users.get(userName)?.inlinePolicies),
+    rolePolicies: (roleName, accountId = engine.state.primaryId) =>
+      parsedPolicies(engine.state.accounts.get(accountId)?.roles.get(roleName)?.inlinePolicies),
     abandoned: () => abandoned,
     abandonedAt: (count) =>
       abandoned >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })),

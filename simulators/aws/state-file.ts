@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readStateFile, writeStateFile } from '../shared/state-file.js';
-import type { SimState } from './state.js';
+import { primaryOf, type SimOrganisation, type SimState } from './state.js';
 
 const FORMAT = 'revoker-aws-simulator-state/v1';
 
@@ -20,75 +20,81 @@ const sessionBase = {
  * On-disk form of the whole sandbox. Unlike the admin views it contains secrets and session tokens:
  * a restarted dev stack must keep accepting the keys and sessions it issued before.
  */
+const accountState = z.object({
+  accountId: z.string(),
+  users: z.array(
+    z.object({
+      userName: z.string(),
+      userId: z.string(),
+      path: z.string(),
+      createDate: z.string(),
+      inlinePolicies: z.array(namedDocument),
+      loginProfile: z.object({ createDate: z.string(), passwordResetRequired: z.boolean() }).optional(),
+    }),
+  ),
+  accessKeys: z.array(
+    z.object({
+      accessKeyId: z.string(),
+      userName: z.string(),
+      secretAccessKey: z.string(),
+      status: z.enum(['Active', 'Inactive']),
+      createDate: z.string(),
+      lastUsed: z.object({ date: z.string(), serviceName: z.string(), region: z.string() }).optional(),
+    }),
+  ),
+  roles: z.array(
+    z.object({
+      roleName: z.string(),
+      roleId: z.string(),
+      path: z.string(),
+      createDate: z.string(),
+      description: z.string().optional(),
+      maxSessionDuration: z.number(),
+      assumeRolePolicy: z.string(),
+      inlinePolicies: z.array(namedDocument),
+    }),
+  ),
+  sessions: z.array(
+    z.discriminatedUnion('kind', [
+      z.object({ ...sessionBase, kind: z.literal('federation'), userName: z.string(), federatedName: z.string() }),
+      z.object({ ...sessionBase, kind: z.literal('session'), userName: z.string() }),
+      z.object({ ...sessionBase, kind: z.literal('assumed-role'), roleName: z.string(), sessionName: z.string() }),
+    ]),
+  ),
+  buckets: z.array(z.object({ name: z.string(), creationDate: z.string() })),
+});
+
 const persistedState = z.object({
   format: z.literal(FORMAT),
-  state: z.object({
-    accountId: z.string(),
-    users: z.array(
-      z.object({
-        userName: z.string(),
-        userId: z.string(),
-        path: z.string(),
-        createDate: z.string(),
-        inlinePolicies: z.array(namedDocument),
-        loginProfile: z.object({ createDate: z.string(), passwordResetRequired: z.boolean() }).optional(),
-      }),
-    ),
-    accessKeys: z.array(
-      z.object({
-        accessKeyId: z.string(),
-        userName: z.string(),
-        secretAccessKey: z.string(),
-        status: z.enum(['Active', 'Inactive']),
-        createDate: z.string(),
-        lastUsed: z.object({ date: z.string(), serviceName: z.string(), region: z.string() }).optional(),
-      }),
-    ),
-    roles: z.array(
-      z.object({
-        roleName: z.string(),
-        roleId: z.string(),
-        path: z.string(),
-        createDate: z.string(),
-        description: z.string().optional(),
-        maxSessionDuration: z.number(),
-        assumeRolePolicy: z.string(),
-        inlinePolicies: z.array(namedDocument),
-      }),
-    ),
-    sessions: z.array(
-      z.discriminatedUnion('kind', [
-        z.object({ ...sessionBase, kind: z.literal('federation'), userName: z.string(), federatedName: z.string() }),
-        z.object({ ...sessionBase, kind: z.literal('session'), userName: z.string() }),
-        z.object({ ...sessionBase, kind: z.literal('assumed-role'), roleName: z.string(), sessionName: z.string() }),
-      ]),
-    ),
-    buckets: z.array(z.object({ name: z.string(), creationDate: z.string() })),
-  }),
+  /** The primary account. */
+  state: accountState,
+  /** The member accounts (`accounts` option), in order; absent when there are none. */
+  accounts: z.array(accountState).optional(),
 });
 
 const toNamed = (policies: Map<string, string>) => [...policies].map(([name, document]) => ({ name, document }));
 const fromNamed = (policies: { name: string; document: string }[]) =>
   new Map(policies.map((p) => [p.name, p.document] as const));
 
-function serialize(state: SimState): z.input<typeof persistedState> {
+function serializeAccount(state: SimState): z.input<typeof accountState> {
   return {
-    format: FORMAT,
-    state: {
-      accountId: state.accountId,
-      users: [...state.users.values()].map((u) => ({ ...u, inlinePolicies: toNamed(u.inlinePolicies) })),
-      accessKeys: [...state.accessKeys.values()],
-      roles: [...state.roles.values()].map((r) => ({ ...r, inlinePolicies: toNamed(r.inlinePolicies) })),
-      sessions: [...state.sessions.values()],
-      buckets: state.buckets,
-    },
+    accountId: state.accountId,
+    users: [...state.users.values()].map((u) => ({ ...u, inlinePolicies: toNamed(u.inlinePolicies) })),
+    accessKeys: [...state.accessKeys.values()],
+    roles: [...state.roles.values()].map((r) => ({ ...r, inlinePolicies: toNamed(r.inlinePolicies) })),
+    sessions: [...state.sessions.values()],
+    buckets: state.buckets,
   };
 }
 
-/** Returns undefined when the file does not exist yet (first start seeds instead). */
-export function loadStateFile(path: string): SimState | undefined {
-  const s = readStateFile(path, { format: FORMAT, simulator: 'AWS', schema: persistedState })?.state;
-  if (s === undefined) return undefined;
+/** Returns undefined when the file does not exist yet (first start seeds instead); the primary account first. */
+export function loadStateFile(path: string): SimState[] | undefined {
+  const parsed = readStateFile(path, { format: FORMAT, simulator: 'AWS', schema: persistedState });
+  if (parsed === undefined) return undefined;
+  return [parsed.state, ...(parsed.accounts ?? [])].map(deserializeAccount);
+}
+
+function deserializeAccount(s: z.output<typeof accountState>): SimState {
   return {
     accountId: s.accountId,
     users: new Map(s.users.map((u) => [u.userName, { ...u, inlinePolicies: fromNamed(u.inlinePolicies) }])),
@@ -99,6 +105,11 @@ export function loadStateFile(path: string): SimState | undefined {
   };
 }
 
-export function saveStateFile(path: string, state: SimState): void {
-  writeStateFile(path, serialize(state));
+export function saveStateFile(path: string, org: SimOrganisation): void {
+  const members = [...org.accounts.values()].filter((a) => a.accountId !== org.primaryId);
+  writeStateFile(path, {
+    format: FORMAT,
+    state: serializeAccount(primaryOf(org)),
+    ...(members.length === 0 ? {} : { accounts: members.map(serializeAccount) }),
+  } satisfies z.input<typeof persistedState>);
 }

@@ -152,3 +152,46 @@ export function accessKeysOf(state: SimState, userName: string): AccessKeyRecord
 export function isServiceLinkedRole(role: RoleRecord): boolean {
   return role.path.startsWith('/aws-service-role/');
 }
+
+/**
+ * Every account one simulator serves, as an AWS Organization would: the primary account (the sandbox default,
+ * whose id `accountId` reports) and its members, each with its own IAM. Access key ids are unique across all of
+ * them, as in AWS, so a request's key names the account it is made in.
+ */
+export interface SimOrganisation {
+  readonly primaryId: string;
+  readonly accounts: Map<string, SimState>;
+}
+
+export function organisationOf(states: readonly SimState[]): SimOrganisation {
+  const [primary] = states;
+  if (!primary) throw new Error('AWS simulator: no account to serve');
+  const accounts = new Map<string, SimState>();
+  const keys = new Map<string, string>();
+  for (const state of states) {
+    if (accounts.has(state.accountId)) throw new Error(`AWS simulator: account ${state.accountId} is seeded twice`);
+    accounts.set(state.accountId, state);
+    for (const id of [...state.accessKeys.keys(), ...state.sessions.keys()]) {
+      const other = keys.get(id);
+      if (other !== undefined) {
+        throw new Error(`AWS simulator: access key ${id} is in accounts ${other} and ${state.accountId}`);
+      }
+      keys.set(id, state.accountId);
+    }
+  }
+  return { primaryId: primary.accountId, accounts };
+}
+
+export function primaryOf(org: SimOrganisation): SimState {
+  const primary = org.accounts.get(org.primaryId);
+  if (!primary) throw new Error('AWS simulator: primary account missing');
+  return primary;
+}
+
+/** The account whose long-term key or temporary credentials `accessKeyId` is. */
+export function accountOfKey(org: SimOrganisation, accessKeyId: string): SimState | undefined {
+  for (const state of org.accounts.values()) {
+    if (state.accessKeys.has(accessKeyId) || state.sessions.has(accessKeyId)) return state;
+  }
+  return undefined;
+}

@@ -100,11 +100,31 @@ export const getFederationToken: ActionHandler = (ctx) => {
   };
 };
 
+/** AWS's pattern and length for ExternalId; a bad one is a ValidationError before anything is evaluated. */
+function externalIdOf(ctx: ActionContext): string | undefined {
+  const value = ctx.params.get('ExternalId');
+  if (value === undefined) return undefined;
+  if (value.length < 2 || value.length > 1224 || !/^[\w+=,.@:/-]*$/.test(value)) {
+    throw validationError(
+      `1 validation error detected: Value '${value}' at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]* and have length between 2 and 1224`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Within one account, a trust policy naming the caller is a complete grant; trusting the account root delegates
+ * to the caller's identity policy. Across accounts both are needed always: the role's account must trust the
+ * caller (its ARN or its account's root), and the caller's own account must allow sts:AssumeRole on the role
+ * (IAM User Guide, "Cross-account policy evaluation logic"). A condition on sts:ExternalId is met only by the
+ * very value; a role that requires one refuses a request without it.
+ */
 export const assumeRole: ActionHandler = (ctx) => {
   const requestedArn = ctx.params.require('RoleArn');
   const sessionName = ctx.params.name('RoleSessionName', ctx.params.require('RoleSessionName'), 2, 64);
   const duration = ctx.params.int('DurationSeconds', 900, 43200) ?? 3600;
   const policy = readSessionPolicies(ctx.params);
+  const externalId = externalIdOf(ctx);
   // STS (unlike IAM) quotes the role by its full ARN in AccessDenied messages.
   const denied = (reason?: Parameters<typeof notAuthorizedMessage>[3]) =>
     accessDenied(notAuthorizedMessage(ctx.callerArn, 'sts:AssumeRole', requestedArn, reason));
@@ -112,21 +132,26 @@ export const assumeRole: ActionHandler = (ctx) => {
   if (!parsed) throw validationError(`${requestedArn} is invalid`);
   // Federated users may call no STS API but GetCallerIdentity.
   if (ctx.caller.type === 'federation') throw denied();
-  const role = parsed.accountId === ctx.state.accountId ? ctx.state.roles.get(parsed.roleName) : undefined;
-  // Unknown roles are indistinguishable from untrusted ones, as in AWS.
-  if (!role) throw denied();
+  const callerAccount = ctx.state.accountId;
+  const crossAccount = parsed.accountId !== callerAccount;
+  const home = crossAccount ? ctx.account(parsed.accountId) : ctx.state;
+  const role = home?.roles.get(parsed.roleName);
+  // Unknown roles (and accounts) are indistinguishable from untrusted ones, as in AWS.
+  if (!home || !role) throw denied();
+  const keys = new Map(ctx.keys);
+  if (externalId !== undefined) keys.set('sts:externalid', externalId);
   const trust = evaluateTrust(
     storedPolicy(role.assumeRolePolicy, 'trust'),
-    trustPrincipalCandidates(ctx.caller, ctx.state.accountId),
-    ctx.state.accountId,
-    ctx.keys,
+    trustPrincipalCandidates(ctx.caller, callerAccount),
+    callerAccount,
+    keys,
   );
-  const identity = ctx.evaluate('sts:AssumeRole', roleArnOf(ctx.state, role));
+  const identity = ctx.evaluate('sts:AssumeRole', roleArnOf(home, role));
   if (!identity.allowed && (identity.reason === 'explicit-identity' || identity.reason === 'explicit-session')) {
     throw denied(identity.reason);
   }
   if (trust === 'deny' || trust === 'none') throw denied();
-  if (trust === 'account' && !identity.allowed) throw denied(identity.reason);
+  if ((trust === 'account' || crossAccount) && !identity.allowed) throw denied(identity.reason);
   if (duration > role.maxSessionDuration) {
     throw validationError('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
   }
@@ -135,9 +160,15 @@ export const assumeRole: ActionHandler = (ctx) => {
       'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
     );
   }
-  const session = mint(ctx, { kind: 'assumed-role', roleName: role.roleName, sessionName }, duration, policy);
-  const arn = assumedRoleArn(ctx.state.accountId, role.roleName, sessionName);
-  ctx.mutated('AssumeRole', arn);
+  // The session lives in the role's account: its IAM authenticates it, and its CloudTrail logs the call.
+  const session = mint(
+    { ...ctx, state: home },
+    { kind: 'assumed-role', roleName: role.roleName, sessionName },
+    duration,
+    policy,
+  );
+  const arn = assumedRoleArn(home.accountId, role.roleName, sessionName);
+  ctx.mutated('AssumeRole', arn, crossAccount ? `from ${ctx.callerArn}` : undefined, home.accountId);
   return {
     Credentials: credentialsShape(session),
     AssumedRoleUser: { AssumedRoleId: `${role.roleId}:${sessionName}`, Arn: arn },
