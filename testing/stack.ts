@@ -20,7 +20,7 @@ import { identityVerifier } from '../client/approval-links/identity-token.js';
 import { temporalLinkPlaybooks } from '../client/approval-links/link-playbooks.js';
 import { createWebhookApp } from '../client/webhook/app.js';
 import { startWebhookServer } from '../client/webhook/server.js';
-import { startAwsSimulator, type AwsSimulator } from '../simulators/aws/index.js';
+import { startAwsSimulator, type AwsSeed, type AwsSimulator } from '../simulators/aws/index.js';
 import {
   defaultSandboxCaDir,
   ensureSandboxCa,
@@ -84,6 +84,7 @@ export async function startStack(
     queues = ALL_QUEUES,
     topology,
     entraTenants = [],
+    awsAccounts = [],
   }: {
     /** The queues this process's workers poll: a crash test runs the cloud queues in a worker process of its own. */
     queues?: QueueName[];
@@ -91,6 +92,8 @@ export async function startStack(
     topology?: TopologyFile;
     /** More Entra tenants the simulator serves beside seeds.entra (e.g. its fixtures/fabrikam.json). */
     entraTenants?: EntraSeed[];
+    /** Member AWS accounts the simulator serves beside seeds.aws (e.g. its `organisationSeeds()`). */
+    awsAccounts?: AwsSeed[];
   } = {},
 ): Promise<Stack> {
   const tls = await ensureSandboxCa(defaultSandboxCaDir());
@@ -157,7 +160,7 @@ export async function startStack(
         }),
         (env) => env.teardown(),
       ),
-      started(startAwsSimulator({ seed: seeds.aws }), (aws) => aws.close()),
+      started(startAwsSimulator({ seed: seeds.aws, accounts: awsAccounts }), (aws) => aws.close()),
       started(startGcpSimulator({ seed: seeds.gcp }), (gcp) => gcp.close()),
       started(startEntraSimulator({ seed: seeds.entra, tenants: entraTenants, tls: entraTls }), (entra) =>
         entra.close(),

@@ -49,6 +49,16 @@ describe('guardduty source', () => {
     assert.equal(alert.observedAt, '2026-11-23T14:01:02.000Z');
   });
 
+  it('names the member account a delegated administrator receives a finding from, not its own', () => {
+    const body = fixture('member-account-access-key');
+    assert.equal((body as unknown as { account: string }).account, ACCOUNT, 'delivered in the administrator account');
+    const alert = toAlert(body);
+    assert.deepEqual(alert.principals, [
+      { type: 'aws.accessKey', accountId: '210987654321', accessKeyId: 'AKIABOB0007EXAMPLE01' },
+    ]);
+    assert.equal(alert.severity, 'high');
+  });
+
   it('refuses root credentials, saying why IAM cannot contain them', () => {
     const [issue, ...more] = refusal(fixture('root-credential-usage'));
     assert.equal(issue?.field, 'detail.resource.accessKeyDetails.userType');
