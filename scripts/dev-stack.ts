@@ -5,13 +5,20 @@ import { Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { prettyFactory } from 'pino-pretty';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generatePayloadKeyEntry } from '../connect/payload-codec.js';
 import { searchAttributeFlags } from '../domain/search-attributes.js';
-import { loadAwsSeed, startAwsSimulator, type AwsSimulator } from '../simulators/aws/index.js';
-import { ENTRA_SANDBOX, ensureSandboxCa, startEntraSimulator, type EntraSimulator } from '../simulators/entra/index.js';
+import { loadAwsSeed, organisationSeeds, startAwsSimulator, type AwsSimulator } from '../simulators/aws/index.js';
+import {
+  ENTRA_SANDBOX,
+  ensureSandboxCa,
+  loadEntraSeed,
+  SECOND_TENANT_SEED_PATH,
+  startEntraSimulator,
+  type EntraSimulator,
+} from '../simulators/entra/index.js';
 import {
   DEFAULT_SEED_PATH as GCP_SEED,
   GCP_SANDBOX,
@@ -39,6 +46,8 @@ const ports = {
 const STATE_DIR = env.REVOKER_STATE_DIR ?? join(ROOT, '.revoker');
 const SANDBOX_SEED = join(ROOT, 'simulators', 'aws', 'fixtures', 'sandbox.json');
 const SAMPLE_ALERT = join('examples', 'alerts', 'mixed-cloud.json');
+/** The sandbox organisation's topology (every account, tenant and project the worker may act in), unless one is named. */
+const SANDBOX_TOPOLOGY = join(ROOT, 'examples', 'topology.yaml');
 const RESPONDER = 'revoker-responder';
 
 const children: ChildProcess[] = [];
@@ -168,9 +177,16 @@ async function main(): Promise<void> {
     mode: 0o600,
   });
   const [aws, entra, gcp, identity] = await Promise.all([
-    startAwsSimulator({ port: ports.aws, seed, stateFile: join(STATE_DIR, 'aws-sandbox.json') }),
+    // A small organisation: the hub account and two members (examples/topology.yaml lists them).
+    startAwsSimulator({
+      port: ports.aws,
+      seed,
+      accounts: organisationSeeds(),
+      stateFile: join(STATE_DIR, 'aws-sandbox.json'),
+    }),
     startEntraSimulator({
       port: ports.entra,
+      tenants: [loadEntraSeed(SECOND_TENANT_SEED_PATH)],
       tls: { certPath: ca.certPath, keyPath: ca.keyPath },
       stateFile: join(STATE_DIR, 'entra-sandbox.json'),
     }),
@@ -200,6 +216,7 @@ async function main(): Promise<void> {
       [...tsx.slice(1), 'worker/main.ts'],
       {
         ...common,
+        REVOKER_TOPOLOGY_FILE: env.REVOKER_TOPOLOGY_FILE ?? SANDBOX_TOPOLOGY,
         // The sandbox responders' credentials, exactly as a real deployment passes them: the environment.
         REVOKER_AWS_ENDPOINT: aws.endpoint,
         AWS_REGION: 'us-east-1',
@@ -255,14 +272,21 @@ async function main(): Promise<void> {
   say(`Temporal Web UI   ${uiUrl}`);
   say(`Temporal gRPC     ${address}`);
   say(`Webhook           ${webhookUrl}/alerts`);
-  say(`AWS sandbox       ${aws.endpoint}  (IAM/STS/S3, account ${aws.accountId}: IAM user alice)`);
-  say(`Entra sandbox     ${entra.authorityHost}  (token endpoint + Graph, tenant contoso: adele, app "Mail Sync Pro")`);
+  say(
+    `AWS sandbox       ${aws.endpoint}  (IAM/STS/S3, hub account ${aws.accountId}: alice; members 210987654321: bob, 345678901234: carol)`,
+  );
+  say(
+    `Entra sandbox     ${entra.authorityHost}  (token endpoint + Graph, tenant contoso: adele, app "Mail Sync Pro"; tenant fabrikam: diego)`,
+  );
   say(`GCP sandbox       ${gcp.rootUrl}  (IAM, project ${gcp.projectId}: etl-runner and its keys)`);
   say(`Sign-in (OIDC)    ${identity.issuer}  (signs in whoever you name; a deployment uses its own IdP)`);
   say('');
   say('Post the sample alert (one stolen-token incident across AWS, Entra ID and Google Cloud):');
   say(`  ${curl}`);
   say('Then see what waits, and approve it:  npm run revoker -- list');
+  say(
+    `Topology          ${relative(ROOT, env.REVOKER_TOPOLOGY_FILE ?? SANDBOX_TOPOLOGY)}  (check every account: npm run revoker -- doctor)`,
+  );
   say(`To decide as a verified person:  REVOKER_PUBLIC_URL=${webhookUrl} npm run revoker -- login`);
   if (!env.REVOKER_NOTIFY_URL) say('…or open an "Approve as responder@example.com" link from the [chat] lines.');
   say('');
