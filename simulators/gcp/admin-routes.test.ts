@@ -26,7 +26,7 @@ describe('/_sim admin routes', () => {
   const keys = () => iamClient(sim, keyFile(responder.keyName)).projects.serviceAccounts.keys;
 
   it('reports health and the state, without any private key material', async () => {
-    assert.deepEqual(await get('_sim/health'), { ok: true, projectId: 'acme-prod' });
+    assert.deepEqual(await get('_sim/health'), { ok: true, projectId: 'acme-prod', projectIds: ['acme-prod'] });
     await keys().disable({ name: compromised.stolenKeyName, requestBody: {} });
     await keys().delete({ name: compromised.stolenKeyName });
     const text = await (await fetch(url('_sim/state'))).text();

@@ -1,11 +1,14 @@
 import { createPublicKey } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { insufficientScopes, unauthenticated } from './errors.js';
-import type { GcpState } from './state.js';
+import type { GcpOrganisation } from './state.js';
 
 export interface Caller {
   readonly email: string;
   readonly keyId: string;
+  /** The project the account belongs to (its home; quota is charged to it). */
+  readonly projectId: string;
+  readonly projectNumber: string;
 }
 
 /** Either scope lets a token call the IAM API (https://cloud.google.com/iam/docs/reference/rest#authorization-scopes). */
@@ -29,10 +32,12 @@ function decode(token: string): { kid: string; payload: JWTPayload } {
  * Verifies a self-signed JWT access token, as google-auth-library's JWTAccess makes it from a key file: RS256,
  * `kid` = the key id, `iss` = `sub` = the account email, `iat`/`exp` at most an hour apart, and `scope` (with
  * useJWTAccessWithScope) or `aud` = the API's root URL. Every check reads the current state, so disabling or
- * deleting the key, or disabling the account, refuses the very next request.
+ * deleting the key, or disabling the account, refuses the very next request. The account may belong to any
+ * project served: a key authenticates its account wherever it is used, and what it may do there is up to the
+ * target project's policy.
  */
 export async function authenticate(
-  state: GcpState,
+  org: GcpOrganisation,
   authorization: string | undefined,
   now: Date,
   audiences: readonly string[],
@@ -44,8 +49,9 @@ export async function authenticate(
 
   const email = payload.iss;
   if (typeof email !== 'string' || payload.sub !== email) throw unauthenticated('claims');
-  const account = state.serviceAccounts.get(email);
-  if (!account) throw unauthenticated('unknown-account');
+  const state = [...org.projects.values()].find((project) => project.serviceAccounts.has(email));
+  const account = state?.serviceAccounts.get(email);
+  if (!state || !account) throw unauthenticated('unknown-account');
   const key = state.keys.get(kid);
   if (!key || key.email !== email) throw unauthenticated('unknown-key');
 
@@ -77,5 +83,5 @@ export async function authenticate(
   } else {
     throw unauthenticated('claims');
   }
-  return { email, keyId: kid };
+  return { email, keyId: kid, projectId: state.projectId, projectNumber: state.projectNumber };
 }

@@ -1,16 +1,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MutationLog } from '../shared/mutation-log.js';
 import { SeededEngine } from '../shared/seeded-engine.js';
 import { authenticate } from './authn.js';
 import { GoogleApiError, invalidArgument, notFound } from './errors.js';
-import { FaultQueue } from './faults.js';
-import type { MutationEntry } from './mutations.js';
+import { FaultQueue, type TargetProject } from './faults.js';
+import type { GcpHierarchy } from './hierarchy.js';
+import { ProjectMutationLog, type MutationEntry, type MutationSummary } from './mutations.js';
 import type { OperationContext } from './operation-context.js';
 import { OPERATIONS } from './operations.js';
-import { route } from './routing.js';
-import type { GcpSeed } from './seed.js';
+import { route, type Route } from './routing.js';
+import { parseGcpSeed, type GcpSeed } from './seed.js';
 import { loadStateFile, saveStateFile } from './state-file.js';
-import { stateFromSeed, type GcpState } from './state.js';
+import {
+  findAccountAnywhere,
+  hierarchyFromSeed,
+  organisationOf,
+  primaryOf,
+  projectOf,
+  stateFromSeed,
+  type GcpOrganisation,
+  type GcpState,
+  type ResourceHierarchy,
+} from './state.js';
 
 export interface EngineRequest {
   readonly method: string;
@@ -32,7 +42,12 @@ export interface HttpResult {
 }
 
 export interface GcpEngineOptions {
+  /** The primary project. */
   readonly seed: GcpSeed;
+  /** More projects on the same endpoint, each a full seed; a resource name's project picks one. */
+  readonly projects?: readonly GcpSeed[];
+  /** The organization and folders above the projects, whose allow policies the projects inherit. */
+  readonly hierarchy?: GcpHierarchy;
   readonly stateFile?: string;
   /** Simulated clock (JWT and key validity, deletion times); defaults to the wall clock. */
   readonly now?: () => Date;
@@ -60,17 +75,61 @@ const safeDecode = (path: string) => {
   }
 };
 
+/** The project a route acts on: the one it names, or under `projects/-/` the account's; undefined if not served. */
+function targetOf(org: GcpOrganisation, matched: Route): GcpState | undefined {
+  if (matched.project === '-') return findAccountAnywhere(org, matched.account)?.project;
+  return projectOf(org, matched.project);
+}
+
 /** The stateful core: authenticates, authorizes and executes one IAM v1 REST request against the sandbox. */
-export class GcpEngine extends SeededEngine<GcpSeed, GcpState, FaultQueue, MutationLog<MutationEntry>> {
+export class GcpEngine extends SeededEngine<readonly GcpSeed[], GcpOrganisation, FaultQueue, ProjectMutationLog> {
+  private readonly members: readonly GcpSeed[];
+
   constructor(options: GcpEngineOptions) {
+    const members = options.projects ?? [];
+    // The hierarchy is configuration, not state: always the option's, also over a state file.
+    const hierarchy: ResourceHierarchy | undefined =
+      options.hierarchy === undefined ? undefined : hierarchyFromSeed(options.hierarchy);
     super({
       ...options,
+      seed: [options.seed, ...members],
       faults: new FaultQueue(),
-      mutations: new MutationLog<MutationEntry>((entry) => entry.operation),
-      fromSeed: stateFromSeed,
-      load: loadStateFile,
+      mutations: new ProjectMutationLog(),
+      fromSeed: (seeds) => organisationOf(seeds.map(stateFromSeed), hierarchy),
+      load: (path) => {
+        const stored = loadStateFile(path);
+        if (!stored) return undefined;
+        // A project added to the options after the state file was written is seeded; stored ones keep their state.
+        const ids = new Set(stored.map((s) => s.projectId));
+        const added = members.filter((m) => !ids.has(parseGcpSeed(m).projectId)).map(stateFromSeed);
+        return organisationOf([...stored, ...added], hierarchy);
+      },
       save: saveStateFile,
     });
+    this.members = members;
+  }
+
+  /** The primary project's state. */
+  get primary(): GcpState {
+    return primaryOf(this.state);
+  }
+
+  /** Project ids served, the primary first. */
+  get projectIds(): string[] {
+    return [...this.state.projects.keys()];
+  }
+
+  /** What changed in a project (id or number; default the primary; `'all'`: every project). */
+  mutationsIn(project: string = this.state.primaryId): MutationSummary {
+    if (project === 'all') return this.mutations.summary('all');
+    return this.mutations.summary(projectOf(this.state, project)?.projectId ?? project);
+  }
+
+  /** Restores the seeds: the primary project from `seed` when given, the other projects from theirs. */
+  restore(seed?: GcpSeed): void {
+    if (seed === undefined) return this.reset();
+    const primaryId = parseGcpSeed(seed).projectId;
+    this.reset([seed, ...this.members.filter((m) => parseGcpSeed(m).projectId !== primaryId)]);
   }
 
   async handle(request: EngineRequest): Promise<HttpResult> {
@@ -100,16 +159,22 @@ export class GcpEngine extends SeededEngine<GcpSeed, GcpState, FaultQueue, Mutat
     const host = request.headers['host'];
     const audiences = ['https://iam.googleapis.com/', ...(host ? [`http://${host}/`] : [])];
     const mutating = request.method.toUpperCase() !== 'GET';
-    // Eventual consistency: reads, and the keys and tokens they authenticate, see the project as it was before
-    // changes that have not propagated yet (simulators/shared/fault-modes.ts).
-    const state = mutating ? this.state : this.faults.modes.view(this.state);
-    const caller = await authenticate(state, request.headers['authorization'], now, audiences);
+    // Eventual consistency: reads, and the keys and tokens they authenticate, see the projects as they were
+    // before changes that have not propagated yet (simulators/shared/fault-modes.ts).
+    const org = mutating ? this.state : this.faults.modes.view(this.state);
+    // A key authenticates its account in whichever project the account lives.
+    const caller = await authenticate(org, request.headers['authorization'], now, audiences);
 
-    // Faults fire after authentication and before anything changes: a faulted call leaves no trace.
-    const { projectNumber } = this.state;
+    // Faults fire after authentication and before anything changes: a faulted call leaves no trace. A fault for
+    // one project hits calls on that project's resources; a 429 names the caller's own project as the consumer.
+    const target = targetOf(org, matched);
+    const targetProject: TargetProject | undefined = target && {
+      projectId: target.projectId,
+      projectNumber: target.projectNumber,
+    };
     const fault =
-      this.faults.take(matched, request.method, safeDecode(path), projectNumber) ??
-      this.faults.random(matched, request.method, projectNumber);
+      this.faults.take(matched, request.method, safeDecode(path), targetProject, caller.projectNumber) ??
+      this.faults.random(matched, request.method, caller.projectNumber);
     if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
     // Still in the network when its client hung up: it never reaches IAM, and nobody reads the reply.
     if (request.signal?.aborted) return { body: {}, dropConnection: true };
@@ -120,13 +185,14 @@ export class GcpEngine extends SeededEngine<GcpSeed, GcpState, FaultQueue, Mutat
     const before = mutating && this.faults.modes.propagating ? structuredClone(this.state) : undefined;
     const pending: MutationEntry[] = [];
     const ctx: OperationContext = {
-      state,
+      org,
       caller,
       route: matched,
       query: new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)),
       body: parseBody(request.method, request.body),
       now,
-      mutated: (target) => pending.push({ operation: matched.operation, target, at: now.toISOString() }),
+      mutated: (project, changed) =>
+        pending.push({ project, operation: matched.operation, target: changed, at: now.toISOString() }),
     };
     const result = OPERATIONS[matched.operation](ctx);
     for (const entry of pending) this.mutations.record(entry);

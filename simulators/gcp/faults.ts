@@ -4,6 +4,12 @@ import { FaultModes } from '../shared/fault-modes.js';
 import { GoogleApiError, permissionDenied } from './errors.js';
 import type { Operation, Route } from './routing.js';
 
+/** The project a call acts on, as faults match it. */
+export interface TargetProject {
+  readonly projectId: string;
+  readonly projectNumber: string;
+}
+
 export type GcpFaultStatus = 429 | 500 | 503 | 403;
 
 export interface GcpFault {
@@ -11,6 +17,11 @@ export interface GcpFault {
   method?: string;
   /** Matches when the request path (decoded, without the query) contains this text, e.g. an email or key id. */
   path?: string;
+  /**
+   * Only calls on this project's resources (its id or number; under `projects/-/`, the project of the account
+   * named); omitted = any project, including one this simulator does not serve.
+   */
+  project?: string;
   /** Omit for a latency-only fault. */
   status?: GcpFaultStatus;
   message?: string;
@@ -32,6 +43,10 @@ export const gcpFaultSchema = z
     ...faultEffectFields,
     method: z.string().min(1).optional(),
     path: z.string().min(1).optional(),
+    project: z
+      .string()
+      .regex(/^(?:[a-z][a-z0-9-]{4,28}[a-z0-9]|\d{6,19})$/, 'must be a project ID or project number')
+      .optional(),
     status: z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(403)]).optional(),
     message: z.string().min(1).optional(),
     retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
@@ -49,7 +64,8 @@ export interface FaultOutcome {
 /** The IAM permission an IAM v1 method checks: keys.disable is iam.serviceAccountKeys.disable. */
 const permissionOf = (operation: Operation) => `iam.${operation.replace(/^keys\./, 'serviceAccountKeys.')}`;
 
-function faultError(fault: GcpFault, method: string, projectNumber: string, route: Route): GoogleApiError {
+/** `consumerNumber`: the project quota is charged to, the caller's own (where its account lives). */
+function faultError(fault: GcpFault, method: string, consumerNumber: string, route: Route): GoogleApiError {
   const headers: Record<string, string> =
     fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
   switch (fault.status) {
@@ -57,13 +73,13 @@ function faultError(fault: GcpFault, method: string, projectNumber: string, rout
       const metric = method === 'GET' ? 'Read requests' : 'Write requests';
       const message =
         fault.message ??
-        `Quota exceeded for quota metric '${metric}' and limit '${metric} per minute' of service 'iam.googleapis.com' for consumer 'project_number:${projectNumber}'.`;
+        `Quota exceeded for quota metric '${metric}' and limit '${metric} per minute' of service 'iam.googleapis.com' for consumer 'project_number:${consumerNumber}'.`;
       const details = [
         {
           '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
           reason: 'RATE_LIMIT_EXCEEDED',
           domain: 'googleapis.com',
-          metadata: { service: 'iam.googleapis.com', consumer: `projects/${projectNumber}` },
+          metadata: { service: 'iam.googleapis.com', consumer: `projects/${consumerNumber}` },
         },
       ];
       return new GoogleApiError(429, 'RESOURCE_EXHAUSTED', message, details, headers);
@@ -116,37 +132,50 @@ export class FaultQueue {
     return this.armed.map((a) => ({ fault: { ...a.fault }, remaining: a.remaining }));
   }
 
-  take(route: Route, httpMethod: string, path: string, projectNumber: string): FaultOutcome | undefined {
+  /**
+   * @param target the project the call acts on; undefined when the simulator does not serve it (or, under
+   *   `projects/-/`, knows no such account)
+   * @param consumerNumber the caller's own project number, which a 429 names as the quota consumer
+   */
+  take(
+    route: Route,
+    httpMethod: string,
+    path: string,
+    target: TargetProject | undefined,
+    consumerNumber: string,
+  ): FaultOutcome | undefined {
     const index = this.armed.findIndex(
       ({ fault }) =>
         (fault.method === undefined || normalizeMethod(fault.method) === normalizeMethod(route.operation)) &&
-        (fault.path === undefined || path.includes(fault.path)),
+        (fault.path === undefined || path.includes(fault.path)) &&
+        (fault.project === undefined ||
+          (target !== undefined && (fault.project === target.projectId || fault.project === target.projectNumber))),
     );
     const armed = this.armed[index];
     if (!armed) return undefined;
     armed.remaining -= 1;
     if (armed.remaining <= 0) this.armed.splice(index, 1);
-    return outcomeOf(armed.fault, httpMethod, projectNumber, route);
+    return outcomeOf(armed.fault, httpMethod, consumerNumber, route);
   }
 
   /**
    * The probabilistic mode's draw for this call, as Google shows each kind: 429 RESOURCE_EXHAUSTED and 503
    * UNAVAILABLE with Retry-After, latency, a lost write, a lost reply.
    */
-  random(route: Route, httpMethod: string, projectNumber: string): FaultOutcome | undefined {
+  random(route: Route, httpMethod: string, consumerNumber: string): FaultOutcome | undefined {
     const retryAfterSeconds = this.modes.retryAfterSeconds;
     const fault = this.modes.drawFault<GcpFault>(httpMethod.toUpperCase() !== 'GET', {
       throttle: { status: 429, retryAfterSeconds },
       unavailable: { status: 503, retryAfterSeconds },
     });
-    return fault && outcomeOf(fault, httpMethod, projectNumber, route);
+    return fault && outcomeOf(fault, httpMethod, consumerNumber, route);
   }
 }
 
-function outcomeOf(fault: GcpFault, httpMethod: string, projectNumber: string, route: Route): FaultOutcome {
+function outcomeOf(fault: GcpFault, httpMethod: string, consumerNumber: string, route: Route): FaultOutcome {
   return {
     latencyMs: fault.latencyMs ?? 0,
-    ...(fault.status === undefined ? {} : { error: faultError(fault, httpMethod, projectNumber, route) }),
+    ...(fault.status === undefined ? {} : { error: faultError(fault, httpMethod, consumerNumber, route) }),
     ...(fault.lostWrite ? { lostWrite: true } : {}),
     ...(fault.lostResponse ? { lostResponse: true } : {}),
     ...(fault.replyDelayMs === undefined ? {} : { replyDelayMs: fault.replyDelayMs }),

@@ -1,4 +1,4 @@
-import { parseGcpSeed, type GcpSeed } from './seed.js';
+import { parseGcpSeed, type GcpSeed, type ValidatedGcpSeed } from './seed.js';
 
 /** A service account key file, field for field as the Cloud console and `keys.create` hand it out. */
 export type GcpKeyFile = {
@@ -17,11 +17,20 @@ export type GcpKeyFile = {
 
 /**
  * The key file of a seeded key that has its private half in the seed, by key id or full key name. Tests use it to
- * act as the key's holder; the dev stack writes the worker's GOOGLE_APPLICATION_CREDENTIALS file from it.
+ * act as the key's holder; the dev stack writes the worker's GOOGLE_APPLICATION_CREDENTIALS file from it. Given
+ * several seeds (an organisation's projects), the key is looked for in each.
  */
-export function keyFileOf(seed: GcpSeed, key: string): GcpKeyFile {
-  const validated = parseGcpSeed(seed);
+export function keyFileOf(seeds: GcpSeed | readonly GcpSeed[], key: string): GcpKeyFile {
   const keyId = key.split('/').pop() ?? key;
+  const list: readonly GcpSeed[] = Array.isArray(seeds) ? seeds : [seeds as GcpSeed];
+  for (const seed of list) {
+    const found = keyFileIn(parseGcpSeed(seed), key, keyId);
+    if (found) return found;
+  }
+  throw new Error(`Key ${keyId} is not in the seed${list.length > 1 ? 's' : ''}.`);
+}
+
+function keyFileIn(validated: ValidatedGcpSeed, key: string, keyId: string): GcpKeyFile | undefined {
   for (const account of validated.serviceAccounts) {
     const found = account.keys.find((k) => k.keyId === keyId);
     if (!found) continue;
@@ -48,5 +57,5 @@ export function keyFileOf(seed: GcpSeed, key: string): GcpKeyFile {
       universe_domain: 'googleapis.com',
     };
   }
-  throw new Error(`Key ${keyId} is not in the seed.`);
+  return undefined;
 }

@@ -43,6 +43,7 @@ export const PREDEFINED_ROLES: Readonly<Record<string, readonly string[]>> = {
   ],
   // Roles with nothing on IAM, for bystanders in fixtures.
   'roles/bigquery.dataViewer': [],
+  'roles/bigquery.dataEditor': [],
   'roles/storage.objectViewer': [],
 };
 

@@ -31,3 +31,48 @@ export const GCP_SANDBOX = {
     keyName: keyName(REPORTING, '422f9ab37a7e2bcc1c56d3720e324ca8b121a744'),
   },
 } as const;
+
+/** Names in the sandbox organisation (fixtures/organisation.json, data.json, lab.json); see organisationSeeds. */
+const ORGANIZATION = 'organizations/605240158853';
+const projectAccount = (project: string, id: string) => `${id}@${project}.iam.gserviceaccount.com`;
+const projectKeyName = (project: string, email: string, keyId: string) =>
+  `projects/${project}/serviceAccounts/${email}/keys/${keyId}`;
+const PIPELINE = projectAccount('acme-data', 'pipeline');
+const EXPERIMENT = projectAccount('acme-lab', 'experiment');
+
+export const GCP_ORGANISATION = {
+  organization: { name: ORGANIZATION, displayName: 'acme.example' },
+  /** The organization's custom role, exactly deploy/gcp/revoker-responder-role.yaml's permissions. */
+  responderRole: `${ORGANIZATION}/roles/revokerResponder`,
+  /** Under the organization; its policy grants GCP_SANDBOX.responder the responder role. */
+  analyticsFolder: { name: 'folders/372819465021', displayName: 'analytics', parent: ORGANIZATION },
+  /** acme-prod (GCP_SANDBOX) has no parent in its seed: it sits directly under the organization. */
+  prod: { projectId: GCP_SANDBOX.projectId, projectNumber: GCP_SANDBOX.projectNumber, parent: ORGANIZATION },
+  /** Under the analytics folder; no project-level grant to the responder: it acts here through the folder. */
+  data: {
+    projectId: 'acme-data',
+    projectNumber: '730164928351',
+    parent: 'folders/372819465021',
+    /** Compromised: roles/bigquery.dataEditor, nothing on IAM. */
+    pipeline: {
+      email: PIPELINE,
+      uniqueId: '117204863950271648392',
+      /** The leaked key; has a key file. */
+      stolenKeyName: projectKeyName('acme-data', PIPELINE, 'dddf256a3778a6358b319aa4c9c0da7f0717c7d1'),
+      /** A second user-managed key; public half only. */
+      otherKeyName: projectKeyName('acme-data', PIPELINE, '36fd083b7cfd9de89929616f0a95f638d3e592c7'),
+    },
+  },
+  /** Directly under the organization, outside the folder: the responder holds nothing here. */
+  lab: {
+    projectId: 'acme-lab',
+    projectNumber: '286401937512',
+    parent: ORGANIZATION,
+    /** roles/editor in acme-lab only. Has a key file. */
+    experiment: {
+      email: EXPERIMENT,
+      uniqueId: '108395172046613928574',
+      keyName: projectKeyName('acme-lab', EXPERIMENT, '22a8cb1c99e4edb16c44215ccd6fbc0989f8e877'),
+    },
+  },
+} as const;

@@ -83,6 +83,20 @@ const member = z
     'must look like serviceAccount:EMAIL (or user:, group:, domain:)',
   );
 
+/** An allow policy reduced to its bindings (no conditions, no audit configs); only serviceAccount: members call here. */
+export const iamPolicySchema = z.object({
+  bindings: z.array(z.object({ role: z.string(), members: z.array(member) })),
+});
+
+/** Custom roles by full name, Google's Role shape reduced to its permissions. */
+export const customRolesSchema = (name: z.ZodString) =>
+  z.record(name, z.object({ includedPermissions: z.array(z.string().regex(/^[a-z]+\.[A-Za-z]+\.[A-Za-z]+$/)) }));
+
+/** A project's parent in the resource hierarchy. */
+export const PARENT_NAME = /^(?:organizations|folders)\/[1-9]\d{0,18}$/;
+/** A custom role defined at an organization, usable in every policy under it (resolved against the hierarchy). */
+export const ORGANIZATION_ROLE_NAME = /^organizations\/\d+\/roles\/[\w.]{3,64}$/;
+
 export const gcpSeedSchema = z
   .object({
     projectId: z
@@ -90,15 +104,20 @@ export const gcpSeedSchema = z
       .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a project ID: 6-30 lowercase letters, digits or hyphens'),
     projectNumber: z.string().regex(/^\d{6,19}$/, 'must be a project number (digits only)'),
     serviceAccounts: z.array(serviceAccountSeed),
-    /** The project's IAM policy; only serviceAccount: members can call this simulator. */
-    iamPolicy: z.object({ bindings: z.array(z.object({ role: z.string(), members: z.array(member) })) }).optional(),
-    /** Custom roles by full name (projects/P/roles/R), Google's Role shape reduced to its permissions. */
-    customRoles: z
-      .record(
-        z.string().regex(CUSTOM_ROLE_NAME, 'must be projects/PROJECT/roles/ROLE or organizations/N/roles/ROLE'),
-        z.object({ includedPermissions: z.array(z.string().regex(/^[a-z]+\.[A-Za-z]+\.[A-Za-z]+$/)) }),
-      )
+    /**
+     * Where the project sits in the resource hierarchy (`hierarchy` option): `folders/N` or `organizations/N`.
+     * Omitted: directly under the organization, when there is one.
+     */
+    parent: z
+      .string()
+      .regex(PARENT_NAME, 'must be folders/FOLDER_NUMBER or organizations/ORGANIZATION_NUMBER')
       .optional(),
+    /** The project's IAM policy; only serviceAccount: members can call this simulator. */
+    iamPolicy: iamPolicySchema.optional(),
+    /** Custom roles by full name (projects/P/roles/R). */
+    customRoles: customRolesSchema(
+      z.string().regex(CUSTOM_ROLE_NAME, 'must be projects/PROJECT/roles/ROLE or organizations/N/roles/ROLE'),
+    ).optional(),
   })
   .superRefine((seed, ctx) => {
     const emails = new Set<string>();
@@ -129,11 +148,13 @@ export const gcpSeedSchema = z
       });
     });
     seed.iamPolicy?.bindings.forEach((binding, b) => {
-      if (!(binding.role in PREDEFINED_ROLES) && !(binding.role in (seed.customRoles ?? {}))) {
+      // An organization's custom role is defined in the hierarchy, so it is checked when the organisation is assembled.
+      const organizationRole = ORGANIZATION_ROLE_NAME.test(binding.role);
+      if (!(binding.role in PREDEFINED_ROLES) && !(binding.role in (seed.customRoles ?? {})) && !organizationRole) {
         ctx.addIssue({
           code: 'custom',
           path: ['iamPolicy', 'bindings', b, 'role'],
-          message: `unknown role ${binding.role}: use one of ${Object.keys(PREDEFINED_ROLES).join(', ')} or define it in customRoles`,
+          message: `unknown role ${binding.role}: use one of ${Object.keys(PREDEFINED_ROLES).join(', ')}, define it in customRoles, or name an organization's custom role`,
         });
       }
     });
@@ -151,6 +172,11 @@ function formatPath(path: readonly PropertyKey[]): string {
   }, '');
 }
 
+/** Each issue as `field.path: message`, joined. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${formatPath(issue.path) || '(root)'}: ${issue.message}`).join('; ');
+}
+
 export class GcpSeedError extends Error {
   override readonly name = 'GcpSeedError';
 }
@@ -159,18 +185,20 @@ export class GcpSeedError extends Error {
 export function parseGcpSeed(input: unknown, source = 'seed'): ValidatedGcpSeed {
   const result = gcpSeedSchema.safeParse(input);
   if (result.success) return result.data;
-  const details = result.error.issues.map((issue) => `${formatPath(issue.path) || '(root)'}: ${issue.message}`);
-  throw new GcpSeedError(`Invalid Google Cloud seed ${source}: ${details.join('; ')}`);
+  throw new GcpSeedError(`Invalid Google Cloud seed ${source}: ${describeIssues(result.error)}`);
+}
+
+/** The parsed JSON of a fixture file; what names the kind of file in the error (`seed`, `hierarchy`). */
+export function readJsonFile(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new GcpSeedError(
+      `Cannot read Google Cloud ${what} ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 export function loadGcpSeed(path: string): GcpSeed {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new GcpSeedError(
-      `Cannot read Google Cloud seed ${path}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  return parseGcpSeed(raw, path);
+  return parseGcpSeed(readJsonFile(path, 'seed'), path);
 }

@@ -5,20 +5,47 @@ import { closeServer, hostPort, listen } from '../shared/serve.js';
 import { createApp } from './app.js';
 import { GcpEngine } from './engine.js';
 import type { GcpFault } from './faults.js';
+import { loadGcpHierarchy, type GcpHierarchy } from './hierarchy.js';
 import type { MutationSummary } from './mutations.js';
 import { loadGcpSeed, type GcpSeed } from './seed.js';
-import { findServiceAccount, keyName, type KeyType } from './state.js';
+import { findAccountAnywhere, keyName, projectOfKey, type KeyType } from './state.js';
 import { faultModesSchema, type FaultModes, type FaultModesInput } from '../shared/fault-modes.js';
 
-export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
+const fixture = (file: string) => fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url));
+
+export const DEFAULT_SEED_PATH = fixture('sandbox.json');
+/** The sandbox organisation (README): organizations/605240158853 "acme.example" and its folder "analytics". */
+export const HIERARCHY_PATH = fixture('organisation.json');
+/**
+ * The sandbox organisation's other projects (README): acme-data (730164928351, under the analytics folder, whose
+ * policy grants the responder the revokerResponder role) and acme-lab (286401937512, directly under the
+ * organization, where the responder holds nothing).
+ */
+export const MEMBER_SEED_PATHS = ['data.json', 'lab.json'].map(fixture);
+
+/** The sandbox organisation, ready to spread: `startGcpSimulator({ ...organisationSeeds() })`. */
+export const organisationSeeds = (): { projects: GcpSeed[]; hierarchy: GcpHierarchy } => ({
+  projects: MEMBER_SEED_PATHS.map(loadGcpSeed),
+  hierarchy: loadGcpHierarchy(HIERARCHY_PATH),
+});
 
 export interface GcpSimulatorOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** 0 (default) picks an ephemeral port. */
   port?: number;
-  /** Default: fixtures/sandbox.json. */
+  /** The primary project. Default: fixtures/sandbox.json. */
   seed?: GcpSeed;
+  /**
+   * More projects on the same endpoint, each a full seed: a resource name's project (id or number, or `-` and the
+   * account) picks one, and a key authenticates its account in all of them. e.g. `organisationSeeds().projects`.
+   */
+  projects?: readonly GcpSeed[];
+  /**
+   * The organization and folders above the projects (`fixtures/organisation.json`): each project inherits the
+   * allow policies of its ancestors. Projects without a `parent` sit directly under the organization.
+   */
+  hierarchy?: GcpHierarchy;
   /** Load state from here if it exists, and rewrite it atomically after every change. */
   stateFile?: string;
   /** Simulated clock for JWT and key validity; default wall clock. */
@@ -28,18 +55,23 @@ export interface GcpSimulatorOptions {
 export interface GcpSimulator {
   /** e.g. http://127.0.0.1:41234/ — give it to `iam({ version: 'v1', rootUrl, auth })`. */
   readonly rootUrl: string;
+  /** The primary project. */
   readonly projectId: string;
+  /** Every project served, the primary first. */
+  readonly projectIds: readonly string[];
   close(): Promise<void>;
+  /** Restores the seeds (the primary project's from `seed` when given) and forgets mutations and faults. */
   reset(seed?: GcpSeed): void;
-  mutations(): MutationSummary;
+  /** What was changed in a project (id or number; default the primary; `'all'`: every project). */
+  mutations(project?: string): MutationSummary;
   injectFault(fault: GcpFault): void;
   clearFaults(): void;
   /** Eventual consistency and the probabilistic mode (simulators/shared/fault-modes.ts); clearFaults ends them. */
   setFaultModes(modes: FaultModesInput): void;
   /** The modes in force and the faults the random mode has drawn, by kind. */
   faultModes(): ReturnType<FaultModes['describe']>;
-  /** By email or unique id; undefined for unknown accounts. */
-  serviceAccount(email: string): { email: string; uniqueId: string; disabled: boolean } | undefined;
+  /** By email or unique id, in whichever project holds it; undefined for unknown accounts. */
+  serviceAccount(email: string): { email: string; uniqueId: string; disabled: boolean; projectId: string } | undefined;
   /** By key id or key name (any project/account spelling); undefined for unknown or deleted keys. */
   key(name: string): { name: string; disabled: boolean; keyType: KeyType } | undefined;
 }
@@ -48,6 +80,8 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
   const host = options.host ?? '127.0.0.1';
   const engine = new GcpEngine({
     seed: options.seed ?? loadGcpSeed(DEFAULT_SEED_PATH),
+    ...(options.projects === undefined ? {} : { projects: options.projects }),
+    ...(options.hierarchy === undefined ? {} : { hierarchy: options.hierarchy }),
     ...(options.stateFile === undefined ? {} : { stateFile: options.stateFile }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
@@ -58,23 +92,35 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
   return {
     rootUrl: `http://${hostPort(host, port)}/`,
     get projectId() {
-      return engine.state.projectId;
+      return engine.state.primaryId;
+    },
+    get projectIds() {
+      return engine.projectIds;
     },
     close: () => closeServer(server, () => engine.persist()),
-    reset: (seed) => engine.reset(seed),
-    mutations: () => engine.mutations.summary(),
+    reset: (seed) => engine.restore(seed),
+    mutations: (project) => engine.mutationsIn(project),
     injectFault: (fault) => engine.faults.inject(fault),
     clearFaults: () => engine.faults.clear(),
     setFaultModes: (modes) => engine.faults.modes.set(faultModesSchema.parse(modes)),
     faultModes: () => engine.faults.modes.describe(),
     serviceAccount: (email) => {
-      const account = findServiceAccount(engine.state, email);
-      return account && { email: account.email, uniqueId: account.uniqueId, disabled: account.disabled };
+      const found = findAccountAnywhere(engine.state, email);
+      return (
+        found && {
+          email: found.account.email,
+          uniqueId: found.account.uniqueId,
+          disabled: found.account.disabled,
+          projectId: found.project.projectId,
+        }
+      );
     },
     key: (name) => {
-      const key = engine.state.keys.get(name.split('/').pop() ?? name);
-      if (!key || key.deleteTime !== undefined) return undefined;
-      return { name: keyName(engine.state, key), disabled: key.disabled, keyType: key.keyType };
+      const keyId = name.split('/').pop() ?? name;
+      const project = projectOfKey(engine.state, keyId);
+      const key = project?.keys.get(keyId);
+      if (!project || !key || key.deleteTime !== undefined) return undefined;
+      return { name: keyName(project, key), disabled: key.disabled, keyType: key.keyType };
     },
   };
 }

@@ -14,41 +14,42 @@ const DISABLE_REASONS = [
 
 /** `keyTypes` repeats (`?keyTypes=USER_MANAGED&keyTypes=SYSTEM_MANAGED`); none or KEY_TYPE_UNSPECIFIED lists all. */
 export const listKeys: OperationHandler = (ctx) => {
-  const account = resolveAccount(ctx, 'iam.serviceAccountKeys.list');
+  const { project, account } = resolveAccount(ctx, 'iam.serviceAccountKeys.list');
   const wanted = ctx.query
     .getAll('keyTypes')
     .filter((value) => value !== 'KEY_TYPE_UNSPECIFIED')
     .map((value, i) =>
       parseEnum(value, KEY_TYPES, `key_types[${i}]`, 'google.iam.admin.v1.ListServiceAccountKeysRequest.KeyType'),
     );
-  const keys = keysOf(ctx.state, account.email).filter((key) => wanted.length === 0 || wanted.includes(key.keyType));
+  const keys = keysOf(project, account.email).filter((key) => wanted.length === 0 || wanted.includes(key.keyType));
   // proto3 JSON leaves out empty repeated fields: an account without keys answers {}.
-  return keys.length === 0 ? {} : { keys: keys.map((key) => keyJson(ctx.state, key)) };
+  return keys.length === 0 ? {} : { keys: keys.map((key) => keyJson(project, key)) };
 };
 
 export const getKey: OperationHandler = (ctx) => {
-  const key = resolveKey(ctx, 'iam.serviceAccountKeys.get');
+  const { project, key } = resolveKey(ctx, 'iam.serviceAccountKeys.get');
   const type = parseEnum(
     ctx.query.get('publicKeyType') ?? 'TYPE_NONE',
     PUBLIC_KEY_TYPES,
     'public_key_type',
     'google.iam.admin.v1.ServiceAccountPublicKeyType',
   );
-  return keyJson(ctx.state, key, type);
+  return keyJson(project, key, type);
 };
 
 /** Google rotates SYSTEM_MANAGED keys itself; users can neither disable nor delete them. */
-function userManaged(key: KeyRecord, verb: string): KeyRecord {
+function userManaged<T extends { key: KeyRecord }>(resolved: T, verb: string): T {
+  const { key } = resolved;
   if (key.keyType === 'SYSTEM_MANAGED') {
     throw failedPrecondition(
       `Precondition check failed. Service account key ${key.keyId} is SYSTEM_MANAGED: Google manages and rotates it, so it cannot be ${verb}.`,
     );
   }
-  return key;
+  return resolved;
 }
 
 export const disableKey: OperationHandler = (ctx) => {
-  const key = userManaged(resolveKey(ctx, 'iam.serviceAccountKeys.disable'), 'disabled');
+  const { project, key } = userManaged(resolveKey(ctx, 'iam.serviceAccountKeys.disable'), 'disabled');
   allowFields(ctx.body, ['serviceAccountKeyDisableReason', 'extendedStatusMessage']);
   const reason = ctx.body['serviceAccountKeyDisableReason'] ?? DISABLE_REASONS[0];
   if (typeof reason !== 'string' || !(DISABLE_REASONS as readonly string[]).includes(reason)) {
@@ -58,22 +59,22 @@ export const disableKey: OperationHandler = (ctx) => {
   }
   key.disabled = true;
   key.disableReason = reason;
-  ctx.mutated(keyName(ctx.state, key));
+  ctx.mutated(project.projectId, keyName(project, key));
   return {};
 };
 
 export const enableKey: OperationHandler = (ctx) => {
-  const key = userManaged(resolveKey(ctx, 'iam.serviceAccountKeys.enable'), 'enabled');
+  const { project, key } = userManaged(resolveKey(ctx, 'iam.serviceAccountKeys.enable'), 'enabled');
   allowFields(ctx.body, []);
   key.disabled = false;
   delete key.disableReason;
-  ctx.mutated(keyName(ctx.state, key));
+  ctx.mutated(project.projectId, keyName(project, key));
   return {};
 };
 
 export const deleteKey: OperationHandler = (ctx) => {
-  const key = userManaged(resolveKey(ctx, 'iam.serviceAccountKeys.delete'), 'deleted');
+  const { project, key } = userManaged(resolveKey(ctx, 'iam.serviceAccountKeys.delete'), 'deleted');
   key.deleteTime = isoSeconds(ctx.now);
-  ctx.mutated(keyName(ctx.state, key));
+  ctx.mutated(project.projectId, keyName(project, key));
   return {};
 };

@@ -1,10 +1,19 @@
-import { accountName, keyName, type GcpState } from './state.js';
+import { accountName, keyName, primaryOf, type GcpOrganisation, type GcpState, type PolicyNode } from './state.js';
 
-/** Admin/test view of the sandbox, deleted keys included (marked). The state holds no private keys to leak. */
-export function publicState(state: GcpState) {
+const policyOf = (node: { bindings: PolicyNode['bindings'] }) => ({
+  bindings: node.bindings.map((b) => ({ role: b.role, members: [...b.members] })),
+});
+
+/**
+ * Admin/test view of one project, deleted keys included (marked). The state holds no private keys to leak.
+ * `parent` is where the project sits when there is a hierarchy (the organization unless it names a folder).
+ */
+export function publicState(state: GcpState, org?: GcpOrganisation) {
+  const parent = state.parent ?? org?.hierarchy?.organization.name;
   return {
     projectId: state.projectId,
     projectNumber: state.projectNumber,
+    ...(parent === undefined ? {} : { parent }),
     serviceAccounts: [...state.serviceAccounts.values()].map((account) => ({
       name: accountName(state, account.email),
       email: account.email,
@@ -25,9 +34,43 @@ export function publicState(state: GcpState) {
           ...(key.deleteTime === undefined ? {} : { deleteTime: key.deleteTime }),
         })),
     })),
-    iamPolicy: { bindings: state.bindings.map((b) => ({ role: b.role, members: [...b.members] })) },
+    iamPolicy: policyOf(state),
     customRoles: Object.fromEntries(state.customRoles),
   };
 }
 
-export type PublicGcpState = ReturnType<typeof publicState>;
+export type PublicGcpProject = ReturnType<typeof publicState>;
+
+/** The organization and folders with their allow policies; undefined without a hierarchy. */
+export function publicHierarchy(org: GcpOrganisation) {
+  const hierarchy = org.hierarchy;
+  if (!hierarchy) return undefined;
+  const { organization } = hierarchy;
+  return {
+    organization: {
+      name: organization.name,
+      displayName: organization.displayName,
+      iamPolicy: policyOf(organization),
+      customRoles: Object.fromEntries(organization.customRoles),
+    },
+    folders: [...hierarchy.folders.values()].map((folder) => ({
+      name: folder.name,
+      displayName: folder.displayName,
+      parent: folder.parent,
+      iamPolicy: policyOf(folder),
+    })),
+  };
+}
+
+/** `GET /_sim/state`: the primary project as before, the other projects under `members`, the hierarchy if any. */
+export function publicOrganisation(org: GcpOrganisation) {
+  const primary = primaryOf(org);
+  const hierarchy = publicHierarchy(org);
+  return {
+    ...publicState(primary, org),
+    members: [...org.projects.values()].filter((p) => p !== primary).map((p) => publicState(p, org)),
+    ...(hierarchy === undefined ? {} : { hierarchy }),
+  };
+}
+
+export type PublicGcpState = ReturnType<typeof publicOrganisation>;

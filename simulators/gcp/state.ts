@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { parseGcpSeed, type GcpSeed } from './seed.js';
+import { parseGcpHierarchy, type GcpHierarchy } from './hierarchy.js';
+import { GcpSeedError, ORGANIZATION_ROLE_NAME, parseGcpSeed, type GcpSeed } from './seed.js';
 import { isoSeconds } from './time.js';
 
 export type KeyType = 'USER_MANAGED' | 'SYSTEM_MANAGED';
@@ -35,9 +36,12 @@ export interface Binding {
   members: string[];
 }
 
+/** One project: its service accounts, their keys and the project's own allow policy. */
 export interface GcpState {
   projectId: string;
   projectNumber: string;
+  /** `folders/N` or `organizations/N`; undefined = directly under the organization (if there is one). */
+  parent?: string;
   serviceAccounts: Map<string, ServiceAccountRecord>;
   keys: Map<string, KeyRecord>;
   bindings: Binding[];
@@ -80,6 +84,7 @@ export function stateFromSeed(input: GcpSeed): GcpState {
   return {
     projectId: seed.projectId,
     projectNumber: seed.projectNumber,
+    ...(seed.parent === undefined ? {} : { parent: seed.parent }),
     serviceAccounts,
     keys,
     bindings: (seed.iamPolicy?.bindings ?? []).map((b) => ({ role: b.role, members: [...b.members] })),
@@ -103,3 +108,139 @@ export function keysOf(state: GcpState, email: string): KeyRecord[] {
 
 export const accountName = (state: GcpState, email: string) => `projects/${state.projectId}/serviceAccounts/${email}`;
 export const keyName = (state: GcpState, key: KeyRecord) => `${accountName(state, key.email)}/keys/${key.keyId}`;
+
+/** A node of the resource hierarchy above the projects, with its allow policy. */
+export interface PolicyNode {
+  /** `organizations/N` or `folders/N`. */
+  readonly name: string;
+  readonly displayName: string;
+  readonly bindings: Binding[];
+}
+
+export interface FolderNode extends PolicyNode {
+  /** The organization or another folder. */
+  readonly parent: string;
+}
+
+export interface ResourceHierarchy {
+  readonly organization: PolicyNode & { readonly customRoles: Map<string, string[]> };
+  readonly folders: Map<string, FolderNode>;
+}
+
+const bindingsOf = (policy: { bindings: Binding[] } | undefined): Binding[] =>
+  (policy?.bindings ?? []).map((b) => ({ role: b.role, members: [...b.members] }));
+
+export function hierarchyFromSeed(input: GcpHierarchy): ResourceHierarchy {
+  const seed = parseGcpHierarchy(input);
+  return {
+    organization: {
+      name: seed.organization.name,
+      displayName: seed.organization.displayName,
+      bindings: bindingsOf(seed.organization.iamPolicy),
+      customRoles: new Map(
+        Object.entries(seed.organization.customRoles ?? {}).map(([name, role]) => [name, role.includedPermissions]),
+      ),
+    },
+    folders: new Map(
+      (seed.folders ?? []).map((folder) => [
+        folder.name,
+        {
+          name: folder.name,
+          displayName: folder.displayName,
+          parent: folder.parent,
+          bindings: bindingsOf(folder.iamPolicy),
+        },
+      ]),
+    ),
+  };
+}
+
+/**
+ * Every project one simulator serves, on one endpoint as iam.googleapis.com serves them all: the primary project
+ * (the sandbox default, whose id `projectId` reports) and the others, each with its own accounts, keys and policy,
+ * and optionally the organization and folders above them, whose policies the projects inherit. Project ids and
+ * numbers, account emails and unique ids, and key ids are each unique across all of them, as at Google.
+ */
+export interface GcpOrganisation {
+  readonly primaryId: string;
+  /** By project id, the primary first. */
+  readonly projects: Map<string, GcpState>;
+  /** undefined: bare projects, no organization above them (the single-project sandbox). */
+  readonly hierarchy?: ResourceHierarchy;
+}
+
+const refuse = (message: string) => new GcpSeedError(`Google Cloud simulator: ${message}`);
+
+export function organisationOf(states: readonly GcpState[], hierarchy?: ResourceHierarchy): GcpOrganisation {
+  const [primary] = states;
+  if (!primary) throw new Error('Google Cloud simulator: no project to serve');
+  const projects = new Map<string, GcpState>();
+  const numbers = new Map<string, string>();
+  const owners = new Map<string, string>();
+  const claim = (what: string, id: string, projectId: string) => {
+    const other = owners.get(`${what} ${id}`);
+    if (other !== undefined) throw refuse(`${what} ${id} is in projects ${other} and ${projectId}`);
+    owners.set(`${what} ${id}`, projectId);
+  };
+  for (const state of states) {
+    if (projects.has(state.projectId)) throw refuse(`project ${state.projectId} is seeded twice`);
+    const sameNumber = numbers.get(state.projectNumber);
+    if (sameNumber !== undefined) {
+      throw refuse(`projects ${sameNumber} and ${state.projectId} have the same number ${state.projectNumber}`);
+    }
+    projects.set(state.projectId, state);
+    numbers.set(state.projectNumber, state.projectId);
+    for (const account of state.serviceAccounts.values()) {
+      claim('service account', account.email, state.projectId);
+      claim('service account unique id', account.uniqueId, state.projectId);
+    }
+    for (const keyId of state.keys.keys()) claim('key', keyId, state.projectId);
+
+    if (state.parent !== undefined) {
+      if (!hierarchy)
+        throw refuse(`project ${state.projectId} names parent ${state.parent}, but no hierarchy is given`);
+      if (state.parent !== hierarchy.organization.name && !hierarchy.folders.has(state.parent)) {
+        throw refuse(
+          `project ${state.projectId} names parent ${state.parent}, which is neither ${hierarchy.organization.name} nor one of its folders`,
+        );
+      }
+    }
+    for (const { role } of state.bindings) {
+      if (!ORGANIZATION_ROLE_NAME.test(role) || state.customRoles.has(role)) continue;
+      if (!hierarchy?.organization.customRoles.has(role)) {
+        throw refuse(
+          `project ${state.projectId} binds ${role}, which ${hierarchy ? `${hierarchy.organization.name} does not define` : 'needs the hierarchy that defines it'}`,
+        );
+      }
+    }
+  }
+  return { primaryId: primary.projectId, projects, ...(hierarchy ? { hierarchy } : {}) };
+}
+
+export function primaryOf(org: GcpOrganisation): GcpState {
+  const primary = org.projects.get(org.primaryId);
+  if (!primary) throw new Error('Google Cloud simulator: primary project missing');
+  return primary;
+}
+
+/** The project a resource name's `{PROJECT}` segment names: its id or its number. */
+export function projectOf(org: GcpOrganisation, idOrNumber: string): GcpState | undefined {
+  return org.projects.get(idOrNumber) ?? [...org.projects.values()].find((state) => state.projectNumber === idOrNumber);
+}
+
+/** An account by email or unique id in whichever project holds it (what `projects/-/` resolves). */
+export function findAccountAnywhere(
+  org: GcpOrganisation,
+  idOrEmail: string,
+): { project: GcpState; account: ServiceAccountRecord } | undefined {
+  for (const project of org.projects.values()) {
+    const account = findServiceAccount(project, idOrEmail);
+    if (account) return { project, account };
+  }
+  return undefined;
+}
+
+/** The project holding key `keyId` (deleted keys included). */
+export function projectOfKey(org: GcpOrganisation, keyId: string): GcpState | undefined {
+  return [...org.projects.values()].find((state) => state.keys.has(keyId));
+}
