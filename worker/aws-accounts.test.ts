@@ -78,6 +78,13 @@ describe('AWS accounts: the hub assumes the responder role in each member accoun
       [1, 1],
       'one AssumeRole per account, then the cached session',
     );
+    // The doctor's STS and IAM calls share the account's session with the activities.
+    const checks = await aws.checkAwsAccess();
+    assert.deepEqual(
+      checks.map((c) => [c.id, c.reachable, c.missing]),
+      [HUB, WORKLOADS, LEGACY].map((id) => [id, true, []]),
+    );
+    assert.deepEqual([assumed(WORKLOADS), assumed(LEGACY)], [1, 1], 'the doctor reused each session');
     assert.deepEqual(Object.keys(sim.userPolicies('bob', WORKLOADS)), ['WorkloadData', 'RevokerContainment']);
     assert.equal(sim.accessKey('AKIACAROL7EXAMPLE01A')?.status, 'Inactive');
     assert.deepEqual(sim.mutations(HUB).counts, {}, 'nothing changed in the hub');

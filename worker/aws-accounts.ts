@@ -65,7 +65,8 @@ export function createAwsAccounts(options: AwsAccountsOptions = {}): AwsAccounts
       }
       return hub;
     }
-    const clients = createAwsClients({ ...options, credentials: assumeRole(hub, topology, account, where) });
+    // One session per account for its IAM and STS clients alike (each client would otherwise assume its own).
+    const clients = createAwsClients({ ...options, credentials: shared(assumeRole(hub, topology, account, where)) });
     const forget = () => {
       if (cached.get(account.id) === entry) cached.delete(account.id);
     };
@@ -171,6 +172,28 @@ function expiredSession(accountId: string, forget: () => void) {
         throw error;
       }
     };
+}
+
+/** Renewed this long before the session ends, as the SDK's own credential providers are. */
+const RENEW_BEFORE_MS = 5 * 60_000;
+
+/**
+ * The credentials `fetch` gives, shared by every caller until five minutes before they expire; one fetch at a time.
+ * A failed fetch is not kept.
+ */
+function shared<T extends { expiration?: Date }>(fetch: () => Promise<T>): () => Promise<T> {
+  let held: T | undefined;
+  let pending: Promise<T> | undefined;
+  return () => {
+    const fresh = held && (!held.expiration || held.expiration.getTime() - Date.now() > RENEW_BEFORE_MS);
+    if (held && fresh) return Promise.resolve(held);
+    pending ??= fetch()
+      .then((value) => (held = value))
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
 }
 
 function lazy<T>(make: () => Promise<T>): () => Promise<T> {
