@@ -121,10 +121,11 @@ export type GcpHierarchy = z.input<typeof gcpHierarchySchema>;
 export type ValidatedGcpHierarchy = z.output<typeof gcpHierarchySchema>;
 
 /** Validates a hierarchy; the error names each offending field, e.g. `folders[0].parent`. */
-export function parseGcpHierarchy(input: unknown, source = 'hierarchy'): ValidatedGcpHierarchy {
+export function parseGcpHierarchy(input: unknown, source?: string): ValidatedGcpHierarchy {
   const result = gcpHierarchySchema.safeParse(input);
   if (result.success) return result.data;
-  throw new GcpSeedError(`Invalid Google Cloud hierarchy ${source}: ${describeIssues(result.error)}`);
+  const from = source === undefined ? '' : ` ${source}`;
+  throw new GcpSeedError(`Invalid Google Cloud hierarchy${from}: ${describeIssues(result.error)}`);
 }
 
 export function loadGcpHierarchy(path: string): GcpHierarchy {

@@ -1,13 +1,17 @@
 import { auth, iam, type iam_v1 } from '@googleapis/iam';
 import { keyFileOf, type GcpKeyFile } from './key-file.js';
 import { loadGcpSeed } from './seed.js';
-import { DEFAULT_SEED_PATH, type GcpSimulator } from './server.js';
+import { DEFAULT_SEED_PATH, organisationSeeds, type GcpSimulator } from './server.js';
 
 /** Test-only helpers: fixture key files and IAM clients built exactly as the worker builds its own. */
 
 export const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 export const SEED = loadGcpSeed(DEFAULT_SEED_PATH);
 export const keyFile = (key: string): GcpKeyFile => keyFileOf(SEED, key);
+/** The sandbox organisation's other projects and hierarchy: `startGcpSimulator({ ...ORGANISATION })`. */
+export const ORGANISATION = organisationSeeds();
+/** A key file from any project of the sandbox organisation (acme-prod, acme-data, acme-lab). */
+export const orgKeyFile = (key: string): GcpKeyFile => keyFileOf([SEED, ...ORGANISATION.projects], key);
 
 export interface ClientOptions {
   scopes?: string[];
