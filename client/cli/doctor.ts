@@ -90,7 +90,19 @@ export function formatDoctor(report: DoctorReport): string {
     const label = `${check.cloud} ${check.id}`;
     if (check.problem) lines.push('', `${label}: ${check.problem}`);
     if (check.missing.length) lines.push('', `${label} lacks:`, ...check.missing.map((m) => `  ${m}`));
-    if (check.unchecked.length) lines.push('', `${label}, not checked: ${check.unchecked.join(', ')}`);
+  }
+  // One line per cloud and set of checks it could not make: with 100 accounts, not 100 lines saying the same.
+  const unchecked = new Map<string, { cloud: string; ids: string[] }>();
+  for (const check of report.checks.filter((c) => c.unchecked.length)) {
+    const key = `${check.cloud} ${check.unchecked.join(', ')}`;
+    const group = unchecked.get(key) ?? { cloud: check.cloud, ids: [] };
+    group.ids.push(check.id);
+    unchecked.set(key, group);
+  }
+  for (const [key, { cloud, ids }] of unchecked) {
+    const every = ids.length > 1 && ids.length === report.checks.filter((c) => c.cloud === cloud).length;
+    const where = every ? `${cloud} (every one listed)` : `${cloud} ${ids.join(', ')}`;
+    lines.push('', `${where}, not checked: ${key.slice(cloud.length + 1)}`);
   }
   for (const { cloud, problem } of report.unanswered) lines.push('', `${cloud}: ${problem}`);
   const clouds = new Set(report.checks.map((c) => c.cloud));
@@ -99,11 +111,14 @@ export function formatDoctor(report: DoctorReport): string {
       lines.push('', `${cloud}: nothing listed to check (no ${cloud} section in the topology file)`);
     }
   }
+  const short = report.checks.filter((c) => !c.reachable || c.missing.length).length;
+  const listed = report.checks.length;
   lines.push(
     '',
     doctorHealthy(report)
-      ? `ready: every listed target is reachable with every permission Revoker uses (${report.checkedAt})`
-      : `not ready: fix what is listed above, then run the check again (${report.checkedAt})`,
+      ? `ready: every listed target (${listed}) is reachable with every permission Revoker uses (${report.checkedAt})`
+      : `not ready: ${short} of ${listed} listed targets unreachable or short of a permission` +
+          `${report.unanswered.length ? `, ${report.unanswered.length} cloud(s) unanswered` : ''}: fix what is listed above, then run the check again (${report.checkedAt})`,
   );
   return lines.join('\n');
 }
