@@ -31,7 +31,8 @@ export function classifyGcpError(error: unknown): ProviderError | undefined {
     return new ProviderUnavailableError(`Could not reach the Google IAM API: ${error.message}`, { cause: error });
   }
   const body = (error.response?.data ?? {}) as GoogleErrorBody;
-  const detail = `${body.error?.status ?? `HTTP ${status}`}: ${body.error?.message ?? error.message}`;
+  // Google's messages end with a full stop; ours follow with their own.
+  const detail = `${body.error?.status ?? `HTTP ${status}`}: ${(body.error?.message ?? error.message).replace(/\.+$/, '')}`;
   const retryAfter = Number(error.response?.headers.get('retry-after'));
   const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
   if (status === 429)
@@ -45,7 +46,7 @@ export function classifyGcpError(error: unknown): ProviderError | undefined {
   }
   if (status === 401 || status === 403) {
     return new PermissionDeniedError(
-      `${detail}. Grant the worker's service account roles/iam.serviceAccountKeyAdmin and roles/iam.serviceAccountAdmin (README, "Running against real Google Cloud").`,
+      `${detail}. Grant the worker's service account Revoker's custom role (deploy/gcp/revoker-responder-role.yaml), or roles/iam.serviceAccountKeyAdmin with roles/iam.serviceAccountAdmin, on this project or a folder or organisation above it (README, "Running against real Google Cloud").`,
       { cause: error },
     );
   }

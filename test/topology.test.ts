@@ -1,7 +1,8 @@
 // One deployment, many accounts and tenants: the workers' topology lists three AWS accounts of the sandbox
 // organisation (the hub's own, direct; two members reached by AssumeRole, one under its own role name and
-// ExternalId) plus one whose responder role will not trust the hub, and two Entra tenants served by one
-// multi-tenant responder app. A stack of its own (not the shared e2e harness): the topology is the workers'
+// ExternalId) plus one whose responder role will not trust the hub, two Entra tenants served by one
+// multi-tenant responder app, and three Google Cloud projects of one organisation: the responder's own, one reached
+// through a folder's grant, and one where it holds nothing. A stack of its own (not the shared e2e harness): the topology is the workers'
 // configuration.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,12 +11,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startPlaybook } from '../client/start-playbook.js';
 import { SOURCES } from '../client/sources/index.js';
+import { formatDoctor } from '../client/cli/doctor.js';
 import { loadTopologyFile } from '../connect/topology-file.js';
+import { DoctorReport } from '../domain/doctor.js';
 import type { Alert } from '../domain/alert.js';
 import type { Principal } from '../domain/principal.js';
 import type { Report } from '../domain/report.js';
 import { organisationSeeds, type AwsSeed } from '../simulators/aws/index.js';
 import { ENTRA_SANDBOX, loadEntraSeed, SECOND_TENANT_SEED_PATH } from '../simulators/entra/index.js';
+import { GCP_ORGANISATION, GCP_SANDBOX, organisationSeeds as gcpOrganisationSeeds } from '../simulators/gcp/index.js';
 import { loadSeeds } from '../testing/inputs.js';
 import { TEST_POLICY, TEST_SETTINGS } from '../testing/settings.js';
 import { startStack, type Stack } from '../testing/stack.js';
@@ -30,6 +34,10 @@ const UNLISTED_ACCOUNT = '567890123456';
 const FABRIKAM = '4f6c2a9e-3b71-4d5e-9a08-c2e1f7b3d654';
 const DIEGO = '9d2e4b61-7c3a-4f85-b0e9-1a6d5c8f2e47';
 const UNLISTED_TENANT = '0d6e1c35-8a42-4f7b-9e61-3c2b5a7d8f90';
+/** Reached through the analytics folder's grant. */
+const DATA = GCP_ORGANISATION.data;
+/** Listed, but the responder holds nothing there. */
+const LAB = GCP_ORGANISATION.lab;
 
 /** acme-staging: a member whose responder role was deployed with another ExternalId than the topology's. */
 function stagingSeed(): AwsSeed {
@@ -49,7 +57,7 @@ function stagingSeed(): AwsSeed {
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-describe('one deployment, many AWS accounts and Entra tenants', () => {
+describe('one deployment, many AWS accounts, Entra tenants and Google Cloud projects', () => {
   const dir = mkdtempSync(join(tmpdir(), 'revoker-topology-'));
   const file = join(dir, 'topology.yaml');
   writeFileSync(
@@ -77,6 +85,14 @@ describe('one deployment, many AWS accounts and Entra tenants', () => {
       '      name: contoso',
       `    - id: ${FABRIKAM}`,
       '      name: fabrikam',
+      'gcp:',
+      '  projects:',
+      `    - id: ${GCP_SANDBOX.projectId}`,
+      '      name: production',
+      `    - id: ${DATA.projectId}`,
+      '      name: data',
+      `    - id: ${LAB.projectId}`,
+      '      name: lab',
       '',
     ].join('\n'),
   );
@@ -86,6 +102,7 @@ describe('one deployment, many AWS accounts and Entra tenants', () => {
       topology: loadTopologyFile(file),
       entraTenants: [loadEntraSeed(SECOND_TENANT_SEED_PATH)],
       awsAccounts: [...organisationSeeds(), stagingSeed()],
+      gcpOrganisation: gcpOrganisationSeeds(),
     });
   });
   after(async () => {
@@ -102,6 +119,8 @@ describe('one deployment, many AWS accounts and Entra tenants', () => {
           'entra.disableUser': 'auto',
           'entra.revokeUserSessions': 'auto',
           'aws.deleteAccessKey': 'skip',
+          'gcp.deleteKey': 'skip',
+          'gcp.disableServiceAccount': 'skip',
         },
       },
       settings: TEST_SETTINGS,
@@ -113,7 +132,7 @@ describe('one deployment, many AWS accounts and Entra tenants', () => {
   const steps = (report: Report) => JSON.stringify(report.actions.map((r) => [r.action.id, r.status, r.error]));
   const assumed = (account: string) => stack.aws.mutations(account).counts['AssumeRole'] ?? 0;
 
-  it('contains principals in three AWS accounts and two tenants in one alert, each with its own credentials', async () => {
+  it('contains principals in two AWS accounts, two tenants and two projects in one alert, each with its own credentials', async () => {
     // A throttled first AssumeRole into acme-legacy is retried like any throttled call.
     stack.aws.injectFault({ account: HUB, action: 'AssumeRole', code: 'Throttling', times: 2 });
     const report = await run([
@@ -121,8 +140,15 @@ describe('one deployment, many AWS accounts and Entra tenants', () => {
       { type: 'aws.user', accountId: LEGACY, userName: 'carol' },
       { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
       { type: 'entra.user', tenantId: FABRIKAM, user: DIEGO },
+      { type: 'gcp.key', keyName: GCP_SANDBOX.compromised.stolenKeyName },
+      { type: 'gcp.key', keyName: DATA.pipeline.stolenKeyName },
     ]);
     assert.equal(report.state, 'Contained', steps(report));
+    // acme-data through the folder's grant; each project changed only in itself.
+    const disabled = (project: string) => stack.gcp.mutations(project).log.map((e) => e.target);
+    assert.deepEqual(disabled(DATA.projectId), [DATA.pipeline.stolenKeyName]);
+    assert.deepEqual(disabled(GCP_SANDBOX.projectId), [GCP_SANDBOX.compromised.stolenKeyName]);
+    assert.deepEqual(stack.gcp.mutations(LAB.projectId).log, []);
     assert.equal(((await (await fetch(`${stack.aws.endpoint}/_sim/faults`)).json()) as unknown[]).length, 0);
 
     // Each account was changed only in itself, by the session of its own responder role.
@@ -182,6 +208,16 @@ describe('one deployment, many AWS accounts and Entra tenants', () => {
     assert.ok('AWSRevokeOlderSessions' in stack.aws.rolePolicies('data-pipeline', WORKLOADS));
   });
 
+  it('a listed project where the identity holds no grant fails, naming the permission, and changes nothing', async () => {
+    const report = await run([{ type: 'gcp.key', keyName: LAB.experiment.keyName }]);
+    assert.notEqual(report.state, 'Contained');
+    const failure = [...report.principals.map((p) => p.error), ...report.actions.map((a) => a.error)].find(Boolean);
+    assert.equal(failure?.type, 'PermissionDeniedError', steps(report));
+    assert.match(failure?.message ?? '', /Permission iam\.serviceAccount(Key)?s\.\w+ is required .*acme-lab/);
+    assert.match(failure?.message ?? '', /on this project or a folder or organisation above it/);
+    assert.deepEqual(stack.gcp.mutations(LAB.projectId).log, []);
+  });
+
   it('a member role that will not trust the hub fails its steps, naming the role, the ExternalId, the file and the line', async () => {
     const report = await run([{ type: 'aws.user', accountId: STAGING, userName: 'dave' }]);
     assert.notEqual(report.state, 'Contained');
@@ -191,6 +227,33 @@ describe('one deployment, many AWS accounts and Entra tenants', () => {
     assert.match(failure?.message ?? '', new RegExp(`${escape(file)} line 15`));
     assert.match(failure?.message ?? '', /sts:ExternalId "revoker-sandbox"/);
     assert.deepEqual(stack.aws.mutations(STAGING).counts, {});
+  });
+
+  it('revoker doctor reports every listed account, tenant and project, and what each lacks', async () => {
+    const report = DoctorReport.parse(
+      await stack.client.workflow.execute('doctor', {
+        taskQueue: 'revoker-playbooks',
+        workflowId: `doctor-${Date.now()}`,
+        args: [{ waitForWorkerSeconds: 30 }],
+      }),
+    );
+    const verdict = (c: DoctorReport['checks'][number]) =>
+      `${c.cloud} ${c.id} ${c.reachable ? 'ok' : 'NO'}${c.missing.length ? ' missing' : ''}`;
+    assert.deepEqual(report.checks.map(verdict), [
+      `aws ${HUB} ok`,
+      `aws ${WORKLOADS} ok`,
+      `aws ${LEGACY} ok`,
+      `aws ${STAGING} NO`,
+      `entra ${ENTRA_SANDBOX.tenantId} ok`,
+      `entra ${FABRIKAM} ok`,
+      `gcp ${GCP_SANDBOX.projectId} ok`,
+      `gcp ${DATA.projectId} ok`,
+      `gcp ${LAB.projectId} ok missing`,
+    ]);
+    const text = formatDoctor(report);
+    assert.match(text, /aws 456789012345: .*cannot assume arn:aws:iam::456789012345:role\/RevokerResponder/);
+    assert.match(text, /gcp acme-lab lacks:\n {2}iam\.serviceAccount/);
+    assert.match(text, /not ready: 2 of 9 listed targets/);
   });
 
   it('refuses an account or tenant the topology does not list, naming the file and the line to add, and changes nothing', async () => {

@@ -28,7 +28,7 @@ import {
   type EntraSeed,
   type EntraSimulator,
 } from '../simulators/entra/index.js';
-import { startGcpSimulator, type GcpSimulator } from '../simulators/gcp/index.js';
+import { startGcpSimulator, type GcpHierarchy, type GcpSeed, type GcpSimulator } from '../simulators/gcp/index.js';
 import { startIdentityProvider, type IdentityProvider } from '../simulators/identity/index.js';
 import { ensureTemporalCli } from '../scripts/ensure-temporal-cli.mjs';
 import { createAwsAccounts } from '../worker/aws-accounts.js';
@@ -85,6 +85,7 @@ export async function startStack(
     topology,
     entraTenants = [],
     awsAccounts = [],
+    gcpOrganisation,
   }: {
     /** The queues this process's workers poll: a crash test runs the cloud queues in a worker process of its own. */
     queues?: QueueName[];
@@ -94,6 +95,8 @@ export async function startStack(
     entraTenants?: EntraSeed[];
     /** Member AWS accounts the simulator serves beside seeds.aws (e.g. its `organisationSeeds()`). */
     awsAccounts?: AwsSeed[];
+    /** More Google Cloud projects beside seeds.gcp, and the folders they sit in (its `organisationSeeds()`). */
+    gcpOrganisation?: { projects: GcpSeed[]; hierarchy: GcpHierarchy };
   } = {},
 ): Promise<Stack> {
   const tls = await ensureSandboxCa(defaultSandboxCaDir());
@@ -161,7 +164,7 @@ export async function startStack(
         (env) => env.teardown(),
       ),
       started(startAwsSimulator({ seed: seeds.aws, accounts: awsAccounts }), (aws) => aws.close()),
-      started(startGcpSimulator({ seed: seeds.gcp }), (gcp) => gcp.close()),
+      started(startGcpSimulator({ seed: seeds.gcp, ...gcpOrganisation }), (gcp) => gcp.close()),
       started(startEntraSimulator({ seed: seeds.entra, tenants: entraTenants, tls: entraTls }), (entra) =>
         entra.close(),
       ),
