@@ -21,6 +21,8 @@ import { classifyGcpError } from './gcp-errors.js';
 export interface GcpActivityDeps {
   /** An IAM v1 client whose auth comes from the worker's environment (ADC). */
   iam: iam_v1.Iam;
+  /** Who the client acts as (its service account's email), for `revoker doctor`; undefined when unknown. */
+  identity?: () => Promise<string | undefined>;
 }
 
 /**
@@ -152,9 +154,12 @@ export function createGcpActivities(projects: GcpProjects) {
 
     /** `revoker doctor`: every listed project, each responder permission probed on a service account that does not exist. */
     async checkGcpAccess(): Promise<AccessCheck[]> {
-      return checkEach('gcp', await projects.listed(), classifyGcpError, async (id) =>
-        probeGcpPermissions((await projects.clients(id)).iam, id),
-      );
+      return checkEach('gcp', await projects.listed(), classifyGcpError, async (id) => {
+        const deps = await projects.clients(id);
+        const probed = await probeGcpPermissions(deps.iam, id);
+        const identity = await deps.identity?.().catch(() => undefined);
+        return { ...probed, ...(identity ? { identity } : {}) };
+      });
     },
   };
   return classifyActivities(activities, classifyGcpError);

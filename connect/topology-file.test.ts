@@ -57,7 +57,7 @@ describe('topology file', () => {
     assert.equal(topology.entra?.tenants.length, 2);
     assert.deepEqual(
       topology.gcp?.projects.map((p) => p.id),
-      ['acme-prod'],
+      ['acme-prod', 'acme-data'],
     );
   });
 

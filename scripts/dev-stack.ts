@@ -24,6 +24,7 @@ import {
   GCP_SANDBOX,
   keyFileOf,
   loadGcpSeed,
+  organisationSeeds as gcpOrganisationSeeds,
   startGcpSimulator,
   type GcpSimulator,
 } from '../simulators/gcp/index.js';
@@ -190,7 +191,8 @@ async function main(): Promise<void> {
       tls: { certPath: ca.certPath, keyPath: ca.keyPath },
       stateFile: join(STATE_DIR, 'entra-sandbox.json'),
     }),
-    startGcpSimulator({ port: ports.gcp, stateFile: join(STATE_DIR, 'gcp-sandbox.json') }),
+    // acme-prod and, in the analytics folder, acme-data (acme-lab too, which grants Revoker nothing).
+    startGcpSimulator({ port: ports.gcp, ...gcpOrganisationSeeds(), stateFile: join(STATE_DIR, 'gcp-sandbox.json') }),
     // The identity provider `revoker login` signs responders in with (OIDC device login).
     startIdentityProvider({ port: ports.identity }),
   ]);
@@ -278,7 +280,9 @@ async function main(): Promise<void> {
   say(
     `Entra sandbox     ${entra.authorityHost}  (token endpoint + Graph, tenant contoso: adele, app "Mail Sync Pro"; tenant fabrikam: diego)`,
   );
-  say(`GCP sandbox       ${gcp.rootUrl}  (IAM, project ${gcp.projectId}: etl-runner and its keys)`);
+  say(
+    `GCP sandbox       ${gcp.rootUrl}  (IAM, project ${gcp.projectId}: etl-runner and its keys; acme-data: pipeline)`,
+  );
   say(`Sign-in (OIDC)    ${identity.issuer}  (signs in whoever you name; a deployment uses its own IdP)`);
   say('');
   say('Post the sample alert (one stolen-token incident across AWS, Entra ID and Google Cloud):');

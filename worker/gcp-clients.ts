@@ -43,6 +43,8 @@ export function createGcpClients({
       timeout: requestTimeoutMs,
       ...(rootUrl ? { rootUrl } : {}),
     }),
+    // The key file's client_email; on GCE/GKE/Cloud Run the metadata server's default account.
+    identity: async () => (await googleAuth.getCredentials()).client_email,
   };
 }
 

@@ -45,6 +45,7 @@ describe('revoker doctor: Google Cloud access check', () => {
     sim.reset();
     const [prod, elsewhere] = await check();
     assert.equal(prod?.reachable, true);
+    assert.equal(prod?.identity, GCP_SANDBOX.responder.email, 'the doctor says who it acts as');
     assert.equal(prod?.name, 'production');
     assert.deepEqual(prod?.missing, []);
     assert.deepEqual(prod?.unchecked, []);
