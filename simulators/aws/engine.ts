@@ -8,7 +8,8 @@ import { decide, notAuthorizedMessage } from './authz.js';
 import { accessDenied, authError, AwsError, toS3Error, type AwsService } from './errors.js';
 import { FaultQueue } from './faults.js';
 import { IAM_ACTIONS } from './iam-actions.js';
-import { AccountMutationLog, type MutationEntry, type MutationSummary } from './mutations.js';
+import type { MutationEntry, MutationSummary } from './mutations.js';
+import { ScopedMutationLog } from '../shared/mutation-log.js';
 import { QueryParams } from './params.js';
 import { callerArn, contextKeys, policyLayers, type Caller } from './principal.js';
 import { API_VERSIONS, detectService, isSupportedService, queryParameters, resolveAction } from './routing.js';
@@ -107,7 +108,7 @@ export class AwsEngine extends SeededEngine<
   readonly AwsSeed[],
   SimOrganisation,
   FaultQueue,
-  AccountMutationLog
+  ScopedMutationLog<MutationEntry>
 > {
   private readonly members: readonly AwsSeed[];
 
@@ -118,7 +119,10 @@ export class AwsEngine extends SeededEngine<
       ...options,
       seed: [options.seed, ...members],
       faults: new FaultQueue(),
-      mutations: new AccountMutationLog(),
+      mutations: new ScopedMutationLog<MutationEntry>(
+        (entry) => entry.action,
+        (entry) => entry.account,
+      ),
       fromSeed: seeded,
       load: (path) => {
         const stored = loadStateFile(path);

@@ -4,7 +4,8 @@ import { authenticate } from './authn.js';
 import { GoogleApiError, invalidArgument, notFound } from './errors.js';
 import { FaultQueue, type TargetProject } from './faults.js';
 import type { GcpHierarchy } from './hierarchy.js';
-import { ProjectMutationLog, type MutationEntry, type MutationSummary } from './mutations.js';
+import type { MutationEntry, MutationSummary } from './mutations.js';
+import { ScopedMutationLog } from '../shared/mutation-log.js';
 import type { OperationContext } from './operation-context.js';
 import { OPERATIONS } from './operations.js';
 import { route, type Route } from './routing.js';
@@ -82,7 +83,12 @@ function targetOf(org: GcpOrganisation, matched: Route): GcpState | undefined {
 }
 
 /** The stateful core: authenticates, authorizes and executes one IAM v1 REST request against the sandbox. */
-export class GcpEngine extends SeededEngine<readonly GcpSeed[], GcpOrganisation, FaultQueue, ProjectMutationLog> {
+export class GcpEngine extends SeededEngine<
+  readonly GcpSeed[],
+  GcpOrganisation,
+  FaultQueue,
+  ScopedMutationLog<MutationEntry>
+> {
   private readonly members: readonly GcpSeed[];
 
   constructor(options: GcpEngineOptions) {
@@ -94,7 +100,10 @@ export class GcpEngine extends SeededEngine<readonly GcpSeed[], GcpOrganisation,
       ...options,
       seed: [options.seed, ...members],
       faults: new FaultQueue(),
-      mutations: new ProjectMutationLog(),
+      mutations: new ScopedMutationLog<MutationEntry>(
+        (entry) => entry.operation,
+        (entry) => entry.project,
+      ),
       fromSeed: (seeds) => organisationOf(seeds.map(stateFromSeed), hierarchy),
       load: (path) => {
         const stored = loadStateFile(path);

@@ -1,4 +1,4 @@
-import { countBy, MutationLog, type MutationLogSummary } from '../shared/mutation-log.js';
+import type { MutationLogSummary } from '../shared/mutation-log.js';
 
 /**
  * Successful state-changing calls only (repeats included: disabling a disabled key counts again); faulted and
@@ -16,23 +16,3 @@ export interface MutationEntry {
 
 /** Counted by operation. */
 export type MutationSummary = MutationLogSummary<MutationEntry>;
-
-/** The mutation log, kept per project: a test asks what Revoker changed in one project. */
-export class ProjectMutationLog {
-  private readonly log = new MutationLog<MutationEntry>((entry) => entry.operation);
-
-  record(entry: MutationEntry): void {
-    this.log.record(entry);
-  }
-
-  clear(): void {
-    this.log.clear();
-  }
-
-  /** One project's changes (by project id); `'all'` for every project's. */
-  summary(projectId: string): MutationSummary {
-    const { log } = this.log.summary();
-    const mine = projectId === 'all' ? log : log.filter((entry) => entry.project === projectId);
-    return { counts: countBy(mine, (entry) => entry.operation), log: mine };
-  }
-}

@@ -29,3 +29,34 @@ export class MutationLog<Entry extends object> {
     return { counts: countBy(this.entries, this.keyOf), log: this.entries.map((entry) => ({ ...entry })) };
   }
 }
+
+/**
+ * The mutation log of a simulator serving several scopes (AWS accounts, Google Cloud projects) on one endpoint:
+ * each entry names its scope, and a test asks what changed in one of them.
+ */
+export class ScopedMutationLog<Entry extends object> {
+  private readonly log: MutationLog<Entry>;
+
+  /** @param keyOf what `counts` is keyed by; @param scopeOf the account or project an entry changed. */
+  constructor(
+    private readonly keyOf: (entry: Entry) => string,
+    private readonly scopeOf: (entry: Entry) => string,
+  ) {
+    this.log = new MutationLog(keyOf);
+  }
+
+  record(entry: Entry): void {
+    this.log.record(entry);
+  }
+
+  clear(): void {
+    this.log.clear();
+  }
+
+  /** One scope's changes; `'all'` for every scope's. */
+  summary(scope: string): MutationLogSummary<Entry> {
+    const { log } = this.log.summary();
+    const mine = scope === 'all' ? log : log.filter((entry) => this.scopeOf(entry) === scope);
+    return { counts: countBy(mine, this.keyOf), log: mine };
+  }
+}
