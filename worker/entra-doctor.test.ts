@@ -22,6 +22,11 @@ const ENV = {
   AZURE_CLIENT_SECRET: 'Rsp8Q~SANDBOX.revoker-responder.not-a-real-secret',
 };
 
+/** fabrikam's own (single-tenant) app registration, consented the same Graph permissions. */
+const FABRIKAM_APP = '5b1e7d3c-9a24-4e6f-b081-2c4d6e8f0a13';
+const FABRIKAM_SECRET = 'Fbk8Q~SANDBOX.fabrikam-revoker.not-a-real-secret';
+const DIEGO = '9d2e4b61-7c3a-4f85-b0e9-1a6d5c8f2e47';
+
 /** The fabrikam seed with the responder's consent to `removed` taken away. */
 function fabrikamWithout(...removed: string[]) {
   const seed = loadEntraSeed(SECOND_TENANT_SEED_PATH);
@@ -91,5 +96,73 @@ describe('revoker doctor: Entra access check, two tenants through one multi-tena
       [false, false],
     );
     assert.match(results[0]?.problem ?? '', /AADSTS7000215|secret/i);
+  });
+});
+
+describe('an Entra tenant with its own app registration (a customer that will not consent to the MSSP’s app)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'revoker-entra-own-app-'));
+  const file = join(dir, 'topology.yaml');
+  writeFileSync(
+    file,
+    [
+      'version: 1',
+      'entra:',
+      '  tenants:',
+      `    - id: ${CONTOSO}`,
+      '      name: contoso',
+      `    - id: ${FABRIKAM}`,
+      '      name: fabrikam',
+      `      credential: { clientId: ${FABRIKAM_APP}, clientSecretEnv: FABRIKAM_REVOKER_SECRET }`,
+      '',
+    ].join('\n'),
+  );
+  let sim: EntraSimulator;
+  before(async () => {
+    sim = await startEntraSimulator({
+      seed: loadEntraSeed(DEFAULT_SEED_PATH),
+      tenants: [loadEntraSeed(SECOND_TENANT_SEED_PATH)],
+    });
+  });
+  after(async () => {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const tenants = (env: Record<string, string>) =>
+    createEntraTenants(
+      {
+        tenantId: CONTOSO,
+        authorityHost: sim.authorityHost,
+        graphEndpoint: sim.graphEndpoint,
+        topology: loadTopologyFile(file),
+      },
+      env,
+    );
+
+  it('acts in that tenant with its own app, and in the others with the worker’s', async () => {
+    const entra = createEntraActivities(tenants({ ...ENV, FABRIKAM_REVOKER_SECRET: FABRIKAM_SECRET }));
+    const [contoso, fabrikam] = await entra.checkEntraAccess();
+    assert.match(contoso?.identity ?? '', /revoker-responder/);
+    assert.match(fabrikam?.identity ?? '', new RegExp(`fabrikam-revoker.*${FABRIKAM_APP}`));
+    assert.deepEqual([contoso?.missing, fabrikam?.missing], [[], []]);
+    const outcome = await entra.revokeEntraUserSessions({
+      tenantId: FABRIKAM,
+      userId: DIEGO,
+      userPrincipalName: 'diego@fabrikam.example',
+      at: new Date().toISOString(),
+    });
+    assert.equal(outcome.outcome, 'done');
+    assert.deepEqual(
+      sim.mutations(FABRIKAM).log.map((e) => e.operation),
+      ['revokeSignInSessions'],
+    );
+  });
+
+  it('refuses to start without the secret the file names, saying which tenant, line and variable', () => {
+    assert.throws(
+      () => tenants(ENV),
+      new RegExp(
+        `Entra tenant ${FABRIKAM} \\(.*topology\\.yaml line 6\\) takes its client secret from FABRIKAM_REVOKER_SECRET, which is not set`,
+      ),
+    );
   });
 });
