@@ -39,9 +39,12 @@ describe('revoker doctor on a real Temporal server', () => {
   it('names a permission the responder lost, and exits 1; --json gives the same report', async () => {
     const seed = structuredClone(h.seed);
     const responder = seed.users.find((u) => u.userName === 'revoker-responder');
-    for (const policy of Object.values(responder?.inlinePolicies ?? {}) as { Statement: { Action: string[] }[] }[]) {
-      for (const statement of policy.Statement)
-        statement.Action = statement.Action.filter((a) => a !== 'iam:DeleteAccessKey');
+    // Its IAM policy, not the hub policy beside it (sts:AssumeRole on the member roles).
+    const policy = responder?.inlinePolicies?.['RevokerContainmentLeastPrivilege'] as {
+      Statement: { Action: string[] }[];
+    };
+    for (const statement of policy.Statement) {
+      statement.Action = statement.Action.filter((a) => a !== 'iam:DeleteAccessKey');
     }
     h.aws.reset(seed);
     const run = await cli();
