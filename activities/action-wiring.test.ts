@@ -7,12 +7,14 @@ import { ACTION_KINDS, activityCall, type ActionKind, type ActionSpec } from '..
 import { createAwsActivities, singleAccount, type AwsClients } from './aws.js';
 import { createEntraActivities, singleTenant, type EntraActivityDeps } from './entra.js';
 import { anyProject, createGcpActivities, type GcpActivityDeps } from './gcp.js';
+import { createWorkspaceActivities, type WorkspaceDomains } from './workspace.js';
 
 // Never called: only the names the factories return matter here.
 const registered = {
   aws: createAwsActivities(singleAccount({} as AwsClients)),
   entra: createEntraActivities(singleTenant({ tenantId: 't' } as EntraActivityDeps)),
   gcp: createGcpActivities(anyProject({ iam: { projects: { serviceAccounts: {} } } } as unknown as GcpActivityDeps)),
+  workspace: createWorkspaceActivities({} as WorkspaceDomains),
 };
 
 describe('action kind wiring', () => {

@@ -10,11 +10,26 @@ import {
 } from './errors.js';
 
 interface GoogleErrorBody {
-  error?: { code?: number; message?: string; status?: string };
+  /** An API error ({"error":{"code","message","status","errors":[{"reason"}]}}), or an OAuth one ("unauthorized_client"). */
+  error?: { code?: number; message?: string; status?: string; errors?: { reason?: string }[] } | string;
+  error_description?: string;
 }
 
-/** Maps a Google API error ({"error":{"code","message","status"}}) to a provider error. */
-export function classifyGcpError(error: unknown): ProviderError | undefined {
+/** What differs between Google APIs when their errors are explained: the API's name and what to do. */
+export interface GoogleApiHints {
+  /** e.g. "Google IAM". */
+  api: string;
+  /** After a 404: what to check. */
+  notFound: string;
+  /** After a 401/403 (or an OAuth refusal at the token endpoint): what to grant, and where. */
+  denied: string;
+}
+
+/** Reasons the Admin SDK gives its quota refusals (403, or 429), which a retry after a pause clears. */
+const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded']);
+
+/** Maps a Google API error (gaxios) to a provider error, with the API's own advice. */
+export function classifyGoogleError(error: unknown, hints: GoogleApiHints): ProviderError | undefined {
   if (!(error instanceof GaxiosError)) return undefined;
   const status = error.response?.status ?? error.status;
   // gaxios aborts at its `timeout` through the request's signal; node-fetch then throws a bare AbortError,
@@ -23,33 +38,43 @@ export function classifyGcpError(error: unknown): ProviderError | undefined {
   if (status === undefined && aborted instanceof Error && aborted.name === 'TimeoutError') {
     const { method = 'GET', url, timeout } = error.config;
     return new ProviderUnavailableError(
-      `Google IAM did not answer ${method} ${new URL(url).pathname} within ${timeout ?? '?'} ms; retrying`,
+      `${hints.api} did not answer ${method} ${new URL(url).pathname} within ${timeout ?? '?'} ms; retrying`,
       { cause: error },
     );
   }
   if (status === undefined) {
-    return new ProviderUnavailableError(`Could not reach the Google IAM API: ${error.message}`, { cause: error });
+    return new ProviderUnavailableError(`Could not reach ${hints.api}: ${error.message}`, { cause: error });
   }
   const body = (error.response?.data ?? {}) as GoogleErrorBody;
+  const apiError = typeof body.error === 'object' ? body.error : undefined;
+  const oauthError = typeof body.error === 'string' ? body.error : undefined;
+  const message = apiError?.message ?? (oauthError ? `${oauthError}: ${body.error_description ?? ''}` : error.message);
   // Google's messages end with a full stop; ours follow with their own.
-  const detail = `${body.error?.status ?? `HTTP ${status}`}: ${(body.error?.message ?? error.message).replace(/\.+$/, '')}`;
+  const detail = `${apiError?.status ?? `HTTP ${status}`}: ${message.replace(/\.+$/, '')}`;
   const retryAfter = Number(error.response?.headers.get('retry-after'));
   const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
-  if (status === 429)
-    return new ThrottledError(`Google IAM throttled the call (${detail})`, { retryAfterMs, cause: error });
+  const rateLimited = apiError?.errors?.some((e) => RATE_LIMIT_REASONS.has(e.reason ?? '')) ?? false;
+  if (status === 429 || (status === 403 && rateLimited)) {
+    return new ThrottledError(`${hints.api} throttled the call (${detail})`, { retryAfterMs, cause: error });
+  }
   if (status >= 500)
-    return new ProviderUnavailableError(`Google IAM failed (${detail})`, { retryAfterMs, cause: error });
-  if (status === 404) {
-    return new TargetNotFoundError(`${detail}. Check the project and names in the alert; nothing was changed.`, {
-      cause: error,
-    });
+    return new ProviderUnavailableError(`${hints.api} failed (${detail})`, { retryAfterMs, cause: error });
+  if (status === 404) return new TargetNotFoundError(`${detail}. ${hints.notFound}`, { cause: error });
+  if (status === 401 || status === 403 || oauthError === 'unauthorized_client' || oauthError === 'invalid_grant') {
+    return new PermissionDeniedError(`${detail}. ${hints.denied}`, { cause: error });
   }
-  if (status === 401 || status === 403) {
-    return new PermissionDeniedError(
-      `${detail}. Grant the worker's service account Revoker's custom role (deploy/gcp/revoker-responder-role.yaml), or roles/iam.serviceAccountKeyAdmin with roles/iam.serviceAccountAdmin, on this project or a folder or organisation above it (README, "Running against real Google Cloud").`,
-      { cause: error },
-    );
-  }
-  if (body.error?.status === 'FAILED_PRECONDITION') return new UnsafeStateError(detail, { cause: error });
-  return new InvalidRequestError(`Google IAM rejected the call (${detail})`, { cause: error });
+  if (apiError?.status === 'FAILED_PRECONDITION') return new UnsafeStateError(detail, { cause: error });
+  return new InvalidRequestError(`${hints.api} rejected the call (${detail})`, { cause: error });
+}
+
+const GCP_HINTS: GoogleApiHints = {
+  api: 'Google IAM',
+  notFound: 'Check the project and names in the alert; nothing was changed.',
+  denied:
+    'Grant the worker\'s service account Revoker\'s custom role (deploy/gcp/revoker-responder-role.yaml), or roles/iam.serviceAccountKeyAdmin with roles/iam.serviceAccountAdmin, on this project or a folder or organisation above it (README, "Running against real Google Cloud").',
+};
+
+/** Maps a Google IAM API error to a provider error. */
+export function classifyGcpError(error: unknown): ProviderError | undefined {
+  return classifyGoogleError(error, GCP_HINTS);
 }

@@ -1,4 +1,4 @@
-import { Topology, type AwsAccount, type EntraTenant, type GcpProject } from '../domain/topology.js';
+import { Topology } from '../domain/topology.js';
 import { loadYamlFile, type YamlFile } from './yaml-file.js';
 
 /** The topology as loaded, with what an operator needs to be told where to add a missing entry. */
@@ -11,10 +11,15 @@ export interface TopologyFile {
   howToAdd(cloud: Cloud, id: string): string;
 }
 
-export type Cloud = 'aws' | 'entra' | 'gcp';
+export type Cloud = 'aws' | 'entra' | 'gcp' | 'workspace';
 
-const LISTS = { aws: 'accounts', entra: 'tenants', gcp: 'projects' } as const;
-const WHAT = { aws: 'AWS account', entra: 'Entra tenant', gcp: 'Google Cloud project' } as const;
+const LISTS = { aws: 'accounts', entra: 'tenants', gcp: 'projects', workspace: 'domains' } as const;
+const WHAT = {
+  aws: 'AWS account',
+  entra: 'Entra tenant',
+  gcp: 'Google Cloud project',
+  workspace: 'Google Workspace domain',
+} as const;
 
 /** Reads REVOKER_TOPOLOGY_FILE: a bad file stops the worker with every problem by field and line. */
 export function loadTopologyFile(path: string): TopologyFile {
@@ -25,16 +30,11 @@ export function loadTopologyFile(path: string): TopologyFile {
     'a topology needs at least "version: 1"',
   );
   const entries = (cloud: Cloud): { id: string }[] => {
-    const section = file.data[cloud];
-    if (!section) return [];
-    return cloud === 'aws'
-      ? (section as { accounts: AwsAccount[] }).accounts
-      : cloud === 'entra'
-        ? (section as { tenants: EntraTenant[] }).tenants
-        : (section as { projects: GcpProject[] }).projects;
+    const section = file.data[cloud] as Record<string, { id: string }[]> | undefined;
+    return section?.[LISTS[cloud]] ?? [];
   };
   const same = (cloud: Cloud, a: string, b: string) =>
-    cloud === 'entra' ? a.toLowerCase() === b.toLowerCase() : a === b;
+    cloud === 'entra' || cloud === 'workspace' ? a.toLowerCase() === b.toLowerCase() : a === b;
   return {
     path,
     topology: file.data,

@@ -16,6 +16,9 @@ import {
   GcpServiceAccountTarget,
   isReleaseKind,
   RELEASE_OF,
+  WorkspaceAppTarget,
+  WorkspaceTokenTarget,
+  WorkspaceUserTarget,
   type ActionKindInfo,
   type ActionSpec,
   type StepClock,
@@ -43,6 +46,20 @@ const SAMPLES = new Map<unknown, ActionSpec['target']>([
       keyName: 'projects/acme-prod/serviceAccounts/etl@acme-prod.iam.gserviceaccount.com/keys/k1',
     },
   ],
+  [WorkspaceUserTarget, { domain: 'acme.example', user: 'maria@acme.example' }],
+  [
+    WorkspaceAppTarget,
+    { domain: 'acme.example', clientId: '4087-mail.apps.googleusercontent.com', displayText: 'Mail Helper' },
+  ],
+  [
+    WorkspaceTokenTarget,
+    {
+      domain: 'acme.example',
+      clientId: '4087-mail.apps.googleusercontent.com',
+      displayText: 'Mail Helper',
+      user: 'maria@acme.example',
+    },
+  ],
 ]);
 
 function sample(kind: ActionKind): ActionSpec {
@@ -61,7 +78,7 @@ describe('the action kind registry', () => {
   it('gives every kind a provider, risks, a description and an act and a verify activity on that provider', () => {
     for (const kind of KINDS) {
       const entry = info(kind);
-      assert.ok(['aws', 'entra', 'gcp'].includes(entry.provider), kind);
+      assert.ok(['aws', 'entra', 'gcp', 'workspace'].includes(entry.provider), kind);
       assert.equal(kind.split('.')[0], entry.provider, `${kind}: named after its provider`);
       assert.ok(entry.residualRisk.length > 10, `${kind}: residual risk`);
       assert.ok(entry.shortRisk.length > 0 && entry.shortRisk.length <= 64, `${kind}: short risk`);
@@ -101,6 +118,11 @@ describe('the action kind registry', () => {
       'gcp.disableKey': 'gcp:disable-key:k1',
       'gcp.deleteKey': 'gcp:delete-key:k1',
       'gcp.disableServiceAccount': 'gcp:disable-service-account:etl@acme-prod.iam.gserviceaccount.com',
+      'workspace.deleteAppToken': 'workspace:delete-token:maria@acme.example/4087-mail.apps.googleusercontent.com',
+      'workspace.deleteAppTokensEverywhere':
+        'workspace:delete-app-everywhere:acme.example/4087-mail.apps.googleusercontent.com',
+      'workspace.signOutUser': 'workspace:sign-out:maria@acme.example',
+      'workspace.suspendUser': 'workspace:suspend:maria@acme.example',
       'aws.reactivateAccessKey': 'aws:reactivate-key:AKIAALICE07EXAMPLE01',
       'aws.removeUserDeny': 'aws:remove-user-deny:123456789012/alice',
       'aws.removeRoleRevocation': 'aws:remove-role-revocation:123456789012/deploy',
@@ -109,6 +131,7 @@ describe('the action kind registry', () => {
       'entra.enableServicePrincipal': 'entra:enable-service-principal:sp-1',
       'gcp.enableKey': 'gcp:enable-key:k1',
       'gcp.enableServiceAccount': 'gcp:enable-service-account:etl@acme-prod.iam.gserviceaccount.com',
+      'workspace.unsuspendUser': 'workspace:unsuspend:maria@acme.example',
     });
     assert.equal(new Set(Object.values(ids)).size, KINDS.length, 'ids are unique');
   });

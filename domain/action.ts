@@ -21,6 +21,12 @@ export const GcpServiceAccountTarget = z.object({ projectId: z.string(), email: 
 export type GcpServiceAccountTarget = z.infer<typeof GcpServiceAccountTarget>;
 export const GcpKeyTarget = GcpServiceAccountTarget.extend({ keyName: z.string() });
 export type GcpKeyTarget = z.infer<typeof GcpKeyTarget>;
+export const WorkspaceUserTarget = z.object({ domain: z.string(), user: z.string() });
+export type WorkspaceUserTarget = z.infer<typeof WorkspaceUserTarget>;
+export const WorkspaceAppTarget = z.object({ domain: z.string(), clientId: z.string(), displayText: z.string() });
+export type WorkspaceAppTarget = z.infer<typeof WorkspaceAppTarget>;
+export const WorkspaceTokenTarget = WorkspaceAppTarget.extend({ user: z.string() });
+export type WorkspaceTokenTarget = z.infer<typeof WorkspaceTokenTarget>;
 
 /**
  * When a step runs, for the activities that need a time: `at` is the step's start (the workflow's
@@ -278,6 +284,61 @@ const REGISTRY = {
     act: { activity: 'disableGcpServiceAccount' },
     verify: { activity: 'verifyGcpServiceAccountDisabled' },
   }),
+  // Google Workspace (Admin SDK Directory API, through domain-wide delegation). Facts: tokens.delete revokes the
+  // user's grant to the app and its refresh tokens; users.signOut ends web and device sessions but not OAuth grants;
+  // a suspended user cannot sign in and apps acting for them are refused.
+  'workspace.deleteAppToken': kind({
+    provider: 'workspace',
+    target: WorkspaceTokenTarget,
+    id: (t) => `workspace:delete-token:${t.user}/${t.clientId}`,
+    describe: (t) => `Delete ${t.user}'s OAuth grant to ${t.displayText} (${t.clientId})`,
+    reversible: false,
+    destructive: false,
+    shortRisk: 'issued access tokens live ≤1 h; the user can grant again',
+    residualRisk:
+      "The app's refresh token is revoked and its grant removed, but access tokens it already holds may work until they expire (up to an hour), and the user can grant the app again unless it is blocked in Security > API controls.",
+    act: { activity: 'deleteWorkspaceAppToken' },
+    verify: { activity: 'verifyWorkspaceAppTokenDeleted' },
+  }),
+  'workspace.deleteAppTokensEverywhere': kind({
+    provider: 'workspace',
+    target: WorkspaceAppTarget,
+    id: (t) => `workspace:delete-app-everywhere:${t.domain}/${t.clientId}`,
+    describe: (t) => `Delete every user's OAuth grant to ${t.displayText} (${t.clientId}) in ${t.domain} (permanent)`,
+    reversible: false,
+    destructive: true,
+    shortRisk: 'users can grant it again unless it is blocked',
+    residualRisk:
+      "Every user's grant to the app is removed (each user's tokens read again, page by page, at the act), but access tokens already issued may work up to an hour, and users can grant it again unless an admin blocks the app in Security > API controls.",
+    act: { activity: 'deleteWorkspaceAppTokensEverywhere' },
+    verify: { activity: 'verifyWorkspaceAppGoneEverywhere' },
+  }),
+  'workspace.signOutUser': kind({
+    provider: 'workspace',
+    target: WorkspaceUserTarget,
+    id: (t) => `workspace:sign-out:${t.user}`,
+    describe: (t) => `Sign ${t.user} out of every web and device session`,
+    reversible: false,
+    destructive: false,
+    shortRisk: "apps' OAuth grants stay; sign-out cannot be read back",
+    residualRisk:
+      "Web and device sessions end and must sign in again, but OAuth grants to apps and app passwords stay (delete the apps' tokens), and the Directory API cannot show sessions: the step is verified by the user's record, not by the sessions.",
+    act: { activity: 'signOutWorkspaceUser' },
+    verify: { activity: 'verifyWorkspaceUserSignedOut' },
+  }),
+  'workspace.suspendUser': kind({
+    provider: 'workspace',
+    target: WorkspaceUserTarget,
+    id: (t) => `workspace:suspend:${t.user}`,
+    describe: (t) => `Suspend Workspace user ${t.user}`,
+    reversible: true,
+    destructive: false,
+    shortRisk: 'the user is locked out until released',
+    residualRisk:
+      'The user cannot sign in and apps acting for them are refused; mail still arrives and data stays. Delegated mailbox access and shared drives are untouched.',
+    act: { activity: 'suspendWorkspaceUser' },
+    verify: { activity: 'verifyWorkspaceUserSuspended', expected: 'suspended' },
+  }),
   // Release after a false positive: each undoes one reversible containment kind (`undoes`).
   'aws.reactivateAccessKey': kind({
     provider: 'aws',
@@ -385,6 +446,19 @@ const REGISTRY = {
     residualRisk: 'The service account and its enabled keys work again.',
     act: { activity: 'enableGcpServiceAccount' },
     verify: { activity: 'verifyGcpServiceAccountEnabled' },
+  }),
+  'workspace.unsuspendUser': kind({
+    provider: 'workspace',
+    target: WorkspaceUserTarget,
+    id: (t) => `workspace:unsuspend:${t.user}`,
+    describe: (t) => `Unsuspend Workspace user ${t.user}`,
+    reversible: false,
+    destructive: false,
+    undoes: 'workspace.suspendUser',
+    shortRisk: 'the user can sign in again',
+    residualRisk: 'The user can sign in again, with whatever password and second factor they had.',
+    act: { activity: 'unsuspendWorkspaceUser' },
+    verify: { activity: 'verifyWorkspaceUserSuspended', expected: 'active' },
   }),
 };
 

@@ -53,6 +53,10 @@ function nameOf(principal: Principal): string {
       return principal.email;
     case 'gcp.key':
       return parseGcpKeyName(principal.keyName).email;
+    case 'workspace.user':
+      return principal.user;
+    case 'workspace.app':
+      return principal.clientId;
   }
 }
 
@@ -140,5 +144,14 @@ function discovered(d: Discovery): Found[] {
       ];
     case 'gcp.serviceAccount':
       return [{ principal: { type: 'gcp.serviceAccount', projectId: d.projectId, email: d.email } }];
+    case 'workspace.user':
+      return [{ principal: { type: 'workspace.user', user: d.primaryEmail } }];
+    case 'workspace.app':
+      return [
+        {
+          principal: { type: 'workspace.app', domain: d.domain, clientId: d.clientId },
+          appDisplayName: { name: d.displayText },
+        },
+      ];
   }
 }

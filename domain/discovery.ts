@@ -62,12 +62,44 @@ export interface GcpServiceAccountDiscovery {
   focusKeyName?: string;
 }
 
+export interface WorkspaceUserDiscovery {
+  type: 'workspace.user';
+  /** The Workspace account's primary domain. */
+  domain: string;
+  userId: string;
+  primaryEmail: string;
+  suspended: boolean;
+  isAdmin: boolean;
+  /** The OAuth apps the user has granted (tokens.list): what a stolen session may already have handed out. */
+  apps: { clientId: string; displayText: string }[];
+}
+
+export interface WorkspaceAppDiscovery {
+  type: 'workspace.app';
+  domain: string;
+  clientId: string;
+  /** The app's name as Google shows it to users (tokens' displayText); the client id when no token names it. */
+  displayText: string;
+  /** The user the alert named, when that user still holds a token for the app. */
+  focusUser?: string;
+  /** Users holding a token for the app (a scan of every user's tokens), the first WORKSPACE_GRANTS_SHOWN of them. */
+  grantedBy: string[];
+  /** How many users hold a token for it, and how many were scanned. */
+  grantCount: number;
+  usersScanned: number;
+}
+
+/** Discovery lists at most this many of an app's grantees (the count is exact); the act scans again anyway. */
+export const WORKSPACE_GRANTS_SHOWN = 50;
+
 export type Discovery =
   | AwsUserDiscovery
   | AwsRoleDiscovery
   | EntraUserDiscovery
   | EntraServicePrincipalDiscovery
-  | GcpServiceAccountDiscovery;
+  | GcpServiceAccountDiscovery
+  | WorkspaceUserDiscovery
+  | WorkspaceAppDiscovery;
 
 /**
  * Every principal key naming what discovery found, as alerts may name it: an Entra user by object id
@@ -97,6 +129,10 @@ export function discoveredKeys(d: Discovery): string[] {
         return d.focusKeyName
           ? [{ type: 'gcp.key', keyName: d.focusKeyName }]
           : [{ type: 'gcp.serviceAccount', projectId: d.projectId, email: d.email }];
+      case 'workspace.user':
+        return [{ type: 'workspace.user', user: d.primaryEmail }];
+      case 'workspace.app':
+        return [{ type: 'workspace.app', domain: d.domain, clientId: d.clientId }];
     }
   })();
   return [...new Set(keys.map(principalKey))];

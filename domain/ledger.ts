@@ -80,6 +80,11 @@ export function controlOwner(action: Pick<Action, 'kind' | 'target'>): string {
         : `entra/${target.tenantId}/app/${String(target.appId).toLowerCase()}`;
     case 'gcp':
       return `gcp/${target.projectId}/service-account/${target.email}`;
+    case 'workspace':
+      // A user's controls (sign-out, suspension, their grants) are the user's; a domain-wide one is the app's.
+      return target.user
+        ? `workspace/${target.domain}/user/${String(target.user).toLowerCase()}`
+        : `workspace/${target.domain}/app/${target.clientId}`;
   }
 }
 

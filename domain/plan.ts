@@ -7,6 +7,8 @@ import type {
   EntraServicePrincipalDiscovery,
   EntraUserDiscovery,
   GcpServiceAccountDiscovery,
+  WorkspaceAppDiscovery,
+  WorkspaceUserDiscovery,
 } from './discovery.js';
 import { modeFor, type Policy } from './policy.js';
 
@@ -62,7 +64,50 @@ function planFor(discovery: Discovery): Planned[] {
       return planEntraServicePrincipal(discovery);
     case 'gcp.serviceAccount':
       return planGcpServiceAccount(discovery);
+    case 'workspace.user':
+      return planWorkspaceUser(discovery);
+    case 'workspace.app':
+      return planWorkspaceApp(discovery);
   }
+}
+
+function planWorkspaceUser(user: WorkspaceUserDiscovery): Planned[] {
+  const target = { domain: user.domain, user: user.primaryEmail };
+  return [
+    {
+      spec: { kind: 'workspace.signOutUser', target },
+      reason:
+        'A stolen session cookie or device session is ended by signing the user out everywhere; the user signs in again.',
+    },
+    {
+      spec: { kind: 'workspace.suspendUser', target },
+      reason: user.suspended
+        ? 'The user is already suspended; the step confirms it stays so.'
+        : 'Suspension locks the account and refuses the apps acting for it until the incident is released.',
+    },
+  ];
+}
+
+function planWorkspaceApp(app: WorkspaceAppDiscovery): Planned[] {
+  const { domain, clientId, displayText } = app;
+  const planned: Planned[] = [];
+  if (app.focusUser) {
+    planned.push({
+      spec: { kind: 'workspace.deleteAppToken', target: { domain, clientId, displayText, user: app.focusUser } },
+      reason: `${app.focusUser} granted ${displayText}: deleting the grant revokes its refresh token.`,
+    });
+  }
+  const others = app.grantCount - (app.focusUser ? 1 : 0);
+  if (others > 0 || !app.focusUser) {
+    planned.push({
+      spec: { kind: 'workspace.deleteAppTokensEverywhere', target: { domain, clientId, displayText } },
+      reason:
+        `${app.grantCount} of ${app.usersScanned} users hold a grant to ${displayText}` +
+        `${app.grantedBy.length ? ` (${app.grantedBy.slice(0, 5).join(', ')}${app.grantCount > 5 ? ', …' : ''})` : ''}: ` +
+        'an app stealing tokens is contained only once every grant is gone.',
+    });
+  }
+  return planned;
 }
 
 function serviceLinkedSkip(discovery: Discovery): boolean {

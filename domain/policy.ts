@@ -128,6 +128,10 @@ export const DEFAULT_POLICY: Policy = {
     'gcp.disableKey': { high: 'auto', critical: 'auto' },
     'gcp.deleteKey': 'approval',
     'gcp.disableServiceAccount': { critical: 'auto' },
+    'workspace.deleteAppToken': { high: 'auto', critical: 'auto' },
+    'workspace.signOutUser': { high: 'auto', critical: 'auto' },
+    'workspace.suspendUser': 'approval',
+    'workspace.deleteAppTokensEverywhere': 'approval',
     // A release is requested by an approver: that is the human decision. "approval" asks a second person.
     'aws.reactivateAccessKey': 'auto',
     'aws.removeUserDeny': 'auto',
@@ -137,6 +141,7 @@ export const DEFAULT_POLICY: Policy = {
     'entra.enableServicePrincipal': 'auto',
     'gcp.enableKey': 'auto',
     'gcp.enableServiceAccount': 'auto',
+    'workspace.unsuspendUser': 'auto',
   },
   releaseWindow: '24h',
 };

@@ -86,6 +86,32 @@ export const GcpKeyPrincipal = z.object({
     ),
 });
 
+// Google Workspace: a user by primary email (or the Directory API's numeric id, with the domain), and an OAuth client
+// (a third-party app) by its client id, e.g. 408765192034-q3k9mailhelper8x2vb.apps.googleusercontent.com.
+const workspaceDomain = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'a domain name such as acme.example');
+
+export const WorkspaceUserPrincipal = z.object({
+  type: z.literal('workspace.user'),
+  /** The user's primary email: its domain names the Workspace account. */
+  user: z.email({ error: "a Workspace user's primary email" }),
+});
+
+export const WorkspaceAppPrincipal = z.object({
+  type: z.literal('workspace.app'),
+  /** The Workspace account's primary domain. */
+  domain: workspaceDomain,
+  /** The OAuth client id Google shows for the app (Security > API controls, tokens.list's clientId). */
+  clientId: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[\w.@:-]+$/, 'an OAuth client id such as 1234567890-abc.apps.googleusercontent.com'),
+  /** The user the alert saw grant or use it: that user's token is deleted first. */
+  user: z.email().optional(),
+});
+
 export const Principal = z.discriminatedUnion('type', [
   AwsUserPrincipal,
   AwsRolePrincipal,
@@ -94,6 +120,8 @@ export const Principal = z.discriminatedUnion('type', [
   EntraServicePrincipalPrincipal,
   GcpServiceAccountPrincipal,
   GcpKeyPrincipal,
+  WorkspaceUserPrincipal,
+  WorkspaceAppPrincipal,
 ]);
 
 export type AwsUserPrincipal = z.infer<typeof AwsUserPrincipal>;
@@ -103,17 +131,25 @@ export type EntraUserPrincipal = z.infer<typeof EntraUserPrincipal>;
 export type EntraServicePrincipalPrincipal = z.infer<typeof EntraServicePrincipalPrincipal>;
 export type GcpServiceAccountPrincipal = z.infer<typeof GcpServiceAccountPrincipal>;
 export type GcpKeyPrincipal = z.infer<typeof GcpKeyPrincipal>;
+export type WorkspaceUserPrincipal = z.infer<typeof WorkspaceUserPrincipal>;
+export type WorkspaceAppPrincipal = z.infer<typeof WorkspaceAppPrincipal>;
 export type Principal = z.infer<typeof Principal>;
 export type AwsPrincipal = AwsUserPrincipal | AwsRolePrincipal | AwsAccessKeyPrincipal;
 export type EntraPrincipal = EntraUserPrincipal | EntraServicePrincipalPrincipal;
 export type GcpPrincipal = GcpServiceAccountPrincipal | GcpKeyPrincipal;
+export type WorkspacePrincipal = WorkspaceUserPrincipal | WorkspaceAppPrincipal;
+
+/** The Workspace account a principal belongs to: its primary domain, lower-cased. */
+export function workspaceDomainOf(principal: WorkspacePrincipal): string {
+  return (principal.type === 'workspace.app' ? principal.domain : (principal.user.split('@')[1] ?? '')).toLowerCase();
+}
 
 /** `projects/P/serviceAccounts/E/keys/K` → its parts. */
 export function parseGcpKeyName(keyName: string): { projectId: string; email: string; keyId: string } {
   const [, projectId = '', , email = '', , keyId = ''] = keyName.split('/');
   return { projectId, email, keyId };
 }
-export type Provider = 'aws' | 'entra' | 'gcp';
+export type Provider = 'aws' | 'entra' | 'gcp' | 'workspace';
 
 export function providerOf(principal: Principal): Provider {
   return principal.type.split('.')[0] as Provider;
@@ -140,6 +176,10 @@ export function principalKey(principal: Principal): string {
       const { projectId, email, keyId } = parseGcpKeyName(principal.keyName);
       return `gcp/${projectId}/service-account/${email}/key/${keyId}`;
     }
+    case 'workspace.user':
+      return `workspace/${workspaceDomainOf(principal)}/user/${principal.user.toLowerCase()}`;
+    case 'workspace.app':
+      return `workspace/${workspaceDomainOf(principal)}/app/${principal.clientId}`;
   }
 }
 
@@ -162,5 +202,9 @@ export function describePrincipal(principal: Principal): string {
       const { email, keyId } = parseGcpKeyName(principal.keyName);
       return `key ${keyId.slice(0, 12)}… of ${email}`;
     }
+    case 'workspace.user':
+      return `Workspace user ${principal.user}`;
+    case 'workspace.app':
+      return `Workspace app ${principal.clientId}${principal.user ? ` (granted by ${principal.user})` : ''}`;
   }
 }

@@ -8,6 +8,7 @@ export const PROVIDER_TASK_QUEUES: Record<Provider, string> = {
   aws: 'revoker-aws',
   entra: 'revoker-entra',
   gcp: 'revoker-gcp',
+  workspace: 'revoker-workspace',
 };
 
 /** Chat notifications: a side effect like any other, kept off the provider queues and their credentials. */

@@ -104,12 +104,53 @@ export const GcpTopology = z
   .superRefine((gcp, ctx) => unique(gcp.projects, (p) => p.id, 'projects', ctx));
 export type GcpTopology = z.infer<typeof GcpTopology>;
 
+export const WorkspaceDomain = z
+  .object({
+    /** The Workspace account's primary domain, e.g. acme.example. */
+    id: z
+      .string()
+      .regex(
+        /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        'a lower-case domain such as acme.example',
+      ),
+    name: z.string().min(1).max(64).optional(),
+    /** The administrator the delegated service account acts as (default: `workspace.admin`). */
+    admin: z.email().optional(),
+    /** The delegated service account's key file (default: `workspace.credentialsFile`, then GOOGLE_APPLICATION_CREDENTIALS). */
+    credentialsFile: z.string().min(1).optional(),
+  })
+  .strict();
+export type WorkspaceDomain = z.infer<typeof WorkspaceDomain>;
+
+export const WorkspaceTopology = z
+  .object({
+    /** Default administrator for every domain: a user with user management rights in the Admin console. */
+    admin: z.email().optional(),
+    credentialsFile: z.string().min(1).optional(),
+    domains: z.array(WorkspaceDomain).min(1, 'list at least one domain'),
+  })
+  .strict()
+  .superRefine((workspace, ctx) => {
+    unique(workspace.domains, (d) => d.id, 'domains', ctx);
+    workspace.domains.forEach((domain, index) => {
+      if (!domain.admin && !workspace.admin) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['domains', index, 'admin'],
+          message: `name the administrator to act as in ${domain.id} (admin here, or workspace.admin for every domain)`,
+        });
+      }
+    });
+  });
+export type WorkspaceTopology = z.infer<typeof WorkspaceTopology>;
+
 export const Topology = z
   .object({
     version: z.literal(1, 'the topology file format is version 1'),
     aws: AwsTopology.optional(),
     entra: EntraTopology.optional(),
     gcp: GcpTopology.optional(),
+    workspace: WorkspaceTopology.optional(),
   })
   .strict();
 export type Topology = z.infer<typeof Topology>;

@@ -8,6 +8,7 @@ import { createFilingActivities } from '../activities/filing.js';
 import { createLedgerActivities } from '../activities/ledger.js';
 import { createGcpActivities, type GcpProjects } from '../activities/gcp.js';
 import { createNotifyActivities, type NotifyActivityDeps } from '../activities/notify.js';
+import { createWorkspaceActivities, type WorkspaceDomains } from '../activities/workspace.js';
 import {
   principalTags,
   revokerClientDataConverter,
@@ -19,7 +20,10 @@ import { HEARTBEAT_INTERVAL_MS, heartbeatWhileRunning } from './heartbeat.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export type QueueName = 'playbooks' | 'aws' | 'entra' | 'gcp' | 'notify';
+export type QueueName = 'playbooks' | 'aws' | 'entra' | 'gcp' | 'workspace' | 'notify';
+/** Every queue a worker may poll. */
+export const QUEUE_NAMES: QueueName[] = ['playbooks', 'aws', 'entra', 'gcp', 'workspace', 'notify'];
+/** What a worker polls by default: Google Workspace too when it is configured (worker/main.ts). */
 export const ALL_QUEUES: QueueName[] = ['playbooks', 'aws', 'entra', 'gcp', 'notify'];
 
 export interface WorkerSetup {
@@ -33,6 +37,8 @@ export interface WorkerSetup {
   entra?: EntraTenants;
   /** An IAM client per Google Cloud project (worker/gcp-clients.ts). */
   gcp?: GcpProjects;
+  /** A Directory API client per Google Workspace domain (worker/workspace-clients.ts). */
+  workspace?: WorkspaceDomains;
   notify?: NotifyActivityDeps;
   /** Payloads (and failure text) encrypted in history with these keys; none: in clear. */
   payloadKeys?: PayloadKeys | undefined;
@@ -94,6 +100,10 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   if (setup.queues.includes('gcp')) {
     if (!setup.gcp) throw new Error('the gcp queue needs an IAM client');
     workers.push(activityWorker('gcp', createGcpActivities(setup.gcp)));
+  }
+  if (setup.queues.includes('workspace')) {
+    if (!setup.workspace) throw new Error('the workspace queue needs a Directory API client');
+    workers.push(activityWorker('workspace', createWorkspaceActivities(setup.workspace)));
   }
   if (setup.queues.includes('notify')) {
     if (!setup.notify) throw new Error('the notify queue needs the notification settings');

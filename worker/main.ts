@@ -9,7 +9,8 @@ import { loadTopologyFile } from '../connect/topology-file.js';
 import { createAwsAccounts } from './aws-accounts.js';
 import { createEntraTenants } from './entra-clients.js';
 import { createGcpProjects } from './gcp-clients.js';
-import { ALL_QUEUES, createWorkers, type QueueName } from './create-workers.js';
+import { ALL_QUEUES, createWorkers, QUEUE_NAMES, type QueueName } from './create-workers.js';
+import { createWorkspaceDomains } from './workspace-clients.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
 import { assertRequestTimeoutsFit } from './request-timeouts.js';
 
@@ -22,11 +23,21 @@ const RequestTimeout = z
   .optional();
 
 const Env = z.object({
+  // Default: ALL_QUEUES, and workspace when it is configured (a topology workspace section or REVOKER_WORKSPACE_ADMIN).
   REVOKER_QUEUES: z
     .string()
-    .default(ALL_QUEUES.join(','))
     .transform((text) => text.split(',').map((q) => q.trim()))
-    .pipe(z.array(z.enum(ALL_QUEUES as [QueueName, ...QueueName[]])).min(1)),
+    .pipe(z.array(z.enum(QUEUE_NAMES as [QueueName, ...QueueName[]])).min(1))
+    .optional(),
+  /** The Workspace administrator the delegated service account acts as, without a topology. */
+  REVOKER_WORKSPACE_ADMIN: z.email().optional(),
+  /** The delegated service account's key file (default GOOGLE_APPLICATION_CREDENTIALS). */
+  REVOKER_WORKSPACE_CREDENTIALS: z.string().min(1).optional(),
+  REVOKER_WORKSPACE_ADMIN_ENDPOINT: z.url().optional(),
+  /** Google's OAuth token endpoint, in the sandbox only. */
+  REVOKER_GOOGLE_TOKEN_URL: z.url().optional(),
+  REVOKER_WORKSPACE_REQUEST_TIMEOUT_MS: RequestTimeout,
+  GOOGLE_APPLICATION_CREDENTIALS: z.string().optional(),
   REVOKER_AWS_ENDPOINT: z.url().optional(),
   AWS_REGION: z.string().default('us-east-1'),
   AZURE_TENANT_ID: z.string().optional(),
@@ -81,10 +92,14 @@ async function main(): Promise<void> {
   installRuntimeLogger(logger);
   const { connectionOptions, namespace } = temporalConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
-  const queues = env.REVOKER_QUEUES;
   const payloadKeys = loadPayloadKeys(process.env);
   // Every account, tenant and project the worker may act in; read before anything connects, so a bad file stops it.
   const topology = env.REVOKER_TOPOLOGY_FILE ? loadTopologyFile(env.REVOKER_TOPOLOGY_FILE) : undefined;
+  const workspaceConfigured = Boolean(topology?.topology.workspace ?? env.REVOKER_WORKSPACE_ADMIN);
+  const queues: QueueName[] = env.REVOKER_QUEUES ?? [
+    ...ALL_QUEUES,
+    ...(workspaceConfigured ? ['workspace' as const] : []),
+  ];
   if (queues.includes('entra') && !env.AZURE_TENANT_ID && !topology?.topology.entra) {
     throw new Error(
       'the entra queue needs AZURE_TENANT_ID (the tenant this worker contains) or an entra section in REVOKER_TOPOLOGY_FILE; or leave entra out of REVOKER_QUEUES',
@@ -125,6 +140,18 @@ async function main(): Promise<void> {
           }),
         }
       : {}),
+    ...(queues.includes('workspace')
+      ? {
+          workspace: createWorkspaceDomains({
+            topology,
+            adminEmail: env.REVOKER_WORKSPACE_ADMIN,
+            keyFile: env.REVOKER_WORKSPACE_CREDENTIALS ?? env.GOOGLE_APPLICATION_CREDENTIALS,
+            rootUrl: env.REVOKER_WORKSPACE_ADMIN_ENDPOINT,
+            tokenUrl: env.REVOKER_GOOGLE_TOKEN_URL,
+            requestTimeoutMs: env.REVOKER_WORKSPACE_REQUEST_TIMEOUT_MS,
+          }),
+        }
+      : {}),
     notify: {
       url: env.REVOKER_NOTIFY_URL,
       uiBaseUrl: env.REVOKER_UI_URL,
@@ -148,7 +175,7 @@ async function main(): Promise<void> {
     : 'n/a';
   const history = payloadKeys ? `encrypted (key ${payloadKeys.current.id})` : 'in clear (no REVOKER_PAYLOAD_KEYS)';
   const accounts = topology
-    ? `${topology.path}: ${topology.topology.aws?.accounts.length ?? 0} AWS accounts, ${topology.topology.entra?.tenants.length ?? 0} Entra tenants, ${topology.topology.gcp?.projects.length ?? 0} GCP projects`
+    ? `${topology.path}: ${topology.topology.aws?.accounts.length ?? 0} AWS accounts, ${topology.topology.entra?.tenants.length ?? 0} Entra tenants, ${topology.topology.gcp?.projects.length ?? 0} GCP projects, ${topology.topology.workspace?.domains.length ?? 0} Workspace domains`
     : "no REVOKER_TOPOLOGY_FILE: the credentials' own account, tenant and project";
   logger.info(
     { address: connectionOptions.address, namespace, queues, notifications, history, accounts },

@@ -2,6 +2,7 @@ import { ActivityFailure, proxyActivities, TimeoutFailure } from '@temporalio/wo
 import type { AwsActivities } from '../activities/aws.js';
 import type { EntraActivities } from '../activities/entra.js';
 import type { GcpActivities } from '../activities/gcp.js';
+import type { WorkspaceActivities } from '../activities/workspace.js';
 import type { AccessCheck, DoctorReport } from '../domain/doctor.js';
 import type { Provider } from '../domain/principal.js';
 import { PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
@@ -9,7 +10,14 @@ import { PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
 export interface DoctorInput {
   /** How long a cloud's queue may go unpolled before that cloud is reported as unanswered; default 15 s. */
   waitForWorkerSeconds?: number;
+  /**
+   * The clouds to check; default the three every deployment serves (aws, entra, gcp). Google Workspace is checked
+   * when asked: `revoker doctor` asks for it when a worker polls its queue.
+   */
+  clouds?: Provider[];
 }
+
+export const CORE_CLOUDS: Provider[] = ['aws', 'entra', 'gcp'];
 
 /**
  * `revoker doctor`: each cloud's worker checks every account, tenant or project it may act in, with read-only
@@ -29,8 +37,9 @@ export async function doctor(input: DoctorInput = {}): Promise<DoctorReport> {
     aws: () => on<Pick<AwsActivities, 'checkAwsAccess'>>('aws').checkAwsAccess(),
     entra: () => on<Pick<EntraActivities, 'checkEntraAccess'>>('entra').checkEntraAccess(),
     gcp: () => on<Pick<GcpActivities, 'checkGcpAccess'>>('gcp').checkGcpAccess(),
+    workspace: () => on<Pick<WorkspaceActivities, 'checkWorkspaceAccess'>>('workspace').checkWorkspaceAccess(),
   };
-  const providers = Object.keys(checks) as Provider[];
+  const providers = (Object.keys(checks) as Provider[]).filter((p) => (input.clouds ?? CORE_CLOUDS).includes(p));
   const outcomes = await Promise.allSettled(providers.map((provider) => checks[provider]()));
   const report: DoctorReport = { checkedAt: new Date().toISOString(), checks: [], unanswered: [] };
   outcomes.forEach((outcome, i) => {

@@ -91,7 +91,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   /** This incident as a holder: a later run under the same workflow id (a new incident) is another holder. */
   const holder = `${workflowInfo().workflowId}#${workflowInfo().firstExecutionRunId}`;
   const activities = stepActivities(settings);
-  const { aws, entra, gcp } = activities;
+  const { aws, entra, gcp, workspace } = activities;
   // RevokerPrincipal holds keyed hashes of the principal keys, which the worker computes (workflow code
   // holds no key), so visibility names no principal. Runs recorded before replay filing the names.
   const filedByTag = patched('principal-tags');
@@ -881,6 +881,9 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       case 'gcp.serviceAccount':
       case 'gcp.key':
         return gcp.discoverGcpPrincipal(principal);
+      case 'workspace.user':
+      case 'workspace.app':
+        return workspace.discoverWorkspacePrincipal(principal);
     }
   }
 }

@@ -11,6 +11,7 @@ import {
 import type { AwsActivities } from '../activities/aws.js';
 import type { EntraActivities } from '../activities/entra.js';
 import type { GcpActivities } from '../activities/gcp.js';
+import type { WorkspaceActivities } from '../activities/workspace.js';
 import type { LedgerActivities } from '../activities/ledger.js';
 import {
   activityCall,
@@ -47,6 +48,7 @@ export interface ProviderActivities {
   aws: AwsActivities;
   entra: EntraActivities;
   gcp: GcpActivities;
+  workspace: WorkspaceActivities;
 }
 
 /** Verification waits for propagation and acts again on a lost write (workflows recorded before it keep replaying). */
@@ -86,6 +88,7 @@ export function stepActivities(settings: PlaybookSettings): ProviderActivities &
     aws: proxyActivities<AwsActivities>(activityOptions('aws')),
     entra: proxyActivities<EntraActivities>(activityOptions('entra')),
     gcp: proxyActivities<GcpActivities>(activityOptions('gcp')),
+    workspace: proxyActivities<WorkspaceActivities>(activityOptions('workspace')),
   };
 }
 

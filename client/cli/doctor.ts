@@ -1,7 +1,8 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DoctorReport, doctorHealthy } from '../../domain/doctor.js';
-import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
+import type { Provider } from '../../domain/principal.js';
+import { PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../../domain/task-queues.js';
 import { CliError, EXIT } from './cli-error.js';
 import type { CommandIo } from './commands.js';
 import { table } from './format.js';
@@ -13,8 +14,11 @@ export interface DoctorGateway {
   close(): Promise<void>;
 }
 
-// temporal.api.enums.v1.TaskQueueType.WORKFLOW; @temporalio/proto is not a direct dependency.
+// temporal.api.enums.v1.TaskQueueType WORKFLOW and ACTIVITY; @temporalio/proto is not a direct dependency.
 const WORKFLOW_QUEUE = 1;
+const ACTIVITY_QUEUE = 2;
+/** Checked always (a missing worker is reported); Google Workspace only where a worker serves it. */
+const CORE_CLOUDS: Provider[] = ['aws', 'entra', 'gcp'];
 const POLLER_CHECKS = 5;
 
 /** A worker that has just started shows as a poller only once it polls: asked for a few seconds before giving up. */
@@ -44,10 +48,16 @@ export async function connectDoctorGateway(program: string): Promise<DoctorGatew
             'unreachable',
           );
         }
+        const { pollers } = await client.workflowService.describeTaskQueue({
+          namespace,
+          taskQueue: { name: PROVIDER_TASK_QUEUES.workspace },
+          taskQueueType: ACTIVITY_QUEUE,
+        });
+        const clouds = pollers?.length ? [...CORE_CLOUDS, 'workspace'] : CORE_CLOUDS;
         const answer: unknown = await client.workflow.execute('doctor', {
           taskQueue: PLAYBOOK_TASK_QUEUE,
           workflowId: `revoker-doctor-${new Date().toISOString()}`,
-          args: [{ waitForWorkerSeconds }],
+          args: [{ waitForWorkerSeconds, clouds }],
           workflowExecutionTimeout: '10m',
         });
         return DoctorReport.parse(answer);
