@@ -28,9 +28,22 @@ export interface GoogleApiHints {
 /** Reasons the Admin SDK gives its quota refusals (403, or 429), which a retry after a pause clears. */
 const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded']);
 
+/**
+ * A gaxios error of any version: @googleapis/iam and @googleapis/admin each bring their own gaxios major, and
+ * gaxios's `instanceof` is bound to its own version, so the other's errors are recognised by their shape.
+ */
+function isGaxiosError(error: unknown): error is GaxiosError {
+  if (error instanceof GaxiosError) return true;
+  return (
+    error instanceof Error &&
+    (error.name === 'GaxiosError' || error.constructor.name === 'GaxiosError') &&
+    typeof (error as { config?: unknown }).config === 'object'
+  );
+}
+
 /** Maps a Google API error (gaxios) to a provider error, with the API's own advice. */
 export function classifyGoogleError(error: unknown, hints: GoogleApiHints): ProviderError | undefined {
-  if (!(error instanceof GaxiosError)) return undefined;
+  if (!isGaxiosError(error)) return undefined;
   const status = error.response?.status ?? error.status;
   // gaxios aborts at its `timeout` through the request's signal; node-fetch then throws a bare AbortError,
   // so the signal's reason (a TimeoutError) is what tells a timeout from a cancellation.
