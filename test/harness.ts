@@ -6,6 +6,7 @@ import type { Policy } from '../domain/policy.js';
 import type { AwsSeed } from '../simulators/aws/index.js';
 import type { EntraSeed } from '../simulators/entra/index.js';
 import type { GcpSeed } from '../simulators/gcp/index.js';
+import type { WorkspaceSeed } from '../simulators/workspace/index.js';
 import { loadSeeds } from '../testing/inputs.js';
 import { TEST_POLICY, TEST_SETTINGS } from '../testing/settings.js';
 import { startStack, type Stack } from '../testing/stack.js';
@@ -19,6 +20,7 @@ export interface Harness extends Omit<Stack, 'seeds'> {
   seed: AwsSeed;
   gcpSeed: GcpSeed;
   entraSeed: EntraSeed;
+  workspaceSeed: WorkspaceSeed;
   start(alert: Alert, options?: { policy?: Policy; settings?: Partial<PlaybookSettings> }): Promise<StartResult>;
 }
 
@@ -37,6 +39,7 @@ async function startHarness(): Promise<Harness> {
     seed: stack.seeds.aws,
     entraSeed: stack.seeds.entra,
     gcpSeed: stack.seeds.gcp,
+    workspaceSeed: stack.seeds.workspace,
     start: (alert, options = {}) =>
       startPlaybook(stack.client, alert, {
         policy: options.policy ?? TEST_POLICY,

@@ -9,6 +9,11 @@ import { describeIssues } from '../connect/field-issues.js';
 import { DEFAULT_SEED_PATH as AWS_SEED_PATH, loadAwsSeed, type AwsSeed } from '../simulators/aws/index.js';
 import { DEFAULT_SEED_PATH as ENTRA_SEED_PATH, loadEntraSeed, type EntraSeed } from '../simulators/entra/index.js';
 import { DEFAULT_SEED_PATH as GCP_SEED_PATH, loadGcpSeed, type GcpSeed } from '../simulators/gcp/index.js';
+import {
+  DEFAULT_SEED_PATH as WORKSPACE_SEED_PATH,
+  loadWorkspaceSeed,
+  type WorkspaceSeed,
+} from '../simulators/workspace/index.js';
 
 /** A fixture given inline, or the path (relative to the working directory) or file URL of its JSON. */
 export type Source<T> = T | string | URL;
@@ -18,12 +23,14 @@ export interface SeedOptions {
   aws?: Source<AwsSeed>;
   entra?: Source<EntraSeed>;
   gcp?: Source<GcpSeed>;
+  workspace?: Source<WorkspaceSeed>;
 }
 
 export interface Seeds {
   aws: AwsSeed;
   entra: EntraSeed;
   gcp: GcpSeed;
+  workspace: WorkspaceSeed;
 }
 
 /** A policy as written in a file, before defaults are filled in (`version: 1` is all it needs). */
@@ -34,6 +41,7 @@ export function loadSeeds(options: SeedOptions = {}): Seeds {
     aws: load(options.aws, loadAwsSeed, AWS_SEED_PATH),
     entra: load(options.entra, loadEntraSeed, ENTRA_SEED_PATH),
     gcp: load(options.gcp, loadGcpSeed, GCP_SEED_PATH),
+    workspace: load(options.workspace, loadWorkspaceSeed, WORKSPACE_SEED_PATH),
   };
 }
 

@@ -22,6 +22,13 @@ import { createWebhookApp } from '../client/webhook/app.js';
 import { startWebhookServer } from '../client/webhook/server.js';
 import { startAwsSimulator, type AwsSeed, type AwsSimulator } from '../simulators/aws/index.js';
 import {
+  keyFileOf as keyFileOfWorkspace,
+  startWorkspaceSimulator,
+  WORKSPACE_SANDBOX,
+  type WorkspaceSimulator,
+} from '../simulators/workspace/index.js';
+import { createWorkspaceDomains } from '../worker/workspace-clients.js';
+import {
   defaultSandboxCaDir,
   ensureSandboxCa,
   startEntraSimulator,
@@ -55,6 +62,8 @@ export interface Stack {
   aws: AwsSimulator;
   entra: EntraSimulator;
   gcp: GcpSimulator;
+  /** Google Workspace's Directory API and token endpoint, with the apps' side (the stolen tokens they hold). */
+  workspace: WorkspaceSimulator;
   seeds: Seeds;
   /** The stand-in chat the notify activities post to: the channel's webhook and each approver's direct messages. */
   notifications: NotificationReceiver;
@@ -81,7 +90,7 @@ export interface Stack {
 export async function startStack(
   seeds: Seeds,
   {
-    queues = ALL_QUEUES,
+    queues = [...ALL_QUEUES, 'workspace'],
     topology,
     entraTenants = [],
     awsAccounts = [],
@@ -127,6 +136,9 @@ export async function startStack(
     closers.push(() => rmSync(keyDir, { recursive: true, force: true }));
     const keyFile = join(keyDir, 'responder.json');
     writeFileSync(keyFile, JSON.stringify(credentials.gcp), { mode: 0o600 });
+    // The delegated service account Workspace containment acts through (domain-wide delegation).
+    const workspaceKeyFile = join(keyDir, 'workspace-responder.json');
+    writeFileSync(workspaceKeyFile, JSON.stringify(keyFileOfWorkspace(seeds.workspace)), { mode: 0o600 });
     closers.push(setEnvironment(responderEnvironment(credentials, keyFile)));
 
     const entraTls = { certPath: tls.certPath, keyPath: tls.keyPath };
@@ -168,12 +180,13 @@ export async function startStack(
       started(startEntraSimulator({ seed: seeds.entra, tenants: entraTenants, tls: entraTls }), (entra) =>
         entra.close(),
       ),
+      started(startWorkspaceSimulator({ seed: seeds.workspace }), (workspace) => workspace.close()),
       bundlePlaybookWorkflows(),
       started(startNotificationReceiver(), (receiver) => receiver.close()),
     ] as const;
     // Every start settles (and registers its closer) before the first failure is thrown.
     await Promise.allSettled(starting);
-    const [env, aws, gcp, entra, workflowBundle, receiver] = await Promise.all(starting);
+    const [env, aws, gcp, entra, workspace, workflowBundle, receiver] = await Promise.all(starting);
 
     const linkSecret = randomBytes(32).toString('base64url');
     const issuer = await started(startIdentityProvider({ intervalSeconds: 1 }), (idp) => idp.close());
@@ -212,6 +225,13 @@ export async function startStack(
         authorityHost: entra.authorityHost,
         graphEndpoint: entra.graphEndpoint,
       }),
+      workspace: createWorkspaceDomains({
+        topology,
+        adminEmail: WORKSPACE_SANDBOX.admin.email,
+        keyFile: workspaceKeyFile,
+        rootUrl: workspace.rootUrl,
+        tokenUrl: workspace.tokenUrl,
+      }),
       notify: {
         url: receiver.url,
         uiBaseUrl: uiUrl,
@@ -233,6 +253,7 @@ export async function startStack(
       aws,
       entra,
       gcp,
+      workspace,
       seeds,
       notifications: receiver.notifications,
       links: { baseUrl: server.url, secret: linkSecret },

@@ -74,7 +74,7 @@ describe('revoker dry-run on a real Temporal server', () => {
     assert.doesNotMatch(run.out, /deny-all/, 'a stolen key is not a compromised user');
   });
 
-  for (const example of ['entra-consent-phishing.json', 'gcp-leaked-key.json']) {
+  for (const example of ['entra-consent-phishing.json', 'gcp-leaked-key.json', 'workspace-malicious-app.json']) {
     it(`rehearses examples/alerts/${example}: the sandbox identities it names are read, every step would change`, async () => {
       const run = await cli('dry-run', join(ROOT, 'examples/alerts', example), '--json');
 

@@ -61,6 +61,8 @@ describe('revoker doctor on a real Temporal server', () => {
       [
         ['aws', true, ['iam:DeleteAccessKey']],
         ['entra', true, []],
+        // The stack runs a Workspace worker, so the CLI asks for it too.
+        ['workspace', true, []],
       ],
     );
     assert.deepEqual(report.unanswered, []);

@@ -188,6 +188,7 @@ export function useSandbox(onReady: (h: Harness) => void): ReturnType<typeof pla
     current.aws.reset(current.seed);
     current.entra.reset(current.entraSeed);
     current.gcp.reset(current.gcpSeed);
+    current.workspace.reset(current.workspaceSeed);
     onReady(current);
   });
   afterEach(() => playbooks.cleanup());
