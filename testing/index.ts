@@ -15,3 +15,4 @@ export type { ActionRecord, ActionStatus, PlaybookState, PlaybookStatus, Report 
 export type { AwsSeed, AwsSimulator } from '../simulators/aws/index.js';
 export { ENTRA_SANDBOX, type EntraSeed, type EntraSimulator } from '../simulators/entra/index.js';
 export { GCP_SANDBOX, type GcpSeed, type GcpSimulator } from '../simulators/gcp/index.js';
+export { WORKSPACE_SANDBOX, type WorkspaceSeed, type WorkspaceSimulator } from '../simulators/workspace/index.js';

@@ -9,6 +9,7 @@ import { startPlaybook, type StartOptions } from '../client/start-playbook.js';
 import type { AwsSimulator } from '../simulators/aws/index.js';
 import type { EntraSimulator } from '../simulators/entra/index.js';
 import type { GcpSimulator } from '../simulators/gcp/index.js';
+import type { WorkspaceSimulator } from '../simulators/workspace/index.js';
 import {
   loadPolicy,
   loadSeeds,
@@ -57,6 +58,7 @@ export interface Sandbox {
   aws: AwsSimulator;
   entra: EntraSimulator;
   gcp: GcpSimulator;
+  workspace: WorkspaceSimulator;
   /** The seeds the simulators started from (and `reset()` returns them to). */
   seeds: Seeds;
   /** What the playbooks posted to chat. */
@@ -67,8 +69,13 @@ export interface Sandbox {
   /** Rehearses an alert (the real playbook with `dryRun`): each step's target is read, nothing is changed. */
   dryRun(alert: Alert, options?: RunOptions): Promise<Report>;
   dryRun(payload: unknown, options: RunOptions & { source: string }): Promise<Report>;
-  /** State-changing calls each simulator has served, by operation: `{ aws: {}, entra: {}, gcp: {} }` when none. */
-  mutations(): { aws: Record<string, number>; entra: Record<string, number>; gcp: Record<string, number> };
+  /** State-changing calls each simulator has served, by operation: `{ aws: {}, entra: {}, gcp: {}, workspace: {} }` when none. */
+  mutations(): {
+    aws: Record<string, number>;
+    entra: Record<string, number>;
+    gcp: Record<string, number>;
+    workspace: Record<string, number>;
+  };
   /**
    * Terminates the playbooks this sandbox started that are still open and the principals' ledgers, and
    * returns the simulators to their seeds: the next test starts with no control held by an earlier one.
@@ -106,6 +113,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     aws: stack.aws,
     entra: stack.entra,
     gcp: stack.gcp,
+    workspace: stack.workspace,
     seeds,
     notifications: stack.notifications,
     async run(input: unknown, run: RunOptions = {}) {
@@ -140,6 +148,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stack.aws.reset(seeds.aws);
       stack.entra.reset(seeds.entra);
       stack.gcp.reset(seeds.gcp);
+      stack.workspace.reset(seeds.workspace);
       stack.notifications.clear();
     },
     close: () => stack.close(),

@@ -304,11 +304,12 @@ export function freePort(): Promise<number> {
 
 /** What each sandbox cloud changed since its last reset, by operation: `{}` everywhere for a dry run. */
 export function cloudMutations(
-  clouds: Pick<Stack, 'aws' | 'entra' | 'gcp'>,
-): Record<'aws' | 'entra' | 'gcp', Record<string, number>> {
+  clouds: Pick<Stack, 'aws' | 'entra' | 'gcp' | 'workspace'>,
+): Record<'aws' | 'entra' | 'gcp' | 'workspace', Record<string, number>> {
   return {
     aws: clouds.aws.mutations().counts,
     entra: clouds.entra.mutations().counts,
     gcp: clouds.gcp.mutations().counts,
+    workspace: clouds.workspace.mutations().counts,
   };
 }

@@ -38,7 +38,7 @@ describe('our containment policy', () => {
     );
     const unread = rehearsal.actions.filter((step) => step.status !== 'previewed');
     assert.deepEqual(unread, [], 'no step is skipped, and each one read its target');
-    assert.deepEqual(sandbox.mutations(), { aws: {}, entra: {}, gcp: {} }, 'a dry run changes nothing');
+    assert.deepEqual(sandbox.mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {} }, 'a dry run changes nothing');
   });
 
   it("deletes the key once the SOC approves, and not on anyone else's word", async () => {

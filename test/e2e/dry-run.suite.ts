@@ -55,7 +55,7 @@ describe('dry run', () => {
         settings: TEST_SETTINGS,
         uiBaseUrl: 'http://ui',
       });
-      assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {} }, 'a dry run mutates nothing');
+      assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {} }, 'a dry run mutates nothing');
       assert.equal(rehearsal.state, 'DryRun');
       assert.ok(rehearsal.actions.length > 0);
       for (const record of rehearsal.actions) {
