@@ -28,6 +28,13 @@ import {
   startGcpSimulator,
   type GcpSimulator,
 } from '../simulators/gcp/index.js';
+import {
+  keyFileOf as workspaceKeyFileOf,
+  loadWorkspaceSeed,
+  DEFAULT_SEED_PATH as WORKSPACE_SEED,
+  startWorkspaceSimulator,
+  type WorkspaceSimulator,
+} from '../simulators/workspace/index.js';
 import { ROOT } from './bootstrap.mjs';
 import { ensureTemporalCli } from './ensure-temporal-cli.mjs';
 import { startIdentityProvider, type IdentityProvider } from '../simulators/identity/index.js';
@@ -42,6 +49,7 @@ const ports = {
   entra: Number(env.REVOKER_ENTRA_SIM_PORT ?? 9102),
   gcp: Number(env.REVOKER_GCP_SIM_PORT ?? 9103),
   identity: Number(env.REVOKER_IDENTITY_SIM_PORT ?? 9104),
+  workspace: Number(env.REVOKER_WORKSPACE_SIM_PORT ?? 9105),
 };
 // REVOKER_STATE_DIR: another place for the state (the restart tests run a whole stack in a temporary one).
 const STATE_DIR = env.REVOKER_STATE_DIR ?? join(ROOT, '.revoker');
@@ -54,7 +62,7 @@ const RESPONDER = 'revoker-responder';
 const children: ChildProcess[] = [];
 // The worker and webhook log JSON (for log shippers); a person at a terminal reads it pretty.
 const pretty = prettyFactory({ colorize: process.stdout.isTTY, ignore: 'pid,hostname,name', singleLine: true });
-const simulators: (AwsSimulator | EntraSimulator | GcpSimulator | IdentityProvider)[] = [];
+const simulators: (AwsSimulator | EntraSimulator | GcpSimulator | WorkspaceSimulator | IdentityProvider)[] = [];
 let stopping = false;
 
 function say(line: string): void {
@@ -177,7 +185,11 @@ async function main(): Promise<void> {
   writeFileSync(gcpKeyFile, JSON.stringify(keyFileOf(loadGcpSeed(GCP_SEED), GCP_SANDBOX.responder.keyName)), {
     mode: 0o600,
   });
-  const [aws, entra, gcp, identity] = await Promise.all([
+  const workspaceKeyFile = join(STATE_DIR, 'workspace-responder-key.json');
+  writeFileSync(workspaceKeyFile, JSON.stringify(workspaceKeyFileOf(loadWorkspaceSeed(WORKSPACE_SEED))), {
+    mode: 0o600,
+  });
+  const [aws, entra, gcp, workspace, identity] = await Promise.all([
     // A small organisation: the hub account and two members (examples/topology.yaml lists them).
     startAwsSimulator({
       port: ports.aws,
@@ -193,10 +205,11 @@ async function main(): Promise<void> {
     }),
     // acme-prod and, in the analytics folder, acme-data (acme-lab too, which grants Revoker nothing).
     startGcpSimulator({ port: ports.gcp, ...gcpOrganisationSeeds(), stateFile: join(STATE_DIR, 'gcp-sandbox.json') }),
+    startWorkspaceSimulator({ port: ports.workspace, stateFile: join(STATE_DIR, 'workspace-sandbox.json') }),
     // The identity provider `revoker login` signs responders in with (OIDC device login).
     startIdentityProvider({ port: ports.identity }),
   ]);
-  simulators.push(aws, entra, gcp, identity);
+  simulators.push(aws, entra, gcp, workspace, identity);
 
   // No chat in the sandbox: a local stand-in prints each notification and each approver's direct
   // message (their one-click links), unless REVOKER_NOTIFY_URL names a real channel.
@@ -234,6 +247,10 @@ async function main(): Promise<void> {
         AZURE_CLIENT_SECRET: ENTRA_SANDBOX.responder.secret,
         AZURE_CLIENT_CERTIFICATE_PATH: '',
         REVOKER_GCP_IAM_ENDPOINT: gcp.rootUrl,
+        // Google Workspace through domain-wide delegation: the Directory API and Google's token endpoint, sandboxed.
+        REVOKER_WORKSPACE_ADMIN_ENDPOINT: workspace.rootUrl,
+        REVOKER_GOOGLE_TOKEN_URL: workspace.tokenUrl,
+        REVOKER_WORKSPACE_CREDENTIALS: workspaceKeyFile,
         // Deep links in notifications point at this UI; one-click links at the webhook, for this sandbox identity.
         REVOKER_UI_URL: uiUrl,
         REVOKER_NOTIFY_URL: notifyUrl,
@@ -283,6 +300,7 @@ async function main(): Promise<void> {
   say(
     `GCP sandbox       ${gcp.rootUrl}  (IAM, project ${gcp.projectId}: etl-runner and its keys; acme-data: pipeline)`,
   );
+  say(`Workspace sandbox ${workspace.rootUrl}  (Directory API, acme.example: maria and li granted "Mail Helper Pro")`);
   say(`Sign-in (OIDC)    ${identity.issuer}  (signs in whoever you name; a deployment uses its own IdP)`);
   say('');
   say('Post the sample alert (one stolen-token incident across AWS, Entra ID and Google Cloud):');

@@ -126,6 +126,7 @@ describe('npm start restarted on its state while a playbook waits for approval',
         REVOKER_ENTRA_SIM_PORT: await freePort(),
         REVOKER_GCP_SIM_PORT: await freePort(),
         REVOKER_IDENTITY_SIM_PORT: await freePort(),
+        REVOKER_WORKSPACE_SIM_PORT: await freePort(),
       };
       const env: NodeJS.ProcessEnv = {
         ...process.env,
