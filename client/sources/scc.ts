@@ -3,6 +3,7 @@ import type { Alert, Severity } from '../../domain/alert.js';
 import type { GcpPrincipal } from '../../domain/principal.js';
 import { displayText, urlComponent } from './alert-fields.js';
 import type { Found } from './cloud-identities.js';
+import { pubSubPush } from './pubsub.js';
 import { defineSource, IgnoredAlert, UnmappableAlert } from './source-adapter.js';
 
 // The SCC finding (https://cloud.google.com/security-command-center/docs/reference/rest/v2/organizations.sources.locations.findings,
@@ -41,48 +42,8 @@ const SccNotification = z.object({
 });
 type SccNotification = z.infer<typeof SccNotification>;
 
-/**
- * Pub/Sub's `data` is the notification as base64 JSON text (standard or URL-safe alphabet, padded
- * or not, as protobuf's JSON mapping of bytes allows); a wrong notification is refused with paths
- * under `message.data`.
- */
-const Base64Json = z
-  .string()
-  .transform((text, ctx): unknown => {
-    if (text === '') {
-      ctx.addIssue({ code: 'custom', message: 'empty: the message carries no SCC notification' });
-      return z.NEVER;
-    }
-    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) {
-      ctx.addIssue({ code: 'custom', message: 'not base64: Pub/Sub push delivers the message data base64-encoded' });
-      return z.NEVER;
-    }
-    try {
-      const bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-      return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `the decoded data is not JSON: ${(error as Error).message}` });
-      return z.NEVER;
-    }
-  })
-  .pipe(SccNotification);
-
-/** A push subscription's request body (https://cloud.google.com/pubsub/docs/push#receive_push). */
-const PushRequest = z.object({
-  message: z.object({
-    data: Base64Json,
-  }),
-  subscription: z.string().min(1),
-});
-
-/**
- * Both push formats: the wrapped request, and the bare notification a subscription with payload
- * unwrapping (`--push-no-wrapper`) sends. `at` is where the notification sits, for field names.
- */
-const SccPush = z.union([
-  PushRequest.transform((push) => ({ notification: push.message.data, at: 'message.data.' })),
-  SccNotification.transform((notification) => ({ notification, at: '' })),
-]);
+/** Both push formats (wrapped, and unwrapped with `--push-no-wrapper`); `at` is where the notification sits. */
+const SccPush = pubSubPush(SccNotification, 'SCC notification');
 type SccPush = z.infer<typeof SccPush>;
 
 const SEVERITY: Record<string, Severity> = { CRITICAL: 'critical', HIGH: 'high', MEDIUM: 'medium', LOW: 'low' };
