@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureNodeModules, ROOT } from './bootstrap.mjs';
 import { ensureChromium } from './ensure-chromium.mjs';
+import { ensureKube } from './ensure-kube.mjs';
 import { ensureTemporalCli } from './ensure-temporal-cli.mjs';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.revoker', 'test-results']);
@@ -30,6 +31,9 @@ function step(name, command, args, env = process.env) {
 try {
   ensureNodeModules();
   const temporalCli = ensureTemporalCli();
+  // The Kubernetes control plane testing/kube-cluster.ts starts: built from the Go module proxy and cached
+  // under ~/.cache/revoker/kube-<version> (first run only: 11 to 18 minutes on 2 cores, then instant).
+  const kube = await ensureKube();
   // The browser test drives Debian's Chromium (installed with apt-get when missing and allowed).
   const chromium = ensureChromium();
   const bin = (name) => join(ROOT, 'node_modules', '.bin', name);
@@ -59,6 +63,9 @@ try {
     {
       ...process.env,
       TEMPORAL_CLI_PATH: temporalCli,
+      KUBE_APISERVER_PATH: kube.kubeApiserver,
+      KUBE_CONTROLLER_MANAGER_PATH: kube.kubeControllerManager,
+      ETCD_PATH: kube.etcd,
       CHROMIUM_PATH: chromium,
       REVOKER_SANDBOX_CA_DIR: caDir,
       NODE_EXTRA_CA_CERTS: ca.stdout.trim(),
