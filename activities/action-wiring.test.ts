@@ -8,6 +8,7 @@ import { createAwsActivities, singleAccount, type AwsClients } from './aws.js';
 import { createEntraActivities, singleTenant, type EntraActivityDeps } from './entra.js';
 import { anyProject, createGcpActivities, type GcpActivityDeps } from './gcp.js';
 import { createWorkspaceActivities, type WorkspaceDomains } from './workspace.js';
+import { createKubernetesActivities, type KubernetesClusters } from './kubernetes.js';
 
 // Never called: only the names the factories return matter here.
 const registered = {
@@ -15,6 +16,7 @@ const registered = {
   entra: createEntraActivities(singleTenant({ tenantId: 't' } as EntraActivityDeps)),
   gcp: createGcpActivities(anyProject({ iam: { projects: { serviceAccounts: {} } } } as unknown as GcpActivityDeps)),
   workspace: createWorkspaceActivities({} as WorkspaceDomains),
+  kubernetes: createKubernetesActivities({} as KubernetesClusters),
 };
 
 describe('action kind wiring', () => {

@@ -11,14 +11,21 @@ export interface TopologyFile {
   howToAdd(cloud: Cloud, id: string): string;
 }
 
-export type Cloud = 'aws' | 'entra' | 'gcp' | 'workspace';
+export type Cloud = 'aws' | 'entra' | 'gcp' | 'workspace' | 'kubernetes';
 
-const LISTS = { aws: 'accounts', entra: 'tenants', gcp: 'projects', workspace: 'domains' } as const;
+const LISTS = {
+  aws: 'accounts',
+  entra: 'tenants',
+  gcp: 'projects',
+  workspace: 'domains',
+  kubernetes: 'clusters',
+} as const;
 const WHAT = {
   aws: 'AWS account',
   entra: 'Entra tenant',
   gcp: 'Google Cloud project',
   workspace: 'Google Workspace domain',
+  kubernetes: 'Kubernetes cluster',
 } as const;
 
 /** Reads REVOKER_TOPOLOGY_FILE: a bad file stops the worker with every problem by field and line. */

@@ -16,6 +16,9 @@ import {
   GcpServiceAccountTarget,
   isReleaseKind,
   RELEASE_OF,
+  KubernetesPodTarget,
+  KubernetesSecretTarget,
+  KubernetesServiceAccountTarget,
   WorkspaceAppTarget,
   WorkspaceTokenTarget,
   WorkspaceUserTarget,
@@ -47,6 +50,9 @@ const SAMPLES = new Map<unknown, ActionSpec['target']>([
     },
   ],
   [WorkspaceUserTarget, { domain: 'acme.example', user: 'maria@acme.example' }],
+  [KubernetesSecretTarget, { cluster: 'prod', namespace: 'payments', serviceAccount: 'api', secret: 'api-token' }],
+  [KubernetesPodTarget, { cluster: 'prod', namespace: 'payments', serviceAccount: 'api', pod: 'api-7d9f', uid: 'u-1' }],
+  [KubernetesServiceAccountTarget, { cluster: 'prod', namespace: 'payments', name: 'api', uid: 'u-2' }],
   [
     WorkspaceAppTarget,
     { domain: 'acme.example', clientId: '4087-mail.apps.googleusercontent.com', displayText: 'Mail Helper' },
@@ -78,7 +84,7 @@ describe('the action kind registry', () => {
   it('gives every kind a provider, risks, a description and an act and a verify activity on that provider', () => {
     for (const kind of KINDS) {
       const entry = info(kind);
-      assert.ok(['aws', 'entra', 'gcp', 'workspace'].includes(entry.provider), kind);
+      assert.ok(['aws', 'entra', 'gcp', 'workspace', 'kubernetes'].includes(entry.provider), kind);
       assert.equal(kind.split('.')[0], entry.provider, `${kind}: named after its provider`);
       assert.ok(entry.residualRisk.length > 10, `${kind}: residual risk`);
       assert.ok(entry.shortRisk.length > 0 && entry.shortRisk.length <= 64, `${kind}: short risk`);
@@ -123,6 +129,9 @@ describe('the action kind registry', () => {
         'workspace:delete-app-everywhere:acme.example/4087-mail.apps.googleusercontent.com',
       'workspace.signOutUser': 'workspace:sign-out:maria@acme.example',
       'workspace.suspendUser': 'workspace:suspend:maria@acme.example',
+      'kubernetes.deleteTokenSecret': 'kubernetes:delete-token-secret:prod/payments/api-token',
+      'kubernetes.deletePod': 'kubernetes:delete-pod:prod/payments/api-7d9f',
+      'kubernetes.recreateServiceAccount': 'kubernetes:recreate-service-account:prod/payments/api',
       'aws.reactivateAccessKey': 'aws:reactivate-key:AKIAALICE07EXAMPLE01',
       'aws.removeUserDeny': 'aws:remove-user-deny:123456789012/alice',
       'aws.removeRoleRevocation': 'aws:remove-role-revocation:123456789012/deploy',

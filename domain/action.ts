@@ -27,6 +27,30 @@ export const WorkspaceAppTarget = z.object({ domain: z.string(), clientId: z.str
 export type WorkspaceAppTarget = z.infer<typeof WorkspaceAppTarget>;
 export const WorkspaceTokenTarget = WorkspaceAppTarget.extend({ user: z.string() });
 export type WorkspaceTokenTarget = z.infer<typeof WorkspaceTokenTarget>;
+export const KubernetesSecretTarget = z.object({
+  cluster: z.string(),
+  namespace: z.string(),
+  serviceAccount: z.string(),
+  secret: z.string(),
+});
+export type KubernetesSecretTarget = z.infer<typeof KubernetesSecretTarget>;
+export const KubernetesPodTarget = z.object({
+  cluster: z.string(),
+  namespace: z.string(),
+  serviceAccount: z.string(),
+  pod: z.string(),
+  /** The Pod as discovered: a Pod re-created under the same name (a new uid) holds new tokens. */
+  uid: z.string(),
+});
+export type KubernetesPodTarget = z.infer<typeof KubernetesPodTarget>;
+export const KubernetesServiceAccountTarget = z.object({
+  cluster: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  /** The account as discovered: re-created, it has another uid, and the tokens naming this one are refused. */
+  uid: z.string(),
+});
+export type KubernetesServiceAccountTarget = z.infer<typeof KubernetesServiceAccountTarget>;
 
 /**
  * When a step runs, for the activities that need a time: `at` is the step's start (the workflow's
@@ -338,6 +362,51 @@ const REGISTRY = {
       'The user cannot sign in and apps acting for them are refused; mail still arrives and data stays. Delegated mailbox access and shared drives are untouched.',
     act: { activity: 'suspendWorkspaceUser' },
     verify: { activity: 'verifyWorkspaceUserSuspended', expected: 'suspended' },
+  }),
+  // Kubernetes (facts: a legacy token Secret's token is valid until the Secret is deleted; a bound token names its
+  // Pod and service account by uid and is refused once either is gone; client certificates cannot be revoked,
+  // kubernetes/kubernetes#18982).
+  'kubernetes.deleteTokenSecret': kind({
+    provider: 'kubernetes',
+    target: KubernetesSecretTarget,
+    id: (t) => `kubernetes:delete-token-secret:${t.cluster}/${t.namespace}/${t.secret}`,
+    describe: (t) =>
+      `Delete the legacy token Secret ${t.secret} of service account ${t.namespace}/${t.serviceAccount} in ${t.cluster}`,
+    reversible: false,
+    destructive: false,
+    shortRisk: "bound tokens of the account's Pods live until they expire",
+    residualRisk:
+      "The Secret's token is refused at once, but bound tokens of the account's Pods stay valid until they expire (an hour by default, a year for some legacy-compatible ones), and a client certificate issued to anyone cannot be revoked at all (kubernetes/kubernetes#18982).",
+    act: { activity: 'deleteKubernetesTokenSecret' },
+    verify: { activity: 'verifyKubernetesTokenSecretDeleted' },
+  }),
+  'kubernetes.deletePod': kind({
+    provider: 'kubernetes',
+    target: KubernetesPodTarget,
+    id: (t) => `kubernetes:delete-pod:${t.cluster}/${t.namespace}/${t.pod}`,
+    describe: (t) =>
+      `Delete Pod ${t.namespace}/${t.pod} (running as ${t.serviceAccount}) in ${t.cluster}, ending the tokens bound to it; its controller starts a new one (permanent)`,
+    reversible: false,
+    destructive: true,
+    shortRisk: 'the workload restarts; other Pods keep their tokens',
+    residualRisk:
+      "Tokens bound to this Pod are refused once it is deleted and the workload restarts with new ones; tokens of the account's other Pods, and its legacy Secrets, are untouched.",
+    act: { activity: 'deleteKubernetesPod' },
+    verify: { activity: 'verifyKubernetesPodGone' },
+  }),
+  'kubernetes.recreateServiceAccount': kind({
+    provider: 'kubernetes',
+    target: KubernetesServiceAccountTarget,
+    id: (t) => `kubernetes:recreate-service-account:${t.cluster}/${t.namespace}/${t.name}`,
+    describe: (t) =>
+      `Delete and re-create service account ${t.namespace}/${t.name} in ${t.cluster}, so every token of the old one is refused (permanent)`,
+    reversible: false,
+    destructive: true,
+    shortRisk: "workloads' tokens are refused until their Pods restart",
+    residualRisk:
+      "Every token of the old account (bound or legacy) is refused, and so are its running Pods' until they restart with tokens of the new account; RoleBindings name it by name and keep applying to the new one. Client certificates cannot be revoked (kubernetes/kubernetes#18982).",
+    act: { activity: 'recreateKubernetesServiceAccount' },
+    verify: { activity: 'verifyKubernetesServiceAccountRecreated' },
   }),
   // Release after a false positive: each undoes one reversible containment kind (`undoes`).
   'aws.reactivateAccessKey': kind({

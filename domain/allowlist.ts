@@ -57,6 +57,10 @@ function nameOf(principal: Principal): string {
       return principal.user;
     case 'workspace.app':
       return principal.clientId;
+    case 'kubernetes.serviceAccount':
+      return principal.name;
+    case 'kubernetes.token':
+      return principal.serviceAccount;
   }
 }
 
@@ -152,6 +156,10 @@ function discovered(d: Discovery): Found[] {
           principal: { type: 'workspace.app', domain: d.domain, clientId: d.clientId },
           appDisplayName: { name: d.displayText },
         },
+      ];
+    case 'kubernetes.serviceAccount':
+      return [
+        { principal: { type: 'kubernetes.serviceAccount', cluster: d.cluster, namespace: d.namespace, name: d.name } },
       ];
   }
 }

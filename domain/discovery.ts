@@ -89,6 +89,21 @@ export interface WorkspaceAppDiscovery {
   usersScanned: number;
 }
 
+export interface KubernetesServiceAccountDiscovery {
+  type: 'kubernetes.serviceAccount';
+  cluster: string;
+  namespace: string;
+  name: string;
+  /** The account's uid: its bound tokens name it, so a re-created account (a new uid) refuses them all. */
+  uid: string;
+  /** Its legacy token Secrets (type kubernetes.io/service-account-token): long-lived, valid until deleted. */
+  tokenSecrets: string[];
+  /** The Pods running as it, each with its uid: a bound token stays valid while its Pod exists. */
+  pods: { name: string; uid: string }[];
+  /** Set when the alert named one token: only it is contained (its Secret, or its Pod). */
+  focus?: { secret?: string; pod?: string; jti?: string };
+}
+
 /** Discovery lists at most this many of an app's grantees (the count is exact); the act scans again anyway. */
 export const WORKSPACE_GRANTS_SHOWN = 50;
 
@@ -99,7 +114,8 @@ export type Discovery =
   | EntraServicePrincipalDiscovery
   | GcpServiceAccountDiscovery
   | WorkspaceUserDiscovery
-  | WorkspaceAppDiscovery;
+  | WorkspaceAppDiscovery
+  | KubernetesServiceAccountDiscovery;
 
 /**
  * Every principal key naming what discovery found, as alerts may name it: an Entra user by object id
@@ -133,6 +149,12 @@ export function discoveredKeys(d: Discovery): string[] {
         return [{ type: 'workspace.user', user: d.primaryEmail }];
       case 'workspace.app':
         return [{ type: 'workspace.app', domain: d.domain, clientId: d.clientId }];
+      case 'kubernetes.serviceAccount': {
+        const account = { cluster: d.cluster, namespace: d.namespace };
+        return d.focus
+          ? [{ type: 'kubernetes.token', ...account, serviceAccount: d.name, ...d.focus }]
+          : [{ type: 'kubernetes.serviceAccount', ...account, name: d.name }];
+      }
     }
   })();
   return [...new Set(keys.map(principalKey))];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** What `revoker doctor` found for one account, tenant or project, from the worker that would act there. */
 export const AccessCheck = z.object({
-  cloud: z.enum(['aws', 'entra', 'gcp', 'workspace']),
+  cloud: z.enum(['aws', 'entra', 'gcp', 'workspace', 'kubernetes']),
   id: z.string(),
   name: z.string().optional(),
   /** Revoker reached it: credentials for it were obtained and a read-only call answered. */
@@ -22,7 +22,9 @@ export const DoctorReport = z.object({
   checkedAt: z.string(),
   checks: z.array(AccessCheck),
   /** Clouds no worker answered for (nobody polls their queue), with why. */
-  unanswered: z.array(z.object({ cloud: z.enum(['aws', 'entra', 'gcp', 'workspace']), problem: z.string() })),
+  unanswered: z.array(
+    z.object({ cloud: z.enum(['aws', 'entra', 'gcp', 'workspace', 'kubernetes']), problem: z.string() }),
+  ),
 });
 export type DoctorReport = z.infer<typeof DoctorReport>;
 

@@ -85,6 +85,8 @@ export function controlOwner(action: Pick<Action, 'kind' | 'target'>): string {
       return target.user
         ? `workspace/${target.domain}/user/${String(target.user).toLowerCase()}`
         : `workspace/${target.domain}/app/${target.clientId}`;
+    case 'kubernetes':
+      return `kubernetes/${target.cluster}/${target.namespace}/service-account/${target.serviceAccount ?? target.name}`;
   }
 }
 

@@ -106,3 +106,37 @@ export function gcpResponderRole(): object {
     includedPermissions: Object.keys(GCP_RESPONDER_PERMISSIONS),
   };
 }
+
+/**
+ * Kubernetes: what Revoker's ClusterRole grants its identity in each cluster (deploy/kubernetes/clusterrole.yaml),
+ * each rule with what it is for. Nothing here creates workloads or grants access.
+ */
+export const KUBERNETES_RESPONDER_RULES = [
+  { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list', 'delete', 'create'] },
+  { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'delete'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
+  { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+] as const;
+
+export const KUBERNETES_RULE_USE: Record<string, string> = {
+  serviceaccounts: 'read the account; delete and re-create it as the last resort (with approval)',
+  'serviceaccounts/token': 'mint a short token for a re-created account, to prove it works (TokenReview)',
+  secrets: "find the account's legacy token Secrets and delete them",
+  pods: 'find the Pods running as the account; delete one to end the tokens bound to it (with approval)',
+  tokenreviews: 'check that a token of the re-created account authenticates',
+};
+
+/** The ClusterRole, as Kubernetes takes it. */
+export function kubernetesResponderClusterRole(): object {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'revoker:containment' },
+    rules: KUBERNETES_RESPONDER_RULES.map((rule) => ({
+      apiGroups: [...rule.apiGroups],
+      resources: [...rule.resources],
+      verbs: [...rule.verbs],
+    })),
+  };
+}

@@ -7,6 +7,7 @@ import type {
   EntraServicePrincipalDiscovery,
   EntraUserDiscovery,
   GcpServiceAccountDiscovery,
+  KubernetesServiceAccountDiscovery,
   WorkspaceAppDiscovery,
   WorkspaceUserDiscovery,
 } from './discovery.js';
@@ -68,7 +69,44 @@ function planFor(discovery: Discovery): Planned[] {
       return planWorkspaceUser(discovery);
     case 'workspace.app':
       return planWorkspaceApp(discovery);
+    case 'kubernetes.serviceAccount':
+      return planKubernetesServiceAccount(discovery);
   }
+}
+
+/**
+ * A stolen service-account token: its legacy Secret deleted at once, the Pod a bound token is bound to deleted with
+ * approval (the workload restarts), and for the account itself, or a token known only by its JTI, the account
+ * re-created with approval, which refuses every token it ever had.
+ */
+function planKubernetesServiceAccount(account: KubernetesServiceAccountDiscovery): Planned[] {
+  const { cluster, namespace, name, focus } = account;
+  const where = { cluster, namespace, serviceAccount: name };
+  const secrets = focus?.secret
+    ? account.tokenSecrets.filter((s) => s === focus.secret)
+    : focus
+      ? []
+      : account.tokenSecrets;
+  const pods = focus?.pod ? account.pods.filter((p) => p.name === focus.pod) : focus ? [] : account.pods;
+  const planned: Planned[] = [
+    ...secrets.map((secret): Planned => ({
+      spec: { kind: 'kubernetes.deleteTokenSecret', target: { ...where, secret } },
+      reason: `Secret ${secret} holds a legacy token of ${namespace}/${name}, valid until the Secret is deleted.`,
+    })),
+    ...pods.map((pod): Planned => ({
+      spec: { kind: 'kubernetes.deletePod', target: { ...where, pod: pod.name, uid: pod.uid } },
+      reason: `Pod ${pod.name} holds a token bound to it, valid until the Pod is gone; its controller starts a new one.`,
+    })),
+  ];
+  if (!focus || (!focus.secret && !focus.pod)) {
+    planned.push({
+      spec: { kind: 'kubernetes.recreateServiceAccount', target: { cluster, namespace, name, uid: account.uid } },
+      reason: focus
+        ? `The stolen token is known only by its JTI (${focus.jti ?? ''}): re-creating the account refuses every token it had.`
+        : 'A token may have been minted for the account itself (TokenRequest): only a new account refuses every one.',
+    });
+  }
+  return planned;
 }
 
 function planWorkspaceUser(user: WorkspaceUserDiscovery): Planned[] {

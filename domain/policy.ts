@@ -132,6 +132,9 @@ export const DEFAULT_POLICY: Policy = {
     'workspace.signOutUser': { high: 'auto', critical: 'auto' },
     'workspace.suspendUser': 'approval',
     'workspace.deleteAppTokensEverywhere': 'approval',
+    'kubernetes.deleteTokenSecret': { high: 'auto', critical: 'auto' },
+    'kubernetes.deletePod': 'approval',
+    'kubernetes.recreateServiceAccount': 'approval',
     // A release is requested by an approver: that is the human decision. "approval" asks a second person.
     'aws.reactivateAccessKey': 'auto',
     'aws.removeUserDeny': 'auto',

@@ -112,6 +112,45 @@ export const WorkspaceAppPrincipal = z.object({
   user: z.email().optional(),
 });
 
+// Kubernetes: a cluster as the topology names it, and DNS-1123 names (RFC 1123 labels for namespaces, subdomains
+// for service accounts, Secrets and Pods).
+const kubeCluster = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/i, 'a cluster id as the topology lists it, e.g. prod-eks');
+const kubeNamespace = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a namespace: lowercase letters, digits and hyphens, up to 63');
+const kubeName = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes object name: lowercase letters, digits, hyphens and dots');
+
+export const KubernetesServiceAccountPrincipal = z.object({
+  type: z.literal('kubernetes.serviceAccount'),
+  cluster: kubeCluster,
+  namespace: kubeNamespace,
+  name: kubeName,
+});
+
+/**
+ * One stolen token of a service account, as an audit event names it: the legacy token's Secret, or the Pod a bound
+ * token is bound to (`authentication.kubernetes.io/pod-name`), with its JTI (`credential-id`) when known.
+ */
+export const KubernetesTokenPrincipal = z
+  .object({
+    type: z.literal('kubernetes.token'),
+    cluster: kubeCluster,
+    namespace: kubeNamespace,
+    serviceAccount: kubeName,
+    secret: kubeName.optional(),
+    pod: kubeName.optional(),
+    jti: z.string().max(128).optional(),
+  })
+  .refine((p) => p.secret ?? p.pod ?? p.jti, {
+    message: 'name the token by its Secret, the Pod it is bound to, or its JTI',
+    path: ['secret'],
+  });
+
 export const Principal = z.discriminatedUnion('type', [
   AwsUserPrincipal,
   AwsRolePrincipal,
@@ -122,6 +161,8 @@ export const Principal = z.discriminatedUnion('type', [
   GcpKeyPrincipal,
   WorkspaceUserPrincipal,
   WorkspaceAppPrincipal,
+  KubernetesServiceAccountPrincipal,
+  KubernetesTokenPrincipal,
 ]);
 
 export type AwsUserPrincipal = z.infer<typeof AwsUserPrincipal>;
@@ -133,11 +174,14 @@ export type GcpServiceAccountPrincipal = z.infer<typeof GcpServiceAccountPrincip
 export type GcpKeyPrincipal = z.infer<typeof GcpKeyPrincipal>;
 export type WorkspaceUserPrincipal = z.infer<typeof WorkspaceUserPrincipal>;
 export type WorkspaceAppPrincipal = z.infer<typeof WorkspaceAppPrincipal>;
+export type KubernetesServiceAccountPrincipal = z.infer<typeof KubernetesServiceAccountPrincipal>;
+export type KubernetesTokenPrincipal = z.infer<typeof KubernetesTokenPrincipal>;
 export type Principal = z.infer<typeof Principal>;
 export type AwsPrincipal = AwsUserPrincipal | AwsRolePrincipal | AwsAccessKeyPrincipal;
 export type EntraPrincipal = EntraUserPrincipal | EntraServicePrincipalPrincipal;
 export type GcpPrincipal = GcpServiceAccountPrincipal | GcpKeyPrincipal;
 export type WorkspacePrincipal = WorkspaceUserPrincipal | WorkspaceAppPrincipal;
+export type KubernetesPrincipal = KubernetesServiceAccountPrincipal | KubernetesTokenPrincipal;
 
 /** The Workspace account a principal belongs to: its primary domain, lower-cased. */
 export function workspaceDomainOf(principal: WorkspacePrincipal): string {
@@ -149,7 +193,7 @@ export function parseGcpKeyName(keyName: string): { projectId: string; email: st
   const [, projectId = '', , email = '', , keyId = ''] = keyName.split('/');
   return { projectId, email, keyId };
 }
-export type Provider = 'aws' | 'entra' | 'gcp' | 'workspace';
+export type Provider = 'aws' | 'entra' | 'gcp' | 'workspace' | 'kubernetes';
 
 export function providerOf(principal: Principal): Provider {
   return principal.type.split('.')[0] as Provider;
@@ -180,6 +224,16 @@ export function principalKey(principal: Principal): string {
       return `workspace/${workspaceDomainOf(principal)}/user/${principal.user.toLowerCase()}`;
     case 'workspace.app':
       return `workspace/${workspaceDomainOf(principal)}/app/${principal.clientId}`;
+    case 'kubernetes.serviceAccount':
+      return `kubernetes/${principal.cluster}/${principal.namespace}/service-account/${principal.name}`;
+    case 'kubernetes.token': {
+      const which = principal.secret
+        ? `secret/${principal.secret}`
+        : principal.pod
+          ? `pod/${principal.pod}`
+          : `jti/${principal.jti ?? ''}`;
+      return `kubernetes/${principal.cluster}/${principal.namespace}/service-account/${principal.serviceAccount}/${which}`;
+    }
   }
 }
 
@@ -206,5 +260,9 @@ export function describePrincipal(principal: Principal): string {
       return `Workspace user ${principal.user}`;
     case 'workspace.app':
       return `Workspace app ${principal.clientId}${principal.user ? ` (granted by ${principal.user})` : ''}`;
+    case 'kubernetes.serviceAccount':
+      return `service account ${principal.namespace}/${principal.name} (${principal.cluster})`;
+    case 'kubernetes.token':
+      return `a token of ${principal.namespace}/${principal.serviceAccount} (${principal.cluster}, ${principal.secret ? `Secret ${principal.secret}` : principal.pod ? `Pod ${principal.pod}` : `JTI ${principal.jti ?? ''}`})`;
   }
 }

@@ -9,6 +9,7 @@ export const PROVIDER_TASK_QUEUES: Record<Provider, string> = {
   entra: 'revoker-entra',
   gcp: 'revoker-gcp',
   workspace: 'revoker-workspace',
+  kubernetes: 'revoker-kubernetes',
 };
 
 /** Chat notifications: a side effect like any other, kept off the provider queues and their credentials. */

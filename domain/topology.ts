@@ -144,6 +144,25 @@ export const WorkspaceTopology = z
   });
 export type WorkspaceTopology = z.infer<typeof WorkspaceTopology>;
 
+export const KubernetesCluster = z
+  .object({
+    /** How alerts name the cluster (GuardDuty's EKS cluster name, a SIEM's cluster label). */
+    id: z.string().regex(/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/i, 'a cluster id such as prod-eks'),
+    name: z.string().min(1).max(64).optional(),
+    /** A kubeconfig file for the worker's identity in this cluster (default: KUBECONFIG, else in-cluster config). */
+    kubeconfig: z.string().min(1).optional(),
+    /** The kubeconfig context to use (default: its current context). */
+    context: z.string().min(1).max(253).optional(),
+  })
+  .strict();
+export type KubernetesCluster = z.infer<typeof KubernetesCluster>;
+
+export const KubernetesTopology = z
+  .object({ clusters: z.array(KubernetesCluster).min(1, 'list at least one cluster') })
+  .strict()
+  .superRefine((kubernetes, ctx) => unique(kubernetes.clusters, (c) => c.id, 'clusters', ctx));
+export type KubernetesTopology = z.infer<typeof KubernetesTopology>;
+
 export const Topology = z
   .object({
     version: z.literal(1, 'the topology file format is version 1'),
@@ -151,6 +170,7 @@ export const Topology = z
     entra: EntraTopology.optional(),
     gcp: GcpTopology.optional(),
     workspace: WorkspaceTopology.optional(),
+    kubernetes: KubernetesTopology.optional(),
   })
   .strict();
 export type Topology = z.infer<typeof Topology>;

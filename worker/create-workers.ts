@@ -9,6 +9,7 @@ import { createLedgerActivities } from '../activities/ledger.js';
 import { createGcpActivities, type GcpProjects } from '../activities/gcp.js';
 import { createNotifyActivities, type NotifyActivityDeps } from '../activities/notify.js';
 import { createWorkspaceActivities, type WorkspaceDomains } from '../activities/workspace.js';
+import { createKubernetesActivities, type KubernetesClusters } from '../activities/kubernetes.js';
 import {
   principalTags,
   revokerClientDataConverter,
@@ -20,10 +21,10 @@ import { HEARTBEAT_INTERVAL_MS, heartbeatWhileRunning } from './heartbeat.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export type QueueName = 'playbooks' | 'aws' | 'entra' | 'gcp' | 'workspace' | 'notify';
+export type QueueName = 'playbooks' | 'aws' | 'entra' | 'gcp' | 'workspace' | 'kubernetes' | 'notify';
 /** Every queue a worker may poll. */
-export const QUEUE_NAMES: QueueName[] = ['playbooks', 'aws', 'entra', 'gcp', 'workspace', 'notify'];
-/** What a worker polls by default: Google Workspace too when it is configured (worker/main.ts). */
+export const QUEUE_NAMES: QueueName[] = ['playbooks', 'aws', 'entra', 'gcp', 'workspace', 'kubernetes', 'notify'];
+/** What a worker polls by default: Google Workspace and Kubernetes too when configured (worker/main.ts). */
 export const ALL_QUEUES: QueueName[] = ['playbooks', 'aws', 'entra', 'gcp', 'notify'];
 
 export interface WorkerSetup {
@@ -39,6 +40,8 @@ export interface WorkerSetup {
   gcp?: GcpProjects;
   /** A Directory API client per Google Workspace domain (worker/workspace-clients.ts). */
   workspace?: WorkspaceDomains;
+  /** Clients per Kubernetes cluster (worker/kubernetes-clients.ts). */
+  kubernetes?: KubernetesClusters;
   notify?: NotifyActivityDeps;
   /** Payloads (and failure text) encrypted in history with these keys; none: in clear. */
   payloadKeys?: PayloadKeys | undefined;
@@ -104,6 +107,10 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   if (setup.queues.includes('workspace')) {
     if (!setup.workspace) throw new Error('the workspace queue needs a Directory API client');
     workers.push(activityWorker('workspace', createWorkspaceActivities(setup.workspace)));
+  }
+  if (setup.queues.includes('kubernetes')) {
+    if (!setup.kubernetes) throw new Error('the kubernetes queue needs cluster clients');
+    workers.push(activityWorker('kubernetes', createKubernetesActivities(setup.kubernetes)));
   }
   if (setup.queues.includes('notify')) {
     if (!setup.notify) throw new Error('the notify queue needs the notification settings');

@@ -11,6 +11,7 @@ import { createEntraTenants } from './entra-clients.js';
 import { createGcpProjects } from './gcp-clients.js';
 import { ALL_QUEUES, createWorkers, QUEUE_NAMES, type QueueName } from './create-workers.js';
 import { createWorkspaceDomains } from './workspace-clients.js';
+import { createKubernetesClusters } from './kubernetes-clients.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
 import { assertRequestTimeoutsFit } from './request-timeouts.js';
 
@@ -38,6 +39,9 @@ const Env = z.object({
   REVOKER_GOOGLE_TOKEN_URL: z.url().optional(),
   REVOKER_WORKSPACE_REQUEST_TIMEOUT_MS: RequestTimeout,
   GOOGLE_APPLICATION_CREDENTIALS: z.string().optional(),
+  /** The one Kubernetes cluster served without a topology, by the id alerts name it with. */
+  REVOKER_KUBERNETES_CLUSTER: z.string().min(1).optional(),
+  KUBECONFIG: z.string().min(1).optional(),
   REVOKER_AWS_ENDPOINT: z.url().optional(),
   AWS_REGION: z.string().default('us-east-1'),
   AZURE_TENANT_ID: z.string().optional(),
@@ -152,6 +156,15 @@ async function main(): Promise<void> {
           }),
         }
       : {}),
+    ...(queues.includes('kubernetes')
+      ? {
+          kubernetes: createKubernetesClusters({
+            topology,
+            clusterId: env.REVOKER_KUBERNETES_CLUSTER,
+            kubeconfig: env.KUBECONFIG,
+          }),
+        }
+      : {}),
     notify: {
       url: env.REVOKER_NOTIFY_URL,
       uiBaseUrl: env.REVOKER_UI_URL,
@@ -175,7 +188,7 @@ async function main(): Promise<void> {
     : 'n/a';
   const history = payloadKeys ? `encrypted (key ${payloadKeys.current.id})` : 'in clear (no REVOKER_PAYLOAD_KEYS)';
   const accounts = topology
-    ? `${topology.path}: ${topology.topology.aws?.accounts.length ?? 0} AWS accounts, ${topology.topology.entra?.tenants.length ?? 0} Entra tenants, ${topology.topology.gcp?.projects.length ?? 0} GCP projects, ${topology.topology.workspace?.domains.length ?? 0} Workspace domains`
+    ? `${topology.path}: ${topology.topology.aws?.accounts.length ?? 0} AWS accounts, ${topology.topology.entra?.tenants.length ?? 0} Entra tenants, ${topology.topology.gcp?.projects.length ?? 0} GCP projects, ${topology.topology.workspace?.domains.length ?? 0} Workspace domains, ${topology.topology.kubernetes?.clusters.length ?? 0} Kubernetes clusters`
     : "no REVOKER_TOPOLOGY_FILE: the credentials' own account, tenant and project";
   logger.info(
     { address: connectionOptions.address, namespace, queues, notifications, history, accounts },

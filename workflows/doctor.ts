@@ -3,6 +3,7 @@ import type { AwsActivities } from '../activities/aws.js';
 import type { EntraActivities } from '../activities/entra.js';
 import type { GcpActivities } from '../activities/gcp.js';
 import type { WorkspaceActivities } from '../activities/workspace.js';
+import type { KubernetesActivities } from '../activities/kubernetes.js';
 import type { AccessCheck, DoctorReport } from '../domain/doctor.js';
 import type { Provider } from '../domain/principal.js';
 import { PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
@@ -38,6 +39,7 @@ export async function doctor(input: DoctorInput = {}): Promise<DoctorReport> {
     entra: () => on<Pick<EntraActivities, 'checkEntraAccess'>>('entra').checkEntraAccess(),
     gcp: () => on<Pick<GcpActivities, 'checkGcpAccess'>>('gcp').checkGcpAccess(),
     workspace: () => on<Pick<WorkspaceActivities, 'checkWorkspaceAccess'>>('workspace').checkWorkspaceAccess(),
+    kubernetes: () => on<Pick<KubernetesActivities, 'checkKubernetesAccess'>>('kubernetes').checkKubernetesAccess(),
   };
   const providers = (Object.keys(checks) as Provider[]).filter((p) => (input.clouds ?? CORE_CLOUDS).includes(p));
   const outcomes = await Promise.allSettled(providers.map((provider) => checks[provider]()));

@@ -91,7 +91,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   /** This incident as a holder: a later run under the same workflow id (a new incident) is another holder. */
   const holder = `${workflowInfo().workflowId}#${workflowInfo().firstExecutionRunId}`;
   const activities = stepActivities(settings);
-  const { aws, entra, gcp, workspace } = activities;
+  const { aws, entra, gcp, workspace, kubernetes } = activities;
   // RevokerPrincipal holds keyed hashes of the principal keys, which the worker computes (workflow code
   // holds no key), so visibility names no principal. Runs recorded before replay filing the names.
   const filedByTag = patched('principal-tags');
@@ -884,6 +884,9 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       case 'workspace.user':
       case 'workspace.app':
         return workspace.discoverWorkspacePrincipal(principal);
+      case 'kubernetes.serviceAccount':
+      case 'kubernetes.token':
+        return kubernetes.discoverKubernetesPrincipal(principal);
     }
   }
 }

@@ -12,6 +12,7 @@ import type { AwsActivities } from '../activities/aws.js';
 import type { EntraActivities } from '../activities/entra.js';
 import type { GcpActivities } from '../activities/gcp.js';
 import type { WorkspaceActivities } from '../activities/workspace.js';
+import type { KubernetesActivities } from '../activities/kubernetes.js';
 import type { LedgerActivities } from '../activities/ledger.js';
 import {
   activityCall,
@@ -49,6 +50,7 @@ export interface ProviderActivities {
   entra: EntraActivities;
   gcp: GcpActivities;
   workspace: WorkspaceActivities;
+  kubernetes: KubernetesActivities;
 }
 
 /** Verification waits for propagation and acts again on a lost write (workflows recorded before it keep replaying). */
@@ -89,6 +91,7 @@ export function stepActivities(settings: PlaybookSettings): ProviderActivities &
     entra: proxyActivities<EntraActivities>(activityOptions('entra')),
     gcp: proxyActivities<GcpActivities>(activityOptions('gcp')),
     workspace: proxyActivities<WorkspaceActivities>(activityOptions('workspace')),
+    kubernetes: proxyActivities<KubernetesActivities>(activityOptions('kubernetes')),
   };
 }
 

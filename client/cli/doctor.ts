@@ -48,12 +48,22 @@ export async function connectDoctorGateway(program: string): Promise<DoctorGatew
             'unreachable',
           );
         }
-        const { pollers } = await client.workflowService.describeTaskQueue({
-          namespace,
-          taskQueue: { name: PROVIDER_TASK_QUEUES.workspace },
-          taskQueueType: ACTIVITY_QUEUE,
-        });
-        const clouds = pollers?.length ? [...CORE_CLOUDS, 'workspace'] : CORE_CLOUDS;
+        // Workspace and Kubernetes are checked where a worker serves them.
+        const served = async (cloud: Provider) =>
+          Boolean(
+            (
+              await client.workflowService.describeTaskQueue({
+                namespace,
+                taskQueue: { name: PROVIDER_TASK_QUEUES[cloud] },
+                taskQueueType: ACTIVITY_QUEUE,
+              })
+            ).pollers?.length,
+          );
+        const optional: Provider[] = ['workspace', 'kubernetes'];
+        const clouds = [
+          ...CORE_CLOUDS,
+          ...(await Promise.all(optional.map(async (c) => ((await served(c)) ? [c] : [])))).flat(),
+        ];
         const answer: unknown = await client.workflow.execute('doctor', {
           taskQueue: PLAYBOOK_TASK_QUEUE,
           workflowId: `revoker-doctor-${new Date().toISOString()}`,
