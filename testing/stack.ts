@@ -142,6 +142,20 @@ export async function startStack(
     closers.push(setEnvironment(responderEnvironment(credentials, keyFile)));
 
     const entraTls = { certPath: tls.certPath, keyPath: tls.keyPath };
+    // Everything that listens on a port the OS picks starts first and holds it, so the ports chosen below for the
+    // Web UI and the webhook (free now, bound later) cannot be handed to one of them in between.
+    const listening = [
+      started(startAwsSimulator({ seed: seeds.aws, accounts: awsAccounts }), (aws) => aws.close()),
+      started(startGcpSimulator({ seed: seeds.gcp, ...gcpOrganisation }), (gcp) => gcp.close()),
+      started(startEntraSimulator({ seed: seeds.entra, tenants: entraTenants, tls: entraTls }), (entra) =>
+        entra.close(),
+      ),
+      started(startWorkspaceSimulator({ seed: seeds.workspace }), (workspace) => workspace.close()),
+      started(startNotificationReceiver(), (receiver) => receiver.close()),
+      started(startIdentityProvider({ intervalSeconds: 1 }), (idp) => idp.close()),
+    ] as const;
+    await Promise.allSettled(listening);
+    const [aws, gcp, entra, workspace, receiver, issuer] = await Promise.all(listening);
     const uiPort = await freePort();
     const uiUrl = `http://127.0.0.1:${uiPort}`;
     // History encrypted as in production; the UI decodes through the webhook's codec endpoint.
@@ -175,21 +189,13 @@ export async function startStack(
         }),
         (env) => env.teardown(),
       ),
-      started(startAwsSimulator({ seed: seeds.aws, accounts: awsAccounts }), (aws) => aws.close()),
-      started(startGcpSimulator({ seed: seeds.gcp, ...gcpOrganisation }), (gcp) => gcp.close()),
-      started(startEntraSimulator({ seed: seeds.entra, tenants: entraTenants, tls: entraTls }), (entra) =>
-        entra.close(),
-      ),
-      started(startWorkspaceSimulator({ seed: seeds.workspace }), (workspace) => workspace.close()),
       bundlePlaybookWorkflows(),
-      started(startNotificationReceiver(), (receiver) => receiver.close()),
     ] as const;
     // Every start settles (and registers its closer) before the first failure is thrown.
     await Promise.allSettled(starting);
-    const [env, aws, gcp, entra, workspace, workflowBundle, receiver] = await Promise.all(starting);
+    const [env, workflowBundle] = await Promise.all(starting);
 
     const linkSecret = randomBytes(32).toString('base64url');
-    const issuer = await started(startIdentityProvider({ intervalSeconds: 1 }), (idp) => idp.close());
     const server = await started(
       startWebhookServer({
         port: webhookPort,
