@@ -1,5 +1,10 @@
 import type { AccessCheck, ListedTarget } from '../domain/doctor.js';
-import { problemOf, type ProviderError } from './errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ProviderError, problemOf } from './errors.js';
+
+/** A probe that met a transient failure (a reset connection, throttling, a 5xx) is tried this often in all. */
+export const DOCTOR_ATTEMPTS = 3;
+const DOCTOR_RETRY_PAUSE_MS = 500;
 
 /** How many probes run at once in one cloud: a 100-account topology is checked without a burst of 100 calls. */
 export const DOCTOR_CONCURRENCY = 8;
@@ -37,11 +42,19 @@ export function checkEach(
 ): Promise<AccessCheck[]> {
   return mapLimited(targets, DOCTOR_CONCURRENCY, async ({ id, name }) => {
     const about = { cloud, id, ...(name ? { name } : {}) };
-    try {
-      const { identity, missing, unchecked } = await probe(id);
-      return { ...about, reachable: true, ...(identity ? { identity } : {}), missing, unchecked };
-    } catch (error) {
-      return { ...about, reachable: false, missing: [], unchecked: [], problem: problemOf(error, classify) };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { identity, missing, unchecked } = await probe(id);
+        return { ...about, reachable: true, ...(identity ? { identity } : {}), missing, unchecked };
+      } catch (error) {
+        const known = error instanceof ProviderError ? error : classify(error);
+        // A reset connection or a throttled call says nothing about access: ask again before reporting it.
+        if (known?.retryable && attempt < DOCTOR_ATTEMPTS) {
+          await sleep(DOCTOR_RETRY_PAUSE_MS * attempt);
+          continue;
+        }
+        return { ...about, reachable: false, missing: [], unchecked: [], problem: problemOf(error, classify) };
+      }
     }
   });
 }
