@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RawRequest, RawResult } from '../shared/raw-app.js';
 import { SeededEngine } from '../shared/seeded-engine.js';
 import { gmailProfile, tokenInfo, TokenInfoError } from './app-side.js';
 import { authenticate, type Caller } from './authn.js';
@@ -13,24 +14,9 @@ import { loadStateFile, saveStateFile } from './state-file.js';
 import { findUser, stateFromSeed, type WorkspaceState } from './state.js';
 import { exchangeAssertion, EXPIRES_IN, peekAssertion } from './token-endpoint.js';
 
-export interface EngineRequest {
-  readonly method: string;
-  /** Path and query exactly as received. */
-  readonly url: string;
-  /** Lower-case header names. */
-  readonly headers: Readonly<Record<string, string | undefined>>;
-  readonly body: string;
-  /** Aborts when the client closes the connection; a request held by a latency fault then never lands. */
-  readonly signal?: AbortSignal;
-}
-
-export interface HttpResult {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-  /** A lost reply (an injected fault): the server resets the connection instead of answering. */
-  readonly dropConnection?: boolean;
-}
+/** The raw request and reply shapes every JSON-over-HTTP simulator shares (simulators/shared/raw-app.ts). */
+export type EngineRequest = RawRequest;
+export type HttpResult = RawResult;
 
 export interface WorkspaceEngineOptions {
   readonly seed: WorkspaceSeed;
