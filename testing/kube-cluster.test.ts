@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startKubeCluster, type KubeCluster, type KubeIdentity } from './kube-cluster.js';
+import { startKubeCluster, type KubeCluster, type KubeIdentity, type KubeWrite } from './kube-cluster.js';
 
 /**
  * kube-apiserver caches a successful token authentication for 10 s (its built-in token success cache,
@@ -320,6 +320,52 @@ describe('a real Kubernetes control plane (startKubeCluster)', { concurrency: tr
     assert.equal((await tokenReview(revoker, freshToken)).authenticated, true);
     // Same name, same RoleBinding subject: the new account keeps the old one's permissions.
     assert.equal((await withToken(cluster, freshToken).core.listNamespacedPod({ namespace })).items.length, 0);
+  });
+
+  it("counts the revoker identity's writes from the audit log, not its reads or reviews, and from zero after resetMutations()", async () => {
+    const namespace = 'audited';
+    await namespaceWithServiceAccount(admin, namespace, 'svc');
+    const token = await admin.core.createNamespacedServiceAccountToken({
+      name: 'svc',
+      namespace,
+      body: { spec: { audiences: [], expirationSeconds: 600 } },
+    });
+    await tokenReview(revoker, token.status?.token ?? '');
+    await revoker.core.listNamespacedServiceAccount({ namespace });
+    await revoker.core.readNamespacedServiceAccount({ name: 'svc', namespace });
+    // Refused (revoker may not mint tokens): a write attempted, not a mutation.
+    await refusal(
+      revoker.core.createNamespacedServiceAccountToken({ name: 'svc', namespace, body: { spec: { audiences: [] } } }),
+    );
+    await revoker.core.deleteNamespacedServiceAccount({ name: 'svc', namespace });
+
+    const here = (writes: KubeWrite[]) =>
+      writes.filter((w) => w.namespace === namespace || (w.resource === 'namespaces' && w.name === namespace));
+    assert.deepEqual(
+      here(cluster.mutations().log).map((w) => [w.user, w.verb, w.resource, w.name, w.code]),
+      [['revoker', 'delete', 'serviceaccounts', 'svc', 200]],
+    );
+    assert.deepEqual(
+      here(cluster.writes())
+        .filter((w) => w.user !== 'system:kube-controller-manager')
+        .map((w) => [w.user, w.verb, w.resource, w.code]),
+      [
+        ['kubernetes-admin', 'create', 'namespaces', 201],
+        ['kubernetes-admin', 'create', 'serviceaccounts', 201],
+        ['kubernetes-admin', 'create', 'roles', 201],
+        ['kubernetes-admin', 'create', 'rolebindings', 201],
+        ['kubernetes-admin', 'create', 'serviceaccounts/token', 201],
+        ['revoker', 'create', 'serviceaccounts/token', 403],
+        ['revoker', 'delete', 'serviceaccounts', 200],
+      ],
+    );
+    assert.equal(
+      cluster.writes().filter((w) => w.resource === 'tokenreviews').length,
+      0,
+      'a TokenReview changes nothing: not audited',
+    );
+    cluster.resetMutations();
+    assert.deepEqual(here(cluster.writes()), []);
   });
 
   it('keeps authenticating a token whose RoleBinding is removed, but forbids what it granted (403)', async () => {

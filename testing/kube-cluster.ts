@@ -7,13 +7,25 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, KeyObject, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureKube, type KubeBinaries } from '../scripts/ensure-kube.mjs';
+import { countBy } from '../simulators/shared/mutation-log.js';
 
 /** Who a token or kubeconfig speaks as. */
 export type KubeIdentity = 'admin' | 'revoker';
@@ -75,6 +87,18 @@ export interface KubeCluster {
   kubeconfigPath(identity: KubeIdentity): string;
   /** Where state, certificates, kubeconfigs and the components' logs (`logs/*.log`) are. */
   dir: string;
+  /**
+   * The successful writes (`create`, `update`, `patch`, `delete`, `deletecollection`) `identity` (default `revoker`)
+   * made since the start or the last resetMutations(), from the API server's audit log, counted by verb and
+   * resource (`delete secrets`, `create serviceaccounts/token`): `{}` when it changed nothing, as a dry run must.
+   */
+  mutations(identity?: KubeIdentity): { counts: Record<string, number>; log: KubeWrite[] };
+  /** Every write anyone made since the start or the last resetMutations(), refused ones too (`code`). */
+  writes(): KubeWrite[];
+  /** Forgets the writes so far: mutations() and writes() count from here. */
+  resetMutations(): void;
+  /** Where the API server writes its audit log (JSON lines, level Metadata, writes only). */
+  auditLogPath: string;
   /** Stops the controller manager, the API server, then etcd (SIGTERM, SIGKILL after 10 s); removes a temporary dir. */
   close(): Promise<void>;
 }
@@ -283,9 +307,31 @@ async function ensurePorts(dir: string): Promise<Ports> {
   return ports;
 }
 
-interface ApiResponse {
+export interface ApiResponse {
   status: number;
   body: string;
+}
+
+export interface KubeRequestOptions {
+  /** The bearer token; none: anonymous. */
+  token?: string;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Default `application/json`; e.g. `application/apply-patch+yaml` for a server-side apply. */
+  contentType?: string;
+}
+
+/**
+ * One call to the API server over TLS to the cluster's own CA, outside any client: the HTTP status and the body
+ * as the API server sent them, whatever the status (a stolen token's 401 included).
+ */
+export function kubeRequest(
+  cluster: Pick<KubeCluster, 'server' | 'caPem'>,
+  method: string,
+  path: string,
+  options: KubeRequestOptions = {},
+): Promise<ApiResponse> {
+  return apiCall(cluster.server, cluster.caPem, method, path, options);
 }
 
 function apiCall(
@@ -293,7 +339,7 @@ function apiCall(
   caPem: string,
   method: string,
   path: string,
-  options: { token?: string; body?: unknown; contentType?: string } = {},
+  options: KubeRequestOptions = {},
 ): Promise<ApiResponse> {
   return new Promise((resolve, reject) => {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -321,6 +367,141 @@ function apiCall(
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** A write the API server answered, as its audit log records it at level Metadata (no bodies: no tokens). */
+export interface KubeWrite {
+  /** Who made it, e.g. `revoker`, `kubernetes-admin`, `system:kube-controller-manager`. */
+  user: string;
+  verb: string;
+  /** The resource, with its subresource: `secrets`, `pods`, `serviceaccounts/token`. */
+  resource: string;
+  namespace?: string;
+  name?: string;
+  /** The HTTP status the API server answered with. */
+  code: number;
+  at: string;
+}
+
+const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
+
+/**
+ * What kube-apiserver audits (https://kubernetes.io/docs/tasks/debug/cluster/audit/): writes only, at Metadata (who,
+ * what, the answer; never a body, so no token reaches the log), once each (ResponseComplete). Left out: reviews that
+ * change nothing but are `create`s (TokenReview, SubjectAccessReview and the self-reviews), and the components'
+ * own heartbeats (Leases, Events), which would fill the log of a long-running sandbox.
+ */
+const AUDIT_POLICY = {
+  apiVersion: 'audit.k8s.io/v1',
+  kind: 'Policy',
+  omitStages: ['RequestReceived'],
+  rules: [
+    { level: 'None', resources: [{ group: 'authentication.k8s.io' }, { group: 'authorization.k8s.io' }] },
+    {
+      level: 'None',
+      resources: [
+        { group: 'coordination.k8s.io', resources: ['leases'] },
+        { group: '', resources: ['events'] },
+        { group: 'events.k8s.io', resources: ['events'] },
+      ],
+    },
+    { level: 'Metadata', verbs: WRITE_VERBS },
+    { level: 'None' },
+  ],
+};
+
+interface AuditEvent {
+  stage?: string;
+  verb?: string;
+  user?: { username?: string };
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number };
+  stageTimestamp?: string;
+}
+
+/**
+ * Reads the audit log as it grows, from where it last stopped. The API server writes in blocking mode (its
+ * default): an event is in the file before the response is sent. A log rotated (--audit-log-maxsize) between two
+ * reads loses the events its last part held; the sandbox's is large enough for hours of incidents.
+ */
+class AuditLog {
+  #offset = 0;
+  #inode = -1;
+  #partial = '';
+  #writes: KubeWrite[] = [];
+
+  constructor(readonly path: string) {
+    this.#skipToEnd();
+  }
+
+  writes(): KubeWrite[] {
+    this.#read();
+    return this.#writes.map((write) => ({ ...write }));
+  }
+
+  reset(): void {
+    this.#skipToEnd();
+    this.#writes = [];
+  }
+
+  #skipToEnd(): void {
+    try {
+      const fd = openSync(this.path, 'r');
+      try {
+        const stat = fstatSync(fd);
+        this.#inode = stat.ino;
+        this.#offset = stat.size;
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      this.#inode = -1;
+      this.#offset = 0;
+    }
+    this.#partial = '';
+  }
+
+  #read(): void {
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'r');
+    } catch {
+      return; // Nothing audited yet.
+    }
+    try {
+      const stat = fstatSync(fd);
+      if (stat.ino !== this.#inode || stat.size < this.#offset) {
+        // Rotated: a new file, read from its start.
+        this.#inode = stat.ino;
+        this.#offset = 0;
+        this.#partial = '';
+      }
+      const length = stat.size - this.#offset;
+      if (length <= 0) return;
+      const buffer = Buffer.alloc(length);
+      const read = readSync(fd, buffer, 0, length, this.#offset);
+      this.#offset += read;
+      const lines = (this.#partial + buffer.subarray(0, read).toString('utf8')).split('\n');
+      this.#partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        const event = JSON.parse(line) as AuditEvent;
+        if (event.stage !== 'ResponseComplete' || !event.verb || !WRITE_VERBS.includes(event.verb)) continue;
+        const ref = event.objectRef ?? {};
+        this.#writes.push({
+          user: event.user?.username ?? '',
+          verb: event.verb,
+          resource: ref.subresource ? `${ref.resource ?? ''}/${ref.subresource}` : (ref.resource ?? ''),
+          ...(ref.namespace ? { namespace: ref.namespace } : {}),
+          ...(ref.name ? { name: ref.name } : {}),
+          code: event.responseStatus?.code ?? 0,
+          at: event.stageTimestamp ?? '',
+        });
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
 /** util-linux's setpriv (Debian's essential util-linux ships it), for --pdeathsig. */
@@ -477,6 +658,9 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
       deadline,
     );
 
+    const auditLogPath = join(logDir, 'audit.log');
+    const auditPolicyPath = join(dir, 'audit-policy.json');
+    writeFileSync(auditPolicyPath, `${JSON.stringify(AUDIT_POLICY, null, 2)}\n`);
     const apiserver = startComponent(
       'kube-apiserver',
       binaries.kubeApiserver,
@@ -499,6 +683,11 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
         // The `kubernetes` Service's endpoints would be 127.0.0.1, which EndpointSlices refuse: keep none.
         '--endpoint-reconciler-type=none',
         '--profiling=false',
+        // Every write, so a test can show what Revoker changed (mutations()) and that a dry run changed nothing.
+        `--audit-policy-file=${auditPolicyPath}`,
+        `--audit-log-path=${auditLogPath}`,
+        '--audit-log-maxsize=100',
+        '--audit-log-maxbackup=1',
       ],
       logDir,
     );
@@ -560,6 +749,12 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
       deadline,
     );
 
+    // From here on: the bootstrap's writes (and a kept state dir's earlier runs) are not counted.
+    const audit = new AuditLog(auditLogPath);
+    const mutations = (identity: KubeIdentity = 'revoker') => {
+      const log = audit.writes().filter((w) => w.user === USERS[identity].name && w.code >= 200 && w.code < 300);
+      return { counts: countBy(log, (w) => `${w.verb} ${w.resource}`), log };
+    };
     let closed: Promise<void> | undefined;
     return {
       server,
@@ -572,6 +767,10 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
       apiAudiences: [ISSUER],
       kubeconfigPath: (identity) => kubeconfigs[identity],
       dir,
+      mutations,
+      writes: () => audit.writes(),
+      resetMutations: () => audit.reset(),
+      auditLogPath,
       close: () => (closed ??= stopAll()),
     };
   } catch (error) {
