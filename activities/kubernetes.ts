@@ -1,10 +1,17 @@
-import { ApiException, type AuthenticationV1Api, type CoreV1Api, type V1ServiceAccount } from '@kubernetes/client-node';
+import {
+  ApiException,
+  type AuthenticationV1Api,
+  type CoreV1Api,
+  type RbacAuthorizationV1Api,
+  type V1ServiceAccount,
+} from '@kubernetes/client-node';
 import type { KubernetesPodTarget, KubernetesSecretTarget, KubernetesServiceAccountTarget } from '../domain/action.js';
 import type { KubernetesServiceAccountDiscovery } from '../domain/discovery.js';
 import type { AccessCheck, ListedTarget } from '../domain/doctor.js';
 import type { KubernetesPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
 import { beforeChange } from './attempt.js';
+import { bindingRefs, copyName, createBindingActivities } from './kubernetes-bindings.js';
 import {
   classifyActivities,
   InvalidRequestError,
@@ -20,6 +27,9 @@ import { checkEach } from './limited.js';
 export interface KubernetesActivityDeps {
   core: CoreV1Api;
   authentication: AuthenticationV1Api;
+  rbac: RbacAuthorizationV1Api;
+  /** Where the copy of removed bindings is kept (activities/kubernetes-bindings.ts). */
+  copyNamespace: string;
   /** Who the client is (its kubeconfig user), for `revoker doctor`. */
   identity?: string;
 }
@@ -95,11 +105,13 @@ const notFound = (error: unknown) => error instanceof ApiException && error.code
  */
 export function createKubernetesActivities(clusters: KubernetesClusters) {
   const activities = {
+    ...createBindingActivities((cluster) => clusters.clients(cluster)),
     async discoverKubernetesPrincipal(principal: KubernetesPrincipal): Promise<KubernetesServiceAccountDiscovery> {
       const name = principal.type === 'kubernetes.serviceAccount' ? principal.name : principal.serviceAccount;
       const { namespace, cluster } = principal;
-      const { core } = await clusters.clients(cluster);
+      const { core, rbac } = await clusters.clients(cluster);
       const account = await core.readNamespacedServiceAccount({ name, namespace });
+      const bindings = await bindingRefs(rbac, { cluster, namespace, serviceAccount: name });
       const secrets = await core.listNamespacedSecret({ namespace, fieldSelector: `type=${LEGACY_TOKEN}` });
       const tokenSecrets = secrets.items
         .filter((s) => s.metadata?.annotations?.[SA_ANNOTATION] === name)
@@ -129,6 +141,7 @@ export function createKubernetesActivities(clusters: KubernetesClusters) {
         uid: account.metadata?.uid ?? '',
         tokenSecrets,
         pods,
+        bindings,
         ...(focus ? { focus } : {}),
       };
     },
@@ -292,10 +305,19 @@ export function createKubernetesActivities(clusters: KubernetesClusters) {
     /** `revoker doctor`: each listed cluster, reached with read-only calls. */
     async checkKubernetesAccess(): Promise<AccessCheck[]> {
       return checkEach('kubernetes', await clusters.listed(), classifyKubernetesError, async (cluster) => {
-        const { core, identity } = await clusters.clients(cluster);
+        const { core, rbac, identity, copyNamespace } = await clusters.clients(cluster);
         await core.listNamespacedServiceAccount({ namespace: 'default', limit: 1 });
         await core.listNamespacedSecret({ namespace: 'default', limit: 1, fieldSelector: `type=${LEGACY_TOKEN}` });
         await core.listNamespacedPod({ namespace: 'default', limit: 1 });
+        await rbac.listClusterRoleBinding({ limit: 1 });
+        await rbac.listRoleBindingForAllNamespaces({ limit: 1 });
+        // Reading a copy that does not exist answers 404 when Revoker may read copies there, 403 when it may not.
+        const probe = { cluster, namespace: 'default', serviceAccount: 'revoker-doctor-probe' };
+        await core
+          .readNamespacedConfigMap({ name: copyName(probe), namespace: copyNamespace })
+          .catch((error: unknown) => {
+            if (!notFound(error)) throw error;
+          });
         return {
           ...(identity ? { identity } : {}),
           missing: [],
@@ -305,6 +327,9 @@ export function createKubernetesActivities(clusters: KubernetesClusters) {
             'serviceaccounts delete, create',
             'serviceaccounts/token create',
             'tokenreviews create',
+            'rolebindings, clusterrolebindings update, delete, create',
+            'roles, clusterroles bind',
+            `configmaps create, update in ${copyNamespace}`,
           ],
         };
       });

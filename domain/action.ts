@@ -51,6 +51,12 @@ export const KubernetesServiceAccountTarget = z.object({
   uid: z.string(),
 });
 export type KubernetesServiceAccountTarget = z.infer<typeof KubernetesServiceAccountTarget>;
+export const KubernetesBindingsTarget = z.object({
+  cluster: z.string(),
+  namespace: z.string(),
+  serviceAccount: z.string(),
+});
+export type KubernetesBindingsTarget = z.infer<typeof KubernetesBindingsTarget>;
 
 /**
  * When a step runs, for the activities that need a time: `at` is the step's start (the workflow's
@@ -408,6 +414,20 @@ const REGISTRY = {
     act: { activity: 'recreateKubernetesServiceAccount' },
     verify: { activity: 'verifyKubernetesServiceAccountRecreated' },
   }),
+  'kubernetes.removeBindings': kind({
+    provider: 'kubernetes',
+    target: KubernetesBindingsTarget,
+    id: (t) => `kubernetes:remove-bindings:${t.cluster}/${t.namespace}/${t.serviceAccount}`,
+    describe: (t) =>
+      `Take service account ${t.namespace}/${t.serviceAccount} out of every RoleBinding and ClusterRoleBinding in ${t.cluster} (a binding it alone is named in is deleted), keeping a copy so a release puts them back`,
+    reversible: true,
+    destructive: false,
+    shortRisk: 'tokens still authenticate; group bindings still apply',
+    residualRisk:
+      "Every token of the account still authenticates, but gets only what bindings to its groups grant (system:serviceaccounts, system:serviceaccounts:<namespace>, system:authenticated), and the account's own workloads lose their access too. Client certificates cannot be revoked (kubernetes/kubernetes#18982).",
+    act: { activity: 'removeKubernetesBindings' },
+    verify: { activity: 'verifyKubernetesBindingsRemoved' },
+  }),
   // Release after a false positive: each undoes one reversible containment kind (`undoes`).
   'aws.reactivateAccessKey': kind({
     provider: 'aws',
@@ -528,6 +548,21 @@ const REGISTRY = {
     residualRisk: 'The user can sign in again, with whatever password and second factor they had.',
     act: { activity: 'unsuspendWorkspaceUser' },
     verify: { activity: 'verifyWorkspaceUserSuspended', expected: 'active' },
+  }),
+  'kubernetes.restoreBindings': kind({
+    provider: 'kubernetes',
+    target: KubernetesBindingsTarget,
+    id: (t) => `kubernetes:restore-bindings:${t.cluster}/${t.namespace}/${t.serviceAccount}`,
+    describe: (t) =>
+      `Put service account ${t.namespace}/${t.serviceAccount} back into the RoleBindings and ClusterRoleBindings Revoker took it out of in ${t.cluster}, from Revoker's copy`,
+    reversible: false,
+    destructive: false,
+    undoes: 'kubernetes.removeBindings',
+    shortRisk: "the account's tokens get their access back",
+    residualRisk:
+      'Every unexpired token of the account gets the access those bindings grant again. Only the account is put back: other subjects removed from a binding since are not.',
+    act: { activity: 'restoreKubernetesBindings' },
+    verify: { activity: 'verifyKubernetesBindingsRestored' },
   }),
 };
 

@@ -100,6 +100,11 @@ export interface KubernetesServiceAccountDiscovery {
   tokenSecrets: string[];
   /** The Pods running as it, each with its uid: a bound token stays valid while its Pod exists. */
   pods: { name: string; uid: string }[];
+  /**
+   * The RoleBindings and ClusterRoleBindings naming the account (`ClusterRoleBinding/<name>`,
+   * `RoleBinding/<namespace>/<name>`): what its tokens are good for. Absent in discoveries recorded before.
+   */
+  bindings?: string[];
   /** Set when the alert named one token: only it is contained (its Secret, or its Pod). */
   focus?: { secret?: string; pod?: string; jti?: string };
 }

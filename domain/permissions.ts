@@ -117,6 +117,24 @@ export const KUBERNETES_RESPONDER_RULES = [
   { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'delete'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
   { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+  {
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['rolebindings', 'clusterrolebindings'],
+    verbs: ['get', 'list', 'update', 'delete', 'create'],
+  },
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'clusterroles'], verbs: ['bind'] },
+] as const;
+
+/**
+ * Where Revoker keeps the copy of the bindings it took an account out of, unless the topology names another
+ * namespace (`copyNamespace`): one only cluster admins and Revoker may write, because a release re-creates what the
+ * copy says.
+ */
+export const KUBERNETES_COPY_NAMESPACE = 'revoker';
+
+/** What Revoker's Role in the copy namespace grants (only there: a ConfigMap elsewhere may configure anything). */
+export const KUBERNETES_COPY_RULES = [
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'update'] },
 ] as const;
 
 export const KUBERNETES_RULE_USE: Record<string, string> = {
@@ -125,7 +143,15 @@ export const KUBERNETES_RULE_USE: Record<string, string> = {
   secrets: "find the account's legacy token Secrets and delete them",
   pods: 'find the Pods running as the account; delete one to end the tokens bound to it (with approval)',
   tokenreviews: 'check that a token of the re-created account authenticates',
+  rolebindings: 'find what the account is bound to; take it out (with approval) and, on release, put it back',
+  roles:
+    '`bind`: Kubernetes lets only a holder of `bind` (or of every permission of the role) edit or re-create a binding. It lets Revoker bind any role, so drop this rule and set kubernetes.removeBindings to skip in the policy if you would rather not grant it',
+  configmaps: `(Role in the copy namespace, default ${KUBERNETES_COPY_NAMESPACE}) keep the copy of removed bindings that a release restores`,
 };
+
+const rulesOf = (
+  rules: readonly { apiGroups: readonly string[]; resources: readonly string[]; verbs: readonly string[] }[],
+) => rules.map((rule) => ({ apiGroups: [...rule.apiGroups], resources: [...rule.resources], verbs: [...rule.verbs] }));
 
 /** The ClusterRole, as Kubernetes takes it. */
 export function kubernetesResponderClusterRole(): object {
@@ -133,10 +159,16 @@ export function kubernetesResponderClusterRole(): object {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
     metadata: { name: 'revoker:containment' },
-    rules: KUBERNETES_RESPONDER_RULES.map((rule) => ({
-      apiGroups: [...rule.apiGroups],
-      resources: [...rule.resources],
-      verbs: [...rule.verbs],
-    })),
+    rules: rulesOf(KUBERNETES_RESPONDER_RULES),
+  };
+}
+
+/** The copy namespace's Role, as Kubernetes takes it. */
+export function kubernetesCopyRole(namespace = KUBERNETES_COPY_NAMESPACE): object {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: 'revoker:binding-copies', namespace },
+    rules: rulesOf(KUBERNETES_COPY_RULES),
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AwsUserDiscovery } from './discovery.js';
+import type { AwsUserDiscovery, KubernetesServiceAccountDiscovery } from './discovery.js';
 import { planActions } from './plan.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
 
@@ -235,5 +235,48 @@ describe('planActions for Entra and Google Cloud', () => {
         ['gcp:disable-service-account:etl@acme-prod.iam.gserviceaccount.com', 'approval'],
       ],
     );
+  });
+
+  describe('a Kubernetes service account', () => {
+    const api: KubernetesServiceAccountDiscovery = {
+      type: 'kubernetes.serviceAccount',
+      cluster: 'prod-eks',
+      namespace: 'payments',
+      name: 'api',
+      uid: 'u-1',
+      tokenSecrets: ['api-token'],
+      pods: [{ name: 'api-0', uid: 'p-1' }],
+      bindings: ['ClusterRoleBinding/readers', 'RoleBinding/payments/api-reads-pods'],
+    };
+    const plan = (discovery: KubernetesServiceAccountDiscovery) =>
+      planActions({
+        severity: 'high',
+        policy: DEFAULT_POLICY,
+        discoveries: [{ principal: 'kubernetes/prod-eks/payments/service-account/api', discovery }],
+      }).map((a) => [a.kind, a.mode]);
+
+    it('deletes legacy Secrets at once; Pods, the bindings (the alternative) and re-creation wait for a decision', () => {
+      assert.deepEqual(plan(api), [
+        ['kubernetes.deleteTokenSecret', 'auto'],
+        ['kubernetes.deletePod', 'approval'],
+        ['kubernetes.removeBindings', 'approval'],
+        ['kubernetes.recreateServiceAccount', 'approval'],
+      ]);
+    });
+
+    it("offers taking a Pod's token's account out of its bindings instead of restarting the Pod", () => {
+      assert.deepEqual(plan({ ...api, focus: { pod: 'api-0' } }), [
+        ['kubernetes.deletePod', 'approval'],
+        ['kubernetes.removeBindings', 'approval'],
+      ]);
+    });
+
+    it('plans no binding removal for an account no binding names (or a discovery recorded before bindings)', () => {
+      const recorded: KubernetesServiceAccountDiscovery = { ...api };
+      delete recorded.bindings;
+      for (const discovery of [{ ...api, bindings: [] }, recorded]) {
+        assert.ok(!plan(discovery).some(([kind]) => kind === 'kubernetes.removeBindings'));
+      }
+    });
   });
 });

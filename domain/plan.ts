@@ -76,7 +76,8 @@ function planFor(discovery: Discovery): Planned[] {
 
 /**
  * A stolen service-account token: its legacy Secret deleted at once, the Pod a bound token is bound to deleted with
- * approval (the workload restarts), and for the account itself, or a token known only by its JTI, the account
+ * approval (the workload restarts), or, as the alternative that restarts nothing, the account taken out of its bindings
+ * with approval (a release puts it back); and for the account itself, or a token known only by its JTI, the account
  * re-created with approval, which refuses every token it ever had.
  */
 function planKubernetesServiceAccount(account: KubernetesServiceAccountDiscovery): Planned[] {
@@ -98,6 +99,13 @@ function planKubernetesServiceAccount(account: KubernetesServiceAccountDiscovery
       reason: `Pod ${pod.name} holds a token bound to it, valid until the Pod is gone; its controller starts a new one.`,
     })),
   ];
+  const bindings = account.bindings ?? [];
+  if (bindings.length) {
+    planned.push({
+      spec: { kind: 'kubernetes.removeBindings', target: where },
+      reason: `The account is named in ${bindings.length === 1 ? 'a binding' : `${bindings.length} bindings`} (${bindings.slice(0, 3).join(', ')}${bindings.length > 3 ? ', …' : ''}): taking it out leaves its tokens good for nothing without restarting anything, and a release puts it back.`,
+    });
+  }
   if (!focus || (!focus.secret && !focus.pod)) {
     planned.push({
       spec: { kind: 'kubernetes.recreateServiceAccount', target: { cluster, namespace, name, uid: account.uid } },

@@ -135,6 +135,7 @@ export const DEFAULT_POLICY: Policy = {
     'kubernetes.deleteTokenSecret': { high: 'auto', critical: 'auto' },
     'kubernetes.deletePod': 'approval',
     'kubernetes.recreateServiceAccount': 'approval',
+    'kubernetes.removeBindings': 'approval',
     // A release is requested by an approver: that is the human decision. "approval" asks a second person.
     'aws.reactivateAccessKey': 'auto',
     'aws.removeUserDeny': 'auto',
@@ -145,6 +146,7 @@ export const DEFAULT_POLICY: Policy = {
     'gcp.enableKey': 'auto',
     'gcp.enableServiceAccount': 'auto',
     'workspace.unsuspendUser': 'auto',
+    'kubernetes.restoreBindings': 'auto',
   },
   releaseWindow: '24h',
 };

@@ -153,6 +153,11 @@ export const KubernetesCluster = z
     kubeconfig: z.string().min(1).optional(),
     /** The kubeconfig context to use (default: its current context). */
     context: z.string().min(1).max(253).optional(),
+    /** Where Revoker keeps the copy of bindings it removes (default `revoker`): writable by cluster admins only. */
+    copyNamespace: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a namespace name (a DNS label) such as revoker')
+      .optional(),
   })
   .strict();
 export type KubernetesCluster = z.infer<typeof KubernetesCluster>;

@@ -13,7 +13,10 @@ import {
   GRAPH_APPLICATION_PERMISSIONS,
   KUBERNETES_RESPONDER_RULES,
   KUBERNETES_RULE_USE,
+  kubernetesCopyRole,
   kubernetesResponderClusterRole,
+  KUBERNETES_COPY_NAMESPACE,
+  KUBERNETES_COPY_RULES,
 } from '../domain/permissions.js';
 
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -108,6 +111,19 @@ export function setupTemplates(): Map<string, string> {
         metadata: { name: 'revoker:containment' },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'revoker:containment' },
         subjects: [{ kind: 'ServiceAccount', name: 'revoker', namespace: 'revoker' }],
+      }) +
+      `---\n# Where Revoker keeps the copy of the bindings it takes an account out of (topology copyNamespace), and\n` +
+      `# the Role that lets it write ConfigMaps there only. Keep this namespace writable by cluster admins alone.\n` +
+      stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: KUBERNETES_COPY_NAMESPACE } }) +
+      '---\n' +
+      stringify(kubernetesCopyRole()) +
+      '---\n' +
+      stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'revoker:binding-copies', namespace: KUBERNETES_COPY_NAMESPACE },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'revoker:binding-copies' },
+        subjects: [{ kind: 'ServiceAccount', name: 'revoker', namespace: 'revoker' }],
       }),
   );
   files.set(
@@ -130,6 +146,11 @@ export function setupTemplates(): Map<string, string> {
       KUBERNETES_RESPONDER_RULES.map(
         (r) =>
           `| \`${r.apiGroups[0] ? `${r.apiGroups[0]}/` : ''}${r.resources.join(', ')}\` | ${r.verbs.join(', ')} | ${KUBERNETES_RULE_USE[r.resources[0] ?? ''] ?? ''} |`,
+      ).join('\n') +
+      '\n' +
+      KUBERNETES_COPY_RULES.map(
+        (r) =>
+          `| \`${r.resources.join(', ')}\` | ${r.verbs.join(', ')} | ${KUBERNETES_RULE_USE[r.resources[0] ?? ''] ?? ''} |`,
       ).join('\n') +
       '\n',
   );

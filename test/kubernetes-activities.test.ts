@@ -9,7 +9,8 @@ import { request } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createKubernetesActivities } from '../activities/kubernetes.js';
-import { KUBERNETES_RESPONDER_RULES } from '../domain/permissions.js';
+import { copyName } from '../activities/kubernetes-bindings.js';
+import { KUBERNETES_COPY_NAMESPACE, KUBERNETES_RESPONDER_RULES, kubernetesCopyRole } from '../domain/permissions.js';
 import { startKubeCluster, type KubeCluster } from '../testing/kube-cluster.js';
 import { createKubernetesClusters } from '../worker/kubernetes-clients.js';
 
@@ -101,6 +102,43 @@ describe('Kubernetes activities on a real API server', () => {
       })
     ).status?.token ?? '';
 
+  const account = () => ({ cluster: CLUSTER, namespace: NS, name: SA });
+  const mintToken = async () =>
+    (
+      await admin.core.createNamespacedServiceAccountToken({
+        name: SA,
+        namespace: NS,
+        body: { spec: { audiences: [] } },
+      })
+    ).status?.token ?? '';
+  /** Polls until `token` gets `status` listing the namespace's Pods (RBAC and the token cache apply within seconds). */
+  const statusSoon = async (token: string, status: number) => {
+    const deadline = Date.now() + REFUSED_WITHIN_MS;
+    while (Date.now() < deadline) {
+      if ((await asAttacker(token)) === status) return true;
+      await sleep(300);
+    }
+    return false;
+  };
+  /** The copy namespace and Revoker's Role there (deploy/kubernetes/clusterrole.yaml). */
+  const grantCopyNamespace = async () => {
+    const exists = await admin.core.readNamespace({ name: KUBERNETES_COPY_NAMESPACE }).catch(() => undefined);
+    if (exists) return;
+    await admin.core.createNamespace({ body: { metadata: { name: KUBERNETES_COPY_NAMESPACE } } });
+    await admin.rbac.createNamespacedRole({
+      namespace: KUBERNETES_COPY_NAMESPACE,
+      body: kubernetesCopyRole(),
+    });
+    await admin.rbac.createNamespacedRoleBinding({
+      namespace: KUBERNETES_COPY_NAMESPACE,
+      body: {
+        metadata: { name: 'revoker:binding-copies' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'revoker:binding-copies' },
+        subjects: [{ kind: 'User', name: cluster.users.revoker, apiGroup: 'rbac.authorization.k8s.io' }],
+      },
+    });
+  };
+
   it('contains a stolen legacy token and a stolen Pod-bound token: each works before and is refused after', async () => {
     const k8s = activities();
     const found = await k8s.discoverKubernetesPrincipal({
@@ -160,6 +198,112 @@ describe('Kubernetes activities on a real API server', () => {
     assert.match(check.evidence, /TokenReview authenticates a new token/);
     assert.ok(await refusedSoon(stolen), 'the old token is refused');
     assert.equal((await k8s.recreateKubernetesServiceAccount(target)).outcome, 'already');
+  });
+
+  it('takes the account out of its bindings with a copy kept first, and a release puts exactly it back', async () => {
+    const k8s = activities();
+    const target = { cluster: CLUSTER, namespace: NS, serviceAccount: SA };
+    // Bindings naming the account three ways: alone (deleted on removal), beside another subject (rewritten without
+    // it), and as the user name its tokens authenticate as.
+    await admin.rbac.createClusterRole({
+      body: {
+        metadata: { name: 'namespace-reader' },
+        rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['list'] }],
+      },
+    });
+    await admin.rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: 'readers', labels: { team: 'platform' } },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'namespace-reader' },
+        subjects: [
+          { kind: 'ServiceAccount', name: SA, namespace: NS },
+          { kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' },
+        ],
+      },
+    });
+    await admin.rbac.createNamespacedRoleBinding({
+      namespace: NS,
+      body: {
+        metadata: { name: 'api-as-user' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
+        subjects: [{ kind: 'User', name: `system:serviceaccount:${NS}:${SA}`, apiGroup: 'rbac.authorization.k8s.io' }],
+      },
+    });
+    const stolen = await mintToken();
+    assert.equal(await asAttacker(stolen), 200, 'the stolen token lists Pods before');
+    const found = await k8s.discoverKubernetesPrincipal({ type: 'kubernetes.serviceAccount', ...account() });
+    assert.deepEqual(found.bindings?.toSorted(), [
+      'ClusterRoleBinding/readers',
+      `RoleBinding/${NS}/api-as-user`,
+      `RoleBinding/${NS}/api-reads-pods`,
+    ]);
+
+    // Without the copy namespace nothing is removed: the copy must exist before the first change.
+    const refused = await k8s.removeKubernetesBindings(target).catch((e: unknown) => e);
+    assert.ok(refused instanceof ApplicationFailure && refused.type === 'PermissionDeniedError', String(refused));
+    assert.match(refused.message, /in namespace revoker of sandbox: create the namespace and apply the Role/);
+    assert.equal((await k8s.verifyKubernetesBindingsRemoved(target)).ok, false);
+
+    await grantCopyNamespace();
+    assert.equal((await k8s.removeKubernetesBindings(target)).outcome, 'done');
+    const removed = await k8s.verifyKubernetesBindingsRemoved(target);
+    assert.equal(removed.ok, true, removed.evidence);
+    assert.match(removed.evidence, /holds the 3 bindings a release puts back/);
+    assert.ok(await statusSoon(stolen, 403), 'the stolen token still authenticates but may list nothing');
+    const readers = await admin.rbac.readClusterRoleBinding({ name: 'readers' });
+    assert.deepEqual(
+      readers.subjects?.map((s) => s.name),
+      ['alice'],
+      'the other subject keeps its binding',
+    );
+    assert.equal((await k8s.removeKubernetesBindings(target)).outcome, 'already');
+
+    // A binding naming the account again meanwhile: a second removal adds it to the same copy.
+    await admin.rbac.createNamespacedRoleBinding({
+      namespace: NS,
+      body: {
+        metadata: { name: 'late' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
+        subjects: [{ kind: 'ServiceAccount', name: SA }],
+      },
+    });
+    assert.equal((await k8s.removeKubernetesBindings(target)).outcome, 'done');
+
+    assert.equal((await k8s.restoreKubernetesBindings(target)).outcome, 'done');
+    const restored = await k8s.verifyKubernetesBindingsRestored(target);
+    assert.equal(restored.ok, true, restored.evidence);
+    assert.ok(await statusSoon(stolen, 200), 'released, the token has its access back');
+    const back = await admin.rbac.readClusterRoleBinding({ name: 'readers' });
+    assert.deepEqual(back.subjects?.map((s) => s.name).toSorted(), ['alice', SA]);
+    assert.equal(back.metadata?.labels?.team, 'platform');
+    const late = await admin.rbac.readNamespacedRoleBinding({ name: 'late', namespace: NS });
+    assert.deepEqual(
+      late.subjects?.map((subject) => `${subject.kind}/${subject.namespace ?? ''}/${subject.name}`),
+      [`ServiceAccount//${SA}`],
+    );
+    assert.equal((await k8s.restoreKubernetesBindings(target)).outcome, 'already');
+  });
+
+  it('a copy edited to give back more than the account restores nothing', async () => {
+    const k8s = activities();
+    const target = { cluster: CLUSTER, namespace: NS, serviceAccount: SA };
+    await grantCopyNamespace();
+    assert.equal((await k8s.removeKubernetesBindings(target)).outcome, 'done');
+    const name = copyName(target);
+    const map = await admin.core.readNamespacedConfigMap({ name, namespace: 'revoker' });
+    const copy = JSON.parse(map.data?.['bindings.json'] ?? '{}') as { bindings: { removed: object[] }[] };
+    copy.bindings[0]?.removed.push({ kind: 'User', name: 'mallory' });
+    await admin.core.replaceNamespacedConfigMap({
+      name,
+      namespace: 'revoker',
+      body: { ...map, data: { 'bindings.json': JSON.stringify(copy) } },
+    });
+    const refused = await k8s.restoreKubernetesBindings(target).catch((e: unknown) => e);
+    assert.ok(refused instanceof ApplicationFailure && refused.type === 'UnsafeStateError', String(refused));
+    assert.match(refused.message, /names other subjects/);
+    const check = await k8s.verifyKubernetesBindingsRemoved(target);
+    assert.equal(check.ok, true, 'nothing was put back');
+    assert.match(check.evidence, /but ConfigMap .* names other subjects/);
   });
 
   it('an account that does not exist is TargetNotFound; a cluster not served is refused with what to set', async () => {

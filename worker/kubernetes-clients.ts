@@ -1,11 +1,16 @@
-import { AuthenticationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AuthenticationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { InvalidRequestError } from '../activities/errors.js';
 import type { KubernetesActivityDeps, KubernetesClusters } from '../activities/kubernetes.js';
 import { notInTopology, type TopologyFile } from '../connect/topology-file.js';
+import { KUBERNETES_COPY_NAMESPACE } from '../domain/permissions.js';
 
 /** Clients for one cluster from a kubeconfig file (and context), or the Pod's in-cluster config without one. */
-export function createKubernetesClients(kubeconfig?: string, context?: string): KubernetesActivityDeps {
+export function createKubernetesClients(
+  kubeconfig?: string,
+  context?: string,
+  copyNamespace = KUBERNETES_COPY_NAMESPACE,
+): KubernetesActivityDeps {
   const config = new KubeConfig();
   if (kubeconfig) config.loadFromFile(kubeconfig);
   else config.loadFromCluster();
@@ -14,6 +19,8 @@ export function createKubernetesClients(kubeconfig?: string, context?: string): 
   return {
     core: config.makeApiClient(CoreV1Api),
     authentication: config.makeApiClient(AuthenticationV1Api),
+    rbac: config.makeApiClient(RbacAuthorizationV1Api),
+    copyNamespace,
     ...(user ? { identity: user } : {}),
   };
 }
@@ -39,6 +46,7 @@ export function createKubernetesClusters(options: KubernetesClustersOptions): Ku
         name: c.name,
         kubeconfig: c.kubeconfig ?? options.kubeconfig,
         context: c.context,
+        copyNamespace: c.copyNamespace,
         where: `${file.path} line ${file.lineOf('kubernetes', c.id) ?? '?'}`,
       }))
     : options.clusterId
@@ -48,6 +56,7 @@ export function createKubernetesClusters(options: KubernetesClustersOptions): Ku
             name: undefined,
             kubeconfig: options.kubeconfig,
             context: undefined,
+            copyNamespace: undefined,
             where: 'REVOKER_KUBERNETES_CLUSTER',
           },
         ]
@@ -75,7 +84,7 @@ export function createKubernetesClusters(options: KubernetesClustersOptions): Ku
       }
       let deps = clients.get(cluster);
       if (!deps) {
-        deps = createKubernetesClients(entry.kubeconfig, entry.context);
+        deps = createKubernetesClients(entry.kubeconfig, entry.context, entry.copyNamespace);
         clients.set(cluster, deps);
       }
       return Promise.resolve(deps);
