@@ -12,6 +12,7 @@ import { createKubernetesActivities } from '../activities/kubernetes.js';
 import { copyName } from '../activities/kubernetes-bindings.js';
 import { KUBERNETES_COPY_NAMESPACE, KUBERNETES_RESPONDER_RULES, kubernetesCopyRole } from '../domain/permissions.js';
 import { startKubeCluster, type KubeCluster } from '../testing/kube-cluster.js';
+import { startKubeFaultProxy } from '../testing/kube-faults.js';
 import { createKubernetesClusters } from '../worker/kubernetes-clients.js';
 
 const CLUSTER = 'sandbox';
@@ -304,6 +305,70 @@ describe('Kubernetes activities on a real API server', () => {
     const check = await k8s.verifyKubernetesBindingsRemoved(target);
     assert.equal(check.ok, true, 'nothing was put back');
     assert.match(check.evidence, /but ConfigMap .* names other subjects/);
+  });
+
+  it('a throttled or failing API server is retried (Retry-After kept); a lost response leaves the copy that undoes it', async () => {
+    const faults = await startKubeFaultProxy(cluster);
+    try {
+      const k8s = createKubernetesActivities(
+        createKubernetesClusters({ clusterId: CLUSTER, kubeconfig: faults.kubeconfigPath('revoker') }),
+      );
+      await admin.core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: 'worker' } } });
+      await admin.rbac.createNamespacedRoleBinding({
+        namespace: NS,
+        body: {
+          metadata: { name: 'worker-reads-pods' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
+          subjects: [{ kind: 'ServiceAccount', name: 'worker', namespace: NS }],
+        },
+      });
+      const target = { cluster: CLUSTER, namespace: NS, serviceAccount: 'worker' };
+      const principal = { type: 'kubernetes.serviceAccount' as const, cluster: CLUSTER, namespace: NS, name: 'worker' };
+
+      faults.inject({
+        method: 'GET',
+        path: /\/serviceaccounts\/worker$/,
+        fault: { kind: 'throttle', retryAfterSeconds: 3 },
+      });
+      const throttled = await k8s.discoverKubernetesPrincipal(principal).catch((e: unknown) => e);
+      assert.ok(throttled instanceof ApplicationFailure && throttled.type === 'ThrottledError', String(throttled));
+      assert.equal(throttled.nonRetryable, false);
+      assert.equal(throttled.nextRetryDelay, 3000, 'the API server said when to come back');
+      faults.inject({ method: 'GET', path: /\/serviceaccounts\/worker$/, fault: { kind: 'unavailable' } });
+      const down = await k8s.discoverKubernetesPrincipal(principal).catch((e: unknown) => e);
+      assert.ok(down instanceof ApplicationFailure && down.type === 'ProviderUnavailableError', String(down));
+      assert.equal(down.nonRetryable, false);
+      assert.deepEqual((await k8s.discoverKubernetesPrincipal(principal)).bindings, [
+        `RoleBinding/${NS}/worker-reads-pods`,
+      ]);
+
+      await grantCopyNamespace();
+      // The copy's write lands but its answer is lost: the next attempt finds it and goes on.
+      faults.inject({ method: 'POST', path: /\/namespaces\/revoker\/configmaps/, fault: { kind: 'lose-response' } });
+      const lostCopy = await k8s.removeKubernetesBindings(target).catch((e: unknown) => e);
+      assert.ok(
+        lostCopy instanceof ApplicationFailure && lostCopy.type === 'ProviderUnavailableError',
+        String(lostCopy),
+      );
+      // The binding's deletion lands but its answer is lost: the retry finds nothing to do, and the copy remembers.
+      faults.inject({ method: 'DELETE', path: /\/rolebindings\/worker-reads-pods/, fault: { kind: 'lose-response' } });
+      const lostDelete = await k8s.removeKubernetesBindings(target).catch((e: unknown) => e);
+      assert.ok(lostDelete instanceof ApplicationFailure && lostDelete.nonRetryable === false, String(lostDelete));
+      const retried = await k8s.removeKubernetesBindings(target);
+      assert.equal(retried.outcome, 'already');
+      assert.match(retried.observed, /holds the 1 binding Revoker took it out of/);
+      assert.equal((await k8s.verifyKubernetesBindingsRemoved(target)).ok, true);
+      assert.equal(faults.injected().length, 4, faults.injected().join('\n'));
+
+      assert.equal((await k8s.restoreKubernetesBindings(target)).outcome, 'done');
+      const back = await admin.rbac.readNamespacedRoleBinding({ name: 'worker-reads-pods', namespace: NS });
+      assert.deepEqual(
+        back.subjects?.map((subject) => subject.name),
+        ['worker'],
+      );
+    } finally {
+      await faults.close();
+    }
   });
 
   it('an account that does not exist is TargetNotFound; a cluster not served is refused with what to set', async () => {
