@@ -19,6 +19,29 @@ const sa: Principal = {
 };
 
 describe('allowlisted', () => {
+  it("keeps a cluster's own components out by namespace, whether the alert names the account or one of its tokens", () => {
+    const entries: AllowlistEntry[] = [
+      { principal: 'kubernetes/*/kube-system/service-account/*', reason: 'cluster components' },
+    ];
+    const coredns: Principal = {
+      type: 'kubernetes.serviceAccount',
+      cluster: 'prod',
+      namespace: 'kube-system',
+      name: 'coredns',
+    };
+    const token: Principal = {
+      type: 'kubernetes.token',
+      cluster: 'prod',
+      namespace: 'kube-system',
+      serviceAccount: 'coredns',
+      pod: 'coredns-5d78c9869d-x2x9p',
+    };
+    const api: Principal = { type: 'kubernetes.serviceAccount', cluster: 'prod', namespace: 'payments', name: 'api' };
+    assert.equal(allowlisted(entries, coredns)?.reason, 'cluster components');
+    assert.equal(allowlisted(entries, token)?.reason, 'cluster components');
+    assert.equal(allowlisted(entries, api), undefined);
+  });
+
   it('matches by name glob, principal key glob, appId, AWS account and GCP project, and says why', () => {
     const entries: AllowlistEntry[] = [
       { name: 'ci-*', reason: 'CI/CD users rotate keys from new runners' },
