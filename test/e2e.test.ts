@@ -10,6 +10,7 @@ import './e2e/intake.suite.js';
 import './e2e/clients.suite.js';
 import './e2e/gcp-containment.suite.js';
 import './e2e/workspace.suite.js';
+import './e2e/kubernetes.suite.js';
 import './e2e/entra-containment.suite.js';
 import './e2e/mixed-cloud.suite.js';
 import './e2e/faults.suite.js';

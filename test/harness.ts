@@ -9,6 +9,7 @@ import type { GcpSeed } from '../simulators/gcp/index.js';
 import type { WorkspaceSeed } from '../simulators/workspace/index.js';
 import { loadSeeds } from '../testing/inputs.js';
 import { TEST_POLICY, TEST_SETTINGS } from '../testing/settings.js';
+import type { KubeSandbox } from '../testing/kube-sandbox.js';
 import { startStack, type Stack } from '../testing/stack.js';
 
 // The dev server, simulators and workers are testing/stack.ts, shared with the teams' test kit (revoker/testing).
@@ -16,7 +17,9 @@ export { TEST_POLICY, TEST_SETTINGS } from '../testing/settings.js';
 export { RESPONDER } from '../testing/responders.js';
 export type { NotificationReceiver } from '../testing/notification-receiver.js';
 
-export interface Harness extends Omit<Stack, 'seeds'> {
+export interface Harness extends Omit<Stack, 'seeds' | 'kubernetes'> {
+  /** The Kubernetes sandbox: every e2e run serves it (npm test builds the control plane first). */
+  kubernetes: KubeSandbox;
   seed: AwsSeed;
   gcpSeed: GcpSeed;
   entraSeed: EntraSeed;
@@ -33,9 +36,12 @@ export function harness(): Promise<Harness> {
 }
 
 async function startHarness(): Promise<Harness> {
-  const stack = await startStack(loadSeeds());
+  const stack = await startStack(loadSeeds(), { kubernetes: true });
+  const { kubernetes } = stack;
+  if (!kubernetes) throw new Error('the stack started without the Kubernetes sandbox');
   return {
     ...stack,
+    kubernetes,
     seed: stack.seeds.aws,
     entraSeed: stack.seeds.entra,
     gcpSeed: stack.seeds.gcp,

@@ -43,6 +43,8 @@ import { ALL_QUEUES, createWorkers, type QueueName } from '../worker/create-work
 import { bundlePlaybookWorkflows } from './workflow-bundle.js';
 import { createEntraTenants } from '../worker/entra-clients.js';
 import { createGcpProjects } from '../worker/gcp-clients.js';
+import { createKubernetesClusters } from '../worker/kubernetes-clients.js';
+import { KUBE_SANDBOX, startKubeSandbox, type KubeSandbox } from './kube-sandbox.js';
 import type { Seeds } from './inputs.js';
 import { startNotificationReceiver, type NotificationReceiver } from './notification-receiver.js';
 import { responderCredentials, responderEnvironment, setEnvironment } from './responders.js';
@@ -64,6 +66,11 @@ export interface Stack {
   gcp: GcpSimulator;
   /** Google Workspace's Directory API and token endpoint, with the apps' side (the stolen tokens they hold). */
   workspace: WorkspaceSimulator;
+  /**
+   * With `kubernetes: true`: a real control plane seeded as the Kubernetes sandbox (testing/kube-sandbox.ts), which
+   * the workers reach as Revoker's least-privilege identity, cluster id `sandbox`.
+   */
+  kubernetes?: KubeSandbox;
   seeds: Seeds;
   /** The stand-in chat the notify activities post to: the channel's webhook and each approver's direct messages. */
   notifications: NotificationReceiver;
@@ -90,12 +97,19 @@ export interface Stack {
 export async function startStack(
   seeds: Seeds,
   {
-    queues = [...ALL_QUEUES, 'workspace'],
+    kubernetes = false,
+    queues = [...ALL_QUEUES, 'workspace', ...(kubernetes ? (['kubernetes'] as const) : [])],
     topology,
     entraTenants = [],
     awsAccounts = [],
     gcpOrganisation,
   }: {
+    /**
+     * Serve the Kubernetes sandbox too: etcd, kube-apiserver and kube-controller-manager, ready in about 6 s, but
+     * built from the Go module proxy the first time on a machine (scripts/ensure-kube.mjs: 11 to 18 minutes on 2
+     * cores, then cached in ~/.cache/revoker). Default false.
+     */
+    kubernetes?: boolean;
     /** The queues this process's workers poll: a crash test runs the cloud queues in a worker process of its own. */
     queues?: QueueName[];
     /** The workers' topology file (REVOKER_TOPOLOGY_FILE): the accounts, tenants and projects they may act in. */
@@ -154,8 +168,11 @@ export async function startStack(
       started(startNotificationReceiver(), (receiver) => receiver.close()),
       started(startIdentityProvider({ intervalSeconds: 1 }), (idp) => idp.close()),
     ] as const;
-    await Promise.allSettled(listening);
+    // The control plane listens (etcd, kube-apiserver) by the time it resolves, so it is among them.
+    const kubeStarting = kubernetes ? started(startKubeSandbox(), (sandbox) => sandbox.close()) : undefined;
+    await Promise.allSettled([...listening, kubeStarting]);
     const [aws, gcp, entra, workspace, receiver, issuer] = await Promise.all(listening);
+    const kube = await kubeStarting;
     const uiPort = await freePort();
     const uiUrl = `http://127.0.0.1:${uiPort}`;
     // History encrypted as in production; the UI decodes through the webhook's codec endpoint.
@@ -238,6 +255,15 @@ export async function startStack(
         rootUrl: workspace.rootUrl,
         tokenUrl: workspace.tokenUrl,
       }),
+      ...(kube
+        ? {
+            kubernetes: createKubernetesClusters({
+              topology,
+              clusterId: KUBE_SANDBOX.clusterId,
+              kubeconfig: kube.cluster.kubeconfigPath('revoker'),
+            }),
+          }
+        : {}),
       notify: {
         url: receiver.url,
         uiBaseUrl: uiUrl,
@@ -260,6 +286,7 @@ export async function startStack(
       entra,
       gcp,
       workspace,
+      ...(kube ? { kubernetes: kube } : {}),
       seeds,
       notifications: receiver.notifications,
       links: { baseUrl: server.url, secret: linkSecret },
@@ -308,14 +335,20 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** State-changing calls by cloud and operation; `kubernetes` only where the Kubernetes sandbox is served. */
+export type CloudMutations = Record<'aws' | 'entra' | 'gcp' | 'workspace', Record<string, number>> & {
+  kubernetes?: Record<string, number>;
+};
+
 /** What each sandbox cloud changed since its last reset, by operation: `{}` everywhere for a dry run. */
 export function cloudMutations(
-  clouds: Pick<Stack, 'aws' | 'entra' | 'gcp' | 'workspace'>,
-): Record<'aws' | 'entra' | 'gcp' | 'workspace', Record<string, number>> {
+  clouds: Pick<Stack, 'aws' | 'entra' | 'gcp' | 'workspace'> & { kubernetes?: KubeSandbox | undefined },
+): CloudMutations {
   return {
     aws: clouds.aws.mutations().counts,
     entra: clouds.entra.mutations().counts,
     gcp: clouds.gcp.mutations().counts,
     workspace: clouds.workspace.mutations().counts,
+    ...(clouds.kubernetes ? { kubernetes: clouds.kubernetes.mutations().counts } : {}),
   };
 }

@@ -37,7 +37,11 @@ describe('revoker dry-run on a real Temporal server', () => {
     const run = await cli('dry-run', join(ROOT, 'examples/alerts/mixed-cloud.json'));
 
     assert.equal(run.code, 1, run.err);
-    assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {} }, 'a dry run mutates nothing');
+    assert.deepEqual(
+      mutations(),
+      { aws: {}, entra: {}, gcp: {}, workspace: {}, kubernetes: {} },
+      'a dry run mutates nothing',
+    );
     assert.match(run.out, /^Dry run of sentinel\/tour-mixed-0001 \(high\): Consent phishing/);
     assert.match(run.out, /policy +built-in default \(as `npm start`\)/);
     assert.match(
@@ -64,7 +68,7 @@ describe('revoker dry-run on a real Temporal server', () => {
     const run = await cli('dry-run', '--source', 'guardduty', fixture);
 
     assert.equal(run.code, 1, run.err);
-    assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {} });
+    assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {}, kubernetes: {} });
     assert.match(run.out, /^Dry run of guardduty\/52c8a1a0e4b5f6d7c8b9a0e1f2d3c4b5 \(medium\)/);
     assert.match(row(run.out, 'Deactivate access key AKIAALICE07EXAMPLE01'), /^access key +aws +/);
     for (const step of ['Deactivate access key', 'Delete access key', 'Deny the sessions of IAM user alice']) {
@@ -88,7 +92,7 @@ describe('revoker dry-run on a real Temporal server', () => {
       for (const record of report.actions) {
         assert.equal(record.preview?.changes, true, `${record.action.id}: ${JSON.stringify(record.error)}`);
       }
-      assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {} });
+      assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {}, kubernetes: {} });
     });
   }
 
@@ -98,7 +102,7 @@ describe('revoker dry-run on a real Temporal server', () => {
     const run = await cli('dry-run', file, '--policy', join(ROOT, 'examples/policies/production.yaml'));
 
     assert.equal(run.code, 1, run.err);
-    assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {} });
+    assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {}, kubernetes: {} });
     assert.match(
       row(run.out, 'IAM user ci-deployer'),
       / aws +none: CI\/CD deployers: .+ allowlisted +no change +not contained/,
@@ -149,6 +153,6 @@ describe('revoker dry-run on a real Temporal server', () => {
     const workflowId = /started (dry-run\/\S+) on /.exec(run.err)?.[1] ?? '';
     const { status } = await h.client.workflow.getHandle(workflowId).describe();
     assert.equal(status.name, 'TERMINATED');
-    assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {} });
+    assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {}, kubernetes: {} });
   });
 });

@@ -24,7 +24,11 @@ describe('revoker doctor on a real Temporal server', () => {
     });
     return { code, out: stdout.join(''), err: stderr.join('') };
   };
-  const writes = () => h.aws.mutations().log.length + h.entra.mutations().log.length + h.gcp.mutations().log.length;
+  const writes = () =>
+    h.aws.mutations().log.length +
+    h.entra.mutations().log.length +
+    h.gcp.mutations().log.length +
+    h.kubernetes.mutations().log.length;
 
   it('finds the sandbox account and tenant reachable with every permission, and changes nothing', async () => {
     const run = await cli();
@@ -32,6 +36,8 @@ describe('revoker doctor on a real Temporal server', () => {
     assert.match(run.out, /^aws +123456789012 +ok +arn:aws:iam::123456789012:user\/revoker-responder +–$/m);
     assert.match(run.out, new RegExp(`^entra +${h.entra.tenantId} +ok +revoker-responder .*–$`, 'm'));
     assert.match(run.out, /gcp: nothing listed to check/);
+    // The stack serves the Kubernetes sandbox: its cluster, as Revoker's least-privilege identity.
+    assert.match(run.out, /^kubernetes +sandbox +ok +revoker +–$/m);
     assert.match(run.out, /^ready: /m);
     assert.equal(writes(), 0, 'the check wrote nothing');
   });
@@ -61,8 +67,9 @@ describe('revoker doctor on a real Temporal server', () => {
       [
         ['aws', true, ['iam:DeleteAccessKey']],
         ['entra', true, []],
-        // The stack runs a Workspace worker, so the CLI asks for it too.
+        // The stack runs Workspace and Kubernetes workers, so the CLI asks for them too.
         ['workspace', true, []],
+        ['kubernetes', true, []],
       ],
     );
     assert.deepEqual(report.unanswered, []);

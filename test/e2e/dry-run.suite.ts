@@ -55,7 +55,11 @@ describe('dry run', () => {
         settings: TEST_SETTINGS,
         uiBaseUrl: 'http://ui',
       });
-      assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {} }, 'a dry run mutates nothing');
+      assert.deepEqual(
+        mutations(),
+        { aws: {}, entra: {}, gcp: {}, workspace: {}, kubernetes: {} },
+        'a dry run mutates nothing',
+      );
       assert.equal(rehearsal.state, 'DryRun');
       assert.ok(rehearsal.actions.length > 0);
       for (const record of rehearsal.actions) {

@@ -174,8 +174,9 @@ export function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
 }
 
 /**
- * The hooks every end-to-end suite needs: the shared harness with all three sandbox clouds reset
- * before each test, and the playbooks a test started terminated after it. Returns the tracker.
+ * The hooks every end-to-end suite needs: the shared harness with every sandbox cloud reset before each test
+ * (Kubernetes re-seeded when something wrote to it), and the playbooks a test started terminated after it.
+ * Returns the tracker.
  */
 export function useSandbox(onReady: (h: Harness) => void): ReturnType<typeof playbookTracker> {
   let current: Harness | undefined;
@@ -189,6 +190,7 @@ export function useSandbox(onReady: (h: Harness) => void): ReturnType<typeof pla
     current.entra.reset(current.entraSeed);
     current.gcp.reset(current.gcpSeed);
     current.workspace.reset(current.workspaceSeed);
+    await current.kubernetes.reset();
     onReady(current);
   });
   afterEach(() => playbooks.cleanup());
