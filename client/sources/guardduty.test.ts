@@ -12,7 +12,14 @@ interface Finding {
   partition?: string;
   severity: number;
   title?: string;
-  resource: { resourceType?: string; accessKeyDetails?: Record<string, string> };
+  resource: {
+    resourceType?: string;
+    accessKeyDetails?: Record<string, string>;
+    eksClusterDetails?: { name?: string; arn?: string };
+    kubernetesDetails?: {
+      kubernetesUserDetails?: { username?: string; impersonatedUser?: { username: string; groups?: string[] } };
+    };
+  };
   service?: { additionalInfo?: Record<string, unknown>; archived?: boolean; eventLastSeen?: string };
 }
 
@@ -136,7 +143,7 @@ describe('guardduty source', () => {
   });
 
   it('maps a bare finding, without its EventBridge envelope, exactly as the wrapped one', () => {
-    for (const name of ['iam-user-access-key', 'instance-credential-exfiltration']) {
+    for (const name of ['iam-user-access-key', 'instance-credential-exfiltration', 'eks-tor-ip-caller']) {
       assert.deepEqual(toAlert(bare(name)), toAlert(fixture(name)), name);
     }
   });
@@ -182,6 +189,93 @@ describe('guardduty source', () => {
     assert.equal(toAlert(untyped).title, 'GuardDuty finding 52c8a1a0e4b5f6d7c8b9a0e1f2d3c4b5');
   });
 
+  it('contains the service account of an EKS finding, in the cluster named by the EKS cluster name', () => {
+    assert.deepEqual(toAlert(fixture('eks-tor-ip-caller')), {
+      source: 'guardduty',
+      id: '7e1c9a3f5b2d4e6a8c0f1b3d5e7a9c2e',
+      title: 'A Kubernetes API commonly used in Discovery tactics was invoked from a Tor exit node IP address.',
+      severity: 'medium',
+      observedAt: '2026-11-24T10:14:02.000Z',
+      link: 'https://us-east-1.console.aws.amazon.com/guardduty/home?region=us-east-1#/findings?macros=current&fId=7e1c9a3f5b2d4e6a8c0f1b3d5e7a9c2e',
+      principals: [{ type: 'kubernetes.serviceAccount', cluster: 'sandbox', namespace: 'payments', name: 'api' }],
+    } satisfies Alert);
+  });
+
+  it('contains the calling service account, not the one it impersonated', () => {
+    const body = fixture('eks-tor-ip-caller');
+    body.detail.resource.kubernetesDetails = {
+      kubernetesUserDetails: {
+        username: 'system:serviceaccount:payments:api',
+        impersonatedUser: { username: 'system:admin', groups: ['system:masters'] },
+      },
+    };
+    assert.deepEqual(toAlert(body).principals, [
+      { type: 'kubernetes.serviceAccount', cluster: 'sandbox', namespace: 'payments', name: 'api' },
+    ]);
+  });
+
+  it('refuses an IAM-mapped Kubernetes user, pointing at the IAM principal in AWS', () => {
+    const [issue, ...more] = refusal(fixture('eks-iam-admin-malicious-ip'));
+    assert.equal(issue?.field, 'detail.resource.kubernetesDetails.kubernetesUserDetails.username');
+    assert.match(issue?.message ?? '', /"kubernetes-admin" is a user, not a service account.*IAM principal in AWS/);
+    assert.deepEqual(more, []);
+  });
+
+  it('refuses nodes and anonymous callers, each with what to do instead', () => {
+    const as = (username: string) => {
+      const body = fixture('eks-tor-ip-caller');
+      body.detail.resource.kubernetesDetails = { kubernetesUserDetails: { username } };
+      const [issue] = refusal(body);
+      assert.equal(issue?.field, 'detail.resource.kubernetesDetails.kubernetesUserDetails.username', username);
+      return issue?.message ?? '';
+    };
+    assert.match(as('system:node:ip-10-0-1-45.ec2.internal'), /a node's kubelet.*IAM role/);
+    assert.match(as('system:anonymous'), /unauthenticated request: there is no credential to revoke/);
+    assert.match(as('system:kube-controller-manager'), /control-plane identity/);
+    assert.match(as('system:serviceaccount:payments'), /not system:serviceaccount:<namespace>:<name>/);
+    assert.match(as(''), /without the caller's username/);
+  });
+
+  it('maps the IAM credentials of an EKS finding that has them, as for any other finding', () => {
+    const body = fixture('eks-iam-admin-malicious-ip');
+    body.detail.resource.accessKeyDetails = {
+      accessKeyId: 'ASIAQDEPLOY7EXAMPLE1',
+      principalId: 'AROAQDEPLOY7EXAMPLE1:deploy-session',
+      userName: 'deploy',
+      userType: 'AssumedRole',
+    };
+    assert.deepEqual(toAlert(body).principals, [{ type: 'aws.role', accountId: ACCOUNT, roleName: 'deploy' }]);
+  });
+
+  it('refuses an EKS finding without the cluster name or the Kubernetes user, naming the field', () => {
+    const unnamed = fixture('eks-tor-ip-caller');
+    unnamed.detail.resource.eksClusterDetails = { arn: 'arn:aws:eks:us-east-1:123456789012:cluster/sandbox' };
+    const [issue] = refusal(unnamed);
+    assert.equal(issue?.field, 'detail.resource.eksClusterDetails.name');
+    assert.match(issue?.message ?? '', /kubernetes\.clusters\[\]\.id/);
+
+    const runtime = fixture('eks-tor-ip-caller');
+    delete runtime.detail.resource.kubernetesDetails;
+    assert.equal(refusal(runtime)[0]?.field, 'detail.resource.kubernetesDetails.kubernetesUserDetails');
+  });
+
+  it("names the finding's own field when a cluster, namespace or name is not one Kubernetes or the topology has", () => {
+    const longCluster = fixture('eks-tor-ip-caller');
+    longCluster.detail.resource.eksClusterDetails = { name: `sandbox-${'x'.repeat(80)}` };
+    assert.deepEqual(
+      refusal(longCluster).map((i) => i.field),
+      ['detail.resource.eksClusterDetails.name'],
+    );
+    const badNamespace = fixture('eks-tor-ip-caller');
+    badNamespace.detail.resource.kubernetesDetails = {
+      kubernetesUserDetails: { username: 'system:serviceaccount:Payments_Team:api' },
+    };
+    assert.deepEqual(
+      refusal(badNamespace).map((i) => i.field),
+      ['detail.resource.kubernetesDetails.kubernetesUserDetails.username'],
+    );
+  });
+
   it('refuses events that are not GuardDuty findings', () => {
     const result = guardduty.schema.safeParse({
       ...fixture('iam-user-access-key'),
@@ -206,6 +300,19 @@ describe('POST /alerts/guardduty', () => {
     const { post, assertRefused } = intakeApp();
     const { fields } = await assertRefused(await post('/alerts/guardduty', fixtureText('root-credential-usage')), 422);
     assert.deepEqual(fields, ['detail.resource.accessKeyDetails.userType']);
+  });
+
+  it('starts the playbook for an EKS finding about a service account with 202', async () => {
+    const { post, assertStarted } = intakeApp();
+    const res = await post('/alerts/guardduty', fixtureText('eks-tor-ip-caller'));
+    await assertStarted(res, [toAlert(fixture('eks-tor-ip-caller'))]);
+  });
+
+  it('answers 422 naming the username for an IAM-mapped Kubernetes user, and starts nothing', async () => {
+    const { post, assertRefused } = intakeApp();
+    const res = await post('/alerts/guardduty', fixtureText('eks-iam-admin-malicious-ip'));
+    const { fields } = await assertRefused(res, 422);
+    assert.deepEqual(fields, ['detail.resource.kubernetesDetails.kubernetesUserDetails.username']);
   });
 
   it('starts the playbook for a bare finding with 202', async () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Alert, Severity } from '../../domain/alert.js';
 import type { Principal } from '../../domain/principal.js';
 import { awsRegion, displayText, eitherShape, fallbackTimestamp, urlComponent } from './alert-fields.js';
+import { notAServiceAccount, serviceAccountOf, serviceAccountPrincipal } from './kubernetes-users.js';
 import { defineSource, IgnoredAlert, UnmappableAlert } from './source-adapter.js';
 
 // The finding is GuardDuty's Finding object as GetFindings returns it, delivered by EventBridge in
@@ -13,6 +14,15 @@ const AccessKeyDetails = z.object({
   // IAMUser | AssumedRole | Root | FederatedUser, among others: checked by the mapping, which
   // explains what to do about the ones Revoker cannot contain.
   userType: z.string().optional(),
+});
+
+// EKS audit log findings (resourceType EKSCluster): the cluster, and the Kubernetes user who called its API
+// (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_KubernetesUserDetails.html). GuardDuty does not copy
+// the audit event's `user.extra`, so a finding never says which Pod or token a service account's call came from;
+// `kubernetesWorkloadDetails` is the workload the call was about, not the caller's.
+const EksClusterDetails = z.object({ name: z.string().max(100).optional() });
+const KubernetesDetails = z.object({
+  kubernetesUserDetails: z.object({ username: z.string().max(512).optional() }).optional(),
 });
 
 const Finding = z.object({
@@ -31,6 +41,8 @@ const Finding = z.object({
   resource: z.object({
     resourceType: z.string().optional(),
     accessKeyDetails: AccessKeyDetails.optional(),
+    eksClusterDetails: EksClusterDetails.optional(),
+    kubernetesDetails: KubernetesDetails.optional(),
   }),
   service: z
     .object({
@@ -81,7 +93,8 @@ export function guardDutySeverity(value: number): Severity {
 /**
  * Amazon GuardDuty findings, sent by an EventBridge rule to an API destination. The finding's
  * access key details name what to contain: a long-term key (the key, resolved to its user), a
- * temporary key (the user or role that issued it), never the root user.
+ * temporary key (the user or role that issued it), never the root user. An EKS finding names a
+ * Kubernetes user: a service account is contained in its cluster, named by the EKS cluster's name.
  */
 export const guardduty = defineSource({
   name: 'guardduty',
@@ -122,12 +135,14 @@ function principalOf(finding: Finding, at: string): Principal {
       },
     ]);
   }
+  const kubernetes = kubernetesPrincipalOf(finding, at);
+  if (kubernetes) return kubernetes;
   const details = finding.resource.accessKeyDetails;
   if (!details) {
     throw new UnmappableAlert([
       {
         field: keyDetails,
-        message: `a ${finding.resource.resourceType ?? 'resource'} finding names no IAM credentials: send only findings about access keys (resourceType AccessKey)`,
+        message: `a ${finding.resource.resourceType ?? 'resource'} finding names no IAM credentials: send only findings about access keys (resourceType AccessKey) or EKS clusters (EKSCluster)`,
       },
     ]);
   }
@@ -175,6 +190,59 @@ function principalOf(finding: Finding, at: string): Principal {
         },
       ]);
   }
+}
+
+/**
+ * The service account an EKS finding's Kubernetes user is, in the cluster the topology lists under the EKS
+ * cluster's name. Any other user (an IAM identity EKS maps to a username, such as kubernetes-admin, a node, an
+ * anonymous request) is contained in AWS, if at all: nothing here when the finding also names its IAM credentials
+ * (accessKeyDetails, mapped as any other finding's), else refused. Impersonation (`impersonatedUser`) does not
+ * change who is contained: the caller's own credentials made the call.
+ */
+function kubernetesPrincipalOf(finding: Finding, at: string): Principal | undefined {
+  const user = finding.resource.kubernetesDetails?.kubernetesUserDetails;
+  if (!user) {
+    if (finding.resource.resourceType !== 'EKSCluster' || finding.resource.accessKeyDetails) return undefined;
+    throw new UnmappableAlert([
+      {
+        field: `${at}resource.kubernetesDetails.kubernetesUserDetails`,
+        message:
+          'an EKSCluster finding without the Kubernetes user who made the call (a Runtime Monitoring finding names a workload, not a credential): nothing Revoker can contain',
+      },
+    ]);
+  }
+  const username = { field: `${at}resource.kubernetesDetails.kubernetesUserDetails.username`, value: user.username };
+  if (!username.value) {
+    throw new UnmappableAlert([
+      { field: username.field, message: "a Kubernetes finding without the caller's username" },
+    ]);
+  }
+  if (!serviceAccountOf(username.value)) {
+    if (finding.resource.accessKeyDetails) return undefined;
+    throw new UnmappableAlert([
+      {
+        field: username.field,
+        message: notAServiceAccount(
+          username.value,
+          "In EKS it is an IAM identity (a node's is its IAM role): contain the IAM principal in AWS instead, e.g. its CloudTrail event to /alerts/cloudtrail or an aws.role or aws.user through the generic route",
+        ),
+      },
+    ]);
+  }
+  const cluster = finding.resource.eksClusterDetails?.name;
+  if (!cluster) {
+    throw new UnmappableAlert([
+      {
+        field: `${at}resource.eksClusterDetails.name`,
+        message:
+          "an EKS finding without the cluster's name: Revoker names the cluster by it (the topology's kubernetes.clusters[].id)",
+      },
+    ]);
+  }
+  return serviceAccountPrincipal(
+    { field: `${at}resource.eksClusterDetails.name`, value: cluster },
+    { field: username.field, value: username.value },
+  );
 }
 
 function isSample(finding: Finding): boolean {
