@@ -36,10 +36,10 @@ const FIXTURES: Record<string, unknown[]> = Object.fromEntries(
     try {
       files = readdirSync(dir).filter((file) => file.endsWith('.json'));
     } catch {
-      // the generic source has no vendor fixtures
+      // no fixtures for this source
     }
     const parsed = files.map((file) => JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as unknown);
-    return [name, name === 'generic' ? [VALID] : parsed];
+    return [name, name === 'generic' ? [VALID, ...parsed] : parsed];
   }),
 );
 
