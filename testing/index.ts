@@ -16,3 +16,13 @@ export type { AwsSeed, AwsSimulator } from '../simulators/aws/index.js';
 export { ENTRA_SANDBOX, type EntraSeed, type EntraSimulator } from '../simulators/entra/index.js';
 export { GCP_SANDBOX, type GcpSeed, type GcpSimulator } from '../simulators/gcp/index.js';
 export { WORKSPACE_SANDBOX, type WorkspaceSeed, type WorkspaceSimulator } from '../simulators/workspace/index.js';
+export {
+  KUBE_SANDBOX,
+  kubeSandbox,
+  startKubeSandbox,
+  TOKEN_CACHE_MS,
+  type KubeSandbox,
+  type KubeSandboxOptions,
+} from './kube-sandbox.js';
+export type { KubeCluster, KubeWrite } from './kube-cluster.js';
+export type { CloudMutations } from './stack.js';

@@ -1,7 +1,8 @@
 // The kit's own behaviour between tests, on a sandbox of its own (one dev server for this file).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Alert } from '../domain/alert.js';
+import { KUBE_SANDBOX, type KubeSandbox } from './kube-sandbox.js';
 import { startSandbox, type Sandbox } from './sandbox.js';
 
 const KEY = 'AKIAALICE07EXAMPLE01';
@@ -16,10 +17,14 @@ const aliceAlert = (): Alert => ({
 });
 
 describe('sandbox.reset()', () => {
-  let sandbox: Sandbox;
-  before(async () => {
-    sandbox = await startSandbox();
-  });
+  let sandbox: Sandbox & { kubernetes: KubeSandbox };
+  before(
+    async () => {
+      sandbox = await startSandbox({ kubernetes: true });
+    },
+    { timeout: 1_800_000 },
+  );
+  beforeEach(() => sandbox.reset());
   after(() => sandbox.close());
 
   it("terminates the principals' ledgers too, so a later test's release is not kept in force by an earlier incident", async () => {
@@ -54,5 +59,26 @@ describe('sandbox.reset()', () => {
     assert.equal(undo.length, 1, 'the release undoes the deactivation');
     assert.equal(undo[0]?.status, 'done', `not kept in force: ${undo[0]?.note ?? ''}`);
     assert.equal(sandbox.aws.accessKey(KEY)?.status, 'Active', 'the key is back');
+  });
+
+  it('serves the Kubernetes sandbox when asked: a dry run changes nothing there, a run contains, reset() re-seeds', async () => {
+    const kube = sandbox.kubernetes;
+    const stolen = await kube.podToken();
+    const alert: Alert = { ...aliceAlert(), principals: [KUBE_SANDBOX.principals.podToken] };
+    const rehearsal = await sandbox.dryRun(alert);
+    assert.equal(rehearsal.state, 'DryRun');
+    assert.deepEqual(sandbox.mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {}, kubernetes: {} });
+
+    const playbook = await sandbox.run(alert);
+    const podStep = `kubernetes:delete-pod:${KUBE_SANDBOX.clusterId}/${KUBE_SANDBOX.namespace}/${KUBE_SANDBOX.pod}`;
+    await playbook.approve([podStep], { as: 'responder@example.com', reason: 'token used from outside' });
+    await playbook.waitFor((s) => s.actions.some((r) => r.action.id === podStep && r.status === 'done'));
+    assert.equal(await kube.pod(), undefined);
+    assert.deepEqual(sandbox.mutations().kubernetes, { 'delete pods': 1 });
+    await kube.waitUntilRefused(stolen);
+
+    await sandbox.reset();
+    assert.ok(await kube.pod(), 'the Pod is back');
+    assert.deepEqual(sandbox.mutations().kubernetes, {});
   });
 });

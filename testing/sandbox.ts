@@ -22,7 +22,8 @@ import {
 import type { NotificationReceiver } from './notification-receiver.js';
 import { Playbook } from './playbook.js';
 import { TEST_SETTINGS } from './settings.js';
-import { cloudMutations, startStack } from './stack.js';
+import type { KubeSandbox } from './kube-sandbox.js';
+import { cloudMutations, startStack, type CloudMutations } from './stack.js';
 
 /** The principal ledger's workflow type (workflows/principal.ts). */
 const LEDGER_WORKFLOW_TYPE = 'principal';
@@ -39,6 +40,14 @@ export interface SandboxOptions {
   releaseWindow?: string;
   /** Activity timeouts and retries. Default: short ones (10 s timeout, retries from 50 ms), so a failure shows fast. */
   settings?: Partial<PlaybookSettings>;
+  /**
+   * Serve the Kubernetes sandbox too (`KUBE_SANDBOX`: cluster `sandbox`, payments/api with Pod api-0 and a legacy
+   * token Secret): a real etcd, kube-apiserver and kube-controller-manager, ready in about 6 s once built. The first
+   * use on a machine builds them from the Go module proxy (Go needed; 11 to 18 minutes on 2 cores, cached in
+   * ~/.cache/revoker), so it is off by default. KUBE_APISERVER_PATH, KUBE_CONTROLLER_MANAGER_PATH and ETCD_PATH name
+   * binaries of your own instead.
+   */
+  kubernetes?: boolean;
 }
 
 export interface RunOptions {
@@ -59,6 +68,11 @@ export interface Sandbox {
   entra: EntraSimulator;
   gcp: GcpSimulator;
   workspace: WorkspaceSimulator;
+  /**
+   * With `kubernetes: true`: the cluster and its helpers (`legacyToken()`, `podToken()`, `tokenWorks()`,
+   * `waitUntilRefused()`, `pod()`, `bindings()`, `mutations()`, …).
+   */
+  kubernetes?: KubeSandbox;
   /** The seeds the simulators started from (and `reset()` returns them to). */
   seeds: Seeds;
   /** What the playbooks posted to chat. */
@@ -69,16 +83,15 @@ export interface Sandbox {
   /** Rehearses an alert (the real playbook with `dryRun`): each step's target is read, nothing is changed. */
   dryRun(alert: Alert, options?: RunOptions): Promise<Report>;
   dryRun(payload: unknown, options: RunOptions & { source: string }): Promise<Report>;
-  /** State-changing calls each simulator has served, by operation: `{ aws: {}, entra: {}, gcp: {}, workspace: {} }` when none. */
-  mutations(): {
-    aws: Record<string, number>;
-    entra: Record<string, number>;
-    gcp: Record<string, number>;
-    workspace: Record<string, number>;
-  };
+  /**
+   * State-changing calls each simulator has served, by operation: `{ aws: {}, entra: {}, gcp: {}, workspace: {} }`
+   * when none, with `kubernetes: {}` too when it is served (Revoker's writes there, from the API server's audit log).
+   */
+  mutations(): CloudMutations;
   /**
    * Terminates the playbooks this sandbox started that are still open and the principals' ledgers, and
-   * returns the simulators to their seeds: the next test starts with no control held by an earlier one.
+   * returns the simulators (and the Kubernetes sandbox, when served) to their seeds: the next test starts with no
+   * control held by an earlier one.
    */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -89,11 +102,15 @@ export interface Sandbox {
  * `startStack`). The process must have started with NODE_EXTRA_CA_CERTS naming the sandbox CA;
  * the error says the exact command when it did not.
  */
+export function startSandbox(
+  options: SandboxOptions & { kubernetes: true },
+): Promise<Sandbox & { kubernetes: KubeSandbox }>;
+export function startSandbox(options?: SandboxOptions): Promise<Sandbox>;
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   // Bad fixtures and policies fail here, before seconds go into booting a server.
   const seeds = loadSeeds(options.seeds);
   const policy = loadPolicy(options.policy);
-  const stack = await startStack(seeds);
+  const stack = await startStack(seeds, { kubernetes: options.kubernetes ?? false });
   const { client } = stack;
   const decisions = temporalLinkPlaybooks(client);
   const started = new Set<string>();
@@ -114,6 +131,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     entra: stack.entra,
     gcp: stack.gcp,
     workspace: stack.workspace,
+    ...(stack.kubernetes ? { kubernetes: stack.kubernetes } : {}),
     seeds,
     notifications: stack.notifications,
     async run(input: unknown, run: RunOptions = {}) {
@@ -149,6 +167,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stack.entra.reset(seeds.entra);
       stack.gcp.reset(seeds.gcp);
       stack.workspace.reset(seeds.workspace);
+      await stack.kubernetes?.reset();
       stack.notifications.clear();
     },
     close: () => stack.close(),
