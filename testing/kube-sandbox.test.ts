@@ -69,10 +69,17 @@ describe('the Kubernetes sandbox', () => {
     assert.equal(await sandbox.tokenWorks(await sandbox.podToken()), true);
   });
 
-  it('survives a restart on its kept state dir: seeded again without complaint', async () => {
+  it('resumes on its kept state dir (npm start again): a deleted Pod comes back, what else containment took stays', async () => {
+    const ns = `/api/v1/namespaces/${namespace}`;
+    assert.equal((await asRevoker('DELETE', `${ns}/pods/${pod}`)).status, 200);
+    assert.equal((await asRevoker('DELETE', `${ns}/secrets/${tokenSecret}`)).status, 200);
     await sandbox.close();
-    sandbox = await startKubeSandbox({ stateDir });
-    assert.equal(await sandbox.tokenWorks(await sandbox.legacyToken()), true);
+    sandbox = await startKubeSandbox({ stateDir, resume: true });
+    assert.ok(await sandbox.pod(), 'its controller would start the Pod again');
+    assert.equal(await sandbox.tokenSecret(), undefined, 'the deleted Secret stays deleted');
+    assert.equal(await sandbox.tokenWorks(await sandbox.podToken()), true);
     assert.deepEqual(sandbox.mutations().counts, {});
+    await sandbox.seed();
+    assert.equal(await sandbox.tokenWorks(await sandbox.legacyToken()), true, 'seed() puts everything back');
   });
 });

@@ -59,8 +59,13 @@ export const TOKEN_CACHE_MS = 10_000;
 
 export interface KubeSandbox {
   cluster: KubeCluster;
-  /** Creates what is missing and puts back what changed (server-side apply): idempotent, also on a kept state dir. */
-  seed(): Promise<void>;
+  /**
+   * Creates what is missing and puts back what changed (server-side apply): idempotent, also on a kept state dir.
+   * With `resume` (npm start again on its kept state): a cluster seeded before keeps what its last run left (a
+   * Secret or binding a containment removed stays removed, as the other sandboxes keep their state files) except that
+   * a deleted Pod comes back, as its controller would start it again.
+   */
+  seed(options?: { resume?: boolean }): Promise<void>;
   /**
    * Back to the seed when anyone but the cluster's own controllers wrote to it since the last reset (the audit log
    * says), and mutations() from zero: the binding copies are deleted, a deleted Pod, Secret or binding comes back, a
@@ -104,15 +109,19 @@ const SYSTEM_WRITERS = /^system:(kube-controller-manager|apiserver|serviceaccoun
 const accountSubject = { kind: 'ServiceAccount', name: serviceAccount, namespace };
 
 /** The seed, in the order it is applied (a namespace before what is in it, an account before its Secret and Pod). */
-function seedObjects(revokerUser: string): { path: string; body: object }[][] {
+function seedObjects(revokerUser: string): { path: string; body: object; revokerSetup?: true }[][] {
   const { pod, tokenSecret, role, roleBinding, clusterRole, clusterRoleBinding, copyNamespace } = KUBE_SANDBOX;
   const ns = `/api/v1/namespaces/${namespace}`;
   const copies = `${RBAC_PATH}/namespaces/${copyNamespace}`;
   return [
-    [namespace, copyNamespace].map((name) => ({
-      path: `/api/v1/namespaces/${name}`,
-      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
-    })),
+    [
+      { path: ns, body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } } },
+      {
+        path: `/api/v1/namespaces/${copyNamespace}`,
+        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: copyNamespace } },
+        revokerSetup: true,
+      },
+    ],
     [
       {
         path: `${ns}/serviceaccounts/${serviceAccount}`,
@@ -142,6 +151,7 @@ function seedObjects(revokerUser: string): { path: string; body: object }[][] {
       },
       // Revoker's own Role where it keeps binding copies (deploy/kubernetes has the same).
       {
+        revokerSetup: true,
         path: `${copies}/roles/revoker:binding-copies`,
         body: {
           apiVersion: `${RBAC}/v1`,
@@ -177,6 +187,7 @@ function seedObjects(revokerUser: string): { path: string; body: object }[][] {
         },
       },
       {
+        revokerSetup: true,
         path: `${copies}/rolebindings/revoker:binding-copies`,
         body: {
           apiVersion: `${RBAC}/v1`,
@@ -237,8 +248,18 @@ export function kubeSandbox(cluster: KubeCluster): KubeSandbox {
   const podNow = () => read<V1Pod>(`${ns}/pods/${KUBE_SANDBOX.pod}`);
   const secretNow = () => read<V1Secret>(`${ns}/secrets/${KUBE_SANDBOX.tokenSecret}`);
 
-  const seed = async () => {
-    const [namespaces, roles, rest] = seedObjects(cluster.users.revoker);
+  const seed = async ({ resume = false } = {}) => {
+    const groups = seedObjects(cluster.users.revoker);
+    if (resume && (await read(ns))) {
+      // Seeded before: Revoker's own setup as it should be, and the Pod back if a containment deleted it.
+      for (const group of groups) {
+        await Promise.all(group.filter((o) => o.revokerSetup).map(({ path, body }) => apply(path, body)));
+      }
+      const podObject = groups.flat().find((o) => o.path === `${ns}/pods/${KUBE_SANDBOX.pod}`);
+      if (podObject && !(await podNow())) await apply(podObject.path, podObject.body);
+      return;
+    }
+    const [namespaces, roles, rest] = groups;
     await Promise.all((namespaces ?? []).map(({ path, body }) => apply(path, body)));
     await Promise.all((roles ?? []).map(({ path, body }) => apply(path, body)));
     // A legacy Secret names the account's uid once filled: one of an account deleted since (re-created) is
@@ -349,17 +370,21 @@ export function kubeSandbox(cluster: KubeCluster): KubeSandbox {
   };
 }
 
-export type KubeSandboxOptions = Pick<KubeClusterOptions, 'stateDir' | 'binaries' | 'startTimeoutMs'>;
+export type KubeSandboxOptions = Pick<KubeClusterOptions, 'stateDir' | 'binaries' | 'startTimeoutMs'> & {
+  /** Seed with `resume` (see seed()): for a kept state dir whose changes should survive a restart. */
+  resume?: boolean;
+};
 
 /**
  * Starts a control plane whose `revoker` identity holds exactly Revoker's ClusterRole (domain/permissions.ts), and
  * seeds it. The binaries come from ensureKube(): a first run on a machine builds them (11 to 18 minutes on 2 cores).
  */
 export async function startKubeSandbox(options: KubeSandboxOptions = {}): Promise<KubeSandbox> {
-  const cluster = await startKubeCluster({ ...options, revokerRules: responderKubeRules() });
+  const { resume, ...clusterOptions } = options;
+  const cluster = await startKubeCluster({ ...clusterOptions, revokerRules: responderKubeRules() });
   try {
     const sandbox = kubeSandbox(cluster);
-    await sandbox.seed();
+    await sandbox.seed({ resume: resume ?? false });
     cluster.resetMutations();
     return sandbox;
   } catch (error) {

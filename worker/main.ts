@@ -24,7 +24,8 @@ const RequestTimeout = z
   .optional();
 
 const Env = z.object({
-  // Default: ALL_QUEUES, and workspace when it is configured (a topology workspace section or REVOKER_WORKSPACE_ADMIN).
+  // Default: ALL_QUEUES, and workspace when it is configured (a topology workspace section or REVOKER_WORKSPACE_ADMIN),
+  // kubernetes when it is (a topology kubernetes section or REVOKER_KUBERNETES_CLUSTER).
   REVOKER_QUEUES: z
     .string()
     .transform((text) => text.split(',').map((q) => q.trim()))
@@ -100,9 +101,11 @@ async function main(): Promise<void> {
   // Every account, tenant and project the worker may act in; read before anything connects, so a bad file stops it.
   const topology = env.REVOKER_TOPOLOGY_FILE ? loadTopologyFile(env.REVOKER_TOPOLOGY_FILE) : undefined;
   const workspaceConfigured = Boolean(topology?.topology.workspace ?? env.REVOKER_WORKSPACE_ADMIN);
+  const kubernetesConfigured = Boolean(topology?.topology.kubernetes ?? env.REVOKER_KUBERNETES_CLUSTER);
   const queues: QueueName[] = env.REVOKER_QUEUES ?? [
     ...ALL_QUEUES,
     ...(workspaceConfigured ? ['workspace' as const] : []),
+    ...(kubernetesConfigured ? ['kubernetes' as const] : []),
   ];
   if (queues.includes('entra') && !env.AZURE_TENANT_ID && !topology?.topology.entra) {
     throw new Error(
