@@ -4,7 +4,7 @@
 import { Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { prettyFactory } from 'pino-pretty';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,7 +35,9 @@ import {
   startWorkspaceSimulator,
   type WorkspaceSimulator,
 } from '../simulators/workspace/index.js';
+import { KUBE_SANDBOX, startKubeSandbox, type KubeSandbox } from '../testing/kube-sandbox.js';
 import { ROOT } from './bootstrap.mjs';
+import { BINARIES, ensureKube, findCachedKube, KUBE_VERSION } from './ensure-kube.mjs';
 import { ensureTemporalCli } from './ensure-temporal-cli.mjs';
 import { startIdentityProvider, type IdentityProvider } from '../simulators/identity/index.js';
 import { startSandboxChat } from './sandbox-chat.js';
@@ -58,11 +60,15 @@ const SAMPLE_ALERT = join('examples', 'alerts', 'mixed-cloud.json');
 /** The sandbox organisation's topology (every account, tenant and project the worker may act in), unless one is named. */
 const SANDBOX_TOPOLOGY = join(ROOT, 'examples', 'topology.yaml');
 const RESPONDER = 'revoker-responder';
+/** The Kubernetes sandbox's control plane: etcd's data, its CA, kubeconfigs, logs and the stolen tokens. */
+const KUBE_STATE = join(STATE_DIR, 'kube-sandbox');
+const KUBE_ALERT = join('examples', 'alerts', 'kubernetes-stolen-token.json');
 
 const children: ChildProcess[] = [];
 // The worker and webhook log JSON (for log shippers); a person at a terminal reads it pretty.
 const pretty = prettyFactory({ colorize: process.stdout.isTTY, ignore: 'pid,hostname,name', singleLine: true });
 const simulators: (AwsSimulator | EntraSimulator | GcpSimulator | WorkspaceSimulator | IdentityProvider)[] = [];
+let kube: KubeSandbox | undefined;
 let stopping = false;
 
 function say(line: string): void {
@@ -135,6 +141,55 @@ function linkSecretsFile(): string {
   return file;
 }
 
+/**
+ * How the Kubernetes sandbox can start: `now` when the control plane is built (cached, or named by KUBE_*_PATH),
+ * `after-build` when it must first be built (11 to 18 minutes on 2 cores, once a machine), `off` on request.
+ */
+function kubernetesPlan(): 'now' | 'after-build' | 'off' {
+  if (['off', '0', 'false'].includes(env.REVOKER_SANDBOX_KUBERNETES ?? '')) return 'off';
+  const named = Object.values(BINARIES).every((binary) => env[binary.env]);
+  return named || findCachedKube() ? 'now' : 'after-build';
+}
+
+/** Starts the Kubernetes sandbox on its kept state and writes the tokens the tour "steals" (a sandbox's, mode 600). */
+async function startKubernetes(): Promise<KubeSandbox> {
+  const sandbox = await startKubeSandbox({ stateDir: KUBE_STATE, resume: true });
+  kube = sandbox;
+  writeFileSync(join(KUBE_STATE, 'stolen-pod-token'), await sandbox.podToken({ expirationSeconds: 86_400 }), {
+    mode: 0o600,
+  });
+  const legacyFile = join(KUBE_STATE, 'stolen-legacy-token');
+  if (await sandbox.tokenSecret()) writeFileSync(legacyFile, await sandbox.legacyToken(), { mode: 0o600 });
+  else rmSync(legacyFile, { force: true });
+  return sandbox;
+}
+
+/** What the worker needs to reach the sandbox cluster as Revoker's least-privilege identity. */
+function kubernetesWorkerEnv(sandbox: KubeSandbox): NodeJS.ProcessEnv {
+  return {
+    REVOKER_KUBERNETES_CLUSTER: KUBE_SANDBOX.clusterId,
+    KUBECONFIG: sandbox.cluster.kubeconfigPath('revoker'),
+  };
+}
+
+function sayKubernetes(sandbox: KubeSandbox): void {
+  const state = relative(ROOT, KUBE_STATE);
+  say(
+    `Kubernetes sandbox ${sandbox.cluster.server}  (cluster ${KUBE_SANDBOX.clusterId}: ${KUBE_SANDBOX.namespace}/${KUBE_SANDBOX.serviceAccount}, Pod ${KUBE_SANDBOX.pod}, legacy token Secret ${KUBE_SANDBOX.tokenSecret}; admin kubeconfig ${state}/admin.kubeconfig)`,
+  );
+}
+
+function sayKubernetesTour(sandbox: KubeSandbox, webhookUrl: string): void {
+  const state = relative(ROOT, KUBE_STATE);
+  say(`Try the token stolen from Pod ${KUBE_SANDBOX.pod} (200 now, 401 once an approved playbook deleted the Pod):`);
+  say(
+    `  curl -sS -o /dev/null -w '%{http_code}\\n' --cacert ${state}/pki/ca.crt -H "Authorization: Bearer $(cat ${state}/stolen-pod-token)" ${sandbox.cluster.server}/api/v1/namespaces/${KUBE_SANDBOX.namespace}/pods`,
+  );
+  say(
+    `  Post ${KUBE_ALERT} to ${webhookUrl}/alerts as above and approve: the Pod goes, and the account leaves its bindings (403 for ${state}/stolen-legacy-token until a release puts them back; an alert naming the account itself, kubernetes.serviceAccount, deletes that token's Secret at once).`,
+  );
+}
+
 async function main(): Promise<void> {
   mkdirSync(STATE_DIR, { recursive: true });
   const temporalCli = env.TEMPORAL_CLI_PATH ?? ensureTemporalCli();
@@ -189,7 +244,9 @@ async function main(): Promise<void> {
   writeFileSync(workspaceKeyFile, JSON.stringify(workspaceKeyFileOf(loadWorkspaceSeed(WORKSPACE_SEED))), {
     mode: 0o600,
   });
-  const [aws, entra, gcp, workspace, identity] = await Promise.all([
+  const kubernetes = kubernetesPlan();
+  if (kubernetes === 'now') say(`starting the Kubernetes sandbox (${KUBE_STATE})`);
+  const [aws, entra, gcp, workspace, identity, kubeReady] = await Promise.all([
     // A small organisation: the hub account and two members (examples/topology.yaml lists them).
     startAwsSimulator({
       port: ports.aws,
@@ -208,6 +265,14 @@ async function main(): Promise<void> {
     startWorkspaceSimulator({ port: ports.workspace, stateFile: join(STATE_DIR, 'workspace-sandbox.json') }),
     // The identity provider `revoker login` signs responders in with (OIDC device login).
     startIdentityProvider({ port: ports.identity }),
+    // etcd, kube-apiserver and kube-controller-manager: about 6 s, on the state of the last run.
+    kubernetes === 'now'
+      ? startKubernetes().catch((error: unknown) => {
+          say(`Kubernetes sandbox did not start: ${error instanceof Error ? error.message : String(error)}`);
+          say(`(its logs: ${join(KUBE_STATE, 'logs')}; the other clouds are unaffected)`);
+          return undefined;
+        })
+      : undefined,
   ]);
   simulators.push(aws, entra, gcp, workspace, identity);
 
@@ -224,41 +289,45 @@ async function main(): Promise<void> {
     REVOKER_PAYLOAD_KEYS_FILE: payloadKeysFile(),
   };
   const tsx = [process.execPath, '--import', 'tsx'] as const;
+  const workerEnv: NodeJS.ProcessEnv = {
+    ...common,
+    REVOKER_TOPOLOGY_FILE: env.REVOKER_TOPOLOGY_FILE ?? SANDBOX_TOPOLOGY,
+    // The sandbox responders' credentials, exactly as a real deployment passes them: the environment.
+    REVOKER_AWS_ENDPOINT: aws.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: responderKey.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: responderKey.secretAccessKey,
+    AWS_SESSION_TOKEN: '',
+    AWS_PROFILE: '',
+    NODE_EXTRA_CA_CERTS: ca.caCertPath,
+    REVOKER_ENTRA_AUTHORITY_HOST: entra.authorityHost,
+    REVOKER_GRAPH_ENDPOINT: entra.graphEndpoint,
+    AZURE_TENANT_ID: ENTRA_SANDBOX.tenantId,
+    AZURE_CLIENT_ID: ENTRA_SANDBOX.responder.appId,
+    AZURE_CLIENT_SECRET: ENTRA_SANDBOX.responder.secret,
+    AZURE_CLIENT_CERTIFICATE_PATH: '',
+    REVOKER_GCP_IAM_ENDPOINT: gcp.rootUrl,
+    // Google Workspace through domain-wide delegation: the Directory API and Google's token endpoint, sandboxed.
+    REVOKER_WORKSPACE_ADMIN_ENDPOINT: workspace.rootUrl,
+    REVOKER_GOOGLE_TOKEN_URL: workspace.tokenUrl,
+    REVOKER_WORKSPACE_CREDENTIALS: workspaceKeyFile,
+    // Deep links in notifications point at this UI; one-click links at the webhook, for this sandbox identity.
+    REVOKER_UI_URL: uiUrl,
+    REVOKER_NOTIFY_URL: notifyUrl,
+    REVOKER_PUBLIC_URL: webhookUrl,
+    REVOKER_LINK_APPROVERS: 'responder@example.com',
+    ...(chat ? { REVOKER_SLACK_API_URL: chat.slack.apiUrl, REVOKER_SLACK_BOT_TOKEN: chat.slack.botToken } : {}),
+    GOOGLE_APPLICATION_CREDENTIALS: gcpKeyFile,
+  };
+  // The sandbox cluster only: a kubeconfig of your own (KUBECONFIG) is not the worker's.
+  delete workerEnv.KUBECONFIG;
+  delete workerEnv.REVOKER_KUBERNETES_CLUSTER;
   await Promise.all([
     startChild(
       'worker',
       tsx[0],
       [...tsx.slice(1), 'worker/main.ts'],
-      {
-        ...common,
-        REVOKER_TOPOLOGY_FILE: env.REVOKER_TOPOLOGY_FILE ?? SANDBOX_TOPOLOGY,
-        // The sandbox responders' credentials, exactly as a real deployment passes them: the environment.
-        REVOKER_AWS_ENDPOINT: aws.endpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: responderKey.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: responderKey.secretAccessKey,
-        AWS_SESSION_TOKEN: '',
-        AWS_PROFILE: '',
-        NODE_EXTRA_CA_CERTS: ca.caCertPath,
-        REVOKER_ENTRA_AUTHORITY_HOST: entra.authorityHost,
-        REVOKER_GRAPH_ENDPOINT: entra.graphEndpoint,
-        AZURE_TENANT_ID: ENTRA_SANDBOX.tenantId,
-        AZURE_CLIENT_ID: ENTRA_SANDBOX.responder.appId,
-        AZURE_CLIENT_SECRET: ENTRA_SANDBOX.responder.secret,
-        AZURE_CLIENT_CERTIFICATE_PATH: '',
-        REVOKER_GCP_IAM_ENDPOINT: gcp.rootUrl,
-        // Google Workspace through domain-wide delegation: the Directory API and Google's token endpoint, sandboxed.
-        REVOKER_WORKSPACE_ADMIN_ENDPOINT: workspace.rootUrl,
-        REVOKER_GOOGLE_TOKEN_URL: workspace.tokenUrl,
-        REVOKER_WORKSPACE_CREDENTIALS: workspaceKeyFile,
-        // Deep links in notifications point at this UI; one-click links at the webhook, for this sandbox identity.
-        REVOKER_UI_URL: uiUrl,
-        REVOKER_NOTIFY_URL: notifyUrl,
-        REVOKER_PUBLIC_URL: webhookUrl,
-        REVOKER_LINK_APPROVERS: 'responder@example.com',
-        ...(chat ? { REVOKER_SLACK_API_URL: chat.slack.apiUrl, REVOKER_SLACK_BOT_TOKEN: chat.slack.botToken } : {}),
-        GOOGLE_APPLICATION_CREDENTIALS: gcpKeyFile,
-      },
+      { ...workerEnv, ...(kubeReady ? kubernetesWorkerEnv(kubeReady) : {}) },
       /worker ready/,
     ),
     startChild(
@@ -301,11 +370,18 @@ async function main(): Promise<void> {
     `GCP sandbox       ${gcp.rootUrl}  (IAM, project ${gcp.projectId}: etl-runner and its keys; acme-data: pipeline)`,
   );
   say(`Workspace sandbox ${workspace.rootUrl}  (Directory API, acme.example: maria and li granted "Mail Helper Pro")`);
+  if (kubeReady) sayKubernetes(kubeReady);
+  else if (kubernetes === 'after-build') {
+    say(
+      `Kubernetes sandbox building: kube-apiserver, kube-controller-manager ${KUBE_VERSION} and etcd from the Go module proxy, first run on this machine only (11 to 18 minutes on 2 cores, then cached in ~/.cache/revoker; [kube] lines show progress). Everything else works meanwhile; a worker for the kubernetes queue starts when it is built.`,
+    );
+  } else say('Kubernetes sandbox off (REVOKER_SANDBOX_KUBERNETES)');
   say(`Sign-in (OIDC)    ${identity.issuer}  (signs in whoever you name; a deployment uses its own IdP)`);
   say('');
   say('Post the sample alert (one stolen-token incident across AWS, Entra ID and Google Cloud):');
   say(`  ${curl}`);
   say('Then see what waits, and approve it:  npm run revoker -- list');
+  if (kubeReady) sayKubernetesTour(kubeReady, webhookUrl);
   say(
     `Topology          ${relative(ROOT, env.REVOKER_TOPOLOGY_FILE ?? SANDBOX_TOPOLOGY)}  (check every account: npm run revoker -- doctor)`,
   );
@@ -313,6 +389,34 @@ async function main(): Promise<void> {
   if (!env.REVOKER_NOTIFY_URL) say('…or open an "Approve as responder@example.com" link from the [chat] lines.');
   say('');
   say('Revoker is ready. Ctrl-C stops everything.');
+  if (kubernetes === 'after-build') void buildThenServeKubernetes(workerEnv, webhookUrl);
+}
+
+/** First run on a machine: builds the control plane while the rest serves, then starts a worker for its queue. */
+async function buildThenServeKubernetes(workerEnv: NodeJS.ProcessEnv, webhookUrl: string): Promise<void> {
+  try {
+    await ensureKube();
+    if (stopping) return;
+    const sandbox = await startKubernetes();
+    if (stopping) return;
+    const tsx = [process.execPath, '--import', 'tsx'] as const;
+    await startChild(
+      'worker-kubernetes',
+      tsx[0],
+      [...tsx.slice(1), 'worker/main.ts'],
+      { ...workerEnv, ...kubernetesWorkerEnv(sandbox), REVOKER_QUEUES: 'kubernetes' },
+      /worker ready/,
+    );
+    say('');
+    sayKubernetes(sandbox);
+    sayKubernetesTour(sandbox, webhookUrl);
+    say('Kubernetes is ready too (`npm run revoker -- doctor` checks the cluster).');
+  } catch (error) {
+    if (stopping) return;
+    say(
+      `Kubernetes sandbox unavailable: ${error instanceof Error ? error.message : String(error)} (the other clouds are unaffected)`,
+    );
+  }
 }
 
 async function shutdown(code: number): Promise<void> {
@@ -325,7 +429,7 @@ async function shutdown(code: number): Promise<void> {
   for (const child of children) child.kill('SIGINT');
   const timeout = sleep(4_000).then(() => children.forEach((child) => child.kill('SIGKILL')));
   await Promise.race([Promise.all(exits), timeout]);
-  await Promise.all(simulators.map((simulator) => simulator.close()));
+  await Promise.all([...simulators.map((simulator) => simulator.close()), kube?.close()]);
   process.exit(code);
 }
 
