@@ -1,17 +1,22 @@
 // Kubernetes on a real dev server and a real control plane (the Kubernetes sandbox, testing/kube-sandbox.ts): the
 // stolen tokens of payments/api — the legacy Secret's and one bound to Pod api-0 — work before containment and are
-// refused after it; a dry run of the same alert changes nothing; re-creating the account refuses every old token.
+// refused after it; a dry run of the same alert changes nothing; re-creating the account refuses every old token; taking
+// the account out of its bindings leaves a stolen token forbidden until a release puts them back.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dryRun } from '../../client/dry-run.js';
 import type { PlaybookStatus } from '../../domain/report.js';
-import { KUBE_SANDBOX } from '../../testing/kube-sandbox.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { releaseSignal } from '../../domain/messages.js';
+import { KUBE_SANDBOX, type KubeSandbox } from '../../testing/kube-sandbox.js';
 import { TEST_POLICY, TEST_SETTINGS, type Harness } from '../harness.js';
 import { alertAbout, approve, reject, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
 
 const { clusterId, namespace, serviceAccount, pod, tokenSecret, principals } = KUBE_SANDBOX;
 const SECRET_STEP = `kubernetes:delete-token-secret:${clusterId}/${namespace}/${tokenSecret}`;
 const POD_STEP = `kubernetes:delete-pod:${clusterId}/${namespace}/${pod}`;
+const BINDINGS_STEP = `kubernetes:remove-bindings:${clusterId}/${namespace}/${serviceAccount}`;
+const RESTORE_STEP = `kubernetes:restore-bindings:${clusterId}/${namespace}/${serviceAccount}`;
 const RECREATE_STEP = `kubernetes:recreate-service-account:${clusterId}/${namespace}/${serviceAccount}`;
 const APPROVER = 'sam@example.com';
 
@@ -120,4 +125,51 @@ describe('Kubernetes containment', () => {
       'create serviceaccounts/token': 1,
     });
   });
+
+  it('takes the account out of its bindings after approval (stolen token forbidden) and a release puts them back', async () => {
+    const kube = h.kubernetes;
+    const seeded = (await kube.bindings()).sort();
+    assert.deepEqual(seeded, ['ClusterRoleBinding/api-reads-namespaces', 'RoleBinding/payments/api-reads-pods']);
+    const bound = await kube.podToken();
+    assert.equal(await kube.tokenStatus(bound), 200);
+
+    // Contained playbooks stay open for a release longer than the test.
+    const policy = { ...TEST_POLICY, releaseWindow: '10m' };
+    const handle = playbooks.handle((await h.start(alertAbout([principals.podToken], 'high'), { policy })).workflowId);
+    const first = await waitForStatus(handle, settled);
+    assert.deepEqual(waiting(first).sort(), [POD_STEP, BINDINGS_STEP].sort(), 'both end the token; both need a human');
+    await approve(handle, { approver: APPROVER, actions: [BINDINGS_STEP], reason: 'keep the workload running' });
+    await reject(handle, { approver: APPROVER, actions: [POD_STEP], reason: 'the bindings are enough' });
+    const contained = await waitForStatus(handle, (s) => s.state === 'Contained');
+    const removal = statusOf(contained, BINDINGS_STEP);
+    assert.equal(removal.status, 'done', JSON.stringify(removal.error));
+    assert.equal(removal.verification?.ok, true, removal.verification?.evidence);
+    assert.deepEqual(await kube.bindings(), [], 'no binding names the account');
+    assert.ok(await kube.pod(), 'the workload keeps running');
+    assert.equal(await statusWithin(kube, bound, 403), 403, 'the stolen token still authenticates, and may do nothing');
+
+    await handle.signal(releaseSignal, { approver: APPROVER, actions: 'all', reason: 'false positive' });
+    const report = await result(handle);
+    assert.equal(report.state, 'Released');
+    const restore = statusOf(report, RESTORE_STEP);
+    assert.equal(restore.status, 'done', JSON.stringify(restore.error));
+    assert.equal(restore.action.reverses, BINDINGS_STEP);
+    assert.equal(restore.verification?.ok, true, restore.verification?.evidence);
+    assert.deepEqual((await kube.bindings()).sort(), seeded, 'every binding is back');
+    assert.equal(await statusWithin(kube, bound, 200), 200, 'the token works again');
+    const writes = kube.mutations().counts;
+    assert.equal(writes['delete pods'], undefined, 'the rejected Pod deletion never ran');
+    assert.equal(writes['create configmaps'], 1, 'one copy, written before the bindings changed');
+  });
 });
+
+/** The token's answer once RBAC's cache has caught up with a change (within a few seconds), or its last answer. */
+async function statusWithin(kube: KubeSandbox, token: string, expected: number, withinMs = 10_000): Promise<number> {
+  const deadline = Date.now() + withinMs;
+  let status = await kube.tokenStatus(token);
+  while (status !== expected && Date.now() < deadline) {
+    await sleep(250);
+    status = await kube.tokenStatus(token);
+  }
+  return status;
+}
