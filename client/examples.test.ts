@@ -42,6 +42,7 @@ describe('examples', () => {
   it('has a production policy with four eyes, approver groups, timeouts, a release window and an allowlist', () => {
     const policy = loadPolicyFile(join(EXAMPLES, 'policies/production.yaml'));
     assert.equal(policy.fourEyes, 2);
+    assert.equal(policy.trustedIdentities, 'oidc', 'in production only verified approvers decide');
     assert.ok(policy.approvers && Object.keys(policy.approvers.groups).length >= 2);
     assert.ok(Object.keys(policy.onTimeout).length > 0);
     assert.notEqual(policy.releaseWindow, '24h', 'a deliberate choice, not the default');

@@ -33,8 +33,32 @@ export const DecideRequest = DecisionRequest.extend({
    * the playbook takes no other decision.
    */
   verifiedBy: VerifiedBy.optional(),
+  /**
+   * Revoker's server's Ed25519 signature (hex) over the decision as sent (`sealedText`), by the key whose
+   * public half the policy lists in `verifierKeys`: what makes `verifiedBy` more than a claim. Anyone who
+   * can send an Update can write `verifiedBy`; only the server can seal it.
+   */
+  seal: z
+    .string()
+    .regex(/^[0-9a-f]{128}$/, "seal is the Ed25519 signature of Revoker's server, 128 hex digits")
+    .optional(),
 });
 export type DecideRequest = z.infer<typeof DecideRequest>;
+
+/** What a seal signs: the decision bound to its playbook, so a seal neither moves to another playbook nor to other steps. */
+export function sealedText(workflowId: string, request: DecideRequest): string {
+  const { verdict, approver, actions, reason, link, verifiedBy } = request;
+  return JSON.stringify([
+    'revoker-decision-seal/1',
+    workflowId,
+    verdict,
+    approver,
+    actions,
+    reason ?? null,
+    link ?? null,
+    verifiedBy ?? null,
+  ]);
+}
 
 /** A decision as recorded in the playbook: who, what, when, why, and what it applied to. */
 export interface Decision {

@@ -46,6 +46,16 @@ export const Policy = z
      */
     trustedIdentities: z.enum(['temporal-namespace', 'oidc']).optional(),
     /**
+     * Public keys of Revoker's server (`ed25519:<64 hex digits>`; more than one while a key rotates): a
+     * decision marked `verifiedBy` counts only with the seal of one of them. The webhook adds its own key
+     * to the policy of each playbook it starts; under `oidc` a verified decision needs one.
+     */
+    verifierKeys: z
+      .array(z.string().regex(/^ed25519:[0-9a-f]{64}$/, 'a verifier key is ed25519: and 64 hex digits'))
+      .min(1)
+      .max(8)
+      .optional(),
+    /**
      * When a step gets no decision within approvalTimeout it is escalated and waits once more as long;
      * then it proceeds or is aborted, per action kind (unlisted kinds abort).
      */

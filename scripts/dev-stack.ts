@@ -36,6 +36,7 @@ import {
   type WorkspaceSimulator,
 } from '../simulators/workspace/index.js';
 import { KUBE_SANDBOX, startKubeSandbox, type KubeSandbox } from '../testing/kube-sandbox.js';
+import { generateDecisionKeyPem } from '../connect/decision-seal.js';
 import { ROOT } from './bootstrap.mjs';
 import { BINARIES, ensureKube, findCachedKube, KUBE_VERSION } from './ensure-kube.mjs';
 import { ensureTemporalCli } from './ensure-temporal-cli.mjs';
@@ -138,6 +139,16 @@ function webhookToken(): string {
 function linkSecretsFile(): string {
   const file = join(STATE_DIR, 'link-secret');
   if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  return file;
+}
+
+/**
+ * The key the webhook seals verified decisions with, kept across starts: a playbook checks seals against the key
+ * it started with, so a link opened after a restart still counts as verified.
+ */
+function decisionKeyFile(): string {
+  const file = join(STATE_DIR, 'decision-key.pem');
+  if (!existsSync(file)) writeFileSync(file, generateDecisionKeyPem(), { mode: 0o600 });
   return file;
 }
 
@@ -338,6 +349,7 @@ async function main(): Promise<void> {
         ...common,
         REVOKER_WEBHOOK_PORT: String(ports.webhook),
         REVOKER_WEBHOOK_TOKEN: webhookToken(),
+        REVOKER_DECISION_KEY_FILE: decisionKeyFile(),
         REVOKER_UI_URL: uiUrl,
         // Identity tokens from the sandbox's identity provider: `revoker login` (see the start banner).
         REVOKER_IDENTITY_ISSUER: identity.issuer,

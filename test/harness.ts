@@ -1,5 +1,6 @@
 import type { StartResult } from '../client/start-playbook.js';
 import { startPlaybook } from '../client/start-playbook.js';
+import { withVerifierKey } from '../connect/decision-seal.js';
 import type { Alert } from '../domain/alert.js';
 import type { PlaybookSettings } from '../domain/playbook-input.js';
 import type { Policy } from '../domain/policy.js';
@@ -48,7 +49,8 @@ async function startHarness(): Promise<Harness> {
     workspaceSeed: stack.seeds.workspace,
     start: (alert, options = {}) =>
       startPlaybook(stack.client, alert, {
-        policy: options.policy ?? TEST_POLICY,
+        // As the webhook starts them: with the key of the seal its server puts on verified decisions.
+        policy: withVerifierKey(options.policy ?? TEST_POLICY, stack.links.verifierKey),
         settings: { ...TEST_SETTINGS, ...options.settings },
         uiBaseUrl: 'http://localhost:8233',
       }),

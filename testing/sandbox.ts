@@ -4,6 +4,7 @@ import type { PlaybookSettings } from '../domain/playbook-input.js';
 import type { Policy } from '../domain/policy.js';
 import type { Report } from '../domain/report.js';
 import { temporalLinkPlaybooks } from '../client/approval-links/link-playbooks.js';
+import { withVerifierKey } from '../connect/decision-seal.js';
 import { dryRun } from '../client/dry-run.js';
 import { startPlaybook, type StartOptions } from '../client/start-playbook.js';
 import type { AwsSimulator } from '../simulators/aws/index.js';
@@ -118,7 +119,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const startOptions = (run: RunOptions): StartOptions => {
     const chosen: Policy = run.policy === undefined ? policy : loadPolicy(run.policy);
     return {
-      policy: { ...chosen, releaseWindow: run.releaseWindow ?? options.releaseWindow ?? '0s' },
+      policy: withVerifierKey(
+        { ...chosen, releaseWindow: run.releaseWindow ?? options.releaseWindow ?? '0s' },
+        stack.links.verifierKey,
+      ),
       settings: { ...TEST_SETTINGS, ...options.settings },
       uiBaseUrl: stack.uiUrl,
     };

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import {
 import type { TopologyFile } from '../connect/topology-file.js';
 import { identityVerifier } from '../client/approval-links/identity-token.js';
 import { temporalLinkPlaybooks } from '../client/approval-links/link-playbooks.js';
+import { decisionSealer } from '../connect/decision-seal.js';
 import { createWebhookApp } from '../client/webhook/app.js';
 import { startWebhookServer } from '../client/webhook/server.js';
 import { startAwsSimulator, type AwsSeed, type AwsSimulator } from '../simulators/aws/index.js';
@@ -74,8 +75,11 @@ export interface Stack {
   seeds: Seeds;
   /** The stand-in chat the notify activities post to: the channel's webhook and each approver's direct messages. */
   notifications: NotificationReceiver;
-  /** Revoker's HTTP server (intake and one-click links) on a loopback port, and the secret its links are signed with. */
-  links: { baseUrl: string; secret: string };
+  /**
+   * Revoker's HTTP server (intake and one-click links) on a loopback port, the secret its links are signed with, and
+   * the public key of the seal it puts on the decisions it verified (for a policy's `verifierKeys`).
+   */
+  links: { baseUrl: string; secret: string; verifierKey: string };
   /**
    * The identity provider Revoker's server trusts here: it signs identity tokens (REVOKER_IDENTITY_TOKEN) and
    * signs people in with the device grant (`revoker login`).
@@ -213,6 +217,7 @@ export async function startStack(
     const [env, workflowBundle] = await Promise.all(starting);
 
     const linkSecret = randomBytes(32).toString('base64url');
+    const sealer = decisionSealer(generateKeyPairSync('ed25519').privateKey);
     const server = await started(
       startWebhookServer({
         port: webhookPort,
@@ -222,7 +227,7 @@ export async function startStack(
           startPlaybook: () => Promise.reject(new Error('the test stack starts playbooks itself')),
           links: {
             secrets: [linkSecret],
-            playbooks: temporalLinkPlaybooks(env.client),
+            playbooks: temporalLinkPlaybooks(env.client, { sealer }),
             identity: identityVerifier({ issuer: issuer.issuer, audience: issuer.audience, keys: issuer.jwks }),
           },
           codec: {
@@ -289,7 +294,7 @@ export async function startStack(
       ...(kube ? { kubernetes: kube } : {}),
       seeds,
       notifications: receiver.notifications,
-      links: { baseUrl: server.url, secret: linkSecret },
+      links: { baseUrl: server.url, secret: linkSecret, verifierKey: sealer.publicKey },
       identity: issuer,
       payloads: { keys: payloadKeys, codecEndpoint },
       close,

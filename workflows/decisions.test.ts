@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ed25519 } from '@noble/curves/ed25519';
 import { planActions } from '../domain/plan.js';
-import type { Decision } from '../domain/decision.js';
+import { sealedText, type DecideRequest, type Decision } from '../domain/decision.js';
 import { DEFAULT_POLICY, type Policy } from '../domain/policy.js';
 import type { ActionRecord } from '../domain/report.js';
 import { applyDecision, applyRelease, refusal, type DecisionContext } from './decisions.js';
@@ -25,9 +26,29 @@ function records(): ActionRecord[] {
   return actions.map((action) => ({ action, status: action.mode === 'approval' ? 'awaiting-approval' : 'done' }));
 }
 const AT = '2026-11-23T10:00:00.000Z';
+const WORKFLOW_ID = 'contain/p.test';
+/** Seals as Revoker's server does (connect/decision-seal.ts, which test/decision-seal.test.ts checks against this code). */
+function sealerOf(privateKey = ed25519.utils.randomPrivateKey()) {
+  return {
+    publicKey: `ed25519:${Buffer.from(ed25519.getPublicKey(privateKey)).toString('hex')}`,
+    seal: (workflowId: string, request: DecideRequest): DecideRequest => ({
+      ...request,
+      seal: Buffer.from(ed25519.sign(new TextEncoder().encode(sealedText(workflowId, request)), privateKey)).toString(
+        'hex',
+      ),
+    }),
+  };
+}
+const sealer = sealerOf();
 
 function context(rules: Partial<Policy>, decisions: Decision[] = []): DecisionContext {
-  return { decisions, policy: { ...DEFAULT_POLICY, ...rules }, severity: 'high', releaseOpen: true };
+  return {
+    workflowId: WORKFLOW_ID,
+    decisions,
+    policy: { ...DEFAULT_POLICY, ...rules },
+    severity: 'high',
+    releaseOpen: true,
+  };
 }
 const OPEN = DEFAULT_POLICY;
 const DELETE = 'aws:delete-key:AKIAAAAAAAAAAAAAAAA1';
@@ -203,15 +224,41 @@ describe('trustedIdentities', () => {
   });
 
   it('under oidc refuses a decision whose approver Revoker did not verify, and takes a verified one', () => {
-    const oidc = context({ trustedIdentities: 'oidc' });
+    const oidc = context({ trustedIdentities: 'oidc', verifierKeys: [sealer.publicKey] });
+    const sealed = (verified: DecideRequest) => sealer.seal(WORKFLOW_ID, verified);
     assert.match(
       refusal(records(), oidc, request) ?? '',
       /trustedIdentities: oidc.*one-click link.*REVOKER_IDENTITY_TOKEN/,
     );
     assert.match(refusal(records(), oidc, { ...request, verdict: 'release', actions: 'all' }) ?? '', /oidc/);
-    assert.equal(refusal(records(), oidc, { ...request, verifiedBy: 'link' }), undefined);
-    assert.equal(refusal(records(), oidc, { ...request, verifiedBy: 'identity-token' }), undefined);
+    assert.equal(refusal(records(), oidc, sealed({ ...request, verdict: 'approve', verifiedBy: 'link' })), undefined);
+    assert.equal(
+      refusal(records(), oidc, sealed({ ...request, verdict: 'approve', verifiedBy: 'identity-token' })),
+      undefined,
+    );
     assert.match(refusal(records(), oidc, { ...request, verifiedBy: 'me, honestly' }) ?? '', /verifiedBy/);
+  });
+
+  it('refuses a verifiedBy that Revoker did not seal: written by hand, sealed by another key, or for other steps', () => {
+    const forged = { ...request, verifiedBy: 'link' };
+    const sealedElsewhere = sealerOf().seal(WORKFLOW_ID, {
+      ...request,
+      verdict: 'approve',
+      verifiedBy: 'link',
+    });
+    const mine = sealer.seal(WORKFLOW_ID, { ...request, verdict: 'approve', verifiedBy: 'link' });
+    for (const trustedIdentities of ['oidc', 'temporal-namespace'] as const) {
+      const keyed = context({ trustedIdentities, verifierKeys: [sealer.publicKey] });
+      assert.match(refusal(records(), keyed, forged) ?? '', /verifiedBy link without a valid seal/, trustedIdentities);
+      assert.match(refusal(records(), keyed, sealedElsewhere) ?? '', /without a valid seal/);
+      assert.match(refusal(records(), keyed, { ...mine, approver: 'kim@example.com' }) ?? '', /without a valid seal/);
+    }
+    assert.match(
+      refusal(records(), context({ trustedIdentities: 'oidc' }), mine) ?? '',
+      /lists no verifierKeys.*REVOKER_DECISION_KEY_FILE/,
+    );
+    // The namespace's word, with no key to check against: as before seals existed.
+    assert.equal(refusal(records(), context({}), forged), undefined);
   });
 });
 

@@ -4,11 +4,14 @@ import { describeIssues } from '../domain/issues.js';
 import { approvalsNeeded, notAnApprover, samePerson, type Policy } from '../domain/policy.js';
 import { planRelease, type ReleasePlan } from '../domain/release.js';
 import { awaitsDecision, type ActionRecord } from '../domain/report.js';
+import { sealHolds } from './seal.js';
 
-type Rules = Pick<Policy, 'approvers' | 'fourEyes' | 'trustedIdentities'>;
+type Rules = Pick<Policy, 'approvers' | 'fourEyes' | 'trustedIdentities' | 'verifierKeys'>;
 
 /** What a decision is judged against besides the plan: for links and releases. */
 export interface DecisionContext {
+  /** The playbook's workflow id: a seal signs the decision for this playbook only. */
+  workflowId: string;
   /** Decisions so far, for one-click links that work once. */
   decisions: Decision[];
   policy: Policy;
@@ -114,7 +117,7 @@ export function refusal(records: ActionRecord[], context: DecisionContext, paylo
     return describeIssues(parsed.error);
   }
   const request = parsed.data;
-  const unverified = unverifiedRefusal(context.policy, request.verifiedBy);
+  const unverified = unverifiedRefusal(context.policy, request.verifiedBy) ?? forgedRefusal(context, request);
   if (unverified) return unverified;
   const used = request.link ? context.decisions.find((d) => d.link === request.link && !d.ignored) : undefined;
   if (used) return `this link was already used (${used.verdict} by ${used.approver} at ${used.at})`;
@@ -134,6 +137,28 @@ export function unverifiedRefusal(policy: Rules, verifiedBy: string | undefined)
   return (
     'the policy takes only verified approvers (trustedIdentities: oidc): decide through your own one-click link, ' +
     'or the CLI after `revoker login` (or with REVOKER_IDENTITY_TOKEN): a Signal or an Update names an approver nobody verified'
+  );
+}
+
+/**
+ * Why a decision that says Revoker's server verified its approver is refused: it carries no seal of a key the
+ * policy lists (a claim anyone with Update access can write). Under `temporal-namespace` with no keys listed there
+ * is nothing to check against, and the claim stands as the namespace's word.
+ */
+export function forgedRefusal(context: DecisionContext, request: DecideRequest): string | undefined {
+  if (!request.verifiedBy) return undefined;
+  const keys = context.policy.verifierKeys ?? [];
+  if (keys.length === 0) {
+    if (context.policy.trustedIdentities !== 'oidc') return undefined;
+    return (
+      'the policy lists no verifierKeys, so no decision can prove Revoker\'s server verified it: ' +
+      "start playbooks from a webhook with REVOKER_DECISION_KEY_FILE (it adds its key), or list the server's key"
+    );
+  }
+  if (sealHolds(keys, context.workflowId, request)) return undefined;
+  return (
+    `verifiedBy ${request.verifiedBy} without a valid seal of Revoker's server (policy verifierKeys): ` +
+    'decide through your one-click link or the CLI after `revoker login`, which Revoker\'s server verifies and seals'
   );
 }
 

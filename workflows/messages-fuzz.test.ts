@@ -95,7 +95,13 @@ function records(): ActionRecord[] {
   return actions.map((action) => ({ action, status: action.mode === 'approval' ? 'awaiting-approval' : 'done' }));
 }
 
-const context = (): DecisionContext => ({ decisions: [], policy: DEFAULT_POLICY, severity: 'high', releaseOpen: true });
+const context = (): DecisionContext => ({
+  workflowId: 'contain/p.fuzz',
+  decisions: [],
+  policy: DEFAULT_POLICY,
+  severity: 'high',
+  releaseOpen: true,
+});
 
 describe('fuzzing the workflows\u2019 Signals and Updates', () => {
   it(`every message schema refuses, never throws on, any argument (${RUNS} runs)`, () => {

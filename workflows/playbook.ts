@@ -180,6 +180,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   let lateAlert: Alert | undefined;
 
   const context = (): DecisionContext => ({
+    workflowId: workflowInfo().workflowId,
     decisions: status.decisions,
     policy: input.policy,
     severity: input.alert.severity,
@@ -315,7 +316,8 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   );
   setHandler(
     decideUpdate,
-    ({ verdict, link, verifiedBy, ...request }) => {
+    // The seal was checked by the validator; the decision records how the approver was verified, not the proof.
+    ({ verdict, link, verifiedBy, seal: _seal, ...request }) => {
       updatesThisRun += 1;
       const via = { ...(link ? { link } : {}), ...(verifiedBy ? { verifiedBy } : {}) };
       if (verdict === 'release') return release(request, via);

@@ -5,6 +5,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { DecisionSealer } from '../../connect/decision-seal.js';
 import type { DecideRequest, Decision } from '../../domain/decision.js';
 import { decideUpdate, statusQuery } from '../../domain/messages.js';
 import type { PlaybookStatus } from '../../domain/report.js';
@@ -40,7 +41,17 @@ export class DecisionRefusedError extends Error {
 /** A query or update needs a worker; without one the server holds the call open. */
 const CALL_DEADLINE_MS = 10_000;
 
-export function temporalLinkPlaybooks(client: Client, deadlineMs = CALL_DEADLINE_MS): LinkPlaybooks {
+export interface LinkPlaybooksOptions {
+  /** How long a query or an Update may wait for a worker. */
+  deadlineMs?: number;
+  /** Seals each verified decision (REVOKER_DECISION_KEY_FILE), so the playbook can tell it from a forged one. */
+  sealer?: DecisionSealer;
+}
+
+export function temporalLinkPlaybooks(
+  client: Client,
+  { deadlineMs = CALL_DEADLINE_MS, sealer }: LinkPlaybooksOptions = {},
+): LinkPlaybooks {
   const call = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + deadlineMs, fn);
   return {
     status: ({ workflowId, runId }) =>
@@ -58,7 +69,8 @@ export function temporalLinkPlaybooks(client: Client, deadlineMs = CALL_DEADLINE
     decide: ({ workflowId, runId }, request) =>
       call(async () => {
         try {
-          return await client.workflow.getHandle(workflowId, runId).executeUpdate(decideUpdate, { args: [request] });
+          const sealed = sealer && request.verifiedBy ? sealer.seal(workflowId, request) : request;
+          return await client.workflow.getHandle(workflowId, runId).executeUpdate(decideUpdate, { args: [sealed] });
         } catch (error) {
           if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
             throw new DecisionRefusedError(error.cause.message);

@@ -5,15 +5,17 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { z } from 'zod';
+import type { Alert } from '../../domain/alert.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { identityVerifierFromEnv } from '../approval-links/identity-token.js';
+import { loadDecisionSealer, withVerifierKey } from '../../connect/decision-seal.js';
 import { temporalLinkPlaybooks } from '../approval-links/link-playbooks.js';
 import { loadLinkSecrets } from '../../connect/link-secrets.js';
 import { EncryptionCodec, loadPayloadKeys } from '../../connect/payload-codec.js';
 import { readSecrets } from '../../connect/secrets.js';
 import { loadPolicyFile } from '../policy-file.js';
 import { createIntakeBatcher } from '../intake-batcher.js';
-import { startPlaybooks } from '../start-playbook.js';
+import { startPlaybooks, type StartOptions, type StartResult } from '../start-playbook.js';
 import { connectClient, temporalConnectConfig } from '../../connect/temporal-connection.js';
 import { UiBaseUrl } from '../../connect/ui-url.js';
 import { createWebhookApp } from './app.js';
@@ -77,7 +79,18 @@ function codecAuth(env: NodeJS.ProcessEnv, host: string): CodecAuth {
  * How long an intake request may wait on Temporal before answering 503 (the SIEM then retries): the
  * strictest sender, an EventBridge API destination, gives up after 5 s. One batch's calls get the same.
  */
-const START_DEADLINE_MS = 4_500;
+export const START_DEADLINE_MS = 4_500;
+
+/**
+ * The webhook's start path: alerts batched per incident, each batch's calls to Temporal and each
+ * caller's answer bounded by START_DEADLINE_MS (an alert queued behind a batch in flight included).
+ */
+export function startWithinDeadline(client: Client, options: StartOptions): (alert: Alert) => Promise<StartResult> {
+  return createIntakeBatcher(
+    (alerts) => client.withDeadline(Date.now() + START_DEADLINE_MS, () => startPlaybooks(client, alerts, options)),
+    { answerWithinMs: START_DEADLINE_MS },
+  );
+}
 
 // Plain pino rather than worker/logger.ts, which would load the worker SDK's native runtime here.
 const logger = pino({ name: 'revoker-webhook', level: process.env.LOG_LEVEL ?? 'info' });
@@ -112,7 +125,16 @@ async function main(): Promise<void> {
   const linkSecrets = loadLinkSecrets(process.env);
   // The CLI's verified decisions (POST /links/decide) under trustedIdentities: oidc.
   const identity = identityVerifierFromEnv(process.env);
-  const policy = env.REVOKER_POLICY_FILE ? loadPolicyFile(env.REVOKER_POLICY_FILE) : DEFAULT_POLICY;
+  // Seals what this server verified; its public key goes into each playbook's policy, which checks the seal.
+  const sealer = loadDecisionSealer(process.env);
+  const loaded = env.REVOKER_POLICY_FILE ? loadPolicyFile(env.REVOKER_POLICY_FILE) : DEFAULT_POLICY;
+  if (loaded.trustedIdentities === 'oidc' && !sealer && !loaded.verifierKeys) {
+    throw new Error(
+      'the policy takes only verified approvers (trustedIdentities: oidc): set REVOKER_DECISION_KEY_FILE to an Ed25519 ' +
+        'private key (`openssl genpkey -algorithm ed25519 -out decision-key.pem`) so this server can seal what it verified',
+    );
+  }
+  const policy = withVerifierKey(loaded, sealer?.publicKey);
   const payloadKeys = loadPayloadKeys(process.env);
   const codec = payloadKeys
     ? {
@@ -141,15 +163,12 @@ async function main(): Promise<void> {
       await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
     },
     logger,
-    startPlaybook: createIntakeBatcher(
-      (alerts) =>
-        client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-          startPlaybooks(client, alerts, { policy, uiBaseUrl: env.REVOKER_UI_URL }),
-        ),
-      // An alert queued behind a batch in flight still has its answer in time.
-      { answerWithinMs: START_DEADLINE_MS },
-    ),
-    links: { secrets: linkSecrets, playbooks: temporalLinkPlaybooks(client), identity },
+    startPlaybook: startWithinDeadline(client, { policy, uiBaseUrl: env.REVOKER_UI_URL }),
+    links: {
+      secrets: linkSecrets,
+      playbooks: temporalLinkPlaybooks(client, { ...(sealer ? { sealer } : {}) }),
+      identity,
+    },
     ...(codec ? { codec: { ...codec, namespace } } : {}),
   });
   const server = await startWebhookServer({

@@ -1,5 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { chromium } from 'playwright-core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PROGRAM, runCli } from '../../client/cli/program.js';
 import { connectGateway } from '../../client/cli/temporal-gateway.js';
+import { decisionSealer } from '../../connect/decision-seal.js';
 import { signLinkToken } from '../../connect/link-token.js';
 import type { DecideRequest } from '../../domain/decision.js';
 import { decideUpdate, statusQuery } from '../../domain/messages.js';
@@ -122,6 +124,26 @@ describe('approver identity: four eyes is two people, whatever the path', () => 
       assert.equal(named.code, 1, named.out);
       assert.match(named.out, /trustedIdentities: oidc/);
       assert.deepEqual(h.aws.mutations().counts, {});
+    });
+
+    it("refuses an Update that writes verifiedBy itself, or carries another server's seal: sam cannot be kim", async () => {
+      const { handle } = await waiting('oidc');
+      const deletes = deletesOf();
+      const sam = await cliAs('sam@example.com', ['approve', handle.workflowId, '--actions', ...deletes, '--no-wait']);
+      assert.equal(sam.code, 0, sam.out);
+      await waitForStatus(handle, (s) => deletes.every((id) => statusOf(s, id).approvals?.length === 1));
+      // sam, with write access to the namespace, claims to be kim as Revoker's server would have verified her.
+      const asKim: DecideRequest = { verdict: 'approve', approver: 'kim@example.com', actions: deletes };
+      await assert.rejects(decide(handle, { ...asKim, verifiedBy: 'link' }), (error: Error) =>
+        /verifiedBy link without a valid seal/.test(String(error.cause)),
+      );
+      const elsewhere = decisionSealer(generateKeyPairSync('ed25519').privateKey);
+      await assert.rejects(
+        decide(handle, elsewhere.seal(handle.workflowId, { ...asKim, verifiedBy: 'identity-token' })),
+        (error: Error) => /without a valid seal/.test(String(error.cause)),
+      );
+      stillWaiting(await handle.query(statusQuery));
+      assert.deepEqual(h.aws.mutations().counts, {}, "nothing deleted on one person's word");
     });
 
     it('cannot be met by one person through the CLI and their link, or under an alias; two people meet it', async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectClient } from '../../connect/temporal-connection.js';
-import { approveSignal, statusQuery } from '../../domain/messages.js';
+import { statusQuery } from '../../domain/messages.js';
 import { freePort } from '../../testing/stack.js';
 import { recordFigure } from './figures.js';
 
@@ -159,6 +159,12 @@ describe('npm start restarted on its state while a playbook waits for approval',
       const awaiting = waiting.actions.filter((a) => a.status === 'awaiting-approval').map((a) => a.action.id);
       assert.ok(awaiting.length > 0, 'some steps wait for approval');
 
+      // responder@example.com's own link, from the direct message the first stack printed: it must still decide
+      // after the restart (the link secret and the decision seal's key are kept in the state directory).
+      const link = await until("the approver's link in the sandbox chat", () =>
+        Promise.resolve(/Approve as responder@example\.com: (\S+)/.exec(first.output.join(''))?.[1]),
+      );
+
       const stoppedAt = Date.now();
       await stopStack(first, how);
       await client.connection.close();
@@ -177,9 +183,11 @@ describe('npm start restarted on its state while a playbook waits for approval',
       );
       const recoverMs = Date.now() - stoppedAt;
 
-      await again.workflow
-        .getHandle(workflowId)
-        .signal(approveSignal, { approver: 'responder@example.com', actions: 'all', reason: 'restart test' });
+      const opened = await fetch(link, { method: 'POST', headers: { accept: 'application/json' } });
+      const answer = (await opened.json()) as { kind: string; decision?: { verifiedBy?: string; actions: string[] } };
+      assert.equal(opened.status, 200, JSON.stringify(answer));
+      assert.equal(answer.decision?.verifiedBy, 'link', 'the link sent before the restart decides, verified');
+      assert.deepEqual([...(answer.decision?.actions ?? [])].sort(), [...awaiting].sort(), 'every waiting step');
       const contained = await until('containment after approval', async () => {
         const s = await status(again);
         return ['Contained', 'PartiallyContained', 'NotContained'].includes(s.state) ? s : undefined;
