@@ -51,6 +51,20 @@ export function loadDecisionSealer(env: Record<string, string | undefined> = pro
   return decisionSealer(key);
 }
 
+/**
+ * The policy the webhook starts playbooks with: the loaded one, with this server's key. Under `oidc` a server that
+ * cannot seal (and a policy that lists no key) would start playbooks no verified decision can reach: refused.
+ */
+export function startingPolicy(policy: Policy, sealer: DecisionSealer | undefined): Policy {
+  if (policy.trustedIdentities === 'oidc' && !sealer && !policy.verifierKeys) {
+    throw new Error(
+      'the policy takes only verified approvers (trustedIdentities: oidc): set REVOKER_DECISION_KEY_FILE to an Ed25519 ' +
+        'private key (`openssl genpkey -algorithm ed25519 -out decision-key.pem`) so this server can seal what it verified',
+    );
+  }
+  return withVerifierKey(policy, sealer?.publicKey);
+}
+
 /** The policy a playbook starts with: its own verifier keys and the starting server's, first. */
 export function withVerifierKey(policy: Policy, publicKey: string | undefined): Policy {
   if (!publicKey) return policy;

@@ -11,6 +11,7 @@ import {
   decisionSealer,
   generateDecisionKeyPem,
   loadDecisionSealer,
+  startingPolicy,
   withVerifierKey,
 } from '../connect/decision-seal.js';
 
@@ -83,6 +84,13 @@ describe('decision seals', () => {
       () => loadDecisionSealer({ REVOKER_DECISION_KEY_FILE: join(dir, 'junk.pem') }),
       /REVOKER_DECISION_KEY_FILE .*`openssl genpkey -algorithm ed25519/,
     );
+  });
+
+  it('are required of a webhook whose policy takes verified approvers only', () => {
+    const oidc = { ...DEFAULT_POLICY, trustedIdentities: 'oidc' as const };
+    assert.throws(() => startingPolicy(oidc, undefined), /trustedIdentities: oidc.*REVOKER_DECISION_KEY_FILE/);
+    assert.deepEqual(startingPolicy(oidc, sealer).verifierKeys, [sealer.publicKey]);
+    assert.equal(startingPolicy(DEFAULT_POLICY, undefined), DEFAULT_POLICY, 'the namespace mode needs no key');
   });
 
   it("put the starting server's key first in the policy, once, and the policy stays valid", () => {

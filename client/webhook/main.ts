@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Alert } from '../../domain/alert.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { identityVerifierFromEnv } from '../approval-links/identity-token.js';
-import { loadDecisionSealer, withVerifierKey } from '../../connect/decision-seal.js';
+import { loadDecisionSealer, startingPolicy } from '../../connect/decision-seal.js';
 import { temporalLinkPlaybooks } from '../approval-links/link-playbooks.js';
 import { loadLinkSecrets } from '../../connect/link-secrets.js';
 import { EncryptionCodec, loadPayloadKeys } from '../../connect/payload-codec.js';
@@ -127,14 +127,10 @@ async function main(): Promise<void> {
   const identity = identityVerifierFromEnv(process.env);
   // Seals what this server verified; its public key goes into each playbook's policy, which checks the seal.
   const sealer = loadDecisionSealer(process.env);
-  const loaded = env.REVOKER_POLICY_FILE ? loadPolicyFile(env.REVOKER_POLICY_FILE) : DEFAULT_POLICY;
-  if (loaded.trustedIdentities === 'oidc' && !sealer && !loaded.verifierKeys) {
-    throw new Error(
-      'the policy takes only verified approvers (trustedIdentities: oidc): set REVOKER_DECISION_KEY_FILE to an Ed25519 ' +
-        'private key (`openssl genpkey -algorithm ed25519 -out decision-key.pem`) so this server can seal what it verified',
-    );
-  }
-  const policy = withVerifierKey(loaded, sealer?.publicKey);
+  const policy = startingPolicy(
+    env.REVOKER_POLICY_FILE ? loadPolicyFile(env.REVOKER_POLICY_FILE) : DEFAULT_POLICY,
+    sealer,
+  );
   const payloadKeys = loadPayloadKeys(process.env);
   const codec = payloadKeys
     ? {
