@@ -151,14 +151,14 @@ export function forgedRefusal(context: DecisionContext, request: DecideRequest):
   if (keys.length === 0) {
     if (context.policy.trustedIdentities !== 'oidc') return undefined;
     return (
-      'the policy lists no verifierKeys, so no decision can prove Revoker\'s server verified it: ' +
+      "the policy lists no verifierKeys, so no decision can prove Revoker's server verified it: " +
       "start playbooks from a webhook with REVOKER_DECISION_KEY_FILE (it adds its key), or list the server's key"
     );
   }
   if (sealHolds(keys, context.workflowId, request)) return undefined;
   return (
     `verifiedBy ${request.verifiedBy} without a valid seal of Revoker's server (policy verifierKeys): ` +
-    'decide through your one-click link or the CLI after `revoker login`, which Revoker\'s server verifies and seals'
+    "decide through your one-click link or the CLI after `revoker login`, which Revoker's server verifies and seals"
   );
 }
 
