@@ -70,6 +70,7 @@ export async function beforeChange(observed: string): Promise<void> {
 }
 
 const Already = z.object({ outcome: z.literal('already'), observed: z.string() }).loose();
+const SteppedAlready = z.object({ outcome: Already, check: z.unknown() }).loose();
 
 /**
  * An activity's result, as its step records it. An attempt that found nothing to do after an earlier
@@ -79,6 +80,9 @@ const Already = z.object({ outcome: z.literal('already'), observed: z.string() }
  */
 export function settled<T>(result: T, earlier: ChangeIntent | undefined): T {
   if (!earlier) return result;
+  // A step's act and first verification in one activity (activities/step-runner.ts): the rule applies to its act.
+  const stepped = SteppedAlready.safeParse(result);
+  if (stepped.success) return { ...stepped.data, outcome: settled(stepped.data.outcome, earlier) } as T;
   const already = Already.safeParse(result);
   if (!already.success) return result;
   return {

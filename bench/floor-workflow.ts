@@ -7,16 +7,12 @@ const { read, act, verify } = proxyActivities<FloorActivities>({ startToCloseTim
 
 /** Lets a waiting floor workflow go on (the waiting-memory measure holds 1,000 of them). */
 export const goSignal = defineSignal('go');
-/** One more alert about the same principal (the storm's floor: signal-with-start into one workflow). */
-export const alertSignal = defineSignal<[string]>('alert');
-/** Alerts had so far, and whether the workflow is waiting. */
-export const floorStateQuery = defineQuery<{ alerts: number; waiting: boolean }>('floorState');
+/** Whether the workflow is waiting. */
+export const floorStateQuery = defineQuery<{ waiting: boolean }>('floorState');
 
 export async function floorPlaybook(input: { chains: number; wait: boolean }): Promise<string> {
-  let alerts = 0;
   let waiting = input.wait;
-  setHandler(alertSignal, () => void (alerts += 1));
-  setHandler(floorStateQuery, () => ({ alerts, waiting }));
+  setHandler(floorStateQuery, () => ({ waiting }));
   if (input.wait) {
     setHandler(goSignal, () => void (waiting = false));
     await condition(() => !waiting);

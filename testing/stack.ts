@@ -107,6 +107,7 @@ export async function startStack(
     entraTenants = [],
     awsAccounts = [],
     gcpOrganisation,
+    workflowThreads,
   }: {
     /**
      * Serve the Kubernetes sandbox too: etcd, kube-apiserver and kube-controller-manager, ready in about 6 s, but
@@ -124,6 +125,8 @@ export async function startStack(
     awsAccounts?: AwsSeed[];
     /** More Google Cloud projects beside seeds.gcp, and the folders they sit in (its `organisationSeeds()`). */
     gcpOrganisation?: { projects: GcpSeed[]; hierarchy: GcpHierarchy };
+    /** Threads that run workflow code (REVOKER_WORKFLOW_THREADS; default 1). */
+    workflowThreads?: number;
   } = {},
 ): Promise<Stack> {
   const tls = await ensureSandboxCa(defaultSandboxCaDir());
@@ -276,6 +279,7 @@ export async function startStack(
         direct: slackDirectMessages(receiver.slack),
       },
       workflowBundle,
+      ...(workflowThreads ? { workflowThreads } : {}),
     });
     const running = Promise.all(workers.map((worker) => worker.run()));
     closers.push(() => {

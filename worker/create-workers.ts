@@ -6,6 +6,7 @@ import { createAwsActivities, type AwsAccounts } from '../activities/aws.js';
 import { createEntraActivities, type EntraTenants } from '../activities/entra.js';
 import { createFilingActivities } from '../activities/filing.js';
 import { createLedgerActivities } from '../activities/ledger.js';
+import { withStepRunner } from '../activities/step-runner.js';
 import { createGcpActivities, type GcpProjects } from '../activities/gcp.js';
 import { createNotifyActivities, type NotifyActivityDeps } from '../activities/notify.js';
 import { createWorkspaceActivities, type WorkspaceDomains } from '../activities/workspace.js';
@@ -45,6 +46,8 @@ export interface WorkerSetup {
   notify?: NotifyActivityDeps;
   /** Payloads (and failure text) encrypted in history with these keys; none: in clear. */
   payloadKeys?: PayloadKeys | undefined;
+  /** Threads that run workflow code (Temporal's workflowThreadPoolSize; default 1). */
+  workflowThreads?: number;
   /** A pre-built bundle (tests build one per run; built with FAILURE_CONVERTER_PATH); otherwise bundled at start. */
   workflowBundle?: WorkflowBundleOption;
 }
@@ -80,6 +83,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         namespace,
         taskQueue: PLAYBOOK_TASK_QUEUE,
         ...HEARTBEATS,
+        ...(setup.workflowThreads ? { workflowThreadPoolSize: setup.workflowThreads } : {}),
         // The principals' ledgers: Updates to other workflows, on the playbooks' own queue (no cloud credentials);
         // and the keyed hashes incidents are filed under.
         activities: {
@@ -91,7 +95,14 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     );
   }
   const activityWorker = (queue: keyof typeof PROVIDER_TASK_QUEUES, activities: object) =>
-    Worker.create({ connection, namespace, taskQueue: PROVIDER_TASK_QUEUES[queue], activities, ...HEARTBEATS });
+    Worker.create({
+      connection,
+      namespace,
+      taskQueue: PROVIDER_TASK_QUEUES[queue],
+      // A step's act and first verification run as one activity (activities/step-runner.ts).
+      activities: withStepRunner(activities),
+      ...HEARTBEATS,
+    });
   if (setup.queues.includes('aws')) {
     if (!setup.aws) throw new Error('the aws queue needs AWS clients');
     workers.push(activityWorker('aws', createAwsActivities(setup.aws)));

@@ -31,6 +31,11 @@ const Env = z.object({
     .transform((text) => text.split(',').map((q) => q.trim()))
     .pipe(z.array(z.enum(QUEUE_NAMES as [QueueName, ...QueueName[]])).min(1))
     .optional(),
+  /**
+   * Threads that run workflow code (the playbooks and the principals' ledgers): 1, Temporal's default, uses one core
+   * for every workflow task; a machine with cores to spare takes more (see the README's Performance section).
+   */
+  REVOKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
   /** The Workspace administrator the delegated service account acts as, without a topology. */
   REVOKER_WORKSPACE_ADMIN: z.email().optional(),
   /** The delegated service account's key file (default GOOGLE_APPLICATION_CREDENTIALS). */
@@ -117,6 +122,7 @@ async function main(): Promise<void> {
     namespace,
     queues,
     payloadKeys,
+    ...(env.REVOKER_WORKFLOW_THREADS ? { workflowThreads: env.REVOKER_WORKFLOW_THREADS } : {}),
     ...(queues.includes('aws')
       ? {
           aws: createAwsAccounts({

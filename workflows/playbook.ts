@@ -772,6 +772,9 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
         });
       } else finish(record, 'skipped', { note: 'the incident was cancelled before this step ran' });
     }
+    // Steps that ended before the cancellation may still be telling their ledgers how (never cut off).
+    const told = steps.told();
+    if (told) await told;
     if (sharedControls) {
       await Promise.all(
         undoing.map((r) =>

@@ -1,5 +1,6 @@
 import {
   ApplicationFailure,
+  patched,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -59,6 +60,9 @@ export interface PrincipalInput {
  * release of the same control is under way so the two never race at the cloud. It lives while any
  * control is in force.
  */
+/** A hold's answer is the holder's only news of the other holders (no Signal to it as well). */
+const ANSWER_TELLS_HOLDER = 'hold-answer-tells-holder';
+
 export async function principal(input: PrincipalInput): Promise<void> {
   const ledger = input.ledger ?? emptyLedger(input.principal);
   /** Holder lists pushed to incidents, so each one's release preview names who else holds its controls. */
@@ -86,7 +90,8 @@ export async function principal(input: PrincipalInput): Promise<void> {
         log.warn('a release never said how it ended: holds go on', { control: request.control, releasing: stale });
       }
       const answer = hold(ledger, request);
-      announce(request.control);
+      // The new holder learns who else holds the control from the answer; runs recorded before signalled it too.
+      announce(request.control, patched(ANSWER_TELLS_HOLDER) ? request.incident : undefined);
       return answer;
     },
     { validator: validated(HoldRequestSchema), description: DESCRIPTIONS.holdControl },
@@ -119,9 +124,10 @@ export async function principal(input: PrincipalInput): Promise<void> {
   setHandler(ledgerQuery, () => ledger, { description: DESCRIPTIONS.ledger });
 
   /** Tells each holder of a control who else holds it (best effort: a closed incident needs no news). */
-  function announce(control: string): void {
+  function announce(control: string, answered?: string): void {
     const holders = ledger.controls[control]?.holders ?? [];
     for (const incident of holders) {
+      if (incident === answered) continue;
       const heldBy = holders.filter((h) => h !== incident);
       pushes.push(
         getExternalWorkflowHandle(incidentOf(incident))

@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
   log,
   patched,
@@ -16,6 +17,7 @@ import type { KubernetesActivities } from '../activities/kubernetes.js';
 import type { LedgerActivities } from '../activities/ledger.js';
 import {
   activityCall,
+  RUN_STEP_ACTIVITY as RUN_STEP,
   type ACTION_KINDS,
   type Action,
   type ActionKind,
@@ -62,6 +64,10 @@ const VERIFY_PATCH = 'verify-waits-for-propagation';
  */
 const ACT_ROUNDS = 5;
 const ACT_ROUNDS_PATCH = 'act-rounds-5';
+/** A step acts and first verifies in one activity (RUN_STEP); runs recorded before schedule the two apart. */
+const ONE_ACTIVITY_PATCH = 'one-activity-per-step';
+/** A step ends before its ledger is told how (runs recorded before tell the ledger first). */
+const TOLD_AFTER_PATCH = 'ledger-told-after-step';
 
 // Must match activities/errors.ts; duplicated as strings because workflow code may not import activities.
 const NON_RETRYABLE = ['TargetNotFoundError', 'PermissionDeniedError', 'InvalidRequestError', 'UnsafeStateError'];
@@ -120,6 +126,25 @@ type Checked<Registry extends Wiring> = Registry;
 /** The registry, as checked: compiling fails where an entry names an activity or builds an argument its provider lacks. */
 export type WiredActionKinds = Checked<typeof ACTION_KINDS>;
 
+/**
+ * Schedules the kind's act and its first verification as one activity on its provider's queue (RUN_STEP in
+ * activities/step-runner.ts, which calls the two activities the registry names, in the worker).
+ */
+function runStep(
+  activities: ProviderActivities,
+  action: Action,
+  clock: StepClock,
+): Promise<{ outcome: StepOutcome; check: CheckResult }> {
+  const act = activityCall(action, 'act', clock);
+  const verify = activityCall(action, 'verify', clock);
+  const proxies = activities[act.provider] as unknown as Record<string, (run: unknown) => Promise<unknown>>;
+  const run = {
+    act: { activity: act.activity, argument: act.argument },
+    verify: { activity: verify.activity, argument: verify.argument },
+  };
+  return (proxies[RUN_STEP] as (run: unknown) => Promise<{ outcome: StepOutcome; check: CheckResult }>)(run);
+}
+
 /** Schedules the kind's act or verify activity on its provider's queue. */
 function call<R>(
   activities: ProviderActivities,
@@ -158,6 +183,8 @@ export interface Steps {
   finish: (record: ActionRecord, final: ActionRecord['status'], extra?: Partial<ActionRecord>) => void;
   /** Steps past their decision gate and not finished: a continue-as-new waits until none is. */
   active: () => number;
+  /** Resolves once every finished step's ledger has heard how it ended (a cancelled incident waits for it). */
+  told: () => Promise<void> | undefined;
 }
 
 export function createSteps(context: StepContext): Steps {
@@ -166,6 +193,8 @@ export function createSteps(context: StepContext): Steps {
 
   /** Steps past their decision gate, holding, acting or verifying. */
   let active = 0;
+  /** Each step's word to its principal's ledger (how it ended), while it is on its way. */
+  const telling = new Map<string, Promise<void>>();
 
   function finish(record: ActionRecord, final: ActionRecord['status'], extra: Partial<ActionRecord> = {}): void {
     Object.assign(record, extra, { status: final, finishedAt: new Date().toISOString() });
@@ -228,6 +257,10 @@ export function createSteps(context: StepContext): Steps {
   async function act(record: ActionRecord, dependencies: (ActionRecord | undefined)[]): Promise<void> {
     let undoing: ReleaseAnswer | undefined;
     if (record.action.reverses) {
+      // The ledger hears how the step being undone ended before it is asked to undo it.
+      // (Awaited only when there is one: an await of nothing would move this step's commands in recorded runs.)
+      const told = telling.get(record.action.reverses);
+      if (told) await told;
       const why = releaseBlocker(record, status.actions, sharedControls);
       if (why) return finish(record, 'skipped', { note: why });
     } else {
@@ -282,24 +315,48 @@ export function createSteps(context: StepContext): Steps {
     };
     try {
       const clock = clockOf(record.action, startedAt, undoAt);
-      let outcome = await call<StepOutcome>(activities, record.action, 'act', clock);
+      // One activity acts and verifies once (activities/step-runner.ts); runs recorded before act, then verify.
+      const stepped = patched(ONE_ACTIVITY_PATCH) ? await runStep(activities, record.action, clock) : undefined;
+      let outcome = stepped?.outcome ?? (await call<StepOutcome>(activities, record.action, 'act', clock));
       record.observed = outcome.observed;
       record.requestId = outcome.requestId;
-      record.status = 'verifying';
-      publish();
+      if (!stepped?.check.ok) {
+        record.status = 'verifying';
+        publish();
+      }
       let check: CheckResult;
-      if (patched(VERIFY_PATCH)) {
-        ({ outcome, check } = await actUntilVerified(record, clock, outcome));
+      if (stepped || patched(VERIFY_PATCH)) {
+        ({ outcome, check } = await actUntilVerified(record, clock, outcome, stepped?.check));
       } else {
         check = await call<CheckResult>(activities, record.action, 'verify', clock);
       }
       record.verification = { ...check, checkedAt: new Date().toISOString() };
+      const verdict = () => {
+        if (check.ok) return finish(record, outcome.outcome);
+        log.error('verification failed', { action: record.action.id, evidence: check.evidence });
+        return finish(record, 'failed', {
+          error: { type: 'VerificationFailed', message: `the change did not take effect: ${check.evidence}` },
+        });
+      };
+      if (patched(TOLD_AFTER_PATCH)) {
+        // The step ends, and the steps after it start, while the ledger is told: the record is scheduled in the same
+        // workflow task, so it is as durable; a release of this control waits for it (see `telling`).
+        verdict();
+        // Not cut off by a cancellation of the incident: the ledger keeps the record of what Revoker changed.
+        const told = CancellationScope.nonCancellable(() => tell(check.ok, outcome.outcome)).catch((error: unknown) => {
+          log.error('ledger not told', { action: record.action.id, error: String(error) });
+          finish(record, 'failed', {
+            error: {
+              type: 'LedgerNotTold',
+              message: `the principal's ledger was not told: ${failureOf(error).message}`,
+            },
+          });
+        });
+        telling.set(record.action.id, told);
+        return await told;
+      }
       await tell(check.ok, outcome.outcome);
-      if (check.ok) return finish(record, outcome.outcome);
-      log.error('verification failed', { action: record.action.id, evidence: check.evidence });
-      return finish(record, 'failed', {
-        error: { type: 'VerificationFailed', message: `the change did not take effect: ${check.evidence}` },
-      });
+      return verdict();
     } catch (error) {
       await tell(false).catch((e: unknown) =>
         log.error('ledger not told', { action: record.action.id, error: String(e) }),
@@ -318,9 +375,10 @@ export function createSteps(context: StepContext): Steps {
     record: ActionRecord,
     clock: StepClock,
     first: StepOutcome,
+    firstCheck?: CheckResult,
   ): Promise<{ outcome: StepOutcome; check: CheckResult }> {
     let outcome = first;
-    let check = await verifyWithin(record.action, clock);
+    let check = await verifyWithin(record.action, clock, firstCheck);
     // Asked only once a change is lost, so the marker is in the histories that needed it.
     const rounds = () => (patched(ACT_ROUNDS_PATCH) ? ACT_ROUNDS : 3);
     for (let round = 1; !check.ok && round < rounds(); round += 1) {
@@ -339,12 +397,14 @@ export function createSteps(context: StepContext): Steps {
   }
 
   /** Reads until the check passes or the bound has passed, pausing longer each time (from a tenth of it, up to 30 s). */
-  async function verifyWithin(action: Action, clock: StepClock): Promise<CheckResult> {
+  async function verifyWithin(action: Action, clock: StepClock, first?: CheckResult): Promise<CheckResult> {
     const bound = durationMs(context.settings.verifyWithin ?? DEFAULT_VERIFY_WITHIN);
     const began = Date.now();
     let pause = Math.min(Math.max(bound / 10, 50), 2_000);
+    let read = first;
     for (;;) {
-      const check = await call<CheckResult>(activities, action, 'verify', clock);
+      const check = read ?? (await call<CheckResult>(activities, action, 'verify', clock));
+      read = undefined;
       const left = bound - (Date.now() - began);
       if (check.ok || left <= 0) return check;
       await sleep(Math.min(pause, left));
@@ -362,7 +422,14 @@ export function createSteps(context: StepContext): Steps {
     }
   }
 
-  return { run, rehearse, finish, active: () => active };
+  return {
+    run,
+    rehearse,
+    finish,
+    active: () => active,
+    // Nothing to wait for in runs recorded before (an await of nothing would move their commands).
+    told: () => (telling.size ? Promise.all(telling.values()).then(() => undefined) : undefined),
+  };
 }
 
 /** What is left of a window of `duration` that opened at `since` (at least a millisecond). */
