@@ -58,7 +58,7 @@ function breakdown(x: number, y: number, r: BenchResults): string {
     ['Revoker', r.latency.revoker.shares],
   ] as const;
   const max = Math.max(...rows.map(([, s]) => s.totalMs), 1);
-  const width = PANEL_W - 110;
+  const width = PANEL_W - 160;
   const colours = { intakeMs: '#4263eb', activitiesMs: '#2f9e44', temporalMs: '#f08c00' } as const;
   const parts = [
     `<text x="${x + 10}" y="${y + 22}" font-size="15" font-weight="600">Where the mean playbook's time goes</text>`,
@@ -107,7 +107,7 @@ export function renderChart(r: BenchResults): string {
       r.bursts.map((b) => ({ label: `burst of ${b.size}`, floor: b.floor.perSecond, revoker: b.revoker.perSecond })),
     ),
     bars(0, 40 + PANEL_H + 20, `Memory per waiting playbook (${r.waiting.playbooks} waiting)`, 'KiB', [
-      { label: 'worker', floor: r.waiting.floor.workerKiBEach, revoker: r.waiting.revoker.workerKiBEach },
+      { label: 'process (worker)', floor: r.waiting.floor.workerKiBEach, revoker: r.waiting.revoker.workerKiBEach },
       { label: 'dev server', floor: r.waiting.floor.devServerKiBEach, revoker: r.waiting.revoker.devServerKiBEach },
     ]),
     breakdown(PANEL_W + 20, 40 + PANEL_H + 20, r),
