@@ -235,7 +235,11 @@ async function main(): Promise<void> {
   const take = identityPool(incidents);
   // REVOKER_WORKFLOW_THREADS as the worker reads it (worker/main.ts).
   const threads = Number(env.REVOKER_WORKFLOW_THREADS ?? 0);
-  const stack = await startStack(seeds, threads ? { workflowThreads: threads } : {});
+  const cache = Number(env.REVOKER_WORKFLOW_CACHE ?? 0);
+  const stack = await startStack(seeds, {
+    ...(threads ? { workflowThreads: threads } : {}),
+    ...(cache ? { workflowCache: cache } : {}),
+  });
   const { client } = stack;
   const dataConverter = revokerDataConverter(stack.payloads.keys);
   const floorWorker = await Worker.create({
@@ -401,6 +405,7 @@ async function main(): Promise<void> {
         node: process.version,
         temporal: 'Temporal CLI v1.5.1 dev server (SQLite), in this process tree',
         workflowThreads: threads || 1,
+        workflowCache: cache || 'the SDK default (as many as the heap allows)',
       },
       intakeDeadlineMs: START_DEADLINE_MS,
       latency: latencyResult,
@@ -468,6 +473,7 @@ export interface BenchResults {
     node: string;
     temporal: string;
     workflowThreads: number;
+    workflowCache: number | string;
   };
   intakeDeadlineMs: number;
   latency: { alerts: number; floor: Percentiles & { shares: Shares }; revoker: Percentiles & { shares: Shares } };
@@ -602,7 +608,7 @@ function table(r: BenchResults): string {
   ];
   return [
     `Revoker vs bare Temporal, ${r.ranAt.slice(0, 10)}: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, ` +
-      `Node ${r.machine.node}, ${r.machine.workflowThreads} workflow thread(s)`,
+      `Node ${r.machine.node}, ${r.machine.workflowThreads} workflow thread(s), workflow cache ${r.machine.workflowCache}`,
     '',
     markdownTable(rows),
     '',

@@ -108,6 +108,7 @@ export async function startStack(
     awsAccounts = [],
     gcpOrganisation,
     workflowThreads,
+    workflowCache,
   }: {
     /**
      * Serve the Kubernetes sandbox too: etcd, kube-apiserver and kube-controller-manager, ready in about 6 s, but
@@ -127,6 +128,8 @@ export async function startStack(
     gcpOrganisation?: { projects: GcpSeed[]; hierarchy: GcpHierarchy };
     /** Threads that run workflow code (REVOKER_WORKFLOW_THREADS; default 1). */
     workflowThreads?: number;
+    /** Workflows the playbook worker keeps in memory (REVOKER_WORKFLOW_CACHE; default as many as the heap allows). */
+    workflowCache?: number;
   } = {},
 ): Promise<Stack> {
   const tls = await ensureSandboxCa(defaultSandboxCaDir());
@@ -280,6 +283,7 @@ export async function startStack(
       },
       workflowBundle,
       ...(workflowThreads ? { workflowThreads } : {}),
+      ...(workflowCache ? { workflowCache } : {}),
     });
     const running = Promise.all(workers.map((worker) => worker.run()));
     closers.push(() => {

@@ -48,6 +48,8 @@ export interface WorkerSetup {
   payloadKeys?: PayloadKeys | undefined;
   /** Threads that run workflow code (Temporal's workflowThreadPoolSize; default 1). */
   workflowThreads?: number;
+  /** Workflows kept in memory (Temporal's maxCachedWorkflows; default: as many as the heap allows). */
+  workflowCache?: number;
   /** A pre-built bundle (tests build one per run; built with FAILURE_CONVERTER_PATH); otherwise bundled at start. */
   workflowBundle?: WorkflowBundleOption;
 }
@@ -84,6 +86,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         taskQueue: PLAYBOOK_TASK_QUEUE,
         ...HEARTBEATS,
         ...(setup.workflowThreads ? { workflowThreadPoolSize: setup.workflowThreads } : {}),
+        ...(setup.workflowCache ? { maxCachedWorkflows: setup.workflowCache } : {}),
         // The principals' ledgers: Updates to other workflows, on the playbooks' own queue (no cloud credentials);
         // and the keyed hashes incidents are filed under.
         activities: {

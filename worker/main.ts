@@ -36,6 +36,12 @@ const Env = z.object({
    * for every workflow task; a machine with cores to spare takes more (see the README's Performance section).
    */
   REVOKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
+  /**
+   * Workflows the playbook worker keeps in memory (Temporal's maxCachedWorkflows; by default as many as its heap
+   * allows, about 2 MB each): a smaller cache bounds the worker's memory, and a playbook evicted while it waits
+   * replays from its history when it is next needed.
+   */
+  REVOKER_WORKFLOW_CACHE: z.coerce.number().int().min(1).max(100_000).optional(),
   /** The Workspace administrator the delegated service account acts as, without a topology. */
   REVOKER_WORKSPACE_ADMIN: z.email().optional(),
   /** The delegated service account's key file (default GOOGLE_APPLICATION_CREDENTIALS). */
@@ -123,6 +129,7 @@ async function main(): Promise<void> {
     queues,
     payloadKeys,
     ...(env.REVOKER_WORKFLOW_THREADS ? { workflowThreads: env.REVOKER_WORKFLOW_THREADS } : {}),
+    ...(env.REVOKER_WORKFLOW_CACHE ? { workflowCache: env.REVOKER_WORKFLOW_CACHE } : {}),
     ...(queues.includes('aws')
       ? {
           aws: createAwsAccounts({
