@@ -1,2 +1,3 @@
 export declare const ROOT: string;
 export declare function ensureNodeModules(): void;
+export declare function ensureSandboxCa(): { dir: string; certFile: string };

@@ -22,3 +22,18 @@ export function ensureNodeModules() {
     );
   }
 }
+
+/**
+ * The sandbox CA the Entra simulator serves HTTPS with (created once), for NODE_EXTRA_CA_CERTS: Node reads that
+ * variable only at start, so `npm test` and `npm run bench` start their test process with it.
+ */
+export function ensureSandboxCa() {
+  const dir = process.env.REVOKER_SANDBOX_CA_DIR ?? join(ROOT, '.revoker', 'sandbox-ca');
+  const ca = spawnSync(process.execPath, ['--import', 'tsx', 'simulators/entra/main.ts', '--ensure-ca'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, REVOKER_SANDBOX_CA_DIR: dir },
+  });
+  if (ca.status !== 0) throw new Error(`could not create the sandbox CA: ${ca.stderr}`);
+  return { dir, certFile: ca.stdout.trim() };
+}

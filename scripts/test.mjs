@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ensureNodeModules, ROOT } from './bootstrap.mjs';
+import { ensureNodeModules, ensureSandboxCa, ROOT } from './bootstrap.mjs';
 import { ensureChromium } from './ensure-chromium.mjs';
 import { ensureKube } from './ensure-kube.mjs';
 import { ensureTemporalCli } from './ensure-temporal-cli.mjs';
@@ -47,13 +47,7 @@ try {
   }
   // The Entra simulator serves HTTPS (MSAL refuses anything else) with a locally generated CA, which
   // Node trusts only when NODE_EXTRA_CA_CERTS names it at process start.
-  const caDir = process.env.REVOKER_SANDBOX_CA_DIR ?? join(ROOT, '.revoker', 'sandbox-ca');
-  const ca = spawnSync(process.execPath, ['--import', 'tsx', 'simulators/entra/main.ts', '--ensure-ca'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, REVOKER_SANDBOX_CA_DIR: caDir },
-  });
-  if (ca.status !== 0) throw new Error(`could not create the sandbox CA: ${ca.stderr}`);
+  const ca = ensureSandboxCa();
   const named = args.filter((arg) => arg !== '--no-checks');
   const files = named.length ? named : testFiles(ROOT).sort();
   step(
@@ -67,8 +61,8 @@ try {
       KUBE_CONTROLLER_MANAGER_PATH: kube.kubeControllerManager,
       ETCD_PATH: kube.etcd,
       CHROMIUM_PATH: chromium,
-      REVOKER_SANDBOX_CA_DIR: caDir,
-      NODE_EXTRA_CA_CERTS: ca.stdout.trim(),
+      REVOKER_SANDBOX_CA_DIR: ca.dir,
+      NODE_EXTRA_CA_CERTS: ca.certFile,
     },
   );
 } catch (error) {

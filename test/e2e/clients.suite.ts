@@ -109,6 +109,8 @@ describe('webhook and CLI on a real Temporal server', () => {
     assert.equal(await cli('pending'), 0);
     assert.doesNotMatch(out.join(''), new RegExp(workflowId), 'nothing of it waits any more');
 
+    // The steps are verified; the playbook is Contained once each step's ledger has its record (a moment later).
+    await waitForStatus(handle, (s) => s.state === 'Contained');
     out.length = 0;
     assert.equal(await cli('status', workflowId), 0);
     assert.match(out.join(''), /state\s+Contained/);
