@@ -391,8 +391,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < COST; i++) floorRuns.push(await oneRun(client, floor.url, floorBody()));
     const cost = {
       floor: await costFor(client, floorRuns),
-      auto: { ...(await costFor(client, autoRuns)) },
-      approval: { ...(await costFor(client, approvalRuns)) },
+      auto: await costFor(client, autoRuns),
+      approval: await costFor(client, approvalRuns),
       ledgerEventsPerPlaybook: await ledgerEventsSince(client, costSince, 2 * COST),
     };
 

@@ -665,13 +665,13 @@ export interface ActivityCall {
   argument: unknown;
 }
 
-/** The call that acts (`act`) or verifies (`verify`) a step of this spec. */
 /**
  * The activity every provider's worker serves beside the registry's (activities/step-runner.ts): a step's act and
  * its first verification, the two activityCall names, in one activity.
  */
 export const RUN_STEP_ACTIVITY = 'runStep';
 
+/** The call that acts (`act`) or verifies (`verify`) a step of this spec. */
 export function activityCall(spec: ActionSpec, phase: 'act' | 'verify', clock: StepClock): ActivityCall {
   const call = entryOf(spec)[phase];
   const argument = call.args

@@ -53,6 +53,9 @@ export interface PrincipalInput {
   ledger?: Ledger;
 }
 
+/** A hold's answer is the holder's only news of the other holders (no Signal to it as well). */
+const ANSWER_TELLS_HOLDER = 'hold-answer-tells-holder';
+
 /**
  * One canonical principal's containment: the ledger of the controls Revoker put in force on it and
  * the incidents holding each. Incidents are its clients (activities/ledger.ts sends their Updates);
@@ -60,9 +63,6 @@ export interface PrincipalInput {
  * release of the same control is under way so the two never race at the cloud. It lives while any
  * control is in force.
  */
-/** A hold's answer is the holder's only news of the other holders (no Signal to it as well). */
-const ANSWER_TELLS_HOLDER = 'hold-answer-tells-holder';
-
 export async function principal(input: PrincipalInput): Promise<void> {
   const ledger = input.ledger ?? emptyLedger(input.principal);
   /** Holder lists pushed to incidents, so each one's release preview names who else holds its controls. */

@@ -15,6 +15,7 @@ import type { GcpActivities } from '../activities/gcp.js';
 import type { WorkspaceActivities } from '../activities/workspace.js';
 import type { KubernetesActivities } from '../activities/kubernetes.js';
 import type { LedgerActivities } from '../activities/ledger.js';
+import type { StepRun, StepRunResult } from '../activities/step-runner.js';
 import {
   activityCall,
   RUN_STEP_ACTIVITY as RUN_STEP,
@@ -126,26 +127,32 @@ type Checked<Registry extends Wiring> = Registry;
 /** The registry, as checked: compiling fails where an entry names an activity or builds an argument its provider lacks. */
 export type WiredActionKinds = Checked<typeof ACTION_KINDS>;
 
+/** Schedules one of a provider's activities by name (a proxy schedules the activity type its property names). */
+function schedule<R>(
+  activities: ProviderActivities,
+  provider: Provider,
+  activity: string,
+  argument: unknown,
+): Promise<R> {
+  const proxies = activities[provider] as unknown as Record<string, (argument: unknown) => Promise<R>>;
+  return (proxies[activity] as (argument: unknown) => Promise<R>)(argument);
+}
+
 /**
  * Schedules the kind's act and its first verification as one activity on its provider's queue (RUN_STEP in
  * activities/step-runner.ts, which calls the two activities the registry names, in the worker).
  */
-function runStep(
-  activities: ProviderActivities,
-  action: Action,
-  clock: StepClock,
-): Promise<{ outcome: StepOutcome; check: CheckResult }> {
-  const act = activityCall(action, 'act', clock);
+function runStep(activities: ProviderActivities, action: Action, clock: StepClock): Promise<StepRunResult> {
+  const { provider, activity, argument } = activityCall(action, 'act', clock);
   const verify = activityCall(action, 'verify', clock);
-  const proxies = activities[act.provider] as unknown as Record<string, (run: unknown) => Promise<unknown>>;
-  const run = {
-    act: { activity: act.activity, argument: act.argument },
+  const run: StepRun = {
+    act: { activity, argument },
     verify: { activity: verify.activity, argument: verify.argument },
   };
-  return (proxies[RUN_STEP] as (run: unknown) => Promise<{ outcome: StepOutcome; check: CheckResult }>)(run);
+  return schedule<StepRunResult>(activities, provider, RUN_STEP, run);
 }
 
-/** Schedules the kind's act or verify activity on its provider's queue. */
+/** Schedules the kind's act or verify activity on its provider's queue: the registry's name, checked above. */
 function call<R>(
   activities: ProviderActivities,
   action: Action,
@@ -153,9 +160,7 @@ function call<R>(
   clock: StepClock,
 ): Promise<R> {
   const { provider, activity, argument } = activityCall(action, phase, clock);
-  // A proxy schedules the activity type named by the property: the registry's name, checked above.
-  const proxies = activities[provider] as unknown as Record<string, (argument: unknown) => Promise<R>>;
-  return (proxies[activity] as (argument: unknown) => Promise<R>)(argument);
+  return schedule<R>(activities, provider, activity, argument);
 }
 
 export interface StepContext {
