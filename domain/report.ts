@@ -63,6 +63,8 @@ export interface ActionRecord {
   preview?: Preview;
   /** Other open or closed incidents (workflow ids) holding the same control: a release here leaves it in force. */
   sharedWith?: string[];
+  /** The step has ended and its principal's ledger is being told how (a moment; the incident closes after). */
+  recording?: boolean;
 }
 
 /** Waits for a person: at its approval gate and not decided yet. The one test of "waiting for a decision". */

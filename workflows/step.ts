@@ -346,17 +346,24 @@ export function createSteps(context: StepContext): Steps {
       if (patched(TOLD_AFTER_PATCH)) {
         // The step ends, and the steps after it start, while the ledger is told: the record is scheduled in the same
         // workflow task, so it is as durable; a release of this control waits for it (see `telling`).
+        // The status shows the record on its way (`recording`) until the ledger has it.
+        record.recording = true;
         verdict();
         // Not cut off by a cancellation of the incident: the ledger keeps the record of what Revoker changed.
-        const told = CancellationScope.nonCancellable(() => tell(check.ok, outcome.outcome)).catch((error: unknown) => {
-          log.error('ledger not told', { action: record.action.id, error: String(error) });
-          finish(record, 'failed', {
-            error: {
-              type: 'LedgerNotTold',
-              message: `the principal's ledger was not told: ${failureOf(error).message}`,
-            },
+        const told = CancellationScope.nonCancellable(() => tell(check.ok, outcome.outcome))
+          .catch((error: unknown) => {
+            log.error('ledger not told', { action: record.action.id, error: String(error) });
+            finish(record, 'failed', {
+              error: {
+                type: 'LedgerNotTold',
+                message: `the principal's ledger was not told: ${failureOf(error).message}`,
+              },
+            });
+          })
+          .then(() => {
+            delete record.recording;
+            publish();
           });
-        });
         telling.set(record.action.id, told);
         return await told;
       }

@@ -152,7 +152,9 @@ export async function followActions(
       if (seen.get(record.action.id) !== shown) io.out(formatProgress(record));
       seen.set(record.action.id, shown);
     }
-    if (records.every((r) => FINAL_ACTION_STATUSES.includes(r.status)) || io.now() >= deadline) return records;
+    // Final, and its principal's ledger has the record: the playbook's state follows at once.
+    const ended = (r: ActionRecord) => FINAL_ACTION_STATUSES.includes(r.status) && !r.recording;
+    if (records.every(ended) || io.now() >= deadline) return records;
     await io.sleep(DECISION_POLL_MS);
   }
 }

@@ -86,10 +86,11 @@ async function explain(handle: Playbook): Promise<string> {
   return `status ${description.status.name}; pending task ${JSON.stringify(description.raw.pendingWorkflowTask)}\n${events.join('\n')}`;
 }
 
-/** Waits until planning is done and no action is still moving on its own. */
+/** Waits until planning is done and no action is still moving on its own (its ledger record included). */
 export function settled(status: PlaybookStatus): boolean {
   return (
-    status.actions.length > 0 && status.actions.every((r) => !['planned', 'running', 'verifying'].includes(r.status))
+    status.actions.length > 0 &&
+    status.actions.every((r) => !['planned', 'running', 'verifying'].includes(r.status) && !r.recording)
   );
 }
 
