@@ -48,11 +48,13 @@ export async function startPlaybook(client: Client, alert: Alert, options: Start
 }
 
 /**
- * Hands alerts about one set of principals to their incident in one round trip: update-with-start
- * of the `intake` Update, which the workflow answers per alert from its own state (exact, for any
- * number of alerts). The first try refuses to reuse the workflow id of a closed run; when one
- * exists, that run is asked which alerts it already had (they are duplicates), and the rest start
- * a new incident.
+ * Hands alerts about one set of principals to their incident: update-with-start of the `intake`
+ * Update, which the workflow answers per alert from its own state (exact, for any number of alerts).
+ * The open incidents and the closed ones filed under the principals are listed at once (two visibility
+ * calls in parallel: one round trip). An alert joins the open incident; with none open and no closed
+ * incident to ask, it goes to its own id refusing to reuse a closed run's id, so the common case is two
+ * round trips. When a closed run exists, it is asked which alerts it already had (they are duplicates),
+ * and the rest start a new incident.
  */
 export async function startPlaybooks(client: Client, alerts: Alert[], options: StartOptions): Promise<StartResult[]> {
   const [first] = alerts;
@@ -61,19 +63,25 @@ export async function startPlaybooks(client: Client, alerts: Alert[], options: S
   if (alerts.some((a) => incidentWorkflowId(client, a.principals) !== own)) {
     throw new Error('startPlaybooks takes alerts of one incident (one set of principals) at a time');
   }
-  const { workflowId: target, open } = await findIncident(client, first.principals);
-  if (open) {
+  const [{ workflowId: target, open }, joined] = await Promise.all([
+    findIncident(client, first.principals),
+    closedJoined(client, own, first),
+  ]);
+  if (open || !joined.length) {
     try {
-      // The open incident for exactly these principals, or one that already holds every one of them.
-      // REJECT_DUPLICATE: never starts a run under its id; if it closed meanwhile, the alerts go below.
+      // The open incident for exactly these principals, or one that already holds every one of them; else the
+      // alert's own id, when no closed incident joined these principals.
+      // REJECT_DUPLICATE: never starts a run under a closed run's id; if one exists, the alerts go below.
       return await deliver(client, target, alerts, options, 'REJECT_DUPLICATE');
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
   }
   // Nothing open: an alert a closed incident had (under its own id, or one it joined) is a duplicate;
-  // the others open a new incident.
-  return deliverAfterClosed(client, own, alerts, options, await closedHaving(client, own, first));
+  // the others open a new incident. The incident found open and closed since is asked too: the list above
+  // saw it running.
+  const closedSince = open && target !== own ? [{ workflowId: target }] : [];
+  return deliverAfterClosed(client, own, alerts, options, [{ workflowId: own }, ...closedSince, ...joined]);
 }
 
 /** The memo field holding the opening alert's principals, described (`revoker list` shows them). */
@@ -119,12 +127,12 @@ async function deliverAfterClosed(
   });
 }
 
-/** Closed incidents an alert about these principals may have gone to: its own id's, and the latest that held them all. */
-async function closedHaving(
+/** The latest closed incidents (not the alert's own) that held all these principals: an alert may have gone to one. */
+async function closedJoined(
   client: Client,
   own: string,
   alert: Alert,
-): Promise<{ workflowId: string; runId?: string }[]> {
+): Promise<{ workflowId: string; runId: string }[]> {
   const { filter, holdsAll } = filedUnder(client, alert.principals);
   const query = [`WorkflowType = 'playbook'`, `ExecutionStatus != 'Running'`, filter].join(' AND ');
   const joined: { workflowId: string; runId: string }[] = [];
@@ -135,7 +143,7 @@ async function closedHaving(
     if (holdsAll(execution.typedSearchAttributes.get(RevokerPrincipal) ?? []))
       joined.push({ workflowId: execution.workflowId, runId: execution.runId });
   }
-  return [{ workflowId: own }, ...joined];
+  return joined;
 }
 
 /** Closed incidents (other than the alert's own) asked whether they had an alert: the latest few. */

@@ -175,6 +175,29 @@ describe('overlapping incidents share the controls on a principal', () => {
       running.push(run.workflowId);
     }
     assert.deepEqual(running, [first.workflowId], 'one incident for one person');
+
+    // Closed, the incident still answers for the alert it joined: a resend is a duplicate of its run, and a new
+    // alert by object id opens the object id's own incident.
+    await incident.terminate('closed for the test');
+    const closed = `WorkflowId = '${first.workflowId}' AND ExecutionStatus != 'Running'`;
+    for (const deadline = Date.now() + 30_000; (await h.client.workflow.count(closed)).count === 0;) {
+      if (Date.now() > deadline) throw new Error('visibility never showed the incident closed');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const resent = await h.start(alertAbout([byId], 'high', { source: 'sentinel', id: 'by-object-id' }), {
+      policy: OPEN,
+    });
+    assert.deepEqual(
+      [resent.workflowId, resent.runId, resent.outcome],
+      [first.workflowId, first.runId, 'duplicate'],
+      'the closed incident it joined had it',
+    );
+    const fresh = await h.start(alertAbout([byId], 'high', { source: 'sentinel', id: 'by-object-id-2' }), {
+      policy: OPEN,
+    });
+    playbooks.handle(fresh.workflowId);
+    assert.equal(fresh.outcome, 'started');
+    assert.notEqual(fresh.workflowId, first.workflowId, "the object id's own incident");
   });
 
   it('joins an alert whose principals are all under one open incident, and starts a new one otherwise', async () => {
