@@ -1,61 +1,78 @@
 import { z } from 'zod';
 import type { Provider } from './principal.js';
+import { lazySchema } from './lazy-schema.js';
 
 // What a step acts on, one shape per kind of target.
-export const AwsKeyTarget = z.object({ accountId: z.string(), userName: z.string(), accessKeyId: z.string() });
+export const AwsKeyTarget = lazySchema(() =>
+  z.object({ accountId: z.string(), userName: z.string(), accessKeyId: z.string() }),
+);
 export type AwsKeyTarget = z.infer<typeof AwsKeyTarget>;
-export const AwsUserTarget = z.object({ accountId: z.string(), userName: z.string() });
+export const AwsUserTarget = lazySchema(() => z.object({ accountId: z.string(), userName: z.string() }));
 export type AwsUserTarget = z.infer<typeof AwsUserTarget>;
-export const AwsRoleTarget = z.object({ accountId: z.string(), roleName: z.string() });
+export const AwsRoleTarget = lazySchema(() => z.object({ accountId: z.string(), roleName: z.string() }));
 export type AwsRoleTarget = z.infer<typeof AwsRoleTarget>;
-export const EntraUserTarget = z.object({ tenantId: z.string(), userId: z.string(), userPrincipalName: z.string() });
+export const EntraUserTarget = lazySchema(() =>
+  z.object({ tenantId: z.string(), userId: z.string(), userPrincipalName: z.string() }),
+);
 export type EntraUserTarget = z.infer<typeof EntraUserTarget>;
-export const EntraServicePrincipalTarget = z.object({
-  tenantId: z.string(),
-  servicePrincipalId: z.string(),
-  appId: z.string(),
-  displayName: z.string(),
-});
+export const EntraServicePrincipalTarget = lazySchema(() =>
+  z.object({
+    tenantId: z.string(),
+    servicePrincipalId: z.string(),
+    appId: z.string(),
+    displayName: z.string(),
+  }),
+);
 export type EntraServicePrincipalTarget = z.infer<typeof EntraServicePrincipalTarget>;
-export const GcpServiceAccountTarget = z.object({ projectId: z.string(), email: z.string() });
+export const GcpServiceAccountTarget = lazySchema(() => z.object({ projectId: z.string(), email: z.string() }));
 export type GcpServiceAccountTarget = z.infer<typeof GcpServiceAccountTarget>;
-export const GcpKeyTarget = GcpServiceAccountTarget.extend({ keyName: z.string() });
+export const GcpKeyTarget = lazySchema(() => GcpServiceAccountTarget.extend({ keyName: z.string() }));
 export type GcpKeyTarget = z.infer<typeof GcpKeyTarget>;
-export const WorkspaceUserTarget = z.object({ domain: z.string(), user: z.string() });
+export const WorkspaceUserTarget = lazySchema(() => z.object({ domain: z.string(), user: z.string() }));
 export type WorkspaceUserTarget = z.infer<typeof WorkspaceUserTarget>;
-export const WorkspaceAppTarget = z.object({ domain: z.string(), clientId: z.string(), displayText: z.string() });
+export const WorkspaceAppTarget = lazySchema(() =>
+  z.object({ domain: z.string(), clientId: z.string(), displayText: z.string() }),
+);
 export type WorkspaceAppTarget = z.infer<typeof WorkspaceAppTarget>;
-export const WorkspaceTokenTarget = WorkspaceAppTarget.extend({ user: z.string() });
+export const WorkspaceTokenTarget = lazySchema(() => WorkspaceAppTarget.extend({ user: z.string() }));
 export type WorkspaceTokenTarget = z.infer<typeof WorkspaceTokenTarget>;
-export const KubernetesSecretTarget = z.object({
-  cluster: z.string(),
-  namespace: z.string(),
-  serviceAccount: z.string(),
-  secret: z.string(),
-});
+export const KubernetesSecretTarget = lazySchema(() =>
+  z.object({
+    cluster: z.string(),
+    namespace: z.string(),
+    serviceAccount: z.string(),
+    secret: z.string(),
+  }),
+);
 export type KubernetesSecretTarget = z.infer<typeof KubernetesSecretTarget>;
-export const KubernetesPodTarget = z.object({
-  cluster: z.string(),
-  namespace: z.string(),
-  serviceAccount: z.string(),
-  pod: z.string(),
-  /** The Pod as discovered: a Pod re-created under the same name (a new uid) holds new tokens. */
-  uid: z.string(),
-});
+export const KubernetesPodTarget = lazySchema(() =>
+  z.object({
+    cluster: z.string(),
+    namespace: z.string(),
+    serviceAccount: z.string(),
+    pod: z.string(),
+    /** The Pod as discovered: a Pod re-created under the same name (a new uid) holds new tokens. */
+    uid: z.string(),
+  }),
+);
 export type KubernetesPodTarget = z.infer<typeof KubernetesPodTarget>;
-export const KubernetesServiceAccountTarget = z.object({
-  cluster: z.string(),
-  namespace: z.string(),
-  name: z.string(),
-  /** The account as discovered: re-created, it has another uid, and the tokens naming this one are refused. */
-  uid: z.string(),
-});
+export const KubernetesServiceAccountTarget = lazySchema(() =>
+  z.object({
+    cluster: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    /** The account as discovered: re-created, it has another uid, and the tokens naming this one are refused. */
+    uid: z.string(),
+  }),
+);
 export type KubernetesServiceAccountTarget = z.infer<typeof KubernetesServiceAccountTarget>;
-export const KubernetesBindingsTarget = z.object({
-  cluster: z.string(),
-  namespace: z.string(),
-  serviceAccount: z.string(),
-});
+export const KubernetesBindingsTarget = lazySchema(() =>
+  z.object({
+    cluster: z.string(),
+    namespace: z.string(),
+    serviceAccount: z.string(),
+  }),
+);
 export type KubernetesBindingsTarget = z.infer<typeof KubernetesBindingsTarget>;
 
 /**
@@ -568,9 +585,9 @@ const REGISTRY = {
 
 type Registry = typeof REGISTRY;
 export type ActionKind = keyof Registry;
-export const ActionKind = z.enum(Object.keys(REGISTRY) as [ActionKind, ...ActionKind[]]);
+export const ActionKind = lazySchema(() => z.enum(Object.keys(REGISTRY) as [ActionKind, ...ActionKind[]]));
 
-export const Mode = z.enum(['auto', 'approval', 'skip']);
+export const Mode = lazySchema(() => z.enum(['auto', 'approval', 'skip']));
 export type Mode = z.infer<typeof Mode>;
 
 /** What every reader of the registry may know of a kind, whatever its target. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Discovery } from './discovery.js';
 import { parseGcpKeyName, principalKey, type Principal } from './principal.js';
+import { lazySchema } from './lazy-schema.js';
 
 /**
  * Known automation the detections flag by design (the Sigma rule's false positives: CI/CD service
@@ -11,25 +12,27 @@ import { parseGcpKeyName, principalKey, type Principal } from './principal.js';
  * outside the tenant: `name` matches it only in an entry with `appId`, or with `entraTenant` naming the
  * tenant the app is registered in (so only the tenant's own apps), never in an unscoped `{ name: 'ci-*' }`.
  */
-export const AllowlistEntry = z
-  .strictObject({
-    reason: z.string().min(1, 'say why this principal is never contained'),
-    /** A glob over the principal key, e.g. `aws/123456789012/user/ci-*`. */
-    principal: z.string().min(1).optional(),
-    /** A glob over the principal's name: IAM user/role name, UPN or object id, service account email. */
-    name: z.string().min(1).optional(),
-    appId: z.string().min(1).optional(),
-    awsAccount: z
-      .string()
-      .regex(/^\d{12}$/, 'an AWS account id is 12 digits')
-      .optional(),
-    gcpProject: z.string().min(1).optional(),
-    /** An Entra tenant id: the principal is in it, and an app's display name counts only for apps registered there. */
-    entraTenant: z.string().min(1).optional(),
-  })
-  .refine((e) => e.principal ?? e.name ?? e.appId ?? e.awsAccount ?? e.gcpProject ?? e.entraTenant, {
-    message: 'an allowlist entry needs at least one of principal, name, appId, awsAccount, gcpProject, entraTenant',
-  });
+export const AllowlistEntry = lazySchema(() =>
+  z
+    .strictObject({
+      reason: z.string().min(1, 'say why this principal is never contained'),
+      /** A glob over the principal key, e.g. `aws/123456789012/user/ci-*`. */
+      principal: z.string().min(1).optional(),
+      /** A glob over the principal's name: IAM user/role name, UPN or object id, service account email. */
+      name: z.string().min(1).optional(),
+      appId: z.string().min(1).optional(),
+      awsAccount: z
+        .string()
+        .regex(/^\d{12}$/, 'an AWS account id is 12 digits')
+        .optional(),
+      gcpProject: z.string().min(1).optional(),
+      /** An Entra tenant id: the principal is in it, and an app's display name counts only for apps registered there. */
+      entraTenant: z.string().min(1).optional(),
+    })
+    .refine((e) => e.principal ?? e.name ?? e.appId ?? e.awsAccount ?? e.gcpProject ?? e.entraTenant, {
+      message: 'an allowlist entry needs at least one of principal, name, appId, awsAccount, gcpProject, entraTenant',
+    }),
+);
 export type AllowlistEntry = z.infer<typeof AllowlistEntry>;
 
 function glob(pattern: string): RegExp {

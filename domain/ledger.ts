@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTION_KINDS, actionId, RELEASE_OF, type Action, type ActionSpec } from './action.js';
+import { lazySchema } from './lazy-schema.js';
 
 /**
  * The principal's ledger: every reversible control Revoker put in force on one canonical principal,
@@ -55,16 +56,20 @@ export interface ReleasedRequest extends HoldRequest {
 }
 
 // The ledger's Update payloads, checked by the principal workflow's validators.
-const incidentId = z.string().min(1).max(600);
-const controlId = z.string().min(1).max(300);
-export const HoldRequestSchema = z.strictObject({ incident: incidentId, control: controlId });
-export const RecordRequestSchema = HoldRequestSchema.extend({
-  outcome: z.enum(['done', 'already', 'failed']),
-  at: z.string().min(1).max(40),
-});
-export const GoneRequestSchema = HoldRequestSchema.extend({ at: z.string().min(1).max(40) });
-export const ReleasedRequestSchema = HoldRequestSchema.extend({ ok: z.boolean() });
-export const HoldersChangedSchema = HoldRequestSchema.extend({ heldBy: z.array(incidentId).max(1000) });
+const incidentId = lazySchema(() => z.string().min(1).max(600));
+const controlId = lazySchema(() => z.string().min(1).max(300));
+export const HoldRequestSchema = lazySchema(() => z.strictObject({ incident: incidentId, control: controlId }));
+export const RecordRequestSchema = lazySchema(() =>
+  HoldRequestSchema.extend({
+    outcome: z.enum(['done', 'already', 'failed']),
+    at: z.string().min(1).max(40),
+  }),
+);
+export const GoneRequestSchema = lazySchema(() => HoldRequestSchema.extend({ at: z.string().min(1).max(40) }));
+export const ReleasedRequestSchema = lazySchema(() => HoldRequestSchema.extend({ ok: z.boolean() }));
+export const HoldersChangedSchema = lazySchema(() =>
+  HoldRequestSchema.extend({ heldBy: z.array(incidentId).max(1000) }),
+);
 
 /** The canonical principal that owns a control on this target: one ledger for every way of naming it. */
 export function controlOwner(action: Pick<Action, 'kind' | 'target'>): string {

@@ -12,6 +12,7 @@ import type {
   ReleasedRequest,
 } from './ledger.js';
 import type { PlaybookStatus } from './report.js';
+import { lazySchema } from './lazy-schema.js';
 
 /** The holders of one control changed: `incident` is the recipient, the others hold it too. */
 export interface HoldersChanged {
@@ -32,14 +33,16 @@ export const alertSignal = defineSignal<[Alert]>('alert');
 export const statusQuery = defineQuery<PlaybookStatus>('status');
 
 /** Alerts for one incident, batched by the webhook (one Update in flight per incident): update-with-start. */
-export const IntakeRequest = z.strictObject({ alerts: z.array(Alert).min(1).max(500) });
+export const IntakeRequest = lazySchema(() => z.strictObject({ alerts: z.array(Alert).min(1).max(500) }));
 export type IntakeRequest = z.infer<typeof IntakeRequest>;
 export type IntakeOutcome = 'started' | 'merged' | 'duplicate';
 export const intakeUpdate = defineUpdate<{ outcomes: IntakeOutcome[]; runId: string }, [IntakeRequest]>('intake');
-export const AlertPage = z.strictObject({
-  offset: z.number().int().min(0).default(0),
-  limit: z.number().int().min(1).max(10_000).default(1_000),
-});
+export const AlertPage = lazySchema(() =>
+  z.strictObject({
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(10_000).default(1_000),
+  }),
+);
 /** Every alert id the incident has had (`source:id`), a page at a time: the status lists only the latest. */
 export const alertRefsQuery = defineQuery<{ total: number; refs: string[] }, [z.input<typeof AlertPage>?]>('alertRefs');
 /** Which of these `source:id` refs the incident already has: how intake finds resends to a closed incident. */

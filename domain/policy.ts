@@ -3,118 +3,123 @@ import { ACTION_KINDS, ActionKind, Mode } from './action.js';
 import type { Severity } from './alert.js';
 import { AllowlistEntry } from './allowlist.js';
 import { DurationText } from './duration.js';
+import { lazySchema } from './lazy-schema.js';
 
-const SeverityModes = z.strictObject({
-  low: Mode.optional(),
-  medium: Mode.optional(),
-  high: Mode.optional(),
-  critical: Mode.optional(),
-});
+const SeverityModes = lazySchema(() =>
+  z.strictObject({
+    low: Mode.optional(),
+    medium: Mode.optional(),
+    high: Mode.optional(),
+    critical: Mode.optional(),
+  }),
+);
 
 /** Per action kind: one mode for every severity, or a mode per severity (unlisted severities wait for approval). */
-export const ModeRule = z.union([Mode, SeverityModes]);
+export const ModeRule = lazySchema(() => z.union([Mode, SeverityModes]));
 export type ModeRule = z.infer<typeof ModeRule>;
 
 /**
  * What runs automatically, what waits for a human, and for how long. The worker's client loads it and
  * snapshots it into each playbook's input, so a run is reproducible from its history alone.
  */
-export const Policy = z
-  .strictObject({
-    version: z.literal(1),
-    actions: z.partialRecord(ActionKind, ModeRule).default({}),
-    approvalTimeout: DurationText.default('4h'),
-    allowlist: z.array(AllowlistEntry).default([]),
-    /** Who may decide. Absent: anyone who can signal the workflow (the sandbox); set it in production. */
-    approvers: z
-      .strictObject({
-        groups: z.record(z.string(), z.array(z.string().min(1)).min(1)),
-        default: z.array(z.string()).min(1),
-        byAction: z.partialRecord(ActionKind, z.array(z.string()).min(1)).default({}),
-        /**
-         * Other names of the same person (`sam@example.com: [sam, samuel@corp.example]`): they count
-         * once for four eyes. Names are compared without regard to case in any event.
-         */
-        aliases: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).optional(),
-      })
-      .optional(),
-    /**
-     * Whose word the playbook takes for who decides. `temporal-namespace` (absent): anyone who can send
-     * a Signal or Update in the namespace names themselves. `oidc`: only decisions whose approver
-     * Revoker's server verified (a one-click link sent to that approver alone, or an identity token
-     * from the configured issuer); the UI's Signals and unverified Updates are refused.
-     */
-    trustedIdentities: z.enum(['temporal-namespace', 'oidc']).optional(),
-    /**
-     * Public keys of Revoker's server (`ed25519:<64 hex digits>`; more than one while a key rotates): a
-     * decision marked `verifiedBy` counts only with the seal of one of them. The webhook adds its own key
-     * to the policy of each playbook it starts; under `oidc` a verified decision needs one.
-     */
-    verifierKeys: z
-      .array(z.string().regex(/^ed25519:[0-9a-f]{64}$/, 'a verifier key is ed25519: and 64 hex digits'))
-      .min(1)
-      .max(8)
-      .optional(),
-    /**
-     * When a step gets no decision within approvalTimeout it is escalated and waits once more as long;
-     * then it proceeds or is aborted, per action kind (unlisted kinds abort).
-     */
-    onTimeout: z.partialRecord(ActionKind, z.enum(['proceed', 'abort'])).default({}),
-    /** How many distinct approvers a destructive step needs (2 = four eyes). */
-    fourEyes: z.number().int().min(1).max(5).default(1),
-    /**
-     * How long a contained playbook stays open for a `release` (false positive) before it closes with
-     * its report; "0s" closes at once and no release is possible.
-     */
-    releaseWindow: DurationText.default('24h'),
-  })
-  .superRefine((policy, ctx) => {
-    const groups = policy.approvers?.groups ?? {};
-    const named = [
-      ...(policy.approvers?.default ?? []).map((g, i) => [g, ['approvers', 'default', i]] as const),
-      ...Object.entries(policy.approvers?.byAction ?? {}).flatMap(([kind, list]) =>
-        (list ?? []).map((g, i) => [g, ['approvers', 'byAction', kind, i]] as const),
-      ),
-    ];
-    for (const [group, path] of named) {
-      if (!(group in groups))
-        ctx.addIssue({ code: 'custom', path: [...path], message: `no group named "${group}" in approvers.groups` });
-    }
-    const aliasOf = new Map<string, string>();
-    for (const [person, names] of Object.entries(policy.approvers?.aliases ?? {})) {
-      for (const [i, name] of [person, ...names].entries()) {
-        const other = aliasOf.get(name.toLowerCase());
-        if (other !== undefined && other !== person.toLowerCase()) {
+export const Policy = lazySchema(() =>
+  z
+    .strictObject({
+      version: z.literal(1),
+      actions: z.partialRecord(ActionKind, ModeRule).default({}),
+      approvalTimeout: DurationText.default('4h'),
+      allowlist: z.array(AllowlistEntry).default([]),
+      /** Who may decide. Absent: anyone who can signal the workflow (the sandbox); set it in production. */
+      approvers: z
+        .strictObject({
+          groups: z.record(z.string(), z.array(z.string().min(1)).min(1)),
+          default: z.array(z.string()).min(1),
+          byAction: z.partialRecord(ActionKind, z.array(z.string()).min(1)).default({}),
+          /**
+           * Other names of the same person (`sam@example.com: [sam, samuel@corp.example]`): they count
+           * once for four eyes. Names are compared without regard to case in any event.
+           */
+          aliases: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).optional(),
+        })
+        .optional(),
+      /**
+       * Whose word the playbook takes for who decides. `temporal-namespace` (absent): anyone who can send
+       * a Signal or Update in the namespace names themselves. `oidc`: only decisions whose approver
+       * Revoker's server verified (a one-click link sent to that approver alone, or an identity token
+       * from the configured issuer); the UI's Signals and unverified Updates are refused.
+       */
+      trustedIdentities: z.enum(['temporal-namespace', 'oidc']).optional(),
+      /**
+       * Public keys of Revoker's server (`ed25519:<64 hex digits>`; more than one while a key rotates): a
+       * decision marked `verifiedBy` counts only with the seal of one of them. The webhook adds its own key
+       * to the policy of each playbook it starts; under `oidc` a verified decision needs one.
+       */
+      verifierKeys: z
+        .array(z.string().regex(/^ed25519:[0-9a-f]{64}$/, 'a verifier key is ed25519: and 64 hex digits'))
+        .min(1)
+        .max(8)
+        .optional(),
+      /**
+       * When a step gets no decision within approvalTimeout it is escalated and waits once more as long;
+       * then it proceeds or is aborted, per action kind (unlisted kinds abort).
+       */
+      onTimeout: z.partialRecord(ActionKind, z.enum(['proceed', 'abort'])).default({}),
+      /** How many distinct approvers a destructive step needs (2 = four eyes). */
+      fourEyes: z.number().int().min(1).max(5).default(1),
+      /**
+       * How long a contained playbook stays open for a `release` (false positive) before it closes with
+       * its report; "0s" closes at once and no release is possible.
+       */
+      releaseWindow: DurationText.default('24h'),
+    })
+    .superRefine((policy, ctx) => {
+      const groups = policy.approvers?.groups ?? {};
+      const named = [
+        ...(policy.approvers?.default ?? []).map((g, i) => [g, ['approvers', 'default', i]] as const),
+        ...Object.entries(policy.approvers?.byAction ?? {}).flatMap(([kind, list]) =>
+          (list ?? []).map((g, i) => [g, ['approvers', 'byAction', kind, i]] as const),
+        ),
+      ];
+      for (const [group, path] of named) {
+        if (!(group in groups))
+          ctx.addIssue({ code: 'custom', path: [...path], message: `no group named "${group}" in approvers.groups` });
+      }
+      const aliasOf = new Map<string, string>();
+      for (const [person, names] of Object.entries(policy.approvers?.aliases ?? {})) {
+        for (const [i, name] of [person, ...names].entries()) {
+          const other = aliasOf.get(name.toLowerCase());
+          if (other !== undefined && other !== person.toLowerCase()) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['approvers', 'aliases', person, ...(i ? [i - 1] : [])],
+              message: `"${name}" is already a name of ${other}: one name, one person`,
+            });
+          }
+          aliasOf.set(name.toLowerCase(), person.toLowerCase());
+        }
+      }
+      for (const [kind, outcome] of Object.entries(policy.onTimeout ?? {})) {
+        if (outcome === 'proceed' && ACTION_KINDS[kind as ActionKind].destructive) {
           ctx.addIssue({
             code: 'custom',
-            path: ['approvers', 'aliases', person, ...(i ? [i - 1] : [])],
-            message: `"${name}" is already a name of ${other}: one name, one person`,
+            path: ['onTimeout', kind],
+            message: `${kind} is destructive and cannot proceed without a decision: use "abort"`,
           });
         }
-        aliasOf.set(name.toLowerCase(), person.toLowerCase());
       }
-    }
-    for (const [kind, outcome] of Object.entries(policy.onTimeout ?? {})) {
-      if (outcome === 'proceed' && ACTION_KINDS[kind as ActionKind].destructive) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['onTimeout', kind],
-          message: `${kind} is destructive and cannot proceed without a decision: use "abort"`,
-        });
+      for (const [kind, rule] of Object.entries(policy.actions)) {
+        if (!ACTION_KINDS[kind as ActionKind].destructive) continue;
+        const modes = typeof rule === 'string' ? [rule] : Object.values(rule);
+        if (modes.includes('auto')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['actions', kind],
+            message: `${kind} is destructive and cannot be "auto": use "approval" or "skip"`,
+          });
+        }
       }
-    }
-    for (const [kind, rule] of Object.entries(policy.actions)) {
-      if (!ACTION_KINDS[kind as ActionKind].destructive) continue;
-      const modes = typeof rule === 'string' ? [rule] : Object.values(rule);
-      if (modes.includes('auto')) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['actions', kind],
-          message: `${kind} is destructive and cannot be "auto": use "approval" or "skip"`,
-        });
-      }
-    }
-  });
+    }),
+);
 export type Policy = z.infer<typeof Policy>;
 
 /** Reversible containment runs at once for high and critical alerts; anything destructive waits for a human. */
