@@ -681,7 +681,9 @@ describe('fuzzing the webhook', () => {
       ),
       { numRuns: Math.round(RUNS / 2) },
     );
-    assert.ok(coded > RUNS / 50, `${coded} of ${Math.round(RUNS / 2)} encoded or decoded`);
+    // About 5 % of the runs reach the codec (65 of 1,250 on average, 50 in one run in fifty): the bound proves the
+    // property was exercised without failing on the tail of that spread.
+    assert.ok(coded > RUNS / 100, `${coded} of ${Math.round(RUNS / 2)} encoded or decoded`);
     for (const { started, decided } of Object.values(apps)) assert.deepEqual([started, decided], [[], []]);
   });
 
