@@ -147,6 +147,14 @@ export function rssOf(pid: number): number {
   return kib ? Number(kib) * 1024 : 0;
 }
 
+/** CPU time a process has used (user + system), from /proc (Linux), in ms. */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (USER_HZ: 100 on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** The Temporal dev server this process started: its child whose command is the Temporal CLI. */
 export function devServerPid(): number | undefined {
   for (const entry of readdirSync('/proc')) {

@@ -25,6 +25,7 @@ import { renderChart } from './chart.js';
 import { floorActivities } from './floor-activities.js';
 import {
   costOf,
+  cpuMsOf,
   devServerPid,
   historyOf,
   percentiles,
@@ -327,13 +328,22 @@ async function main(): Promise<void> {
     const bursts: BurstResult[] = [];
     for (const size of BURSTS) {
       const burst = async (run: (i: number) => Promise<Sample>) => {
+        const devPid = devServerPid();
+        const cpuBefore = { process: process.cpuUsage(), devServer: devPid ? cpuMsOf(devPid) : 0 };
         const began = Date.now();
         const samples = await Promise.all(Array.from({ length: size }, (_, i) => run(i)));
         const ms = Math.max(...samples.map((s) => s.doneAt)) - began;
+        const used = process.cpuUsage(cpuBefore.process);
         return {
           perSecond: (size / ms) * 1000,
           p95: latencyOf(samples).p95,
           retried: samples.reduce((n, s) => n + s.retried, 0),
+          // Every thread of this process (the main thread's webhook, activities and sandbox clouds, and the
+          // workflow thread), and the dev server: what a playbook costs the machine's cores.
+          cpuMsEach: {
+            process: (used.user + used.system) / 1000 / size,
+            devServer: devPid ? (cpuMsOf(devPid) - cpuBefore.devServer) / size : 0,
+          },
         };
       };
       const floorBurst = await burst(() => oneRun(client, floor.url, floorBody()));
@@ -442,10 +452,18 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 300_000): Prom
   throw new Error(`not within ${timeoutMs} ms (${String(last)})`);
 }
 
+interface BurstSide {
+  perSecond: number;
+  p95: number;
+  retried: number;
+  /** CPU per playbook: this process (all its threads) and the dev server, in ms. */
+  cpuMsEach: { process: number; devServer: number };
+}
+
 export interface BurstResult {
   size: number;
-  floor: { perSecond: number; p95: number; retried: number };
-  revoker: { perSecond: number; p95: number; retried: number };
+  floor: BurstSide;
+  revoker: BurstSide;
 }
 
 interface StormResult {
@@ -519,6 +537,7 @@ function targetsOf(r: BenchResults): BenchResults['targets'] {
 function table(r: BenchResults): string {
   const ms = (n: number) => `${Math.round(n)} ms`;
   const x = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)} ×` : '–');
+  const cpu = (c: { process: number; devServer: number }) => `${Math.round(c.process)} + ${Math.round(c.devServer)} ms`;
   const { floor, revoker } = r.latency;
   const share = (s: Shares, part: number) => `${Math.round(part)} ms (${Math.round((100 * part) / s.totalMs)} %)`;
   const rows: string[][] = [
@@ -556,6 +575,15 @@ function table(r: BenchResults): string {
         `${ms(b.floor.p95)}, ${b.floor.retried}`,
         `${ms(b.revoker.p95)}, ${b.revoker.retried}`,
         x(b.revoker.p95, b.floor.p95),
+      ],
+      [
+        `burst of ${b.size}: CPU each, process + server`,
+        cpu(b.floor.cpuMsEach),
+        cpu(b.revoker.cpuMsEach),
+        x(
+          b.revoker.cpuMsEach.process + b.revoker.cpuMsEach.devServer,
+          b.floor.cpuMsEach.process + b.floor.cpuMsEach.devServer,
+        ),
       ],
     ]),
     [
