@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { authError, type AwsService } from './errors.js';
+import { authError, type SignedService } from './errors.js';
 import { callerForSession, type Caller } from './principal.js';
 import {
   computeSignature,
@@ -17,7 +17,7 @@ export interface SignedRequestInfo {
 }
 
 /** Extracts and sanity-checks the SigV4 Authorization header and X-Amz-Date. */
-export function readSignature(request: ReceivedRequest, service: AwsService | undefined): SignedRequestInfo {
+export function readSignature(request: ReceivedRequest, service: SignedService | undefined): SignedRequestInfo {
   const header = request.headers['authorization'];
   if (header === undefined) {
     if (/(^|&)X-Amz-Credential=/i.test(request.query)) {
@@ -63,7 +63,7 @@ export async function authenticate(
   state: SimState,
   request: ReceivedRequest,
   { auth, signingDate }: SignedRequestInfo,
-  service: AwsService,
+  service: SignedService,
   now: Date,
 ): Promise<Caller> {
   let caller: Caller | undefined;

@@ -4,6 +4,7 @@ import { SeededEngine } from '../shared/seeded-engine.js';
 import type { ActionContext, ActionHandler } from './action-context.js';
 import { resourceLabel } from './arn.js';
 import { authenticate, readSignature } from './authn.js';
+import { EventHistory } from './cloudtrail.js';
 import { decide, notAuthorizedMessage } from './authz.js';
 import { accessDenied, authError, AwsError, toS3Error, type AwsService } from './errors.js';
 import { FaultQueue } from './faults.js';
@@ -111,6 +112,8 @@ export class AwsEngine extends SeededEngine<
   ScopedMutationLog<MutationEntry>
 > {
   private readonly members: readonly AwsSeed[];
+  /** CloudTrail's event history: every authenticated call in every account (simulators/aws/cloudtrail.ts). */
+  readonly trail = new EventHistory();
 
   constructor(options: AwsEngineOptions) {
     const members = options.accounts ?? [];
@@ -134,6 +137,12 @@ export class AwsEngine extends SeededEngine<
       save: saveStateFile,
     });
     this.members = members;
+  }
+
+  /** Back to the seed: the event history too. */
+  override reset(seed?: readonly AwsSeed[]): void {
+    super.reset(seed);
+    this.trail.clear();
   }
 
   /** The primary account's state. */
@@ -173,6 +182,7 @@ export class AwsEngine extends SeededEngine<
     const requestId = randomUUID();
     const detected = detectService(request);
     const service = isSupportedService(detected) ? detected : undefined;
+    if (detected === 'cloudtrail') return this.cloudTrail(request, requestId);
     try {
       if (!service) {
         throw new AwsError('InvalidAction', `This simulator does not implement the AWS service '${detected}'.`, 400);
@@ -225,10 +235,17 @@ export class AwsEngine extends SeededEngine<
     const pending: MutationEntry[] = [];
     const ctx = this.context(target, accountId, caller, params, now, signed.auth.region, request.sourceIp, pending);
     let result;
+    const event = { account: accountId, service, action, readOnly: !mutating, caller, params, now, requestId };
+    const where = { region: signed.auth.region, sourceIp: request.sourceIp };
     try {
       result = handler(ctx);
       if (!fault?.lostWrite) for (const entry of pending) this.mutations.record(entry);
       if (before !== undefined && pending.length > 0) this.faults.modes.changed(before);
+      // CloudTrail has the call, as AWS answered it (a lost write included: AWS said it succeeded).
+      this.trail.record({ ...event, ...where, result });
+    } catch (error) {
+      if (error instanceof AwsError) this.trail.record({ ...event, ...where, error });
+      throw error;
     } finally {
       // Persist even when the call is refused: the key's last-used timestamp changed regardless.
       this.persist();
@@ -240,6 +257,67 @@ export class AwsEngine extends SeededEngine<
         ? s3Document('ListAllMyBucketsResult', result ?? {})
         : queryResponse(service === 'iam' ? IAM_NAMESPACE : STS_NAMESPACE, action, result, requestId);
     return { body, ...(fault?.lostResponse ? { dropConnection: true } : {}) };
+  }
+
+  /**
+   * CloudTrail's `LookupEvents` over the AWS JSON 1.1 protocol (`X-Amz-Target: CloudTrail_20131101.LookupEvents`):
+   * authenticated and authorized (`cloudtrail:LookupEvents`) as any call, limited to two a second per account and
+   * Region, and itself recorded as a read-only event.
+   */
+  private async cloudTrail(request: EngineRequest, requestId: string): Promise<HttpResult> {
+    try {
+      const signed = readSignature(request, 'cloudtrail');
+      const target = request.headers['x-amz-target'];
+      if (target !== 'CloudTrail_20131101.LookupEvents') {
+        throw new AwsError('UnknownOperationException', `This simulator implements only CloudTrail LookupEvents`, 400);
+      }
+      const now = this.now();
+      const org = this.faults.modes.view(this.state);
+      const state = accountOfKey(org, signed.auth.accessKeyId) ?? primaryOf(org);
+      const caller = await authenticate(state, request, signed, 'cloudtrail', now);
+      const params = new URLSearchParams();
+      const ctx = this.context(org, state.accountId, caller, params, now, signed.auth.region, request.sourceIp, []);
+      ctx.authorize('cloudtrail:LookupEvents', '*');
+      this.trail.throttle(state.accountId, signed.auth.region, now);
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.from(request.body).toString('utf8') || '{}');
+      } catch {
+        throw new AwsError('SerializationException', 'Start of structure or map found where not expected.', 400);
+      }
+      const page = this.trail.lookup(state.accountId, body, now);
+      this.trail.record({
+        account: state.accountId,
+        service: 'cloudtrail',
+        action: 'LookupEvents',
+        readOnly: true,
+        caller,
+        params,
+        now,
+        region: signed.auth.region,
+        sourceIp: request.sourceIp,
+        requestId,
+      });
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': requestId },
+        body: JSON.stringify(page),
+      };
+    } catch (error) {
+      const failed =
+        error instanceof AwsError ? error : new AwsError('InternalFailure', String((error as Error)?.message), 500);
+      // The JSON protocol's names: IAM's AccessDenied is CloudTrail's AccessDeniedException.
+      const code = failed.code === 'AccessDenied' ? 'AccessDeniedException' : failed.code;
+      return {
+        status: failed.code === 'AccessDenied' ? 400 : failed.status,
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amzn-RequestId': requestId,
+          'x-amzn-ErrorType': code,
+        },
+        body: JSON.stringify({ __type: code, message: failed.message }),
+      };
+    }
   }
 
   private context(

@@ -1,4 +1,6 @@
 export type AwsService = 'iam' | 'sts' | 's3';
+/** A service whose requests the simulator authenticates: the three above, and CloudTrail's event history. */
+export type SignedService = AwsService | 'cloudtrail';
 export type ErrorType = 'Sender' | 'Receiver';
 
 /** An AWS error as it goes on the wire; the SDK maps `code` to the exception name (NoSuchEntity → NoSuchEntityException). */
@@ -61,7 +63,8 @@ export type AuthFailure =
  * Authentication failures are worded differently by the Query services (IAM/STS) and by S3,
  * e.g. an unknown or inactive key is InvalidClientTokenId for IAM/STS but InvalidAccessKeyId for S3.
  */
-export function authError(service: AwsService | undefined, failure: AuthFailure, detail?: string): AwsError {
+export function authError(service: SignedService | undefined, failure: AuthFailure, detail?: string): AwsError {
+  if (service === 'cloudtrail') return jsonAuthError(failure, detail);
   if (service === 's3') {
     switch (failure) {
       case 'missing':
@@ -130,5 +133,31 @@ export function toS3Error(error: AwsError): AwsError {
       return new AwsError('AccessDenied', 'Access Denied', 403);
     default:
       return error;
+  }
+}
+
+/** The AWS JSON protocol's names for the same failures (CloudTrail): `UnrecognizedClientException` and the rest. */
+function jsonAuthError(failure: AuthFailure, detail?: string): AwsError {
+  switch (failure) {
+    case 'missing':
+      return new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400);
+    case 'malformed':
+      return new AwsError(
+        'IncompleteSignatureException',
+        detail ?? 'The request signature does not conform to AWS standards.',
+        400,
+      );
+    case 'unknown-key':
+    case 'bad-token':
+      return new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', 400);
+    case 'expired':
+      return new AwsError('ExpiredTokenException', 'The security token included in the request is expired', 400);
+    case 'signature':
+    case 'payload-hash':
+      return new AwsError(
+        'InvalidSignatureException',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+        400,
+      );
   }
 }

@@ -17,11 +17,20 @@ import {
   putUserPolicy,
 } from './iam-inline-policies.js';
 import { getRole } from './iam-roles.js';
-import { deleteLoginProfile, getLoginProfile, getUser, listUsers } from './iam-users.js';
+import {
+  createLoginProfile,
+  createUser,
+  deleteLoginProfile,
+  getLoginProfile,
+  getUser,
+  listUsers,
+} from './iam-users.js';
 
 /** IAM Query actions the simulator implements (API version 2010-05-08). */
 export const IAM_ACTIONS: ReadonlyMap<string, ActionHandler> = new Map([
   ['GetUser', getUser],
+  ['CreateUser', createUser],
+  ['CreateLoginProfile', createLoginProfile],
   ['ListUsers', listUsers],
   ['GetLoginProfile', getLoginProfile],
   ['DeleteLoginProfile', deleteLoginProfile],

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { closeServer, hostPort, listen } from '../shared/serve.js';
 import { createApp } from './app.js';
+import type { TrailEvent } from './cloudtrail.js';
 import { AwsEngine } from './engine.js';
 import type { AwsFault } from './faults.js';
 import type { MutationSummary } from './mutations.js';
@@ -73,6 +74,10 @@ export interface AwsSimulator {
    */
   abandoned(): number;
   abandonedAt(count: number): Promise<void>;
+  /** CloudTrail's record of every call made in `accountId` (default: the primary account), oldest first. */
+  trailEvents(accountId?: string): readonly TrailEvent[];
+  /** How long after a call `LookupEvents` can see it (CloudTrail: typically 5 minutes); 0 by default. */
+  setTrailDelay(ms: number): void;
 }
 
 const parsedPolicies = (policies: Map<string, string> | undefined): Record<string, unknown> =>
@@ -113,6 +118,10 @@ export async function startAwsSimulator(options: AwsSimulatorOptions = {}): Prom
     close: () => closeServer(server, () => engine.persist()),
     reset: (seed) => engine.restore(seed),
     mutations: (accountId) => engine.mutationsIn(accountId),
+    trailEvents: (accountId = engine.state.primaryId) => engine.trail.all(accountId),
+    setTrailDelay: (ms) => {
+      engine.trail.deliveryDelayMs = ms;
+    },
     expireSessions: (accountId) => engine.expireSessions(accountId),
     injectFault: (fault) => engine.faults.inject(fault),
     clearFaults: () => engine.faults.clear(),
