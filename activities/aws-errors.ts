@@ -1,3 +1,4 @@
+import { CloudTrailServiceException } from '@aws-sdk/client-cloudtrail';
 import { IAMServiceException } from '@aws-sdk/client-iam';
 import { STSServiceException } from '@aws-sdk/client-sts';
 import {
@@ -38,12 +39,18 @@ const BAD_CREDENTIALS = new Set([
   'ExpiredTokenException',
   'UnrecognizedClientException',
   'MissingAuthenticationToken',
+  'MissingAuthenticationTokenException',
+  'InvalidSignatureException',
 ]);
 const UNMODIFIABLE = new Set(['UnmodifiableEntity', 'UnmodifiableEntityException']);
 
 /** Maps an AWS SDK error to a provider error; undefined leaves it to Temporal's default handling. */
 export function classifyAwsError(error: unknown): ProviderError | undefined {
-  if (error instanceof IAMServiceException || error instanceof STSServiceException) {
+  if (
+    error instanceof IAMServiceException ||
+    error instanceof STSServiceException ||
+    error instanceof CloudTrailServiceException
+  ) {
     const { name, message } = error;
     const status = error.$metadata.httpStatusCode;
     if (THROTTLING.has(name))
