@@ -15,10 +15,12 @@ import {
   UpdateAccessKeyCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { randomBytes } from 'node:crypto';
 import type { AwsKeyTarget, AwsRoleTarget, AwsUserTarget } from '../domain/action.js';
 import type { AccessCheck, ListedTarget } from '../domain/doctor.js';
+import type { AwsSweep } from '../domain/sweep.js';
 import { AWS_ACTION_USE, AWS_RESPONDER_ACTIONS } from '../domain/permissions.js';
 import type { AwsAccessKeyState, AwsRoleDiscovery, AwsUserDiscovery } from '../domain/discovery.js';
 import type { AwsPrincipal } from '../domain/principal.js';
@@ -34,12 +36,15 @@ import {
   ROLE_REVOKE_POLICY_NAME,
   USER_DENY_POLICY_NAME,
 } from './aws-policies.js';
+import { readAwsTrail, type AwsSweepRequest } from './aws-trail.js';
 import { classifyActivities, InvalidRequestError, problemOf, TargetNotFoundError, UnsafeStateError } from './errors.js';
 import { checkEach } from './limited.js';
 
 export interface AwsClients {
   iam: IAMClient;
   sts: STSClient;
+  /** The account's event history, for the sweep (activities/aws-trail.ts). */
+  cloudtrail: CloudTrailClient;
 }
 
 /**
@@ -299,6 +304,14 @@ export function createAwsActivities(accounts: AwsAccounts) {
     verifyAwsUserSessionRevocationRemoved: async (target: UserRevocation) => {
       const a = await inAccount(target.accountId);
       return a.verifyRevocationRemoved(a.userSessions(target), target.issuedBefore);
+    },
+    /**
+     * The sweep of one account: what the incident's keys and users did there, read from CloudTrail, and what of it
+     * persists (activities/aws-trail.ts). Reads only; `cloudtrail:LookupEvents`.
+     */
+    async sweepAwsAccount(request: AwsSweepRequest): Promise<AwsSweep> {
+      const { cloudtrail } = await accounts.clients(request.accountId);
+      return readAwsTrail(cloudtrail, request);
     },
   };
   return classifyActivities(activities, classifyAwsError);

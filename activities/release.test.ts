@@ -13,7 +13,15 @@ import type {
   GcpServiceAccountTarget,
 } from '../domain/action.js';
 import { startAwsSimulator, type AwsSimulator } from '../simulators/aws/index.js';
-import { ACCOUNT, ALICE, ALICE_SECOND, iamClient, RESPONDER, stsClient } from '../simulators/aws/test-support.js';
+import {
+  ACCOUNT,
+  ALICE,
+  ALICE_SECOND,
+  cloudTrailClient,
+  iamClient,
+  RESPONDER,
+  stsClient,
+} from '../simulators/aws/test-support.js';
 import type { EntraSimulator } from '../simulators/entra/index.js';
 import {
   ADELE,
@@ -94,7 +102,13 @@ describe('AWS release activities', () => {
 
   before(async () => {
     sim = await startAwsSimulator();
-    aws = createAwsActivities(singleAccount({ iam: iamClient(sim, RESPONDER), sts: stsClient(sim, RESPONDER) }));
+    aws = createAwsActivities(
+      singleAccount({
+        iam: iamClient(sim, RESPONDER),
+        sts: stsClient(sim, RESPONDER),
+        cloudtrail: cloudTrailClient(sim, RESPONDER),
+      }),
+    );
   });
   after(() => sim.close());
   beforeEach(() => sim.reset());

@@ -1,3 +1,4 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../activities/aws.js';
@@ -43,9 +44,12 @@ export function createAwsClients({
   };
   const iam = new IAMClient(common);
   const sts = new STSClient(common);
+  // The sweep reads the account's event history (activities/aws-trail.ts): CloudTrail is regional, like STS here.
+  const cloudtrail = new CloudTrailClient(common);
   iam.middlewareStack.add(sayWhichCallTimedOut('IAM', requestTimeoutMs), TIMEOUT_MIDDLEWARE);
   sts.middlewareStack.add(sayWhichCallTimedOut('STS', requestTimeoutMs), TIMEOUT_MIDDLEWARE);
-  return { iam, sts };
+  cloudtrail.middlewareStack.add(sayWhichCallTimedOut('CloudTrail', requestTimeoutMs), TIMEOUT_MIDDLEWARE);
+  return { iam, sts, cloudtrail };
 }
 
 const TIMEOUT_MIDDLEWARE = { step: 'initialize', name: 'revokerRequestTimeout' } as const;

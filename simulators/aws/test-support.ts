@@ -1,3 +1,4 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient, type Credentials } from '@aws-sdk/client-sts';
@@ -50,6 +51,8 @@ const config = (sim: AwsSimulator, credentials: TestCredentials) => ({
 
 export const iamClient = (sim: AwsSimulator, credentials: TestCredentials) => new IAMClient(config(sim, credentials));
 export const stsClient = (sim: AwsSimulator, credentials: TestCredentials) => new STSClient(config(sim, credentials));
+export const cloudTrailClient = (sim: AwsSimulator, credentials: TestCredentials) =>
+  new CloudTrailClient(config(sim, credentials));
 export const s3Client = (sim: AwsSimulator, credentials: TestCredentials) =>
   new S3Client({ ...config(sim, credentials), forcePathStyle: true });
 
