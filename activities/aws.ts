@@ -15,7 +15,7 @@ import {
   UpdateAccessKeyCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
-import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { LookupEventsCommand, type CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { randomBytes } from 'node:crypto';
 import type { AwsKeyTarget, AwsRoleTarget, AwsUserTarget } from '../domain/action.js';
@@ -283,9 +283,9 @@ export function createAwsActivities(accounts: AwsAccounts) {
         ];
       }
       return checkEach('aws', listed, classifyAwsError, async (id) => {
-        const { iam, sts } = await accounts.clients(id);
+        const { iam, sts, cloudtrail } = await accounts.clients(id);
         const { Arn } = await sts.send(new GetCallerIdentityCommand({}), abortable());
-        return { identity: Arn, ...(await probeAwsPermissions(iam)) };
+        return { identity: Arn, ...(await probeAwsPermissions(iam, cloudtrail)) };
       });
     },
 
@@ -507,7 +507,10 @@ function accountOperations(iam: IAMClient) {
  * and a role that do not exist (IAM authorizes before it looks the name up), and the ones that would
  * change something run only once GetUser and GetRole have confirmed the names are free.
  */
-async function probeAwsPermissions(iam: IAMClient): Promise<{ missing: string[]; unchecked: string[] }> {
+async function probeAwsPermissions(
+  iam: IAMClient,
+  cloudtrail: CloudTrailClient,
+): Promise<{ missing: string[]; unchecked: string[] }> {
   const probe = `revoker-doctor-probe-${randomBytes(6).toString('hex')}`;
   const keyId = `AKIA${randomBytes(10).toString('hex').toUpperCase().slice(0, 16)}`;
   const policy = 'RevokerDoctorProbe';
@@ -585,6 +588,16 @@ async function probeAwsPermissions(iam: IAMClient): Promise<{ missing: string[];
   }
   // GetAccessKeyLastUsed is authorized on the key's owner, which a made-up key id does not have.
   unchecked.push('iam:GetAccessKeyLastUsed');
+  // A read of one event: allowed, or AccessDeniedException. (A throttled probe says nothing either way.)
+  try {
+    await cloudtrail.send(new LookupEventsCommand({ MaxResults: 1 }), abortable());
+    verdicts.set('cloudtrail:LookupEvents', 'allowed');
+  } catch (error) {
+    const name = error instanceof Error ? error.name : '';
+    if (name === 'AccessDeniedException' || name === 'AccessDenied') verdicts.set('cloudtrail:LookupEvents', 'missing');
+    else if (name === 'ThrottlingException') unchecked.push('cloudtrail:LookupEvents');
+    else throw error;
+  }
   const missing = AWS_RESPONDER_ACTIONS.filter((a) => verdicts.get(a) === 'missing').map(
     (a) => `${a}: ${AWS_ACTION_USE[a]}`,
   );

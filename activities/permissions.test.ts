@@ -16,13 +16,19 @@ const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
 // The least-privilege lists are exactly what the activities call: a call added without its permission
 // (or a permission left behind after a call is removed) fails here.
 describe('least privilege matches the calls', () => {
-  it('AWS: every IAM command the activities send, and nothing else', () => {
-    const text = source('aws.ts');
-    const commands = [...text.matchAll(/new (\w+)Command\(/g)].map((m) => m[1] ?? '');
-    const paginated = [...text.matchAll(/paginate(\w+)\(/g)].map((m) => m[1] ?? '');
-    // STS GetCallerIdentity needs no permission; every other command is IAM's.
-    const iam = [...commands, ...paginated].filter((c) => c !== 'GetCallerIdentity').map((c) => `iam:${c}`);
-    assert.deepEqual(sorted(iam), sorted(AWS_RESPONDER_ACTIONS));
+  it('AWS: every IAM and CloudTrail command the activities send, and nothing else', () => {
+    const commandsIn = (file: string) => {
+      const text = source(file);
+      return [
+        ...[...text.matchAll(/new (\w+)Command\(/g)].map((m) => m[1] ?? ''),
+        ...[...text.matchAll(/paginate(\w+)\(/g)].map((m) => m[1] ?? ''),
+      ];
+    };
+    // STS GetCallerIdentity needs no permission; CloudTrail's one command is LookupEvents; every other is IAM's.
+    const actions = [...commandsIn('aws.ts'), ...commandsIn('aws-trail.ts')]
+      .filter((c) => c !== 'GetCallerIdentity')
+      .map((c) => (c === 'LookupEvents' ? `cloudtrail:${c}` : `iam:${c}`));
+    assert.deepEqual(sorted(actions), sorted(AWS_RESPONDER_ACTIONS));
   });
 
   it('Google Cloud: every IAM method the activities call, as its permission', () => {

@@ -4,7 +4,7 @@
  * activities/permissions.test.ts checks each list against the calls the activities make.
  */
 
-/** IAM actions the responder role needs in every member account (`Resource: *`, or narrowed to users/roles). */
+/** Actions the responder role needs in every member account (`Resource: *`, or the IAM ones narrowed to users/roles). */
 export const AWS_RESPONDER_ACTIONS = [
   'iam:GetUser',
   'iam:ListAccessKeys',
@@ -18,6 +18,7 @@ export const AWS_RESPONDER_ACTIONS = [
   'iam:GetRolePolicy',
   'iam:PutRolePolicy',
   'iam:DeleteRolePolicy',
+  'cloudtrail:LookupEvents',
 ] as const;
 
 /** What each action is for, as `revoker doctor` says when one is missing. */
@@ -34,6 +35,7 @@ export const AWS_ACTION_USE: Record<(typeof AWS_RESPONDER_ACTIONS)[number], stri
   'iam:GetRolePolicy': "read a role's session revocation",
   'iam:PutRolePolicy': "revoke a role's sessions",
   'iam:DeleteRolePolicy': 'lift a role session revocation on release',
+  'cloudtrail:LookupEvents': 'read what the stolen credentials did (the persistence sweep)',
 };
 
 /** Microsoft Graph application permissions, admin-consented in every tenant. */

@@ -38,12 +38,12 @@ describe('revoker doctor: AWS access check', () => {
   });
 
   it('names each permission the responder policy lacks, with what it is for', async () => {
-    sim.reset(seedWithout('iam:PutUserPolicy', 'iam:DeleteRolePolicy'));
+    sim.reset(seedWithout('iam:PutUserPolicy', 'iam:DeleteRolePolicy', 'cloudtrail:LookupEvents'));
     const [result] = await check();
     assert.equal(result?.reachable, true);
     assert.deepEqual(
       result?.missing.map((m) => m.split(':').slice(0, 2).join(':')),
-      ['iam:PutUserPolicy', 'iam:DeleteRolePolicy'],
+      ['iam:PutUserPolicy', 'iam:DeleteRolePolicy', 'cloudtrail:LookupEvents'],
     );
     assert.ok(
       result?.missing.every((m) => m.split(': ')[1]?.length),
