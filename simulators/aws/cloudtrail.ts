@@ -52,6 +52,8 @@ type LookupKey = (typeof LOOKUP_KEYS)[number];
 
 /** Events older than this are gone from the event history (CloudTrail keeps 90 days). */
 const RETENTION_MS = 90 * 24 * 3600 * 1000;
+/** The sandbox keeps this many events at most (every account together), dropping the oldest; the state file none. */
+const MAX_EVENTS = 20_000;
 /** LookupEvents is limited to two requests a second per account and Region. */
 const LOOKUPS_PER_SECOND = 2;
 /** Parameters whose values CloudTrail never logs. */
@@ -225,6 +227,8 @@ export class EventHistory {
 
   record(call: TrailCall): void {
     this.events.push(trailEventOf(call));
+    // A sandbox that runs for days (npm start, a bench) keeps the latest events only, as a bounded memory.
+    if (this.events.length > MAX_EVENTS + MAX_EVENTS / 10) this.events.splice(0, this.events.length - MAX_EVENTS);
   }
 
   /** Every event of an account so far, oldest first, delivered or not (tests read what happened). */
