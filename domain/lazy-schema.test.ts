@@ -41,6 +41,16 @@ describe('lazySchema', () => {
     assert.equal(Wider.parse(check).n, 2);
   });
 
+  it('lets a schema refer to itself, and says so when its definition reads itself while it is built', () => {
+    type Tree = { children: Tree[] };
+    // Stored, not read, while the object is built: the stand-in resolves at parse time.
+    const TreeSchema: z.ZodType<Tree> = lazySchema(() => z.object({ children: z.array(TreeSchema) }));
+    assert.deepEqual(TreeSchema.parse({ children: [{ children: [] }] }), { children: [{ children: [] }] });
+    assert.equal(TreeSchema.safeParse({ children: [{ children: 1 }] }).success, false);
+    const Loop: z.ZodObject = lazySchema(() => z.object({ a: z.string() }).extend(Loop.shape));
+    assert.throws(() => Loop.parse({ a: 'x' }), /uses itself: write the self-reference as z\.lazy/);
+  });
+
   it('is how every schema in domain/ is defined, so a workflow builds only what it parses with', () => {
     const dir = fileURLToPath(new URL('./', import.meta.url));
     const eager: string[] = [];

@@ -7,7 +7,18 @@
  */
 export function lazySchema<T extends object>(build: () => T): T {
   let built: T | undefined;
-  const schema = (): T => (built ??= build());
+  let building = false;
+  const schema = (): T => {
+    if (built) return built;
+    // A definition that touches itself while it is built would recurse without end: zod's z.lazy is for that.
+    if (building) throw new Error('a lazySchema definition uses itself: write the self-reference as z.lazy(() => …)');
+    building = true;
+    try {
+      return (built = build());
+    } finally {
+      building = false;
+    }
+  };
   return new Proxy({} as T, {
     get: (_, key) => Reflect.get(schema(), key),
     set: (_, key, value) => Reflect.set(schema(), key, value),
