@@ -18,31 +18,11 @@ import {
   type AwsSeed,
   type AwsSimulator,
 } from '../simulators/aws/index.js';
-import { ALICE, CI_DEPLOYER, iamClient, RESPONDER, stsClient } from '../simulators/aws/test-support.js';
+import { ALICE, backdoorSeed, CI_DEPLOYER, iamClient, RESPONDER, stsClient } from '../simulators/aws/test-support.js';
 import { readAwsTrail } from './aws-trail.js';
 import { PermissionDeniedError } from './errors.js';
 
 const ACCOUNT = '123456789012';
-
-function attackerSeed(seed: AwsSeed): AwsSeed {
-  const allow = (Action: string[]) => ({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action, Resource: '*' }],
-  });
-  return {
-    ...seed,
-    users: seed.users.map((u) => {
-      if (u.userName === 'alice') {
-        const backdoor = allow(['iam:CreateUser', 'iam:CreateAccessKey', 'iam:CreateLoginProfile']);
-        return { ...u, inlinePolicies: { ...u.inlinePolicies, Backdoor: backdoor } };
-      }
-      if (u.userName === 'revoker-responder') {
-        return { ...u, inlinePolicies: { ...u.inlinePolicies, Trail: allow(['cloudtrail:LookupEvents']) } };
-      }
-      return u;
-    }),
-  };
-}
 
 const trail = (sim: AwsSimulator, credentials = RESPONDER) =>
   new CloudTrailClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
@@ -51,7 +31,7 @@ describe('the AWS sweep (CloudTrail)', () => {
   let sim: AwsSimulator;
   let seed: AwsSeed;
   before(async () => {
-    seed = attackerSeed(loadAwsSeed(DEFAULT_SEED_PATH));
+    seed = backdoorSeed(loadAwsSeed(DEFAULT_SEED_PATH));
     sim = await startAwsSimulator({ seed });
   });
   after(() => sim.close());

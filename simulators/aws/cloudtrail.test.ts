@@ -8,35 +8,13 @@ import { DEFAULT_SEED_PATH, loadAwsSeed, startAwsSimulator, type AwsSeed, type A
 import {
   ALICE,
   awsError,
+  backdoorSeed,
   iamClient,
   RESPONDER,
   sessionCredentials,
   stsClient,
   type TestCredentials,
 } from './test-support.js';
-
-/** The sandbox with alice able to plant a backdoor (as a stolen key with IAM rights can) and the responder able to read the trail. */
-function sweepSeed(seed: AwsSeed): AwsSeed {
-  const policy = (Action: string[]) => ({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action, Resource: '*' }],
-  });
-  return {
-    ...seed,
-    users: seed.users.map((u) => {
-      if (u.userName === 'alice') {
-        return {
-          ...u,
-          inlinePolicies: { ...u.inlinePolicies, Backdoor: policy(['iam:CreateUser', 'iam:CreateAccessKey']) },
-        };
-      }
-      if (u.userName === 'revoker-responder') {
-        return { ...u, inlinePolicies: { ...u.inlinePolicies, Trail: policy(['cloudtrail:LookupEvents']) } };
-      }
-      return u;
-    }),
-  };
-}
 
 /** The parts of a CloudTrail record these tests read. */
 interface TrailRecord {
@@ -57,7 +35,7 @@ describe('CloudTrail event history (LookupEvents)', () => {
   let sim: AwsSimulator;
   let seed: AwsSeed;
   before(async () => {
-    seed = sweepSeed(loadAwsSeed(DEFAULT_SEED_PATH));
+    seed = backdoorSeed(loadAwsSeed(DEFAULT_SEED_PATH));
     sim = await startAwsSimulator({ seed });
   });
   after(() => sim.close());

@@ -94,38 +94,27 @@ function resourcesOf(call: TrailCall): { ResourceType: string; ResourceName: str
 }
 
 function identityOf(caller: Caller, account: string): Record<string, unknown> {
-  const base = { principalId: callerUserId(caller, account), arn: callerArn(caller, account), accountId: account };
+  const base = {
+    principalId: callerUserId(caller, account),
+    arn: callerArn(caller, account),
+    accountId: account,
+    accessKeyId: caller.accessKeyId,
+  };
+  if (caller.type === 'user') return { type: 'IAMUser', ...base, userName: caller.user.userName };
+  const attributes = { creationDate: caller.session.issuedAt, mfaAuthenticated: 'false' };
+  // A session's issuer: the user who asked for a federation token, or the role assumed.
+  const issued = (type: string, issuer: { type: string; userName: string }) => ({
+    type,
+    ...base,
+    sessionContext: { sessionIssuer: { ...issuer, accountId: account }, attributes },
+  });
   switch (caller.type) {
-    case 'user':
-      return { type: 'IAMUser', ...base, accessKeyId: caller.accessKeyId, userName: caller.user.userName };
     case 'session':
-      return {
-        type: 'IAMUser',
-        ...base,
-        accessKeyId: caller.accessKeyId,
-        userName: caller.user.userName,
-        sessionContext: { attributes: { creationDate: caller.session.issuedAt, mfaAuthenticated: 'false' } },
-      };
+      return { type: 'IAMUser', ...base, userName: caller.user.userName, sessionContext: { attributes } };
     case 'federation':
-      return {
-        type: 'FederatedUser',
-        ...base,
-        accessKeyId: caller.accessKeyId,
-        sessionContext: {
-          sessionIssuer: { type: 'IAMUser', userName: caller.user.userName, accountId: account },
-          attributes: { creationDate: caller.session.issuedAt, mfaAuthenticated: 'false' },
-        },
-      };
+      return issued('FederatedUser', { type: 'IAMUser', userName: caller.user.userName });
     case 'assumed-role':
-      return {
-        type: 'AssumedRole',
-        ...base,
-        accessKeyId: caller.accessKeyId,
-        sessionContext: {
-          sessionIssuer: { type: 'Role', userName: caller.role.roleName, accountId: account },
-          attributes: { creationDate: caller.session.issuedAt, mfaAuthenticated: 'false' },
-        },
-      };
+      return issued('AssumedRole', { type: 'Role', userName: caller.role.roleName });
   }
 }
 

@@ -3,6 +3,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient, type Credentials } from '@aws-sdk/client-sts';
 import type { AwsSimulator } from './server.js';
+import type { AwsSeed } from './seed.js';
 
 /** Test-only helpers: fixture credentials and SDK clients configured with nothing but endpoint and credentials. */
 
@@ -78,5 +79,27 @@ export function awsError(name: string, status?: number, message?: RegExp) {
     if (message && !message.test(e.message ?? ''))
       throw new Error(`message ${String(e.message)} does not match ${String(message)}`);
     return true;
+  };
+}
+
+/**
+ * The sandbox with alice's stolen key able to plant a backdoor (a user, its key, a console password), as a key with
+ * IAM rights can, and the responder able to read CloudTrail: Stratus Red Team's aws.persistence.iam-backdoor-user.
+ */
+export function backdoorSeed(seed: AwsSeed): AwsSeed {
+  type Policies = NonNullable<AwsSeed['users'][number]['inlinePolicies']>;
+  const allow = (Action: string[]): Policies[string] => ({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action, Resource: '*' }],
+  });
+  const added: Record<string, Policies> = {
+    alice: { Backdoor: allow(['iam:CreateUser', 'iam:CreateAccessKey', 'iam:CreateLoginProfile']) },
+    'revoker-responder': { Trail: allow(['cloudtrail:LookupEvents']) },
+  };
+  return {
+    ...seed,
+    users: seed.users.map((u) =>
+      added[u.userName] ? { ...u, inlinePolicies: { ...u.inlinePolicies, ...added[u.userName] } } : u,
+    ),
   };
 }
