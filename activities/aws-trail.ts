@@ -121,19 +121,23 @@ export async function readAwsTrail(
       if (!NextToken) return;
     }
   };
-  const followed = new Set<string>();
   const queue = [...new Set(request.accessKeyIds)];
+  const queued = new Set(queue);
+  let followed = 0;
+  let scanned = 0;
   for (const userName of new Set(request.userNames)) await lookup('Username', userName);
-  while (queue.length && followed.size < maxCredentials) {
-    const accessKeyId = queue.shift() as string;
-    if (followed.has(accessKeyId)) continue;
-    followed.add(accessKeyId);
-    await lookup('AccessKeyId', accessKeyId);
-    // Keys and sessions these calls made: what they did next is the attacker's too.
-    for (const event of events) {
+  while (queue.length && followed < maxCredentials) {
+    followed += 1;
+    await lookup('AccessKeyId', queue.shift() as string);
+    // Keys and sessions the calls read since made: what they did next is the attacker's too.
+    for (const event of events.slice(scanned)) {
       const made = awsFindingOf(event, request.accountId)?.accessKeyId;
-      if (made && !followed.has(made)) queue.push(made);
+      if (made && !queued.has(made)) {
+        queued.add(made);
+        queue.push(made);
+      }
     }
+    scanned = events.length;
   }
   return sweepOf(request.accountId, events, lookups);
 }
