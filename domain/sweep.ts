@@ -41,12 +41,25 @@ export const FindingKind = lazySchema(() =>
     'aws.grant',
     /** Temporary credentials minted (`GetFederationToken`, `GetSessionToken`, `AssumeRole`): live until they expire. */
     'aws.session',
+    /** A client secret or certificate added to an app or its service principal: the app is a principal of its own. */
+    'entra.credential',
+    /** A federated identity credential added to an application: an outside workload gets the app's tokens. */
+    'entra.federated-credential',
+    /** Consent or an app role granted to an app: the app is a principal of its own. */
+    'entra.consent',
+    /** A new service-account key (`CreateServiceAccountKey`): a principal of its own. */
+    'gcp.key',
+    /** `roles/iam.serviceAccountTokenCreator` granted on a service account (`SetIamPolicy`): a way to impersonate it. */
+    'gcp.token-creator',
+    /** An access token minted for a service account (`GenerateAccessToken`): live until it expires. */
+    'gcp.access-token',
   ]),
 );
 export type FindingKind = z.infer<typeof FindingKind>;
 
-export const Finding = lazySchema(() =>
+export const AwsFinding = lazySchema(() =>
   z.object({
+    provider: z.literal('aws'),
     kind: FindingKind,
     accountId: z.string().regex(/^\d{12}$/),
     /** The IAM user or role it is on. */
@@ -60,15 +73,129 @@ export const Finding = lazySchema(() =>
     from: TimelineEntry,
   }),
 );
+export type AwsFinding = z.infer<typeof AwsFinding>;
+
+export const EntraFinding = lazySchema(() =>
+  z.object({
+    provider: z.literal('entra'),
+    kind: FindingKind,
+    tenantId: z.string().min(1).max(64),
+    /** The app it is on (client id), and its objects in the tenant, as far as the audit record names them. */
+    appId: z.string().max(64).optional(),
+    servicePrincipalId: z.string().max(64).optional(),
+    /** The application object's id (federated credentials live on it). */
+    applicationId: z.string().max(64).optional(),
+    /** The credential added: its keyId (a secret or certificate) or id (a federated credential), and name. */
+    credentialId: z.string().max(64).optional(),
+    credentialName: z.string().max(200).optional(),
+    /** A federated credential's issuer and subject: who outside the tenant gets the app's tokens. */
+    issuer: z.string().max(500).optional(),
+    subject: z.string().max(500).optional(),
+    from: TimelineEntry,
+  }),
+);
+export type EntraFinding = z.infer<typeof EntraFinding>;
+
+export const GcpFinding = lazySchema(() =>
+  z.object({
+    provider: z.literal('gcp'),
+    kind: FindingKind,
+    projectId: z.string().min(1).max(30),
+    /** The service account it is on. */
+    email: z.string().min(1).max(200),
+    /** The new key's resource name (`gcp.key`). */
+    keyName: z.string().max(500).optional(),
+    /** The member granted a role on the account, and the role (`gcp.token-creator`). */
+    member: z.string().max(500).optional(),
+    role: z.string().max(200).optional(),
+    /** The binding's condition, when it had one: a release puts back exactly this. */
+    condition: z
+      .object({
+        title: z.string().max(200),
+        expression: z.string().max(2000),
+        description: z.string().max(500).optional(),
+      })
+      .optional(),
+    from: TimelineEntry,
+  }),
+);
+export type GcpFinding = z.infer<typeof GcpFinding>;
+
+export const Finding = lazySchema(() => z.discriminatedUnion('provider', [AwsFinding, EntraFinding, GcpFinding]));
 export type Finding = z.infer<typeof Finding>;
 
-/** What the sweep of one AWS account read and found. */
-export interface AwsSweep {
-  accountId: string;
+/**
+ * What one provider's sweep read and found, in one account, tenant or project (`scope`). The same shape for every
+ * provider: the playbook merges them into one timeline.
+ */
+export interface ProviderSweep {
+  provider: 'aws' | 'entra' | 'gcp';
+  /** The account id, tenant id or project id read. */
+  scope: string;
   timeline: TimelineEntry[];
   findings: Finding[];
-  /** Pages read: one lookup per credential and user, and one more per further page (throttled tries not counted). */
+  /** Pages read (throttled tries not counted). */
   lookups: number;
+  /** Something the reader could not read (a page cap reached): the sweep says so rather than claim completeness. */
+  incomplete?: string;
+}
+
+/** What the sweep of one AWS account read and found. */
+export type AwsSweep = Omit<ProviderSweep, 'findings'> & { provider: 'aws'; accountId: string; findings: AwsFinding[] };
+
+/** The identity of a finding: the same thing found twice (by two lookups, or two sweeps) is one finding. */
+export function findingKey(finding: Finding): string {
+  switch (finding.provider) {
+    case 'aws':
+      return [
+        'aws',
+        finding.kind,
+        finding.accountId,
+        finding.userName,
+        finding.roleName,
+        finding.accessKeyId,
+        finding.policy,
+      ].join('|');
+    case 'entra':
+      return [
+        'entra',
+        finding.kind,
+        finding.tenantId,
+        finding.appId ?? finding.servicePrincipalId ?? finding.applicationId,
+        finding.credentialId,
+      ].join('|');
+    case 'gcp':
+      return [
+        'gcp',
+        finding.kind,
+        finding.projectId,
+        finding.email,
+        finding.keyName,
+        finding.member,
+        finding.role,
+      ].join('|');
+  }
+}
+
+/** Timeline entries each once (by provider and event id), oldest first. */
+export function mergeTimeline(entries: TimelineEntry[]): TimelineEntry[] {
+  const seen = new Map<string, TimelineEntry>();
+  for (const entry of entries) {
+    const key = `${entry.provider}|${entry.eventId}`;
+    if (!seen.has(key)) seen.set(key, entry);
+  }
+  return [...seen.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.eventId.localeCompare(b.eventId));
+}
+
+/** Findings each once (findingKey), in the order first found. */
+export function dedupeFindings<F extends Finding>(findings: F[]): F[] {
+  const keys = new Set<string>();
+  return findings.filter((finding) => {
+    const key = findingKey(finding);
+    if (keys.has(key)) return false;
+    keys.add(key);
+    return true;
+  });
 }
 
 /** A CloudTrail event as the sweep reads it: the lookup's fields and the record's (`CloudTrailEvent`). */
@@ -109,9 +236,10 @@ export function awsTimelineEntry(event: AwsTrailEvent): TimelineEntry {
  * What a CloudTrail event left behind, if anything: a refused call and a read leave nothing. `userName` is the
  * caller's own when a call named no user (IAM acts on the caller then).
  */
-export function awsFindingOf(event: AwsTrailEvent, accountId: string): Finding | undefined {
+export function awsFindingOf(event: AwsTrailEvent, accountId: string): AwsFinding | undefined {
   if (event.errorCode || event.readOnly) return undefined;
   const from = awsTimelineEntry(event);
+  const provider = 'aws' as const;
   const parameters = event.requestParameters ?? {};
   const response = event.responseElements ?? {};
   const userName = text(parameters['userName']) ?? event.username;
@@ -121,18 +249,19 @@ export function awsFindingOf(event: AwsTrailEvent, accountId: string): Finding |
       const accessKeyId = text(member(key, 'accessKeyId'));
       const owner = text(member(key, 'userName')) ?? userName;
       if (!accessKeyId) return undefined;
-      return { kind: 'aws.access-key', accountId, accessKeyId, ...(owner ? { userName: owner } : {}), from };
+      return { provider, kind: 'aws.access-key', accountId, accessKeyId, ...(owner ? { userName: owner } : {}), from };
     }
     case 'CreateUser': {
       const created = text(member(member(response, 'user'), 'userName')) ?? text(parameters['userName']);
-      return created ? { kind: 'aws.user', accountId, userName: created, from } : undefined;
+      return created ? { provider, kind: 'aws.user', accountId, userName: created, from } : undefined;
     }
     case 'CreateLoginProfile':
-      return userName ? { kind: 'aws.login-profile', accountId, userName, from } : undefined;
+      return userName ? { provider, kind: 'aws.login-profile', accountId, userName, from } : undefined;
     case 'AttachUserPolicy':
     case 'PutUserPolicy': {
       const policy = text(parameters['policyArn']) ?? text(parameters['policyName']);
       return {
+        provider,
         kind: 'aws.grant',
         accountId,
         ...(userName ? { userName } : {}),
@@ -143,7 +272,7 @@ export function awsFindingOf(event: AwsTrailEvent, accountId: string): Finding |
     case 'CreateRole':
     case 'UpdateAssumeRolePolicy': {
       const roleName = text(parameters['roleName']);
-      return { kind: 'aws.grant', accountId, ...(roleName ? { roleName } : {}), from };
+      return { provider, kind: 'aws.grant', accountId, ...(roleName ? { roleName } : {}), from };
     }
     case 'GetFederationToken':
     case 'GetSessionToken':
@@ -151,6 +280,7 @@ export function awsFindingOf(event: AwsTrailEvent, accountId: string): Finding |
       const accessKeyId = text(member(member(response, 'credentials'), 'accessKeyId'));
       const roleName = text(parameters['roleArn'])?.split('/').pop();
       return {
+        provider,
         kind: 'aws.session',
         accountId,
         ...(accessKeyId ? { accessKeyId } : {}),
@@ -167,21 +297,20 @@ export function awsFindingOf(event: AwsTrailEvent, accountId: string): Finding |
  * The sweep of the events read: each once (by event id), oldest first, and the findings of those that left
  * something behind, each once (the same key found by two lookups is one finding).
  */
-export function sweepOf(accountId: string, events: AwsTrailEvent[], lookups: number): AwsSweep {
+export function sweepOf(accountId: string, events: AwsTrailEvent[], lookups: number, incomplete?: string): AwsSweep {
   const seen = new Map<string, AwsTrailEvent>();
   for (const event of events) if (!seen.has(event.eventId)) seen.set(event.eventId, event);
   const ordered = [...seen.values()].sort(
     (a, b) => Date.parse(a.eventTime) - Date.parse(b.eventTime) || a.eventId.localeCompare(b.eventId),
   );
-  const findings: Finding[] = [];
-  const keys = new Set<string>();
-  for (const event of ordered) {
-    const finding = awsFindingOf(event, accountId);
-    if (!finding) continue;
-    const key = [finding.kind, finding.userName, finding.roleName, finding.accessKeyId, finding.policy].join('|');
-    if (keys.has(key)) continue;
-    keys.add(key);
-    findings.push(finding);
-  }
-  return { accountId, timeline: ordered.map(awsTimelineEntry), findings, lookups };
+  const findings = dedupeFindings(ordered.flatMap((event) => awsFindingOf(event, accountId) ?? []));
+  return {
+    provider: 'aws',
+    scope: accountId,
+    accountId,
+    timeline: ordered.map(awsTimelineEntry),
+    findings,
+    lookups,
+    ...(incomplete ? { incomplete } : {}),
+  };
 }
