@@ -314,3 +314,48 @@ export function sweepOf(accountId: string, events: AwsTrailEvent[], lookups: num
     ...(incomplete ? { incomplete } : {}),
   };
 }
+
+/**
+ * A credential the watch follows after the cut-off: what a containment step cut, named as the provider's trail names
+ * the caller. `accessKey` is an AWS access key id (AKIA… or ASIA…); `user` an IAM user name or an Entra user's object
+ * id; `app` an Entra app's client id; `serviceAccount` a GCP service account's email; `key` a GCP key's resource name.
+ */
+export const WatchedCredential = lazySchema(() =>
+  z.object({
+    provider: z.enum(['aws', 'entra', 'gcp']),
+    /** The account id, tenant id or project id. */
+    scope: z.string().min(1).max(64),
+    kind: z.enum(['accessKey', 'user', 'app', 'serviceAccount', 'key']),
+    id: z.string().min(1).max(500),
+  }),
+);
+export type WatchedCredential = z.infer<typeof WatchedCredential>;
+
+export const watchedKey = (credential: WatchedCredential): string =>
+  `${credential.provider}|${credential.scope}|${credential.kind}|${credential.id}`;
+
+/** One call the trail recorded for a watched credential after the cut-off. */
+export interface WatchHit {
+  credential: WatchedCredential;
+  entry: TimelineEntry;
+  /** The provider refused it (AccessDenied, an expired or removed secret): an attempt, not a breach. */
+  refused: boolean;
+}
+
+/** What to read in one account, tenant or project: these credentials' calls from `since` (the cut-off). */
+export interface WatchRequest {
+  provider: 'aws' | 'entra' | 'gcp';
+  scope: string;
+  credentials: WatchedCredential[];
+  since: string;
+  until?: string;
+}
+
+/** What one provider's trail said of the watched credentials. */
+export interface ProviderWatch {
+  provider: 'aws' | 'entra' | 'gcp';
+  scope: string;
+  hits: WatchHit[];
+  lookups: number;
+  incomplete?: string;
+}
