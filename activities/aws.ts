@@ -1,5 +1,7 @@
 import {
   DeleteAccessKeyCommand,
+  DeleteLoginProfileCommand,
+  GetLoginProfileCommand,
   DeleteRolePolicyCommand,
   DeleteUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
@@ -178,6 +180,38 @@ export function createAwsActivities(accounts: AwsAccounts) {
         abortable(),
       );
       return { outcome: 'done', observed, requestId: $metadata.requestId };
+    },
+
+    async deleteAwsLoginProfile(target: AwsUserTarget): Promise<StepOutcome> {
+      const a = await inAccount(target.accountId);
+      const profile = await a.loginProfile(target);
+      if (!profile) return { outcome: 'already', observed: `${target.userName} had no console password` };
+      const observed = `${target.userName} had a console password set ${profile}`;
+      await beforeChange(observed);
+      try {
+        const { $metadata } = await a.iam.send(
+          new DeleteLoginProfileCommand({ UserName: target.userName }),
+          abortable(),
+        );
+        return { outcome: 'done', observed, requestId: $metadata.requestId };
+      } catch (error) {
+        // Deleted between the read and the delete (another playbook, or a retry whose first answer was lost).
+        if (error instanceof NoSuchEntityException)
+          return { outcome: 'already', observed: `${target.userName} had no console password` };
+        throw error;
+      }
+    },
+
+    async verifyAwsLoginProfileDeleted(target: AwsUserTarget): Promise<CheckResult> {
+      const a = await inAccount(target.accountId);
+      const profile = await a.loginProfile(target);
+      return {
+        ok: profile === undefined,
+        evidence:
+          profile === undefined
+            ? `GetLoginProfile finds no console password for ${target.userName}`
+            : `${target.userName} still has a console password (set ${profile})`,
+      };
     },
 
     async denyAwsUserSessions(target: AwsUserTarget): Promise<StepOutcome> {
@@ -364,6 +398,17 @@ function accountOperations(iam: IAMClient) {
     return { outcome: 'done', observed, requestId: $metadata.requestId };
   }
 
+  /** When the user's console password was set, or undefined when it has none (or the user is gone: NoSuchEntity both). */
+  async function loginProfile(target: AwsUserTarget): Promise<string | undefined> {
+    try {
+      const { LoginProfile } = await iam.send(new GetLoginProfileCommand({ UserName: target.userName }), abortable());
+      return LoginProfile?.CreateDate?.toISOString() ?? 'at an unknown time';
+    } catch (error) {
+      if (error instanceof NoSuchEntityException) return undefined;
+      throw error;
+    }
+  }
+
   const userPolicy = (target: AwsUserTarget) =>
     inlinePolicy(new GetUserPolicyCommand({ UserName: target.userName, PolicyName: USER_DENY_POLICY_NAME }));
   const rolePolicy = (target: AwsRoleTarget) =>
@@ -491,6 +536,7 @@ function accountOperations(iam: IAMClient) {
     setKeyStatus,
     userPolicy,
     rolePolicy,
+    loginProfile,
     assertUser,
     assertRole,
     roleSessions,

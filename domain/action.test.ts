@@ -23,10 +23,12 @@ import {
   WorkspaceAppTarget,
   WorkspaceTokenTarget,
   WorkspaceUserTarget,
+  watchedBy,
   type ActionKindInfo,
   type ActionSpec,
   type StepClock,
 } from './action.js';
+import { durationMs } from './duration.js';
 
 const KINDS = Object.keys(ACTION_KINDS) as ActionKind[];
 const info = (kind: ActionKind): ActionKindInfo => ACTION_KINDS[kind];
@@ -110,6 +112,30 @@ describe('the action kind registry', () => {
     }
   });
 
+  it('gives a residual window only as a duration, and names a watched credential only on a provider whose trail is read', () => {
+    for (const kind of KINDS) {
+      const entry = info(kind);
+      if (entry.lingers !== undefined) assert.ok(durationMs(entry.lingers) > 0, `${kind}: lingers is a duration`);
+      const watched = watchedBy(sample(kind));
+      if (watched) {
+        assert.equal(watched.provider, entry.provider, kind);
+        assert.ok(['aws', 'entra', 'gcp'].includes(watched.provider), `${kind}: a provider the sweep reads`);
+        assert.ok(watched.id.length > 0 && watched.scope.length > 0, kind);
+      }
+    }
+    assert.deepEqual(watchedBy(sample('aws.deactivateAccessKey')), {
+      provider: 'aws',
+      scope: '123456789012',
+      kind: 'accessKey',
+      id: 'AKIAALICE07EXAMPLE01',
+    });
+    assert.equal(
+      watchedBy(sample('aws.revokeRoleSessions')),
+      undefined,
+      "a role's new sessions are its own: not watched",
+    );
+  });
+
   it('keeps action ids stable: they are in running histories, ledgers and one-click links', () => {
     const ids = Object.fromEntries(KINDS.map((kind) => [kind, actionId(sample(kind))]));
     assert.deepEqual(ids, {
@@ -118,6 +144,7 @@ describe('the action kind registry', () => {
       'aws.revokeRoleSessions': 'aws:revoke-role-sessions:123456789012/deploy',
       'aws.deleteAccessKey': 'aws:delete-key:AKIAALICE07EXAMPLE01',
       'aws.revokeUserSessions': 'aws:revoke-user-sessions:123456789012/alice',
+      'aws.deleteLoginProfile': 'aws:delete-login-profile:123456789012/alice',
       'entra.revokeUserSessions': 'entra:revoke-sessions:u-1',
       'entra.disableUser': 'entra:disable-user:u-1',
       'entra.removeServicePrincipalCredentials': 'entra:remove-credentials:sp-1',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Provider } from './principal.js';
 import { lazySchema } from './lazy-schema.js';
+import type { WatchedCredential } from './sweep.js';
 
 // What a step acts on, one shape per kind of target.
 export const AwsKeyTarget = lazySchema(() =>
@@ -118,6 +119,13 @@ interface KindEntry<P extends Provider, S extends z.ZodType, K extends string> {
   undoes?: K;
   /** Done, it makes this (reversible) kind's control on the same target permanent: a deleted key cannot come back. */
   ends?: K;
+  /**
+   * How long what the step cut can still be used somewhere (a duration: `90m`): the longest life of a token issued
+   * before it ran. After containment the watch lasts as long as the longest of the done steps' (policy.sweep).
+   */
+  lingers?: string;
+  /** The credential the step cut, as the provider's audit trail names its caller: the watch looks for its use after. */
+  cuts?: (target: z.infer<S>) => Omit<WatchedCredential, 'provider'>;
 }
 
 /**
@@ -163,6 +171,8 @@ const REGISTRY = {
     shortRisk: 'STS sessions minted from the key live until they expire',
     residualRisk:
       'Temporary credentials already minted from this key (GetSessionToken, GetFederationToken, AssumeRole) stay valid until they expire unless a session deny covers them.',
+    lingers: '12h',
+    cuts: (t) => ({ scope: t.accountId, kind: 'accessKey', id: t.accessKeyId }),
     act: { activity: 'deactivateAwsAccessKey' },
     verify: { activity: 'verifyAwsAccessKey', expected: 'Inactive' },
   }),
@@ -177,6 +187,7 @@ const REGISTRY = {
     shortRisk: 'sessions of roles it assumed are untouched',
     residualRisk:
       "Sessions of roles assumed from this user are the role's, not the user's: contain those roles too. Credentials of the root user cannot be contained this way.",
+    cuts: (t) => ({ scope: t.accountId, kind: 'user', id: t.userName }),
     act: { activity: 'denyAwsUserSessions' },
     verify: { activity: 'verifyAwsUserDenied' },
   }),
@@ -204,6 +215,8 @@ const REGISTRY = {
     ends: 'aws.deactivateAccessKey',
     shortRisk: 'none; permanent, workloads need a new key',
     residualRisk: 'None for this key; deletion is permanent, and workloads that used it need a new key.',
+    lingers: '12h',
+    cuts: (t) => ({ scope: t.accountId, kind: 'accessKey', id: t.accessKeyId }),
     act: { activity: 'deleteAwsAccessKey' },
     verify: { activity: 'verifyAwsAccessKey', expected: 'deleted' },
   }),
@@ -221,6 +234,21 @@ const REGISTRY = {
     act: { activity: 'revokeAwsUserSessions', args: revocationAt },
     verify: { activity: 'verifyAwsUserSessionsRevoked', args: revocationAt },
   }),
+  'aws.deleteLoginProfile': kind({
+    provider: 'aws',
+    target: AwsUserTarget,
+    id: (t) => `aws:delete-login-profile:${t.accountId}/${t.userName}`,
+    describe: (t) =>
+      `Delete the console password (login profile) of IAM user ${t.userName} in ${t.accountId} (permanent)`,
+    reversible: false,
+    destructive: true,
+    shortRisk: 'open console sessions live until they expire',
+    residualRisk:
+      "No new console sign-ins with the password; console sessions already open last until they expire (up to 12 hours) unless a session deny covers the user. The user's access keys are not touched.",
+    lingers: '12h',
+    act: { activity: 'deleteAwsLoginProfile' },
+    verify: { activity: 'verifyAwsLoginProfileDeleted' },
+  }),
   // Entra: "Revoke user access in Microsoft Entra ID" and "Continuous access evaluation" (docs).
   'entra.revokeUserSessions': kind({
     provider: 'entra',
@@ -233,6 +261,7 @@ const REGISTRY = {
     shortRisk: 'issued access tokens live ~1 h (CAE: up to 28 h)',
     residualRisk:
       'Refresh tokens and session cookies are dead, but access tokens already issued stay valid until they expire (about 1 hour; up to 28 hours for CAE-capable clients) unless the resource enforces continuous access evaluation. App-only tokens are not affected.',
+    lingers: '90m',
     act: { activity: 'revokeEntraUserSessions', args: (t, { at }) => ({ ...t, at }) },
     verify: { activity: 'verifyEntraUserSessionsRevoked', args: (t, { at }) => ({ ...t, at }) },
   }),
@@ -246,6 +275,8 @@ const REGISTRY = {
     shortRisk: 'issued access tokens live ~1 h',
     residualRisk:
       'No new sign-ins or tokens; access tokens already issued stay valid until they expire (about 1 hour) at resources that do not enforce continuous access evaluation.',
+    lingers: '90m',
+    cuts: (t) => ({ scope: t.tenantId, kind: 'user', id: t.userId }),
     act: { activity: 'disableEntraUser' },
     verify: { activity: 'verifyEntraUserDisabled' },
   }),
@@ -260,6 +291,8 @@ const REGISTRY = {
     shortRisk: 'app-only tokens live 60-90 min; home-tenant secrets stay',
     residualRisk:
       "App-only access tokens already minted with these credentials stay valid until they expire (60-90 minutes). Credentials on the application object in the app's home tenant are not touched: the owner of a multi-tenant app can add new ones, so also disable the service principal.",
+    lingers: '90m',
+    cuts: (t) => ({ scope: t.tenantId, kind: 'app', id: t.appId }),
     act: { activity: 'removeEntraServicePrincipalCredentials' },
     verify: { activity: 'verifyEntraServicePrincipalCredentialsRemoved' },
   }),
@@ -274,6 +307,7 @@ const REGISTRY = {
     shortRisk: 'issued tokens keep the permissions ~1 h; users may consent again',
     residualRisk:
       'No new tokens carry the revoked permissions; access tokens already issued keep them until they expire (about 1 hour). Users can consent again unless user consent is restricted.',
+    lingers: '90m',
     act: { activity: 'deleteEntraConsentGrants' },
     verify: { activity: 'verifyEntraConsentGrantsDeleted' },
   }),
@@ -287,6 +321,8 @@ const REGISTRY = {
     shortRisk: 'issued tokens live 60-90 min',
     residualRisk:
       'No new tokens are issued to the app in this tenant; tokens already issued stay valid until they expire (60-90 minutes).',
+    lingers: '90m',
+    cuts: (t) => ({ scope: t.tenantId, kind: 'app', id: t.appId }),
     act: { activity: 'disableEntraServicePrincipal' },
     verify: { activity: 'verifyEntraServicePrincipalDisabled' },
   }),
@@ -301,6 +337,8 @@ const REGISTRY = {
     shortRisk: 'OAuth tokens minted from the key live ~1 h (up to 12 h)',
     residualRisk:
       'Self-signed JWTs from the key stop at once, but OAuth access tokens already minted with it stay valid until they expire (1 hour by default, up to 12 hours): disable the service account to cut them.',
+    lingers: '1h',
+    cuts: (t) => ({ scope: t.projectId, kind: 'key', id: t.keyName }),
     act: { activity: 'disableGcpKey' },
     verify: { activity: 'verifyGcpKey', expected: 'disabled' },
   }),
@@ -315,6 +353,8 @@ const REGISTRY = {
     shortRisk: 'none; permanent, minted tokens live until they expire',
     residualRisk:
       'None for this key; deletion is permanent. Access tokens minted from it before live until they expire unless the service account is disabled.',
+    lingers: '1h',
+    cuts: (t) => ({ scope: t.projectId, kind: 'key', id: t.keyName }),
     act: { activity: 'deleteGcpKey' },
     verify: { activity: 'verifyGcpKey', expected: 'deleted' },
   }),
@@ -328,6 +368,7 @@ const REGISTRY = {
     shortRisk: 'token creators on it can mint again once re-enabled',
     residualRisk:
       'Its tokens are refused at once and workloads running as it stop. Principals holding roles/iam.serviceAccountTokenCreator on it can mint tokens again once it is re-enabled: review those grants.',
+    cuts: (t) => ({ scope: t.projectId, kind: 'serviceAccount', id: t.email }),
     act: { activity: 'disableGcpServiceAccount' },
     verify: { activity: 'verifyGcpServiceAccountDisabled' },
   }),
@@ -605,6 +646,8 @@ export interface ActionKindInfo {
   undoes?: ActionKind;
   /** Done, it makes this (reversible) kind's control on the same target permanent: a deleted key cannot come back. */
   ends?: ActionKind;
+  /** How long what the step cut can still be used somewhere (a duration): the watch lasts the longest of these. */
+  lingers?: string;
 }
 
 /** The registry, every entry checked to name only kinds that exist (`undoes`, `ends`). */
@@ -673,6 +716,17 @@ export function actionId(spec: ActionSpec): string {
 
 export function describeAction(spec: ActionSpec): string {
   return entryOf(spec).describe(spec.target);
+}
+
+/** The credential a step of this spec cuts, if the watch follows one (the registry's `cuts`). */
+export function watchedBy(spec: ActionSpec): WatchedCredential | undefined {
+  const entry = ACTION_KINDS[spec.kind] as unknown as {
+    provider: Provider;
+    cuts?: (target: ActionSpec['target']) => Omit<WatchedCredential, 'provider'>;
+  };
+  if (!entry.cuts || (entry.provider !== 'aws' && entry.provider !== 'entra' && entry.provider !== 'gcp'))
+    return undefined;
+  return { provider: entry.provider, ...entry.cuts(spec.target) };
 }
 
 /** An activity call as data: the workflow schedules `activity` on `provider`'s queue with `argument`. */
