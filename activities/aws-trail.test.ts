@@ -7,8 +7,9 @@ import {
   CreateLoginProfileCommand,
   CreateUserCommand,
   GetUserCommand,
+  UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import { GetFederationTokenCommand } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, GetFederationTokenCommand } from '@aws-sdk/client-sts';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import {
@@ -19,7 +20,7 @@ import {
   type AwsSimulator,
 } from '../simulators/aws/index.js';
 import { ALICE, backdoorSeed, CI_DEPLOYER, iamClient, RESPONDER, stsClient } from '../simulators/aws/test-support.js';
-import { readAwsTrail } from './aws-trail.js';
+import { readAwsTrail, watchAwsTrail } from './aws-trail.js';
 import { PermissionDeniedError } from './errors.js';
 
 const ACCOUNT = '123456789012';
@@ -62,7 +63,12 @@ describe('the AWS sweep (CloudTrail)', () => {
       .send(new GetUserCommand({}))
       .catch(() => undefined);
     await iamClient(sim, RESPONDER).send(new GetUserCommand({ UserName: 'alice' }));
-    return { since, backdoorKeyId: backdoorKey.accessKeyId, sessionKeyId: federated.Credentials?.AccessKeyId ?? '' };
+    const session = {
+      accessKeyId: federated.Credentials?.AccessKeyId ?? '',
+      secretAccessKey: federated.Credentials?.SecretAccessKey ?? '',
+      sessionToken: federated.Credentials?.SessionToken ?? '',
+    };
+    return { since, backdoorKeyId: backdoorKey.accessKeyId, sessionKeyId: session.accessKeyId, session };
   }
 
   it('finds the backdoor user, its key and console password, and the federation token, and follows the backdoor key', async () => {
@@ -139,6 +145,36 @@ describe('the AWS sweep (CloudTrail)', () => {
       await hammer;
     }
     assert.ok(refused > 0, 'the other reader was throttled: the limit was in force');
+  });
+
+  it('watches: a federation session minted before the cut-off and used after it is a hit; the deactivated key is silent', async () => {
+    const { session, sessionKeyId } = await detonate();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const cutOff = new Date().toISOString();
+    await iamClient(sim, RESPONDER).send(
+      new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: ALICE.accessKeyId, Status: 'Inactive' }),
+    );
+    // The key is dead: AWS refuses it before CloudTrail records anything. The session it minted still works.
+    await assert.rejects(iamClient(sim, ALICE).send(new GetUserCommand({})), /InvalidClientTokenId|security token/);
+    // Federation sessions may not call IAM, but STS they may: the attacker checks who it still is.
+    await stsClient(sim, session).send(new GetCallerIdentityCommand({}));
+    const watch = await watchAwsTrail(trail(sim), {
+      provider: 'aws',
+      scope: ACCOUNT,
+      credentials: [
+        { provider: 'aws', scope: ACCOUNT, kind: 'accessKey', id: ALICE.accessKeyId },
+        { provider: 'aws', scope: ACCOUNT, kind: 'accessKey', id: sessionKeyId },
+        // Another account's credential is not this reader's to look up.
+        { provider: 'aws', scope: '210987654321', kind: 'accessKey', id: 'AKIAOTHERACCOUNT0001' },
+      ],
+      since: cutOff,
+    });
+    assert.deepEqual(
+      watch.hits.map((hit) => [hit.credential.id, hit.entry.action, hit.refused]),
+      [[sessionKeyId, 'GetCallerIdentity', false]],
+    );
+    assert.ok(watch.hits.every((hit) => Date.parse(hit.entry.at) >= Date.parse(cutOff) - 1000));
+    assert.equal(watch.lookups, 2);
   });
 
   it('fails fast and says what to grant when the worker may not read CloudTrail', async () => {

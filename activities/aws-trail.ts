@@ -1,7 +1,16 @@
 import { LookupEventsCommand, type CloudTrailClient, type LookupAttributeKey } from '@aws-sdk/client-cloudtrail';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { awsFindingOf, sweepOf, type AwsSweep, type AwsTrailEvent } from '../domain/sweep.js';
+import {
+  awsFindingOf,
+  awsTimelineEntry,
+  sweepOf,
+  type AwsSweep,
+  type AwsTrailEvent,
+  type ProviderWatch,
+  type WatchHit,
+  type WatchRequest,
+} from '../domain/sweep.js';
 import { classifyAwsError } from './aws-errors.js';
 import { activityCancellation } from './cancellation.js';
 import { InvalidRequestError, ThrottledError } from './errors.js';
@@ -67,27 +76,23 @@ function trailEventOf(raw: unknown): AwsTrailEvent {
   };
 }
 
-/**
- * Reads what the incident's credentials did in one account: one CloudTrail lookup per access key id and per user
- * (CloudTrail takes one attribute a lookup), every page, paced to its rate limit; then the same for every key and
- * session those calls made, so what the attacker did with a backdoor key is found too. Each event once, oldest
- * first; the findings are what persists.
- */
-export async function readAwsTrail(
+/** One account's CloudTrail, read one attribute a lookup over a window, every page, paced to its rate limit. */
+function trailReader(
   cloudtrail: CloudTrailClient,
-  request: AwsSweepRequest,
-  reading: TrailReading = {},
-): Promise<AwsSweep> {
-  const { paceMs, maxCredentials, maxPages, throttleRetries } = { ...DEFAULTS, ...reading };
-  const since = new Date(request.since);
-  const until = request.until ? new Date(request.until) : undefined;
+  window: { since: string; until?: string | undefined },
+  reading: TrailReading,
+) {
+  const { paceMs, maxPages, throttleRetries } = { ...DEFAULTS, ...reading };
+  const since = new Date(window.since);
+  const until = window.until ? new Date(window.until) : undefined;
   if (Number.isNaN(since.getTime()) || (until && Number.isNaN(until.getTime()))) {
-    throw new InvalidRequestError(`the sweep's window is not a time: ${request.since} – ${request.until ?? 'now'}`);
+    throw new InvalidRequestError(`the trail's window is not a time: ${window.since} – ${window.until ?? 'now'}`);
   }
-  const events: AwsTrailEvent[] = [];
   let lookups = 0;
   let last = 0;
-  const lookup = async (key: LookupAttributeKey, value: string) => {
+  let incomplete: string | undefined;
+  const lookup = async (key: LookupAttributeKey, value: string): Promise<AwsTrailEvent[]> => {
+    const events: AwsTrailEvent[] = [];
     let NextToken: string | undefined;
     for (let page = 0; page < maxPages; page += 1) {
       for (let attempt = 0; ; attempt += 1) {
@@ -118,26 +123,87 @@ export async function readAwsTrail(
           throw classified ?? error;
         }
       }
-      if (!NextToken) return;
+      if (!NextToken) return events;
     }
+    incomplete ??= `the lookup of ${key} ${value} has more than ${maxPages} pages: only the first ${maxPages * 50} events were read`;
+    return events;
   };
+  return { lookup, lookups: () => lookups, incomplete: () => incomplete };
+}
+
+/**
+ * Reads what the incident's credentials did in one account: one CloudTrail lookup per access key id and per user
+ * (CloudTrail takes one attribute a lookup), every page, paced to its rate limit; then the same for every key and
+ * session those calls made, so what the attacker did with a backdoor key is found too. Each event once, oldest
+ * first; the findings are what persists.
+ */
+export async function readAwsTrail(
+  cloudtrail: CloudTrailClient,
+  request: AwsSweepRequest,
+  reading: TrailReading = {},
+): Promise<AwsSweep> {
+  const { maxCredentials } = { ...DEFAULTS, ...reading };
+  const trail = trailReader(cloudtrail, request, reading);
+  const events: AwsTrailEvent[] = [];
   const queue = [...new Set(request.accessKeyIds)];
   const queued = new Set(queue);
   let followed = 0;
-  let scanned = 0;
-  for (const userName of new Set(request.userNames)) await lookup('Username', userName);
-  while (queue.length && followed < maxCredentials) {
-    followed += 1;
-    await lookup('AccessKeyId', queue.shift() as string);
-    // Keys and sessions the calls read since made: what they did next is the attacker's too.
-    for (const event of events.slice(scanned)) {
+  for (const userName of new Set(request.userNames)) events.push(...(await trail.lookup('Username', userName)));
+  // The users' own events can name keys they made too.
+  const follow = (read: AwsTrailEvent[]) => {
+    for (const event of read) {
       const made = awsFindingOf(event, request.accountId)?.accessKeyId;
       if (made && !queued.has(made)) {
         queued.add(made);
         queue.push(made);
       }
     }
-    scanned = events.length;
+  };
+  follow(events);
+  while (queue.length && followed < maxCredentials) {
+    followed += 1;
+    const read = await trail.lookup('AccessKeyId', queue.shift() as string);
+    events.push(...read);
+    // Keys and sessions these calls made: what they did next is the attacker's too.
+    follow(read);
   }
-  return sweepOf(request.accountId, events, lookups);
+  const skipped = queue.length
+    ? `${queue.length} more keys or sessions were made than the sweep follows (${maxCredentials}): ${queue.slice(0, 5).join(', ')}`
+    : undefined;
+  return sweepOf(request.accountId, events, trail.lookups(), trail.incomplete() ?? skipped);
+}
+
+/**
+ * What the watched credentials did in one account since the cut-off: one lookup per access key id and per user.
+ * Every call found is a hit; one CloudTrail refused (an AccessDenied under Revoker's deny) is an attempt.
+ * CloudTrail records no call made with a deactivated or deleted key (it fails before authentication): for those
+ * keys, silence is what containment looks like.
+ */
+export async function watchAwsTrail(
+  cloudtrail: CloudTrailClient,
+  request: WatchRequest,
+  reading: TrailReading = {},
+): Promise<ProviderWatch> {
+  const trail = trailReader(cloudtrail, request, reading);
+  const hits: WatchHit[] = [];
+  const seen = new Set<string>();
+  for (const credential of request.credentials) {
+    if (credential.provider !== 'aws' || credential.scope !== request.scope) continue;
+    if (credential.kind !== 'accessKey' && credential.kind !== 'user') continue;
+    const read = await trail.lookup(credential.kind === 'accessKey' ? 'AccessKeyId' : 'Username', credential.id);
+    for (const event of read) {
+      if (seen.has(event.eventId)) continue;
+      seen.add(event.eventId);
+      hits.push({ credential, entry: awsTimelineEntry(event), refused: event.errorCode !== undefined });
+    }
+  }
+  hits.sort((a, b) => Date.parse(a.entry.at) - Date.parse(b.entry.at));
+  const incomplete = trail.incomplete();
+  return {
+    provider: 'aws',
+    scope: request.scope,
+    hits,
+    lookups: trail.lookups(),
+    ...(incomplete ? { incomplete } : {}),
+  };
 }

@@ -22,7 +22,7 @@ import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { randomBytes } from 'node:crypto';
 import type { AwsKeyTarget, AwsRoleTarget, AwsUserTarget } from '../domain/action.js';
 import type { AccessCheck, ListedTarget } from '../domain/doctor.js';
-import type { AwsSweep } from '../domain/sweep.js';
+import type { AwsSweep, ProviderWatch, WatchRequest } from '../domain/sweep.js';
 import { AWS_ACTION_USE, AWS_RESPONDER_ACTIONS } from '../domain/permissions.js';
 import type { AwsAccessKeyState, AwsRoleDiscovery, AwsUserDiscovery } from '../domain/discovery.js';
 import type { AwsPrincipal } from '../domain/principal.js';
@@ -38,7 +38,7 @@ import {
   ROLE_REVOKE_POLICY_NAME,
   USER_DENY_POLICY_NAME,
 } from './aws-policies.js';
-import { readAwsTrail, type AwsSweepRequest } from './aws-trail.js';
+import { readAwsTrail, watchAwsTrail, type AwsSweepRequest } from './aws-trail.js';
 import { classifyActivities, InvalidRequestError, problemOf, TargetNotFoundError, UnsafeStateError } from './errors.js';
 import { checkEach } from './limited.js';
 
@@ -346,6 +346,12 @@ export function createAwsActivities(accounts: AwsAccounts) {
     async sweepAwsAccount(request: AwsSweepRequest): Promise<AwsSweep> {
       const { cloudtrail } = await accounts.clients(request.accountId);
       return readAwsTrail(cloudtrail, request);
+    },
+
+    /** The watch's read: the contained credentials' calls since the cut-off. */
+    async watchAwsAccount(request: WatchRequest): Promise<ProviderWatch> {
+      const { cloudtrail } = await accounts.clients(request.scope);
+      return watchAwsTrail(cloudtrail, request);
     },
   };
   return classifyActivities(activities, classifyAwsError);
