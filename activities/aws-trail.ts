@@ -6,6 +6,7 @@ import {
   awsTimelineEntry,
   sweepOf,
   type AwsSweep,
+  type AwsSweepRequest,
   type AwsTrailEvent,
   type ProviderWatch,
   type WatchHit,
@@ -15,16 +16,7 @@ import { classifyAwsError } from './aws-errors.js';
 import { activityCancellation } from './cancellation.js';
 import { InvalidRequestError, ThrottledError } from './errors.js';
 
-/** What to look for in one account's CloudTrail: the incident's credentials and users, over its window. */
-export interface AwsSweepRequest {
-  accountId: string;
-  /** The stolen keys (AKIA…) and any session keys (ASIA…) already known. */
-  accessKeyIds: string[];
-  userNames: string[];
-  /** The window's start (ISO 8601): CloudTrail's event history reaches back 90 days. */
-  since: string;
-  until?: string;
-}
+export type { AwsSweepRequest } from '../domain/sweep.js';
 
 export interface TrailReading {
   /** Between two lookups: CloudTrail allows two a second per account and Region. */

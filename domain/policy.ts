@@ -14,6 +14,32 @@ const SeverityModes = lazySchema(() =>
   }),
 );
 
+/** The sweep and the watch (domain/sweep-plan.ts): what they read, for how long, and how findings are contained. */
+export const SweepPolicy = lazySchema(() =>
+  z.strictObject({
+    enabled: z.boolean().default(true),
+    /**
+     * `approval` (the default): every step a finding leads to waits for a human, whatever `actions` says —
+     * a finding is the sweep's inference, not the alert's word. `policy`: findings' steps follow `actions`.
+     */
+    findings: z.enum(['approval', 'policy']).default('approval'),
+    /** How far before the earliest alert the trail is read (CloudTrail keeps 90 days). */
+    lookback: DurationText.default('72h'),
+    /** The watch lasts as long as the longest residual window of the done steps, and never longer than this. */
+    watchAtMost: DurationText.default('24h'),
+    /** How often the watch reads the trails. */
+    pollEvery: DurationText.default('5m'),
+    /** How late a trail delivers (CloudTrail: about 5 minutes, up to 15): the watch lasts at least this long. */
+    settle: DurationText.default('15m'),
+  }),
+);
+export type SweepPolicy = z.infer<typeof SweepPolicy>;
+
+/** The sweep's settings of a policy, defaults filled in. */
+export function sweepPolicyOf(policy: Pick<Policy, 'sweep'>): SweepPolicy {
+  return SweepPolicy.parse(policy.sweep ?? {});
+}
+
 /** Per action kind: one mode for every severity, or a mode per severity (unlisted severities wait for approval). */
 export const ModeRule = lazySchema(() => z.union([Mode, SeverityModes]));
 export type ModeRule = z.infer<typeof ModeRule>;
@@ -71,6 +97,11 @@ export const Policy = lazySchema(() =>
        * its report; "0s" closes at once and no release is possible.
        */
       releaseWindow: DurationText.default('24h'),
+      /**
+       * After containment: read the audit trails for what the stolen credentials created (the sweep), and
+       * watch them for use after the cut-off. Absent: on, with the defaults below.
+       */
+      sweep: SweepPolicy.optional(),
     })
     .superRefine((policy, ctx) => {
       const groups = policy.approvers?.groups ?? {};

@@ -359,3 +359,41 @@ export interface ProviderWatch {
   lookups: number;
   incomplete?: string;
 }
+
+/** What to look for in one AWS account's CloudTrail: the incident's credentials and users, over its window. */
+export interface AwsSweepRequest {
+  accountId: string;
+  /** The stolen keys (AKIA…) and any session keys (ASIA…) already known. */
+  accessKeyIds: string[];
+  userNames: string[];
+  /** The window's start (ISO 8601): CloudTrail's event history reaches back 90 days. */
+  since: string;
+  until?: string;
+}
+
+/** What to look for in one Entra tenant's audit and sign-in logs: what these apps and users did. */
+export interface EntraSweepRequest {
+  tenantId: string;
+  /** Client ids. */
+  appIds: string[];
+  /** User object ids. */
+  userIds: string[];
+  since: string;
+  until?: string;
+}
+
+/** What to look for in one Google Cloud project's audit logs: what these service accounts and keys did. */
+export interface GcpSweepRequest {
+  projectId: string;
+  emails: string[];
+  /** Key resource names, `projects/P/serviceAccounts/E/keys/K`. */
+  keyNames: string[];
+  since: string;
+  until?: string;
+}
+
+/** One provider's sweep to run, as the playbook schedules it. */
+export type SweepRequest =
+  | { provider: 'aws'; request: AwsSweepRequest }
+  | { provider: 'entra'; request: EntraSweepRequest }
+  | { provider: 'gcp'; request: GcpSweepRequest };
