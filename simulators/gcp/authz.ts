@@ -1,5 +1,6 @@
+import { conditionHolds } from './conditions.js';
 import { PREDEFINED_ROLES } from './roles.js';
-import type { Binding, GcpOrganisation, GcpState, PolicyNode } from './state.js';
+import type { Binding, GcpOrganisation, GcpState, PolicyNode, ServiceAccountRecord } from './state.js';
 
 /**
  * The folders and the organization above a project, nearest first. A project without a `parent` sits directly
@@ -29,9 +30,12 @@ function grant(
   bindings: readonly Binding[],
   member: string,
   role: (name: string) => readonly string[] | undefined,
+  now: Date,
 ) {
   for (const binding of bindings) {
     if (!binding.members.includes(member)) continue;
+    // A conditional binding grants only while its condition holds (conditions.ts: request.time comparisons).
+    if (binding.condition && !conditionHolds(binding.condition, now)) continue;
     for (const permission of role(binding.role) ?? []) granted.add(permission);
   }
 }
@@ -40,21 +44,26 @@ function grant(
  * Permissions a service account holds on the resources of `project`: the union of the bindings in the project's
  * allow policy and in those of every folder above it and the organization (IAM policy inheritance: "the effective
  * allow policy for a resource is the union of the policy set at that resource and the policy inherited from its
- * parent"). Roles are predefined, the project's own custom roles, or the organization's. Bindings on single
- * service accounts, conditions and deny policies are not modelled.
+ * parent"). Roles are predefined, the project's own custom roles, or the organization's. With `account`, the
+ * account's own policy adds what it grants on that account (a service account is a resource too: a token creator
+ * binding lives there). Deny policies are not modelled.
  */
-export function permissionsOf(org: GcpOrganisation, project: GcpState, email: string): Set<string> {
+export function permissionsOf(
+  org: GcpOrganisation,
+  project: GcpState,
+  email: string,
+  now: Date,
+  account?: ServiceAccountRecord,
+): Set<string> {
   const member = `serviceAccount:${email}`;
   const organizationRoles = org.hierarchy?.organization.customRoles;
   const granted = new Set<string>();
-  grant(
-    granted,
-    project.bindings,
-    member,
-    (role) => PREDEFINED_ROLES[role] ?? project.customRoles.get(role) ?? organizationRoles?.get(role),
-  );
+  const projectRole = (role: string) =>
+    PREDEFINED_ROLES[role] ?? project.customRoles.get(role) ?? organizationRoles?.get(role);
+  grant(granted, project.bindings, member, projectRole, now);
   for (const node of ancestorsOf(org, project)) {
-    grant(granted, node.bindings, member, (role) => PREDEFINED_ROLES[role] ?? organizationRoles?.get(role));
+    grant(granted, node.bindings, member, (role) => PREDEFINED_ROLES[role] ?? organizationRoles?.get(role), now);
   }
+  if (account?.iamPolicy) grant(granted, account.iamPolicy.bindings, member, projectRole, now);
   return granted;
 }

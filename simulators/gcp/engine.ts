@@ -1,15 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RawRequest, RawResult } from '../shared/raw-app.js';
 import { SeededEngine } from '../shared/seeded-engine.js';
+import { recordAudit } from './audit-log.js';
 import { authenticate } from './authn.js';
+import { exchangeJwtBearer, OAuthError } from './credentials.js';
 import { GoogleApiError, invalidArgument, notFound } from './errors.js';
-import { FaultQueue, type TargetProject } from './faults.js';
+import { FaultQueue, quotaExceeded, type TargetProject } from './faults.js';
 import type { GcpHierarchy } from './hierarchy.js';
 import type { MutationEntry, MutationSummary } from './mutations.js';
 import { ScopedMutationLog } from '../shared/mutation-log.js';
-import type { OperationContext } from './operation-context.js';
+import { findAccount, type OperationContext } from './operation-context.js';
 import { OPERATIONS } from './operations.js';
-import { route, type Route } from './routing.js';
+import { API_SCOPES, METHODS, route, type Route } from './routing.js';
 import { parseGcpSeed, type GcpSeed } from './seed.js';
 import { loadStateFile, saveStateFile } from './state-file.js';
 import {
@@ -38,7 +40,14 @@ export interface GcpEngineOptions {
   readonly stateFile?: string;
   /** Simulated clock (JWT and key validity, deletion times); defaults to the wall clock. */
   readonly now?: () => Date;
+  /** How long after a call its audit log entry can be read (Cloud Logging's ingestion); 0 by default. */
+  readonly auditLogDelayMs?: number;
+  /** entries.list calls a consumer project may make a minute (Cloud Logging: 60). */
+  readonly logReadsPerMinute?: number;
 }
+
+/** Cloud Logging's read quota: entries.list requests per minute per (consumer) project. */
+export const LOG_READS_PER_MINUTE = 60;
 
 function parseBody(method: string, text: string): Record<string, unknown> {
   if (method === 'GET' || method === 'DELETE' || text.trim() === '') return {};
@@ -62,8 +71,20 @@ const safeDecode = (path: string) => {
   }
 };
 
-/** The project a route acts on: the one it names, or under `projects/-/` the account's; undefined if not served. */
-function targetOf(org: GcpOrganisation, matched: Route): GcpState | undefined {
+/**
+ * The project a route acts on: the one it names, or under `projects/-/` the account's, or for entries.list the
+ * first project its body names; undefined if not served.
+ */
+function targetOf(org: GcpOrganisation, matched: Route, text: string): GcpState | undefined {
+  if (matched.operation === 'entries.list') {
+    try {
+      const names = (JSON.parse(text) as { resourceNames?: unknown }).resourceNames;
+      const first = Array.isArray(names) && typeof names[0] === 'string' ? names[0] : '';
+      return projectOf(org, first.replace(/^projects\//, ''));
+    } catch {
+      return undefined;
+    }
+  }
   if (matched.project === '-') return findAccountAnywhere(org, matched.account)?.project;
   return projectOf(org, matched.project);
 }
@@ -76,6 +97,11 @@ export class GcpEngine extends SeededEngine<
   ScopedMutationLog<MutationEntry>
 > {
   private readonly members: readonly GcpSeed[];
+  /** How long after a call its audit log entry can be read. */
+  auditLogDelayMs: number;
+  private readonly logReadsPerMinute: number;
+  /** entries.list calls of the last minute, by consumer project number. */
+  private readonly logReads = new Map<string, number[]>();
 
   constructor(options: GcpEngineOptions) {
     const members = options.projects ?? [];
@@ -102,6 +128,29 @@ export class GcpEngine extends SeededEngine<
       save: saveStateFile,
     });
     this.members = members;
+    this.auditLogDelayMs = options.auditLogDelayMs ?? 0;
+    this.logReadsPerMinute = options.logReadsPerMinute ?? LOG_READS_PER_MINUTE;
+  }
+
+  /** Back to the seed: audit logs, tokens and the read quota too (they are in the state, or of it). */
+  override reset(seed?: readonly GcpSeed[]): void {
+    super.reset(seed);
+    this.logReads.clear();
+  }
+
+  /** Every audit log entry of a project (id or number; default the primary), oldest first, readable yet or not. */
+  auditLog(project: string = this.state.primaryId) {
+    return (projectOf(this.state, project)?.auditLog ?? []).map((record) => record.entry);
+  }
+
+  /** Cloud Logging's read quota, a sliding minute per consumer project: 429 RESOURCE_EXHAUSTED past it. */
+  private takeLogRead(consumerNumber: string, now: Date): void {
+    const recent = (this.logReads.get(consumerNumber) ?? []).filter((t) => now.getTime() - t < 60_000);
+    if (recent.length >= this.logReadsPerMinute) {
+      this.logReads.set(consumerNumber, recent);
+      throw quotaExceeded('logging.googleapis.com', 'Read requests', consumerNumber);
+    }
+    this.logReads.set(consumerNumber, [...recent, now.getTime()]);
   }
 
   /** The primary project's state. */
@@ -128,6 +177,7 @@ export class GcpEngine extends SeededEngine<
   }
 
   async handle(request: EngineRequest): Promise<HttpResult> {
+    if (request.method === 'POST' && request.url.split('?')[0] === '/token') return this.tokenEndpoint(request);
     try {
       const { body, dropConnection } = await this.execute(request);
       return { ...this.respond(200, body), ...(dropConnection ? { dropConnection } : {}) };
@@ -144,32 +194,68 @@ export class GcpEngine extends SeededEngine<
     }
   }
 
+  /**
+   * `POST /token`: the OAuth 2.0 token endpoint's JWT-bearer grant (credentials.ts), form- or JSON-encoded, as
+   * oauth2.googleapis.com/token answers it. Not an API call: no audit log, no faults.
+   */
+  private async tokenEndpoint(request: EngineRequest): Promise<HttpResult> {
+    const json = (status: number, body: object): HttpResult => ({
+      status,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+      body: JSON.stringify(body),
+    });
+    let form: URLSearchParams;
+    try {
+      form = request.body.trim().startsWith('{')
+        ? new URLSearchParams(JSON.parse(request.body) as Record<string, string>)
+        : new URLSearchParams(request.body);
+    } catch {
+      return json(400, { error: 'invalid_request', error_description: 'Unreadable request body.' });
+    }
+    try {
+      const host = request.headers['host'];
+      const answer = await exchangeJwtBearer(this.state, form, this.now(), host ? `http://${host}/token` : undefined);
+      this.persist();
+      return json(200, answer);
+    } catch (error) {
+      if (error instanceof OAuthError)
+        return json(error.status, { error: error.error, error_description: error.description });
+      throw error;
+    }
+  }
+
   private async execute(request: EngineRequest): Promise<{ body: object; dropConnection?: boolean }> {
     const q = request.url.indexOf('?');
     const path = q < 0 ? request.url : request.url.slice(0, q);
     const matched = route(request.method, path);
     if (!matched) throw notFound(`The requested URL ${path} was not found on this server.`);
+    const info = METHODS[matched.operation];
 
     const now = this.now();
     const host = request.headers['host'];
-    const audiences = ['https://iam.googleapis.com/', ...(host ? [`http://${host}/`] : [])];
-    const mutating = request.method.toUpperCase() !== 'GET';
+    const audiences = [`https://${info.api}/`, ...(host ? [`http://${host}/`] : [])];
+    const mutating = info.mutating;
+    // Reads and writes as quotas and faults count them (entries.list and getIamPolicy are POSTs that read).
+    const kind = info.permissionType === 'ADMIN_WRITE' ? 'POST' : 'GET';
     // Eventual consistency: reads, and the keys and tokens they authenticate, see the projects as they were
     // before changes that have not propagated yet (simulators/shared/fault-modes.ts).
     const org = mutating ? this.state : this.faults.modes.view(this.state);
     // A key authenticates its account in whichever project the account lives.
-    const caller = await authenticate(org, request.headers['authorization'], now, audiences);
+    const caller = await authenticate(org, request.headers['authorization'], now, {
+      audiences,
+      scopes: API_SCOPES[info.api],
+    });
 
     // Faults fire after authentication and before anything changes: a faulted call leaves no trace. A fault for
     // one project hits calls on that project's resources; a 429 names the caller's own project as the consumer.
-    const target = targetOf(org, matched);
+    const target = targetOf(org, matched, request.body);
     const targetProject: TargetProject | undefined = target && {
       projectId: target.projectId,
       projectNumber: target.projectNumber,
     };
     const fault =
-      this.faults.take(matched, request.method, safeDecode(path), targetProject, caller.projectNumber) ??
-      this.faults.random(matched, request.method, caller.projectNumber);
+      this.faults.take(matched, kind, safeDecode(path), targetProject, caller.projectNumber) ??
+      this.faults.random(matched, kind, caller.projectNumber);
     if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
     // Still in the network when its client hung up: it never reaches IAM, and nobody reads the reply.
     if (request.signal?.aborted) return { body: {}, dropConnection: true };
@@ -188,11 +274,44 @@ export class GcpEngine extends SeededEngine<
       now,
       mutated: (project, changed) =>
         pending.push({ project, operation: matched.operation, target: changed, at: now.toISOString() }),
+      audit: {},
+      logging: {
+        visibleAfterMs: this.auditLogDelayMs,
+        takeReadQuota: (consumer) => this.takeLogRead(consumer, now),
+      },
     };
-    const result = OPERATIONS[matched.operation](ctx);
+    // The audit log of the project the target lives in gets the call, refused or not (Cloud Logging's own reads
+    // are not audited here: Data Access logs are not enabled for it in the sandbox).
+    const audited = matched.operation === 'entries.list' ? {} : findAccount({ org: this.state, route: matched });
+    const audit = (error?: GoogleApiError) => {
+      if (!audited.project) return;
+      recordAudit({
+        info,
+        caller,
+        route: matched,
+        project: audited.project,
+        account: audited.account,
+        details: ctx.audit,
+        error,
+        now,
+        ingestDelayMs: this.auditLogDelayMs,
+        userAgent: request.headers['user-agent'],
+      });
+    };
+    let result: object;
+    try {
+      result = OPERATIONS[matched.operation](ctx);
+    } catch (error) {
+      if (error instanceof GoogleApiError) {
+        audit(error);
+        if (audited.project) this.persist();
+      }
+      throw error;
+    }
     for (const entry of pending) this.mutations.record(entry);
     if (before !== undefined && pending.length > 0) this.faults.modes.changed(before);
-    if (pending.length > 0) this.persist();
+    audit();
+    if (pending.length > 0 || audited.project || mutating) this.persist();
     // A lost reply: the change above has committed; the caller then sees a reset connection or a late answer.
     if (fault?.replyDelayMs !== undefined) await sleep(fault.replyDelayMs);
     return { body: result, ...(fault?.lostResponse ? { dropConnection: true } : {}) };

@@ -4,6 +4,7 @@ export type GoogleStatus =
   | 'UNAUTHENTICATED'
   | 'PERMISSION_DENIED'
   | 'NOT_FOUND'
+  | 'ABORTED'
   | 'RESOURCE_EXHAUSTED'
   | 'INTERNAL'
   | 'UNAVAILABLE';
@@ -15,6 +16,7 @@ const LEGACY_REASON: Record<GoogleStatus, string> = {
   UNAUTHENTICATED: 'authError',
   PERMISSION_DENIED: 'forbidden',
   NOT_FOUND: 'notFound',
+  ABORTED: 'aborted',
   RESOURCE_EXHAUSTED: 'rateLimitExceeded',
   INTERNAL: 'backendError',
   UNAVAILABLE: 'backendError',
@@ -61,6 +63,21 @@ export class GoogleApiError extends Error {
 export const notFound = (message: string) => new GoogleApiError(404, 'NOT_FOUND', message);
 export const invalidArgument = (message: string) => new GoogleApiError(400, 'INVALID_ARGUMENT', message);
 export const failedPrecondition = (message: string) => new GoogleApiError(400, 'FAILED_PRECONDITION', message);
+/** A read-modify-write lost its race: setIamPolicy with an etag that is no longer the policy's. */
+export const aborted = (message: string) => new GoogleApiError(409, 'ABORTED', message);
+
+/** The google.rpc.Code number of each status, as an audit log's `status.code` carries it. */
+export const RPC_CODE: Readonly<Record<GoogleStatus, number>> = {
+  INVALID_ARGUMENT: 3,
+  FAILED_PRECONDITION: 9,
+  UNAUTHENTICATED: 16,
+  PERMISSION_DENIED: 7,
+  NOT_FOUND: 5,
+  ABORTED: 10,
+  RESOURCE_EXHAUSTED: 8,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+};
 
 /**
  * The IAM admin API's own wording (iam.googleapis.com), e.g. "Permission iam.serviceAccountKeys.get is required to
@@ -77,6 +94,19 @@ export function permissionDenied(
     'PERMISSION_DENIED',
     `Permission ${permission} is required to perform this operation on ${resource} ${name}.`,
     [{ '@type': ERROR_INFO, reason: 'IAM_PERMISSION_DENIED', domain: 'iam.googleapis.com', metadata: { permission } }],
+  );
+}
+
+/**
+ * The IAM Credentials API's and Cloud Logging's wording: "Permission 'iam.serviceAccounts.getAccessToken' denied on
+ * resource (or it may not exist)." They name no resource, so a caller learns nothing about existence.
+ */
+export function permissionDeniedOnResource(permission: string, domain: string): GoogleApiError {
+  return new GoogleApiError(
+    403,
+    'PERMISSION_DENIED',
+    `Permission '${permission}' denied on resource (or it may not exist).`,
+    [{ '@type': ERROR_INFO, reason: 'IAM_PERMISSION_DENIED', domain, metadata: { permission } }],
   );
 }
 
@@ -101,7 +131,8 @@ export type AuthFailure =
   | 'key-disabled'
   | 'key-not-yet-valid'
   | 'key-expired'
-  | 'account-disabled';
+  | 'account-disabled'
+  | 'unknown-token';
 
 const CREDENTIAL_HINT =
   'Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { doesSomething, faultEffectFields } from '../shared/fault-fields.js';
 import { FaultModes } from '../shared/fault-modes.js';
-import { GoogleApiError, permissionDenied } from './errors.js';
-import type { Operation, Route } from './routing.js';
+import { GoogleApiError, permissionDenied, permissionDeniedOnResource } from './errors.js';
+import { METHODS, type Route } from './routing.js';
 
 /** The project a call acts on, as faults match it. */
 export interface TargetProject {
@@ -61,9 +61,6 @@ export interface FaultOutcome {
   readonly replyDelayMs?: number;
 }
 
-/** The IAM permission an IAM v1 method checks: keys.disable is iam.serviceAccountKeys.disable. */
-const permissionOf = (operation: Operation) => `iam.${operation.replace(/^keys\./, 'serviceAccountKeys.')}`;
-
 /** `consumerNumber`: the project quota is charged to, the caller's own (where its account lives). */
 function faultError(fault: GcpFault, method: string, consumerNumber: string, route: Route): GoogleApiError {
   const headers: Record<string, string> =
@@ -71,18 +68,14 @@ function faultError(fault: GcpFault, method: string, consumerNumber: string, rou
   switch (fault.status) {
     case 429: {
       const metric = method === 'GET' ? 'Read requests' : 'Write requests';
-      const message =
-        fault.message ??
-        `Quota exceeded for quota metric '${metric}' and limit '${metric} per minute' of service 'iam.googleapis.com' for consumer 'project_number:${consumerNumber}'.`;
-      const details = [
-        {
-          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-          reason: 'RATE_LIMIT_EXCEEDED',
-          domain: 'googleapis.com',
-          metadata: { service: 'iam.googleapis.com', consumer: `projects/${consumerNumber}` },
-        },
-      ];
-      return new GoogleApiError(429, 'RESOURCE_EXHAUSTED', message, details, headers);
+      const message = fault.message ?? quotaExceeded(METHODS[route.operation].api, metric, consumerNumber).message;
+      return new GoogleApiError(
+        429,
+        'RESOURCE_EXHAUSTED',
+        message,
+        quotaDetails(METHODS[route.operation].api, consumerNumber),
+        headers,
+      );
     }
     case 500:
       return new GoogleApiError(500, 'INTERNAL', fault.message ?? 'Internal error encountered.', undefined, headers);
@@ -97,12 +90,39 @@ function faultError(fault: GcpFault, method: string, consumerNumber: string, rou
     default: {
       // Without a message of its own, a 403 reads as IAM's refusal of the caller: it names the permission.
       if (fault.message === undefined) {
+        const { api, permission } = METHODS[route.operation];
+        if (api !== 'iam.googleapis.com') return permissionDeniedOnResource(permission, api);
         const resource = route.keyId === undefined ? 'service account' : 'service account key';
-        return permissionDenied(permissionOf(route.operation), resource, route.resourceName);
+        return permissionDenied(permission, resource, route.resourceName);
       }
       return new GoogleApiError(403, 'PERMISSION_DENIED', fault.message, undefined, headers);
     }
   }
+}
+
+const quotaDetails = (service: string, consumerNumber: string) => [
+  {
+    '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+    reason: 'RATE_LIMIT_EXCEEDED',
+    domain: 'googleapis.com',
+    metadata: { service, consumer: `projects/${consumerNumber}` },
+  },
+];
+
+/** Google's refusal past a per-minute quota, naming the project charged for it (the caller's own). */
+export function quotaExceeded(
+  service: string,
+  metric: string,
+  consumerNumber: string,
+  headers: Record<string, string> = {},
+): GoogleApiError {
+  return new GoogleApiError(
+    429,
+    'RESOURCE_EXHAUSTED',
+    `Quota exceeded for quota metric '${metric}' and limit '${metric} per minute' of service '${service}' for consumer 'project_number:${consumerNumber}'.`,
+    quotaDetails(service, consumerNumber),
+    headers,
+  );
 }
 
 const normalizeMethod = (method: string) => method.replace(/^(?:iam\.)?(?:projects\.)?(?:serviceAccounts\.)?/, '');

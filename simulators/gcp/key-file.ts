@@ -43,19 +43,29 @@ function keyFileIn(validated: ValidatedGcpSeed, key: string, keyId: string): Gcp
         `Key ${keyId} of ${account.email} has no privateKey in the seed, so it has no key file (only its holder had one).`,
       );
     }
-    return {
-      type: 'service_account',
-      project_id: validated.projectId,
-      private_key_id: keyId,
-      private_key: found.privateKey,
-      client_email: account.email,
-      client_id: account.uniqueId,
-      auth_uri: 'https://accounts.google.com/o/oauth2/auth',
-      token_uri: 'https://oauth2.googleapis.com/token',
-      auth_provider_x509_cert_url: 'https://www.googleapis.com/oauth2/v1/certs',
-      client_x509_cert_url: `https://www.googleapis.com/robot/v1/metadata/x509/${encodeURIComponent(account.email)}`,
-      universe_domain: 'googleapis.com',
-    };
+    return keyFileFor(validated.projectId, account, keyId, found.privateKey);
   }
   return undefined;
+}
+
+/** The key file of a key whose private half is at hand (a seeded one, or one keys.create just made). */
+export function keyFileFor(
+  projectId: string,
+  account: { email: string; uniqueId: string },
+  keyId: string,
+  privateKey: string,
+): GcpKeyFile {
+  return {
+    type: 'service_account',
+    project_id: projectId,
+    private_key_id: keyId,
+    private_key: privateKey,
+    client_email: account.email,
+    client_id: account.uniqueId,
+    auth_uri: 'https://accounts.google.com/o/oauth2/auth',
+    token_uri: 'https://oauth2.googleapis.com/token',
+    auth_provider_x509_cert_url: 'https://www.googleapis.com/oauth2/v1/certs',
+    client_x509_cert_url: `https://www.googleapis.com/robot/v1/metadata/x509/${encodeURIComponent(account.email)}`,
+    universe_domain: 'googleapis.com',
+  };
 }

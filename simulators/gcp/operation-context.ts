@@ -23,6 +23,24 @@ export interface OperationContext {
   readonly now: Date;
   /** Records a successful change in `projectId` for the mutation log (committed only if the handler returns). */
   mutated(projectId: string, target: string): void;
+  /** What the audit log records of this call beyond its caller and status (audit-log.ts); handlers fill it in. */
+  readonly audit: AuditDetails;
+  /** Cloud Logging's side of the engine: how late entries become readable, and its read quota. */
+  readonly logging: LoggingContext;
+}
+
+export interface LoggingContext {
+  /** An entry is readable this long after its timestamp. */
+  readonly visibleAfterMs: number;
+  /** Counts one entries.list against the consumer project's quota; throws 429 past it. */
+  takeReadQuota(consumerNumber: string): void;
+}
+
+/** The parts of an AuditLog only the method knows: what Google logs of its request and response. */
+export interface AuditDetails {
+  request?: Record<string, unknown>;
+  response?: Record<string, unknown>;
+  serviceData?: Record<string, unknown>;
 }
 
 export type OperationHandler = (ctx: OperationContext) => object;
@@ -40,19 +58,43 @@ export interface ResolvedAccount {
  * (its own bindings and those it inherits), never the caller's. A project this simulator does not serve is one
  * nobody holds a permission in, so it is refused with the same 403.
  */
-export function resolveAccount(ctx: OperationContext, permission: string): ResolvedAccount {
+/**
+ * The project and account a route names, whether or not the caller may see them: under `projects/-/` the account's
+ * own project; otherwise the project named, and the account only if it lives there.
+ */
+export function findAccount(ctx: Pick<OperationContext, 'org' | 'route'>): {
+  project?: GcpState;
+  account?: ServiceAccountRecord;
+} {
   const { org, route } = ctx;
-  const resource = route.keyId === undefined ? 'service account' : 'service account key';
-  const permitted = (project: GcpState) => permissionsOf(org, project, ctx.caller.email).has(permission);
-  if (route.project === '-') {
-    const found = findAccountAnywhere(org, route.account);
-    if (!found || !permitted(found.project)) throw permissionDenied(permission, resource, route.resourceName);
-    return found;
-  }
+  if (route.project === '-') return findAccountAnywhere(org, route.account) ?? {};
   const project = projectOf(org, route.project);
-  if (!project || !permitted(project)) throw permissionDenied(permission, resource, route.resourceName);
-  // An account of another project does not exist under this one.
+  if (!project) return {};
   const account = findServiceAccount(project, route.account);
+  return account ? { project, account } : { project };
+}
+
+/**
+ * Whether the caller holds `permission` on the account (or, without one, on the project): the project's effective
+ * policy, and the account's own policy, which grants on that account alone.
+ */
+export function permitted(
+  ctx: Pick<OperationContext, 'org' | 'caller' | 'now'>,
+  project: GcpState,
+  permission: string,
+  account?: ServiceAccountRecord,
+): boolean {
+  return permissionsOf(ctx.org, project, ctx.caller.email, ctx.now, account).has(permission);
+}
+
+export function resolveAccount(ctx: OperationContext, permission: string): ResolvedAccount {
+  const { route } = ctx;
+  const resource = route.keyId === undefined ? 'service account' : 'service account key';
+  const denied = () => permissionDenied(permission, resource, route.resourceName);
+  const found = findAccount(ctx);
+  if (!found.project || !permitted(ctx, found.project, permission, found.account)) throw denied();
+  const { project, account } = found;
+  // An account of another project does not exist under this one.
   if (!account) {
     const requested = `projects/${route.project}/serviceAccounts/${route.account}`;
     throw notFound(`Service account ${requested} does not exist.`);

@@ -1,16 +1,25 @@
+import { generateAccessToken } from './credentials.js';
+import { getIamPolicy, setIamPolicy } from './iam-policy.js';
+import { listLogEntries } from './log-entries.js';
 import type { OperationHandler } from './operation-context.js';
 import type { Operation } from './routing.js';
-import { deleteKey, disableKey, enableKey, getKey, listKeys } from './service-account-keys.js';
+import { createKey, deleteKey, disableKey, enableKey, getKey, listKeys } from './service-account-keys.js';
 import { disableServiceAccount, enableServiceAccount, getServiceAccount } from './service-accounts.js';
 
-/** The IAM v1 methods this simulator serves, by the name `@googleapis/iam` gives them under projects.serviceAccounts. */
+/** The methods this simulator serves, by the name their client library gives them (`@googleapis/iam` under
+ * projects.serviceAccounts, `@googleapis/iamcredentials`, `@googleapis/logging`). */
 export const OPERATIONS: Readonly<Record<Operation, OperationHandler>> = {
   'serviceAccounts.get': getServiceAccount,
   'serviceAccounts.disable': disableServiceAccount,
   'serviceAccounts.enable': enableServiceAccount,
+  'serviceAccounts.getIamPolicy': getIamPolicy,
+  'serviceAccounts.setIamPolicy': setIamPolicy,
+  'serviceAccounts.generateAccessToken': generateAccessToken,
   'keys.list': listKeys,
   'keys.get': getKey,
+  'keys.create': createKey,
   'keys.disable': disableKey,
   'keys.enable': enableKey,
   'keys.delete': deleteKey,
+  'entries.list': listLogEntries,
 };

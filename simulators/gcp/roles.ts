@@ -1,6 +1,7 @@
 /**
- * Predefined roles, reduced to the permissions this simulator checks (service accounts and their keys); the real
- * roles hold many more. Source: https://cloud.google.com/iam/docs/roles-permissions/iam and the basic roles.
+ * Predefined roles, reduced to the permissions this simulator checks (service accounts, their keys and policies,
+ * token creation, audit log reads); the real roles hold many more. Sources:
+ * https://cloud.google.com/iam/docs/roles-permissions/iam, .../roles-permissions/logging and the basic roles.
  */
 const ACCOUNT_READ = ['iam.serviceAccounts.get', 'iam.serviceAccounts.list'];
 const ACCOUNT_WRITE = [
@@ -27,10 +28,29 @@ const TOKEN_CREATION = [
   'iam.serviceAccounts.signJwt',
 ];
 
+/** Admin Activity (and other non-private) logs; Data Access logs are private and need the second permission. */
+const LOG_READ = ['logging.logEntries.list'];
+const PRIVATE_LOG_READ = ['logging.privateLogEntries.list'];
+
 export const PREDEFINED_ROLES: Readonly<Record<string, readonly string[]>> = {
-  'roles/owner': [...ACCOUNT_READ, ...ACCOUNT_WRITE, ...ACCOUNT_POLICY, ...KEY_READ, ...KEY_WRITE],
-  'roles/editor': [...ACCOUNT_READ, ...ACCOUNT_WRITE, 'iam.serviceAccounts.getIamPolicy', ...KEY_READ, ...KEY_WRITE],
-  'roles/viewer': [...ACCOUNT_READ, 'iam.serviceAccounts.getIamPolicy', ...KEY_READ],
+  'roles/owner': [
+    ...ACCOUNT_READ,
+    ...ACCOUNT_WRITE,
+    ...ACCOUNT_POLICY,
+    ...KEY_READ,
+    ...KEY_WRITE,
+    ...LOG_READ,
+    ...PRIVATE_LOG_READ,
+  ],
+  'roles/editor': [
+    ...ACCOUNT_READ,
+    ...ACCOUNT_WRITE,
+    'iam.serviceAccounts.getIamPolicy',
+    ...KEY_READ,
+    ...KEY_WRITE,
+    ...LOG_READ,
+  ],
+  'roles/viewer': [...ACCOUNT_READ, 'iam.serviceAccounts.getIamPolicy', ...KEY_READ, ...LOG_READ],
   'roles/iam.serviceAccountAdmin': [...ACCOUNT_READ, ...ACCOUNT_WRITE, ...ACCOUNT_POLICY],
   'roles/iam.serviceAccountKeyAdmin': [...ACCOUNT_READ, ...KEY_READ, ...KEY_WRITE],
   'roles/iam.serviceAccountViewer': [...ACCOUNT_READ, 'iam.serviceAccounts.getIamPolicy', ...KEY_READ],
@@ -41,6 +61,8 @@ export const PREDEFINED_ROLES: Readonly<Record<string, readonly string[]>> = {
     'iam.serviceAccountKeys.list',
     'iam.serviceAccounts.getIamPolicy',
   ],
+  'roles/logging.viewer': LOG_READ,
+  'roles/logging.privateLogViewer': [...LOG_READ, ...PRIVATE_LOG_READ],
   // Roles with nothing on IAM, for bystanders in fixtures.
   'roles/bigquery.dataViewer': [],
   'roles/bigquery.dataEditor': [],

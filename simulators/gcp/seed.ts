@@ -63,6 +63,25 @@ const keySeed = z
     }
   });
 
+const member = z
+  .string()
+  .regex(
+    /^(?:serviceAccount|user|group|domain):\S+$/,
+    'must look like serviceAccount:EMAIL (or user:, group:, domain:)',
+  );
+
+/** An IAM condition: a CEL expression with a title (https://cloud.google.com/iam/docs/conditions-overview). */
+export const conditionSchema = z.object({
+  title: z.string().min(1).max(100),
+  expression: z.string().min(1).max(12800),
+  description: z.string().max(256).optional(),
+});
+
+/** An allow policy reduced to its bindings (no audit configs); only serviceAccount: members call here. */
+export const iamPolicySchema = z.object({
+  bindings: z.array(z.object({ role: z.string(), members: z.array(member), condition: conditionSchema.optional() })),
+});
+
 const serviceAccountSeed = z.object({
   email: z
     .string()
@@ -71,21 +90,11 @@ const serviceAccountSeed = z.object({
   displayName: z.string().max(100).optional(),
   description: z.string().max(256).optional(),
   disabled: z.boolean().optional(),
+  /** The account's own allow policy: roles granted on it as a resource (e.g. roles/iam.serviceAccountTokenCreator). */
+  iamPolicy: iamPolicySchema.optional(),
   keys: z.array(keySeed).refine((keys) => keys.filter((k) => k.keyType === 'USER_MANAGED').length <= 10, {
     message: 'Google allows at most 10 user-managed keys per service account',
   }),
-});
-
-const member = z
-  .string()
-  .regex(
-    /^(?:serviceAccount|user|group|domain):\S+$/,
-    'must look like serviceAccount:EMAIL (or user:, group:, domain:)',
-  );
-
-/** An allow policy reduced to its bindings (no conditions, no audit configs); only serviceAccount: members call here. */
-export const iamPolicySchema = z.object({
-  bindings: z.array(z.object({ role: z.string(), members: z.array(member) })),
 });
 
 /** Custom roles by full name, Google's Role shape reduced to its permissions. */
@@ -114,6 +123,11 @@ export const gcpSeedSchema = z
       .optional(),
     /** The project's IAM policy; only serviceAccount: members can call this simulator. */
     iamPolicy: iamPolicySchema.optional(),
+    /**
+     * Accounts whose access tokens may live up to 12 h (generateAccessToken's `lifetime`): the organization policy
+     * constraints/iam.allowServiceAccountCredentialLifetimeExtension. Others get at most 1 h.
+     */
+    allowCredentialLifetimeExtension: z.array(z.string()).optional(),
     /** Custom roles by full name (projects/P/roles/R). */
     customRoles: customRolesSchema(
       z.string().regex(CUSTOM_ROLE_NAME, 'must be projects/PROJECT/roles/ROLE or organizations/N/roles/ROLE'),
@@ -147,6 +161,18 @@ export const gcpSeedSchema = z
         keyIds.add(key.keyId);
       });
     });
+    const knownRole = (role: string) =>
+      role in PREDEFINED_ROLES || role in (seed.customRoles ?? {}) || ORGANIZATION_ROLE_NAME.test(role);
+    seed.serviceAccounts.forEach((account, a) =>
+      account.iamPolicy?.bindings.forEach((binding, b) => {
+        if (knownRole(binding.role)) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['serviceAccounts', a, 'iamPolicy', 'bindings', b, 'role'],
+          message: `unknown role ${binding.role}: use a predefined role or define it in customRoles`,
+        });
+      }),
+    );
     seed.iamPolicy?.bindings.forEach((binding, b) => {
       // An organization's custom role is defined in the hierarchy, so it is checked when the organisation is assembled.
       const organizationRole = ORGANIZATION_ROLE_NAME.test(binding.role);

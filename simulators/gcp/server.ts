@@ -8,7 +8,15 @@ import type { GcpFault } from './faults.js';
 import { loadGcpHierarchy, type GcpHierarchy } from './hierarchy.js';
 import type { MutationSummary } from './mutations.js';
 import { loadGcpSeed, type GcpSeed } from './seed.js';
-import { findAccountAnywhere, keyName, projectOfKey, type KeyType } from './state.js';
+import {
+  bindingOf,
+  findAccountAnywhere,
+  keyName,
+  projectOfKey,
+  type Binding,
+  type KeyType,
+  type LogEntry,
+} from './state.js';
 import { faultModesSchema, type FaultModes, type FaultModesInput } from '../shared/fault-modes.js';
 
 const fixture = (file: string) => fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url));
@@ -50,6 +58,10 @@ export interface GcpSimulatorOptions {
   stateFile?: string;
   /** Simulated clock for JWT and key validity; default wall clock. */
   now?: () => Date;
+  /** How long after a call its audit log entry is readable through entries.list (Cloud Logging's ingestion); 0. */
+  auditLogDelayMs?: number;
+  /** entries.list calls allowed a minute per consumer project; default 60, Cloud Logging's quota. */
+  logReadsPerMinute?: number;
 }
 
 export interface GcpSimulator {
@@ -74,6 +86,12 @@ export interface GcpSimulator {
   serviceAccount(email: string): { email: string; uniqueId: string; disabled: boolean; projectId: string } | undefined;
   /** By key id or key name (any project/account spelling); undefined for unknown or deleted keys. */
   key(name: string): { name: string; disabled: boolean; keyType: KeyType } | undefined;
+  /** Every Cloud Audit Logs entry of a project (default the primary), oldest first, readable yet or not. */
+  auditLog(project?: string): readonly LogEntry[];
+  /** How long after a call its entry becomes readable (Cloud Logging: seconds, sometimes minutes). */
+  setAuditLogDelay(ms: number): void;
+  /** A service account's own allow policy (undefined until one is set), as getIamPolicy at version 3 shows it. */
+  serviceAccountPolicy(emailOrId: string): { version: number; etag: string; bindings: Binding[] } | undefined;
 }
 
 export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Promise<GcpSimulator> {
@@ -84,6 +102,8 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
     ...(options.hierarchy === undefined ? {} : { hierarchy: options.hierarchy }),
     ...(options.stateFile === undefined ? {} : { stateFile: options.stateFile }),
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.auditLogDelayMs === undefined ? {} : { auditLogDelayMs: options.auditLogDelayMs }),
+    ...(options.logReadsPerMinute === undefined ? {} : { logReadsPerMinute: options.logReadsPerMinute }),
   });
   // createAdaptorServer without serverOptions builds a plain node:http server.
   const server = createAdaptorServer({ fetch: createApp(engine).fetch, hostname: host }) as Server;
@@ -114,6 +134,14 @@ export async function startGcpSimulator(options: GcpSimulatorOptions = {}): Prom
           projectId: found.project.projectId,
         }
       );
+    },
+    auditLog: (project) => engine.auditLog(project),
+    setAuditLogDelay: (ms) => {
+      engine.auditLogDelayMs = ms;
+    },
+    serviceAccountPolicy: (email) => {
+      const policy = findAccountAnywhere(engine.state, email)?.account.iamPolicy;
+      return policy && { version: policy.version, etag: policy.etag, bindings: policy.bindings.map(bindingOf) };
     },
     key: (name) => {
       const keyId = name.split('/').pop() ?? name;

@@ -1,4 +1,6 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { failedPrecondition, invalidArgument } from './errors.js';
+import { keyFileFor } from './key-file.js';
 import { allowFields, resolveAccount, resolveKey, type OperationHandler } from './operation-context.js';
 import { keyJson, parseEnum, type PublicKeyType } from './shapes.js';
 import { keyName, keysOf, type KeyRecord, type KeyType } from './state.js';
@@ -24,6 +26,93 @@ export const listKeys: OperationHandler = (ctx) => {
   const keys = keysOf(project, account.email).filter((key) => wanted.length === 0 || wanted.includes(key.keyType));
   // proto3 JSON leaves out empty repeated fields: an account without keys answers {}.
   return keys.length === 0 ? {} : { keys: keys.map((key) => keyJson(project, key)) };
+};
+
+/** Google's limit, also enforced on seeds. */
+const MAX_USER_MANAGED_KEYS = 10;
+const NEVER = '9999-12-31T23:59:59Z';
+
+/**
+ * keys.create: Google generates the pair and hands out the private half once, as a key file (privateKeyData, base64
+ * of the JSON the console downloads). The state keeps the public half only, so the new key authenticates at once:
+ * an attacker's backdoor works as it does at Google. TYPE_PKCS12_FILE is not produced here.
+ */
+export const createKey: OperationHandler = (ctx) => {
+  const { project, account } = resolveAccount(ctx, 'iam.serviceAccountKeys.create');
+  allowFields(ctx.body, ['privateKeyType', 'keyAlgorithm']);
+  const privateKeyType = ctx.body['privateKeyType'] ?? 'TYPE_GOOGLE_CREDENTIALS_FILE';
+  if (privateKeyType !== 'TYPE_GOOGLE_CREDENTIALS_FILE' && privateKeyType !== 'TYPE_UNSPECIFIED') {
+    throw invalidArgument(
+      privateKeyType === 'TYPE_PKCS12_FILE'
+        ? 'This simulator creates TYPE_GOOGLE_CREDENTIALS_FILE keys only (no PKCS#12).'
+        : `Invalid value at 'private_key_type' (type.googleapis.com/google.iam.admin.v1.ServiceAccountPrivateKeyType), ${JSON.stringify(privateKeyType)}`,
+    );
+  }
+  const keyAlgorithm = ctx.body['keyAlgorithm'] ?? 'KEY_ALG_RSA_2048';
+  if (
+    keyAlgorithm !== 'KEY_ALG_RSA_2048' &&
+    keyAlgorithm !== 'KEY_ALG_RSA_1024' &&
+    keyAlgorithm !== 'KEY_ALG_UNSPECIFIED'
+  ) {
+    throw invalidArgument(
+      `Invalid value at 'key_algorithm' (type.googleapis.com/google.iam.admin.v1.ServiceAccountKeyAlgorithm), ${JSON.stringify(keyAlgorithm)}`,
+    );
+  }
+  const userManaged = keysOf(project, account.email).filter((k) => k.keyType === 'USER_MANAGED');
+  if (userManaged.length >= MAX_USER_MANAGED_KEYS) {
+    throw failedPrecondition(
+      `Precondition check failed. Service account ${account.email} already has ${MAX_USER_MANAGED_KEYS} user-managed keys, the most Google allows.`,
+    );
+  }
+  const algorithm = keyAlgorithm === 'KEY_ALG_RSA_1024' ? 'KEY_ALG_RSA_1024' : 'KEY_ALG_RSA_2048';
+  const pair = generateKeyPairSync('rsa', { modulusLength: algorithm === 'KEY_ALG_RSA_1024' ? 1024 : 2048 });
+  const keyId = randomBytes(20).toString('hex');
+  const key: KeyRecord = {
+    keyId,
+    email: account.email,
+    keyType: 'USER_MANAGED',
+    keyOrigin: 'GOOGLE_PROVIDED',
+    keyAlgorithm: algorithm,
+    validAfterTime: isoSeconds(ctx.now),
+    validBeforeTime: NEVER,
+    disabled: false,
+    publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+  project.keys.set(keyId, key);
+  ctx.mutated(project.projectId, keyName(project, key));
+  const keyFile = keyFileFor(
+    project.projectId,
+    account,
+    keyId,
+    pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  );
+  const created = keyJson(project, key);
+  // The audit log has the new key's name, never its private half.
+  ctx.audit.request = {
+    '@type': 'type.googleapis.com/google.iam.admin.v1.CreateServiceAccountKeyRequest',
+    name: ctx.route.resourceName,
+    private_key_type: 2,
+  };
+  ctx.audit.response = {
+    '@type': 'type.googleapis.com/google.iam.admin.v1.ServiceAccountKey',
+    name: created.name,
+    valid_after_time: { seconds: Math.floor(Date.parse(key.validAfterTime) / 1000) },
+    valid_before_time: { seconds: Math.floor(Date.parse(key.validBeforeTime) / 1000) },
+    key_algorithm: algorithm === 'KEY_ALG_RSA_1024' ? 1 : 2,
+    key_origin: 2,
+    key_type: 1,
+    private_key_type: 2,
+  };
+  return {
+    name: created.name,
+    privateKeyType: 'TYPE_GOOGLE_CREDENTIALS_FILE',
+    privateKeyData: Buffer.from(JSON.stringify(keyFile, null, 2)).toString('base64'),
+    validAfterTime: key.validAfterTime,
+    validBeforeTime: key.validBeforeTime,
+    keyAlgorithm: key.keyAlgorithm,
+    keyOrigin: key.keyOrigin,
+    keyType: key.keyType,
+  };
 };
 
 export const getKey: OperationHandler = (ctx) => {

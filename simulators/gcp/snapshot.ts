@@ -1,11 +1,18 @@
-import { accountName, keyName, primaryOf, type GcpOrganisation, type GcpState, type PolicyNode } from './state.js';
+import {
+  accountName,
+  bindingOf,
+  keyName,
+  primaryOf,
+  type GcpOrganisation,
+  type GcpState,
+  type PolicyNode,
+} from './state.js';
 
-const policyOf = (node: { bindings: PolicyNode['bindings'] }) => ({
-  bindings: node.bindings.map((b) => ({ role: b.role, members: [...b.members] })),
-});
+const policyOf = (node: { bindings: PolicyNode['bindings'] }) => ({ bindings: node.bindings.map(bindingOf) });
 
 /**
- * Admin/test view of one project, deleted keys included (marked). The state holds no private keys to leak.
+ * Admin/test view of one project, deleted keys included (marked). The state holds no private keys to leak, and
+ * minted access tokens only as hashes, which the view leaves out too (who, for whom, until when).
  * `parent` is where the project sits when there is a hierarchy (the organization unless it names a folder).
  */
 export function publicState(state: GcpState, org?: GcpOrganisation) {
@@ -20,6 +27,15 @@ export function publicState(state: GcpState, org?: GcpOrganisation) {
       uniqueId: account.uniqueId,
       ...(account.displayName === undefined ? {} : { displayName: account.displayName }),
       disabled: account.disabled,
+      ...(account.iamPolicy === undefined
+        ? {}
+        : {
+            iamPolicy: {
+              version: account.iamPolicy.version,
+              etag: account.iamPolicy.etag,
+              ...policyOf(account.iamPolicy),
+            },
+          }),
       keys: [...state.keys.values()]
         .filter((key) => key.email === account.email)
         .map((key) => ({
@@ -36,6 +52,15 @@ export function publicState(state: GcpState, org?: GcpOrganisation) {
     })),
     iamPolicy: policyOf(state),
     customRoles: Object.fromEntries(state.customRoles),
+    accessTokens: [...state.tokens.values()].map((token) => ({
+      email: token.email,
+      via: token.via,
+      issuedAt: token.issuedAt,
+      expiresAt: token.expiresAt,
+      ...(token.keyName === undefined ? {} : { keyName: token.keyName }),
+      ...(token.delegates.length === 0 ? {} : { delegates: token.delegates }),
+    })),
+    auditLogEntries: state.auditLog.length,
   };
 }
 

@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import { readStateFile, writeStateFile } from '../shared/state-file.js';
-import { primaryOf, type GcpOrganisation, type GcpState } from './state.js';
+import { primaryOf, type GcpOrganisation, type GcpState, type LogEntry } from './state.js';
 
 const FORMAT = 'revoker-gcp-simulator-state/v1';
 
-/** One project on disk. It holds public keys only: the state never contains a private key. */
+const condition = z.object({ title: z.string(), expression: z.string(), description: z.string().optional() });
+const binding = z.object({ role: z.string(), members: z.array(z.string()), condition: condition.optional() });
+
+/**
+ * One project on disk. It holds public keys only, and minted access tokens only as hashes: the state never contains a
+ * usable credential.
+ */
 const projectState = z.object({
   projectId: z.string(),
   projectNumber: z.string(),
@@ -16,6 +22,7 @@ const projectState = z.object({
       displayName: z.string().optional(),
       description: z.string().optional(),
       disabled: z.boolean(),
+      iamPolicy: z.object({ version: z.number(), etag: z.string(), bindings: z.array(binding) }).optional(),
     }),
   ),
   keys: z.array(
@@ -34,8 +41,26 @@ const projectState = z.object({
       publicKeyCertificate: z.string().optional(),
     }),
   ),
-  bindings: z.array(z.object({ role: z.string(), members: z.array(z.string()) })),
+  bindings: z.array(binding),
   customRoles: z.record(z.string(), z.array(z.string())),
+  /** Absent in files written before tokens, audit logs and lifetime extensions existed. */
+  tokens: z
+    .array(
+      z.object({
+        hash: z.string(),
+        email: z.string(),
+        issuedAt: z.string(),
+        expiresAt: z.string(),
+        scopes: z.array(z.string()),
+        via: z.enum(['generateAccessToken', 'token-endpoint']),
+        keyName: z.string().optional(),
+        delegates: z.array(z.string()),
+      }),
+    )
+    .optional(),
+  auditLog: z.array(z.object({ seq: z.number().int(), entry: z.record(z.string(), z.unknown()) })).optional(),
+  nextSeq: z.number().int().optional(),
+  lifetimeExtension: z.array(z.string()).optional(),
 });
 
 /**
@@ -59,6 +84,10 @@ function serializeProject(state: GcpState): z.input<typeof projectState> {
     keys: [...state.keys.values()],
     bindings: state.bindings,
     customRoles: Object.fromEntries(state.customRoles),
+    tokens: [...state.tokens.values()],
+    auditLog: state.auditLog.map((record) => ({ seq: record.seq, entry: { ...record.entry } })),
+    nextSeq: state.nextSeq,
+    lifetimeExtension: state.lifetimeExtension,
   };
 }
 
@@ -71,6 +100,11 @@ function deserializeProject(s: z.output<typeof projectState>): GcpState {
     keys: new Map(s.keys.map((key) => [key.keyId, key])),
     bindings: s.bindings,
     customRoles: new Map(Object.entries(s.customRoles)),
+    tokens: new Map((s.tokens ?? []).map((token) => [token.hash, token])),
+    // Entries were written by this simulator (auditEntryOf); the file keeps them as they were.
+    auditLog: (s.auditLog ?? []).map((record) => ({ seq: record.seq, entry: record.entry as unknown as LogEntry })),
+    nextSeq: s.nextSeq ?? 1 + Math.max(0, ...(s.auditLog ?? []).map((record) => record.seq)),
+    lifetimeExtension: s.lifetimeExtension ?? [],
   };
 }
 

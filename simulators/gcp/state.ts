@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { parseGcpHierarchy, type GcpHierarchy } from './hierarchy.js';
 import { GcpSeedError, ORGANIZATION_ROLE_NAME, parseGcpSeed, type GcpSeed } from './seed.js';
 import { isoSeconds } from './time.js';
@@ -11,6 +11,8 @@ export interface ServiceAccountRecord {
   displayName?: string;
   description?: string;
   disabled: boolean;
+  /** The account's own allow policy (who may act on it as a resource); undefined = none yet (etag `ACAB`). */
+  iamPolicy?: AccountPolicy;
 }
 
 export interface KeyRecord {
@@ -31,9 +33,61 @@ export interface KeyRecord {
   publicKeyCertificate?: string;
 }
 
+/** An IAM condition (CEL), as a binding carries it. */
+export interface Condition {
+  title: string;
+  expression: string;
+  description?: string;
+}
+
 export interface Binding {
   role: string;
   members: string[];
+  condition?: Condition;
+}
+
+/** A resource's allow policy as setIamPolicy stores it: its version, the etag of this revision, and its bindings. */
+export interface AccountPolicy {
+  version: number;
+  etag: string;
+  bindings: Binding[];
+}
+
+/**
+ * An OAuth access token the simulator minted (generateAccessToken, or the token endpoint's JWT-bearer grant). Only
+ * its SHA-256 is kept: the state never holds a usable credential.
+ */
+export interface AccessTokenRecord {
+  /** base64url SHA-256 of the token. */
+  hash: string;
+  /** The account the token acts as. */
+  email: string;
+  issuedAt: string;
+  expiresAt: string;
+  scopes: string[];
+  /** How it was minted: generateAccessToken (impersonation) or the token endpoint (from a key). */
+  via: 'generateAccessToken' | 'token-endpoint';
+  /** The key it was exchanged from (token endpoint): `projects/p/serviceAccounts/e/keys/k`. */
+  keyName?: string;
+  /** generateAccessToken: who impersonated, the original caller first (serviceAccountDelegationInfo). */
+  delegates: string[];
+}
+
+/** One Cloud Audit Logs entry, as entries.list returns it (`seq` orders what was written; never on the wire). */
+export interface AuditRecord {
+  seq: number;
+  entry: LogEntry;
+}
+
+/** A LogEntry of an audit log: the fields Cloud Logging sets on one (`protoPayload` is a google.cloud.audit.AuditLog). */
+export interface LogEntry {
+  protoPayload: Record<string, unknown>;
+  insertId: string;
+  resource: { type: string; labels: Record<string, string> };
+  timestamp: string;
+  severity: 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR';
+  logName: string;
+  receiveTimestamp: string;
 }
 
 /** One project: its service accounts, their keys and the project's own allow policy. */
@@ -46,6 +100,17 @@ export interface GcpState {
   keys: Map<string, KeyRecord>;
   bindings: Binding[];
   customRoles: Map<string, string[]>;
+  /** Access tokens minted for this project's accounts, by hash. */
+  tokens: Map<string, AccessTokenRecord>;
+  /** The project's Cloud Audit Logs (admin activity and data access), oldest first. */
+  auditLog: AuditRecord[];
+  /** The next entry's `seq`. */
+  nextSeq: number;
+  /**
+   * Accounts whose generateAccessToken may ask for up to 12 h (the organization policy
+   * constraints/iam.allowServiceAccountCredentialLifetimeExtension lists them); others get at most 1 h.
+   */
+  lifetimeExtension: string[];
 }
 
 const normalizeTime = (value: string) => isoSeconds(new Date(value));
@@ -61,6 +126,9 @@ export function stateFromSeed(input: GcpSeed): GcpState {
       ...(account.displayName === undefined ? {} : { displayName: account.displayName }),
       ...(account.description === undefined ? {} : { description: account.description }),
       disabled: account.disabled ?? false,
+      ...(account.iamPolicy === undefined
+        ? {}
+        : { iamPolicy: policyFromSeed(account.email, account.iamPolicy.bindings.map(bindingOf)) }),
     });
     for (const key of account.keys) {
       const publicKey = key.publicKeyCertificate
@@ -87,10 +155,48 @@ export function stateFromSeed(input: GcpSeed): GcpState {
     ...(seed.parent === undefined ? {} : { parent: seed.parent }),
     serviceAccounts,
     keys,
-    bindings: (seed.iamPolicy?.bindings ?? []).map((b) => ({ role: b.role, members: [...b.members] })),
+    bindings: (seed.iamPolicy?.bindings ?? []).map(bindingOf),
     customRoles: new Map(
       Object.entries(seed.customRoles ?? {}).map(([name, role]) => [name, role.includedPermissions]),
     ),
+    tokens: new Map(),
+    auditLog: [],
+    nextSeq: 1,
+    lifetimeExtension: [...(seed.allowCredentialLifetimeExtension ?? [])],
+  };
+}
+
+/** A copy of a binding, its condition included when it has one. */
+export function bindingOf(b: { role: string; members: readonly string[]; condition?: Condition | undefined }): Binding {
+  return {
+    role: b.role,
+    members: [...b.members],
+    ...(b.condition === undefined
+      ? {}
+      : {
+          condition: {
+            title: b.condition.title,
+            expression: b.condition.expression,
+            ...(b.condition.description === undefined ? {} : { description: b.condition.description }),
+          },
+        }),
+  };
+}
+
+/** The etag of the policy revision after `previous`: opaque to callers, new with every change of an account's policy. */
+export function nextPolicyEtag(email: string, previous: string): string {
+  const digest = createHash('sha256').update(`${email}#${previous}`).digest();
+  return Buffer.concat([Buffer.from([0x07, 0x06]), digest.subarray(0, 6)]).toString('base64');
+}
+
+/** The empty policy every resource starts with: version 1, etag `ACAB`, no bindings. */
+export const EMPTY_POLICY_ETAG = 'ACAB';
+
+function policyFromSeed(email: string, bindings: Binding[]): AccountPolicy {
+  return {
+    version: bindings.some((b) => b.condition) ? 3 : 1,
+    etag: nextPolicyEtag(email, EMPTY_POLICY_ETAG),
+    bindings,
   };
 }
 
@@ -127,8 +233,7 @@ export interface ResourceHierarchy {
   readonly folders: Map<string, FolderNode>;
 }
 
-const bindingsOf = (policy: { bindings: Binding[] } | undefined): Binding[] =>
-  (policy?.bindings ?? []).map((b) => ({ role: b.role, members: [...b.members] }));
+const bindingsOf = (policy: { bindings: Binding[] } | undefined): Binding[] => (policy?.bindings ?? []).map(bindingOf);
 
 export function hierarchyFromSeed(input: GcpHierarchy): ResourceHierarchy {
   const seed = parseGcpHierarchy(input);
