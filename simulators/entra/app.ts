@@ -28,15 +28,19 @@ function rawTarget(c: Context<Env>): { path: string; query: string } {
   return { path: q < 0 ? raw : raw.slice(0, q), query: q < 0 ? '' : raw.slice(q + 1) };
 }
 
+/** The caller's address as the logs show it (IPv4 without its IPv6-mapped prefix). */
+const clientIp = (c: Context<Env>): string =>
+  (c.env.incoming.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+
 /**
  * The HTTPS surface: /_sim/ admin routes, the login endpoints (discovery, JWKS, token) under /{tenant}/, and
- * Microsoft Graph under /v1.0/. Every URL the simulator hands out uses the origin the client called.
+ * Microsoft Graph under /v1.0/ (and its audit logs under /beta/). Every URL the simulator hands out uses the origin the client called.
  */
 export function createApp(engine: EntraEngine): Hono<Env> {
   const app = new Hono<Env>();
   registerAdminRoutes(app, engine);
 
-  app.all('/v1.0/*', async (c) => {
+  const graph = async (c: Context<Env>) => {
     const { path, query } = rawTarget(c);
     const result = await engine.handleGraph({
       method: c.req.method,
@@ -46,13 +50,19 @@ export function createApp(engine: EntraEngine): Hono<Env> {
       bodyText: await c.req.text(),
       origin: new URL(c.req.url).origin,
       signal: c.req.raw.signal,
+      clientIp: clientIp(c),
     });
     return result.dropConnection ? dropConnection(c.env) : send(result);
-  });
+  };
+  app.all('/v1.0/*', graph);
+  // Graph's beta endpoint: only what v1.0 lacks is served there (the service principal sign-in log).
+  app.all('/beta/*', graph);
 
   // Injected faults reach the login endpoints only when their `path` names them.
   app.use('*', async (c, next) => {
-    if (c.req.path.startsWith('/_sim/') || c.req.path.startsWith('/v1.0/')) return next();
+    if (c.req.path.startsWith('/_sim/') || c.req.path.startsWith('/v1.0/') || c.req.path.startsWith('/beta/')) {
+      return next();
+    }
     const faulted = await engine.loginFault(c.req.method, c.req.path, new URL(c.req.url).origin, c.req.raw.signal);
     if (faulted) return faulted.dropConnection ? dropConnection(c.env) : send(faulted);
     return next();
@@ -104,6 +114,7 @@ export function createApp(engine: EntraEngine): Hono<Env> {
         query: new URLSearchParams(query),
         headers: headersOf(c),
         origin: new URL(c.req.url).origin,
+        clientIp: clientIp(c),
       }),
     );
   });

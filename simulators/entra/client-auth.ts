@@ -11,6 +11,7 @@ import {
   missingClientCredential,
   unknownAssertionKey,
 } from './aad-errors.js';
+import type { SignInTrace } from './audit-records.js';
 import { verifyCertificateJwt } from './certificates.js';
 import type { ServicePrincipalRecord } from './state.js';
 
@@ -25,15 +26,19 @@ export interface ClientAuthContext {
   readonly audiences: ReadonlySet<string>;
   /** Refresh token grants may skip client authentication when the app allows public client flows. */
   readonly allowPublicClient: boolean;
+  /** Told which credential was presented, for the sign-in log (even when it is refused). */
+  readonly trace?: SignInTrace;
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 const sameSecret = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b));
 
-function checkSecret(sp: ServicePrincipalRecord, secret: string, now: Date): ClientAuthMethod {
+function checkSecret(sp: ServicePrincipalRecord, secret: string, now: Date, trace?: SignInTrace): ClientAuthMethod {
   const at = now.getTime();
+  if (trace) trace.credentialType = 'clientSecret';
   const credential = sp.passwordCredentials.find((p) => sameSecret(p.secretText, secret));
   if (credential) {
+    if (trace) trace.credentialKeyId = credential.keyId;
     if (at > Date.parse(credential.endDateTime)) throw expiredClientSecret(sp.appId);
     if (at < Date.parse(credential.startDateTime)) throw invalidClientSecret(sp.appId);
     return 'secret';
@@ -50,6 +55,11 @@ async function checkAssertion(
 ): Promise<ClientAuthMethod> {
   if (assertionType !== JWT_BEARER_ASSERTION) throw invalidAssertionType();
   const result = await verifyCertificateJwt(assertion, sp.keyCredentials, ctx.now);
+  if (ctx.trace) {
+    ctx.trace.credentialType = 'certificate';
+    ctx.trace.credentialThumbprint = result.thumbprint;
+    if (result.ok) ctx.trace.credentialKeyId = result.credential.keyId;
+  }
   if (!result.ok) {
     if (result.failure === 'unknown-key') throw unknownAssertionKey(result.thumbprint);
     if (result.failure === 'malformed') {
@@ -82,7 +92,7 @@ export async function authenticateClient(
   ctx: ClientAuthContext,
 ): Promise<ClientAuthMethod> {
   const secret = form.get('client_secret');
-  if (secret !== null && secret !== '') return checkSecret(sp, secret, ctx.now);
+  if (secret !== null && secret !== '') return checkSecret(sp, secret, ctx.now, ctx.trace);
   const assertion = form.get('client_assertion');
   if (assertion !== null && assertion !== '') {
     return checkAssertion(sp, form.get('client_assertion_type'), assertion, ctx);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AadError, aadErrorBody, aadFault, tenantNotFound } from './aad-errors.js';
 import { verifyAccessToken } from './access-tokens.js';
+import { recordAudit, recordSignIn, type AuditEvent, type SignInTrace } from './audit-records.js';
 import { FaultQueue } from './faults.js';
 import type { GraphCall } from './graph-call.js';
 import { GraphError, graphFault, invalidToken } from './graph-errors.js';
@@ -34,6 +35,8 @@ export interface GraphRequest {
   readonly origin: string;
   /** Aborts when the client closes the connection; a request held by a latency fault then never lands. */
   readonly signal?: AbortSignal;
+  /** The caller's address, for the audit log (`initiatedBy.user.ipAddress`). */
+  readonly clientIp?: string;
 }
 
 export interface TokenRequest {
@@ -42,7 +45,11 @@ export interface TokenRequest {
   readonly query: URLSearchParams;
   readonly headers: Record<string, string>;
   readonly origin: string;
+  /** The caller's address, for the sign-in log. */
+  readonly clientIp?: string;
 }
+
+const LOOPBACK = '127.0.0.1';
 
 export interface EntraEngineOptions {
   /** The primary tenant. */
@@ -82,6 +89,11 @@ function directoryOf(states: readonly SimState[]): Directory {
 export class EntraEngine {
   readonly faults = new FaultQueue();
   readonly mutations: MutationLog;
+  /**
+   * The audit and sign-in logs show a record this long after it happened (Entra: typically a few minutes, "How long
+   * does Microsoft Entra ID take to show the data"); 0 by default.
+   */
+  logDelayMs = 0;
   readonly now: () => Date;
   private primaryTenantIdValue: string;
   private directory: Directory;
@@ -194,6 +206,20 @@ export class EntraEngine {
     // Eventual consistency: a revoked refresh token or removed secret keeps working until the change propagates.
     const directory = this.faults.modes.view(this.directory);
     let tenantId: string | null = null;
+    const trace: SignInTrace = {};
+    const correlationId = this.correlationId(request);
+    // The sign-in log is the current directory's, whatever view of it the request authenticated against.
+    const signedIn = (error?: AadError) => {
+      const current = tenantId === null ? undefined : this.directory.get(tenantId);
+      if (!current || !trace.sp) return;
+      recordSignIn(current, trace, {
+        at,
+        correlationId,
+        ipAddress: request.clientIp ?? LOOPBACK,
+        ...(error ? { error: { code: error.code, description: error.description } } : {}),
+      });
+      this.persist();
+    };
     try {
       const state = this.resolveTenant(request.tenantSegment, directory);
       if (!state) throw tenantNotFound(request.tenantSegment);
@@ -208,6 +234,7 @@ export class EntraEngine {
           now: at,
           origin: request.origin,
           tenantSegment: request.tenantSegment,
+          trace,
         },
         request.form,
       );
@@ -222,9 +249,10 @@ export class EntraEngine {
       const current = this.directory.get(tenant.id);
       if (result.changed && current && state !== current) keepIssuedRefreshTokens(state, current);
       if (result.changed) this.persist();
+      signedIn();
       return {
         status: 200,
-        headers: { ...this.tokenHeaders(request), 'content-type': JSON_CONTENT_TYPE },
+        headers: { ...this.tokenHeaders(request, correlationId), 'content-type': JSON_CONTENT_TYPE },
         body: JSON.stringify(result.body),
       };
     } catch (caught) {
@@ -239,12 +267,15 @@ export class EntraEngine {
         outcome: `AADSTS${error.code}`,
         at: at.toISOString(),
       });
-      return this.tokenFailure(error, request, request.origin);
+      signedIn(error);
+      return this.tokenFailure(error, request, request.origin, correlationId);
     }
   }
 
-  private tokenHeaders(request: Partial<TokenRequest>): Record<string, string> {
-    const correlationId = this.correlationId(request);
+  private tokenHeaders(
+    request: Partial<TokenRequest>,
+    correlationId = this.correlationId(request),
+  ): Record<string, string> {
     return {
       'cache-control': 'no-store, no-cache',
       pragma: 'no-cache',
@@ -263,8 +294,13 @@ export class EntraEngine {
     );
   }
 
-  private tokenFailure(error: AadError, request: Partial<TokenRequest>, origin: string): HttpResult {
-    const headers = this.tokenHeaders(request);
+  private tokenFailure(
+    error: AadError,
+    request: Partial<TokenRequest>,
+    origin: string,
+    correlationId?: string,
+  ): HttpResult {
+    const headers = this.tokenHeaders(request, correlationId);
     const body = aadErrorBody(
       error,
       {
@@ -339,7 +375,8 @@ export class EntraEngine {
     if (request.signal?.aborted) return { result: { status: 499 }, dropConnection: true };
     if (fault?.status !== undefined) throw graphFault(fault.status, fault.retryAfterSeconds, fault.message);
 
-    const below = request.path.replace(/^\/v1\.0/, '');
+    const version = request.path.startsWith('/beta') ? 'beta' : 'v1.0';
+    const below = request.path.replace(/^\/(?:v1\.0|beta)/, '');
     let segments: string[];
     try {
       segments = below
@@ -367,7 +404,9 @@ export class EntraEngine {
     const before =
       mutating && !fault?.lostWrite && this.faults.modes.propagating ? structuredClone(this.directory) : undefined;
     const pending: MutationEntry[] = [];
+    const audits: AuditEvent[] = [];
     const call: GraphCall = {
+      version,
       method: request.method,
       segments,
       query: request.query,
@@ -376,7 +415,8 @@ export class EntraEngine {
       // A lost write runs the real route against a copy, so the reply is genuine and nothing changes.
       state: fault?.lostWrite ? structuredClone(visible) : visible,
       now,
-      graphBase: `${request.origin}/v1.0`,
+      logDelayMs: this.logDelayMs,
+      graphBase: `${request.origin}/${version}`,
       path: below,
       mutated: (operation, target, detail) =>
         pending.push({
@@ -386,12 +426,22 @@ export class EntraEngine {
           at: now.toISOString(),
           ...(detail === undefined ? {} : { detail }),
         }),
+      audited: (event) => audits.push(event),
     };
     const result = await routeGraph(call);
     if (fault?.lostWrite) return { result };
     for (const entry of pending) this.mutations.record(entry);
+    const correlationId = request.headers['client-request-id'] ?? randomUUID();
+    for (const event of audits) {
+      recordAudit(current, event, {
+        caller: check.claims,
+        at: now,
+        correlationId,
+        ipAddress: request.clientIp ?? LOOPBACK,
+      });
+    }
     if (before !== undefined && pending.length > 0) this.faults.modes.changed(before);
-    if (pending.length > 0) this.persist();
+    if (pending.length > 0 || audits.length > 0) this.persist();
     // A lost reply: the change above has committed; the caller then sees a reset connection or a late answer.
     if (fault?.replyDelayMs !== undefined) await sleep(fault.replyDelayMs);
     return { result, ...(fault?.lostResponse ? { dropConnection: true } : {}) };

@@ -6,8 +6,8 @@ export type EntraFaultStatus = 429 | 500 | 503 | 403 | 404;
 
 export interface EntraFault {
   /**
-   * Which requests: a path prefix (`/v1.0/users`, or `/users` relative to /v1.0) or a regular expression (a RegExp,
-   * or a string starting with `^`, tested against both forms). Omitted: every Graph (/v1.0) request. Token endpoint
+   * Which requests: a path prefix (`/v1.0/users`, or `/users` relative to /v1.0 or /beta) or a regular expression (a
+   * RegExp, or a string starting with `^`, tested against both forms). Omitted: every Graph (/v1.0, /beta) request. Token endpoint
    * and discovery requests are only faulted when a path names them (e.g. `/oauth2/v2.0/token` as a regex `token$`).
    */
   path?: string | RegExp;
@@ -63,7 +63,7 @@ interface ArmedFault {
   remaining: number;
 }
 
-const GRAPH_PREFIX = '/v1.0';
+const GRAPH_PREFIXES = ['/v1.0', '/beta'];
 
 function compile(path: EntraFault['path']): RegExp | undefined {
   if (path instanceof RegExp) return path;
@@ -84,12 +84,12 @@ function matches(armed: ArmedFault, method: string, path: string, tenant: FaultT
     const wanted = fault.tenant.toLowerCase();
     if (!tenant || (tenant.id !== wanted && !tenant.domains.some((d) => d.toLowerCase() === wanted))) return false;
   }
-  const isGraph = path === GRAPH_PREFIX || path.startsWith(`${GRAPH_PREFIX}/`);
-  if (fault.path === undefined) return isGraph;
-  const forms = isGraph ? [path, path.slice(GRAPH_PREFIX.length) || '/'] : [path];
+  const prefix = GRAPH_PREFIXES.find((p) => path === p || path.startsWith(`${p}/`));
+  if (fault.path === undefined) return prefix !== undefined;
+  const forms = prefix !== undefined ? [path, path.slice(prefix.length) || '/'] : [path];
   if (pattern) return forms.some((form) => pattern.test(form));
-  const prefix = fault.path as string;
-  return forms.some((form) => form.startsWith(prefix));
+  const wanted = fault.path as string;
+  return forms.some((form) => form.startsWith(wanted));
 }
 
 /** FIFO of armed faults; each matching call consumes one use of the first matching fault. */

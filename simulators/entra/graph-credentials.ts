@@ -1,3 +1,4 @@
+import { AUDIT_ACTIVITIES, auditTarget, keyDescriptions, modified, type AuditEvent } from './audit-records.js';
 import { parseCertificate, verifyCertificateJwt } from './certificates.js';
 import { badRequest } from './graph-errors.js';
 import { noContent, type GraphCall, type GraphResult } from './graph-call.js';
@@ -32,9 +33,34 @@ export function removePassword(call: GraphCall, sp: ServicePrincipalRecord): Gra
   const keyId = keyIdOf(bodyObject(call), 'PasswordCredential');
   const index = sp.passwordCredentials.findIndex((p) => p.keyId === keyId);
   if (index < 0) throw badRequest(`No password credential found with keyId '${keyId}'.`);
+  const before = keyDescriptions(sp);
   sp.passwordCredentials.splice(index, 1);
   call.mutated('removePassword', sp.id, `keyId=${keyId}`);
+  call.audited(servicePrincipalCredentialsAudit(sp, before, 'remove'));
   return noContent();
+}
+
+/** "Add service principal credentials" / "Remove service principal credentials", with the KeyDescription lists. */
+export function servicePrincipalCredentialsAudit(
+  sp: ServicePrincipalRecord,
+  before: string[],
+  change: 'add' | 'remove',
+): AuditEvent {
+  return {
+    activity:
+      change === 'add'
+        ? AUDIT_ACTIVITIES.addServicePrincipalCredentials
+        : AUDIT_ACTIVITIES.removeServicePrincipalCredentials,
+    category: 'ApplicationManagement',
+    operationType: 'Update',
+    targets: [
+      auditTarget('ServicePrincipal', sp.id, sp.displayName, [
+        modified('KeyDescription', before, keyDescriptions(sp)),
+        modified('Included Updated Properties', undefined, 'KeyDescription'),
+      ]),
+    ],
+    additionalDetails: [{ key: 'AppId', value: sp.appId }],
+  };
 }
 
 /**
@@ -72,8 +98,10 @@ export async function removeKey(call: GraphCall, sp: ServicePrincipalRecord): Pr
   const now = call.now.getTime() / 1000;
   if (exp - nbf > PROOF_MAX_LIFETIME_SECONDS) throw refused("'exp' must be at most 10 minutes after 'nbf'.");
   if (exp + CLOCK_SKEW_SECONDS < now || nbf - CLOCK_SKEW_SECONDS > now) throw refused('the proof has expired.');
+  const before = keyDescriptions(sp);
   sp.keyCredentials.splice(index, 1);
   call.mutated('removeKey', sp.id, `keyId=${keyId}`);
+  call.audited(servicePrincipalCredentialsAudit(sp, before, 'remove'));
   return noContent();
 }
 

@@ -1,5 +1,13 @@
+import { AUDIT_ACTIVITIES, auditTarget, keyDescriptions, modified } from './audit-records.js';
+import { addedPassword, newPasswordCredential } from './graph-applications.js';
 import { badRequest, resourceNotFound } from './graph-errors.js';
-import { credentialPermission, removeKey, removePassword, replaceKeyCredentials } from './graph-credentials.js';
+import {
+  credentialPermission,
+  removeKey,
+  removePassword,
+  replaceKeyCredentials,
+  servicePrincipalCredentialsAudit,
+} from './graph-credentials.js';
 import { noContent, ok, type GraphCall, type GraphResult } from './graph-call.js';
 import { collectionContext, entityContext, page, parseQuery, project } from './odata.js';
 import { authorize, PERMISSIONS } from './permissions.js';
@@ -126,22 +134,46 @@ export function updateServicePrincipal(call: GraphCall, ref: ServicePrincipalRef
   // Validate everything before changing anything: a refused PATCH leaves the object as it was.
   const nextKeys = keyCredentials === undefined ? undefined : replaceKeyCredentials(sp, keyCredentials);
   const details: string[] = [];
+  const properties = [];
   if (accountEnabled !== undefined) {
+    properties.push(modified('AccountEnabled', [sp.accountEnabled], [accountEnabled]));
     sp.accountEnabled = accountEnabled;
     details.push(`accountEnabled=${String(accountEnabled)}`);
   }
   if (typeof displayName === 'string') {
+    properties.push(modified('DisplayName', [sp.displayName], [displayName]));
     sp.displayName = displayName;
     details.push(`displayName=${JSON.stringify(displayName)}`);
   }
+  const keysBefore = keyDescriptions(sp);
   if (nextKeys) {
     const removed = sp.keyCredentials.filter((k) => !nextKeys.includes(k)).map((k) => k.keyId);
     const added = nextKeys.filter((k) => !sp.keyCredentials.includes(k)).map((k) => k.keyId);
     sp.keyCredentials = nextKeys;
     details.push(`keyCredentials removed=[${removed.join(',')}] added=[${added.join(',')}]`);
+    properties.push(modified('KeyDescription', keysBefore, keyDescriptions(sp)));
   }
   call.mutated('updateServicePrincipal', sp.id, details.join('; '));
+  call.audited({
+    activity: AUDIT_ACTIVITIES.updateServicePrincipal,
+    category: 'ApplicationManagement',
+    operationType: 'Update',
+    targets: [auditTarget('ServicePrincipal', sp.id, sp.displayName, properties)],
+    additionalDetails: [{ key: 'AppId', value: sp.appId }],
+  });
   return noContent();
+}
+
+/** POST /servicePrincipals/{id}/addPassword → 200 passwordCredential (secretText this once). */
+export function addPasswordOf(call: GraphCall, ref: ServicePrincipalRef): GraphResult {
+  authorize(call.caller, PERMISSIONS.addServicePrincipalPassword);
+  const sp = resolveServicePrincipal(call, ref);
+  const credential = newPasswordCredential(call);
+  const before = keyDescriptions(sp);
+  sp.passwordCredentials.push(credential);
+  call.mutated('addPassword', sp.id, `keyId=${credential.keyId}`);
+  call.audited(servicePrincipalCredentialsAudit(sp, before, 'add'));
+  return addedPassword(call, credential);
 }
 
 export function removePasswordOf(call: GraphCall, ref: ServicePrincipalRef): GraphResult {

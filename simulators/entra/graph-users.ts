@@ -1,3 +1,4 @@
+import { AUDIT_ACTIVITIES, auditTarget, modified, type AuditModifiedProperty } from './audit-records.js';
 import { badRequest, resourceNotFound } from './graph-errors.js';
 import { noContent, ok, type GraphCall, type GraphResult } from './graph-call.js';
 import { entityContext, parseQuery, project } from './odata.js';
@@ -72,8 +73,23 @@ export function getMe(call: GraphCall): GraphResult {
 export function revokeSignInSessions(call: GraphCall, idOrUpn: string): GraphResult {
   authorize(call.caller, PERMISSIONS.revokeSignInSessions);
   const user = lookup(call, idOrUpn);
+  const before = user.signInSessionsValidFromDateTime;
   user.signInSessionsValidFromDateTime = call.now.toISOString();
   call.mutated('revokeSignInSessions', user.id);
+  call.audited({
+    activity: AUDIT_ACTIVITIES.revokeSessions,
+    category: 'UserManagement',
+    operationType: 'Update',
+    targets: [
+      auditTarget(
+        'User',
+        user.id,
+        null,
+        [modified('StsRefreshTokensValidFrom', [before], [user.signInSessionsValidFromDateTime])],
+        user.userPrincipalName,
+      ),
+    ],
+  });
   return ok({ '@odata.context': `${call.graphBase}/$metadata#Edm.Boolean`, value: true });
 }
 
@@ -106,8 +122,30 @@ export function updateUser(call: GraphCall, idOrUpn: string): GraphResult {
   if (displayName !== undefined && (typeof displayName !== 'string' || displayName.trim() === '')) {
     throw badRequest("Invalid value specified for property 'displayName' of resource 'User'.");
   }
-  if (accountEnabled !== undefined) user.accountEnabled = accountEnabled;
-  if (displayName !== undefined) user.displayName = displayName;
+  const properties: AuditModifiedProperty[] = [];
+  if (accountEnabled !== undefined) {
+    properties.push(modified('AccountEnabled', [user.accountEnabled], [accountEnabled]));
+    user.accountEnabled = accountEnabled;
+  }
+  if (displayName !== undefined) {
+    properties.push(modified('DisplayName', [user.displayName], [displayName]));
+    user.displayName = displayName;
+  }
   call.mutated('updateUser', user.id, keys.map((k) => `${k}=${JSON.stringify(changes[k])}`).join(', '));
+  const target = () => auditTarget('User', user.id, null, properties, user.userPrincipalName);
+  call.audited({
+    activity: AUDIT_ACTIVITIES.updateUser,
+    category: 'UserManagement',
+    operationType: 'Update',
+    targets: [target()],
+  });
+  if (accountEnabled !== undefined) {
+    call.audited({
+      activity: accountEnabled ? AUDIT_ACTIVITIES.enableAccount : AUDIT_ACTIVITIES.disableAccount,
+      category: 'UserManagement',
+      operationType: 'Update',
+      targets: [target()],
+    });
+  }
   return noContent();
 }

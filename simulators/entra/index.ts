@@ -17,4 +17,5 @@ export { ensureSandboxCa, defaultSandboxCaDir, type SandboxCa } from './sandbox-
 export { entraFaultSchema, type EntraFault, type EntraFaultStatus } from './faults.js';
 export type { EntraOperation, MutationEntry, MutationSummary, TokenEntry, TokenSummary } from './mutations.js';
 export type { PublicState } from './snapshot.js';
+export type { DirectoryAuditRecord, SignInRecord } from './audit-records.js';
 export { ENTRA_SANDBOX } from './sandbox.js';

@@ -7,13 +7,18 @@ export type EntraOperation =
   | 'removeKey'
   | 'updateServicePrincipal'
   | 'deleteOauth2PermissionGrant'
-  | 'deleteAppRoleAssignment';
+  | 'deleteAppRoleAssignment'
+  | 'addPassword'
+  | 'addFederatedIdentityCredential'
+  | 'deleteFederatedIdentityCredential'
+  | 'createAppRoleAssignment'
+  | 'createOauth2PermissionGrant';
 
 export interface MutationEntry {
   /** The tenant whose directory changed (the caller's token `tid`). */
   readonly tenantId: string;
   readonly operation: EntraOperation;
-  /** Object id of the user, service principal, grant or assignment acted on. */
+  /** Object id of the user, service principal, application, grant or assignment acted on. */
   readonly target: string;
   readonly at: string;
   /** e.g. `accountEnabled=false`, `keyId=…`. */

@@ -1,5 +1,5 @@
 import type { AccessTokenClaims } from './access-tokens.js';
-import { insufficientPrivileges } from './graph-errors.js';
+import { GraphError, insufficientPrivileges } from './graph-errors.js';
 
 /** Alternatives, each a set of permissions that must all be held. */
 type Requirement = readonly (readonly string[])[];
@@ -67,6 +67,39 @@ export const PERMISSIONS = {
   readAppRoleAssignments: directoryRead('Application.Read.All', 'Application.ReadWrite.All'),
   /** The reference page lists AppRoleAssignment.ReadWrite.All only. */
   deleteAppRoleAssignment: { application: any('AppRoleAssignment.ReadWrite.All') },
+  /** POST /servicePrincipals/{id}/appRoleAssignments. */
+  grantAppRole: { application: any('AppRoleAssignment.ReadWrite.All') },
+  /** POST /oauth2PermissionGrants. */
+  createGrant: { application: any('DelegatedPermissionGrant.ReadWrite.All', 'Directory.ReadWrite.All') },
+  /**
+   * GET /applications/{id}, …/federatedIdentityCredentials. Application.ReadWrite.OwnedBy reads only the apps the
+   * caller owns (checked by the handler).
+   */
+  readApplication: {
+    application: any(
+      'Application.Read.All',
+      'Application.ReadWrite.All',
+      'Application.ReadWrite.OwnedBy',
+      'Directory.Read.All',
+      'Directory.ReadWrite.All',
+    ),
+    delegated: any(
+      'Application.Read.All',
+      'Application.ReadWrite.All',
+      'Directory.Read.All',
+      'Directory.AccessAsUser.All',
+    ),
+  },
+  /** addPassword, removePassword, federatedIdentityCredentials writes: OwnedBy only on owned apps (the handler checks). */
+  writeApplication: { application: any('Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy') },
+  /** POST /servicePrincipals/{id}/addPassword (OwnedBy needs service principal owners, which are not modelled). */
+  addServicePrincipalPassword: { application: any('Application.ReadWrite.All') },
+  /**
+   * auditLogs/directoryAudits and signIns. The reference lists "AuditLog.Read.All and Directory.Read.All" (the second
+   * for a licence check, per the docs' known issue); Graph names only AuditLog.Read.All when it refuses, and the
+   * sandbox requires only that.
+   */
+  readAuditLogs: { application: any('AuditLog.Read.All') },
 } satisfies Record<string, PermissionRule>;
 
 const satisfied = (held: readonly string[], requirement: Requirement | undefined): boolean => {
@@ -75,12 +108,33 @@ const satisfied = (held: readonly string[], requirement: Requirement | undefined
   return requirement.some((all) => all.every((p) => set.has(p.toLowerCase())));
 };
 
+/** Whether the token carries one of the rule's alternatives. */
+export function allows(caller: AccessTokenClaims, rule: PermissionRule, targetUserId?: string): boolean {
+  return caller.idtyp === 'app'
+    ? satisfied(caller.roles, rule.application)
+    : satisfied(caller.scp, rule.delegated) ||
+        (targetUserId !== undefined && targetUserId === caller.oid && satisfied(caller.scp, rule.delegatedSelf));
+}
+
 /** Throws 403 Authorization_RequestDenied unless the token carries one of the rule's alternatives. */
 export function authorize(caller: AccessTokenClaims, rule: PermissionRule, targetUserId?: string): void {
-  const allowed =
-    caller.idtyp === 'app'
-      ? satisfied(caller.roles, rule.application)
-      : satisfied(caller.scp, rule.delegated) ||
-        (targetUserId !== undefined && targetUserId === caller.oid && satisfied(caller.scp, rule.delegatedSelf));
-  if (!allowed) throw insufficientPrivileges();
+  if (!allows(caller, rule, targetUserId)) throw insufficientPrivileges();
+}
+
+/**
+ * The audit logs refuse with their own codes: an app without AuditLog.Read.All gets
+ * Authentication_MSGraphPermissionMissing; a user needs a directory role (Reports Reader, Security Reader, …), which
+ * the sandbox does not model, so delegated callers are refused as a user without one is.
+ */
+export function authorizeAuditLogs(caller: AccessTokenClaims): void {
+  if (caller.idtyp !== 'app') {
+    throw new GraphError(403, 'Authentication_RequestFromUnsupportedUserRole', 'User is not in the allowed roles');
+  }
+  if (!allows(caller, PERMISSIONS.readAuditLogs)) {
+    throw new GraphError(
+      403,
+      'Authentication_MSGraphPermissionMissing',
+      'Calling principal does not have required MSGraph permissions AuditLog.Read.All',
+    );
+  }
 }

@@ -87,6 +87,43 @@ const servicePrincipalSeed = z.object({
   homeTenantSecrets: z.array(z.string().min(16, 'must be at least 16 characters')).optional(),
 });
 
+/** Federated credential names: 3-120 characters, letters, digits, `-` and `_`, starting with a letter or digit. */
+const federatedCredentialName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$/,
+    'must be 3-120 characters of [A-Za-z0-9_-], starting with a letter or digit',
+  );
+
+const federatedCredentialSeed = z.object({
+  id: guid,
+  name: federatedCredentialName,
+  /** The external OpenID Connect issuer, e.g. https://token.actions.githubusercontent.com. */
+  issuer: z.url({ protocol: /^https$/, message: 'must be an https URL' }),
+  /** The external workload, e.g. repo:octo-org/octo-repo:environment:prod. */
+  subject: z.string().min(1).max(600),
+  /** Default: ["api://AzureADTokenExchange"]. */
+  audiences: z.array(z.string().min(1)).length(1, 'Entra takes exactly one audience').optional(),
+  description: z.string().max(600).optional(),
+});
+
+/**
+ * An application object (app registration) homed in this tenant. Its credentials authenticate its service principal
+ * (give the SP the same appId and this tenant as appOwnerOrganizationId).
+ */
+const applicationSeed = z.object({
+  id: guid,
+  appId: guid,
+  displayName: z.string().min(1),
+  signInAudience: z.enum(['AzureADMyOrg', 'AzureADMultipleOrgs']).optional(),
+  createdDateTime: isoDate.optional(),
+  /** Service principal object ids that own the app (what Application.ReadWrite.OwnedBy may change). */
+  owners: z.array(guid).optional(),
+  passwordCredentials: z.array(passwordCredentialSeed).optional(),
+  keyCredentials: z.array(keyCredentialSeed).optional(),
+  federatedIdentityCredentials: z.array(federatedCredentialSeed).optional(),
+});
+
 const appRoleAssignmentSeed = z
   .object({
     id: objectRef,
@@ -135,6 +172,8 @@ export const entraSeedSchema = z
     servicePrincipals: z.array(servicePrincipalSeed),
     appRoleAssignments: z.array(appRoleAssignmentSeed).optional(),
     oauth2PermissionGrants: z.array(grantSeed).optional(),
+    /** Application objects homed here (optional: a service principal alone keeps its own credentials). */
+    applications: z.array(applicationSeed).optional(),
   })
   .superRefine((seed, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -142,6 +181,40 @@ export const entraSeedSchema = z
     const claim = (id: string, path: (string | number)[]) => {
       if (objectIds.has(id.toLowerCase())) issue(path, `duplicate object id ${id}`);
       objectIds.add(id.toLowerCase());
+    };
+    /** Secrets and certificates of an SP or an application: unique keyIds, parseable certificates, matching keys. */
+    const checkCredentials = (
+      owner: {
+        passwordCredentials?: { keyId: string }[] | undefined;
+        keyCredentials?: { keyId: string; certificate: string; privateKeyPem?: string | undefined }[] | undefined;
+      },
+      at: (string | number)[],
+    ) => {
+      const keyIds = new Set<string>();
+      const claimKey = (keyId: string, path: (string | number)[]) => {
+        if (keyIds.has(keyId.toLowerCase())) issue(path, `duplicate keyId ${keyId}`);
+        keyIds.add(keyId.toLowerCase());
+      };
+      owner.passwordCredentials?.forEach((p, i) => claimKey(p.keyId, [...at, 'passwordCredentials', i, 'keyId']));
+      owner.keyCredentials?.forEach((k, i) => {
+        const path = [...at, 'keyCredentials', i];
+        claimKey(k.keyId, [...path, 'keyId']);
+        try {
+          parseCertificate(k.certificate);
+        } catch (error) {
+          issue([...path, 'certificate'], error instanceof Error ? error.message : String(error));
+          return;
+        }
+        if (k.privateKeyPem !== undefined) {
+          let matches = false;
+          try {
+            matches = certificateMatchesKey(k.certificate, k.privateKeyPem);
+          } catch {
+            matches = false;
+          }
+          if (!matches) issue([...path, 'privateKeyPem'], 'is not the private key of this certificate');
+        }
+      });
     };
     const upns = new Set<string>();
     const tokens = new Set<string>();
@@ -164,33 +237,7 @@ export const entraSeedSchema = z
       claim(sp.id, ['servicePrincipals', s, 'id']);
       if (appIds.has(sp.appId.toLowerCase())) issue(['servicePrincipals', s, 'appId'], `duplicate appId ${sp.appId}`);
       appIds.add(sp.appId.toLowerCase());
-      const keyIds = new Set<string>();
-      const claimKey = (keyId: string, path: (string | number)[]) => {
-        if (keyIds.has(keyId.toLowerCase())) issue(path, `duplicate keyId ${keyId}`);
-        keyIds.add(keyId.toLowerCase());
-      };
-      sp.passwordCredentials?.forEach((p, i) =>
-        claimKey(p.keyId, ['servicePrincipals', s, 'passwordCredentials', i, 'keyId']),
-      );
-      sp.keyCredentials?.forEach((k, i) => {
-        const path = ['servicePrincipals', s, 'keyCredentials', i];
-        claimKey(k.keyId, [...path, 'keyId']);
-        try {
-          parseCertificate(k.certificate);
-        } catch (error) {
-          issue([...path, 'certificate'], error instanceof Error ? error.message : String(error));
-          return;
-        }
-        if (k.privateKeyPem !== undefined) {
-          let matches = false;
-          try {
-            matches = certificateMatchesKey(k.certificate, k.privateKeyPem);
-          } catch {
-            matches = false;
-          }
-          if (!matches) issue([...path, 'privateKeyPem'], 'is not the private key of this certificate');
-        }
-      });
+      checkCredentials(sp, ['servicePrincipals', s]);
       if (sp.homeTenantSecrets?.length && sp.appOwnerOrganizationId.toLowerCase() === seed.tenant.id.toLowerCase()) {
         issue(
           ['servicePrincipals', s, 'homeTenantSecrets'],
@@ -200,6 +247,30 @@ export const entraSeedSchema = z
     });
 
     const spById = new Map(seed.servicePrincipals.map((sp) => [sp.id.toLowerCase(), sp]));
+    const applicationAppIds = new Set<string>();
+    seed.applications?.forEach((app, a) => {
+      const path = ['applications', a];
+      claim(app.id, [...path, 'id']);
+      const appId = app.appId.toLowerCase();
+      if (applicationAppIds.has(appId)) issue([...path, 'appId'], `duplicate appId ${app.appId}`);
+      applicationAppIds.add(appId);
+      const sp = seed.servicePrincipals.find((p) => p.appId.toLowerCase() === appId);
+      if (sp && sp.appOwnerOrganizationId.toLowerCase() !== seed.tenant.id.toLowerCase()) {
+        issue([...path, 'appId'], `the service principal of ${app.appId} names another tenant as the app's owner`);
+      }
+      app.owners?.forEach((owner, o) => {
+        if (!spById.has(owner.toLowerCase())) issue([...path, 'owners', o], `no service principal has id ${owner}`);
+      });
+      checkCredentials(app, path);
+      const names = new Set<string>();
+      app.federatedIdentityCredentials?.forEach((f, i) => {
+        claim(f.id, [...path, 'federatedIdentityCredentials', i, 'id']);
+        if (names.has(f.name.toLowerCase())) {
+          issue([...path, 'federatedIdentityCredentials', i, 'name'], `duplicate name ${f.name}`);
+        }
+        names.add(f.name.toLowerCase());
+      });
+    });
     const userIds = new Set(seed.users.map((u) => u.id.toLowerCase()));
     seed.appRoleAssignments?.forEach((a, i) => {
       claim(a.id, ['appRoleAssignments', i, 'id']);

@@ -9,7 +9,8 @@ import type { EntraFault } from './faults.js';
 import type { MutationSummary } from './mutations.js';
 import { defaultSandboxCaDir, ensureSandboxCa } from './sandbox-ca.js';
 import { loadEntraSeed, type EntraSeed } from './seed.js';
-import { findServicePrincipal, findUser, graphServicePrincipal } from './state.js';
+import type { DirectoryAuditRecord, SignInRecord } from './audit-records.js';
+import { findApplication, findServicePrincipal, findUser, graphServicePrincipal } from './state.js';
 import { faultModesSchema, type FaultModes, type FaultModesInput } from '../shared/fault-modes.js';
 
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
@@ -34,6 +35,8 @@ export interface EntraSimulatorOptions {
   tls?: { certPath: string; keyPath: string };
   /** Simulated clock for token lifetimes, credential expiry and session revocation; default wall clock. */
   now?: () => Date;
+  /** The audit and sign-in logs show a record this long after it happened; default 0. */
+  logDelayMs?: number;
 }
 
 export interface EntraSimulator {
@@ -80,6 +83,23 @@ export interface EntraSimulator {
   appRoleAssignments(
     servicePrincipalId: string,
   ): { id: string; appRoleId: string; appRole?: string; resourceId: string }[];
+  /** An application object homed in the primary tenant (no secrets). */
+  application(idOrAppId: string):
+    | {
+        id: string;
+        appId: string;
+        displayName: string;
+        passwordKeyIds: string[];
+        certificateKeyIds: string[];
+        federatedIdentityCredentials: { id: string; name: string; issuer: string; subject: string }[];
+      }
+    | undefined;
+  /** Everything a tenant's audit log holds, oldest first, delivered or not (default the primary tenant). */
+  directoryAudits(tenantId?: string): DirectoryAuditRecord[];
+  /** Everything a tenant's sign-in log holds, oldest first (default the primary tenant). */
+  signIns(tenantId?: string): SignInRecord[];
+  /** How long after a change the audit and sign-in logs show it (Entra: a few minutes). */
+  setLogDelay(ms: number): void;
 }
 
 export async function startEntraSimulator(options: EntraSimulatorOptions = {}): Promise<EntraSimulator> {
@@ -91,6 +111,7 @@ export async function startEntraSimulator(options: EntraSimulatorOptions = {}): 
     ...(options.stateFile === undefined ? {} : { stateFile: options.stateFile }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  engine.logDelayMs = options.logDelayMs ?? 0;
   const server = createAdaptorServer({
     fetch: createApp(engine).fetch,
     hostname: host,
@@ -140,6 +161,31 @@ export async function startEntraSimulator(options: EntraSimulatorOptions = {}): 
           certificateKeyIds: sp.keyCredentials.map((k) => k.keyId),
         }
       );
+    },
+    application: (idOrAppId) => {
+      const app = findApplication(engine.state, idOrAppId);
+      return (
+        app && {
+          id: app.id,
+          appId: app.appId,
+          displayName: app.displayName,
+          passwordKeyIds: app.passwordCredentials.map((p) => p.keyId),
+          certificateKeyIds: app.keyCredentials.map((k) => k.keyId),
+          federatedIdentityCredentials: app.federatedIdentityCredentials.map((f) => ({
+            id: f.id,
+            name: f.name,
+            issuer: f.issuer,
+            subject: f.subject,
+          })),
+        }
+      );
+    },
+    directoryAudits: (tenantId) =>
+      structuredClone((engine.tenantState(tenantId ?? engine.primaryTenantId) ?? engine.state).directoryAudits),
+    signIns: (tenantId) =>
+      structuredClone((engine.tenantState(tenantId ?? engine.primaryTenantId) ?? engine.state).signIns),
+    setLogDelay: (ms) => {
+      engine.logDelayMs = ms;
     },
     grants: (servicePrincipalId) =>
       [...engine.state.grants.values()]

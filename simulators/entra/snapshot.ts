@@ -53,6 +53,27 @@ export function publicState(state: SimState, now: Date) {
       appRole: a.resourceId === graph?.id ? graph.appRoles.find((r) => r.id === a.appRoleId)?.value : undefined,
     })),
     oauth2PermissionGrants: [...state.grants.values()].map((g) => ({ ...g })),
+    applications: [...state.applications.values()].map((app) => ({
+      id: app.id,
+      appId: app.appId,
+      displayName: app.displayName,
+      signInAudience: app.signInAudience,
+      owners: [...app.owners],
+      passwordCredentials: app.passwordCredentials.map((p) => ({
+        keyId: p.keyId,
+        displayName: p.displayName,
+        hint: p.hint,
+        startDateTime: p.startDateTime,
+        endDateTime: p.endDateTime,
+      })),
+      certificateKeyIds: app.keyCredentials.map((k) => k.keyId),
+      federatedIdentityCredentials: app.federatedIdentityCredentials.map((f) => ({
+        ...f,
+        audiences: [...f.audiences],
+      })),
+    })),
+    /** How many records each log holds (read them through Graph: auditLogs/directoryAudits and signIns). */
+    logs: { directoryAudits: state.directoryAudits.length, signIns: state.signIns.length },
   };
 }
 

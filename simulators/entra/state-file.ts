@@ -1,9 +1,52 @@
 import { z } from 'zod';
 import { readStateFile, writeStateFile } from '../shared/state-file.js';
+import type { DirectoryAuditRecord, SignInRecord } from './audit-records.js';
 import { signingKeyFromJwk, signingKeyToJwk, type SigningKey } from './signing-key.js';
 import { defaultSignInAudience, type SimState } from './state.js';
 
 const FORMAT = 'revoker-entra-simulator-state/v1';
+
+const passwordCredential = z.object({
+  keyId: z.string(),
+  displayName: z.string().nullable(),
+  hint: z.string(),
+  secretText: z.string(),
+  startDateTime: z.string(),
+  endDateTime: z.string(),
+});
+const keyCredential = z.object({
+  keyId: z.string(),
+  displayName: z.string().nullable(),
+  type: z.literal('AsymmetricX509Cert'),
+  usage: z.literal('Verify'),
+  customKeyIdentifier: z.string(),
+  certificate: z.string(),
+  startDateTime: z.string(),
+  endDateTime: z.string(),
+});
+const application = z.object({
+  id: z.string(),
+  appId: z.string(),
+  displayName: z.string(),
+  signInAudience: z.enum(['AzureADMyOrg', 'AzureADMultipleOrgs']),
+  createdDateTime: z.string(),
+  passwordCredentials: z.array(passwordCredential),
+  keyCredentials: z.array(keyCredential),
+  federatedIdentityCredentials: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      issuer: z.string(),
+      subject: z.string(),
+      audiences: z.array(z.string()),
+      description: z.string().nullable(),
+    }),
+  ),
+  owners: z.array(z.string()),
+});
+// The logs are the simulator's own output, written back as it served them: checked for their keys only.
+const auditRecord = z.looseObject({ id: z.string(), activityDateTime: z.string(), activityDisplayName: z.string() });
+const signInRecord = z.looseObject({ id: z.string(), createdDateTime: z.string(), appId: z.string() });
 
 /**
  * On-disk form of the whole sandbox. Unlike /_sim/state it holds secrets, refresh tokens and the token-signing
@@ -37,28 +80,8 @@ const tenantState = z.object({
       isFallbackPublicClient: z.boolean(),
       tags: z.array(z.string()),
       appRoles: z.array(z.object({ id: z.string(), value: z.string(), displayName: z.string() })),
-      passwordCredentials: z.array(
-        z.object({
-          keyId: z.string(),
-          displayName: z.string().nullable(),
-          hint: z.string(),
-          secretText: z.string(),
-          startDateTime: z.string(),
-          endDateTime: z.string(),
-        }),
-      ),
-      keyCredentials: z.array(
-        z.object({
-          keyId: z.string(),
-          displayName: z.string().nullable(),
-          type: z.literal('AsymmetricX509Cert'),
-          usage: z.literal('Verify'),
-          customKeyIdentifier: z.string(),
-          certificate: z.string(),
-          startDateTime: z.string(),
-          endDateTime: z.string(),
-        }),
-      ),
+      passwordCredentials: z.array(passwordCredential),
+      keyCredentials: z.array(keyCredential),
       homeTenantSecrets: z.array(z.string()),
     }),
   ),
@@ -84,6 +107,10 @@ const tenantState = z.object({
   refreshTokens: z.array(
     z.object({ token: z.string(), userId: z.string(), clientAppId: z.string(), issuedDateTime: z.string() }),
   ),
+  /** Absent in files written before applications and the audit logs were modelled. */
+  applications: z.array(application).optional(),
+  directoryAudits: z.array(auditRecord).optional(),
+  signIns: z.array(signInRecord).optional(),
 });
 
 const persistedState = z.object({
@@ -102,6 +129,9 @@ const serializeTenant = (state: SimState): z.input<typeof tenantState> => ({
   appRoleAssignments: [...state.appRoleAssignments.values()],
   grants: [...state.grants.values()],
   refreshTokens: [...state.refreshTokens.values()],
+  applications: [...state.applications.values()],
+  directoryAudits: state.directoryAudits.map((r) => ({ ...r })),
+  signIns: state.signIns.map((r) => ({ ...r })),
 });
 
 function deserializeTenant(s: z.output<typeof tenantState>): SimState {
@@ -117,6 +147,9 @@ function deserializeTenant(s: z.output<typeof tenantState>): SimState {
     appRoleAssignments: new Map(s.appRoleAssignments.map((a) => [a.id, a])),
     grants: new Map(s.grants.map((g) => [g.id, g])),
     refreshTokens: new Map(s.refreshTokens.map((t) => [t.token, t])),
+    applications: new Map((s.applications ?? []).map((a) => [a.id, a])),
+    directoryAudits: (s.directoryAudits ?? []) as unknown as DirectoryAuditRecord[],
+    signIns: (s.signIns ?? []) as unknown as SignInRecord[],
   };
 }
 

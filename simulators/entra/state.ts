@@ -1,5 +1,6 @@
+import type { DirectoryAuditRecord, SignInRecord } from './audit-records.js';
 import { parseCertificate } from './certificates.js';
-import { parseEntraSeed, type EntraSeed } from './seed.js';
+import { parseEntraSeed, type EntraSeed, type ValidatedEntraSeed } from './seed.js';
 
 /** Microsoft Graph's well-known appId; its service principal is the resource every sandbox token is for. */
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -94,6 +95,35 @@ export interface GrantRecord {
   scope: string;
 }
 
+/** A federated identity credential: tokens from `issuer` for `subject` (audience `audiences`) redeem as the app. */
+export interface FederatedCredentialRecord {
+  id: string;
+  /** Unique per application, 3-120 characters; addressable in the URL instead of the id. */
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+  description: string | null;
+}
+
+/**
+ * An application object (app registration) homed in this tenant: its secrets, certificates and federated credentials
+ * authenticate the app's service principal in this tenant and, for a multi-tenant app, in every tenant served that
+ * has one.
+ */
+export interface ApplicationRecord {
+  id: string;
+  appId: string;
+  displayName: string;
+  signInAudience: SignInAudience;
+  createdDateTime: string;
+  passwordCredentials: PasswordCredentialRecord[];
+  keyCredentials: KeyCredentialRecord[];
+  federatedIdentityCredentials: FederatedCredentialRecord[];
+  /** Object ids of the service principals that own it: Application.ReadWrite.OwnedBy reaches only these. */
+  owners: string[];
+}
+
 export interface RefreshTokenRecord {
   token: string;
   userId: string;
@@ -110,10 +140,45 @@ export interface SimState {
   grants: Map<string, GrantRecord>;
   /** Keyed by the token itself. */
   refreshTokens: Map<string, RefreshTokenRecord>;
+  /** Application objects homed here, keyed by lower-case object id. */
+  applications: Map<string, ApplicationRecord>;
+  /** What Entra's audit log recorded, oldest first (auditLogs/directoryAudits serves it newest first). */
+  directoryAudits: DirectoryAuditRecord[];
+  /** Sign-ins (token issuance and refusals), oldest first. */
+  signIns: SignInRecord[];
 }
 
 const key = (id: string): string => id.toLowerCase();
 const iso = (value: string): string => new Date(value).toISOString();
+
+type PasswordSeed = NonNullable<ValidatedEntraSeed['servicePrincipals'][number]['passwordCredentials']>[number];
+type KeySeed = NonNullable<ValidatedEntraSeed['servicePrincipals'][number]['keyCredentials']>[number];
+
+function passwordCredentialOf(p: PasswordSeed): PasswordCredentialRecord {
+  const start = iso(p.startDateTime ?? SEED_EPOCH);
+  return {
+    keyId: key(p.keyId),
+    displayName: p.displayName ?? null,
+    hint: p.secretText.slice(0, 3),
+    secretText: p.secretText,
+    startDateTime: start,
+    endDateTime: iso(p.endDateTime ?? new Date(Date.parse(start) + TWO_YEARS_MS).toISOString()),
+  };
+}
+
+function keyCredentialOf(k: KeySeed): KeyCredentialRecord {
+  const cert = parseCertificate(k.certificate);
+  return {
+    keyId: key(k.keyId),
+    displayName: k.displayName ?? null,
+    type: 'AsymmetricX509Cert' as const,
+    usage: 'Verify' as const,
+    customKeyIdentifier: cert.thumbprint,
+    certificate: cert.der,
+    startDateTime: iso(k.startDateTime ?? cert.notBefore),
+    endDateTime: iso(k.endDateTime ?? cert.notAfter),
+  };
+}
 
 export function stateFromSeed(input: EntraSeed): SimState {
   const seed = parseEntraSeed(input);
@@ -159,30 +224,8 @@ export function stateFromSeed(input: EntraSeed): SimState {
         value: r.value,
         displayName: r.displayName ?? r.value,
       })),
-      passwordCredentials: (sp.passwordCredentials ?? []).map((p) => {
-        const start = iso(p.startDateTime ?? SEED_EPOCH);
-        return {
-          keyId: key(p.keyId),
-          displayName: p.displayName ?? null,
-          hint: p.secretText.slice(0, 3),
-          secretText: p.secretText,
-          startDateTime: start,
-          endDateTime: iso(p.endDateTime ?? new Date(Date.parse(start) + TWO_YEARS_MS).toISOString()),
-        };
-      }),
-      keyCredentials: (sp.keyCredentials ?? []).map((k) => {
-        const cert = parseCertificate(k.certificate);
-        return {
-          keyId: key(k.keyId),
-          displayName: k.displayName ?? null,
-          type: 'AsymmetricX509Cert' as const,
-          usage: 'Verify' as const,
-          customKeyIdentifier: cert.thumbprint,
-          certificate: cert.der,
-          startDateTime: iso(k.startDateTime ?? cert.notBefore),
-          endDateTime: iso(k.endDateTime ?? cert.notAfter),
-        };
-      }),
+      passwordCredentials: (sp.passwordCredentials ?? []).map(passwordCredentialOf),
+      keyCredentials: (sp.keyCredentials ?? []).map(keyCredentialOf),
       homeTenantSecrets: sp.homeTenantSecrets ?? [],
     });
   }
@@ -212,6 +255,28 @@ export function stateFromSeed(input: EntraSeed): SimState {
     });
   }
 
+  const applications = new Map<string, ApplicationRecord>();
+  for (const app of seed.applications ?? []) {
+    applications.set(key(app.id), {
+      id: key(app.id),
+      appId: key(app.appId),
+      displayName: app.displayName,
+      signInAudience: app.signInAudience ?? 'AzureADMyOrg',
+      createdDateTime: iso(app.createdDateTime ?? SEED_EPOCH),
+      passwordCredentials: (app.passwordCredentials ?? []).map(passwordCredentialOf),
+      keyCredentials: (app.keyCredentials ?? []).map(keyCredentialOf),
+      federatedIdentityCredentials: (app.federatedIdentityCredentials ?? []).map((f) => ({
+        id: key(f.id),
+        name: f.name,
+        issuer: f.issuer,
+        subject: f.subject,
+        audiences: f.audiences ?? ['api://AzureADTokenExchange'],
+        description: f.description ?? null,
+      })),
+      owners: (app.owners ?? []).map(key),
+    });
+  }
+
   return {
     tenant: { ...seed.tenant, id: key(seed.tenant.id) },
     users,
@@ -219,7 +284,20 @@ export function stateFromSeed(input: EntraSeed): SimState {
     appRoleAssignments,
     grants,
     refreshTokens,
+    applications,
+    directoryAudits: [],
+    signIns: [],
   };
+}
+
+export function findApplication(state: SimState, idOrAppId: string): ApplicationRecord | undefined {
+  const wanted = idOrAppId.toLowerCase();
+  return state.applications.get(wanted) ?? findApplicationByAppId(state, wanted);
+}
+
+export function findApplicationByAppId(state: SimState, appId: string): ApplicationRecord | undefined {
+  const wanted = appId.toLowerCase();
+  return [...state.applications.values()].find((app) => app.appId === wanted);
 }
 
 export function findUser(state: SimState, idOrUpn: string): UserRecord | undefined {

@@ -13,11 +13,13 @@ import {
   userNotFound,
 } from './aad-errors.js';
 import { GRAPH_AUDIENCE, issueAppToken, issueUserToken } from './access-tokens.js';
+import type { SignInTrace } from './audit-records.js';
 import { authenticateClient, type ClientAuthContext } from './client-auth.js';
 import { newRefreshToken } from './ids.js';
 import type { SigningKey } from './signing-key.js';
 import {
   consentedGraphScopes,
+  findApplicationByAppId,
   findServicePrincipalByAppId,
   graphRolesOf,
   GRAPH_APP_ID,
@@ -38,6 +40,8 @@ export interface TokenRequestContext {
   readonly origin: string;
   /** The tenant path segment as sent (id, domain, common, organizations). */
   readonly tenantSegment: string;
+  /** Filled in as the request is handled: the sign-in log's record of it. */
+  readonly trace?: SignInTrace;
 }
 
 export interface TokenGrantResult {
@@ -84,22 +88,39 @@ interface Client {
 function clientFor(ctx: TokenRequestContext, clientId: string): Client {
   const sp = findServicePrincipalByAppId(ctx.state, clientId);
   if (!sp) throw applicationNotFound(clientId, ctx.tenant.name);
-  const home = sp.appOwnerOrganizationId === ctx.tenant.id ? undefined : ctx.directory.get(sp.appOwnerOrganizationId);
-  if (!home) return { sp, credentials: sp };
-  const app = findServicePrincipalByAppId(home, clientId);
-  if (app?.signInAudience !== 'AzureADMultipleOrgs') throw applicationNotFound(clientId, ctx.tenant.name);
+  if (ctx.trace) ctx.trace.sp = { id: sp.id, appId: sp.appId, displayName: sp.displayName };
+  const homeHere = sp.appOwnerOrganizationId === ctx.tenant.id;
+  const home = homeHere ? ctx.state : ctx.directory.get(sp.appOwnerOrganizationId);
+  // The application object, where it is modelled: secrets added to the app registration authenticate its SPs.
+  const application = home ? findApplicationByAppId(home, clientId) : undefined;
+  const fromApplication = {
+    passwordCredentials: application?.passwordCredentials ?? [],
+    keyCredentials: application?.keyCredentials ?? [],
+  };
+  if (homeHere || !home) return { sp, credentials: withCredentials(sp, fromApplication) };
+  const homeSp = findServicePrincipalByAppId(home, clientId);
+  const audience = application?.signInAudience ?? homeSp?.signInAudience;
+  if (audience !== 'AzureADMultipleOrgs') throw applicationNotFound(clientId, ctx.tenant.name);
   return {
     sp,
-    credentials: {
-      ...sp,
-      passwordCredentials: [...sp.passwordCredentials, ...app.passwordCredentials],
-      keyCredentials: [...sp.keyCredentials, ...app.keyCredentials],
-    },
+    credentials: withCredentials(sp, homeSp ?? { passwordCredentials: [], keyCredentials: [] }, fromApplication),
+  };
+}
+
+function withCredentials(
+  sp: ServicePrincipalRecord,
+  ...more: Pick<ServicePrincipalRecord, 'passwordCredentials' | 'keyCredentials'>[]
+): ServicePrincipalRecord {
+  if (more.every((m) => m.passwordCredentials.length + m.keyCredentials.length === 0)) return sp;
+  return {
+    ...sp,
+    passwordCredentials: [...sp.passwordCredentials, ...more.flatMap((m) => m.passwordCredentials)],
+    keyCredentials: [...sp.keyCredentials, ...more.flatMap((m) => m.keyCredentials)],
   };
 }
 
 function authContext(ctx: TokenRequestContext, allowPublicClient: boolean): ClientAuthContext {
-  return { now: ctx.now, audiences: audiencesFor(ctx), allowPublicClient };
+  return { now: ctx.now, audiences: audiencesFor(ctx), allowPublicClient, ...(ctx.trace ? { trace: ctx.trace } : {}) };
 }
 
 /** `https://graph.microsoft.com/.default` (or the Graph appId form) is the only resource this sandbox issues for. */
@@ -179,6 +200,14 @@ async function refreshToken(ctx: TokenRequestContext, form: URLSearchParams): Pr
   if (!record) throw malformedGrant();
   const { sp, credentials } = clientFor(ctx, clientId);
   if (record.clientAppId !== clientId) throw grantClientMismatch();
+  const signingIn = ctx.state.users.get(record.userId);
+  if (ctx.trace && signingIn) {
+    ctx.trace.user = {
+      id: signingIn.id,
+      userPrincipalName: signingIn.userPrincipalName,
+      displayName: signingIn.displayName,
+    };
+  }
   const method = await authenticateClient(credentials, form, authContext(ctx, true));
   if (!sp.accountEnabled) throw disabledApplication(sp.appId, sp.displayName);
   const user = ctx.state.users.get(record.userId);
@@ -224,6 +253,7 @@ async function refreshToken(ctx: TokenRequestContext, form: URLSearchParams): Pr
 /** POST /{tenant}/oauth2/v2.0/token. Throws AadError for every refusal. */
 export async function handleTokenRequest(ctx: TokenRequestContext, form: URLSearchParams): Promise<TokenGrantResult> {
   const grantType = required(form, 'grant_type');
+  if (ctx.trace) ctx.trace.grantType = grantType;
   switch (grantType) {
     case 'client_credentials':
       return clientCredentials(ctx, form);
