@@ -6,18 +6,29 @@ const keyName = (email: string, keyId: string) => `projects/${PROJECT}/serviceAc
 const RESPONDER = account('revoker-responder');
 const ETL = account('etl-runner');
 const REPORTING = account('reporting');
+const DEPLOYER = account('deployer');
 
 export const GCP_SANDBOX = {
   projectId: PROJECT,
   projectNumber: '418273950164',
-  /** The playbook's own identity: roles/iam.serviceAccountKeyAdmin + roles/iam.serviceAccountAdmin. Has a key file. */
+  /**
+   * The playbook's own identity: roles/iam.serviceAccountKeyAdmin + roles/iam.serviceAccountAdmin (which holds
+   * getIamPolicy/setIamPolicy on accounts), roles/logging.viewer + roles/logging.privateLogViewer (the sweep's audit
+   * log reads). Has a key file.
+   */
   responder: {
     email: RESPONDER,
     keyName: keyName(RESPONDER, 'd97605b2a93c035115497dbce9908c294104702f'),
   },
-  /** The compromised account: roles/viewer, so its stolen key can still read service accounts and keys. */
+  /**
+   * The compromised account: roles/viewer on the project, so its stolen key can still read service accounts and keys
+   * (and Admin Activity logs); on its own policy the custom role keyRotator (iam.serviceAccountKeys.create), so it can
+   * mint itself a new key (Stratus gcp.persistence.create-service-account-key); and roles/iam.serviceAccountAdmin on
+   * the deployer's policy, so it can grant itself the deployer's roles/iam.serviceAccountTokenCreator.
+   */
   compromised: {
     email: ETL,
+    uniqueId: '113572049186620394718',
     /** The leaked key; has a key file (the attacker's copy). */
     stolenKeyName: keyName(ETL, '7cac08788d76f0e3341df982da12280a04f2ec85'),
     /** A second user-managed key; public half only. */
@@ -25,6 +36,16 @@ export const GCP_SANDBOX = {
     /** Google-managed; cannot be disabled or deleted. */
     systemKeyName: keyName(ETL, '82f391b5cebe022731cf82106ce5466d62a8f90f'),
   },
+  /**
+   * A privileged account (roles/editor on the project) the attacker impersonates: no keys; etl-runner holds
+   * roles/iam.serviceAccountAdmin on its policy.
+   */
+  deployer: {
+    email: DEPLOYER,
+    uniqueId: '102947361850274619385',
+  },
+  /** The project custom role that lets etl-runner create keys for itself. */
+  keyRotatorRole: `projects/${PROJECT}/roles/keyRotator`,
   /** Uninvolved: roles/bigquery.dataViewer only, so no IAM permission at all. Has a key file. */
   bystander: {
     email: REPORTING,

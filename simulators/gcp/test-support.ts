@@ -1,4 +1,5 @@
 import { auth, iam, type iam_v1 } from '@googleapis/iam';
+import { logging, type logging_v2 } from '@googleapis/logging';
 import { keyFileOf, type GcpKeyFile } from './key-file.js';
 import { loadGcpSeed } from './seed.js';
 import { DEFAULT_SEED_PATH, organisationSeeds, type GcpSimulator } from './server.js';
@@ -28,6 +29,17 @@ export function iamClient(sim: GcpSimulator, credentials: GcpKeyFile, options: C
   const googleAuth = new auth.GoogleAuth({ credentials, scopes: options.scopes ?? [CLOUD_PLATFORM] });
   googleAuth.useJWTAccessWithScope = true;
   return iam({ version: 'v1', auth: googleAuth, rootUrl: sim.rootUrl, retry: options.retry ?? false });
+}
+
+/** A Cloud Logging v2 client, built as the worker builds its own (self-signed JWTs, `rootUrl`, no retries). */
+export function loggingClient(
+  sim: GcpSimulator,
+  credentials: GcpKeyFile,
+  options: ClientOptions = {},
+): logging_v2.Logging {
+  const googleAuth = new auth.GoogleAuth({ credentials, scopes: options.scopes ?? [CLOUD_PLATFORM] });
+  googleAuth.useJWTAccessWithScope = true;
+  return logging({ version: 'v2', auth: googleAuth, rootUrl: sim.rootUrl, retry: options.retry ?? false });
 }
 
 interface GaxiosLikeError {
