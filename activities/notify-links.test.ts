@@ -9,7 +9,9 @@ const NOW = new Date('2026-11-23T10:00:00Z');
 const EXPIRES = '2026-11-23T14:00:00.000Z';
 const execution = { workflowId: 'contain/aws/123456789012/user/alice', runId: 'run-1' };
 const settings: LinkSettings = { baseUrl: 'https://revoker.example.com/', secrets: [SECRET] };
-const approval = (actions: Extract<PlaybookEvent, { kind: 'approval-requested' }>['actions']): PlaybookEvent => ({
+const approval = (
+  actions: Extract<PlaybookEvent, { kind: 'approval-requested' }>['actions'],
+): Extract<PlaybookEvent, { kind: 'approval-requested' }> => ({
   kind: 'approval-requested',
   title: 'Stolen key used',
   severity: 'medium',

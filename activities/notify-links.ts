@@ -45,7 +45,7 @@ export async function mintLinks(
   now = new Date(),
 ): Promise<NotificationLinks | undefined> {
   const secret = settings.secrets[0];
-  if (!secret || !event.linksExpireAt) return undefined;
+  if (!secret || event.kind === 'watch-hit' || !event.linksExpireAt) return undefined;
   const expiresAt = new Date(event.linksExpireAt);
   if (!(expiresAt.getTime() - now.getTime() >= MIN_LIFETIME_MS)) return undefined;
   const [actions, verdicts] = linkable(event);
@@ -85,5 +85,7 @@ function linkable(event: PlaybookEvent): [NotifiedAction[], Verdict[]] {
       return [event.actions, ['approve', 'reject']];
     case 'completed':
       return [event.releasable ?? [], ['release']];
+    case 'watch-hit':
+      return [[], []];
   }
 }

@@ -30,6 +30,20 @@ export type PlaybookEvent =
       /** The reversible steps a `release` would undo, while the playbook stays open for one. */
       releasable?: NotifiedAction[];
       linksExpireAt?: string;
+      /** The watch's closing line, when the incident was watched after containment. */
+      proof?: string;
+    }
+  | {
+      /** The watch saw a contained credential used after its cut-off. */
+      kind: 'watch-hit';
+      /** How many calls this poll saw, and how many of them the provider refused. */
+      count: number;
+      refused: number;
+      /** The latest, as "GetCallerIdentity by ASIA… at 2026-…" lines. */
+      calls: string[];
+      /** What the incident does now. */
+      next: string;
+      linksExpireAt?: undefined;
     };
 
 /** A Slack incoming-webhook body; Teams' incoming webhooks render the markdown `text` and ignore `blocks`. */
@@ -140,6 +154,18 @@ function content(event: PlaybookEvent, workflowId: string): { headline: string; 
           ...listed(event.actions),
         ],
       };
+    case 'watch-hit':
+      return {
+        headline:
+          event.refused === event.count
+            ? `Revoker: a contained credential was tried after the cut-off (${event.count} call(s), all refused)`
+            : `Revoker: CONTAINMENT BREACHED — a contained credential worked after the cut-off (${event.count - event.refused} call(s))`,
+        lines: [
+          ['Playbook ', { code: workflowId }],
+          ...event.calls.slice(0, MAX_LISTED_ACTIONS).map((c): Line => [`• ${c}`]),
+          [event.next],
+        ],
+      };
     case 'completed':
       return {
         headline: `Revoker: playbook ${event.state}`,
@@ -147,6 +173,7 @@ function content(event: PlaybookEvent, workflowId: string): { headline: string; 
           ['Playbook ', { code: workflowId }],
           [event.summary],
           [`Residual risks: ${event.residualRisks} (see the report)`],
+          ...(event.proof ? [[event.proof] as Line] : []),
         ],
       };
   }

@@ -30,6 +30,8 @@ export interface PlaybookSettings {
    * minutes or longer). Tests set it short.
    */
   verifyWithin?: string;
+  /** Start-to-close of one audit-trail read (the sweep, the watch): a read pages and paces itself to the trail's rate limit. */
+  sweepTimeout?: string;
 }
 
 /** Longer than the slowest documented propagation (Google IAM: 7 minutes or longer). */

@@ -1,6 +1,8 @@
 import type { Action } from './action.js';
 import type { Severity } from './alert.js';
 import type { Decision } from './decision.js';
+import type { Watched } from './sweep-plan.js';
+import type { Finding, TimelineEntry, WatchHit } from './sweep.js';
 
 export type ActionStatus =
   | 'planned'
@@ -151,7 +153,81 @@ export interface PlaybookStatus {
   continuedAsNew?: number;
   /** Signals and Updates that changed nothing (bad payloads, refusals): how many, and the latest with why. */
   ignored?: { count: number; latest: IgnoredMessage[] };
+  /** What the incident's credentials did, read from the audit trails after the first containment, and what it found. */
+  sweep?: SweepRecord;
+  /** After containment: the contained credentials watched for use after their cut-off. */
+  watch?: WatchRecord;
 }
+
+/** The sweep: each read of a trail, the timeline of what the credentials did, and the findings with what became of them. */
+export interface SweepRecord {
+  /** `waiting` for the first containment; `swept` once every read ended (some may have failed: see `reads`). */
+  state: 'waiting' | 'sweeping' | 'swept';
+  /** The window last read. */
+  window?: { since: string; until: string };
+  /** How many sweeps ran: the first after containment, one more after each use seen by the watch. */
+  rounds: number;
+  /** The latest reads, one per account, tenant or project a round read. */
+  reads: SweepRead[];
+  /** What the trails recorded, oldest first (the first `TIMELINE_KEPT`; `timelineCount` counts them all). */
+  timeline: TimelineEntry[];
+  timelineCount: number;
+  findings: FoundRecord[];
+  findingCount: number;
+}
+
+export interface SweepRead {
+  provider: 'aws' | 'entra' | 'gcp';
+  scope: string;
+  round: number;
+  at: string;
+  lookups: number;
+  events: number;
+  findings: number;
+  /** The read stopped short (a page cap): it does not claim completeness. */
+  incomplete?: string;
+  /** The read failed (a permission missing, the trail unreachable): what to do about it. */
+  error?: string;
+}
+
+/** A finding and what the incident did about it. */
+export interface FoundRecord {
+  finding: Finding;
+  /** `principal`: triaged and planned like an alert's; `step`: one step; `known`: the incident had it already. */
+  outcome: 'principal' | 'step' | 'known' | 'unplanned';
+  /** The principal key or the action id. */
+  ref?: string;
+  note?: string;
+}
+
+/** The watch after containment. */
+export interface WatchRecord {
+  /** `quiet`: watched to the end and nothing seen; `used`: a contained credential was used after its cut-off. */
+  state: 'watching' | 'quiet' | 'used' | 'stopped';
+  credentials: Watched[];
+  /** The latest cut-off of the watched credentials (each is watched from its own). */
+  cutOff: string;
+  until: string;
+  polls: number;
+  lastPolledAt?: string;
+  /** The latest hits (`hitCount` counts them all; `refusedCount` those the provider refused). */
+  hits: WatchHit[];
+  hitCount: number;
+  refusedCount: number;
+  /** Trail events already counted (provider|eventId), so a re-read counts each once. */
+  seen: string[];
+  /** Reads that failed or stopped short, the latest. */
+  gaps?: string[];
+  /** Why it ended early (a release, a new alert, a cancellation). */
+  stoppedBy?: string;
+  /** The closing line of the report. */
+  proof?: string;
+}
+
+/** Timeline entries kept in the status and report. */
+export const TIMELINE_KEPT = 200;
+/** Findings kept in the status and report. */
+export const FINDINGS_KEPT = 100;
 
 /** A message the playbook could not apply, with why. */
 export interface IgnoredMessage {

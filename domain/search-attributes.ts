@@ -11,6 +11,11 @@ export const RevokerPrincipal = defineSearchAttributeKey('RevokerPrincipal', Sea
 export const RevokerSource = defineSearchAttributeKey('RevokerSource', SearchAttributeType.KEYWORD);
 /** Every alert in the playbook as `source:id`, e.g. `RevokerAlertId = 'splunk:A-1234'`. */
 export const RevokerAlertId = defineSearchAttributeKey('RevokerAlertId', SearchAttributeType.KEYWORD_LIST);
+/**
+ * The watch after containment: `watching`, `quiet` (watched to the end, nothing seen) or `used` (a contained
+ * credential was used after its cut-off): `RevokerWatch = 'used'` lists the incidents to look at now.
+ */
+export const RevokerWatch = defineSearchAttributeKey('RevokerWatch', SearchAttributeType.KEYWORD);
 
 // The dev server (and Temporal's SQL visibility) allows at most 3 KeywordList attributes per namespace.
 
@@ -43,6 +48,7 @@ export const SEARCH_ATTRIBUTES = [
   RevokerPrincipal,
   RevokerSource,
   RevokerAlertId,
+  RevokerWatch,
 ];
 
 /** `--search-attribute Name=Type` arguments for `temporal server start-dev`. */

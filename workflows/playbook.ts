@@ -42,8 +42,10 @@ import {
 } from '../domain/messages.js';
 import { durationMs } from '../domain/duration.js';
 import { finalState, summarize } from '../domain/outcome.js';
+import { actionId, actionOf, type Action } from '../domain/action.js';
 import { planActions } from '../domain/plan.js';
-import { approverIdentities, modeFor } from '../domain/policy.js';
+import { approverIdentities, modeFor, sweepPolicyOf } from '../domain/policy.js';
+import { findingMode, type Containment } from '../domain/sweep-plan.js';
 import { irreversibleSteps, releasableSteps } from '../domain/release.js';
 import { DEFAULT_SETTINGS, UPDATES_PER_RUN, type PlaybookInput } from '../domain/playbook-input.js';
 import { describePrincipal, principalKey, type Principal } from '../domain/principal.js';
@@ -76,6 +78,7 @@ import {
 } from './decisions.js';
 import { renderDetails } from './details.js';
 import { createSteps, failureOf, stepActivities } from './step.js';
+import { createSweeper } from './sweep.js';
 
 /**
  * The containment playbook: triage (discover) ▶ plan ▶ approval gates ▶ act ▶ verify ▶ report.
@@ -165,6 +168,10 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     settings,
   });
   const { finish } = steps;
+  // After the first containment the audit trails are read for what the stolen credentials did, and after
+  // containment the cut credentials are watched (a dry run changes nothing to watch). Runs recorded before replay without it.
+  const sweeping = !input.dryRun && sweepPolicyOf(input.policy).enabled && patched('sweep');
+  const sweeper = createSweeper({ status, policy: input.policy, settings, publish, notify, adopt });
 
   // Declared before the handlers: a Signal buffered before the first task (a merged alert, an early
   // approval) is delivered synchronously by setHandler, and its handler publishes.
@@ -487,23 +494,32 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   }
 
   /** Plans the steps for what triage found, leaving out those the incident already has. */
-  function addPlan(found: { principal: string; discovery: Discovery }[], severity: Severity): ActionRecord[] {
+  function addPlan(
+    found: { principal: string; discovery: Discovery }[],
+    severity: Severity,
+    mode: (planned: Action['mode']) => Action['mode'] = (planned) => planned,
+  ): ActionRecord[] {
     const known = new Set(status.actions.map((r) => r.action.id));
     const fresh = planActions({ severity, policy: input.policy, discoveries: found })
       .filter((action) => !known.has(action.id))
-      .map((action): ActionRecord => ({
-        action,
-        // A dry run waits for no one: its approval gates show in each step's mode.
-        status:
-          action.mode === 'skip'
-            ? 'skipped'
-            : action.mode === 'approval' && !input.dryRun
-              ? 'awaiting-approval'
-              : 'planned',
-        ...(action.mode === 'skip' ? { note: 'skipped by policy' } : {}),
-      }));
+      .map((action) => recordOf(mode(action.mode) === action.mode ? action : { ...action, mode: mode(action.mode) }));
     status.actions.push(...fresh);
     return fresh;
+  }
+
+  /** A planned action's record, in the status its mode gives it. */
+  function recordOf(action: Action): ActionRecord {
+    return {
+      action,
+      // A dry run waits for no one: its approval gates show in each step's mode.
+      status:
+        action.mode === 'skip'
+          ? 'skipped'
+          : action.mode === 'approval' && !input.dryRun
+            ? 'awaiting-approval'
+            : 'planned',
+      ...(action.mode === 'skip' ? { note: 'skipped by policy' } : {}),
+    };
   }
 
   /**
@@ -655,8 +671,18 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       else track(steps.run(record));
     }
     if (!wasContained) {
-      await condition(() => (pendingSteps === 0 && triaging === 0) || rollOverDue());
-      if (pendingSteps > 0 || triaging > 0) return rollOver();
+      let sweepPending = sweeping && status.sweep?.state !== 'swept';
+      if (sweepPending) {
+        void firstSweep()
+          .catch((error: unknown) => {
+            if (!isCancellation(error)) log.error('the sweep failed', { error: String(error) });
+          })
+          .finally(() => {
+            sweepPending = false;
+          });
+      }
+      await condition(() => (pendingSteps === 0 && triaging === 0 && !sweepPending) || rollOverDue());
+      if (pendingSteps > 0 || triaging > 0 || sweepPending) return rollOver();
 
       // Contained (or not): the playbook stays open for a release while reversible steps took effect.
       status.containedAt = now();
@@ -681,15 +707,40 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       waitForRelease = releaseOpen && windowMs > 0 && releases.length === 0 && lateAlert === undefined;
       publish();
     }
+    // The watch runs beside the release window: the incident stays open until both are over.
+    let watching = sweeping && (status.watch === undefined || status.watch.state === 'watching');
+    if (watching) {
+      void sweeper
+        .watch(() =>
+          releases.length > 0
+            ? "a release was requested: the credentials are the owner's again"
+            : lateAlert
+              ? 'a new alert starts the playbook over'
+              : undefined,
+        )
+        .catch((error: unknown) => {
+          if (!isCancellation(error)) log.error('the watch failed', { error: String(error) });
+        })
+        .finally(() => {
+          watching = false;
+        });
+    }
     if (waitForRelease) {
       await condition(() => releases.length > 0 || lateAlert !== undefined || rollOverDue(), windowMs);
       if (releases.length === 0 && lateAlert === undefined && rollOverDue()) return rollOver();
     }
     releaseOpen = false;
     delete status.releaseUntil;
+    if (watching) {
+      publish();
+      await condition(() => !watching || rollOverDue());
+      if (watching) return rollOver();
+    }
     const released = releases.length > 0;
     // Each release step settles by itself; a release during containment may have added more meanwhile.
     for (let i = 0; i < releases.length; i += 1) await releases[i];
+    // Steps the watch's re-sweep added end like the others (those waiting for a decision wait their window).
+    if (status.watch) await condition(() => pendingSteps === 0 && triaging === 0);
 
     status.finishedAt = now();
     status.state = finalState(status);
@@ -700,7 +751,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       residualRisks: residualRisks(),
       irreversible: irreversibleSteps(status.actions),
     };
-    if (released) announceCompletion(report);
+    if (released || status.watch) announceCompletion(report);
     // Each settles by itself (sent, or failed and logged) within its schedule-to-close timeout; the list may grow meanwhile.
     for (let i = 0; i < notifications.length; i += 1) await notifications[i];
     await condition(allHandlersFinished);
@@ -732,7 +783,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       info.continueAsNewSuggested ||
       (settings.continueAsNewAfterEvents !== undefined && info.historyLength > settings.continueAsNewAfterEvents) ||
       updatesThisRun >= UPDATES_PER_RUN;
-    return due && steps.active() === 0 && triaging === 0;
+    return due && steps.active() === 0 && triaging === 0 && !sweeper.busy();
   }
 
   /**
@@ -742,7 +793,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
    */
   async function rollOver(): Promise<Report> {
     for (let i = 0; i < notifications.length; i += 1) await notifications[i];
-    await condition(() => allHandlersFinished() && steps.active() === 0 && triaging === 0);
+    await condition(() => allHandlersFinished() && steps.active() === 0 && triaging === 0 && !sweeper.busy());
     log.info('history is long: continuing as new', { historyLength: workflowInfo().historyLength });
     return continueAsNew<typeof playbook>({
       ...input,
@@ -807,7 +858,111 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
 
   function announceCompletion(report: Report): void {
     const { state, summary } = report;
-    notify({ kind: 'completed', state, summary, residualRisks: report.residualRisks.length });
+    const proof = report.watch?.proof;
+    notify({
+      kind: 'completed',
+      state,
+      summary,
+      residualRisks: report.residualRisks.length,
+      ...(proof ? { proof } : {}),
+    });
+  }
+
+  /**
+   * The first sweep, once the first containment settled (every step done, or waiting for a person): the trails of
+   * every account, tenant and project the steps touched, from the lookback before the earliest alert until now.
+   */
+  async function firstSweep(): Promise<void> {
+    sweeper.record();
+    publish();
+    await condition(firstContainmentSettled);
+    const earliest = Math.min(
+      ...status.alerts.map((a) => Date.parse(a.observedAt)).filter(Number.isFinite),
+      Date.now(),
+    );
+    const since = new Date(earliest - durationMs(sweeper.policy.lookback)).toISOString();
+    await sweeper.sweep({ since, until: now() });
+  }
+
+  /** Nothing of the plan runs or is about to: each step ended, waits for a decision, or waits for one that does. */
+  function firstContainmentSettled(): boolean {
+    if (triaging > 0) return false;
+    const byId = new Map(status.actions.map((r) => [r.action.id, r]));
+    const blocked = (record: ActionRecord) =>
+      record.status === 'planned' &&
+      record.action.dependsOn.some((id) => {
+        const dependency = byId.get(id);
+        return dependency !== undefined && awaitsDecision(dependency);
+      });
+    return status.actions.every(
+      (record) =>
+        record.action.reverses !== undefined ||
+        FINAL_ACTION_STATUSES.includes(record.status) ||
+        awaitsDecision(record) ||
+        blocked(record),
+    );
+  }
+
+  /**
+   * What the sweep found, contained: the principals it names triaged and planned like an alert's, and the steps
+   * it names added; under the policy's `sweep.findings: approval` (the default) each waits for a person. Returns
+   * the principal keys and action ids added.
+   */
+  async function adopt(found: Containment[], round: number): Promise<string[]> {
+    const added: string[] = [];
+    triaging += 1;
+    try {
+      const named = uncovered(found.flatMap((c) => (c.principal ? [c.principal] : [])));
+      const records = named.map((p): PrincipalRecord => {
+        const record: PrincipalRecord = { key: principalKey(p), label: describePrincipal(p), status: 'discovering' };
+        status.principals.push(record);
+        principals.push(p);
+        filed.add(record.key);
+        return record;
+      });
+      if (records.length) fileUnderFiled();
+      publish();
+      const discoveries = named.length ? await triage(named, records) : [];
+      fileUnderEveryName(discoveries.map((d) => d.discovery));
+      const mode = (m: Action['mode']) => findingMode(m, sweeper.policy);
+      const fresh = addPlan(discoveries, status.severity, mode);
+      const known = new Set(status.actions.map((r) => r.action.id));
+      for (const { step } of found) {
+        if (!step || known.has(actionId(step.spec))) continue;
+        const action = actionOf(step.spec, {
+          principal: step.principal,
+          mode: mode(modeFor(input.policy, step.spec.kind, status.severity)),
+          reason: step.reason,
+          dependsOn: [],
+        });
+        known.add(action.id);
+        const record = recordOf(action);
+        status.actions.push(record);
+        fresh.push(record);
+      }
+      added.push(...records.map((r) => r.key), ...fresh.map((r) => r.action.id));
+      const changes = (status.planChanges ??= []);
+      changes.push({
+        alert: `sweep:${round}`,
+        at: now(),
+        severity: status.severity,
+        runNow: [],
+        added: records.map((r) => r.key),
+      });
+      if (changes.length > IGNORED_KEPT) changes.shift();
+      publish();
+      const waiting = fresh.filter(awaitsDecision);
+      if (waiting.length) {
+        requestApproval(
+          waiting,
+          `The sweep found what the stolen credentials left behind (${found.length} finding(s))`,
+        );
+      }
+      for (const record of fresh) track(steps.run(record));
+    } finally {
+      triaging -= 1;
+    }
+    return added;
   }
 
   /**
