@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import type { EntraServicePrincipalTarget, EntraUserTarget } from '../domain/action.js';
+import type {
+  EntraApplicationSecretTarget,
+  EntraFederatedCredentialTarget,
+  EntraServicePrincipalTarget,
+  EntraUserTarget,
+} from '../domain/action.js';
 import type { EntraServicePrincipalDiscovery, EntraUserDiscovery } from '../domain/discovery.js';
 import type { EntraPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
@@ -67,10 +72,22 @@ const ServicePrincipal = z.object({
   keyCredentials: z.array(KeyId).default([]),
 });
 const Identified = z.object({ id: z.string() }).loose();
+const NamedKey = z.object({ keyId: z.string(), displayName: z.string().nullable().optional() }).loose();
+const Application = z.object({
+  id: z.string(),
+  appId: z.string(),
+  displayName: z.string().nullable().optional(),
+  passwordCredentials: z.array(NamedKey).default([]),
+  keyCredentials: z.array(NamedKey).default([]),
+});
+const FederatedCredential = z
+  .object({ id: z.string(), name: z.string(), issuer: z.string(), subject: z.string() })
+  .loose();
 
 const USER_FIELDS = '$select=id,userPrincipalName,accountEnabled,signInSessionsValidFromDateTime';
 const SP_FIELDS =
   '$select=id,appId,displayName,appOwnerOrganizationId,accountEnabled,passwordCredentials,keyCredentials';
+const APPLICATION_FIELDS = '$select=id,appId,displayName,passwordCredentials,keyCredentials';
 
 /**
  * Entra ID containment through Microsoft Graph (v1.0 application permissions). Each step reads
@@ -207,6 +224,55 @@ export function createEntraActivities(tenants: EntraTenants) {
       return setServicePrincipalEnabled(target, false);
     },
 
+    /**
+     * Removes one federated identity credential from an application object (Application.ReadWrite.All): the one the
+     * sweep found, by id, or one trusting the same issuer and subject (the same way in, re-created).
+     */
+    async removeEntraFederatedCredential(target: EntraFederatedCredentialTarget): Promise<StepOutcome> {
+      const t = await inTenant(target.tenantId);
+      const found = matchingFederated(await t.federatedCredentials(target.applicationId), target);
+      if (!found.length) {
+        return { outcome: 'already', observed: `no federated credential "${target.name}" on the application` };
+      }
+      const observed = found.map((f) => `federated credential "${f.name}" (${f.issuer}, ${f.subject})`).join('; ');
+      await beforeChange(observed);
+      let requestId: string | undefined;
+      for (const credential of found) {
+        ({ requestId } = await gone(() =>
+          t.graph.change(
+            'DELETE',
+            `/applications/${target.applicationId}/federatedIdentityCredentials/${encodeURIComponent(credential.id)}`,
+          ),
+        ));
+      }
+      return { outcome: 'done', observed, requestId };
+    },
+
+    /**
+     * Removes one secret or certificate from an application object: removePassword for a secret; for a certificate,
+     * a PATCH of keyCredentials with the others (removeKey needs a proof signed by one of the app's own
+     * certificates, which Revoker does not hold).
+     */
+    async removeEntraApplicationSecret(target: EntraApplicationSecretTarget): Promise<StepOutcome> {
+      const t = await inTenant(target.tenantId);
+      const app = await t.application(target.applicationId);
+      const keyId = target.keyId.toLowerCase();
+      const secret = app.passwordCredentials.find((p) => p.keyId.toLowerCase() === keyId);
+      const certificate = app.keyCredentials.find((k) => k.keyId.toLowerCase() === keyId);
+      if (!secret && !certificate) {
+        return { outcome: 'already', observed: `the application has no credential ${target.keyId}` };
+      }
+      const observed = `${secret ? 'secret' : 'certificate'} "${(secret ?? certificate)?.displayName ?? ''}" (${target.keyId}) of ${app.passwordCredentials.length} secret(s) and ${app.keyCredentials.length} certificate(s)`;
+      await beforeChange(observed);
+      const path = `/applications/${target.applicationId}`;
+      const { requestId } = secret
+        ? await t.graph.change('POST', `${path}/removePassword`, { keyId: secret.keyId })
+        : await t.graph.change('PATCH', path, {
+            keyCredentials: app.keyCredentials.filter((k) => k.keyId.toLowerCase() !== keyId),
+          });
+      return { outcome: 'done', observed, requestId };
+    },
+
     enableEntraServicePrincipal(target: EntraServicePrincipalTarget): Promise<StepOutcome> {
       return setServicePrincipalEnabled(target, true);
     },
@@ -252,6 +318,28 @@ export function createEntraActivities(tenants: EntraTenants) {
       };
     },
 
+    async verifyEntraFederatedCredentialRemoved(target: EntraFederatedCredentialTarget): Promise<CheckResult> {
+      const t = await inTenant(target.tenantId);
+      const left = matchingFederated(await t.federatedCredentials(target.applicationId), target);
+      return {
+        ok: left.length === 0,
+        evidence: left.length
+          ? `the application still trusts ${left.map((f) => `"${f.name}" (${f.issuer}, ${f.subject})`).join(', ')}`
+          : `no federated credential of the application trusts ${target.issuer} for ${target.subject}`,
+      };
+    },
+
+    async verifyEntraApplicationSecretRemoved(target: EntraApplicationSecretTarget): Promise<CheckResult> {
+      const t = await inTenant(target.tenantId);
+      const app = await t.application(target.applicationId);
+      const keyId = target.keyId.toLowerCase();
+      const left = [...app.passwordCredentials, ...app.keyCredentials].some((k) => k.keyId.toLowerCase() === keyId);
+      return {
+        ok: !left,
+        evidence: `the application lists ${app.passwordCredentials.length} secret(s) and ${app.keyCredentials.length} certificate(s)${left ? `, ${target.keyId} among them` : `, not ${target.keyId}`}`,
+      };
+    },
+
     async verifyEntraServicePrincipalDisabled(target: EntraServicePrincipalTarget): Promise<CheckResult> {
       const t = await inTenant(target.tenantId);
       const sp = await t.servicePrincipal(target.servicePrincipalId);
@@ -293,6 +381,10 @@ function tenantOperations(graph: GraphClient) {
     (await graph.get(`/servicePrincipals/${encodeURIComponent(id)}?${SP_FIELDS}`, ServicePrincipal)).data;
   const grants = (spId: string) => graph.list(`/servicePrincipals/${spId}/oauth2PermissionGrants`, Identified);
   const appRoleAssignments = (spId: string) => graph.list(`/servicePrincipals/${spId}/appRoleAssignments`, Identified);
+  const application = async (id: string) =>
+    (await graph.get(`/applications/${encodeURIComponent(id)}?${APPLICATION_FIELDS}`, Application)).data;
+  const federatedCredentials = (applicationId: string) =>
+    graph.list(`/applications/${encodeURIComponent(applicationId)}/federatedIdentityCredentials`, FederatedCredential);
 
   /** PATCHes accountEnabled of a user or service principal (`path`) unless it already has the wanted value. */
   async function setAccountEnabled(
@@ -308,7 +400,19 @@ function tenantOperations(graph: GraphClient) {
     return { outcome: 'done', observed, requestId };
   }
 
-  return { user, servicePrincipal, grants, appRoleAssignments, setAccountEnabled };
+  return { user, servicePrincipal, grants, appRoleAssignments, application, federatedCredentials, setAccountEnabled };
+}
+
+/** The credential the step names (by id), and any other trusting the same issuer for the same subject. */
+function matchingFederated(
+  list: z.infer<typeof FederatedCredential>[],
+  target: EntraFederatedCredentialTarget,
+): z.infer<typeof FederatedCredential>[] {
+  return list.filter(
+    (f) =>
+      f.id.toLowerCase() === target.credentialId.toLowerCase() ||
+      (f.issuer === target.issuer && f.subject === target.subject),
+  );
 }
 
 const validFrom = (u: z.infer<typeof User>) => Date.parse(u.signInSessionsValidFromDateTime ?? '') || 0;

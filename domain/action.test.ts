@@ -10,6 +10,8 @@ import {
   AwsUserTarget,
   describeAction,
   ENDED_BY,
+  EntraApplicationSecretTarget,
+  EntraFederatedCredentialTarget,
   EntraServicePrincipalTarget,
   EntraUserTarget,
   GcpKeyTarget,
@@ -42,6 +44,22 @@ const SAMPLES = new Map<unknown, ActionSpec['target']>([
   [
     EntraServicePrincipalTarget,
     { tenantId: 'contoso', servicePrincipalId: 'sp-1', appId: 'app-1', displayName: 'Payroll sync' },
+  ],
+  [
+    EntraFederatedCredentialTarget,
+    {
+      tenantId: 'contoso',
+      applicationId: 'app-object-1',
+      appId: 'app-1',
+      credentialId: 'fic-1',
+      name: 'deploy',
+      issuer: 'https://token.actions.githubusercontent.com',
+      subject: 'repo:attacker/persist:ref:refs/heads/main',
+    },
+  ],
+  [
+    EntraApplicationSecretTarget,
+    { tenantId: 'contoso', applicationId: 'app-object-1', appId: 'app-1', keyId: 'key-1', displayName: 'backup' },
   ],
   [GcpServiceAccountTarget, { projectId: 'acme-prod', email: 'etl@acme-prod.iam.gserviceaccount.com' }],
   [
@@ -150,6 +168,8 @@ describe('the action kind registry', () => {
       'entra.removeServicePrincipalCredentials': 'entra:remove-credentials:sp-1',
       'entra.deleteConsentGrants': 'entra:delete-grants:sp-1',
       'entra.disableServicePrincipal': 'entra:disable-service-principal:sp-1',
+      'entra.removeFederatedCredential': 'entra:remove-federated-credential:app-object-1/fic-1',
+      'entra.removeApplicationSecret': 'entra:remove-application-secret:app-object-1/key-1',
       'gcp.disableKey': 'gcp:disable-key:k1',
       'gcp.deleteKey': 'gcp:delete-key:k1',
       'gcp.disableServiceAccount': 'gcp:disable-service-account:etl@acme-prod.iam.gserviceaccount.com',

@@ -25,6 +25,31 @@ export const EntraServicePrincipalTarget = lazySchema(() =>
   }),
 );
 export type EntraServicePrincipalTarget = z.infer<typeof EntraServicePrincipalTarget>;
+/** A federated identity credential on an application object (app registration), as the sweep found it. */
+export const EntraFederatedCredentialTarget = lazySchema(() =>
+  z.object({
+    tenantId: z.string(),
+    /** The application object's id (federated credentials live on it, not on the service principal). */
+    applicationId: z.string(),
+    appId: z.string(),
+    credentialId: z.string(),
+    name: z.string(),
+    issuer: z.string(),
+    subject: z.string(),
+  }),
+);
+export type EntraFederatedCredentialTarget = z.infer<typeof EntraFederatedCredentialTarget>;
+/** One password (client secret) or certificate credential on an application object. */
+export const EntraApplicationSecretTarget = lazySchema(() =>
+  z.object({
+    tenantId: z.string(),
+    applicationId: z.string(),
+    appId: z.string(),
+    keyId: z.string(),
+    displayName: z.string(),
+  }),
+);
+export type EntraApplicationSecretTarget = z.infer<typeof EntraApplicationSecretTarget>;
 export const GcpServiceAccountTarget = lazySchema(() => z.object({ projectId: z.string(), email: z.string() }));
 export type GcpServiceAccountTarget = z.infer<typeof GcpServiceAccountTarget>;
 export const GcpKeyTarget = lazySchema(() => GcpServiceAccountTarget.extend({ keyName: z.string() }));
@@ -325,6 +350,40 @@ const REGISTRY = {
     cuts: (t) => ({ scope: t.tenantId, kind: 'app', id: t.appId }),
     act: { activity: 'disableEntraServicePrincipal' },
     verify: { activity: 'verifyEntraServicePrincipalDisabled' },
+  }),
+  // Entra: "Workload identity federation" (considerations: tokens already exchanged live until they expire) and
+  // "Application removePassword" (app-only tokens minted with a removed secret live 60-90 minutes).
+  'entra.removeFederatedCredential': kind({
+    provider: 'entra',
+    target: EntraFederatedCredentialTarget,
+    id: (t) => `entra:remove-federated-credential:${t.applicationId}/${t.credentialId}`,
+    describe: (t) =>
+      `Remove federated credential "${t.name}" (issuer ${t.issuer}, subject ${t.subject}) from the application of app ${t.appId} (permanent)`,
+    reversible: false,
+    destructive: true,
+    shortRisk: 'tokens already exchanged through it live ~1 h',
+    residualRisk:
+      "The outside workload can no longer exchange its tokens for the app's; access tokens it already got through this credential stay valid until they expire (about 1 hour). The app's other credentials are untouched.",
+    lingers: '90m',
+    cuts: (t) => ({ scope: t.tenantId, kind: 'key', id: t.credentialId }),
+    act: { activity: 'removeEntraFederatedCredential' },
+    verify: { activity: 'verifyEntraFederatedCredentialRemoved' },
+  }),
+  'entra.removeApplicationSecret': kind({
+    provider: 'entra',
+    target: EntraApplicationSecretTarget,
+    id: (t) => `entra:remove-application-secret:${t.applicationId}/${t.keyId}`,
+    describe: (t) =>
+      `Remove credential "${t.displayName}" (key ${t.keyId}) from the application of app ${t.appId} (permanent)`,
+    reversible: false,
+    destructive: true,
+    shortRisk: 'app-only tokens minted with it live 60-90 min',
+    residualRisk:
+      "App-only access tokens already minted with this credential stay valid until they expire (60-90 minutes). The app's other secrets, certificates and federated credentials still work.",
+    lingers: '90m',
+    cuts: (t) => ({ scope: t.tenantId, kind: 'key', id: t.keyId }),
+    act: { activity: 'removeEntraApplicationSecret' },
+    verify: { activity: 'verifyEntraApplicationSecretRemoved' },
   }),
   // GCP: "Service account credentials" and "Disable service accounts" (IAM docs).
   'gcp.disableKey': kind({

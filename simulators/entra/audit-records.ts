@@ -220,7 +220,9 @@ export interface SignInRecord {
   servicePrincipalName: string | null;
   servicePrincipalCredentialKeyId: string | null;
   servicePrincipalCredentialThumbprint: string | null;
-  clientCredentialType: 'none' | 'clientSecret' | 'clientAssertion' | 'certificate';
+  clientCredentialType: 'none' | 'clientSecret' | 'clientAssertion' | 'certificate' | 'federatedIdentityCredential';
+  /** The federated credential a token exchange used (none here: the sandbox does not exchange outside tokens). */
+  federatedCredentialId: string | null;
   signInEventTypes: SignInEventType[];
   tokenIssuerType: 'AzureAD';
   status: { errorCode: number; failureReason: string | null; additionalDetails: string | null };
@@ -265,6 +267,7 @@ export function recordSignIn(
     servicePrincipalCredentialKeyId: trace.credentialKeyId ?? null,
     servicePrincipalCredentialThumbprint: trace.credentialThumbprint ?? null,
     clientCredentialType: trace.credentialType ?? 'none',
+    federatedCredentialId: null,
     signInEventTypes: [app ? 'servicePrincipal' : 'nonInteractiveUser'],
     tokenIssuerType: 'AzureAD',
     status: outcome.error

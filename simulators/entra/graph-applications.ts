@@ -11,6 +11,7 @@ import {
   modified,
   type AuditEvent,
 } from './audit-records.js';
+import { replaceKeyCredentials } from './graph-credentials.js';
 import { badRequest, GraphError, insufficientPrivileges, resourceNotFound } from './graph-errors.js';
 import { noContent, ok, type GraphCall, type GraphResult } from './graph-call.js';
 import { isGuid, newGuid } from './ids.js';
@@ -223,6 +224,59 @@ export function addApplicationPassword(call: GraphCall, ref: ApplicationRef): Gr
   call.mutated('addPassword', app.id, `keyId=${credential.keyId}`);
   call.audited(credentialsAudit(app, before, 'Update'));
   return addedPassword(call, credential);
+}
+
+const PATCHABLE = new Set(['displayName', 'keyCredentials']);
+
+/**
+ * PATCH /applications/{id}: displayName and keyCredentials (the list replaces the current one, as for service
+ * principals: the documented way to drop a certificate without a proof signed by one). passwordCredentials is
+ * read-only: addPassword and removePassword.
+ */
+export function updateApplication(call: GraphCall, ref: ApplicationRef): GraphResult {
+  const app = resolveApplication(call, ref);
+  authorizeOn(call, app, 'write');
+  const changes = bodyObject(call);
+  for (const key of Object.keys(changes)) {
+    if (key === 'passwordCredentials') {
+      throw badRequest(
+        "Property 'passwordCredentials' is read-only and cannot be set. Use addPassword and removePassword.",
+      );
+    }
+    if (!PATCHABLE.has(key)) {
+      throw badRequest(
+        `Property '${key}' does not exist as a declared property or extension property, or is not writable by this simulator.`,
+      );
+    }
+  }
+  const { displayName, keyCredentials } = changes;
+  if (displayName !== undefined && (typeof displayName !== 'string' || displayName.trim() === '')) {
+    throw badRequest("Invalid value specified for property 'displayName' of resource 'Application'.");
+  }
+  const nextKeys = keyCredentials === undefined ? undefined : replaceKeyCredentials(app, keyCredentials, 'Application');
+  const before = keyDescriptions(app);
+  const details: string[] = [];
+  if (typeof displayName === 'string') {
+    app.displayName = displayName;
+    details.push(`displayName=${JSON.stringify(displayName)}`);
+  }
+  if (nextKeys) {
+    const removed = app.keyCredentials.filter((k) => !nextKeys.includes(k)).map((k) => k.keyId);
+    app.keyCredentials = nextKeys;
+    details.push(`keyCredentials removed=[${removed.join(',')}]`);
+    call.audited(credentialsAudit(app, before, 'Update'));
+  }
+  if (typeof displayName === 'string') {
+    call.audited({
+      activity: AUDIT_ACTIVITIES.updateApplication,
+      category: 'ApplicationManagement',
+      operationType: 'Update',
+      targets: [auditTarget('Application', app.id, app.displayName, [modified('DisplayName', undefined, displayName)])],
+      additionalDetails: [{ key: 'AppId', value: app.appId }],
+    });
+  }
+  call.mutated('updateApplication', app.id, details.join('; '));
+  return noContent();
 }
 
 /** POST /applications/{id}/removePassword {keyId} → 204. */

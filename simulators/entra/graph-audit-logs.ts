@@ -86,6 +86,7 @@ const BETA_ONLY = new Set<keyof SignInRecord>([
   'servicePrincipalCredentialKeyId',
   'servicePrincipalCredentialThumbprint',
   'clientCredentialType',
+  'federatedCredentialId',
   'signInEventTypes',
   'tokenIssuerType',
 ]);

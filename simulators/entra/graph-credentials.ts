@@ -110,9 +110,13 @@ export async function removeKey(call: GraphCall, sp: ServicePrincipalRecord): Pr
  * credential (its key may be repeated but not changed); new entries must carry the certificate as base64 `key`.
  * Sending the list without a credential is the documented way to drop a certificate without its private key.
  */
-export function replaceKeyCredentials(sp: ServicePrincipalRecord, value: unknown): KeyCredentialRecord[] {
+export function replaceKeyCredentials(
+  sp: { keyCredentials: KeyCredentialRecord[] },
+  value: unknown,
+  resource: 'ServicePrincipal' | 'Application' = 'ServicePrincipal',
+): KeyCredentialRecord[] {
   if (!Array.isArray(value))
-    throw badRequest("Invalid value specified for property 'keyCredentials' of resource 'ServicePrincipal'.");
+    throw badRequest(`Invalid value specified for property 'keyCredentials' of resource '${resource}'.`);
   const seen = new Set<string>();
   return value.map((entry: unknown, i) => {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {

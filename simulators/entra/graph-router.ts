@@ -9,6 +9,7 @@ import {
   listApplications,
   listFederatedCredentials,
   removeApplicationPassword,
+  updateApplication,
   type ApplicationRef,
 } from './graph-applications.js';
 import { getDirectoryAudit, getSignIn, listDirectoryAudits, listSignIns } from './graph-audit-logs.js';
@@ -105,7 +106,9 @@ export function routeGraph(call: GraphCall): GraphResult | Promise<GraphResult> 
   if (application) {
     const { ref, rest } = application;
     const [sub, id] = rest;
-    if (sub === undefined) return dispatch(call, { GET: () => getApplication(call, ref) });
+    if (sub === undefined) {
+      return dispatch(call, { GET: () => getApplication(call, ref), PATCH: () => updateApplication(call, ref) });
+    }
     if (rest.length === 1 && action(sub) === 'addPassword') {
       return dispatch(call, { POST: () => addApplicationPassword(call, ref) });
     }

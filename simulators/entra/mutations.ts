@@ -9,6 +9,7 @@ export type EntraOperation =
   | 'deleteOauth2PermissionGrant'
   | 'deleteAppRoleAssignment'
   | 'addPassword'
+  | 'updateApplication'
   | 'addFederatedIdentityCredential'
   | 'deleteFederatedIdentityCredential'
   | 'createAppRoleAssignment'
