@@ -73,6 +73,13 @@ export function classifyGoogleError(error: unknown, hints: GoogleApiHints): Prov
   if (status >= 500)
     return new ProviderUnavailableError(`${hints.api} failed (${detail})`, { retryAfterMs, cause: error });
   if (status === 404) return new TargetNotFoundError(`${detail}. ${hints.notFound}`, { cause: error });
+  // A read-modify-write that lost its race (setIamPolicy's stale etag): reading again and retrying is the cure.
+  if (status === 409 && apiError?.status === 'ABORTED') {
+    return new ProviderUnavailableError(`${hints.api} refused a concurrent change (${detail}); retrying`, {
+      retryAfterMs,
+      cause: error,
+    });
+  }
   if (status === 401 || status === 403 || oauthError === 'unauthorized_client' || oauthError === 'invalid_grant') {
     return new PermissionDeniedError(`${detail}. ${hints.denied}`, { cause: error });
   }
@@ -90,4 +97,16 @@ const GCP_HINTS: GoogleApiHints = {
 /** Maps a Google IAM API error to a provider error. */
 export function classifyGcpError(error: unknown): ProviderError | undefined {
   return classifyGoogleError(error, GCP_HINTS);
+}
+
+const LOGGING_HINTS: GoogleApiHints = {
+  api: 'Google Cloud Logging',
+  notFound: 'Check the project id; nothing was read.',
+  denied:
+    "Grant the worker's service account logging.logEntries.list and logging.privateLogEntries.list (roles/logging.viewer and roles/logging.privateLogViewer, or Revoker's custom role in deploy/gcp/revoker-responder-role.yaml) on this project or above it: the sweep and the watch read its Admin Activity and Data Access audit logs.",
+};
+
+/** Maps a Cloud Logging API error (entries.list) to a provider error. */
+export function classifyGcpLoggingError(error: unknown): ProviderError | undefined {
+  return classifyGoogleError(error, LOGGING_HINTS);
 }

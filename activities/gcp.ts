@@ -1,8 +1,10 @@
 import type { iam_v1 } from '@googleapis/iam';
-import type { GcpKeyTarget, GcpServiceAccountTarget } from '../domain/action.js';
+import type { logging_v2 } from '@googleapis/logging';
+import type { GcpBindingTarget, GcpKeyTarget, GcpServiceAccountTarget } from '../domain/action.js';
 import type { GcpServiceAccountDiscovery } from '../domain/discovery.js';
 import { parseGcpKeyName, type GcpPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
+import type { GcpSweepRequest, ProviderSweep, ProviderWatch, WatchRequest } from '../domain/sweep.js';
 import { beforeChange } from './attempt.js';
 import { activityCancellation } from './cancellation.js';
 import { randomBytes } from 'node:crypto';
@@ -12,15 +14,22 @@ import {
   classifyActivities,
   InvalidRequestError,
   PermissionDeniedError,
+  ProviderUnavailableError,
   TargetNotFoundError,
+  ThrottledError,
   UnsafeStateError,
 } from './errors.js';
 import { checkEach } from './limited.js';
-import { classifyGcpError } from './gcp-errors.js';
+import { readGcpAudit, watchGcp, type AuditReading } from './gcp-audit.js';
+import { classifyGcpError, classifyGcpLoggingError } from './gcp-errors.js';
 
 export interface GcpActivityDeps {
   /** An IAM v1 client whose auth comes from the worker's environment (ADC). */
   iam: iam_v1.Iam;
+  /** A Cloud Logging v2 client with the same credentials: the sweep and the watch read audit logs with it. */
+  logging: logging_v2.Logging;
+  /** How the audit logs are read (pacing, page caps); tests make it quick. */
+  auditReading?: AuditReading;
   /** Who the client acts as (its service account's email), for `revoker doctor`; undefined when unknown. */
   identity?: () => Promise<string | undefined>;
 }
@@ -45,6 +54,28 @@ export function anyProject(deps: GcpActivityDeps): GcpProjects {
 const accountName = (t: GcpServiceAccountTarget) => `projects/${t.projectId}/serviceAccounts/${t.email}`;
 const keyId = (keyName: string) => keyName.split('/').pop() ?? keyName;
 const disabledWord = (disabled: boolean) => (disabled ? 'disabled' : 'enabled');
+/** setIamPolicy races: re-read and re-apply this many times before Temporal's retry takes over. */
+const POLICY_ATTEMPTS = 5;
+
+/** How a binding target reads in a report: `user:x holds roles/y on sa (condition "t")`. */
+const bindingWords = (t: GcpBindingTarget) =>
+  `${t.member} ${t.role} on ${t.email}${t.condition ? ` (condition "${t.condition.title}")` : ''}`;
+
+/** A condition as the target holds it and as getIamPolicy returns it: the same title, expression, description. */
+function sameCondition(found: iam_v1.Schema$Expr | null | undefined, wanted: GcpBindingTarget['condition']): boolean {
+  if (!found?.expression) return wanted === undefined;
+  return (
+    wanted !== undefined &&
+    found.expression === wanted.expression &&
+    (found.title ?? '') === wanted.title &&
+    (found.description ?? '') === (wanted.description ?? '')
+  );
+}
+
+const holds = (binding: iam_v1.Schema$Binding, t: GcpBindingTarget) =>
+  binding.role === t.role &&
+  sameCondition(binding.condition, t.condition) &&
+  (binding.members ?? []).includes(t.member);
 
 /**
  * Google Cloud containment through the IAM v1 API. Each step reads first and changes only what
@@ -152,11 +183,49 @@ export function createGcpActivities(projects: GcpProjects) {
       return (await inProject(target.projectId)).accountCheck(target, false);
     },
 
+    /**
+     * Takes the member out of that role's binding (the one with the target's condition) on the service account's own
+     * policy, by read-modify-write with the policy's etag; a concurrent change (409 ABORTED) is read again. The
+     * target is the copy a release puts back.
+     */
+    async removeGcpTokenCreatorBinding(target: GcpBindingTarget): Promise<StepOutcome> {
+      return (await inProject(target.projectId)).changeBinding(target, 'remove');
+    },
+
+    async verifyGcpTokenCreatorBindingRemoved(target: GcpBindingTarget): Promise<CheckResult> {
+      return (await inProject(target.projectId)).bindingCheck(target, false);
+    },
+
+    /** Puts exactly the target's member, role and condition back (a release); nothing when it is there already. */
+    async restoreGcpTokenCreatorBinding(target: GcpBindingTarget): Promise<StepOutcome> {
+      return (await inProject(target.projectId)).changeBinding(target, 'restore');
+    },
+
+    async verifyGcpTokenCreatorBindingRestored(target: GcpBindingTarget): Promise<CheckResult> {
+      return (await inProject(target.projectId)).bindingCheck(target, true);
+    },
+
+    /**
+     * The sweep of one project: what the incident's service accounts and keys did there, read from its Cloud Audit
+     * Logs, and what of it persists (activities/gcp-audit.ts). Reads only: logging.logEntries.list and
+     * logging.privateLogEntries.list.
+     */
+    async sweepGcpProject(request: GcpSweepRequest): Promise<ProviderSweep> {
+      const { logging, auditReading } = await projects.clients(request.projectId);
+      return readGcpAudit(logging, request, auditReading);
+    },
+
+    /** The watch of one project: the contained keys' and accounts' calls since the cut-off. Reads only. */
+    async watchGcpProject(request: WatchRequest): Promise<ProviderWatch> {
+      const { logging, auditReading } = await projects.clients(request.scope);
+      return watchGcp(logging, request, auditReading);
+    },
+
     /** `revoker doctor`: every listed project, each responder permission probed on a service account that does not exist. */
     async checkGcpAccess(): Promise<AccessCheck[]> {
       return checkEach('gcp', await projects.listed(), classifyGcpError, async (id) => {
         const deps = await projects.clients(id);
-        const probed = await probeGcpPermissions(deps.iam, id);
+        const probed = await probeGcpPermissions(deps.iam, deps.logging, id);
         const identity = await deps.identity?.().catch(() => undefined);
         return { ...probed, ...(identity ? { identity } : {}) };
       });
@@ -170,7 +239,7 @@ export function createGcpActivities(projects: GcpProjects) {
  * account up, so on a made-up service account a 404 means granted and a 403 means missing; the calls that would
  * change something run only once serviceAccounts.get has shown the name is free.
  */
-async function probeGcpPermissions(iam: iam_v1.Iam, projectId: string) {
+async function probeGcpPermissions(iam: iam_v1.Iam, logging: logging_v2.Logging, projectId: string) {
   const accounts = iam.projects.serviceAccounts;
   const name = `projects/${projectId}/serviceAccounts/revoker-doctor-${randomBytes(4).toString('hex')}@${projectId}.iam.gserviceaccount.com`;
   const keyName = `${name}/keys/${randomBytes(20).toString('hex')}`;
@@ -195,6 +264,14 @@ async function probeGcpPermissions(iam: iam_v1.Iam, projectId: string) {
     ['iam.serviceAccountKeys.disable', () => accounts.keys.disable({ name: keyName, requestBody: {} }, abortable())],
     ['iam.serviceAccountKeys.enable', () => accounts.keys.enable({ name: keyName, requestBody: {} }, abortable())],
     ['iam.serviceAccountKeys.delete', () => accounts.keys.delete({ name: keyName }, abortable())],
+    [
+      'iam.serviceAccounts.getIamPolicy',
+      () => accounts.getIamPolicy({ resource: name, 'options.requestedPolicyVersion': 3 }, abortable()),
+    ],
+    [
+      'iam.serviceAccounts.setIamPolicy',
+      () => accounts.setIamPolicy({ resource: name, requestBody: { policy: { bindings: [] } } }, abortable()),
+    ],
   ];
   const unchecked: string[] = [];
   const free = verdicts.get('iam.serviceAccounts.get') === 'granted';
@@ -202,11 +279,37 @@ async function probeGcpPermissions(iam: iam_v1.Iam, projectId: string) {
     if (free) await ask(permission, call);
     else unchecked.push(permission);
   }
+  // The audit logs: a one-entry read of the Admin Activity log, then one naming the (private) Data Access log. A
+  // throttled probe says nothing either way.
+  const logs = (log: string) => `logName="projects/${projectId}/logs/cloudaudit.googleapis.com%2F${log}"`;
+  const readLogs: [GcpPermission, string][] = [
+    ['logging.logEntries.list', logs('activity')],
+    ['logging.privateLogEntries.list', logs('data_access')],
+  ];
+  for (const [permission, filter] of readLogs) {
+    try {
+      await logging.entries.list(
+        { requestBody: { resourceNames: [`projects/${projectId}`], filter, pageSize: 1 } },
+        abortable(),
+      );
+      verdicts.set(permission, 'granted');
+    } catch (error) {
+      const known = classifyGcpLoggingError(error);
+      if (known instanceof PermissionDeniedError) verdicts.set(permission, 'missing');
+      else if (known instanceof ThrottledError) unchecked.push(permission);
+      else throw known ?? error;
+    }
+  }
   const missing = (Object.keys(GCP_RESPONDER_PERMISSIONS) as GcpPermission[])
     .filter((permission) => verdicts.get(permission) === 'missing')
     .map((permission) => `${permission}: ${GCP_RESPONDER_PERMISSIONS[permission]}`);
   return { missing, unchecked };
 }
+
+/** setIamPolicy's answer to a stale etag. */
+const isAborted = (error: unknown) =>
+  (error as { response?: { status?: number; data?: { error?: { status?: string } } } }).response?.data?.error
+    ?.status === 'ABORTED';
 
 /** Every call ends when Temporal cancels the activity: gaxios aborts the request. */
 const abortable = () => ({ signal: activityCancellation() });
@@ -261,12 +364,92 @@ function projectOperations(iam: iam_v1.Iam) {
     return { outcome: 'done', observed };
   }
 
+  /** The account's own policy at version 3, so conditional bindings show with their conditions. */
+  const policy = async (target: GcpServiceAccountTarget) =>
+    (await accounts.getIamPolicy({ resource: accountName(target), 'options.requestedPolicyVersion': 3 }, abortable()))
+      .data;
+
+  /**
+   * Removes the target's member from its role's binding, or puts it back, unless the policy already says so. A
+   * read-modify-write with the etag read: a stale one is 409 ABORTED, and the change is read and applied again.
+   */
+  async function changeBinding(target: GcpBindingTarget, change: 'remove' | 'restore'): Promise<StepOutcome> {
+    const words = bindingWords(target);
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await policy(target);
+      const bindings = current.bindings ?? [];
+      const present = bindings.some((b) => holds(b, target));
+      if (present === (change === 'restore')) {
+        return { outcome: 'already', observed: `${words}: ${present ? 'already held' : 'not held'}` };
+      }
+      const observed = `${words}: ${present ? 'held' : 'not held'} (policy etag ${current.etag ?? '?'})`;
+      await beforeChange(observed);
+      let next: iam_v1.Schema$Binding[];
+      if (change === 'remove') {
+        next = bindings
+          .map((b) => (holds(b, target) ? { ...b, members: (b.members ?? []).filter((m) => m !== target.member) } : b))
+          .filter((b) => (b.members ?? []).length > 0);
+      } else {
+        const same = bindings.find((b) => b.role === target.role && sameCondition(b.condition, target.condition));
+        next = same
+          ? bindings.map((b) => (b === same ? { ...b, members: [...(b.members ?? []), target.member] } : b))
+          : [
+              ...bindings,
+              {
+                role: target.role,
+                members: [target.member],
+                ...(target.condition ? { condition: { ...target.condition } } : {}),
+              },
+            ];
+      }
+      try {
+        await accounts.setIamPolicy(
+          {
+            resource: accountName(target),
+            requestBody: { policy: { bindings: next, etag: current.etag ?? null, version: 3 } },
+          },
+          abortable(),
+        );
+        return { outcome: 'done', observed };
+      } catch (error) {
+        // Someone changed the policy between the read and the write: read it again.
+        if (
+          classifyGcpError(error) instanceof ProviderUnavailableError &&
+          isAborted(error) &&
+          attempt < POLICY_ATTEMPTS
+        ) {
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  async function bindingCheck(target: GcpBindingTarget, wanted: boolean): Promise<CheckResult> {
+    const current = await policy(target);
+    const present = (current.bindings ?? []).some((b) => holds(b, target));
+    return {
+      ok: present === wanted,
+      evidence: `getIamPolicy shows ${bindingWords(target)} ${present ? 'held' : 'not held'} (etag ${current.etag ?? '?'})`,
+    };
+  }
+
   async function accountCheck(target: GcpServiceAccountTarget, disabled: boolean): Promise<CheckResult> {
     const seen = (await account(target)).disabled === true;
     return { ok: seen === disabled, evidence: `serviceAccounts.get shows ${target.email} ${disabledWord(seen)}` };
   }
 
-  return { accounts, key, userManagedKeys, account, setKeyDisabled, setAccountDisabled, accountCheck };
+  return {
+    accounts,
+    key,
+    userManagedKeys,
+    account,
+    setKeyDisabled,
+    setAccountDisabled,
+    accountCheck,
+    changeBinding,
+    bindingCheck,
+  };
 }
 
 export type GcpActivities = ReturnType<typeof createGcpActivities>;

@@ -31,14 +31,18 @@ describe('least privilege matches the calls', () => {
     assert.deepEqual(sorted(actions), sorted(AWS_RESPONDER_ACTIONS));
   });
 
-  it('Google Cloud: every IAM method the activities call, as its permission', () => {
-    const text = source('gcp.ts');
+  it('Google Cloud: every IAM and Cloud Logging method the activities call, as its permission', () => {
+    const text = source('gcp.ts') + source('gcp-audit.ts');
     const permissions = [
-      ...[...text.matchAll(/accounts\.(get|disable|enable)\(/g)].map((m) => `iam.serviceAccounts.${m[1]}`),
+      ...[...text.matchAll(/accounts\.(get|disable|enable|getIamPolicy|setIamPolicy)\(/g)].map(
+        (m) => `iam.serviceAccounts.${m[1]}`,
+      ),
       ...[...text.matchAll(/accounts\.keys\.(get|list|disable|enable|delete)\(/g)].map(
         (m) => `iam.serviceAccountKeys.${m[1]}`,
       ),
       // `disabled ? accounts.keys.disable(...) : accounts.keys.enable(...)` names both.
+      // entries.list reads the Admin Activity log (logEntries.list) and the private Data Access log.
+      ...(/logging\.entries\.list\(/.test(text) ? ['logging.logEntries.list', 'logging.privateLogEntries.list'] : []),
     ];
     assert.deepEqual(sorted(permissions), sorted(Object.keys(GCP_RESPONDER_PERMISSIONS)));
   });

@@ -32,7 +32,11 @@ import {
   TENANT_ID,
 } from '../simulators/entra/test-support.js';
 import { GCP_SANDBOX, keyFileOf, startGcpSimulator, type GcpSimulator } from '../simulators/gcp/index.js';
-import { iamClient as gcpIamClient, SEED as GCP_SEED } from '../simulators/gcp/test-support.js';
+import {
+  iamClient as gcpIamClient,
+  loggingClient as gcpLoggingClient,
+  SEED as GCP_SEED,
+} from '../simulators/gcp/test-support.js';
 import { createAwsActivities, singleAccount, type AwsActivities } from './aws.js';
 import { ROLE_REVOKE_POLICY_NAME, USER_DENY_POLICY_NAME } from './aws-policies.js';
 import { createEntraActivities, singleTenant, type EntraActivities } from './entra.js';
@@ -297,7 +301,8 @@ describe('Google Cloud release activities', () => {
 
   before(async () => {
     sim = await startGcpSimulator();
-    gcp = createGcpActivities(anyProject({ iam: gcpIamClient(sim, keyFileOf(GCP_SEED, responder.keyName)) }));
+    const key = keyFileOf(GCP_SEED, responder.keyName);
+    gcp = createGcpActivities(anyProject({ iam: gcpIamClient(sim, key), logging: gcpLoggingClient(sim, key) }));
   });
   after(() => sim.close());
   beforeEach(() => sim.reset());

@@ -14,6 +14,7 @@ import {
   EntraFederatedCredentialTarget,
   EntraServicePrincipalTarget,
   EntraUserTarget,
+  GcpBindingTarget,
   GcpKeyTarget,
   GcpServiceAccountTarget,
   isReleaseKind,
@@ -68,6 +69,15 @@ const SAMPLES = new Map<unknown, ActionSpec['target']>([
       projectId: 'acme-prod',
       email: 'etl@acme-prod.iam.gserviceaccount.com',
       keyName: 'projects/acme-prod/serviceAccounts/etl@acme-prod.iam.gserviceaccount.com/keys/k1',
+    },
+  ],
+  [
+    GcpBindingTarget,
+    {
+      projectId: 'acme-prod',
+      email: 'deployer@acme-prod.iam.gserviceaccount.com',
+      role: 'roles/iam.serviceAccountTokenCreator',
+      member: 'serviceAccount:etl@acme-prod.iam.gserviceaccount.com',
     },
   ],
   [WorkspaceUserTarget, { domain: 'acme.example', user: 'maria@acme.example' }],
@@ -173,6 +183,8 @@ describe('the action kind registry', () => {
       'gcp.disableKey': 'gcp:disable-key:k1',
       'gcp.deleteKey': 'gcp:delete-key:k1',
       'gcp.disableServiceAccount': 'gcp:disable-service-account:etl@acme-prod.iam.gserviceaccount.com',
+      'gcp.removeTokenCreatorBinding':
+        'gcp:remove-binding:deployer@acme-prod.iam.gserviceaccount.com/roles/iam.serviceAccountTokenCreator/serviceAccount:etl@acme-prod.iam.gserviceaccount.com',
       'workspace.deleteAppToken': 'workspace:delete-token:maria@acme.example/4087-mail.apps.googleusercontent.com',
       'workspace.deleteAppTokensEverywhere':
         'workspace:delete-app-everywhere:acme.example/4087-mail.apps.googleusercontent.com',
@@ -191,6 +203,8 @@ describe('the action kind registry', () => {
       'entra.enableServicePrincipal': 'entra:enable-service-principal:sp-1',
       'gcp.enableKey': 'gcp:enable-key:k1',
       'gcp.enableServiceAccount': 'gcp:enable-service-account:etl@acme-prod.iam.gserviceaccount.com',
+      'gcp.restoreTokenCreatorBinding':
+        'gcp:restore-binding:deployer@acme-prod.iam.gserviceaccount.com/roles/iam.serviceAccountTokenCreator/serviceAccount:etl@acme-prod.iam.gserviceaccount.com',
       'workspace.unsuspendUser': 'workspace:unsuspend:maria@acme.example',
     });
     assert.equal(new Set(Object.values(ids)).size, KINDS.length, 'ids are unique');

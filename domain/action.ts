@@ -54,6 +54,18 @@ export const GcpServiceAccountTarget = lazySchema(() => z.object({ projectId: z.
 export type GcpServiceAccountTarget = z.infer<typeof GcpServiceAccountTarget>;
 export const GcpKeyTarget = lazySchema(() => GcpServiceAccountTarget.extend({ keyName: z.string() }));
 export type GcpKeyTarget = z.infer<typeof GcpKeyTarget>;
+/**
+ * One member's grant of a role on a service account's own policy (e.g. roles/iam.serviceAccountTokenCreator), with
+ * its condition when the binding has one: what the step removes and, being the copy, what a release puts back.
+ */
+export const GcpBindingTarget = lazySchema(() =>
+  GcpServiceAccountTarget.extend({
+    role: z.string(),
+    member: z.string(),
+    condition: z.object({ title: z.string(), expression: z.string(), description: z.string().optional() }).optional(),
+  }),
+);
+export type GcpBindingTarget = z.infer<typeof GcpBindingTarget>;
 export const WorkspaceUserTarget = lazySchema(() => z.object({ domain: z.string(), user: z.string() }));
 export type WorkspaceUserTarget = z.infer<typeof WorkspaceUserTarget>;
 export const WorkspaceAppTarget = lazySchema(() =>
@@ -175,6 +187,10 @@ function kind<
 }
 
 const keyIdOf = (target: GcpKeyTarget) => target.keyName.split('/').pop() ?? '';
+/** A binding target in ids and sentences: the member, the role, the account, and the condition's title if any. */
+const bindingIdOf = (t: GcpBindingTarget) =>
+  `${t.email}/${t.role}/${t.member}${t.condition ? `/${t.condition.title}` : ''}`;
+const conditionWords = (t: GcpBindingTarget) => (t.condition ? ` under condition "${t.condition.title}"` : '');
 const revocationAt = <T>(target: T, { at }: StepClock) => ({ ...target, issuedBefore: at });
 const revocationUndone = <T>(target: T, { undoAt }: StepClock) => ({ ...target, issuedBefore: undoAt });
 
@@ -431,6 +447,26 @@ const REGISTRY = {
     act: { activity: 'disableGcpServiceAccount' },
     verify: { activity: 'verifyGcpServiceAccountDisabled' },
   }),
+  // IAM Credentials: short-lived tokens cannot be revoked; a removed grant stops new ones only ("Create short-lived
+  // credentials for a service account"; the lifetime is 1 h, up to 12 h under
+  // constraints/iam.allowServiceAccountCredentialLifetimeExtension).
+  'gcp.removeTokenCreatorBinding': kind({
+    provider: 'gcp',
+    target: GcpBindingTarget,
+    id: (t) => `gcp:remove-binding:${bindingIdOf(t)}`,
+    describe: (t) =>
+      `Remove ${t.member} from ${t.role}${conditionWords(t)} on service account ${t.email}, keeping a copy so a release puts it back`,
+    reversible: true,
+    destructive: false,
+    shortRisk: 'tokens it minted live until they expire (1 h, up to 12 h)',
+    residualRisk:
+      'The member can no longer mint tokens for the account (or do anything else the role allowed on it), but access tokens it already minted stay valid until they expire: 1 hour by default, up to 12 hours where the organization allows longer lifetimes. Disable the service account to cut them.',
+    lingers: '1h',
+    // The member's own calls, and calls made with tokens it minted (the audit log names it as delegator).
+    cuts: (t) => ({ scope: t.projectId, kind: 'serviceAccount', id: t.member.replace(/^[A-Za-z]+:/, '') }),
+    act: { activity: 'removeGcpTokenCreatorBinding' },
+    verify: { activity: 'verifyGcpTokenCreatorBindingRemoved' },
+  }),
   // Google Workspace (Admin SDK Directory API, through domain-wide delegation). Facts: tokens.delete revokes the
   // user's grant to the app and its refresh tokens; users.signOut ends web and device sessions but not OAuth grants;
   // a suspended user cannot sign in and apps acting for them are refused.
@@ -652,6 +688,21 @@ const REGISTRY = {
     residualRisk: 'The service account and its enabled keys work again.',
     act: { activity: 'enableGcpServiceAccount' },
     verify: { activity: 'verifyGcpServiceAccountEnabled' },
+  }),
+  'gcp.restoreTokenCreatorBinding': kind({
+    provider: 'gcp',
+    target: GcpBindingTarget,
+    id: (t) => `gcp:restore-binding:${bindingIdOf(t)}`,
+    describe: (t) =>
+      `Put ${t.member} back into ${t.role}${conditionWords(t)} on service account ${t.email}, exactly as Revoker's copy has it`,
+    reversible: false,
+    destructive: false,
+    undoes: 'gcp.removeTokenCreatorBinding',
+    shortRisk: 'the member can mint tokens for the account again',
+    residualRisk:
+      'The member holds the role on the account again and can mint its tokens (or do what else the role allows). Only this member is put back: other changes to the policy since are kept.',
+    act: { activity: 'restoreGcpTokenCreatorBinding' },
+    verify: { activity: 'verifyGcpTokenCreatorBindingRestored' },
   }),
   'workspace.unsuspendUser': kind({
     provider: 'workspace',

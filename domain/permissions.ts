@@ -62,6 +62,10 @@ export const GCP_RESPONDER_PERMISSIONS = {
   'iam.serviceAccountKeys.disable': 'disable a key',
   'iam.serviceAccountKeys.enable': 'enable it again on release',
   'iam.serviceAccountKeys.delete': 'delete a key, after approval',
+  'iam.serviceAccounts.getIamPolicy': "read a service account's own policy (who may impersonate it)",
+  'iam.serviceAccounts.setIamPolicy': 'remove a token creator binding (and put it back on release)',
+  'logging.logEntries.list': 'read Admin Activity audit logs (the persistence sweep and the watch)',
+  'logging.privateLogEntries.list': 'read Data Access audit logs (GenerateAccessToken, for the sweep and the watch)',
 } as const;
 export type GcpPermission = keyof typeof GCP_RESPONDER_PERMISSIONS;
 
@@ -107,7 +111,8 @@ export function awsResponderTrustPolicy(hubPrincipalArn: string, externalId?: st
 export function gcpResponderRole(): object {
   return {
     title: 'Revoker responder',
-    description: 'Contain stolen service-account credentials: disable accounts and keys, delete keys after approval.',
+    description:
+      'Contain stolen service-account credentials: disable accounts and keys, delete keys after approval, remove token creator bindings, read audit logs.',
     stage: 'GA',
     includedPermissions: Object.keys(GCP_RESPONDER_PERMISSIONS),
   };

@@ -1,4 +1,5 @@
 import { auth, iam } from '@googleapis/iam';
+import { logging } from '@googleapis/logging';
 import { existsSync } from 'node:fs';
 import { InvalidRequestError } from '../activities/errors.js';
 import { anyProject, type GcpActivityDeps, type GcpProjects } from '../activities/gcp.js';
@@ -7,6 +8,8 @@ import { notInTopology, type TopologyFile } from '../connect/topology-file.js';
 export interface GcpClientOptions {
   /** The IAM API root (the sandbox simulator); real Google needs none. */
   rootUrl?: string;
+  /** Cloud Logging's root; default `rootUrl` (the sandbox simulator serves both), else Google's. */
+  loggingRootUrl?: string;
   /** Each call's limit (REVOKER_GCP_REQUEST_TIMEOUT_MS); a hung call fails retryably after it. */
   requestTimeoutMs?: number;
   /** A service-account key file for this client alone (a project's own credentials); default: ADC. */
@@ -17,11 +20,12 @@ export interface GcpClientOptions {
 export const DEFAULT_GCP_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
- * An IAM v1 client with Application Default Credentials from the worker's environment
+ * An IAM v1 client and a Cloud Logging v2 client with Application Default Credentials from the worker's environment
  * (GOOGLE_APPLICATION_CREDENTIALS key file, or the metadata server on GCE/GKE/Cloud Run).
  */
 export function createGcpClients({
   rootUrl,
+  loggingRootUrl = rootUrl,
   requestTimeoutMs = DEFAULT_GCP_REQUEST_TIMEOUT_MS,
   keyFile,
 }: GcpClientOptions = {}): GcpActivityDeps {
@@ -42,6 +46,15 @@ export function createGcpClients({
       retry: false,
       timeout: requestTimeoutMs,
       ...(rootUrl ? { rootUrl } : {}),
+    }),
+    // The sweep's and the watch's audit log reads, with the same credentials and the same rules: no retries of
+    // its own (activities/gcp-audit.ts waits out Cloud Logging's quota), a bounded wait.
+    logging: logging({
+      version: 'v2',
+      auth: googleAuth,
+      retry: false,
+      timeout: requestTimeoutMs,
+      ...(loggingRootUrl ? { rootUrl: loggingRootUrl } : {}),
     }),
     // The key file's client_email; on GCE/GKE/Cloud Run the metadata server's default account.
     identity: async () => (await googleAuth.getCredentials()).client_email,
