@@ -1,5 +1,6 @@
 import { irreversibleSteps, releasableSteps } from '../domain/release.js';
 import { awaitsDecision, type PlaybookStatus } from '../domain/report.js';
+import { sweepLines, watchAlarm } from '../domain/sweep-view.js';
 
 /**
  * The "Current Details" markdown the Temporal UI shows under User Metadata: what waits for the
@@ -11,6 +12,9 @@ export function renderDetails(status: PlaybookStatus): string {
     `**${status.state}** · severity ${status.severity} · ${status.alerts.length} alert(s): ${alertTitles(status)}`,
     '',
   ];
+  // A contained credential used after its cut-off comes before anything else.
+  const alarm = watchAlarm(status);
+  if (alarm) lines.push(`**${alarm}.** See the watch below.`, '');
   const waiting = status.actions.filter(awaitsDecision);
   if (waiting.length) {
     lines.push(
@@ -70,6 +74,9 @@ export function renderDetails(status: PlaybookStatus): string {
         `- ${p.label}: ${p.status}${p.error ? ` — ${p.error.message}` : ''}${p.allowlistReason ? ` — ${p.allowlistReason}` : ''}`,
     ),
   );
+  for (const section of sweepLines(status, 10)) {
+    lines.push('', `**${section.heading}**`, '', ...section.lines.map((line) => `- ${cell(line)}`));
+  }
   if (status.actions.length) {
     lines.push('', '| state | action | id | mode | result |', '|---|---|---|---|---|');
     for (const record of status.actions) {

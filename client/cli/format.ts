@@ -8,6 +8,7 @@ import {
   type PlaybookStatus,
 } from '../../domain/report.js';
 import { irreversibleSteps, keptInForce, staysInForce } from '../../domain/release.js';
+import { sweepLines, watchAlarm } from '../../domain/sweep-view.js';
 
 /**
  * What a responder sees of an action. An approved action keeps the `awaiting-approval` status in
@@ -54,6 +55,8 @@ export function awaitingDecision(status: PlaybookStatus): ActionRecord[] {
 /** The human view of `revoker status`. */
 export function formatStatus(status: PlaybookStatus, program = 'revoker'): string {
   const lines: string[] = [`Playbook ${status.workflowId}`];
+  const alarm = watchAlarm(status);
+  if (alarm) lines.push(`  ${alarm}: see Watch below`);
   lines.push(
     ...table([
       ['  state', status.state],
@@ -96,6 +99,10 @@ export function formatStatus(status: PlaybookStatus, program = 'revoker'): strin
     const indent = ' '.repeat((rows[0] ?? '').indexOf('ACTION'));
     lines.push(rows[0] ?? '');
     status.actions.forEach((r, i) => lines.push(rows[i + 1] ?? '', `${indent}${r.action.description}`));
+  }
+
+  for (const section of sweepLines(status)) {
+    lines.push('', section.heading, ...section.lines.map((line) => `  ${line}`));
   }
 
   if (status.decisions.length) {
