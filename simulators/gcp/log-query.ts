@@ -322,12 +322,18 @@ function evaluate(node: Node, entry: LogEntry): boolean {
   }
 }
 
-function checkRegexes(node: Node): void {
-  if (node.kind === 'not') return checkRegexes(node.part);
-  if (node.kind !== 'compare') return node.parts.forEach(checkRegexes);
-  if (node.op !== '=~' && node.op !== '!~') return;
+/** What the filter compares must make sense before any entry is read: regular expressions, times. */
+function checkValues(node: Node): void {
+  if (node.kind === 'not') return checkValues(node.part);
+  if (node.kind !== 'compare') return node.parts.forEach(checkValues);
+  const regex = node.op === '=~' || node.op === '!~';
+  const time = TIME_FIELDS.has(node.path[0] ?? '') && node.path.length === 1 && node.op !== ':';
   const each = (expr: ValueExpr): void => {
     if (expr.kind !== 'value') return expr.parts.forEach(each);
+    if (time && Number.isNaN(Date.parse(expr.text))) {
+      throw invalidArgument(`Invalid filter: ${JSON.stringify(expr.text)} is not a timestamp.`);
+    }
+    if (!regex) return;
     try {
       new RegExp(expr.text);
     } catch {
@@ -367,6 +373,6 @@ export function parseLogFilter(filter: string): LogFilter {
   const tokens = tokenize(filter);
   if (tokens.length === 0) return { matches: () => true };
   const root = new Parser(tokens, filter).parse();
-  checkRegexes(root);
+  checkValues(root);
   return { root, matches: (entry) => evaluate(root, entry) };
 }
