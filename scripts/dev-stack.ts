@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { generatePayloadKeyEntry } from '../connect/payload-codec.js';
 import { searchAttributeFlags } from '../domain/search-attributes.js';
 import { loadAwsSeed, organisationSeeds, startAwsSimulator, type AwsSimulator } from '../simulators/aws/index.js';
+import { detonateOnce } from '../simulators/aws/stratus.js';
 import {
   ENTRA_SANDBOX,
   ensureSandboxCa,
@@ -58,6 +59,8 @@ const ports = {
 const STATE_DIR = env.REVOKER_STATE_DIR ?? join(ROOT, '.revoker');
 const SANDBOX_SEED = join(ROOT, 'simulators', 'aws', 'fixtures', 'sandbox.json');
 const SAMPLE_ALERT = join('examples', 'alerts', 'mixed-cloud.json');
+/** The user the tour's attacker creates with alice's key. */
+const TOUR_BACKDOOR = 'svc-backup';
 /** The sandbox organisation's topology (every account, tenant and project the worker may act in), unless one is named. */
 const SANDBOX_TOPOLOGY = join(ROOT, 'examples', 'topology.yaml');
 const RESPONDER = 'revoker-responder';
@@ -286,6 +289,16 @@ async function main(): Promise<void> {
       : undefined,
   ]);
   simulators.push(aws, entra, gcp, workspace, identity);
+  // The tour's attacker: alice's stolen key plants a backdoor once per sandbox state, for the sample alert's sweep.
+  const alice = seed.users.find((u) => u.userName === 'alice')?.accessKeys[0];
+  const planted = alice
+    ? await detonateOnce(aws.endpoint, alice, responderKey, TOUR_BACKDOOR).catch((error: unknown) => {
+        say(
+          `the tour's attacker could not plant its backdoor: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return false;
+      })
+    : false;
 
   // No chat in the sandbox: a local stand-in prints each notification and each approver's direct
   // message (their one-click links), unless REVOKER_NOTIFY_URL names a real channel.
@@ -392,6 +405,9 @@ async function main(): Promise<void> {
   say('');
   say('Post the sample alert (one stolen-token incident across AWS, Entra ID and Google Cloud):');
   say(`  ${curl}`);
+  say(
+    `${planted ? 'The sandbox attacker just' : 'The sandbox attacker has'} used alice's key (Stratus Red Team aws.persistence.iam-backdoor-user and sts-federation-token): after containing alice, the sweep reads CloudTrail and finds user ${TOUR_BACKDOOR}, its key, its console password and the federation session; each waits for you, and the watch then looks for their use.`,
+  );
   say('Then see what waits, and approve it:  npm run revoker -- list');
   if (kubeReady) sayKubernetesTour(kubeReady, webhookUrl);
   say(

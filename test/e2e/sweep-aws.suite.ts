@@ -1,18 +1,13 @@
 // The persistence sweep and the watch on AWS, as Stratus Red Team detonates the techniques: an attacker script with
-// alice's stolen key against the sandbox (the real IAM and STS clients), then the playbook, then the attacker again.
-import {
-  CreateAccessKeyCommand,
-  CreateLoginProfileCommand,
-  CreateUserCommand,
-  GetUserCommand,
-} from '@aws-sdk/client-iam';
+// alice's stolen key against the sandbox (simulators/aws/stratus.ts, the real IAM and STS clients), then the playbook, then the attacker again.
+import { GetUserCommand } from '@aws-sdk/client-iam';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetFederationTokenCommand } from '@aws-sdk/client-sts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PlaybookStatus } from '../../domain/report.js';
 import { RevokerWatch } from '../../domain/search-attributes.js';
-import { ALICE, backdoorSeed, iamClient, stsClient } from '../../simulators/aws/test-support.js';
+import { backdoorUser, federationToken } from '../../simulators/aws/stratus.js';
+import { ALICE, backdoorSeed, iamClient } from '../../simulators/aws/test-support.js';
 import { SWEEP_TEST_POLICY } from '../../testing/settings.js';
 import type { Harness } from '../harness.js';
 import { ACCOUNT, alertAbout, approve, reject, result, statusOf, useSandbox, waitForStatus } from './helpers.js';
@@ -30,15 +25,7 @@ describe('the persistence sweep and the watch (AWS, Stratus Red Team techniques)
 
   it('aws.persistence.iam-backdoor-user: finds the user, its key and console password, contains them, and flags the backdoor used after the cut-off', async () => {
     // The attacker, with alice's key: a user of its own, a key for it, a console password.
-    const attacker = iamClient(h.aws, ALICE);
-    await attacker.send(new CreateUserCommand({ UserName: 'backdoor' }));
-    const created = await attacker.send(new CreateAccessKeyCommand({ UserName: 'backdoor' }));
-    await attacker.send(new CreateLoginProfileCommand({ UserName: 'backdoor', Password: 'Tr0ub4dor&3-persist' }));
-    const backdoor = {
-      accessKeyId: created.AccessKey?.AccessKeyId ?? '',
-      secretAccessKey: created.AccessKey?.SecretAccessKey ?? '',
-    };
-
+    const backdoor = await backdoorUser(h.aws.endpoint, ALICE, 'backdoor');
     const handle = playbooks.handle(
       (await h.start(alertAbout([stolenKey()], 'high'), { policy: SWEEP_TEST_POLICY })).workflowId,
     );
@@ -72,7 +59,7 @@ describe('the persistence sweep and the watch (AWS, Stratus Red Team techniques)
       assert.equal(statusOf(found, id).status, 'awaiting-approval', `${id} waits: a finding is not the alert's word`);
     }
     assert.ok(
-      !JSON.stringify(found).includes('Tr0ub4dor'),
+      !JSON.stringify(found).includes(backdoor.password),
       'the password never reaches the status (CloudTrail hides it)',
     );
 
@@ -112,18 +99,7 @@ describe('the persistence sweep and the watch (AWS, Stratus Red Team techniques)
   });
 
   it('aws.persistence.sts-federation-token: the federation session is found, ended with the key, and its use after the cut-off is flagged', async () => {
-    const federated = await stsClient(h.aws, ALICE).send(
-      new GetFederationTokenCommand({
-        Name: 'persist',
-        DurationSeconds: 3600,
-        PolicyArns: [{ arn: 'arn:aws:iam::aws:policy/AdministratorAccess' }],
-      }),
-    );
-    const session = {
-      accessKeyId: federated.Credentials?.AccessKeyId ?? '',
-      secretAccessKey: federated.Credentials?.SecretAccessKey ?? '',
-      sessionToken: federated.Credentials?.SessionToken ?? '',
-    };
+    const session = await federationToken(h.aws.endpoint, ALICE);
     const handle = playbooks.handle(
       (await h.start(alertAbout([stolenKey()], 'high'), { policy: SWEEP_TEST_POLICY })).workflowId,
     );
