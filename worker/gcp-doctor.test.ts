@@ -79,4 +79,18 @@ describe('revoker doctor: Google Cloud access check', () => {
     assert.ok(prod?.missing.every((m) => (m.split(': ')[1] ?? '').length > 0));
     assert.equal(sim.mutations().log.length, 0);
   });
+
+  it('names the audit log permission the sweep lacks without the private log viewer role', async () => {
+    const seed = loadGcpSeed(DEFAULT_SEED_PATH);
+    const bindings = (seed.iamPolicy?.bindings ?? []).filter(
+      (b) => !(b.role === 'roles/logging.privateLogViewer' && b.members.includes(RESPONDER)),
+    );
+    sim.reset({ ...seed, iamPolicy: { ...seed.iamPolicy, bindings } });
+    const [prod] = await check();
+    assert.deepEqual(
+      prod?.missing.map((m) => m.split(': ')[0]),
+      ['logging.privateLogEntries.list'],
+    );
+    assert.match(prod?.missing[0] ?? '', /Data Access audit logs/);
+  });
 });
