@@ -10,7 +10,14 @@ import type { EntraPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
 import type { AccessCheck, ListedTarget } from '../domain/doctor.js';
 import { GRAPH_APPLICATION_PERMISSIONS, type GraphPermission } from '../domain/permissions.js';
-import { classifyActivities, InvalidRequestError, TargetNotFoundError } from './errors.js';
+import {
+  classifyActivities,
+  InvalidRequestError,
+  PermissionDeniedError,
+  ProviderUnavailableError,
+  TargetNotFoundError,
+  ThrottledError,
+} from './errors.js';
 import { checkEach } from './limited.js';
 import type { GraphClient } from './graph-client.js';
 import { beforeChange } from './attempt.js';
@@ -366,7 +373,33 @@ export function createEntraActivities(tenants: EntraTenants) {
           const missing = (Object.keys(GRAPH_APPLICATION_PERMISSIONS) as GraphPermission[])
             .filter((permission) => !roles.includes(permission))
             .map((permission) => `${permission}: ${GRAPH_APPLICATION_PERMISSIONS[permission]}`);
-          return { identity, missing, unchecked: [] };
+          const unchecked: string[] = [];
+          // Consent alone does not prove the logs can be read (sign-in logs need an Entra ID P1 licence): read one
+          // record of each, as the sweep reads them.
+          if (roles.includes('AuditLog.Read.All')) {
+            for (const [log, url] of [
+              ['directory audit log', '/auditLogs/directoryAudits?$top=1'],
+              [
+                'sign-in log',
+                `${graph.betaUrl}/auditLogs/signIns?$top=1&$filter=${encodeURIComponent("signInEventTypes/any(t: t eq 'servicePrincipal')")}`,
+              ],
+            ] as const) {
+              try {
+                await graph.get(url, z.object({ value: z.array(z.unknown()) }).loose());
+              } catch (error) {
+                if (error instanceof PermissionDeniedError) {
+                  missing.push(
+                    `AuditLog.Read.All: ${GRAPH_APPLICATION_PERMISSIONS['AuditLog.Read.All']} — granted, but Graph refused to read the ${log} (${error.message.split('. Grant')[0] ?? ''})`,
+                  );
+                } else if (error instanceof ThrottledError || error instanceof ProviderUnavailableError) {
+                  unchecked.push(`AuditLog.Read.All (${log}: ${error.message})`);
+                } else {
+                  throw error;
+                }
+              }
+            }
+          }
+          return { identity, missing, unchecked };
         },
       );
     },

@@ -61,5 +61,15 @@ describe('graphPermissionFor', () => {
       graphPermissionFor('DELETE', '/servicePrincipals/s1/appRoleAssignments/a1'),
       'AppRoleAssignment.ReadWrite.All',
     );
+    assert.equal(graphPermissionFor('POST', '/applications/a1/removePassword'), 'Application.ReadWrite.All');
+    assert.equal(
+      graphPermissionFor('DELETE', '/applications/a1/federatedIdentityCredentials/f1'),
+      'Application.ReadWrite.All',
+    );
+    assert.equal(graphPermissionFor('GET', '/auditLogs/directoryAudits?$top=1'), 'AuditLog.Read.All');
+    assert.equal(
+      graphPermissionFor('GET', "https://graph.microsoft.com/beta/auditLogs/signIns?$filter=appId eq 'x'"),
+      'AuditLog.Read.All',
+    );
   });
 });

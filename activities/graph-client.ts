@@ -97,6 +97,14 @@ export function createGraphClient({
   }
 
   return {
+    /** Graph's v1.0 root this client calls, e.g. https://graph.microsoft.com/v1.0. */
+    baseUrl: root,
+
+    /**
+     * The same root's beta endpoint: what v1.0 lacks (service principal sign-ins) is read there, by full URL.
+     */
+    betaUrl: root.replace(/\/v1\.0$/, '/beta'),
+
     /**
      * The application permissions the tenant granted this app, as its Graph token carries them (`roles`), and
      * who the app is there: for `revoker doctor`, which must not need a write to know.
@@ -184,11 +192,14 @@ const GRAPH_PERMISSIONS: readonly [method: string, path: RegExp, permission: str
   ['DELETE', /^\/servicePrincipals\/[^/]+\/appRoleAssignments\//, 'AppRoleAssignment.ReadWrite.All'],
   ['GET', /^\/servicePrincipals/, 'Application.Read.All'],
   ['*', /^\/servicePrincipals/, 'Application.ReadWrite.All'],
+  ['GET', /^\/applications/, 'Application.Read.All'],
+  ['*', /^\/applications/, 'Application.ReadWrite.All'],
+  ['GET', /^\/auditLogs\//, 'AuditLog.Read.All'],
 ];
 
 /** The permission a Graph call needs, by method and path (`/users/…`, or a full URL). */
 export function graphPermissionFor(method: string, pathOrUrl: string): string {
-  const path = pathOrUrl.replace(/^https?:\/\/[^/]+(?:\/v1\.0)?/, '').split('?')[0] ?? '';
+  const path = pathOrUrl.replace(/^https?:\/\/[^/]+(?:\/v1\.0|\/beta)?/, '').split('?')[0] ?? '';
   const found = GRAPH_PERMISSIONS.find(([m, pattern]) => (m === '*' || m === method) && pattern.test(path));
   return found?.[2] ?? 'listed in the README';
 }

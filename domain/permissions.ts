@@ -46,9 +46,11 @@ export const AWS_ACTION_USE: Record<(typeof AWS_RESPONDER_ACTIONS)[number], stri
 export const GRAPH_APPLICATION_PERMISSIONS = {
   'User.ReadWrite.All': 'read users, disable them, and enable them again on release',
   'User.RevokeSessions.All': "revoke a user's sign-in sessions",
-  'Application.ReadWrite.All': 'read service principals, remove their credentials, disable and enable them',
+  'Application.ReadWrite.All':
+    'read service principals and applications, remove their secrets, certificates and federated credentials, disable and enable them',
   'DelegatedPermissionGrant.ReadWrite.All': 'delete the consent grants of a malicious app',
   'AppRoleAssignment.ReadWrite.All': 'delete the app role assignments of a malicious app',
+  'AuditLog.Read.All': 'read the directory audit and sign-in logs (the persistence sweep and the watch)',
 } as const;
 export type GraphPermission = keyof typeof GRAPH_APPLICATION_PERMISSIONS;
 

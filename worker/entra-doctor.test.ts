@@ -89,6 +89,29 @@ describe('revoker doctor: Entra access check, two tenants through one multi-tena
     assert.deepEqual(fabrikam?.missing, ["User.RevokeSessions.All: revoke a user's sign-in sessions"]);
   });
 
+  it('names AuditLog.Read.All when a tenant has not consented it, for the sweep', async () => {
+    await start(fabrikamWithout('AuditLog.Read.All'));
+    const [contoso, fabrikam] = await check();
+    assert.deepEqual(contoso?.missing, []);
+    assert.deepEqual(fabrikam?.missing, [
+      'AuditLog.Read.All: read the directory audit and sign-in logs (the persistence sweep and the watch)',
+    ]);
+  });
+
+  it('reads one record of each log: a consented permission Graph still refuses is named, a throttled read unchecked', async () => {
+    await start();
+    sim.injectFault({ path: '/auditLogs/signIns', status: 403, tenant: FABRIKAM });
+    sim.injectFault({ path: '/auditLogs/directoryAudits', status: 429, tenant: CONTOSO });
+    const [contoso, fabrikam] = await check();
+    assert.deepEqual(contoso?.missing, []);
+    assert.match(contoso?.unchecked[0] ?? '', /^AuditLog\.Read\.All \(directory audit log: .*throttled/);
+    assert.equal(fabrikam?.missing.length, 1);
+    assert.match(
+      fabrikam?.missing[0] ?? '',
+      /^AuditLog\.Read\.All: .* granted, but Graph refused to read the sign-in log/,
+    );
+  });
+
   it('reports a tenant it cannot get a token for, with why', async () => {
     const results = await check({ ...ENV, AZURE_CLIENT_SECRET: 'not-the-secret' });
     assert.deepEqual(

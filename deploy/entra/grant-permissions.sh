@@ -4,7 +4,7 @@
 # Usage: grant-permissions.sh <app (client) id>
 set -eu
 app="$1"
-for name in User.ReadWrite.All User.RevokeSessions.All Application.ReadWrite.All DelegatedPermissionGrant.ReadWrite.All AppRoleAssignment.ReadWrite.All; do
+for name in User.ReadWrite.All User.RevokeSessions.All Application.ReadWrite.All DelegatedPermissionGrant.ReadWrite.All AppRoleAssignment.ReadWrite.All AuditLog.Read.All; do
   id=$(az ad sp show --id 00000003-0000-0000-c000-000000000000 --query "appRoles[?value=='$name'].id | [0]" -o tsv)
   az ad app permission add --id "$app" --api 00000003-0000-0000-c000-000000000000 --api-permissions "$id=Role"
 done

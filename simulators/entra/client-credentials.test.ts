@@ -63,6 +63,7 @@ describe('token endpoint: client credentials', () => {
     assert.deepEqual(claims.roles, [
       'AppRoleAssignment.ReadWrite.All',
       'Application.ReadWrite.All',
+      'AuditLog.Read.All',
       'DelegatedPermissionGrant.ReadWrite.All',
       'User.ReadWrite.All',
       'User.RevokeSessions.All',

@@ -160,8 +160,9 @@ function decodeCursor(token: string): Cursor {
 }
 
 /**
- * Orders by time then id (newest first unless asked otherwise) and pages with a cursor: records logged between two
- * page requests land before the first page of a newest-first read, so the rest neither skips nor repeats.
+ * Orders by time, then by when the log took the record (one call's records share a time), newest first unless asked
+ * otherwise, and pages with a cursor: records logged between two page requests land before the first page of a
+ * newest-first read, so the rest neither skips nor repeats.
  */
 function pageOf<T extends { id: string }>(
   call: GraphCall,
@@ -170,14 +171,17 @@ function pageOf<T extends { id: string }>(
   options: ListOptions<T>,
 ): { items: T[]; nextLink?: string } {
   const sign = options.ascending ? 1 : -1;
-  const order = (a: { at: string; id: string }, b: { at: string; id: string }) =>
-    sign * (Date.parse(a.at) - Date.parse(b.at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const sorted = records
-    .filter((r) => options.filter?.(r) ?? true)
-    .map((record) => ({ record, at: timeOf(record), id: record.id }))
-    .sort(order);
+  type Key = { time: number; position: number };
+  const order = (a: Key, b: Key) => sign * (a.time - b.time || a.position - b.position);
+  const entries = records.map((record, position) => ({ record, time: Date.parse(timeOf(record)), position }));
+  const sorted = entries.filter((e) => options.filter?.(e.record) ?? true).sort(order);
   const cursor = options.skiptoken === undefined ? undefined : decodeCursor(options.skiptoken);
-  const rest = cursor ? sorted.filter((entry) => order(entry, cursor) > 0) : sorted;
+  // The cursor's record, where the log still holds it; else its time alone places it (after every record of then).
+  const anchor: Key | undefined = cursor && {
+    time: Date.parse(cursor.at),
+    position: entries.find((e) => e.record.id === cursor.id)?.position ?? (options.ascending ? Infinity : -Infinity),
+  };
+  const rest = anchor ? sorted.filter((entry) => order(entry, anchor) > 0) : sorted;
   const page = rest.slice(0, options.top);
   const last = page[page.length - 1];
   if (rest.length <= options.top || !last) return { items: page.map((e) => e.record) };
@@ -185,7 +189,7 @@ function pageOf<T extends { id: string }>(
   for (const [name, value] of call.query) {
     if (name.toLowerCase() !== '$skiptoken') params.push(`${name}=${encodeURIComponent(value)}`);
   }
-  params.push(`$skiptoken=${encodeCursor({ at: last.at, id: last.id })}`);
+  params.push(`$skiptoken=${encodeCursor({ at: timeOf(last.record), id: last.record.id })}`);
   return { items: page.map((e) => e.record), nextLink: `${call.graphBase}${call.path}?${params.join('&')}` };
 }
 

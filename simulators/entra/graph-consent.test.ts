@@ -121,14 +121,14 @@ describe('Graph consent: oauth2PermissionGrants and appRoleAssignments', () => {
     );
   });
 
-  it("pages the responder's five assignments two at a time", async () => {
+  it("pages the responder's six assignments two at a time", async () => {
     const { items, pages } = await allPages(
       sim,
       token,
       '/servicePrincipals/7798296b-5250-4b26-8c26-c03b0265ea5c/appRoleAssignments?$top=2',
     );
     assert.equal(pages, 3);
-    assert.equal(new Set(items.map((a) => a.id)).size, 5);
+    assert.equal(new Set(items.map((a) => a.id)).size, 6);
   });
 
   it('requires DelegatedPermissionGrant.ReadWrite.All and AppRoleAssignment.ReadWrite.All to delete', async () => {

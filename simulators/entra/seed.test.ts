@@ -19,8 +19,9 @@ describe('Entra seed', () => {
       [...state.users.values()].map((u) => u.userPrincipalName),
       ['adele@contoso.example', 'megan@contoso.example'],
     );
-    assert.equal(state.servicePrincipals.size, 4);
-    assert.equal(state.appRoleAssignments.size, 8);
+    assert.equal(state.servicePrincipals.size, 6);
+    assert.equal(state.appRoleAssignments.size, 11);
+    assert.equal(state.applications.size, 2);
     assert.equal(state.grants.size, 2);
     assert.equal(state.refreshTokens.size, 1);
     const msp = state.servicePrincipals.get('2fcca71c-f141-48be-a314-c05e62d8144f');

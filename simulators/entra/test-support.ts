@@ -54,6 +54,28 @@ export const MAIL_SYNC_PRO = {
   allPrincipalsGrantId: '0cURgimmB7nmS582FTozHZShkKLZVhKm3Di_QPieNfw',
 };
 
+/** The compromised app: a CI pipeline's registration with Application.ReadWrite.All, whose secret the attacker holds. */
+export const CONTOSO_CI = {
+  appId: '5d3e8f21-7a4c-4b96-8e0f-9c2a61b4d7e3',
+  spId: 'c8f2a6d4-3e71-4b5c-a09d-6e1f7b2c8d45',
+  applicationId: 'a41d7c2e-5b93-4f0a-9e6d-2c8b17f3e905',
+  /** On the application object (not the service principal). */
+  secret: { keyId: 'e2b7c913-4d8a-4f6e-b1c5-7a9d3e2f0b68', secret: 'Cip8Q~SANDBOX.contoso-ci.stolen-pipeline-secret' },
+};
+
+/** The victim application the attacker backdoors (User.Read.All), with its own secret and deployment credential. */
+export const PAYROLL_EXPORT = {
+  appId: 'b9c6e1f4-2a57-4d83-9f1e-4c7b0a2d6e58',
+  spId: '3a9f5c7e-8d12-4e6b-a4f0-5b2c9e7d1a36',
+  applicationId: '7e4b2d91-c36a-4f85-b2e0-1d9a6c3f5e47',
+  secret: { keyId: 'f6a1d8c3-9b24-4e7f-8c5a-2d0e6b3f9a71', secret: 'Pxe8Q~SANDBOX.payroll-export.owner-secret' },
+  federatedCredential: {
+    id: '0c5e7a9b-3d1f-4a62-8e4b-6f2d9c1a7e35',
+    name: 'payroll-deploy',
+    subject: 'repo:contoso/payroll-export:environment:production',
+  },
+};
+
 export const ADELE = {
   id: '13b68baa-9857-4027-813a-52c7304c679f',
   upn: 'adele@contoso.example',
