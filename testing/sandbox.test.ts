@@ -61,6 +61,25 @@ describe('sandbox.reset()', () => {
     assert.equal(sandbox.aws.accessKey(KEY)?.status, 'Active', 'the key is back');
   });
 
+  it('sweeps the trails and watches once by default, or as long as `watchFor` says', async () => {
+    // The key's deletion waits for a person: refused, so the incident ends with containment.
+    const decided = async (run: Awaited<ReturnType<Sandbox['run']>>) => {
+      await run.waitFor((s) => s.actions.some((r) => r.status === 'awaiting-approval'));
+      await run.reject('all', { as: 'responder@example.com' });
+      return run.report();
+    };
+    const quick = await decided(await sandbox.run(aliceAlert()));
+    assert.equal(quick.sweep?.state, 'swept');
+    assert.equal(quick.watch?.state, 'quiet');
+    assert.equal(quick.watch?.polls, 1, 'one read of the trail, at once');
+    await sandbox.reset();
+    const watched = await decided(await sandbox.run(aliceAlert(), { watchFor: '3s' }));
+    const { cutOff = '', until = '' } = watched.watch ?? {};
+    assert.ok(Date.parse(until) - Date.parse(cutOff) >= 3_000, 'watched for 3 s');
+    assert.ok((watched.watch?.polls ?? 0) >= 3, 'read every second');
+    assert.match(watched.watch?.proof ?? '', /^No use of these credentials after /);
+  });
+
   it('serves the Kubernetes sandbox when asked: a dry run changes nothing there, a run contains, reset() re-seeds', async () => {
     const kube = sandbox.kubernetes;
     const stolen = await kube.podToken();

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Alert } from '../domain/alert.js';
 import type { PlaybookSettings } from '../domain/playbook-input.js';
-import type { Policy } from '../domain/policy.js';
+import { sweepPolicyOf, type Policy } from '../domain/policy.js';
 import type { Report } from '../domain/report.js';
 import { temporalLinkPlaybooks } from '../client/approval-links/link-playbooks.js';
 import { withVerifierKey } from '../connect/decision-seal.js';
@@ -39,6 +39,12 @@ export interface SandboxOptions {
    * it closes as soon as containment ends, so `report()` resolves then. Give e.g. "1h" to test a release.
    */
   releaseWindow?: string;
+  /**
+   * How long the watch after containment lasts at most, whatever the policy says (its `sweep.watchAtMost`).
+   * Default "0s": the sweep runs and the watch reads the trails once, so `report()` resolves soon after
+   * containment. Give e.g. "30s" to test what your playbook does when a contained credential is used.
+   */
+  watchFor?: string;
   /** Activity timeouts and retries. Default: short ones (10 s timeout, retries from 50 ms), so a failure shows fast. */
   settings?: Partial<PlaybookSettings>;
   /**
@@ -58,6 +64,8 @@ export interface RunOptions {
   source?: string;
   /** This run's release window instead of the sandbox's. */
   releaseWindow?: string;
+  /** This run's longest watch instead of the sandbox's. */
+  watchFor?: string;
 }
 
 export interface Sandbox {
@@ -120,7 +128,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const chosen: Policy = run.policy === undefined ? policy : loadPolicy(run.policy);
     return {
       policy: withVerifierKey(
-        { ...chosen, releaseWindow: run.releaseWindow ?? options.releaseWindow ?? '0s' },
+        {
+          ...chosen,
+          releaseWindow: run.releaseWindow ?? options.releaseWindow ?? '0s',
+          // The watch keeps an incident open for hours in production: in a test, as long as asked, read every second.
+          sweep: {
+            ...sweepPolicyOf(chosen),
+            watchAtMost: run.watchFor ?? options.watchFor ?? '0s',
+            pollEvery: '1s',
+            settle: '0s',
+          },
+        },
         stack.links.verifierKey,
       ),
       settings: { ...TEST_SETTINGS, ...options.settings },
