@@ -151,4 +151,23 @@ describe('the persistence sweep and the watch (AWS, Stratus Red Team techniques)
     );
     assert.ok(report.watch && report.watch.polls >= 3, 'polled every second');
   });
+
+  it('keeps watching across continue-as-new: the run rolls over mid-watch and the next one finishes the proof', async () => {
+    const handle = playbooks.handle(
+      (
+        await h.start(alertAbout([stolenKey()], 'high'), {
+          policy: SWEEP_TEST_POLICY,
+          settings: { continueAsNewAfterEvents: 60 },
+        })
+      ).workflowId,
+    );
+    await waitForStatus(handle, swept, 30_000);
+    await reject(handle, { approver: 'sam@example.com', actions: 'all' });
+    const report = await result(handle);
+    assert.ok((report.continuedAsNew ?? 0) >= 1, 'the watch outlived a run');
+    assert.equal(report.watch?.state, 'quiet');
+    assert.ok((report.watch?.polls ?? 0) >= 5, 'polled on, in the next run too');
+    assert.match(report.watch?.proof ?? '', /^No use of these credentials after /);
+    assert.equal(report.sweep?.rounds, 1, 'the sweep is not repeated by the new run');
+  });
 });
