@@ -180,13 +180,58 @@ export function containmentOf(finding: Finding): Containment {
       }
     }
     case 'entra': {
-      const { tenantId, appId } = finding;
+      const { tenantId, appId, applicationId, credentialId } = finding;
       const app = appId ? principal({ type: 'entra.servicePrincipal', tenantId, appId }) : undefined;
+      if (!app || !appId) return { unplanned: 'the audit record names no app (client id)' };
+      const on = principalKey(app);
       switch (finding.kind) {
         case 'entra.credential':
-        case 'entra.consent':
+          // A secret added to the application object: that secret, precisely (the app itself may be production's).
+          if (applicationId && credentialId) {
+            return {
+              step: {
+                spec: {
+                  kind: 'entra.removeApplicationSecret',
+                  target: {
+                    tenantId,
+                    applicationId,
+                    appId,
+                    keyId: credentialId,
+                    displayName: finding.credentialName ?? '',
+                  },
+                },
+                reason: `A credential the app's owner did not add mints tokens as the app (${found}).`,
+                principal: on,
+              },
+            };
+          }
+          // Added to the service principal: the app is contained like an alert's.
+          return { principal: app };
         case 'entra.federated-credential':
-          return app ? { principal: app } : { unplanned: 'the audit record names no app (client id)' };
+          if (!applicationId || !credentialId || !finding.issuer || !finding.subject) {
+            // Named only in part: the app is contained as a whole, which cuts what the credential gets too.
+            return { principal: app };
+          }
+          return {
+            step: {
+              spec: {
+                kind: 'entra.removeFederatedCredential',
+                target: {
+                  tenantId,
+                  applicationId,
+                  appId,
+                  credentialId,
+                  name: finding.credentialName ?? credentialId,
+                  issuer: finding.issuer,
+                  subject: finding.subject,
+                },
+              },
+              reason: `A workload outside the tenant (${finding.issuer}, ${finding.subject}) gets the app's tokens without a secret (${found}).`,
+              principal: on,
+            },
+          };
+        case 'entra.consent':
+          return { principal: app };
         default:
           return { unplanned: `${finding.kind} is not an Entra finding` };
       }
@@ -198,10 +243,25 @@ export function containmentOf(finding: Finding): Containment {
           const key = keyName ? principal({ type: 'gcp.key', keyName }) : undefined;
           return key ? { principal: key } : { unplanned: `the new key ${keyName ?? '?'} is not a key resource name` };
         }
-        case 'gcp.access-token':
-        case 'gcp.token-creator': {
+        case 'gcp.access-token': {
+          // Tokens minted for the account live an hour: only disabling it refuses them at once.
           const account = principal({ type: 'gcp.serviceAccount', projectId, email });
           return account ? { principal: account } : { unplanned: `${email} is not a service account email` };
+        }
+        case 'gcp.token-creator': {
+          const account = principal({ type: 'gcp.serviceAccount', projectId, email });
+          const { member, role, condition } = finding;
+          if (!account || !member || !role) return { unplanned: 'the policy change does not name the member and role' };
+          return {
+            step: {
+              spec: {
+                kind: 'gcp.removeTokenCreatorBinding',
+                target: { projectId, email, role, member, ...(condition ? { condition } : {}) },
+              },
+              reason: `${member} was granted ${role} on ${email} (${found}): it can mint the account's tokens. A release puts the grant back exactly.`,
+              principal: principalKey(account),
+            },
+          };
         }
         default:
           return { unplanned: `${finding.kind} is not a Google Cloud finding` };
