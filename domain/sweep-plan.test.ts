@@ -98,8 +98,13 @@ describe('the sweep plan', () => {
   });
 
   it('turns each finding into a principal or a step, and says why when it cannot', () => {
-    const aws = (kind: Finding['kind'], extra: object, action = 'CreateUser'): Finding =>
-      ({ provider: 'aws', kind, accountId: ACCOUNT, from: entry(action), ...extra });
+    const aws = (kind: Finding['kind'], extra: object, action = 'CreateUser'): Finding => ({
+      provider: 'aws',
+      kind,
+      accountId: ACCOUNT,
+      from: entry(action),
+      ...extra,
+    });
     assert.deepEqual(containmentOf(aws('aws.user', { userName: 'backdoor' })).principal, {
       type: 'aws.user',
       accountId: ACCOUNT,
@@ -135,6 +140,49 @@ describe('the sweep plan', () => {
       from: entry('x'),
     };
     assert.deepEqual(containmentOf(gcpKey).principal, { type: 'gcp.key', keyName: KEY_NAME });
+  });
+
+  it('removes exactly what was added to an app or a service account, and falls back to the whole app when unnamed', () => {
+    const base = { provider: 'entra' as const, tenantId: TENANT, appId: APP, applicationId: 'obj-1', from: entry('x') };
+    const secret = containmentOf({ ...base, kind: 'entra.credential', credentialId: 'k-1', credentialName: 'sync' });
+    assert.deepEqual(secret.step?.spec, {
+      kind: 'entra.removeApplicationSecret',
+      target: { tenantId: TENANT, applicationId: 'obj-1', appId: APP, keyId: 'k-1', displayName: 'sync' },
+    });
+    assert.equal(secret.step?.principal, `entra/${TENANT}/app/${APP}`);
+    const federated = containmentOf({
+      ...base,
+      kind: 'entra.federated-credential',
+      credentialId: 'f-1',
+      credentialName: 'gh',
+      issuer: 'https://token.actions.githubusercontent.com',
+      subject: 'repo:attacker/x:ref:refs/heads/main',
+    });
+    assert.equal(federated.step?.spec.kind, 'entra.removeFederatedCredential');
+    assert.deepEqual(
+      containmentOf({ ...base, kind: 'entra.federated-credential' }).principal?.type,
+      'entra.servicePrincipal',
+    );
+    const grant = containmentOf({
+      provider: 'gcp',
+      kind: 'gcp.token-creator',
+      projectId: 'acme-prod',
+      email: SA,
+      member: 'user:mallory@evil.example',
+      role: 'roles/iam.serviceAccountTokenCreator',
+      condition: { title: 't', expression: 'request.time < timestamp("2027-01-01T00:00:00Z")' },
+      from: entry('x'),
+    });
+    assert.deepEqual(grant.step?.spec, {
+      kind: 'gcp.removeTokenCreatorBinding',
+      target: {
+        projectId: 'acme-prod',
+        email: SA,
+        role: 'roles/iam.serviceAccountTokenCreator',
+        member: 'user:mallory@evil.example',
+        condition: { title: 't', expression: 'request.time < timestamp("2027-01-01T00:00:00Z")' },
+      },
+    });
   });
 
   it('makes every finding wait for a person unless the policy says its own modes hold', () => {
