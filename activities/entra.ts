@@ -21,11 +21,15 @@ import {
 import { checkEach } from './limited.js';
 import type { GraphClient } from './graph-client.js';
 import { beforeChange } from './attempt.js';
+import type { ProviderSweep, ProviderWatch, WatchRequest } from '../domain/sweep.js';
+import { readEntraAudit, watchEntra, type AuditReading, type EntraSweepRequest } from './entra-audit.js';
 
 export interface EntraActivityDeps {
   graph: GraphClient;
   /** The tenant the worker's credentials belong to: alerts about other tenants are refused. */
   tenantId: string;
+  /** How the sweep and the watch page the audit and sign-in logs (tests shorten it). */
+  auditReading?: AuditReading;
 }
 
 /**
@@ -357,6 +361,22 @@ export function createEntraActivities(tenants: EntraTenants) {
       const t = await inTenant(target.tenantId);
       const sp = await t.servicePrincipal(target.servicePrincipalId);
       return accountCheck('the service principal', sp.accountEnabled, true);
+    },
+
+    /**
+     * The sweep of one tenant: what the incident's apps and users changed and signed in to there, read from Entra's
+     * directory audit and sign-in logs, and what of it persists (activities/entra-audit.ts). Reads only:
+     * AuditLog.Read.All, plus Application.Read.All to name a finding's app.
+     */
+    async sweepEntraTenant(request: EntraSweepRequest): Promise<ProviderSweep> {
+      const { graph, auditReading } = await tenants.clients(request.tenantId);
+      return readEntraAudit(graph, request, auditReading);
+    },
+
+    /** The watch of one tenant: the contained apps', users' and credentials' sign-ins and changes since the cut-off. */
+    async watchEntraTenant(request: WatchRequest): Promise<ProviderWatch> {
+      const { graph, auditReading } = await tenants.clients(request.scope);
+      return watchEntra(graph, request, auditReading);
     },
 
     /** `revoker doctor`: every listed tenant, a token got as Revoker would, its granted permissions compared. */
