@@ -16,7 +16,7 @@ import {
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { DEFAULT_SEED_PATH, loadAwsSeed, startAwsSimulator, type AwsSimulator } from './index.js';
+import { DEFAULT_SEED_PATH, startAwsSimulator, type AwsSimulator } from './index.js';
 import { ALICE, awsError, CI_DEPLOYER, DENY_ALL, iamClient, RESPONDER } from './test-support.js';
 
 const fixture = JSON.parse(readFileSync(DEFAULT_SEED_PATH, 'utf8')) as {
@@ -223,25 +223,11 @@ describe('IAM inline policies and authorization', () => {
     assert.deepEqual(sim.mutations().counts, {});
   });
 
-  it('reads and deletes login profiles (the responder policy does not grant this)', async () => {
+  it('reads and deletes login profiles, for a caller granted it (the responder, for aws.deleteLoginProfile)', async () => {
     await assert.rejects(
-      iamClient(sim, RESPONDER).send(new DeleteLoginProfileCommand({ UserName: 'alice' })),
+      iamClient(sim, CI_DEPLOYER).send(new DeleteLoginProfileCommand({ UserName: 'alice' })),
       awsError('AccessDenied', 403, /iam:DeleteLoginProfile/),
     );
-    const seed = loadAwsSeed(DEFAULT_SEED_PATH);
-    sim.reset({
-      ...seed,
-      users: seed.users.map((u) =>
-        u.userName === 'revoker-responder'
-          ? {
-              ...u,
-              inlinePolicies: {
-                Admin: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }] },
-              },
-            }
-          : u,
-      ),
-    });
     const iam = iamClient(sim, RESPONDER);
     const profile = await iam.send(new GetLoginProfileCommand({ UserName: 'alice' }));
     assert.equal(profile.LoginProfile?.CreateDate?.toISOString(), '2025-03-02T10:16:00.000Z');
