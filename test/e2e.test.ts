@@ -29,6 +29,7 @@ import './e2e/long-incidents.suite.js';
 import './e2e/intake-states.suite.js';
 import './e2e/sweep-aws.suite.js';
 import './e2e/sweep-gcp.suite.js';
+import './e2e/sweep-entra.suite.js';
 
 after(async () => {
   await (await harness()).close();
