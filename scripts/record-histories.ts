@@ -24,6 +24,10 @@ import { EncryptionCodec, loadPayloadKeys, type PayloadKeys } from '../connect/p
 import { HISTORY_PAYLOAD_KEYS_FILE, historyToJSON } from '../test/history-json.js';
 import { payloadsIn } from '../test/e2e/helpers.js';
 import { ROOT } from './bootstrap.mjs';
+import { GetUserCommand } from '@aws-sdk/client-iam';
+import { backdoorUser } from '../simulators/aws/stratus.js';
+import { ACCOUNT as ALICE_ACCOUNT, ALICE, iamClient } from '../simulators/aws/test-support.js';
+import { SWEEP_TEST_POLICY } from '../testing/settings.js';
 
 const HISTORIES_DIR = join(ROOT, 'test', 'histories');
 const APPROVER = 'sam@example.com';
@@ -204,6 +208,35 @@ const SCENARIOS: Scenario[] = [
       return { handle, expected: 'Contained' };
     },
   },
+  {
+    name: 'sweep-watch',
+    what: "alice's stolen key planted a backdoor user (Stratus aws.persistence.iam-backdoor-user): the sweep finds it, its key and console password; the deny and the password's deletion approved, the rest rejected; the backdoor key used during the watch → `Contained`, watch `used`.",
+    async run(h) {
+      const backdoor = await backdoorUser(h.aws.endpoint, ALICE, 'backdoor');
+      const alert = alertAbout(
+        [{ type: 'aws.accessKey', accountId: ALICE_ACCOUNT, accessKeyId: ALICE.accessKeyId }],
+        'high',
+      );
+      const handle = await started(h, alert, SWEEP_TEST_POLICY);
+      const profile = `aws:delete-login-profile:${ALICE_ACCOUNT}/backdoor`;
+      await waitForStatus(
+        handle,
+        (s) => s.sweep?.state === 'swept' && s.actions.some((r) => r.action.id === profile),
+        30_000,
+      );
+      await approve(handle, {
+        approver: APPROVER,
+        actions: [`aws:deny-user-sessions:${ALICE_ACCOUNT}/backdoor`, profile],
+      });
+      await reject(handle, { approver: APPROVER, actions: 'all', reason: 'kept for the investigation' });
+      await waitForStatus(handle, (s) => s.watch?.state === 'watching', 30_000);
+      await iamClient(h.aws, backdoor)
+        .send(new GetUserCommand({}))
+        .catch(() => undefined);
+      await waitForStatus(handle, (s) => s.watch?.state === 'used', 30_000);
+      return { handle, expected: 'Contained' };
+    },
+  },
 ];
 
 async function started(h: Harness, alert: Alert, policy?: Policy): Promise<WorkflowHandle> {
@@ -278,6 +311,10 @@ function readme(): string {
     'identities (`verified-identities`) and verification waiting for propagation (`verify-waits-for-propagation`): their',
     'payloads are plain. `mixed-cloud-approved.json`, `shared-control-released.json` and `decide-update.json` are recorded',
     'with all of those, encrypted, and hold no principal name.',
+    'Files named `*.v3.json` were recorded before a step acted and verified in one activity (`one-activity-per-step`),',
+    "before a step ended ahead of its ledger record (`ledger-told-after-step`) and before a principal's ledger stopped",
+    'signalling the holder its answer already told (`hold-answer-tells-holder`). `sweep-watch.json` is recorded with the',
+    'persistence sweep and the watch (`sweep`); the others before it, with the sweep off as the test policy has it.',
     '',
     'They were recorded against the sandbox clouds (`test/harness.ts`) with the test policy and short timings; the',
     'recording refuses to write a history that holds any sandbox credential. Payloads are encrypted with the key in',
