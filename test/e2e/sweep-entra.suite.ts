@@ -9,6 +9,8 @@ import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
 import {
   backdoorApplication,
   federatedCredentialBackdoor,
+  GITHUB_ACTIONS_ISSUER,
+  requestToken,
   useStolenCredential,
 } from '../../simulators/entra/stratus.js';
 import { SWEEP_TEST_POLICY } from '../../testing/settings.js';
@@ -109,6 +111,10 @@ describe('the persistence sweep and the watch (Entra ID, Stratus Red Team techni
       [planted.credentialId, planted.issuer, planted.subject],
     );
     assert.equal(step?.action.reversible, false, 'an attacker-made credential is not put back by a release');
+    assert.ok(
+      found.sweep?.timeline.some((e) => e.action === 'Update application' && e.by === compromisedApp.appId),
+      `the timeline shows the credential added: ${JSON.stringify(found.sweep?.timeline)}`,
+    );
     await approve(handle, { approver: 'sam@example.com', actions: [step?.action.id ?? ''] });
     await reject(handle, { approver: 'sam@example.com', actions: 'all' });
 
@@ -126,5 +132,81 @@ describe('the persistence sweep and the watch (Entra ID, Stratus Red Team techni
     assert.ok(
       report.watch?.credentials.some((w) => w.credential.kind === 'key' && w.credential.id === planted.credentialId),
     );
+  });
+
+  it('a token minted before the cut-off and used after it: the watch raises a breach, and the sweep runs again for what it planted', async () => {
+    // The attacker keeps an app-only token (valid ~1 h, whatever happens to the app) before planting.
+    const early = await requestToken(h.entra, stolen);
+    assert.ok(early.accessToken);
+    await federatedCredentialBackdoor(h.entra, stolen, victim);
+    const handle = playbooks.handle(
+      (await h.start(alertAbout([ci], 'high'), { policy: SWEEP_TEST_POLICY })).workflowId,
+    );
+    const found = await waitForStatus(
+      handle,
+      (s) => swept(s) && stepOf(s, 'entra.removeFederatedCredential') !== undefined,
+      40_000,
+    );
+    await approve(handle, {
+      approver: 'sam@example.com',
+      actions: [stepOf(found, 'entra.removeFederatedCredential')?.action.id ?? ''],
+    });
+    await reject(handle, { approver: 'sam@example.com', actions: 'all', reason: 'kept for the investigation' });
+    await waitForStatus(handle, (s) => s.watch?.state === 'watching', 30_000);
+
+    // After the cut-off: contoso-ci is disabled, yet Graph still takes the token it issued before, and a second way in
+    // is planted.
+    assert.equal((await useStolenCredential(h.entra, stolen)).token.code, 'AADSTS7000112', 'no new tokens');
+    const second = await fetch(
+      `${h.entra.graphEndpoint}/applications/${victimApp.applicationId}/federatedIdentityCredentials`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${early.accessToken ?? ''}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: 'second-way-in',
+          issuer: GITHUB_ACTIONS_ISSUER,
+          subject: 'repo:attacker/persistence:ref:refs/heads/second',
+          audiences: ['api://AzureADTokenExchange'],
+        }),
+      },
+    );
+    assert.equal(second.status, 201, 'the token outlives the app being disabled');
+    const planted = (await second.json()) as { id: string };
+
+    const breached = await waitForStatus(
+      handle,
+      (s) =>
+        s.watch?.state === 'used' &&
+        s.actions.some(
+          (r) =>
+            r.action.kind === 'entra.removeFederatedCredential' &&
+            (r.action.target as { credentialId?: string }).credentialId === planted.id,
+        ),
+      40_000,
+    );
+    const worked = breached.watch?.hits.filter((hit) => !hit.refused) ?? [];
+    assert.ok(
+      worked.some((hit) => hit.credential.id === compromisedApp.appId && hit.entry.action === 'Update application'),
+      `the change made after the cut-off is a breach: ${JSON.stringify(breached.watch?.hits)}`,
+    );
+    assert.ok((breached.sweep?.rounds ?? 0) >= 2, 'the use swept the trail again');
+    const again = breached.actions.find(
+      (r) => (r.action.target as { credentialId?: string }).credentialId === planted.id,
+    );
+    assert.equal(again?.status, 'awaiting-approval', "what the breach planted waits for a person, as the sweep's did");
+    await approve(handle, { approver: 'sam@example.com', actions: [again?.action.id ?? ''] });
+
+    const report = await result(handle);
+    assert.equal(statusOf(report, again?.action.id ?? '').status, 'done');
+    assert.deepEqual(
+      h.entra.application(victimApp.appId)?.federatedIdentityCredentials.map((f) => f.name),
+      ['payroll-deploy'],
+      "both planted credentials are gone, the owner's stays",
+    );
+    assert.match(report.watch?.proof ?? '', /not refused/);
+    const breach = (h.notifications.received as { text: string }[]).filter((m) =>
+      m.text.includes('CONTAINMENT BREACHED'),
+    );
+    assert.ok(breach.length >= 1, 'the chat says the containment was breached');
   });
 });
