@@ -29,6 +29,31 @@ describe('GCP token creator bindings: remove and restore', () => {
   beforeEach(() => sim.reset());
 
   const responderIam = () => iamClient(sim, keyFile(responder.keyName));
+  /** Someone else grants the bystander a role on the deployer. */
+  const grantBystander = (role: string) =>
+    grantTokenCreator(
+      sim,
+      { keyFile: keyFile(responder.keyName) },
+      deployer.email,
+      `serviceAccount:${bystander.email}`,
+      {
+        role,
+      },
+    );
+  /** The responder's client, with `afterRead` run after each getIamPolicy answers and before it returns. */
+  const racingIam = (afterRead: () => Promise<void>) => {
+    const iam = responderIam();
+    const accounts = iam.projects.serviceAccounts;
+    const read = accounts.getIamPolicy.bind(accounts) as (
+      ...args: unknown[]
+    ) => Promise<{ data: iam_v1.Schema$Policy }>;
+    (accounts as unknown as { getIamPolicy: unknown }).getIamPolicy = async (...args: unknown[]) => {
+      const answer = await read(...args);
+      await afterRead();
+      return answer;
+    };
+    return iam;
+  };
   const activities = (iam: iam_v1.Iam = responderIam()) =>
     createGcpActivities(
       anyProject({ iam, logging: loggingClient(sim, keyFile(responder.keyName)), auditReading: { paceMs: 0 } }),
@@ -119,28 +144,11 @@ describe('GCP token creator bindings: remove and restore', () => {
 
   it('reads again and re-applies when another change lands between its read and its write (409 ABORTED)', async () => {
     await grantTokenCreator(sim, stolen(), deployer.email, ETL);
-    const iam = responderIam();
-    const accounts = iam.projects.serviceAccounts;
-    const read = accounts.getIamPolicy.bind(accounts) as (
-      ...args: unknown[]
-    ) => Promise<{ data: iam_v1.Schema$Policy }>;
     let raced = 0;
     // The first read is followed by someone else's write, so the etag it returned is stale by the time it is used.
-    (accounts as unknown as { getIamPolicy: unknown }).getIamPolicy = async (...args: unknown[]) => {
-      const answer = await read(...args);
-      if (raced++ === 0) {
-        await grantTokenCreator(
-          sim,
-          { keyFile: keyFile(responder.keyName) },
-          deployer.email,
-          `serviceAccount:${bystander.email}`,
-          {
-            role: 'roles/iam.serviceAccountUser',
-          },
-        );
-      }
-      return answer;
-    };
+    const iam = racingIam(async () => {
+      if (raced++ === 0) await grantBystander('roles/iam.serviceAccountUser');
+    });
     const outcome = await activities(iam).removeGcpTokenCreatorBinding(target({ condition: undefined }));
     assert.equal(outcome.outcome, 'done');
     assert.equal(raced, 2, 'read twice');
@@ -152,26 +160,12 @@ describe('GCP token creator bindings: remove and restore', () => {
 
   it('gives a change that keeps losing its race back to Temporal as retryable', async () => {
     await grantTokenCreator(sim, stolen(), deployer.email, ETL);
-    const iam = responderIam();
-    const accounts = iam.projects.serviceAccounts;
-    const read = accounts.getIamPolicy.bind(accounts) as (
-      ...args: unknown[]
-    ) => Promise<{ data: iam_v1.Schema$Policy }>;
     let n = 0;
-    (accounts as unknown as { getIamPolicy: unknown }).getIamPolicy = async (...args: unknown[]) => {
-      const answer = await read(...args);
+    // Every read is followed by someone else's write.
+    const iam = racingIam(async () => {
       n += 1;
-      await grantTokenCreator(
-        sim,
-        { keyFile: keyFile(responder.keyName) },
-        deployer.email,
-        `serviceAccount:${bystander.email}`,
-        {
-          role: n % 2 ? 'roles/iam.serviceAccountUser' : 'roles/iam.serviceAccountKeyAdmin',
-        },
-      );
-      return answer;
-    };
+      await grantBystander(n % 2 ? 'roles/iam.serviceAccountUser' : 'roles/iam.serviceAccountKeyAdmin');
+    });
     await assert.rejects(
       activities(iam).removeGcpTokenCreatorBinding(target({ condition: undefined })),
       (error: unknown) => {

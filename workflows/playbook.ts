@@ -424,15 +424,13 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       fileUnderEveryName(found.map((d) => d.discovery));
       await condition(() => planned);
       const fresh = addPlan(found, status.severity);
-      const changes = (status.planChanges ??= []);
-      changes.push({
+      notePlanChange({
         alert: alertRef(alert),
         at: now(),
         severity: status.severity,
         runNow: [],
         added: records.map((r) => r.key),
       });
-      if (changes.length > IGNORED_KEPT) changes.shift();
       publish();
       const waiting = fresh.filter(awaitsDecision);
       if (waiting.length) requestApproval(waiting, alert.title);
@@ -561,8 +559,13 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     const waiting = unskipped.filter(awaitsDecision);
     if (waiting.length) requestApproval(waiting, alert.title);
     for (const record of unskipped) track(steps.run(record));
+    notePlanChange({ alert: ref, at, severity: alert.severity, runNow });
+  }
+
+  /** What changed the plan and when, the latest IGNORED_KEPT. */
+  function notePlanChange(change: NonNullable<PlaybookStatus['planChanges']>[number]): void {
     const changes = (status.planChanges ??= []);
-    changes.push({ alert: ref, at, severity: alert.severity, runNow });
+    changes.push(change);
     if (changes.length > IGNORED_KEPT) changes.shift();
   }
 
@@ -941,15 +944,13 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
         fresh.push(record);
       }
       added.push(...records.map((r) => r.key), ...fresh.map((r) => r.action.id));
-      const changes = (status.planChanges ??= []);
-      changes.push({
+      notePlanChange({
         alert: `sweep:${round}`,
         at: now(),
         severity: status.severity,
         runNow: [],
         added: records.map((r) => r.key),
       });
-      if (changes.length > IGNORED_KEPT) changes.shift();
       publish();
       const waiting = fresh.filter(awaitsDecision);
       if (waiting.length) {

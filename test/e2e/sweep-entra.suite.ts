@@ -28,6 +28,15 @@ describe('the persistence sweep and the watch (Entra ID, Stratus Red Team techni
   let h: Harness;
   const playbooks = useSandbox((ready) => (h = ready));
 
+  /** A playbook for contoso-ci, once its sweep has planned a step of this kind. */
+  async function sweptUntil(kind: string) {
+    const handle = playbooks.handle(
+      (await h.start(alertAbout([ci], 'high'), { policy: SWEEP_TEST_POLICY })).workflowId,
+    );
+    const found = await waitForStatus(handle, (s) => swept(s) && stepOf(s, kind) !== undefined, 40_000);
+    return { handle, found };
+  }
+
   it('entra-id.persistence.backdoor-application: finds the secret added to another app, removes exactly it, and the watch sees every later attempt refused', async () => {
     const ownerKeys = h.entra.application(victim.appId)?.passwordKeyIds;
     const backdoor = await backdoorApplication(h.entra, stolen, victim);
@@ -36,14 +45,7 @@ describe('the persistence sweep and the watch (Entra ID, Stratus Red Team techni
     const used = await useStolenCredential(h.entra, { appId: victim.appId, secret: backdoor.secret }, read);
     assert.equal(used.graphStatus, 200);
 
-    const handle = playbooks.handle(
-      (await h.start(alertAbout([ci], 'high'), { policy: SWEEP_TEST_POLICY })).workflowId,
-    );
-    const found = await waitForStatus(
-      handle,
-      (s) => swept(s) && stepOf(s, 'entra.removeApplicationSecret') !== undefined,
-      40_000,
-    );
+    const { handle, found } = await sweptUntil('entra.removeApplicationSecret');
     assert.equal(
       statusOf(found, `entra:disable-service-principal:${compromisedApp.servicePrincipalId}`).status,
       'done',
@@ -96,14 +98,7 @@ describe('the persistence sweep and the watch (Entra ID, Stratus Red Team techni
 
   it('a federated credential on an app: removed with its issuer and subject on record, and a quiet watch proves it', async () => {
     const planted = await federatedCredentialBackdoor(h.entra, stolen, victim);
-    const handle = playbooks.handle(
-      (await h.start(alertAbout([ci], 'high'), { policy: SWEEP_TEST_POLICY })).workflowId,
-    );
-    const found = await waitForStatus(
-      handle,
-      (s) => swept(s) && stepOf(s, 'entra.removeFederatedCredential') !== undefined,
-      40_000,
-    );
+    const { handle, found } = await sweptUntil('entra.removeFederatedCredential');
     const step = stepOf(found, 'entra.removeFederatedCredential');
     const target = step?.action.target as { credentialId?: string; issuer?: string; subject?: string };
     assert.deepEqual(
@@ -139,14 +134,7 @@ describe('the persistence sweep and the watch (Entra ID, Stratus Red Team techni
     const early = await requestToken(h.entra, stolen);
     assert.ok(early.accessToken);
     await federatedCredentialBackdoor(h.entra, stolen, victim);
-    const handle = playbooks.handle(
-      (await h.start(alertAbout([ci], 'high'), { policy: SWEEP_TEST_POLICY })).workflowId,
-    );
-    const found = await waitForStatus(
-      handle,
-      (s) => swept(s) && stepOf(s, 'entra.removeFederatedCredential') !== undefined,
-      40_000,
-    );
+    const { handle, found } = await sweptUntil('entra.removeFederatedCredential');
     await approve(handle, {
       approver: 'sam@example.com',
       actions: [stepOf(found, 'entra.removeFederatedCredential')?.action.id ?? ''],
