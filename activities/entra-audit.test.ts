@@ -7,9 +7,11 @@ import { EntraFinding, TimelineEntry, type EntraSweepRequest, type WatchRequest 
 import type { EntraSimulator } from '../simulators/entra/index.js';
 import { backdoorApplication, federatedCredentialBackdoor, useStolenCredential } from '../simulators/entra/stratus.js';
 import {
+  ADELE,
   CONTOSO_CI,
   graph as rawGraph,
   PAYROLL_EXPORT,
+  refreshGrant,
   RESPONDER,
   responderToken,
   secretCredential,
@@ -194,6 +196,33 @@ describe('the Entra sweep (directoryAudits and signIns)', () => {
       assert.equal(found.hits.length, 1, "only the backdoor's own use, not the owner's secret");
       assert.deepEqual(found.hits[0]?.credential, key);
       assert.equal(found.hits[0]?.refused, false);
+    });
+
+    it("follows a user: the stolen refresh token's redemptions, a revoked one refused", async () => {
+      const cutOff = new Date().toISOString();
+      assert.equal((await refreshGrant(sim, ADELE.stolenRefreshToken)).status, 200);
+      const token = await responderToken(sim);
+      assert.equal((await rawGraph(sim, token, 'POST', `/users/${ADELE.id}/revokeSignInSessions`)).status, 200);
+      assert.equal((await refreshGrant(sim, ADELE.stolenRefreshToken)).status, 400);
+      const user = { provider: 'entra' as const, scope: TENANT_ID, kind: 'user' as const, id: ADELE.id };
+      const found = await watchEntra(graph(), watch({ since: cutOff, credentials: [user] }));
+      assert.deepEqual(
+        found.hits.map((h) => [h.entry.action, h.entry.by, h.refused]),
+        [
+          ['Sign-in', ADELE.upn, false],
+          ['Sign-in', ADELE.upn, true],
+        ],
+      );
+      // The sweep of the same user reads them too, and the revocation the responder made is not the user's.
+      const sweep = await readEntraAudit(graph(), request({ appIds: [], userIds: [ADELE.id], since: cutOff }));
+      assert.deepEqual(
+        sweep.timeline.map((e) => [e.action, e.readOnly]),
+        [
+          ['Sign-in', true],
+          ['Sign-in', true],
+        ],
+      );
+      assert.deepEqual(sweep.findings, []);
     });
 
     it('is the watchEntraTenant activity', async () => {
