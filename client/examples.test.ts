@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { ActionKind } from '../domain/action.js';
 import { Alert } from '../domain/alert.js';
 import { principalKey } from '../domain/principal.js';
+import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import { ROOT } from '../scripts/bootstrap.mjs';
 import { ENTRA_SANDBOX } from '../simulators/entra/sandbox.js';
 import { GCP_SANDBOX } from '../simulators/gcp/sandbox.js';
@@ -69,5 +70,23 @@ describe('examples', () => {
     assert.deepEqual(read('gcp-leaked-key.json').principals, [
       { type: 'gcp.key', keyName: GCP_SANDBOX.compromised.stolenKeyName },
     ]);
+  });
+});
+
+describe('the README', () => {
+  it("registers every search attribute a playbook upserts, each with its type, for one's own Temporal server", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.split('### Your own Temporal server: the search attributes')[1]?.split('\n### ')[0] ?? '';
+    const listed = [...section.matchAll(/^for a in ([^;]+); do\n.*--type (\w+)$/gm)].flatMap(([, names, type]) =>
+      (names ?? '')
+        .trim()
+        .split(/\s+/)
+        .map((name) => `${name}=${type ?? ''}`),
+    );
+    const cliType: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList' };
+    assert.deepEqual(
+      listed.sort(),
+      SEARCH_ATTRIBUTES.map((key) => `${key.name}=${cliType[key.type] ?? key.type}`).sort(),
+    );
   });
 });

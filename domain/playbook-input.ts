@@ -2,6 +2,7 @@ import type { Alert } from './alert.js';
 import type { AlertSummary, PlaybookStatus } from './report.js';
 import { principalKey, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
+import { fnv1a64 } from './handle.js';
 
 /** Timing knobs. Defaults suit production; tests shorten them (no time-skipping server exists here). */
 export interface PlaybookSettings {
@@ -105,14 +106,4 @@ export function playbookWorkflowId(principals: Principal[], tag?: (principalKeys
   if (tag) return `${INCIDENT_PREFIX}${tag(keys.join('+'))}`;
   const id = `${INCIDENT_PREFIX}${keys.join('+')}`;
   return id.length <= 400 ? id : `${INCIDENT_PREFIX}many/${keys.length}/${fnv1a64(keys.join('+'))}`;
-}
-
-// Pure JS so domain code stays loadable inside the workflow sandbox.
-function fnv1a64(text: string): string {
-  let hash = 0xcbf29ce484222325n;
-  for (const char of text) {
-    hash ^= BigInt(char.codePointAt(0) ?? 0);
-    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  return hash.toString(16).padStart(16, '0');
 }

@@ -119,6 +119,8 @@ export type PlaybookState =
 
 export interface PlaybookStatus {
   workflowId: string;
+  /** The incident's short handle, `INC-7F3K2Q` (domain/handle.ts); absent in runs started before it. */
+  handle?: string;
   /** Reversible controls are held in each principal's ledger (`principal/<key>`), shared with other incidents. */
   sharedControls?: boolean;
   /** A dry run reads and plans but changes nothing. */

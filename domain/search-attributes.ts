@@ -16,6 +16,8 @@ export const RevokerAlertId = defineSearchAttributeKey('RevokerAlertId', SearchA
  * credential was used after its cut-off): `RevokerWatch = 'used'` lists the incidents to look at now.
  */
 export const RevokerWatch = defineSearchAttributeKey('RevokerWatch', SearchAttributeType.KEYWORD);
+/** The incident's short handle (domain/handle.ts), e.g. `RevokerHandle = 'INC-7F3K2Q'`: what responders type and say. */
+export const RevokerHandle = defineSearchAttributeKey('RevokerHandle', SearchAttributeType.KEYWORD);
 
 // The dev server (and Temporal's SQL visibility) allows at most 3 KeywordList attributes per namespace.
 
@@ -49,6 +51,7 @@ export const SEARCH_ATTRIBUTES = [
   RevokerSource,
   RevokerAlertId,
   RevokerWatch,
+  RevokerHandle,
 ];
 
 /** `--search-attribute Name=Type` arguments for `temporal server start-dev`. */

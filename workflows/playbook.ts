@@ -63,10 +63,12 @@ import {
   alertRefs,
   initialSearchAttributes,
   RevokerAlertId,
+  RevokerHandle,
   RevokerPrincipal,
   RevokerSeverity,
   RevokerState,
 } from '../domain/search-attributes.js';
+import { incidentHandle } from '../domain/handle.js';
 import { NOTIFY_TASK_QUEUE } from '../domain/task-queues.js';
 import {
   applyDecision,
@@ -621,6 +623,11 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     return status.containedAt ? finalState(status) : 'Containing';
   }
 
+  // The short handle responders type (`revoker status INC-7F3K2Q`); runs recorded before it replay without.
+  if (patched('incident-handle')) {
+    status.handle ??= incidentHandle(workflowInfo().workflowId, workflowInfo().firstExecutionRunId);
+    upsertSearchAttributes([{ key: RevokerHandle, value: status.handle }]);
+  }
   // Also set by the client at start; repeated so a playbook started any other way is filed the same.
   publishedAlertRefs = alertRefs(status.alerts).length;
   if (resumed) {

@@ -20,6 +20,8 @@ import {
 
 export interface PlaybookSummary {
   workflowId: string;
+  /** The short handle (`INC-7F3K2Q`) the CLI accepts in place of the id; absent for runs started before it. */
+  handle?: string;
   /** Temporal's execution status: Running, Completed, Terminated, ... */
   execution: string;
   state?: string;
@@ -35,6 +37,8 @@ export interface PlaybookGateway {
   /** Decides through the playbook's `decide` Update: the recorded decision, or a CliError with why it was refused. */
   decide(workflowId: string, verdict: Verdict, request: DecisionRequest): Promise<Decision>;
   list(options: { all: boolean; limit: number }): Promise<PlaybookSummary[]>;
+  /** The workflow id a handle (`INC-7F3K2Q`) or a unique id prefix names; a full id as it is. */
+  resolve?(reference: string): Promise<string>;
 }
 
 export interface CommandIo {
@@ -71,6 +75,7 @@ export async function listCommand(
     io.out(options.all ? 'No playbooks.' : 'No open playbooks (--all lists closed ones too).');
   } else {
     const rows = playbooks.map((p) => [
+      p.handle ?? '',
       p.workflowId,
       (p.principals ?? []).join(', '),
       p.state ?? '',
@@ -78,7 +83,9 @@ export async function listCommand(
       p.execution,
       p.startTime.toISOString(),
     ]);
-    io.out(table([['WORKFLOW ID', 'PRINCIPALS', 'STATE', 'SEVERITY', 'EXECUTION', 'STARTED'], ...rows]).join('\n'));
+    io.out(
+      table([['HANDLE', 'WORKFLOW ID', 'PRINCIPALS', 'STATE', 'SEVERITY', 'EXECUTION', 'STARTED'], ...rows]).join('\n'),
+    );
   }
   return EXIT.ok;
 }
@@ -189,10 +196,10 @@ export async function pendingCommand(
     return EXIT.ok;
   }
   entries.forEach(({ summary, actions }, i) => {
-    io.out(`${summary.severity ?? ''}  ${summary.workflowId}`);
+    io.out(`${summary.severity ?? ''}  ${summary.handle ? `${summary.handle}  ` : ''}${summary.workflowId}`);
     for (const alert of statuses[i]?.alerts ?? []) io.out(`  alert: ${alert.title}`);
     for (const record of actions) io.out(`  waits: ${record.action.id}  ${record.action.description}`);
-    io.out(`  ${commandLine(io.program, 'approve', summary.workflowId, 'all')}`);
+    io.out(`  ${commandLine(io.program, 'approve', summary.handle ?? summary.workflowId, 'all')}`);
     io.out('');
   });
   return EXIT.ok;

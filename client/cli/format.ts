@@ -54,7 +54,9 @@ export function awaitingDecision(status: PlaybookStatus): ActionRecord[] {
 
 /** The human view of `revoker status`. */
 export function formatStatus(status: PlaybookStatus, program = 'revoker'): string {
-  const lines: string[] = [`Playbook ${status.workflowId}`];
+  const lines: string[] = [
+    status.handle ? `Incident ${status.handle}  (${status.workflowId})` : `Playbook ${status.workflowId}`,
+  ];
   const alarm = watchAlarm(status);
   if (alarm) lines.push(`  ${alarm}: see Watch below`);
   lines.push(
@@ -124,11 +126,14 @@ export function formatStatus(status: PlaybookStatus, program = 'revoker'): strin
     for (const record of waiting) {
       lines.push(
         `  ${record.action.description}`,
-        `    ${commandLine(program, 'approve', status.workflowId, [record.action.id])}`,
+        `    ${commandLine(program, 'approve', status.handle ?? status.workflowId, [record.action.id])}`,
       );
     }
     if (waiting.length > 1) {
-      lines.push('  All of them at once:', `    ${commandLine(program, 'approve', status.workflowId, 'all')}`);
+      lines.push(
+        '  All of them at once:',
+        `    ${commandLine(program, 'approve', status.handle ?? status.workflowId, 'all')}`,
+      );
     }
     lines.push(`  To refuse, use "reject" in place of "approve". Add --reason '<why>' to record why.`);
   }
@@ -136,7 +141,7 @@ export function formatStatus(status: PlaybookStatus, program = 'revoker'): strin
     lines.push(
       '',
       `Open for a release until ${status.releaseUntil} (false positive: undo what can be undone)`,
-      `    ${commandLine(program, 'release', status.workflowId, 'all')} --reason '<why>'`,
+      `    ${commandLine(program, 'release', status.handle ?? status.workflowId, 'all')} --reason '<why>'`,
     );
   }
   // Whenever a release could still come (it is accepted from the start), not only once contained.

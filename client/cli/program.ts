@@ -61,6 +61,10 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     }
   };
 
+  /** The workflow id a handle or an id prefix names (the gateway knows); a gateway that cannot tell takes it as is. */
+  const resolved = (gateway: ClosableGateway, reference: string) =>
+    gateway.resolve ? gateway.resolve(reference) : Promise.resolve(reference);
+
   const program = new Command(PROGRAM)
     .description('Follow containment playbooks, decide the steps that wait for a human, and rehearse alerts.')
     .exitOverride()
@@ -71,12 +75,12 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     .command('status')
     .description('show a playbook: state, alerts, principals, actions, decisions, and what waits for you')
     .argument(
-      '<workflowId>',
-      'the playbook id from `revoker list`, e.g. contain/p.3q2x… (contain/aws/123456789012/user/alice without payload keys)',
+      '<incident>',
+      'the incident handle from `revoker list` or any chat message (INC-7F3K2Q), its workflow id, or a unique start of the id',
     )
     .option('--json', 'print the raw status object')
     .action((workflowId: string, options: { json?: boolean }) =>
-      withGateway((gateway) => statusCommand(gateway, io, workflowId, options)),
+      withGateway(async (gateway) => statusCommand(gateway, io, await resolved(gateway, workflowId), options)),
     );
 
   program
@@ -108,7 +112,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     program
       .command(verdict)
       .description(DESCRIPTIONS[verdict])
-      .argument('<workflowId>', 'the playbook id')
+      .argument('<incident>', 'the incident handle (INC-7F3K2Q), its workflow id, or a unique start of the id')
       .option(
         '--actions <ids...>',
         verdict === 'release'
@@ -126,11 +130,11 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       .action((workflowId: string, options: DecideOptions) => {
         const request = decisionRequest(options, () => defaultApprover(deps.env, deps.osUser));
         const identity = identitySource(deps.env, options.as, io.now());
-        return withGateway((gateway) =>
+        return withGateway(async (gateway) =>
           decideCommand(
             identity ? withIdentityDecisions(gateway, identity) : gateway,
             io,
-            workflowId,
+            await resolved(gateway, workflowId),
             verdict,
             request,
             {

@@ -8,7 +8,8 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { decideUpdate, statusQuery } from '../../domain/messages.js';
-import { RevokerSeverity, RevokerState } from '../../domain/search-attributes.js';
+import { parseHandle } from '../../domain/handle.js';
+import { RevokerHandle, RevokerSeverity, RevokerState } from '../../domain/search-attributes.js';
 import { PLAYBOOK_TASK_QUEUE } from '../../domain/task-queues.js';
 import { connectClient, temporalConnectConfig } from '../../connect/temporal-connection.js';
 import { PRINCIPALS_MEMO } from '../start-playbook.js';
@@ -69,6 +70,7 @@ export async function connectGateway(program: string): Promise<ClosableGateway> 
         for await (const info of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
           found.push({
             workflowId: info.workflowId,
+            ...optional('handle', info.typedSearchAttributes.get(RevokerHandle)),
             execution: info.status.name,
             state: info.typedSearchAttributes.get(RevokerState),
             severity: info.typedSearchAttributes.get(RevokerSeverity),
@@ -79,9 +81,57 @@ export async function connectGateway(program: string): Promise<ClosableGateway> 
         }
         return found;
       }),
+    resolve: (reference) =>
+      call(undefined, async () => {
+        const ids = async (query: string) => {
+          const found = new Set<string>();
+          for await (const info of client.workflow.list({ query, pageSize: 10 })) {
+            found.add(info.workflowId);
+            if (found.size >= 10) break;
+          }
+          return [...found];
+        };
+        const handle = parseHandle(reference);
+        if (handle) {
+          const found = await ids(`RevokerHandle = '${handle}'`);
+          if (found.length > 1) {
+            throw new CliError(
+              `${handle} names ${found.length} playbooks (a rare clash of short handles): ${found.join(', ')}. Give the workflow id instead`,
+              EXIT.usage,
+              'usage',
+            );
+          }
+          if (found[0]) return found[0];
+          throw new CliError(
+            `No incident ${handle}: check the handle (\`${program} list --all\` shows each playbook's)`,
+            EXIT.usage,
+            'not-found',
+          );
+        }
+        try {
+          await client.workflow.getHandle(reference).describe();
+          return reference;
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+        // Not a whole id: a prefix of exactly one playbook's. Quotes and backslashes cannot be in a visibility literal.
+        if (/['"\\]/.test(reference)) return reference;
+        const matches = await ids(`WorkflowType = 'playbook' AND WorkflowId STARTS_WITH '${reference}'`);
+        if (matches.length > 1) {
+          throw new CliError(
+            `${reference} is the start of ${matches.length >= 10 ? '10 or more' : matches.length} playbook ids: ${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''}. Give more of the id, or the handle (INC-…) from \`${program} list\``,
+            EXIT.usage,
+            'usage',
+          );
+        }
+        return matches[0] ?? reference;
+      }),
     close: () => client.connection.close(),
   };
 }
+
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 /** Turns the SDK's errors into what an operator should do next; anything else stays unexpected. */
 export function explain(error: unknown, workflowId: string | undefined, where: string, program: string): unknown {

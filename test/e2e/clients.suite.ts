@@ -93,11 +93,30 @@ describe('webhook and CLI on a real Temporal server', () => {
     const row = out
       .join('')
       .split('\n')
-      .find((line) => line.startsWith(workflowId));
+      .find((line) => line.includes(workflowId));
     assert.ok(!workflowId.includes('alice'), workflowId);
     assert.match(row ?? '', /IAM user alice \(123456789012\)/, out.join(''));
+    // The incident's short handle leads its row, and the CLI takes it (in any case) in place of the id.
+    const { handle: short } = await waitForStatus(handle, (s) => s.handle !== undefined);
+    assert.match(short ?? '', /^INC-[0-9A-HJKMNP-TV-Z]{6}$/);
+    assert.ok(row?.startsWith(short ?? '?'), row);
     out.length = 0;
-    const code = await cli('approve', workflowId, '--all', '--as', 'cli@example.com', '--reason', 'user confirms');
+    assert.equal(await cli('status', (short ?? '').toLowerCase()), 0, out.join(''));
+    assert.match(out.join(''), new RegExp(`^Incident ${short}  \\(${workflowId.replace(/[.+]/g, '\\$&')}\\)`));
+    assert.match(out.join(''), new RegExp(`revoker approve ${short} --all`), 'the printed commands use the handle');
+    out.length = 0;
+    assert.equal(await cli('status', workflowId.slice(0, -1)), 0, 'a unique start of the id');
+    assert.match(out.join(''), new RegExp(`Incident ${short}`));
+    out.length = 0;
+    assert.equal(await cli('status', 'INC-000000'), 2);
+    assert.match(out.join(''), /No incident INC-000000: check the handle/);
+    out.length = 0;
+    const other = playbooks.handle((await h.start(alertAbout([awsUser('cli-other')], 'medium'))).workflowId);
+    await waitForStatus(other, (s) => s.handle !== undefined);
+    assert.equal(await cli('status', 'contain/'), 2, 'the start of two ids names neither');
+    assert.match(out.join(''), /contain\/ is the start of \d+/);
+    out.length = 0;
+    const code = await cli('approve', short ?? '', '--all', '--as', 'cli@example.com', '--reason', 'user confirms');
     assert.equal(code, 0, out.join(''));
     assert.match(out.join(''), /cli@example\.com approved/);
     assert.match(out.join(''), /All 5 finished/);
