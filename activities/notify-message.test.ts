@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { notificationMessage, shellQuote } from './notify-message.js';
+import { notificationMessage, shellQuote, type PlaybookEvent } from './notify-message.js';
 
 const where = { workflowId: 'contain/aws/123456789012/user/alice', link: 'http://ui/namespaces/default/workflows/x' };
 const actions = [
@@ -21,6 +21,32 @@ describe('notification messages', () => {
     }
     assert.ok(message.text.includes(`[Open in Temporal UI](${where.link})`), 'markdown link for Teams');
     assert.ok(message.blocks[0]?.text.text.includes(`<${where.link}|Open in Temporal UI>`), 'mrkdwn link for Slack');
+  });
+
+  it('names the incident by its handle in every kind of message, the id beside it, and the command takes the handle', () => {
+    const handle = 'INC-7F3K2Q';
+    const asking: PlaybookEvent = {
+      kind: 'approval-requested',
+      title: 'Stolen key used',
+      severity: 'medium',
+      actions,
+      handle,
+    };
+    const events: PlaybookEvent[] = [
+      asking,
+      { kind: 'escalated', timeout: '4h', actions, handle },
+      { kind: 'completed', state: 'Contained', summary: 'Contained.', residualRisks: 0, handle },
+      { kind: 'watch-hit', count: 1, refused: 1, calls: ['GetUser by AKIA1'], next: 'Sweeping again.', handle },
+    ];
+    for (const event of events) {
+      const message = notificationMessage(event, where);
+      for (const text of [message.text, message.blocks[0]?.text.text ?? '']) {
+        assert.ok(text.includes(`Revoker ${handle}:`), `${event.kind}: ${text}`);
+        assert.ok(text.includes(`Incident \`${handle}\` — playbook \`${where.workflowId}\``), `${event.kind}: ${text}`);
+      }
+    }
+    const { text } = notificationMessage(asking, where);
+    assert.ok(text.includes(`\`revoker approve ${handle} --all\``), text);
   });
 
   it('names the escalated steps and the window they waited', () => {

@@ -19,7 +19,7 @@ export interface NotifiedAction {
  * `linksExpireAt` is the end of the window in which one-click links are honoured (the approval window,
  * or the release window); absent: no links.
  */
-export type PlaybookEvent =
+export type PlaybookEvent = (
   | { kind: 'approval-requested'; title: string; severity: Severity; actions: NotifiedAction[]; linksExpireAt?: string }
   | { kind: 'escalated'; timeout: string; actions: NotifiedAction[]; linksExpireAt?: string }
   | {
@@ -44,7 +44,11 @@ export type PlaybookEvent =
       /** What the incident does now. */
       next: string;
       linksExpireAt?: undefined;
-    };
+    }
+) & {
+  /** The incident's short handle (`INC-7F3K2Q`), which every message names it by; absent for older runs. */
+  handle?: string;
+};
 
 /** A Slack incoming-webhook body; Teams' incoming webhooks render the markdown `text` and ignore `blocks`. */
 export interface NotificationMessage {
@@ -65,7 +69,7 @@ export function notificationMessage(
   event: PlaybookEvent,
   where: { workflowId: string; link: string; links?: NotificationLinks; privately?: number },
 ): NotificationMessage {
-  const { headline, lines } = content(event, where.workflowId);
+  const { headline, lines } = content(event, where.workflowId, event.handle);
   const linked = where.links
     ? linkLines(event, where.links)
     : where.privately
@@ -135,22 +139,29 @@ function sections(lines: Line[]): string[] {
   return packed;
 }
 
-function content(event: PlaybookEvent, workflowId: string): { headline: string; lines: Line[] } {
+function content(event: PlaybookEvent, workflowId: string, handle?: string): { headline: string; lines: Line[] } {
+  // Named by its handle, what responders type and say, with the id beside it for the Temporal UI's search.
+  const incident: Line = handle
+    ? ['Incident ', { code: handle }, ' — playbook ', { code: workflowId }]
+    : ['Playbook ', { code: workflowId }];
+  const revoker = handle ? `Revoker ${handle}` : 'Revoker';
+  const reference = handle ?? shellQuote(workflowId);
   switch (event.kind) {
     case 'approval-requested':
       return {
-        headline: `Revoker: ${event.actions.length} containment step(s) await approval (${event.severity})`,
+        headline: `${revoker}: ${event.actions.length} containment step(s) await approval (${event.severity})`,
         lines: [
-          [`${event.title} — playbook `, { code: workflowId }],
+          [event.title],
+          incident,
           ...listed(event.actions),
-          ['Approve them all: ', { code: `revoker approve ${shellQuote(workflowId)} --all` }],
+          ['Approve them all: ', { code: `revoker approve ${reference} --all` }],
         ],
       };
     case 'escalated':
       return {
-        headline: `Revoker: ${event.actions.length} step(s) escalated — no decision within ${event.timeout}`,
+        headline: `${revoker}: ${event.actions.length} step(s) escalated — no decision within ${event.timeout}`,
         lines: [
-          ['Playbook ', { code: workflowId }, ` waits another ${event.timeout}, then the policy's onTimeout decides.`],
+          [...incident, ` waits another ${event.timeout}, then the policy's onTimeout decides.`],
           ...listed(event.actions),
         ],
       };
@@ -158,19 +169,15 @@ function content(event: PlaybookEvent, workflowId: string): { headline: string; 
       return {
         headline:
           event.refused === event.count
-            ? `Revoker: a contained credential was tried after the cut-off (${event.count} call(s), all refused)`
-            : `Revoker: CONTAINMENT BREACHED — a contained credential worked after the cut-off (${event.count - event.refused} call(s))`,
-        lines: [
-          ['Playbook ', { code: workflowId }],
-          ...event.calls.slice(0, MAX_LISTED_ACTIONS).map((c): Line => [`• ${c}`]),
-          [event.next],
-        ],
+            ? `${revoker}: a contained credential was tried after the cut-off (${event.count} call(s), all refused)`
+            : `${revoker}: CONTAINMENT BREACHED — a contained credential worked after the cut-off (${event.count - event.refused} call(s))`,
+        lines: [incident, ...event.calls.slice(0, MAX_LISTED_ACTIONS).map((c): Line => [`• ${c}`]), [event.next]],
       };
     case 'completed':
       return {
-        headline: `Revoker: playbook ${event.state}`,
+        headline: `${revoker}: playbook ${event.state}`,
         lines: [
-          ['Playbook ', { code: workflowId }],
+          incident,
           [event.summary],
           [`Residual risks: ${event.residualRisks} (see the report)`],
           ...(event.proof ? [[event.proof] as Line] : []),

@@ -1009,7 +1009,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     // deprecated, still marked so a worker running the patched() code replays these runs the same way.
     deprecatePatch('notifications');
     notifications.push(
-      notifier.notify(event).then(
+      notifier.notify(status.handle ? { ...event, handle: status.handle } : event).then(
         () => undefined,
         (error: unknown) => log.warn('notification not sent', { kind: event.kind, error: failureOf(error) }),
       ),

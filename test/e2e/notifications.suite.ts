@@ -43,7 +43,10 @@ describe('chat notifications', () => {
 
     const request = await waitForMessage(handle.workflowId, /await approval/);
     for (const record of waiting.actions) assert.ok(request.text.includes(`\`${record.action.id}\``), record.action.id);
-    assert.ok(request.text.includes(`revoker approve '${handle.workflowId}' --all`), request.text);
+    // Named by the incident's handle, which the command takes; the id beside it for the UI's search.
+    assert.match(waiting.handle ?? '', /^INC-[0-9A-HJKMNP-TV-Z]{6}$/);
+    assert.ok(request.text.includes(`Revoker ${waiting.handle ?? '?'}:`), request.text);
+    assert.ok(request.text.includes(`revoker approve ${waiting.handle ?? '?'} --all`), request.text);
     assert.ok(request.blocks[0]?.text.text.includes(`<${linkOf(handle.workflowId)}|`), 'Slack blocks carry the link');
 
     await approve(handle, { approver: 'sam@example.com', actions: 'all' });
