@@ -42,6 +42,15 @@ function status(): PlaybookStatus {
 }
 
 describe('renderDetails', () => {
+  it('leads with the incident handle, when the run has one', () => {
+    const first = (text: string) => text.split('\n')[0] ?? '';
+    assert.match(
+      first(renderDetails({ ...status(), handle: 'INC-7F3K2Q' })),
+      /^\*\*INC-7F3K2Q\*\* · \*\*AwaitingApproval\*\*/,
+    );
+    assert.match(first(renderDetails(status())), /^\*\*AwaitingApproval\*\*/, 'older runs have none');
+  });
+
   it('puts the Signal JSON for what waits first, as valid JSON naming the waiting ids', () => {
     const text = renderDetails(status());
     const json = /```json\n([\s\S]*?)\n```/.exec(text)?.[1];

@@ -9,7 +9,7 @@ import { sweepLines, watchAlarm } from '../domain/sweep-view.js';
  */
 export function renderDetails(status: PlaybookStatus): string {
   const lines = [
-    `**${status.state}** · severity ${status.severity} · ${status.alerts.length} alert(s): ${alertTitles(status)}`,
+    `${status.handle ? `**${status.handle}** · ` : ''}**${status.state}** · severity ${status.severity} · ${status.alerts.length} alert(s): ${alertTitles(status)}`,
     '',
   ];
   // A contained credential used after its cut-off comes before anything else.
