@@ -10,6 +10,7 @@ import { prettyFactory } from 'pino-pretty';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generatePayloadKeyEntry } from '../connect/payload-codec.js';
 import { searchAttributeFlags } from '../domain/search-attributes.js';
+import { registerSearchAttributes } from '../connect/search-attributes.js';
 import { loadAwsSeed, organisationSeeds, startAwsSimulator, type AwsSimulator } from '../simulators/aws/index.js';
 import { detonateOnce } from '../simulators/aws/stratus.js';
 import {
@@ -113,14 +114,23 @@ function startChild(name: string, command: string, args: string[], childEnv: Nod
 
 async function waitForTemporal(address: string): Promise<void> {
   for (let attempt = 0; attempt < 120; attempt++) {
+    let connection: Connection | undefined;
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      connection = await Connection.connect({ address, connectTimeout: 1_000 });
       await connection.healthService.check({});
-      await connection.close();
-      return;
     } catch {
+      await connection?.close();
       await sleep(500);
+      continue;
     }
+    try {
+      // A state kept from an older Revoker lacks the search attributes added since: add them before any playbook.
+      const added = await registerSearchAttributes(connection, 'default');
+      if (added.length) say(`registered search attributes missing from the kept state: ${added.join(', ')}`);
+    } finally {
+      await connection.close();
+    }
+    return;
   }
   throw new Error(`the Temporal dev server did not answer on ${address} within 60 s`);
 }
