@@ -14,7 +14,7 @@ import {
 } from '../domain/sweep.js';
 import { classifyAwsError } from './aws-errors.js';
 import { activityCancellation } from './cancellation.js';
-import { InvalidRequestError, ThrottledError } from './errors.js';
+import { InvalidRequestError, waitingOutThrottling } from './errors.js';
 
 export type { AwsSweepRequest } from '../domain/sweep.js';
 
@@ -87,12 +87,13 @@ function trailReader(
     const events: AwsTrailEvent[] = [];
     let NextToken: string | undefined;
     for (let page = 0; page < maxPages; page += 1) {
-      for (let attempt = 0; ; attempt += 1) {
-        const wait = last + paceMs - Date.now();
-        if (wait > 0) await sleep(wait);
-        last = Date.now();
-        try {
-          const answer = await cloudtrail.send(
+      // Another reader in the account shares the limit: wait longer, a few times, before giving the retry to Temporal.
+      const answer = await waitingOutThrottling(
+        async () => {
+          const wait = last + paceMs - Date.now();
+          if (wait > 0) await sleep(wait);
+          last = Date.now();
+          const sent = await cloudtrail.send(
             new LookupEventsCommand({
               LookupAttributes: [{ AttributeKey: key, AttributeValue: value }],
               StartTime: since,
@@ -101,20 +102,13 @@ function trailReader(
             }),
             { abortSignal: activityCancellation() },
           );
-          lookups += 1;
-          events.push(...(answer.Events ?? []).map(trailEventOf));
-          NextToken = answer.NextToken;
-          break;
-        } catch (error) {
-          const classified = classifyAwsError(error);
-          // Another reader in the account shares the limit: wait longer, a few times, before giving the retry to Temporal.
-          if (classified instanceof ThrottledError && attempt < throttleRetries) {
-            await sleep(paceMs * 2 ** (attempt + 1));
-            continue;
-          }
-          throw classified ?? error;
-        }
-      }
+          return sent;
+        },
+        { retries: throttleRetries, backoffMs: (attempt) => paceMs * 2 ** (attempt + 1), classify: classifyAwsError },
+      );
+      lookups += 1;
+      events.push(...(answer.Events ?? []).map(trailEventOf));
+      NextToken = answer.NextToken;
       if (!NextToken) return events;
     }
     incomplete ??= `the lookup of ${key} ${value} has more than ${maxPages} pages: only the first ${maxPages * 50} events were read`;

@@ -2,7 +2,6 @@
 // from Entra's own logs through Microsoft Graph — auditLogs/directoryAudits (every change a caller made) and
 // auditLogs/signIns (every token it got or was refused). Service principal and non-interactive user sign-ins are
 // served by Graph's beta endpoint only ("signInEventTypes" is not on v1.0's signIn), so those reads go there.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import {
   dedupeFindings,
@@ -16,7 +15,7 @@ import {
   type WatchHit,
   type WatchRequest,
 } from '../domain/sweep.js';
-import { InvalidRequestError, TargetNotFoundError, ThrottledError } from './errors.js';
+import { InvalidRequestError, TargetNotFoundError, waitingOutThrottling } from './errors.js';
 import type { GraphClient } from './graph-client.js';
 
 export type { EntraSweepRequest } from '../domain/sweep.js';
@@ -293,32 +292,24 @@ function logReader(graph: GraphClient, reading: AuditReading) {
         break;
       }
       const url: string = next;
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          const { data } = await graph.get(url, Page);
-          lookups += 1;
-          for (const value of data.value) {
-            const checked = item.safeParse(value);
-            if (!checked.success) {
-              const fields = checked.error.issues.map((issue) => issue.path.join('.')).join(', ');
-              throw new InvalidRequestError(
-                `Microsoft Graph answered ${what} with an unexpected record (fields: ${fields})`,
-              );
-            }
-            items.push(checked.data);
-          }
-          next = data['@odata.nextLink'];
-          break;
-        } catch (error) {
-          // The audit logs are throttled per tenant and app: wait as Graph says, a few times, then hand it to Temporal.
-          const wait = error instanceof ThrottledError ? (error.retryAfterMs ?? 1000 * 2 ** attempt) : undefined;
-          if (wait !== undefined && attempt < throttleRetries && wait <= maxRetryAfterMs) {
-            await sleep(wait);
-            continue;
-          }
-          throw error;
+      // The audit logs are throttled per tenant and app: wait as Graph says, a few times, then hand it to Temporal.
+      const { data } = await waitingOutThrottling(() => graph.get(url, Page), {
+        retries: throttleRetries,
+        backoffMs: (attempt) => 1000 * 2 ** attempt,
+        maxWaitMs: maxRetryAfterMs,
+      });
+      lookups += 1;
+      for (const value of data.value) {
+        const checked = item.safeParse(value);
+        if (!checked.success) {
+          const fields = checked.error.issues.map((issue) => issue.path.join('.')).join(', ');
+          throw new InvalidRequestError(
+            `Microsoft Graph answered ${what} with an unexpected record (fields: ${fields})`,
+          );
         }
+        items.push(checked.data);
       }
+      next = data['@odata.nextLink'];
     }
     return items;
   }

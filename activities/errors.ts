@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { activityCancellation } from './cancellation.js';
 
@@ -101,4 +102,34 @@ export function classifyActivities<T extends Record<string, (...args: never[]) =
 export function problemOf(error: unknown, classify: (error: unknown) => ProviderError | undefined): string {
   const known = error instanceof ProviderError ? error : classify(error);
   return (known ?? (error instanceof Error ? error : new Error(String(error)))).message;
+}
+
+/**
+ * One read, a throttled answer waited out in place — as the provider says (Retry-After), else `backoffMs(attempt)` —
+ * at most `retries` times and never longer than `maxWaitMs` at once; past that the error goes to Temporal's retry
+ * policy. `classify` turns an SDK's error into a provider error (undefined: the error as it is).
+ */
+export async function waitingOutThrottling<T>(
+  read: () => Promise<T>,
+  options: {
+    retries: number;
+    backoffMs: (attempt: number) => number;
+    maxWaitMs?: number;
+    classify?: (error: unknown) => unknown;
+  },
+): Promise<T> {
+  const { retries, backoffMs, maxWaitMs = Number.POSITIVE_INFINITY, classify = (error: unknown) => error } = options;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await read();
+    } catch (error) {
+      const classified = classify(error) ?? error;
+      const wait = classified instanceof ThrottledError ? (classified.retryAfterMs ?? backoffMs(attempt)) : undefined;
+      if (wait !== undefined && attempt < retries && wait <= maxWaitMs) {
+        await sleep(wait);
+        continue;
+      }
+      throw classified;
+    }
+  }
 }

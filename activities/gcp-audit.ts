@@ -14,7 +14,7 @@ import {
   type WatchRequest,
 } from '../domain/sweep.js';
 import { activityCancellation } from './cancellation.js';
-import { InvalidRequestError, ThrottledError } from './errors.js';
+import { InvalidRequestError, waitingOutThrottling } from './errors.js';
 import { classifyGcpLoggingError } from './gcp-errors.js';
 
 /**
@@ -200,12 +200,13 @@ function auditReader(
   let skipped = 0;
   let incomplete: string | undefined;
 
-  const page = async (filter: string, pageToken: string | undefined) => {
-    for (let attempt = 0; ; attempt += 1) {
-      const wait = last + paceMs - Date.now();
-      if (wait > 0) await sleep(wait);
-      last = Date.now();
-      try {
+  // Another reader in the project shares the quota: wait (as told, else longer each time) a few times.
+  const page = (filter: string, pageToken: string | undefined) =>
+    waitingOutThrottling(
+      async () => {
+        const wait = last + paceMs - Date.now();
+        if (wait > 0) await sleep(wait);
+        last = Date.now();
         const signal = activityCancellation();
         const { data } = await logging.entries.list(
           {
@@ -221,17 +222,13 @@ function auditReader(
         );
         lookups += 1;
         return data;
-      } catch (error) {
-        const classified = classifyGcpLoggingError(error);
-        // Another reader in the project shares the quota: wait (as told, else longer each time) a few times.
-        if (classified instanceof ThrottledError && attempt < throttleRetries) {
-          await sleep(classified.retryAfterMs ?? paceMs * 2 ** (attempt + 1));
-          continue;
-        }
-        throw classified ?? error;
-      }
-    }
-  };
+      },
+      {
+        retries: throttleRetries,
+        backoffMs: (attempt) => paceMs * 2 ** (attempt + 1),
+        classify: classifyGcpLoggingError,
+      },
+    );
 
   /** Every entry matching one of `clauses` (each a filter term), in batches that keep the filter short. */
   const read = async (clauses: string[]): Promise<AuditEntry[]> => {
