@@ -1,5 +1,6 @@
 import type { Action } from './action.js';
 import type { Severity } from './alert.js';
+import type { TriageCard } from './card.js';
 import type { Decision } from './decision.js';
 import type { Watched } from './sweep-plan.js';
 import type { Finding, TimelineEntry, WatchHit } from './sweep.js';
@@ -91,6 +92,8 @@ export interface PrincipalRecord {
   error?: { type: string; message: string };
   /** Why the policy's allowlist leaves this principal alone. */
   allowlistReason?: string;
+  /** What discovery saw, for the responder (domain/card.ts); absent before discovery and in runs recorded before it. */
+  card?: TriageCard;
 }
 
 export interface AlertSummary {
