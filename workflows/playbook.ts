@@ -44,7 +44,8 @@ import { durationMs } from '../domain/duration.js';
 import { finalState, summarize } from '../domain/outcome.js';
 import { actionId, actionOf, type Action } from '../domain/action.js';
 import { planActions } from '../domain/plan.js';
-import { approverIdentities, modeFor, sweepPolicyOf } from '../domain/policy.js';
+import { approverIdentities, modeFor, samePerson, sweepPolicyOf } from '../domain/policy.js';
+import { APPROVAL_RULES_DESCRIPTION, approvalRulesOf, approvalRulesQuery } from '../domain/approval-words.js';
 import { findingMode, type Containment } from '../domain/sweep-plan.js';
 import { irreversibleSteps, releasableSteps } from '../domain/release.js';
 import { DEFAULT_SETTINGS, UPDATES_PER_RUN, type PlaybookInput } from '../domain/playbook-input.js';
@@ -118,6 +119,8 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   /** Notifications in flight: awaited before the playbook returns, never by the step that sent them. */
   const notifications: Promise<void>[] = [];
   const escalations: ActionRecord[] = [];
+  /** A fresh-links message is scheduled for the decisions of this activation (offerFreshLinks). */
+  let freshLinksDue = false;
 
   /** The incident this run continues mid-way, when its history grew long (see rollOver). */
   const resumed = input.resume;
@@ -207,6 +210,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       if (kept.length > IGNORED_KEPT) status.decisions.splice(status.decisions.indexOf(kept[0] as Decision), 1);
     }
     publish();
+    if (!ignored && verdict !== 'release' && decision.actions.length) offerFreshLinks(decision);
     return decision;
   };
   /** Records a message that changed nothing, with why: shown in Current Details, the status and the report. */
@@ -277,6 +281,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     { description: MESSAGE_DESCRIPTIONS.alert },
   );
   setHandler(statusQuery, () => status, { description: MESSAGE_DESCRIPTIONS.status });
+  setHandler(approvalRulesQuery, () => approvalRulesOf(input.policy), { description: APPROVAL_RULES_DESCRIPTION });
   setHandler(
     intakeUpdate,
     ({ alerts }) => {
@@ -1004,6 +1009,30 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     notify({ kind: 'approval-requested', title, severity, actions: waiting.map(notified), linksExpireAt });
   }
 
+  /**
+   * After a decision (from a link, the UI's Signal, the CLI or the decide Update) that left steps
+   * waiting, the links already sent may cover steps decided now: the responders get new links for what
+   * still waits, so the chat always holds one that works. Decisions in one activation make one message.
+   */
+  function offerFreshLinks(decision: Decision): void {
+    if (freshLinksDue) return;
+    freshLinksDue = true;
+    notifications.push(
+      Promise.resolve().then(() => {
+        freshLinksDue = false;
+        const waiting = status.actions.filter(awaitsDecision);
+        // Runs recorded before fresh links replay without the notification.
+        if (waiting.length && patched('fresh-links')) {
+          const decided = `${decision.actions.length} step(s) ${decision.verdict === 'approve' ? 'approved' : 'rejected'}`;
+          requestApproval(
+            waiting,
+            `${input.alert.title} — still waiting after ${decision.approver}'s decision (${decided})`,
+          );
+        }
+      }),
+    );
+  }
+
   function notify(event: PlaybookEvent): void {
     // Every recorded run that notifies has the notifications marker (test/histories): the patch is
     // deprecated, still marked so a worker running the patched() code replays these runs the same way.
@@ -1033,7 +1062,10 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
   }
 
   function notified(record: ActionRecord): NotifiedAction {
-    const approvers = approverIdentities(input.policy, record.action.kind);
+    // Who approved a step that still waits (four eyes) is not asked again.
+    const approvers = approverIdentities(input.policy, record.action.kind)?.filter(
+      (who) => !awaitsDecision(record) || !record.approvals?.some((a) => samePerson(input.policy, a.approver, who)),
+    );
     return { id: record.action.id, description: record.action.description, ...(approvers ? { approvers } : {}) };
   }
 
