@@ -104,6 +104,18 @@ describe('approval link tokens', () => {
     assert.equal(await refusal(verifyLinkToken(token, [SECRET], later)), 'expired');
   });
 
+  it('keeps the grant of an expired link whose signature holds, so its page can name the incident', async () => {
+    const { token, id } = await signLinkToken(SECRET, GRANT, NOW);
+    const later = new Date(GRANT.expiresAt.getTime() + 60_000);
+    const error: unknown = await verifyLinkToken(token, [OLD_SECRET, SECRET], later).catch((e: unknown) => e);
+    assert.ok(error instanceof LinkTokenError && error.problem === 'expired', String(error));
+    assert.deepEqual({ ...error.link, issuedAt: undefined }, { ...GRANT, id, issuedAt: undefined });
+    const forgedError: unknown = await verifyLinkToken((await signLinkToken('y'.repeat(40), GRANT, NOW)).token, [
+      SECRET,
+    ]).catch((e: unknown) => e);
+    assert.ok(forgedError instanceof LinkTokenError && forgedError.link === undefined);
+  });
+
   it('says "forged", not "expired", for an expired token with a bad signature', async () => {
     const { token } = await signLinkToken('y'.repeat(40), GRANT, NOW);
     const later = new Date(GRANT.expiresAt.getTime() + 60_000);

@@ -55,6 +55,8 @@ export class LinkTokenError extends Error {
   constructor(
     readonly problem: LinkProblem,
     message: string,
+    /** An expired link's grant: its signature held, so the page can still say which incident it was for. */
+    readonly link?: ApprovalLink,
   ) {
     super(message);
   }
@@ -112,26 +114,38 @@ export async function verifyLinkToken(token: string, secrets: string[], now = ne
       if (error instanceof errors.JWSSignatureVerificationFailed) continue;
       throw classify(error);
     }
-    const claims = Claims.safeParse(payload);
-    if (!claims.success) throw forged();
-    const { sub, jti, iat, exp, workflowId, runId, verdict, actions } = claims.data;
-    return {
-      workflowId,
-      runId,
-      verdict,
-      actions,
-      approver: sub,
-      id: jti,
-      issuedAt: new Date(iat * 1000),
-      expiresAt: new Date(exp * 1000),
-    };
+    const link = grantOf(payload);
+    if (!link) throw forged();
+    return link;
   }
   throw forged();
 }
 
+function grantOf(payload: unknown): ApprovalLink | undefined {
+  const claims = Claims.safeParse(payload);
+  if (!claims.success) return undefined;
+  const { sub, jti, iat, exp, workflowId, runId, verdict, actions } = claims.data;
+  return {
+    workflowId,
+    runId,
+    verdict,
+    actions,
+    approver: sub,
+    id: jti,
+    issuedAt: new Date(iat * 1000),
+    expiresAt: new Date(exp * 1000),
+  };
+}
+
 function classify(error: unknown): LinkTokenError {
   if (error instanceof errors.JWTExpired) {
-    return new LinkTokenError('expired', 'this link has expired: its approval window is over; use the UI or the CLI');
+    // jose checks the signature before the claims: an expired token's payload is genuinely ours.
+    const link = grantOf(error.payload);
+    return new LinkTokenError(
+      'expired',
+      'this link has expired: its approval window is over; use the UI or the CLI',
+      ...(link ? [link] : []),
+    );
   }
   // A foreign algorithm ("none", RS256 with our secret as a "public key"), audience, issuer or type.
   if (
