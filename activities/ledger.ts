@@ -17,6 +17,13 @@ import {
   releasedControlUpdate,
 } from '../domain/messages.js';
 import { PLAYBOOK_TASK_QUEUE } from '../domain/task-queues.js';
+import { goneCredential } from '../domain/action.js';
+import type { EarlierCut, PlaybookStatus } from '../domain/report.js';
+import { listLiteral, RevokerPrincipal } from '../domain/search-attributes.js';
+import { statusQuery } from '../domain/messages.js';
+
+/** Earlier runs looked at for the incident that deleted a credential: the latest ones filed under it. */
+const EARLIER_RUNS_READ = 20;
 
 export interface LedgerActivityDeps {
   client: Client;
@@ -97,6 +104,34 @@ export function createLedgerActivities({ client, tags }: LedgerActivityDeps) {
         updateId: updateId('release', request),
       });
     },
+    /**
+     * The earlier incident that deleted this credential (a principal key: `aws/…/access-key/AKIA…`), if one did:
+     * the runs filed under it, newest first, other than the asking one, read for a step that deleted it (their
+     * results, or the status of one still open). A later alert naming the key is then `Contained (already)`.
+     */
+    async earlierCut({ credential }: { credential: string }): Promise<EarlierCut | undefined> {
+      const asking = Context.current().info.workflowExecution?.runId;
+      const filedUnder = (tags ?? UNTAGGED).tagsOf(credential).map(listLiteral).join(', ');
+      const query = `WorkflowType = 'playbook' AND ${RevokerPrincipal.name} IN (${filedUnder})`;
+      let read = 0;
+      for await (const execution of client.workflow.list({ query, pageSize: EARLIER_RUNS_READ })) {
+        if (execution.runId === asking) continue;
+        if ((read += 1) > EARLIER_RUNS_READ) break;
+        const run = client.workflow.getHandle(execution.workflowId, execution.runId, { followRuns: false });
+        let status: PlaybookStatus | undefined;
+        try {
+          if (execution.status.name === 'RUNNING') status = await run.query(statusQuery);
+          else if (execution.status.name === 'COMPLETED') status = (await run.result()) as PlaybookStatus;
+        } catch {
+          // A run continued as new has no result of its own, and one may close while asked: the next one may say.
+          continue;
+        }
+        const found = status && cutIn(status, credential);
+        if (found) return found;
+        Context.current().heartbeat();
+      }
+      return undefined;
+    },
     async releasedControl({ owner, ...request }: LedgerCall<ReleasedRequest>): Promise<void> {
       await (
         await handle(owner)
@@ -107,5 +142,22 @@ export function createLedgerActivities({ client, tags }: LedgerActivityDeps) {
     },
   };
 }
+
+/** The step of this run's status that deleted the credential, or the earlier cut it found (a chain of alerts). */
+function cutIn(status: PlaybookStatus, credential: string): EarlierCut | undefined {
+  const step = status.actions.find((r) => r.status === 'done' && goneCredential(r.action) === credential);
+  if (step) {
+    return {
+      incident: status.workflowId,
+      ...(status.handle ? { handle: status.handle } : {}),
+      action: step.action.id,
+      description: step.action.description,
+      at: step.finishedAt ?? status.startedAt,
+    };
+  }
+  return status.principals.find((p) => p.key === credential && p.containedBy)?.containedBy;
+}
+
+const UNTAGGED: PrincipalTags = { encrypted: false, tag: (key) => key, tagsOf: (key) => [key] };
 
 export type LedgerActivities = ReturnType<typeof createLedgerActivities>;

@@ -17,7 +17,7 @@ import {
 } from '../domain/playbook-input.js';
 import type { Policy } from '../domain/policy.js';
 import { describePrincipal, principalKey, type Principal } from '../domain/principal.js';
-import { alertRef, initialSearchAttributes, RevokerPrincipal } from '../domain/search-attributes.js';
+import { alertRef, initialSearchAttributes, listLiteral, RevokerPrincipal } from '../domain/search-attributes.js';
 import { PLAYBOOK_TASK_QUEUE } from '../domain/task-queues.js';
 import type { playbook } from '../workflows/playbook.js';
 
@@ -249,14 +249,9 @@ function filedUnder(client: Client, principals: Principal[]) {
   const tags = tagsOf(client);
   const each = [...new Set(principals.map(principalKey))].map((key) => tags.tagsOf(key));
   return {
-    filter: `${RevokerPrincipal.name} IN (${[...new Set(each.flat())].map(quoted).join(', ')})`,
+    filter: `${RevokerPrincipal.name} IN (${[...new Set(each.flat())].map(listLiteral).join(', ')})`,
     holdsAll: (filed: string[]) => each.every((any) => any.some((tag) => filed.includes(tag))),
   };
-}
-
-/** A string literal of Temporal's list filter. */
-function quoted(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** The playbook's input: the alert with a snapshot of the policy and the timings. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Provider } from './principal.js';
+import { principalKey, type Principal, type Provider } from './principal.js';
 import { lazySchema } from './lazy-schema.js';
 import type { WatchedCredential } from './sweep.js';
 
@@ -123,6 +123,20 @@ export interface StepClock {
   undoAt: string;
 }
 
+/**
+ * What a step leaves behind once it took effect. `lingering` was issued before the step and stays valid for a while
+ * (`for`, else the kind's `lingers`): "access tokens issued to the user issued before 05:44:01 stay valid until about
+ * 07:14". `remains` stays possible however long one waits. A step of a `cutBy` kind done on the same principal ends
+ * what lingers too (the lingering part is left out); one of an `unless` kind makes `remains` moot.
+ */
+export interface Afterwards<K extends string = string> {
+  lingering?: string;
+  for?: string;
+  cutBy?: K[];
+  remains?: string;
+  unless?: K[];
+}
+
 type Build<T> = (target: T, clock: StepClock) => unknown;
 /**
  * One activity call as data: the activity's name (its Temporal activity type on the provider's task
@@ -161,6 +175,16 @@ interface KindEntry<P extends Provider, S extends z.ZodType, K extends string> {
    * before it ran. After containment the watch lasts as long as the longest of the done steps' (policy.sweep).
    */
   lingers?: string;
+  /**
+   * What stays possible once the step took effect, from what happened (domain/residual.ts): the report's residual
+   * risk. Absent for a release kind, whose `residualRisk` says what comes back.
+   */
+  afterwards?: Afterwards<K>;
+  /**
+   * Done, the credential is gone for good, and this is how an alert names it: a later incident whose alert names it
+   * finds it contained by this one (`Contained (already)`) instead of failing to examine what no longer exists.
+   */
+  gone?: (target: z.infer<S>) => Principal;
   /** The credential the step cut, as the provider's audit trail names its caller: the watch looks for its use after. */
   cuts?: (target: z.infer<S>) => Omit<WatchedCredential, 'provider'>;
 }
@@ -214,6 +238,12 @@ const REGISTRY = {
       'Temporary credentials already minted from this key (GetSessionToken, GetFederationToken, AssumeRole) stay valid until they expire unless a session deny covers them.',
     lingers: '12h',
     cuts: (t) => ({ scope: t.accountId, kind: 'accessKey', id: t.accessKeyId }),
+    afterwards: {
+      lingering: 'temporary credentials from the key (GetSessionToken, GetFederationToken, AssumeRole)',
+      cutBy: ['aws.denyUserSessions', 'aws.revokeUserSessions'],
+      remains: 'The key is deactivated, not deleted: whoever may call iam:UpdateAccessKey can turn it on again.',
+      unless: ['aws.deleteAccessKey', 'aws.denyUserSessions'],
+    },
     act: { activity: 'deactivateAwsAccessKey' },
     verify: { activity: 'verifyAwsAccessKey', expected: 'Inactive' },
   }),
@@ -229,6 +259,9 @@ const REGISTRY = {
     residualRisk:
       "Sessions of roles assumed from this user are the role's, not the user's: contain those roles too. Credentials of the root user cannot be contained this way.",
     cuts: (t) => ({ scope: t.accountId, kind: 'user', id: t.userName }),
+    afterwards: {
+      remains: "Sessions of roles assumed from this user are the role's, not the user's: contain those roles too.",
+    },
     act: { activity: 'denyAwsUserSessions' },
     verify: { activity: 'verifyAwsUserDenied' },
   }),
@@ -243,6 +276,7 @@ const REGISTRY = {
     shortRisk: 'new sessions of the role still work',
     residualRisk:
       'Only sessions issued before the revocation time are denied: whoever can still assume the role can mint new sessions.',
+    afterwards: { remains: 'Whoever can still assume the role can mint new sessions.' },
     act: { activity: 'revokeAwsRoleSessions', args: revocationAt },
     verify: { activity: 'verifyAwsRoleSessionsRevoked', args: revocationAt },
   }),
@@ -258,6 +292,11 @@ const REGISTRY = {
     residualRisk: 'None for this key; deletion is permanent, and workloads that used it need a new key.',
     lingers: '12h',
     cuts: (t) => ({ scope: t.accountId, kind: 'accessKey', id: t.accessKeyId }),
+    afterwards: {
+      lingering: 'temporary credentials from the key (GetSessionToken, GetFederationToken, AssumeRole)',
+      cutBy: ['aws.denyUserSessions', 'aws.revokeUserSessions'],
+    },
+    gone: (t) => ({ type: 'aws.accessKey', accountId: t.accountId, accessKeyId: t.accessKeyId }),
     act: { activity: 'deleteAwsAccessKey' },
     verify: { activity: 'verifyAwsAccessKey', expected: 'deleted' },
   }),
@@ -272,6 +311,10 @@ const REGISTRY = {
     shortRisk: 'sessions minted after containment, and other keys, still work',
     residualRisk:
       "Only the user's sessions issued before containment (GetSessionToken, GetFederationToken) are denied: the user's other access keys keep working, and so do sessions minted after it. Sessions of roles the stolen key assumed are the role's: contain those roles too.",
+    afterwards: {
+      remains: "Sessions the user mints after the revocation, and the user's other access keys, still work.",
+      unless: ['aws.denyUserSessions'],
+    },
     act: { activity: 'revokeAwsUserSessions', args: revocationAt },
     verify: { activity: 'verifyAwsUserSessionsRevoked', args: revocationAt },
   }),
@@ -287,6 +330,10 @@ const REGISTRY = {
     residualRisk:
       "No new console sign-ins with the password; console sessions already open last until they expire (up to 12 hours) unless a session deny covers the user. The user's access keys are not touched.",
     lingers: '12h',
+    afterwards: {
+      lingering: 'console sessions',
+      cutBy: ['aws.denyUserSessions', 'aws.revokeUserSessions'],
+    },
     act: { activity: 'deleteAwsLoginProfile' },
     verify: { activity: 'verifyAwsLoginProfileDeleted' },
   }),
@@ -303,6 +350,11 @@ const REGISTRY = {
     residualRisk:
       'Refresh tokens and session cookies are dead, but access tokens already issued stay valid until they expire (about 1 hour; up to 28 hours for CAE-capable clients) unless the resource enforces continuous access evaluation. App-only tokens are not affected.',
     lingers: '90m',
+    afterwards: {
+      lingering: "the user's access tokens",
+      remains:
+        'Long-lived tokens of CAE-capable clients (up to 28 hours) end only where the resource enforces continuous access evaluation; app-only tokens are untouched.',
+    },
     act: { activity: 'revokeEntraUserSessions', args: (t, { at }) => ({ ...t, at }) },
     verify: { activity: 'verifyEntraUserSessionsRevoked', args: (t, { at }) => ({ ...t, at }) },
   }),
@@ -318,6 +370,7 @@ const REGISTRY = {
       'No new sign-ins or tokens; access tokens already issued stay valid until they expire (about 1 hour) at resources that do not enforce continuous access evaluation.',
     lingers: '90m',
     cuts: (t) => ({ scope: t.tenantId, kind: 'user', id: t.userId }),
+    afterwards: { lingering: "the user's access tokens" },
     act: { activity: 'disableEntraUser' },
     verify: { activity: 'verifyEntraUserDisabled' },
   }),
@@ -334,6 +387,12 @@ const REGISTRY = {
       "App-only access tokens already minted with these credentials stay valid until they expire (60-90 minutes). Credentials on the application object in the app's home tenant are not touched: the owner of a multi-tenant app can add new ones, so also disable the service principal.",
     lingers: '90m',
     cuts: (t) => ({ scope: t.tenantId, kind: 'app', id: t.appId }),
+    afterwards: {
+      lingering: 'app-only access tokens of the app',
+      remains:
+        "Credentials on the application object in the app's home tenant are untouched: its owner can add new ones.",
+      unless: ['entra.disableServicePrincipal'],
+    },
     act: { activity: 'removeEntraServicePrincipalCredentials' },
     verify: { activity: 'verifyEntraServicePrincipalCredentialsRemoved' },
   }),
@@ -349,6 +408,11 @@ const REGISTRY = {
     residualRisk:
       'No new tokens carry the revoked permissions; access tokens already issued keep them until they expire (about 1 hour). Users can consent again unless user consent is restricted.',
     lingers: '90m',
+    afterwards: {
+      lingering: 'access tokens with the revoked permissions',
+      remains: 'Users can consent to the app again unless user consent is restricted.',
+      unless: ['entra.disableServicePrincipal'],
+    },
     act: { activity: 'deleteEntraConsentGrants' },
     verify: { activity: 'verifyEntraConsentGrantsDeleted' },
   }),
@@ -364,6 +428,7 @@ const REGISTRY = {
       'No new tokens are issued to the app in this tenant; tokens already issued stay valid until they expire (60-90 minutes).',
     lingers: '90m',
     cuts: (t) => ({ scope: t.tenantId, kind: 'app', id: t.appId }),
+    afterwards: { lingering: 'app-only access tokens of the app' },
     act: { activity: 'disableEntraServicePrincipal' },
     verify: { activity: 'verifyEntraServicePrincipalDisabled' },
   }),
@@ -382,6 +447,11 @@ const REGISTRY = {
       "The outside workload can no longer exchange its tokens for the app's; access tokens it already got through this credential stay valid until they expire (about 1 hour). The app's other credentials are untouched.",
     lingers: '90m',
     cuts: (t) => ({ scope: t.tenantId, kind: 'key', id: t.credentialId }),
+    afterwards: {
+      lingering: 'access tokens from the federated credential',
+      remains: "The app's other credentials still work.",
+      unless: ['entra.disableServicePrincipal'],
+    },
     act: { activity: 'removeEntraFederatedCredential' },
     verify: { activity: 'verifyEntraFederatedCredentialRemoved' },
   }),
@@ -398,6 +468,11 @@ const REGISTRY = {
       "App-only access tokens already minted with this credential stay valid until they expire (60-90 minutes). The app's other secrets, certificates and federated credentials still work.",
     lingers: '90m',
     cuts: (t) => ({ scope: t.tenantId, kind: 'key', id: t.keyId }),
+    afterwards: {
+      lingering: 'app-only access tokens from the credential',
+      remains: "The app's other secrets, certificates and federated credentials still work.",
+      unless: ['entra.disableServicePrincipal'],
+    },
     act: { activity: 'removeEntraApplicationSecret' },
     verify: { activity: 'verifyEntraApplicationSecretRemoved' },
   }),
@@ -414,6 +489,12 @@ const REGISTRY = {
       'Self-signed JWTs from the key stop at once, but OAuth access tokens already minted with it stay valid until they expire (1 hour by default, up to 12 hours): disable the service account to cut them.',
     lingers: '1h',
     cuts: (t) => ({ scope: t.projectId, kind: 'key', id: t.keyName }),
+    afterwards: {
+      lingering: 'OAuth access tokens from the key',
+      cutBy: ['gcp.disableServiceAccount'],
+      remains: 'The key is disabled, not deleted: it can be enabled again.',
+      unless: ['gcp.deleteKey', 'gcp.disableServiceAccount'],
+    },
     act: { activity: 'disableGcpKey' },
     verify: { activity: 'verifyGcpKey', expected: 'disabled' },
   }),
@@ -430,6 +511,8 @@ const REGISTRY = {
       'None for this key; deletion is permanent. Access tokens minted from it before live until they expire unless the service account is disabled.',
     lingers: '1h',
     cuts: (t) => ({ scope: t.projectId, kind: 'key', id: t.keyName }),
+    afterwards: { lingering: 'OAuth access tokens from the key', cutBy: ['gcp.disableServiceAccount'] },
+    gone: (t) => ({ type: 'gcp.key', keyName: t.keyName }),
     act: { activity: 'deleteGcpKey' },
     verify: { activity: 'verifyGcpKey', expected: 'deleted' },
   }),
@@ -444,6 +527,11 @@ const REGISTRY = {
     residualRisk:
       'Its tokens are refused at once and workloads running as it stop. Principals holding roles/iam.serviceAccountTokenCreator on it can mint tokens again once it is re-enabled: review those grants.',
     cuts: (t) => ({ scope: t.projectId, kind: 'serviceAccount', id: t.email }),
+    afterwards: {
+      remains:
+        'Principals holding roles/iam.serviceAccountTokenCreator on the account can mint its tokens again once it is re-enabled.',
+      unless: ['gcp.removeTokenCreatorBinding'],
+    },
     act: { activity: 'disableGcpServiceAccount' },
     verify: { activity: 'verifyGcpServiceAccountDisabled' },
   }),
@@ -464,6 +552,7 @@ const REGISTRY = {
     lingers: '1h',
     // The member's own calls, and calls made with tokens it minted (the audit log names it as delegator).
     cuts: (t) => ({ scope: t.projectId, kind: 'serviceAccount', id: t.member.replace(/^[A-Za-z]+:/, '') }),
+    afterwards: { lingering: "the member's access tokens for the account", cutBy: ['gcp.disableServiceAccount'] },
     act: { activity: 'removeGcpTokenCreatorBinding' },
     verify: { activity: 'verifyGcpTokenCreatorBindingRemoved' },
   }),
@@ -480,6 +569,12 @@ const REGISTRY = {
     shortRisk: 'issued access tokens live ≤1 h; the user can grant again',
     residualRisk:
       "The app's refresh token is revoked and its grant removed, but access tokens it already holds may work until they expire (up to an hour), and the user can grant the app again unless it is blocked in Security > API controls.",
+    afterwards: {
+      lingering: "the app's access tokens",
+      for: '1h',
+      remains: 'The user can grant the app again unless it is blocked in Security > API controls.',
+      unless: ['workspace.suspendUser'],
+    },
     act: { activity: 'deleteWorkspaceAppToken' },
     verify: { activity: 'verifyWorkspaceAppTokenDeleted' },
   }),
@@ -493,6 +588,11 @@ const REGISTRY = {
     shortRisk: 'users can grant it again unless it is blocked',
     residualRisk:
       "Every user's grant to the app is removed (each user's tokens read again, page by page, at the act), but access tokens already issued may work up to an hour, and users can grant it again unless an admin blocks the app in Security > API controls.",
+    afterwards: {
+      lingering: "the app's access tokens",
+      for: '1h',
+      remains: 'Users can grant the app again unless an admin blocks it in Security > API controls.',
+    },
     act: { activity: 'deleteWorkspaceAppTokensEverywhere' },
     verify: { activity: 'verifyWorkspaceAppGoneEverywhere' },
   }),
@@ -506,6 +606,11 @@ const REGISTRY = {
     shortRisk: "apps' OAuth grants stay; sign-out cannot be read back",
     residualRisk:
       "Web and device sessions end and must sign in again, but OAuth grants to apps and app passwords stay (delete the apps' tokens), and the Directory API cannot show sessions: the step is verified by the user's record, not by the sessions.",
+    afterwards: {
+      remains:
+        "OAuth grants to apps and app passwords stay; the Directory API cannot show sessions, so the sign-out is verified by the user's record.",
+      unless: ['workspace.suspendUser'],
+    },
     act: { activity: 'signOutWorkspaceUser' },
     verify: { activity: 'verifyWorkspaceUserSignedOut' },
   }),
@@ -519,6 +624,7 @@ const REGISTRY = {
     shortRisk: 'the user is locked out until released',
     residualRisk:
       'The user cannot sign in and apps acting for them are refused; mail still arrives and data stays. Delegated mailbox access and shared drives are untouched.',
+    afterwards: { remains: 'Delegated mailbox access and shared drives are untouched.' },
     act: { activity: 'suspendWorkspaceUser' },
     verify: { activity: 'verifyWorkspaceUserSuspended', expected: 'suspended' },
   }),
@@ -536,6 +642,10 @@ const REGISTRY = {
     shortRisk: "bound tokens of the account's Pods live until they expire",
     residualRisk:
       "The Secret's token is refused at once, but bound tokens of the account's Pods stay valid until they expire (an hour by default, a year for some legacy-compatible ones), and a client certificate issued to anyone cannot be revoked at all (kubernetes/kubernetes#18982).",
+    afterwards: {
+      remains: "Bound tokens of the account's Pods stay valid until they expire (an hour by default).",
+      unless: ['kubernetes.recreateServiceAccount'],
+    },
     act: { activity: 'deleteKubernetesTokenSecret' },
     verify: { activity: 'verifyKubernetesTokenSecretDeleted' },
   }),
@@ -550,6 +660,10 @@ const REGISTRY = {
     shortRisk: 'the workload restarts; other Pods keep their tokens',
     residualRisk:
       "Tokens bound to this Pod are refused once it is deleted and the workload restarts with new ones; tokens of the account's other Pods, and its legacy Secrets, are untouched.",
+    afterwards: {
+      remains: "Tokens of the account's other Pods, and its legacy token Secrets, still work.",
+      unless: ['kubernetes.recreateServiceAccount'],
+    },
     act: { activity: 'deleteKubernetesPod' },
     verify: { activity: 'verifyKubernetesPodGone' },
   }),
@@ -564,6 +678,10 @@ const REGISTRY = {
     shortRisk: "workloads' tokens are refused until their Pods restart",
     residualRisk:
       "Every token of the old account (bound or legacy) is refused, and so are its running Pods' until they restart with tokens of the new account; RoleBindings name it by name and keep applying to the new one. Client certificates cannot be revoked (kubernetes/kubernetes#18982).",
+    afterwards: {
+      remains: 'RoleBindings name the account by name and apply to the new one: its new tokens get the same access.',
+      unless: ['kubernetes.removeBindings'],
+    },
     act: { activity: 'recreateKubernetesServiceAccount' },
     verify: { activity: 'verifyKubernetesServiceAccountRecreated' },
   }),
@@ -578,6 +696,10 @@ const REGISTRY = {
     shortRisk: 'tokens still authenticate; group bindings still apply',
     residualRisk:
       "Every token of the account still authenticates, but gets only what bindings to its groups grant (system:serviceaccounts, system:serviceaccounts:<namespace>, system:authenticated), and the account's own workloads lose their access too. Client certificates cannot be revoked (kubernetes/kubernetes#18982).",
+    afterwards: {
+      remains:
+        "The account's tokens still authenticate and get what bindings to its groups grant (system:serviceaccounts, system:authenticated).",
+    },
     act: { activity: 'removeKubernetesBindings' },
     verify: { activity: 'verifyKubernetesBindingsRemoved' },
   }),
@@ -758,6 +880,8 @@ export interface ActionKindInfo {
   ends?: ActionKind;
   /** How long what the step cut can still be used somewhere (a duration): the watch lasts the longest of these. */
   lingers?: string;
+  /** What stays possible once the step took effect (domain/residual.ts). */
+  afterwards?: Afterwards<ActionKind>;
 }
 
 /** The registry, every entry checked to name only kinds that exist (`undoes`, `ends`). */
@@ -826,6 +950,12 @@ export function actionId(spec: ActionSpec): string {
 
 export function describeAction(spec: ActionSpec): string {
   return entryOf(spec).describe(spec.target);
+}
+
+/** The principal key of the credential a step of this spec deletes for good, as alerts name it (the registry's `gone`). */
+export function goneCredential(spec: ActionSpec): string | undefined {
+  const entry = ACTION_KINDS[spec.kind] as unknown as { gone?: (target: ActionSpec['target']) => Principal };
+  return entry.gone ? principalKey(entry.gone(spec.target)) : undefined;
 }
 
 /** The credential a step of this spec cuts, if the watch follows one (the registry's `cuts`). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Action } from './action.js';
-import { finalState, summarize } from './outcome.js';
+import { finalState, stateLabel, summarize } from './outcome.js';
 import type { ActionRecord, PrincipalRecord } from './report.js';
 
 const record = (status: ActionRecord['status']): ActionRecord => ({ action: { id: status } as Action, status });
@@ -45,5 +45,33 @@ describe('summarize', () => {
       text,
       'PartiallyContained: IAM user alice — 3 actions (2 done, 1 failed); could not examine IAM user alice.',
     );
+  });
+});
+
+describe('stateLabel', () => {
+  const earlier: PrincipalRecord = {
+    ...principal('contained'),
+    containedBy: { incident: 'contain/x', handle: 'INC-7F3K2Q', action: 'a', description: 'd', at: 't' },
+  };
+  it('reads Contained (already) when the key was deleted by an earlier incident', () => {
+    const status = { actions: [], principals: [earlier] };
+    const state = finalState(status);
+    assert.equal(state, 'Contained');
+    assert.equal(stateLabel({ ...status, state }), 'Contained (already)');
+    assert.match(
+      summarize({ ...status, state }),
+      /^Contained \(already\): .* was deleted already by INC-7F3K2Q at t\.$/,
+    );
+  });
+  it('reads Contained (already) when every step found its target so, and Contained when one changed it', () => {
+    assert.equal(
+      stateLabel({ state: 'Contained', actions: [record('already')], principals: [] }),
+      'Contained (already)',
+    );
+    assert.equal(
+      stateLabel({ state: 'Contained', actions: [record('already'), record('done')], principals: [] }),
+      'Contained',
+    );
+    assert.equal(stateLabel({ state: 'NotContained', actions: [record('already')], principals: [] }), 'NotContained');
   });
 });

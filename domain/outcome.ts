@@ -11,8 +11,23 @@ export function finalState(status: Pick<PlaybookStatus, 'actions' | 'principals'
   const failed =
     actions.filter((r) => r.status === 'failed').length + status.principals.filter((p) => p.status === 'failed').length;
   const refused = actions.filter((r) => r.status === 'rejected' || r.status === 'skipped').length;
-  if (succeeded === 0) return failed || refused ? 'NotContained' : 'NothingToDo';
+  // Deleted by an earlier incident: contained, by it.
+  const earlier = status.principals.filter((p) => p.status === 'contained').length;
+  if (succeeded === 0 && earlier === 0) return failed || refused ? 'NotContained' : 'NothingToDo';
   return failed ? 'PartiallyContained' : 'Contained';
+}
+
+/**
+ * The state as people read it: `Contained (already)` when the incident changed nothing because the cloud was
+ * found contained already (an earlier incident deleted the key, or every step found its target so).
+ */
+export function stateLabel(status: Pick<PlaybookStatus, 'actions' | 'principals' | 'state'>): string {
+  if (status.state !== 'Contained') return status.state;
+  const containment = status.actions.filter((r) => !r.action.reverses);
+  const changed = containment.some((r) => r.status === 'done');
+  const already =
+    containment.some((r) => r.status === 'already') || status.principals.some((p) => p.status === 'contained');
+  return !changed && already ? 'Contained (already)' : status.state;
 }
 
 /** One line for notifications and the CLI. */
@@ -35,6 +50,12 @@ export function summarize(status: Pick<PlaybookStatus, 'actions' | 'principals' 
   const exemptPart = exempt.length
     ? `; allowlisted, nothing done: ${exempt.map((p) => `${p.label} (${p.allowlistReason ?? 'allowlist'})`).join(', ')}`
     : '';
+  const earlier = status.principals.flatMap((p) =>
+    p.status === 'contained' && p.containedBy
+      ? [`${p.label} was deleted already by ${p.containedBy.handle ?? p.containedBy.incident} at ${p.containedBy.at}`]
+      : [],
+  );
+  const earlierPart = earlier.length ? `; ${earlier.join(', ')}` : '';
   const labels = status.principals.map((p) => p.label).join(', ');
-  return `${status.state}: ${labels} — ${status.actions.length} actions${parts.length ? ` (${parts.join(', ')})` : ''}${principalPart}${exemptPart}.`;
+  return `${stateLabel(status)}: ${labels} — ${status.actions.length} actions${parts.length ? ` (${parts.join(', ')})` : ''}${principalPart}${exemptPart}${earlierPart}.`;
 }

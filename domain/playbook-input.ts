@@ -1,5 +1,5 @@
 import type { Alert } from './alert.js';
-import type { AlertSummary, PlaybookStatus } from './report.js';
+import type { AlertSummary, EarlierCut, PlaybookStatus } from './report.js';
 import { principalKey, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
 import { fnv1a64 } from './handle.js';
@@ -73,6 +73,8 @@ export interface PlaybookInput {
   seenAlerts?: string[];
   /** How many alerts the runs before this one had. */
   alertCount?: number;
+  /** Keys the run this one continues deleted (or found deleted): an alert naming one finds it contained. */
+  earlierCuts?: { credential: string; cut: EarlierCut }[];
   /**
    * The incident this run continues mid-way (continued as new when its history grew long): its status
    * as it was, every principal it covers, and whether a release is still accepted. Triage and planning

@@ -83,7 +83,13 @@ export function approvedNotStarted(record: Pick<ActionRecord, 'status' | 'decide
   return record.status === 'awaiting-approval' && record.decidedBy !== undefined;
 }
 
-export type PrincipalStatus = 'discovering' | 'examined' | 'failed' | 'allowlisted';
+export type PrincipalStatus =
+  | 'discovering'
+  | 'examined'
+  | 'failed'
+  | 'allowlisted'
+  /** Gone already, deleted by an earlier incident (`containedBy`): nothing left to contain. */
+  | 'contained';
 
 export interface PrincipalRecord {
   key: string;
@@ -92,8 +98,21 @@ export interface PrincipalRecord {
   error?: { type: string; message: string };
   /** Why the policy's allowlist leaves this principal alone. */
   allowlistReason?: string;
+  /** For a `contained` principal: the step of the earlier incident that deleted it. */
+  containedBy?: EarlierCut;
   /** What discovery saw, for the responder (domain/card.ts); absent before discovery and in runs recorded before it. */
   card?: TriageCard;
+}
+
+/** A credential an earlier incident deleted: what a later alert naming it is told. */
+export interface EarlierCut {
+  /** The earlier incident's workflow id, and its handle when it has one. */
+  incident: string;
+  handle?: string;
+  /** The step that deleted it, and when it ended. */
+  action: string;
+  description: string;
+  at: string;
 }
 
 export interface AlertSummary {

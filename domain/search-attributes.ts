@@ -78,3 +78,8 @@ export function initialSearchAttributes(
     { key: RevokerAlertId, value: [alertRef(alert)] },
   ];
 }
+
+/** A string literal of Temporal's list filter, its quotes and backslashes escaped. */
+export function listLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

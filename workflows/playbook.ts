@@ -24,6 +24,7 @@ import { brief, describeIssues } from '../domain/issues.js';
 import type { Decision, Verdict } from '../domain/decision.js';
 import { discoveredKeys, type Discovery } from '../domain/discovery.js';
 import { controlOwner, HoldersChangedSchema, incidentOf } from '../domain/ledger.js';
+import { residualRisks as residualRisksOf } from '../domain/residual.js';
 import {
   AlertPage,
   alertRefsQuery,
@@ -42,7 +43,7 @@ import {
 } from '../domain/messages.js';
 import { durationMs } from '../domain/duration.js';
 import { finalState, summarize } from '../domain/outcome.js';
-import { actionId, actionOf, type Action } from '../domain/action.js';
+import { actionId, actionOf, goneCredential, type Action } from '../domain/action.js';
 import { planActions } from '../domain/plan.js';
 import { approverIdentities, modeFor, samePerson, sweepPolicyOf } from '../domain/policy.js';
 import { APPROVAL_RULES_DESCRIPTION, approvalRulesOf, approvalRulesQuery } from '../domain/approval-words.js';
@@ -53,6 +54,7 @@ import { describePrincipal, principalKey, type Principal } from '../domain/princ
 import type {
   ActionRecord,
   AlertSummary,
+  EarlierCut,
   PlaybookState,
   PlaybookStatus,
   PrincipalRecord,
@@ -489,6 +491,12 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
           record.status = 'examined';
           return [{ principal: record.key, discovery }];
         } catch (error) {
+          const cut = await containedEarlier(principal, error);
+          if (cut) {
+            record.status = 'contained';
+            record.containedBy = cut;
+            return [];
+          }
           record.status = 'failed';
           record.error = failureOf(error);
           return [];
@@ -496,6 +504,47 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       }),
     );
     return discoveries.flat();
+  }
+
+  /**
+   * A key that no longer exists may be one an earlier incident deleted (or this one, before a new alert started it
+   * over): then it is contained, by that incident, and not a principal that could not be examined.
+   */
+  async function containedEarlier(principal: Principal, error: unknown): Promise<EarlierCut | undefined> {
+    if (input.dryRun || (principal.type !== 'aws.accessKey' && principal.type !== 'gcp.key')) return undefined;
+    if (failureOf(error).type !== 'TargetNotFoundError') return undefined;
+    const credential = principalKey(principal);
+    const carried = input.earlierCuts?.find((c) => c.credential === credential);
+    if (carried) return carried.cut;
+    // Runs recorded before replay without the lookup.
+    if (!patched('contained-already')) return undefined;
+    try {
+      return await activities.ledger.earlierCut({ credential });
+    } catch (lookup) {
+      if (isCancellation(lookup)) throw lookup;
+      log.warn('could not look for an earlier incident that deleted the key', { error: failureOf(lookup) });
+      return undefined;
+    }
+  }
+
+  /** The credentials this incident deleted for good (or found deleted by another), as a later run is told of them. */
+  function cutCredentials(): NonNullable<PlaybookInput['earlierCuts']> {
+    const own = status.actions.flatMap((r) => {
+      const credential = r.status === 'done' ? goneCredential(r.action) : undefined;
+      if (!credential) return [];
+      const cut: EarlierCut = {
+        incident: status.workflowId,
+        ...(status.handle ? { handle: status.handle } : {}),
+        action: r.action.id,
+        description: r.action.description,
+        at: r.finishedAt ?? now(),
+      };
+      return [{ credential, cut }];
+    });
+    const earlier = status.principals.flatMap((p) =>
+      p.status === 'contained' && p.containedBy ? [{ credential: p.key, cut: p.containedBy }] : [],
+    );
+    return [...own, ...earlier];
   }
 
   /** Plans the steps for what triage found, leaving out those the incident already has. */
@@ -701,6 +750,14 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
 
       // Contained (or not): the playbook stays open for a release while reversible steps took effect.
       status.containedAt = now();
+      // Filed under each key it deleted too, so an alert naming one joins it (or, later, finds it deleted by it).
+      const gone = cutCredentials()
+        .map((c) => c.credential)
+        .filter((key) => !filed.has(key));
+      if (gone.length && patched('filed-under-deleted-keys')) {
+        for (const key of gone) filed.add(key);
+        fileUnderFiled();
+      }
     }
     const releasable = releasableSteps(status.actions, sharedControls);
     let waitForRelease: boolean;
@@ -709,10 +766,12 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       waitForRelease = releaseOpen && releasable.length > 0 && releases.length === 0;
       if (waitForRelease) status.releaseUntil = new Date(Date.now() + releaseWindowMs).toISOString();
       publish();
+      // Final already (nothing runs any more), also when nothing was planned and the status still says Triage.
+      const state = finalState(status);
       notify({
         kind: 'completed',
-        state: status.state,
-        summary: summarize(status),
+        state,
+        summary: summarize({ ...status, state }),
         residualRisks: residualRisks().length,
         ...(waitForRelease ? { releasable: releasable.map(notified), linksExpireAt: status.releaseUntil } : {}),
       });
@@ -779,6 +838,8 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       const seenAlerts = [...seen].filter((ref) => ref !== lateRef);
       const fresh: PlaybookInput = { ...input };
       delete fresh.resume;
+      const earlierCuts = cutCredentials();
+      if (earlierCuts.length) fresh.earlierCuts = earlierCuts;
       return continueAsNew<typeof playbook>({
         ...fresh,
         alert: { ...lateAlert, principals: [...principals, ...uncovered(lateAlert.principals)] },
@@ -997,10 +1058,9 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     };
   }
 
+  /** From what happened (domain/residual.ts): the same list the CLI, chat and Current Details count. */
   function residualRisks(): Report['residualRisks'] {
-    return status.actions
-      .filter((r) => r.status === 'done' || r.status === 'already' || r.preview?.changes)
-      .map((r) => ({ action: r.action.id, risk: r.action.residualRisk }));
+    return residualRisksOf(status, now());
   }
 
   function requestApproval(waiting: ActionRecord[], title: string): void {

@@ -4,6 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { formatStatus } from '../../client/cli/format.js';
 import { signLinkToken } from '../../connect/link-token.js';
 import { ledgerQuery, releaseSignal } from '../../domain/messages.js';
+import { stateLabel } from '../../domain/outcome.js';
 import type { Policy } from '../../domain/policy.js';
 import type { Principal } from '../../domain/principal.js';
 import { releasableSteps } from '../../domain/release.js';
@@ -13,6 +14,7 @@ import { TEST_POLICY, type Harness } from '../harness.js';
 import {
   ACCOUNT,
   alertAbout,
+  approve,
   awsUser,
   filedTag,
   ledgerId,
@@ -211,6 +213,49 @@ describe('overlapping incidents share the controls on a principal', () => {
     playbooks.handle(wider.workflowId);
     assert.equal(wider.outcome, 'started', 'ci-deployer is under no open incident: a new incident');
     assert.notEqual(wider.workflowId, mixed.workflowId);
+  });
+
+  it('reads a key an earlier incident deleted as Contained (already), naming that incident', async () => {
+    const [key] = aliceKeys();
+    assert.ok(key);
+    const named: Principal = { type: 'aws.accessKey', accountId: ACCOUNT, accessKeyId: key };
+    const first = playbooks.handle((await h.start(alertAbout([named], 'high'))).workflowId);
+    await waitForStatus(first, (s) => settled(s) && s.state === 'AwaitingApproval');
+    await approve(first, { approver: 'sam@example.com', actions: 'all' });
+    const deleted = await result(first);
+    assert.equal(statusOf(deleted, `aws:delete-key:${key}`).status, 'done');
+    assert.equal(h.aws.accessKey(key), undefined, 'the key is gone');
+
+    // The same key again, after the incident closed: a new run of the same incident, which finds no key.
+    const again = await h.start(alertAbout([named], 'high'));
+    assert.equal(again.workflowId, first.workflowId);
+    const report = await result(h.client.workflow.getHandle(again.workflowId));
+    assert.equal(report.state, 'Contained', report.summary);
+    assert.equal(stateLabel(report), 'Contained (already)');
+    const [principal] = report.principals;
+    assert.equal(principal?.status, 'contained');
+    assert.equal(principal?.containedBy?.action, `aws:delete-key:${key}`);
+    assert.equal(principal?.containedBy?.handle, deleted.handle);
+    assert.match(report.summary, /^Contained \(already\): .* was deleted already by INC-/);
+    assert.deepEqual(report.residualRisks, [], 'nothing of the deleted key is left to anyone');
+  });
+
+  it('finds the key deleted by an incident about its user, under that incident', async () => {
+    const keys = aliceKeys();
+    const user = playbooks.handle((await h.start(alertAbout([awsUser('alice')], 'high'))).workflowId);
+    await waitForStatus(user, (s) => settled(s) && s.state === 'AwaitingApproval');
+    await approve(user, { approver: 'sam@example.com', actions: 'all' });
+    const deleted = await result(user);
+    assert.ok(keys.every((key) => statusOf(deleted, `aws:delete-key:${key}`).status === 'done'));
+
+    const [key] = keys;
+    assert.ok(key);
+    const named: Principal = { type: 'aws.accessKey', accountId: ACCOUNT, accessKeyId: key };
+    const later = playbooks.handle((await h.start(alertAbout([named], 'high'))).workflowId);
+    assert.notEqual(later.workflowId, user.workflowId, "an incident of its own: the user's closed");
+    const report = await result(later);
+    assert.equal(stateLabel(report), 'Contained (already)', report.summary);
+    assert.equal(report.principals[0]?.containedBy?.incident, user.workflowId);
   });
 
   /** Waits until visibility lists the incident under this principal key (its keyed hash). */
