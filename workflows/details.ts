@@ -1,111 +1,292 @@
+import type { TriageCard } from '../domain/card.js';
 import { irreversibleSteps, releasableSteps } from '../domain/release.js';
-import { awaitsDecision, type PlaybookStatus } from '../domain/report.js';
+import { awaitsDecision, type ActionRecord, type PlaybookStatus, type PrincipalRecord } from '../domain/report.js';
 import { sweepLines, watchAlarm } from '../domain/sweep-view.js';
 
 /**
- * The "Current Details" markdown the Temporal UI shows under User Metadata: what waits for the
- * responder first, with the exact Signal JSON to paste into "Send a Signal", then the plan and each
- * step's state. Plain words, no emoji: the UI may run where no emoji font is installed.
+ * The "Current Details" markdown the Temporal UI shows under User Metadata, read by a responder in ten seconds: what
+ * waits for them first (with the exact Signal JSON to paste into "Send a Signal"), the messages that changed nothing
+ * and why, then each principal's triage card followed by its steps, one short item each. Plain words, no emoji: the UI
+ * may run where no emoji font is installed.
+ *
+ * It has to fit the UI's panel: 584 px wide at a 1280 px window (UI 2.42.1). The UI renders it in an iframe with no
+ * stylesheet of its own (its style block arrives empty), so the browser's defaults apply: `pre` never wraps, and text
+ * and code spans break only at spaces and hyphens, never at `/`, `:`, `.` or `_`. Hence no tables, JSON lines kept
+ * short, and any longer unbroken run shortened in its middle (test/e2e/ui-details.suite.ts measures it in the UI).
  */
 export function renderDetails(status: PlaybookStatus): string {
-  const lines = [
-    `${status.handle ? `**${status.handle}** · ` : ''}**${status.state}** · severity ${status.severity} · ${status.alerts.length} alert(s): ${alertTitles(status)}`,
-    '',
+  const blocks = [
+    headline(status),
+    alarm(status),
+    waitingForYou(status),
+    ignoredMessages(status),
+    refusedParts(status),
+    releaseOffer(status),
+    planChanges(status),
+    ...principalsWithSteps(status),
+    ...sweepLines(status, 10).map((section) => [
+      `**${text(section.heading)}**`,
+      '',
+      ...section.lines.map((line) => `- ${text(line)}`),
+    ]),
   ];
+  return blocks
+    .filter((block) => block.length)
+    .map((block) => block.join('\n'))
+    .join('\n\n');
+}
+
+/**
+ * The longest run without a break a code span keeps (monospace is 7.8 px a character in the UI's default 13 px:
+ * 56 characters are 440 px, inside a list item in the 584 px panel with room to spare).
+ */
+export const CODE_RUN = 56;
+/** The same for prose, in the proportional default font (wider letters than the average, so fewer). */
+export const TEXT_RUN = 48;
+/** Workflow ids of other incidents are shown by their start: the CLI takes a unique start of an id. */
+const WORKFLOW_ID_SHOWN = 32;
+
+function headline(status: PlaybookStatus): string[] {
+  const count = status.alertCount ?? status.alerts.length;
+  return [
+    `${status.handle ? `**${text(status.handle)}** · ` : ''}**${status.state}** · severity ${status.severity} · ` +
+      `${count} alert(s): ${alertTitles(status)}`,
+  ];
+}
+
+function alarm(status: PlaybookStatus): string[] {
   // A contained credential used after its cut-off comes before anything else.
   const alarm = watchAlarm(status);
-  if (alarm) lines.push(`**${alarm}.** See the watch below.`, '');
+  return alarm ? [`**${text(alarm)}.** See the watch below.`] : [];
+}
+
+function waitingForYou(status: PlaybookStatus): string[] {
   const waiting = status.actions.filter(awaitsDecision);
-  if (waiting.length) {
-    lines.push(
-      `**Waiting for you (${waiting.length}).** Send a Signal named \`approve\` (or \`reject\`) with this input,`,
-      `keeping the ids you decide, or \`"actions": "all"\`:`,
-      '',
-      '```json',
-      JSON.stringify({ approver: 'you@example.com', actions: waiting.map((r) => r.action.id), reason: 'why' }, null, 2),
-      '```',
-      '',
-    );
-  }
+  if (!waiting.length) return [];
+  const ids = waiting.map((r) => r.action.id);
+  return [
+    `**Waiting for you (${waiting.length}).** Send a Signal named \`approve\` (or \`reject\`) with this input,`,
+    `keeping the ids you decide, or \`"actions": "all"\`:`,
+    '',
+    ...signalJson({ approver: 'you@example.com', reason: 'why', actions: ids }),
+  ];
+}
+
+/**
+ * The JSON to paste, one id a line so a responder deletes the lines of what they do not decide. Each line is a code span
+ * ended by a hard break, not a `pre` block: a `pre` never wraps, and an id can be longer than the panel's line (a
+ * service account's email), while a code span wraps at its hyphens. Copied, the lines are still JSON.
+ */
+function signalJson(input: { approver: string; reason: string; actions: string[] | 'all' }): string[] {
+  const head = `{"approver": ${JSON.stringify(input.approver)}, "reason": ${JSON.stringify(input.reason)},`;
+  const { actions } = input;
+  const lines =
+    typeof actions === 'string'
+      ? [head, `"actions": ${JSON.stringify(actions)}}`]
+      : [
+          head,
+          '"actions": [',
+          ...actions.map((id, i) => `${JSON.stringify(id)}${i < actions.length - 1 ? ',' : ''}`),
+          ']}',
+        ];
+  return joinLines(lines.map(codeSpan));
+}
+
+function ignoredMessages(status: PlaybookStatus): string[] {
+  const ignored = status.ignored;
+  if (!ignored?.count) return [];
+  const shown = ignored.latest.slice(-3).reverse();
+  const earlier = ignored.count - shown.length;
+  return [
+    `**Ignored ${ignored.count} message(s)** that changed nothing, latest first:`,
+    '',
+    ...shown.map(
+      (m) => `- ${code(m.message)}${m.approver ? ` from ${text(m.approver)}` : ''} at ${when(m.at)}: ${text(m.reason)}`,
+    ),
+    ...(earlier > 0 ? [`- and ${earlier} earlier`] : []),
+  ];
+}
+
+/** Decisions applied to some of the steps they named: the rest was refused, with why. */
+function refusedParts(status: PlaybookStatus): string[] {
+  const partial = status.decisions.filter((d) => d.note && !d.ignored).slice(-3);
+  if (!partial.length) return [];
+  return [
+    '**Partly refused** (the rest was applied):',
+    '',
+    ...partial
+      .reverse()
+      .map(
+        (d) =>
+          `- ${code(d.verdict)} from ${text(d.approver)} at ${when(d.at)}, applied to ${d.actions.length} step(s): ${text(d.note ?? '')}`,
+      ),
+  ];
+}
+
+function releaseOffer(status: PlaybookStatus): string[] {
+  const lines: string[] = [];
   if (status.releaseUntil) {
     const steps = releasableSteps(status.actions, status.sharedControls);
-    const releasable = steps.map((r) => r.action.id);
     const staying = steps.filter((r) => r.sharedWith?.length);
     lines.push(
-      `**False positive?** Until ${status.releaseUntil}, send a Signal named \`release\` to undo what can be undone`,
-      `(${releasable.length} step(s); list ids to undo only some):`,
+      `**False positive?** Until ${when(status.releaseUntil)}, send a Signal named \`release\` to undo what can be undone`,
+      `(${steps.length} step(s); list ids to undo only some):`,
       '',
-      '```json',
-      JSON.stringify({ approver: 'you@example.com', actions: 'all', reason: 'why' }, null, 2),
-      '```',
-      '',
+      ...signalJson({ approver: 'you@example.com', reason: 'why', actions: 'all' }),
+      ...(staying.length ? [''] : []),
       ...staying.map(
         (r) =>
-          `- \`${r.action.id}\` stays in force after a release here: also held by ${r.sharedWith?.map((i) => `\`${i}\``).join(', ')}`,
+          `- ${code(r.action.id)} stays in force after a release here: also held by ${(r.sharedWith ?? []).map(workflowRef).join(', ')}`,
       ),
-      ...(staying.length ? [''] : []),
-    );
-  }
-  for (const change of status.planChanges ?? []) {
-    lines.push(
-      `Plan changed at ${change.at}: alert \`${cell(change.alert)}\` raised the severity to ${change.severity}` +
-        (change.runNow.length ? `, so ${change.runNow.length} waiting step(s) ran at once.` : '.'),
-    );
-  }
-  if (status.planChanges?.length) lines.push('');
-  if (status.ignored?.count) {
-    const latest = status.ignored.latest.at(-1);
-    lines.push(
-      `**Ignored ${status.ignored.count} message(s)** that changed nothing. Latest: \`${latest?.message ?? ''}\`` +
-        `${latest?.approver ? ` from ${cell(latest.approver)}` : ''} at ${latest?.at ?? ''}: ${cell(latest?.reason ?? '')}`,
-      '',
     );
   }
   const irreversible = irreversibleSteps(status.actions);
   if (irreversible.length) {
-    lines.push(
-      `Irreversible (no release brings these back): ${irreversible.map((i) => `\`${i.action}\``).join(', ')}`,
-      '',
-    );
+    if (lines.length) lines.push('');
+    lines.push(`Irreversible (no release brings these back): ${irreversible.map((i) => code(i.action)).join(', ')}`);
   }
-  lines.push(
-    ...status.principals.map(
-      (p) =>
-        `- ${p.label}: ${p.status}${p.error ? ` — ${p.error.message}` : ''}${p.allowlistReason ? ` — ${p.allowlistReason}` : ''}`,
-    ),
+  return lines;
+}
+
+function planChanges(status: PlaybookStatus): string[] {
+  return (status.planChanges ?? []).map(
+    (change) =>
+      `Plan changed at ${when(change.at)}: alert ${code(change.alert)} raised the severity to ${change.severity}` +
+      (change.runNow.length ? `, so ${change.runNow.length} waiting step(s) ran at once.` : '.'),
   );
-  for (const section of sweepLines(status, 10)) {
-    lines.push('', `**${section.heading}**`, '', ...section.lines.map((line) => `- ${cell(line)}`));
-  }
-  if (status.actions.length) {
-    lines.push('', '| state | action | id | mode | result |', '|---|---|---|---|---|');
-    for (const record of status.actions) {
-      const { action } = record;
-      const preview =
-        record.preview && `${record.preview.changes ? 'would change' : 'no change'}: ${record.preview.current}`;
-      const result =
-        record.error?.message ?? preview ?? record.verification?.evidence ?? record.note ?? record.observed ?? '';
-      const decided = record.decidedBy
-        ? ` (by ${record.decidedBy.approver})`
-        : record.escalatedAt
-          ? ` (escalated ${record.escalatedAt})`
-          : '';
-      lines.push(
-        `| ${record.status}${decided} | ${cell(action.description)} | \`${action.id}\` | ${action.mode} | ${cell(result)} |`,
-      );
-    }
-  }
-  return lines.join('\n');
+}
+
+/** Each principal's card, then its steps; steps of no listed principal come last. */
+function principalsWithSteps(status: PlaybookStatus): string[][] {
+  const listed = new Set(status.principals.map((p) => p.key));
+  const blocks = status.principals.flatMap((principal) => {
+    const steps = status.actions.filter((r) => r.action.principal === principal.key);
+    return [principalCard(principal), steps.map(stepItem)];
+  });
+  const others = status.actions.filter((r) => !listed.has(r.action.principal));
+  if (others.length) blocks.push(['**Other steps**'], others.map(stepItem));
+  return blocks;
+}
+
+/** Hard line breaks (a trailing backslash) keep a card one block of short lines. */
+function principalCard(principal: PrincipalRecord): string[] {
+  const { card } = principal;
+  const state = [
+    principal.status,
+    ...(principal.error ? [text(principal.error.message)] : []),
+    ...(principal.allowlistReason ? [text(principal.allowlistReason)] : []),
+  ].join(' — ');
+  if (!card) return [`**${text(principal.label)}** · ${state}`];
+  return joinLines([
+    `**${text(card.name)}** · ${text(card.kind)} · ${state}`,
+    code(card.id),
+    ...reachLines(card),
+    ...(card.lastUsed ? [lastUsedLine(card.lastUsed)] : []),
+    ...(card.facts.length ? [card.facts.map(text).join(' · ')] : []),
+  ]);
+}
+
+/** The first few reach lines: the card keeps more, the rest are counted. */
+function reachLines(card: TriageCard): string[] {
+  const shown = card.reach.slice(0, 3);
+  const more = card.reach.length - shown.length + (card.reachMore ?? 0);
+  if (!shown.length) return [];
+  const lines = shown.map((line, i) => `${i === 0 ? 'Reaches ' : ''}${text(line)}`);
+  if (more > 0) lines[lines.length - 1] += ` (and ${more} more)`;
+  return lines;
+}
+
+function lastUsedLine(used: NonNullable<TriageCard['lastUsed']>): string {
+  const where = [
+    used.region && ` in ${text(used.region)}`,
+    used.service && ` on ${text(used.service)}`,
+    used.credential && ` with ${code(used.credential)}`,
+  ];
+  return `Last used ${when(used.at)}${where.filter(Boolean).join('')}`;
+}
+
+/** One step: its state, mode and id; then what it does, why it was planned and what came of it. */
+function stepItem(record: ActionRecord): string {
+  const { action } = record;
+  const decided = record.decidedBy
+    ? ` (by ${text(record.decidedBy.approver)})`
+    : record.escalatedAt
+      ? ` (escalated ${when(record.escalatedAt)})`
+      : '';
+  const preview =
+    record.preview && `${record.preview.changes ? 'would change' : 'no change'}: ${record.preview.current}`;
+  const result =
+    record.error?.message ?? preview ?? record.verification?.evidence ?? record.note ?? record.observed ?? '';
+  return joinLines([
+    `- **${record.status}**${decided} · ${action.mode} · ${code(action.id)}`,
+    `  ${sentence(text(action.description))} *Why:* ${sentence(text(action.reason))}` +
+      (result ? ` *Result:* ${text(result)}` : ''),
+  ]).join('\n');
+}
+
+function sentence(value: string): string {
+  return /[.!?]$/.test(value) ? value : `${value}.`;
 }
 
 /** Distinct titles, a few of them: a storm of one detection is one title with a count. */
 function alertTitles(status: PlaybookStatus): string {
   const counts = new Map<string, number>();
   for (const alert of status.alerts) counts.set(alert.title, (counts.get(alert.title) ?? 0) + 1);
-  const shown = [...counts].slice(0, 3).map(([title, n]) => (n > 1 ? `${title} (×${n})` : title));
+  const shown = [...counts].slice(0, 3).map(([title, n]) => (n > 1 ? `${text(title)} (×${n})` : text(title)));
   return [...shown, ...(counts.size > 3 ? [`and ${counts.size - 3} more`] : [])].join('; ');
 }
 
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+function joinLines(lines: string[]): string[] {
+  return lines.map((line, i) => (i < lines.length - 1 ? `${line}\\` : line));
+}
+
+/** Another incident's workflow id, by its start when it is long: `revoker status` takes a unique start. */
+function workflowRef(workflowId: string): string {
+  return code(
+    workflowId.length > WORKFLOW_ID_SHOWN + 8 ? `${workflowId.slice(0, WORKFLOW_ID_SHOWN)}…` : workflowId,
+    CODE_RUN,
+  );
+}
+
+/** An ISO time without its milliseconds, and with a space where the line may break. */
+function when(iso: string | undefined): string {
+  if (!iso) return 'unknown';
+  const match = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?Z$/.exec(iso);
+  return match ? `${match[1]} ${match[2]}Z` : text(iso);
+}
+
+/**
+ * Text from outside (alert titles, approvers, reasons, provider errors) as literal markdown: every character markdown
+ * or HTML would act on is escaped (the UI renders raw HTML, so a title must not become a link or a tag), lines are
+ * joined, and long unbroken runs are shortened.
+ */
+function text(value: string): string {
+  return shortenRuns(value.replace(/\s+/g, ' '), TEXT_RUN)
+    .replace(/[\\`*_[\]<>|~&#]/g, (c) => `\\${c}`)
+    .replace(/:\/\//g, '\\://')
+    .replace(/\bwww\./gi, (www) => `${www.slice(0, 3)}\\.`);
+}
+
+/** A code span that contains any text: its fence is longer than any run of backticks inside. */
+function code(value: string, run = CODE_RUN): string {
+  return codeSpan(shortenRuns(value.replace(/\s+/g, ' '), run));
+}
+
+function codeSpan(value: string): string {
+  const longest = Math.max(0, ...(value.match(/`+/g) ?? []).map((ticks) => ticks.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${value}${pad}${fence}`;
+}
+
+/**
+ * Runs the browser cannot break (it breaks after spaces and hyphens only), longer than `max`, keep their start and
+ * end around an ellipsis: `arn:aws:iam::123456789012:user/…/alice` still says whose it is.
+ */
+export function shortenRuns(value: string, max: number): string {
+  return value.replace(/[^\s-]+/g, (run) => {
+    if (run.length <= max) return run;
+    const keep = max - 1;
+    return `${run.slice(0, Math.ceil(keep / 2))}…${run.slice(run.length - Math.floor(keep / 2))}`;
+  });
 }
