@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
@@ -7,6 +8,7 @@ import {
 import { principalTagsOf, type PrincipalTags } from '../connect/payload-codec.js';
 import { workflowUiUrl } from '../connect/ui-url.js';
 import type { Alert } from '../domain/alert.js';
+import { incidentHandle } from '../domain/handle.js';
 import { hasAlertsQuery, intakeUpdate, type IntakeOutcome } from '../domain/messages.js';
 import {
   DEFAULT_SETTINGS,
@@ -158,14 +160,16 @@ async function deliver(
   reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE',
 ): Promise<StartResult[]> {
   const [opener] = batch as [Alert, ...Alert[]];
+  // The incident's handle, known before it starts so the UI's summary leads with it (ignored if it runs already).
+  const handleSeed = randomUUID();
   const start = new WithStartWorkflowOperation('playbook', {
     workflowId,
     taskQueue: PLAYBOOK_TASK_QUEUE,
-    args: [playbookInput(opener, options)],
+    args: [{ ...playbookInput(opener, options), handleSeed }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: reuse,
     typedSearchAttributes: initialSearchAttributes(opener, tagsOf(client).tag),
-    staticSummary: `${opener.severity.toUpperCase()}: ${opener.title}`,
+    staticSummary: `${incidentHandle(workflowId, handleSeed)} · ${opener.severity.toUpperCase()}: ${opener.title}`,
     staticDetails: staticDetails(opener),
     // Encrypted like every payload: the CLI's list names whom an incident is about, its id no longer does.
     memo: { [PRINCIPALS_MEMO]: [...new Set(opener.principals.map(describePrincipal))] },

@@ -73,6 +73,11 @@ export interface PlaybookInput {
   seenAlerts?: string[];
   /** How many alerts the runs before this one had. */
   alertCount?: number;
+  /**
+   * What the incident's handle is made from with its workflow id (domain/handle.ts), chosen by the client so the
+   * summary it starts the workflow with names the handle; runs started without it use their first run id.
+   */
+  handleSeed?: string;
   /** Keys the run this one continues deleted (or found deleted): an alert naming one finds it contained. */
   earlierCuts?: { credential: string; cut: EarlierCut }[];
   /**

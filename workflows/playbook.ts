@@ -679,7 +679,7 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
 
   // The short handle responders type (`revoker status INC-7F3K2Q`); runs recorded before it replay without.
   if (patched('incident-handle')) {
-    status.handle ??= incidentHandle(workflowInfo().workflowId, workflowInfo().firstExecutionRunId);
+    status.handle ??= incidentHandle(workflowInfo().workflowId, input.handleSeed ?? workflowInfo().firstExecutionRunId);
     upsertSearchAttributes([{ key: RevokerHandle, value: status.handle }]);
   }
   // Also set by the client at start; repeated so a playbook started any other way is filed the same.

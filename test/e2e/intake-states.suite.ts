@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { statusQuery } from '../../domain/messages.js';
 import type { Harness } from '../harness.js';
-import { useSandbox, webhookPoster } from './helpers.js';
+import { alertAbout, awsUser, useSandbox, webhookPoster } from './helpers.js';
 
 const fixture = (source: string, name: string): Record<string, unknown> =>
   JSON.parse(
@@ -17,6 +17,15 @@ describe('intake states and mappings on a real Temporal server', () => {
   const post = webhookPoster(() => h);
   const running = async () =>
     (await h.client.workflow.count(`WorkflowType = 'playbook' AND ExecutionStatus = 'Running'`)).count;
+
+  it("leads the UI's summary with the incident's handle", async () => {
+    const started = await h.start(alertAbout([awsUser('alice')], 'high'));
+    const handle = playbooks.handle(started.workflowId);
+    const status = await handle.query(statusQuery);
+    assert.match(status.handle ?? '', /^INC-[0-9A-HJKMNP-TV-Z]{6}$/);
+    const summary = await (await handle.describe()).staticSummary();
+    assert.equal(summary, `${status.handle} · HIGH: ${status.alerts[0]?.title}`);
+  });
 
   it('answers 200 ignored for an incident its SIEM closed as a false positive, and starts nothing', async () => {
     const incident = fixture('sentinel', 'incident-token-replay') as {
