@@ -181,6 +181,26 @@ describe('renderDetails', () => {
     assert.match(renderDetails(status()), /^\*\*IAM user alice \(123456789012\)\*\* · examined$/m);
   });
 
+  it('ends the steps with the residual risk of what happened, leaving out what still waits for a decision', () => {
+    const at = '2026-12-07T12:00:00.000Z';
+    const waiting = status();
+    for (const record of waiting.actions) Object.assign(record, { startedAt: at, finishedAt: at });
+    const risk = (text: string) => text.slice(text.indexOf('**Residual risk'));
+    const now = '2026-12-07T12:05:00.000Z';
+    assert.match(
+      risk(renderDetails(waiting, now)),
+      /^\*\*Residual risk \(1\)\*\*\n\n- `aws:deny-user-sessions:123456789012\/alice`: Sessions of roles assumed/,
+    );
+    assert.doesNotMatch(renderDetails(waiting, now), /waiting for a decision/, 'Waiting for you says so already');
+
+    const rejected = waiting.actions.find((r) => r.action.id === 'aws:delete-key:AKIAAAAAAAAAAAAAAAA1')!;
+    Object.assign(rejected, { status: 'rejected', decidedBy: { approver: 'sam', at } });
+    assert.match(
+      risk(renderDetails(waiting, now)),
+      /^\*\*Residual risk \(2\)\*\*\n\n(- .*\n)*- `aws:delete-key:AKIAAAAAAAAAAAAAAAA1`: Not done \(rejected by sam\)/,
+    );
+  });
+
   it('keeps steps of a principal it does not list, under their own heading', () => {
     const orphan = status();
     orphan.principals = [];

@@ -1,6 +1,7 @@
 import type { TriageCard } from '../domain/card.js';
 import { irreversibleSteps, releasableSteps } from '../domain/release.js';
 import { awaitsDecision, type ActionRecord, type PlaybookStatus, type PrincipalRecord } from '../domain/report.js';
+import { residualRisks } from '../domain/residual.js';
 import { sweepLines, watchAlarm } from '../domain/sweep-view.js';
 
 /**
@@ -13,8 +14,10 @@ import { sweepLines, watchAlarm } from '../domain/sweep-view.js';
  * stylesheet of its own (its style block arrives empty), so the browser's defaults apply: `pre` never wraps, and text
  * and code spans break only at spaces and hyphens, never at `/`, `:`, `.` or `_`. Hence no tables, JSON lines kept
  * short, and any longer unbroken run shortened in its middle (test/e2e/ui-details.suite.ts measures it in the UI).
+ *
+ * `now` is the workflow's clock in the playbook (Date is deterministic there): what still lingers is counted from it.
  */
-export function renderDetails(status: PlaybookStatus): string {
+export function renderDetails(status: PlaybookStatus, now = new Date().toISOString()): string {
   const blocks = [
     headline(status),
     alarm(status),
@@ -24,6 +27,7 @@ export function renderDetails(status: PlaybookStatus): string {
     releaseOffer(status),
     planChanges(status),
     ...principalsWithSteps(status),
+    residualRisk(status, now),
     ...sweepLines(status, 10).map((section) => [
       `**${text(section.heading)}**`,
       '',
@@ -226,6 +230,17 @@ function stepItem(record: ActionRecord): string {
 
 function sentence(value: string): string {
   return /[.!?]$/.test(value) ? value : `${value}.`;
+}
+
+/**
+ * What is left after what happened (domain/residual.ts), less the steps that wait for a decision: those lead the panel
+ * already, under "Waiting for you".
+ */
+function residualRisk(status: PlaybookStatus, now: string): string[] {
+  const waiting = new Set(status.actions.filter(awaitsDecision).map((r) => r.action.id));
+  const risks = residualRisks(status, now).filter((r) => !waiting.has(r.action));
+  if (!risks.length) return [];
+  return [`**Residual risk (${risks.length})**`, '', ...risks.map((r) => `- ${code(r.action)}: ${text(r.risk)}`)];
 }
 
 /** Distinct titles, a few of them: a storm of one detection is one title with a count. */
