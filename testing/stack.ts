@@ -233,7 +233,7 @@ export async function startStack(
           startPlaybook: () => Promise.reject(new Error('the test stack starts playbooks itself')),
           links: {
             secrets: [linkSecret],
-            playbooks: temporalLinkPlaybooks(env.client, { sealer }),
+            playbooks: temporalLinkPlaybooks(env.client, { sealer, uiBaseUrl: uiUrl }),
             identity: identityVerifier({ issuer: issuer.issuer, audience: issuer.audience, keys: issuer.jwks }),
           },
           codec: {

@@ -6,9 +6,11 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DecisionSealer } from '../../connect/decision-seal.js';
+import { workflowUiUrl } from '../../connect/ui-url.js';
+import { approvalRulesQuery, type ApprovalRules } from '../../domain/approval-words.js';
 import type { DecideRequest, Decision } from '../../domain/decision.js';
 import { decideUpdate, statusQuery } from '../../domain/messages.js';
-import type { PlaybookStatus } from '../../domain/report.js';
+import type { PlaybookStatus, Report } from '../../domain/report.js';
 
 /** The playbook run a link is bound to. */
 export interface PlaybookRun {
@@ -26,11 +28,26 @@ export interface LinkPlaybooks {
    * the playbook's reason, or PlaybookGoneError.
    */
   decide(run: PlaybookRun, request: DecideRequest): Promise<Decision>;
+  /**
+   * How many approve a step and who, as the run's policy says (the `approvalRules` Query); undefined
+   * from a worker older than the Query. Absent: the page words an approval without the policy.
+   */
+  rules?(run: PlaybookRun): Promise<ApprovalRules | undefined>;
+  /** The playbook's page in the Temporal Web UI; absent when the UI's address is not configured. */
+  uiUrl?(run: PlaybookRun): string;
 }
 
 /** The bound run has closed (or never existed): nothing can be decided in it any more. */
 export class PlaybookGoneError extends Error {
   override readonly name = 'PlaybookGoneError';
+
+  constructor(
+    message: string,
+    /** The closed run's last status (its report), when it could be read: what the page says was decided. */
+    readonly last?: PlaybookStatus,
+  ) {
+    super(message);
+  }
 }
 
 /** The playbook's validator refused the decision; the message is its reason, meant for the responder. */
@@ -46,11 +63,16 @@ export interface LinkPlaybooksOptions {
   deadlineMs?: number;
   /** Seals each verified decision (REVOKER_DECISION_KEY_FILE), so the playbook can tell it from a forged one. */
   sealer?: DecisionSealer;
+  /** The Temporal Web UI (REVOKER_UI_URL), for the playbook's page on every link page. */
+  uiBaseUrl?: string;
 }
+
+/** A closed run's report is read at once; a query to a closed run needs a worker to replay it, so it may not wait long. */
+const CLOSED_STATUS_DEADLINE_MS = 3_000;
 
 export function temporalLinkPlaybooks(
   client: Client,
-  { deadlineMs = CALL_DEADLINE_MS, sealer }: LinkPlaybooksOptions = {},
+  { deadlineMs = CALL_DEADLINE_MS, sealer, uiBaseUrl }: LinkPlaybooksOptions = {},
 ): LinkPlaybooks {
   const call = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + deadlineMs, fn);
   return {
@@ -60,12 +82,36 @@ export function temporalLinkPlaybooks(
         try {
           // Queries answer for closed runs too; a link is only good while its run is open.
           const { status } = await handle.describe();
-          if (status.name !== 'RUNNING') throw new PlaybookGoneError(`the playbook is ${status.name.toLowerCase()}`);
+          if (status.name !== 'RUNNING') {
+            // Only to say what became of the link's steps: the page is as good without it.
+            const last = await client
+              .withDeadline(Date.now() + CLOSED_STATUS_DEADLINE_MS, () =>
+                status.name === 'COMPLETED' ? handle.result() : handle.query(statusQuery),
+              )
+              .then(
+                (read: Report | PlaybookStatus) => read,
+                () => undefined,
+              );
+            throw new PlaybookGoneError(`the playbook is ${status.name.toLowerCase()}`, last);
+          }
           return await handle.query(statusQuery);
         } catch (error) {
           throw gone(error) ?? error;
         }
       }),
+    rules: ({ workflowId, runId }) =>
+      call(async () => {
+        try {
+          return await client.workflow.getHandle(workflowId, runId).query(approvalRulesQuery);
+        } catch (error) {
+          // A worker from before the Query: the page words the approval without the policy.
+          if (error instanceof QueryNotRegisteredError) return undefined;
+          throw gone(error) ?? error;
+        }
+      }),
+    ...(uiBaseUrl
+      ? { uiUrl: ({ workflowId }: PlaybookRun) => workflowUiUrl(uiBaseUrl, client.options.namespace, workflowId) }
+      : {}),
     decide: ({ workflowId, runId }, request) =>
       call(async () => {
         try {

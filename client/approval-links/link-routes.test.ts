@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { approvalRulesOf, type ApprovalRules } from '../../domain/approval-words.js';
+import type { TriageCard } from '../../domain/card.js';
 import type { DecideRequest, Decision } from '../../domain/decision.js';
+import { DEFAULT_POLICY, Policy } from '../../domain/policy.js';
 import type { PlaybookStatus } from '../../domain/report.js';
 import {
   awaitingStatus,
@@ -26,17 +29,60 @@ const SECRET = 'routes-test-link-secret-0123456789abcdef';
 const RUN_ID = 'run-1';
 const JSON_ACCEPT = { Accept: 'application/json' };
 const BROWSER_ACCEPT = { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+const UI = 'https://temporal.example.com/namespaces/soc/workflows';
+const uiUrlOf = (workflowId: string) => `${UI}/${encodeURIComponent(workflowId)}`;
+/** The page's form with these steps checked. */
+const checked = (...ids: string[]) => ids.map((id) => `actions=${encodeURIComponent(id)}`).join('&');
+
+/** What discovery read of alice, as her triage card shows it. */
+const CARD: TriageCard = {
+  name: 'alice',
+  id: 'arn:aws:iam::123456789012:user/alice',
+  kind: 'IAM user',
+  reach: ['AdministratorAccess (attached)', 'S3 read and write on every bucket'],
+  reachMore: 2,
+  lastUsed: { at: '2026-11-23T09:58:41Z', region: 'eu-west-1', service: 's3', credential: 'AKIAAAAAAAAAAAAAAAA1' },
+  facts: ['console password', 'no MFA'],
+};
+
+/** alice's status with her card on her principal, and the deny waiting too: two steps to choose from. */
+function twoWaiting(): PlaybookStatus {
+  const status = withAction(awaitingStatus(), DENY, { status: 'awaiting-approval' });
+  return { ...status, handle: 'INC-7F3K2Q', principals: status.principals.map((p) => ({ ...p, card: CARD })) };
+}
+
+/** sam and kim are the SOC; deleting a key takes both (four eyes). */
+const FOUR_EYES: ApprovalRules = approvalRulesOf(
+  Policy.parse({
+    version: 1,
+    fourEyes: 2,
+    approvers: { groups: { soc: ['sam@example.com', 'kim@example.com'] }, default: ['soc'] },
+  }),
+);
 
 /** A Temporal stand-in that records every decision asked of it. */
 class FakePlaybooks implements LinkPlaybooks {
   current: PlaybookStatus | 'gone' | 'down' = awaitingStatus();
+  /** The closed run's last status, when `current` is gone. */
+  last?: PlaybookStatus;
   refuseWith?: string;
+  /** The run's approval rules; undefined: a worker from before the approvalRules Query. */
+  approvalRules?: ApprovalRules = approvalRulesOf(DEFAULT_POLICY);
   readonly decided: { run: PlaybookRun; request: DecideRequest }[] = [];
 
   status(): Promise<PlaybookStatus> {
-    if (this.current === 'gone') return Promise.reject(new PlaybookGoneError('the playbook is completed'));
+    if (this.current === 'gone') return Promise.reject(new PlaybookGoneError('the playbook is completed', this.last));
     if (this.current === 'down') return Promise.reject(new Error('14 UNAVAILABLE: connection refused'));
     return Promise.resolve(this.current);
+  }
+
+  rules(): Promise<ApprovalRules | undefined> {
+    return Promise.resolve(this.approvalRules);
+  }
+
+  uiUrl({ workflowId }: PlaybookRun): string {
+    return uiUrlOf(workflowId);
   }
 
   decide(run: PlaybookRun, request: DecideRequest): Promise<Decision> {
@@ -98,13 +144,24 @@ describe('one-click link routes', () => {
     assert.equal(body.verdict, 'approve');
     assert.equal(body.approver, 'sam@example.com');
     assert.equal(body.workflowId, WORKFLOW_ID);
+    const { action } = awaitingStatus().actions.find((r) => r.action.id === DELETE) ?? assert.fail();
     assert.deepEqual(body.actions, [
       {
         id: DELETE,
-        description: awaitingStatus().actions.find((r) => r.action.id === DELETE)?.action.description,
+        description: action.description,
         status: 'awaiting-approval',
+        reason: action.reason,
+        principal: 'aws/123456789012/user/alice',
+        choosable: true,
+        effect: 'your approval alone runs it · permanent: no release can undo it',
       },
     ]);
+    assert.deepEqual(body.incident, {
+      title: 'Access key used from a new ASN',
+      severity: 'high',
+      state: 'AwaitingApproval',
+      uiUrl: uiUrlOf(WORKFLOW_ID),
+    });
     await app.request(`/links/${token}`, { headers: BROWSER_ACCEPT });
     await app.request(`/links/${token}`, { method: 'HEAD' });
     assert.equal(playbooks.decided.length, 0, 'GET and HEAD never decide');
@@ -117,7 +174,8 @@ describe('one-click link routes', () => {
     assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
     const page = await res.text();
     assert.match(page, /<form method="post"/);
-    assert.match(page, /Reject as sam@example.com<\/button>/);
+    assert.match(page, /Reject the checked steps as sam@example.com<\/button>/);
+    assert.match(page, new RegExp(`<input type="checkbox" name="actions" value="${literal(DELETE)}" [^>]*checked`));
     assert.match(page, /They will never run/);
     assert.ok(page.includes(DELETE));
     assert.equal(res.headers.get('cache-control'), 'no-store');
@@ -127,12 +185,20 @@ describe('one-click link routes', () => {
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
   });
 
-  it('decides on POST through the decide path with exactly what the link is bound to', async () => {
+  it('decides on POST through the decide path as the link says, for the steps checked on its page', async () => {
     const { token, id } = await link();
+    const crafted = await app.request(`/links/${token}`, {
+      method: 'POST',
+      headers: { ...JSON_ACCEPT, ...FORM },
+      body: `approver=kim%40example.com&verdict=release&${checked(DELETE)}`,
+    });
+    assert.equal(crafted.status, 400, 'the form names the steps, nothing else: the token decides who and how');
+    assert.match(((await crafted.json()) as { error: string }).error, /Unrecognized keys?: "approver", "verdict"/);
+    assert.equal(playbooks.decided.length, 0);
     const res = await app.request(`/links/${token}`, {
       method: 'POST',
-      headers: { ...JSON_ACCEPT, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: 'approver=kim%40example.com&actions=all&verdict=release',
+      headers: { ...JSON_ACCEPT, ...FORM },
+      body: checked(DELETE),
     });
     assert.equal(res.status, 200);
     assert.equal(playbooks.decided.length, 1);
@@ -155,47 +221,189 @@ describe('one-click link routes', () => {
   it("answers 409 with the playbook's reason when it refuses the decision", async () => {
     playbooks.refuseWith = 'link abcdefghijklmnop was already used';
     const { token } = await link();
-    const res = await app.request(`/links/${token}`, { method: 'POST', headers: JSON_ACCEPT });
+    const res = await app.request(`/links/${token}`, {
+      method: 'POST',
+      headers: { ...JSON_ACCEPT, ...FORM },
+      body: checked(DELETE),
+    });
     assert.equal(res.status, 409);
-    assert.match(((await res.json()) as { error: string }).error, /already used/);
+    const body = (await res.json()) as { error: string; incident: { uiUrl: string } };
+    assert.match(body.error, /already used/);
+    assert.equal(body.incident.uiUrl, uiUrlOf(WORKFLOW_ID));
   });
 
-  it('answers 409 on GET for a link already used, saying when and by whom', async () => {
+  it('shows the decision a used link made, with the incident, and refuses to decide again (409)', async () => {
     const { token, id } = await link();
-    const status = awaitingStatus();
-    status.decisions.push({
+    const decision: Decision = {
       verdict: 'approve',
       approver: 'sam@example.com',
       actions: [DELETE],
       at: '2026-11-23T10:01:00.000Z',
       link: id,
+    };
+    const status = withAction(awaitingStatus(), DELETE, {
+      status: 'done',
+      decidedBy: { approver: 'sam@example.com', at: decision.at },
     });
-    playbooks.current = status;
+    playbooks.current = { ...status, decisions: [decision] };
     const res = await app.request(`/links/${token}`, { headers: JSON_ACCEPT });
-    assert.equal(res.status, 409);
-    assert.match(
-      ((await res.json()) as { error: string }).error,
-      /used at 2026-11-23T10:01:00.000Z: approve by sam@example.com/,
+    assert.equal(res.status, 200, 'a page to read, not a bare refusal');
+    const body = (await res.json()) as { page: string; decision: Decision; earlier: boolean; actions: unknown[] };
+    assert.deepEqual([body.page, body.decision, body.earlier], ['decided', decision, true]);
+    assert.deepEqual(
+      (body.actions as { decided: string[] }[]).map((a) => a.decided),
+      [['approve by sam@example.com at 2026-11-23T10:01:00.000Z (one-click link)']],
     );
+    const page = await (await app.request(`/links/${token}`, { headers: BROWSER_ACCEPT })).text();
+    assert.match(page, /<h1>This link was already used<\/h1>/);
+    assert.match(page, /Access key used from a new ASN/);
+    assert.ok(page.includes(`href="${uiUrlOf(WORKFLOW_ID)}"`), 'the Temporal UI link');
+    assert.doesNotMatch(page, /<form/);
+    const again = await app.request(`/links/${token}`, {
+      method: 'POST',
+      headers: { ...JSON_ACCEPT, ...FORM },
+      body: checked(DELETE),
+    });
+    assert.equal(again.status, 409);
+    assert.equal(((await again.json()) as { earlier: boolean }).earlier, true);
+    assert.equal(playbooks.decided.length, 0);
   });
 
-  it('answers 409 on GET and POST when none of its steps still waits, saying why for each', async () => {
-    playbooks.current = withAction(awaitingStatus(), DELETE, { status: 'rejected' });
+  it('says who decided what when none of its steps still waits, and decides nothing on POST (409)', async () => {
+    const rejection: Decision = {
+      verdict: 'reject',
+      approver: 'kim@example.com',
+      actions: [DELETE],
+      at: '2026-11-23T10:02:00.000Z',
+    };
+    const status = withAction(awaitingStatus(), DELETE, {
+      status: 'rejected',
+      decidedBy: { approver: 'kim@example.com', at: rejection.at },
+    });
+    playbooks.current = { ...status, decisions: [rejection] };
     const { token } = await link();
     const res = await app.request(`/links/${token}`, { headers: JSON_ACCEPT });
-    assert.equal(res.status, 409);
-    const body = (await res.json()) as { error: string; left: { id: string; why: string }[] };
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as {
+      page: string;
+      error: string;
+      left: { id: string; why: string }[];
+      actions: { decided: string[] }[];
+    };
+    assert.equal(body.page, 'settled');
     assert.match(body.error, new RegExp(`${DELETE}: no longer waiting for a decision \\(rejected\\)`));
     assert.deepEqual(body.left, [{ id: DELETE, why: 'no longer waiting for a decision (rejected)' }]);
-    const post = await app.request(`/links/${token}`, { method: 'POST', headers: JSON_ACCEPT });
+    assert.deepEqual(body.actions[0]?.decided, ['reject by kim@example.com at 2026-11-23T10:02:00.000Z']);
+    const page = await (await app.request(`/links/${token}`, { headers: BROWSER_ACCEPT })).text();
+    assert.match(page, /<h1>Already decided<\/h1>/);
+    assert.match(page, /reject by kim@example.com at 2026-11-23T10:02:00.000Z/);
+    assert.match(page, /<span class="sev sev-high">high<\/span> · Access key used from a new ASN/);
+    const post = await app.request(`/links/${token}`, {
+      method: 'POST',
+      headers: { ...JSON_ACCEPT, ...FORM },
+      body: checked(DELETE),
+    });
     assert.equal(post.status, 409);
     assert.match(((await post.json()) as { error: string }).error, /Nothing is left for this link to decide/);
     playbooks.current = awaitingStatus();
     const foreign = await link({ actions: ['aws:delete-key:AKIAOTHERPLAYBOOK000'] });
     const other = await app.request(`/links/${foreign.token}`, { headers: JSON_ACCEPT });
-    assert.equal(other.status, 409);
+    assert.equal(other.status, 200);
     assert.match(((await other.json()) as { error: string }).error, /not in this playbook's plan/);
     assert.equal(playbooks.decided.length, 0);
+  });
+
+  it('decides only the checked steps and says the unchecked ones still wait', async () => {
+    playbooks.current = twoWaiting();
+    const { token } = await link({ actions: [DELETE, DENY] });
+    const preview = (await (await app.request(`/links/${token}`, { headers: JSON_ACCEPT })).json()) as {
+      actions: { id: string; choosable?: boolean }[];
+    };
+    assert.deepEqual(
+      preview.actions.map((a) => [a.id, a.choosable]),
+      [
+        [DELETE, true],
+        [DENY, true],
+      ],
+    );
+    const res = await app.request(`/links/${token}`, {
+      method: 'POST',
+      headers: { ...JSON_ACCEPT, ...FORM },
+      body: checked(DENY),
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(
+      playbooks.decided.map((d) => d.request.actions),
+      [[DENY]],
+    );
+    const body = (await res.json()) as { left: { id: string; why: string }[] };
+    assert.deepEqual(body.left, [{ id: DELETE, why: 'not checked on the page: it still waits for a decision' }]);
+  });
+
+  it('answers 400 and decides nothing when no step is checked, or a checked step is not the link’s', async () => {
+    playbooks.current = twoWaiting();
+    const { token } = await link({ actions: [DELETE, DENY] });
+    const none = await app.request(`/links/${token}`, { method: 'POST', headers: { ...BROWSER_ACCEPT, ...FORM } });
+    assert.equal(none.status, 400);
+    const page = await none.text();
+    assert.match(page, /<h1>No step was checked<\/h1>/);
+    assert.match(page, /Check the steps to approve, then press the button again. Nothing was decided./);
+    assert.match(page, /INC-7F3K2Q/, 'the page still names the incident');
+    assert.match(page, /<a href="">Back to this link's steps<\/a>/);
+    for (const body of [checked(DEACTIVATE), checked(DENY, 'aws:delete-key:AKIAOTHERPLAYBOOK000')]) {
+      const foreign = await app.request(`/links/${token}`, {
+        method: 'POST',
+        headers: { ...JSON_ACCEPT, ...FORM },
+        body,
+      });
+      assert.equal(foreign.status, 400, body);
+      assert.match(((await foreign.json()) as { error: string }).error, /not one of this link's steps/);
+    }
+    assert.equal(playbooks.decided.length, 0);
+  });
+
+  it('words the approval from the run’s policy: one approval runs a deletion by default, four eyes needs two', async () => {
+    const { token } = await link();
+    const effect = async () =>
+      ((await (await app.request(`/links/${token}`, { headers: JSON_ACCEPT })).json()) as { effect: string[] }).effect;
+    assert.deepEqual(await effect(), [
+      'One step is permanent (no release can undo it): under this policy your approval alone runs it.',
+    ]);
+    playbooks.approvalRules = FOUR_EYES;
+    assert.deepEqual(await effect(), [
+      'One step is permanent: under this policy (four eyes) it needs one more approver after you: kim@example.com; ' +
+        'your approval alone does not run it.',
+    ]);
+    playbooks.current = withAction(awaitingStatus(), DELETE, {
+      approvals: [{ approver: 'kim@example.com', at: '2026-11-23T10:01:00.000Z' }],
+    });
+    assert.deepEqual(await effect(), [
+      'One step is permanent and it already has the approval of kim@example.com: ' +
+        'under this policy (four eyes) yours completes it and runs it.',
+    ]);
+    const page = await (await app.request(`/links/${token}`, { headers: BROWSER_ACCEPT })).text();
+    assert.doesNotMatch(page, /two different people/, 'no fixed four-eyes text');
+    playbooks.approvalRules = undefined;
+    assert.deepEqual(await effect(), ["They run once they have the approvals this playbook's policy asks for."]);
+  });
+
+  it('shows each principal’s triage card and each step’s reason', async () => {
+    playbooks.current = twoWaiting();
+    const { token } = await link({ actions: [DELETE, DENY] });
+    const page = await (await app.request(`/links/${token}`, { headers: BROWSER_ACCEPT })).text();
+    assert.match(page, /<h2>alice<\/h2>/);
+    assert.match(page, /<code>arn:aws:iam::123456789012:user\/alice<\/code> · IAM user/);
+    assert.match(page, /<li>AdministratorAccess \(attached\)<\/li>/);
+    assert.match(page, /and 2 more/);
+    assert.match(page, /Last used <time>2026-11-23T09:58:41Z<\/time> · eu-west-1 · s3 · AKIAAAAAAAAAAAAAAAA1/);
+    assert.match(page, /console password · no MFA/);
+    for (const record of twoWaiting().actions.filter((r) => [DELETE, DENY].includes(r.action.id))) {
+      assert.ok(page.includes(`Why: ${record.action.reason}`), record.action.id);
+    }
+    const json = (await (await app.request(`/links/${token}`, { headers: JSON_ACCEPT })).json()) as {
+      principals: { card: TriageCard }[];
+    };
+    assert.deepEqual(json.principals[0]?.card, CARD);
   });
 
   it('decides the steps it covers that still wait and says which it left and why', async () => {
@@ -221,10 +429,15 @@ describe('one-click link routes', () => {
     assert.deepEqual(((await preview.json()) as { left: unknown }).left, expectedLeft);
     const page = await (await app.request(`/links/${token}`, { headers: BROWSER_ACCEPT })).text();
     assert.match(page, /Approve 1 step\(s\) as sam@example.com\?/);
+    assert.equal([...page.matchAll(/type="checkbox"/g)].length, 1, 'only the step it can decide has a box');
     assert.match(page, /3 of this link's steps are left/);
     assert.equal(playbooks.decided.length, 0);
 
-    const res = await app.request(`/links/${token}`, { method: 'POST', headers: JSON_ACCEPT });
+    const res = await app.request(`/links/${token}`, {
+      method: 'POST',
+      headers: { ...JSON_ACCEPT, ...FORM },
+      body: checked(DELETE),
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(
       playbooks.decided.map((d) => d.request.actions),
@@ -349,14 +562,56 @@ describe('one-click link routes', () => {
     assert.equal(playbooks.decided.length, 0);
   });
 
-  it('answers 410 when the bound playbook is closed', async () => {
+  it('answers 410 when the bound playbook is closed, saying what became of its steps', async () => {
     playbooks.current = 'gone';
+    playbooks.last = {
+      ...withAction(awaitingStatus(), DELETE, {
+        status: 'rejected',
+        note: 'no decision within the approval window',
+      }),
+      state: 'Contained',
+    };
     const { token } = await link();
     assert.equal((await app.request(`/links/${token}`, { headers: JSON_ACCEPT })).status, 410);
-    const res = await app.request(`/links/${token}`, { method: 'POST', headers: JSON_ACCEPT });
+    const res = await app.request(`/links/${token}`, {
+      method: 'POST',
+      headers: { ...JSON_ACCEPT, ...FORM },
+      body: checked(DELETE),
+    });
     assert.equal(res.status, 410);
-    assert.match(((await res.json()) as { error: string }).error, /playbook is completed/);
+    const body = (await res.json()) as {
+      error: string;
+      incident: Record<string, string>;
+      actions: { status: string; decided: string[] }[];
+    };
+    assert.match(body.error, /playbook is completed/);
+    assert.deepEqual(body.incident, {
+      title: 'Access key used from a new ASN',
+      severity: 'high',
+      state: 'Contained',
+      uiUrl: uiUrlOf(WORKFLOW_ID),
+    });
+    assert.deepEqual(body.actions[0], {
+      ...body.actions[0],
+      status: 'rejected',
+      decided: ['no decision within the approval window'],
+    });
     assert.equal(playbooks.decided.length, 0, 'a closed playbook is not asked to decide');
+  });
+
+  it('names the incident on the page of an expired link, and where Temporal could not be reached', async () => {
+    const expired = await app.request(`/links/${await expiredToken()}`, { headers: BROWSER_ACCEPT });
+    assert.equal(expired.status, 410);
+    const page = await expired.text();
+    assert.match(page, /<h1>This link has expired<\/h1>/);
+    assert.match(page, /Access key used from a new ASN/);
+    assert.ok(page.includes(`href="${uiUrlOf(WORKFLOW_ID)}"`));
+    playbooks.current = 'down';
+    const { token } = await link();
+    const down = (await (await app.request(`/links/${token}`, { headers: JSON_ACCEPT })).json()) as {
+      incident: { uiUrl: string };
+    };
+    assert.equal(down.incident.uiUrl, uiUrlOf(WORKFLOW_ID), 'the UI link needs no Temporal call');
   });
 
   it('answers 503 without the token in the logs when Temporal is unreachable', async () => {
@@ -393,7 +648,11 @@ describe('one-click link routes', () => {
   it('says after a release link ran which controls were kept in force for the other incident', async () => {
     const { token } = await link({ verdict: 'release', actions: [DEACTIVATE, DENY] });
     playbooks.current = releasedStatus();
-    const res = await app.request(`/links/${token}`, { method: 'POST', headers: BROWSER_ACCEPT });
+    const res = await app.request(`/links/${token}`, {
+      method: 'POST',
+      headers: { ...BROWSER_ACCEPT, ...FORM },
+      body: checked(DEACTIVATE, DENY),
+    });
     assert.equal(res.status, 200);
     const page = await res.text();
     assert.match(page, /<strong>1 of these were kept in force<\/strong>: another incident still holds them/);
@@ -413,7 +672,11 @@ describe('one-click link routes', () => {
         r.action.reverses === DENY ? { action: r.action, status: 'planned' as const } : r,
       ),
     };
-    const res = await app.request(`/links/${token}`, { method: 'POST', headers: JSON_ACCEPT });
+    const res = await app.request(`/links/${token}`, {
+      method: 'POST',
+      headers: { ...JSON_ACCEPT, ...FORM },
+      body: checked(DENY),
+    });
     const body = (await res.json()) as { actions: { alsoHeldBy?: string[]; kept?: boolean }[] };
     assert.deepEqual(body.actions[0]?.alsoHeldBy, [OTHER_INCIDENT]);
     assert.equal(body.actions[0]?.kept, undefined);
@@ -422,11 +685,22 @@ describe('one-click link routes', () => {
   it('escapes everything it puts in the page', async () => {
     const status = withAction(awaitingStatus(), DELETE, {});
     const record = status.actions.find((r) => r.action.id === DELETE);
-    if (record) record.action = { ...record.action, description: '<script>alert(1)</script> & "quotes"' };
-    playbooks.current = status;
+    if (record) {
+      record.action = { ...record.action, description: '<script>alert(1)</script> & "quotes"', reason: '<i>why</i>' };
+    }
+    playbooks.current = {
+      ...status,
+      alerts: status.alerts.map((a) => ({ ...a, title: '<b>title</b>' })),
+      principals: status.principals.map((p) => ({
+        ...p,
+        card: { ...CARD, name: '<u>alice</u>', reach: ['<s>x</s>'] },
+      })),
+    };
     const { token } = await link({ approver: '<img src=x onerror=alert(1)>' });
     const page = await (await app.request(`/links/${token}`, { headers: BROWSER_ACCEPT })).text();
-    assert.ok(!page.includes('<script>') && !page.includes('<img'), page);
+    for (const tag of ['<script>', '<img', '<i>', '<b>', '<u>', '<s>'])
+      assert.ok(!page.includes(tag), `${tag}: ${page}`);
+    assert.ok(page.includes('&lt;b&gt;title&lt;/b&gt;') && page.includes('&lt;u&gt;alice&lt;/u&gt;'));
     assert.ok(page.includes('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;'));
     assert.ok(page.includes('&lt;img src=x onerror=alert(1)&gt;'));
   });

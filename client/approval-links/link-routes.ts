@@ -4,18 +4,22 @@ import { accepts } from 'hono/accepts';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { pino, type Logger } from 'pino';
 import { keptInForce, staysInForce } from '../../domain/release.js';
+import { approvalEffects, decidedWords, type ApprovalRules } from '../../domain/approval-words.js';
 import { approvedNotStarted, awaitsDecision, type PlaybookStatus } from '../../domain/report.js';
 import { DecisionRefusedError, PlaybookGoneError, type LinkPlaybooks } from './link-playbooks.js';
 import {
   linkHtml,
   linkJson,
   LINK_SECURITY_HEADERS,
+  verdictEffect,
   type LeftStep,
+  type LinkContext,
   type LinkedAction,
+  type LinkIncident,
   type LinkView,
 } from './link-page.js';
 import { LinkTokenError, verifyLinkToken, type ApprovalLink, type LinkProblem } from '../../connect/link-token.js';
-import { DecisionRequest, Verdict } from '../../domain/decision.js';
+import { DecisionRequest, Verdict, type Decision } from '../../domain/decision.js';
 import { describeIssues } from '../../domain/issues.js';
 import { IdentityTokenError, type IdentityVerifier } from './identity-token.js';
 
@@ -38,65 +42,78 @@ const TOKEN_TITLE: Record<LinkProblem, string> = {
   forged: 'Invalid link',
   expired: 'This link has expired',
 };
+/** A choice of a few hundred step ids; anything longer is not the page's form. */
+const MAX_CHOICE_BYTES = 64 * 1024;
+
+/** What a handler learnt before it failed, so the problem page still names the incident and the steps. */
+interface Known {
+  link?: ApprovalLink;
+  status?: PlaybookStatus;
+}
 
 /**
  * `/links/:token`. GET verifies the link and shows what it would do, deciding nothing: chat
  * unfurlers and mail scanners fetch links before (or without) a person. POST verifies again and
- * decides, through the playbook's `decide` Update, the link's steps that still wait, and says which
- * it left and why; the playbook refuses a used link or an approver outside the policy. No other
- * credential: the signed token is one, bound to one run, one verdict, one set of steps and one
- * approver, and sent to that approver alone. `POST /decide` is the CLI's path with an identity token.
+ * decides, through the playbook's `decide` Update, the steps checked on the page that still wait,
+ * and says which it left and why; the playbook refuses a used link or an approver outside the policy.
+ * No other credential: the signed token is one, bound to one run, one verdict, one set of steps and
+ * one approver, and sent to that approver alone. `POST /decide` is the CLI's path with an identity token.
  */
 export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
   if (deps.secrets.length === 0) throw new Error('one-click links need at least one secret (REVOKER_LINK_SECRETS)');
   const logger = deps.logger ?? pino({ level: 'silent' });
   const now = deps.now ?? (() => new Date());
   const app = new Hono();
+  const pages = pageBuilder(deps.playbooks);
 
   app.post('/decide', (c) => decideWithIdentity(c, deps, logger));
   app.get('/identity', (c) => identityAnswer(c, deps));
   app.all('/decide', (c) => c.json({ error: 'POST a decision with Authorization: Bearer <identity token>' }, 405));
 
   app.get('/:token', (c) =>
-    answer(c, logger, async () => {
-      const link = await verifyLinkToken(c.req.param('token'), deps.secrets, now());
-      const status = await deps.playbooks.status(link);
-      const actions = linked(link, status);
-      const used = status.decisions.find((d) => d.link === link.id && !d.ignored);
-      if (used) {
-        const message = `It was used at ${used.at}: ${used.verdict} by ${used.approver}. Each link works once.`;
-        return [409, { kind: 'problem', title: 'This link was already used', message, link, actions }];
-      }
+    answer(c, deps, logger, async (known) => {
+      const link = (known.link = await verifyLinkToken(c.req.param('token'), deps.secrets, now()));
+      const [status, rules] = await Promise.all([deps.playbooks.status(link), pages.rules(link)]);
+      known.status = status;
+      const used = usedBy(link, status);
+      if (used) return [200, { kind: 'decided', decision: used, earlier: true, ...pages.context(link, status) }];
       const { decidable, left } = covered(link, status);
-      if (decidable.length === 0) {
-        const message = [
-          ...left.map(({ id, why }) => `${id}: ${why}.`),
-          'Nothing is left for this link to decide.',
-        ].join(' ');
-        return [409, { kind: 'problem', title: 'This link no longer applies', message, link, actions, left }];
-      }
-      return [200, { kind: 'confirm', link, actions, left }];
+      if (decidable.length === 0) return [200, settled(pages.context(link, status, { left }))];
+      return [200, pages.confirm(link, status, rules, decidable, left)];
     }),
   );
 
   app.post('/:token', (c) =>
-    answer(c, logger, async () => {
-      const link = await verifyLinkToken(c.req.param('token'), deps.secrets, now());
+    answer(c, deps, logger, async (known) => {
+      const link = (known.link = await verifyLinkToken(c.req.param('token'), deps.secrets, now()));
       const about = { workflowId: link.workflowId, verdict: link.verdict, approver: link.approver, link: link.id };
-      // The steps it covers that still wait: a step approved by others or decided meanwhile is left,
+      const chosen = await choiceOf(c, link);
+      if (!chosen.ok) {
+        // Nothing is decided; the playbook is read only so the page can still show the incident and its steps.
+        const status = (known.status = await deps.playbooks.status(link).catch(() => undefined));
+        return [400, { kind: 'problem', ...chosen.problem, again: true, ...pages.context(link, status) }];
+      }
+      // The checked steps that still wait: a step approved by others or decided meanwhile is left,
       // said so, and the rest is decided. The playbook judges again (a race ends in its refusal).
-      const before = await deps.playbooks.status(link);
-      const used = before.decisions.find((d) => d.link === link.id && !d.ignored);
-      if (used) {
-        const message = `It was used at ${used.at}: ${used.verdict} by ${used.approver}. Each link works once.`;
-        return [409, { kind: 'problem', title: 'This link was already used', message, link }];
-      }
+      const before = (known.status = await deps.playbooks.status(link));
+      const used = usedBy(link, before);
+      if (used) return [409, { kind: 'decided', decision: used, earlier: true, ...pages.context(link, before) }];
       const { decidable, left } = covered(link, before);
-      if (decidable.length === 0) {
-        const message = `Nothing is left for this link to decide: ${left.map(({ id, why }) => `${id}: ${why}`).join('; ')}.`;
-        return [409, { kind: 'problem', title: 'This link no longer applies', message, link, left }];
+      if (decidable.length === 0) return [409, settled(pages.context(link, before, { left }))];
+      const actions = decidable.filter((id) => chosen.actions.includes(id));
+      const unchecked = decidable
+        .filter((id) => !actions.includes(id))
+        .map((id) => ({ id, why: 'not checked on the page: it still waits for a decision' }));
+      if (actions.length === 0) {
+        const gone = left.filter(({ id }) => chosen.actions.includes(id));
+        const message = `${gone.map(({ id, why }) => `${id}: ${why}`).join('; ')}. Nothing was decided; the steps you did not check still wait.`;
+        const context = pages.context(link, before, { left: [...gone, ...unchecked] });
+        return [
+          409,
+          { kind: 'problem', title: 'The steps you checked no longer wait', message, again: true, ...context },
+        ];
       }
-      const request = { verdict: link.verdict, approver: link.approver, actions: decidable, reason: LINK_REASON };
+      const request = { verdict: link.verdict, approver: link.approver, actions, reason: LINK_REASON };
       const verified = { link: link.id, verifiedBy: 'link' as const };
       const decision = await deps.playbooks.decide(link, { ...request, ...verified }).catch((error: unknown) => {
         if (error instanceof DecisionRefusedError) logger.warn({ ...about, why: error.message }, 'link refused');
@@ -105,14 +122,12 @@ export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
       logger.info({ ...about, actions: decision.actions.length }, 'decided through a one-click link');
       // Only to show where the steps stand now: the decision is made whether or not this answers.
       const status = await deps.playbooks.status(link).catch(() => undefined);
-      const actions = status
-        ? linked(link, status)
-        : link.actions.map((id) => ({ id, description: '', status: 'decided' }));
-      return [200, { kind: 'decided', link, actions, decision, left }];
+      const context = pages.context(link, status ?? before, { left: [...left, ...unchecked] });
+      return [200, { kind: 'decided', decision, earlier: false, ...context }];
     }),
   );
 
-  app.all('/:token', (c) => answer(c, logger, () => Promise.resolve(methodNotAllowed())));
+  app.all('/:token', (c) => answer(c, deps, logger, () => Promise.resolve(methodNotAllowed())));
   // Deeper paths are not links; answered here so the path (which may hold a token) is never echoed.
   app.all('*', (c) =>
     respond(c, 404, { kind: 'problem', title: 'Not a Revoker link', message: 'Links look like /links/<token>.' }),
@@ -137,44 +152,111 @@ function methodNotAllowed(): [ContentfulStatusCode, LinkView] {
   return [405, { kind: 'problem', title: 'Method not allowed', message: 'GET shows a link, POST decides.' }];
 }
 
+/** The decision a link was used for, if it was: each link works once. */
+function usedBy(link: ApprovalLink, status: PlaybookStatus): Decision | undefined {
+  return status.decisions.find((d) => d.link === link.id && !d.ignored);
+}
+
+function settled(context: LinkContext): LinkView {
+  const others = context.actions.filter((a) => a.decided?.length).length;
+  return {
+    kind: 'settled',
+    title: 'Already decided',
+    message: `Nothing is left for this link to decide${
+      others ? `: ${others} of its step(s) were decided, as each says below` : ''
+    }. ${context.left.map(({ id, why }) => `${id}: ${why}.`).join(' ')}`.trim(),
+    ...context,
+  };
+}
+
+/**
+ * The steps a POST checked, validated against the steps the link is bound to (`actions=<id>`, once
+ * per checked box). None checked is a problem of its own: the page says so and decides nothing.
+ */
+async function choiceOf(
+  c: Context,
+  link: ApprovalLink,
+): Promise<{ ok: true; actions: string[] } | { ok: false; problem: { title: string; message: string } }> {
+  const text = await c.req.text();
+  const verb = link.verdict;
+  if (text.length > MAX_CHOICE_BYTES) {
+    return {
+      ok: false,
+      problem: { title: 'Not this page’s form', message: 'The form is too large. Nothing was decided.' },
+    };
+  }
+  const fields: Record<string, string[]> = {};
+  for (const [name, value] of new URLSearchParams(text)) (fields[name] ??= []).push(value);
+  const parsed = Choice(link.actions).safeParse(fields);
+  if (parsed.success) return { ok: true, actions: [...new Set(parsed.data.actions)] };
+  if (!fields.actions?.length) {
+    return {
+      ok: false,
+      problem: {
+        title: 'No step was checked',
+        message: `Check the steps to ${verb}, then press the button again. Nothing was decided.`,
+      },
+    };
+  }
+  return {
+    ok: false,
+    problem: {
+      title: 'Not this link’s steps',
+      message: `This link decides only the steps it names (${describeIssues(parsed.error, 3)}). Nothing was decided.`,
+    },
+  };
+}
+
+/** The page's form: one `actions` field per checked step, each a step the link is bound to. */
+const Choice = (bound: string[]) =>
+  z.strictObject({
+    actions: z
+      .array(z.string().refine((id) => bound.includes(id), "not one of this link's steps"))
+      .min(1, 'check at least one step')
+      .max(200),
+  });
+
 /** Runs a handler and turns every known refusal into its status; the token never reaches a log. */
 async function answer(
   c: Context,
+  deps: LinkRoutesDeps,
   logger: Logger,
-  handler: () => Promise<[ContentfulStatusCode, LinkView]>,
+  handler: (known: Known) => Promise<[ContentfulStatusCode, LinkView]>,
 ): Promise<Response> {
+  const known: Known = {};
+  const pages = pageBuilder(deps.playbooks);
+  const problem = (title: string, message: string, status = known.status): LinkView =>
+    known.link
+      ? { kind: 'problem', title, message, ...pages.context(known.link, status) }
+      : { kind: 'problem', title, message };
   try {
-    const [status, view] = await handler();
+    const [status, view] = await handler(known);
     return await respond(c, status, view);
   } catch (error) {
     if (error instanceof LinkTokenError) {
-      return respond(c, TOKEN_STATUS[error.problem], {
-        kind: 'problem',
-        title: TOKEN_TITLE[error.problem],
-        message: error.message,
-      });
+      // An expired link's signature held: the page still names its incident, as it stands now.
+      if (error.link) {
+        known.link = error.link;
+        known.status = await deps.playbooks
+          .status(error.link)
+          .catch((gone: unknown) => (gone instanceof PlaybookGoneError ? gone.last : undefined));
+      }
+      return respond(c, TOKEN_STATUS[error.problem], problem(TOKEN_TITLE[error.problem], error.message));
     }
     if (error instanceof PlaybookGoneError) {
-      return respond(c, 410, {
-        kind: 'problem',
-        title: 'This playbook is closed',
-        message: `Nothing can be decided through this link: ${error.message}.`,
-      });
+      const message = `Nothing can be decided through this link: ${error.message}.`;
+      return respond(c, 410, problem('This playbook is closed', message, error.last ?? known.status));
     }
     if (error instanceof DecisionRefusedError) {
-      return respond(c, 409, {
-        kind: 'problem',
-        title: 'The playbook refused this decision',
-        message: error.message,
-      });
+      return respond(c, 409, problem('The playbook refused this decision', error.message));
     }
     logger.error({ err: error }, 'a one-click link could not reach its playbook');
     c.header('Retry-After', '30');
-    return respond(c, 503, {
-      kind: 'problem',
-      title: 'Try again shortly',
-      message: 'Revoker could not reach Temporal or the playbook did not answer. Nothing was decided; try again.',
-    });
+    const view = problem(
+      'Try again shortly',
+      'Revoker could not reach Temporal or the playbook did not answer. Nothing was decided; try again.',
+    );
+    return respond(c, 503, view.kind === 'problem' ? { ...view, again: Boolean(known.link) } : view);
   }
 }
 
@@ -182,6 +264,65 @@ async function respond(c: Context, status: ContentfulStatusCode, view: LinkView)
   const type = accepts(c, { header: 'Accept', supports: ['text/html', 'application/json'], default: 'text/html' });
   for (const [name, value] of Object.entries(LINK_SECURITY_HEADERS)) c.header(name, value);
   return type === 'application/json' ? c.json(linkJson(view), status) : c.html(await linkHtml(view), status);
+}
+
+/** Builds what a page shows about its link: the incident, the principals, each step and what deciding it does. */
+function pageBuilder(playbooks: LinkPlaybooks) {
+  const incidentOf = (link: ApprovalLink, status?: PlaybookStatus): LinkIncident => {
+    const uiUrl = playbooks.uiUrl?.(link);
+    const first = status?.alerts[0];
+    return {
+      ...(status?.handle ? { handle: status.handle } : {}),
+      ...(first ? { title: first.title } : {}),
+      ...(status ? { severity: status.severity, state: status.state } : {}),
+      ...(uiUrl ? { uiUrl } : {}),
+    };
+  };
+  const context = (
+    link: ApprovalLink,
+    status: PlaybookStatus | undefined,
+    { left = [], choosable = [], effects = new Map<string, string>() }: Partial<ContextParts> = {},
+  ): LinkContext => {
+    const actions: LinkedAction[] = status
+      ? linked(link, status).map((a) => ({
+          ...a,
+          ...(choosable.includes(a.id) ? { choosable: true } : {}),
+          ...(effects.has(a.id) ? { effect: effects.get(a.id) } : {}),
+        }))
+      : link.actions.map((id) => ({ id, description: '', status: 'unknown' }));
+    const touched = new Set(actions.map((a) => a.principal));
+    const principals = (status?.principals ?? [])
+      .filter((p) => touched.has(p.key))
+      .map(({ key, label, card }) => ({ key, label, ...(card ? { card } : {}) }));
+    return { link, incident: incidentOf(link, status), principals, actions, left };
+  };
+  return {
+    context,
+    /** The run's approval rules, for an approve link; the page words an approval without them when the run cannot say. */
+    rules: (link: ApprovalLink): Promise<ApprovalRules | undefined> =>
+      link.verdict === 'approve' && playbooks.rules
+        ? playbooks.rules(link).catch(() => undefined)
+        : Promise.resolve(undefined),
+    confirm(
+      link: ApprovalLink,
+      status: PlaybookStatus,
+      rules: ApprovalRules | undefined,
+      decidable: string[],
+      left: LeftStep[],
+    ): LinkView {
+      const records = status.actions.filter((r) => decidable.includes(r.action.id));
+      const worded = link.verdict === 'approve' && rules ? approvalEffects(records, rules, link.approver) : undefined;
+      const effects = new Map(worded?.steps.map((s) => [s.id, s.words]));
+      const effect = worded?.summary ?? [verdictEffect(link.verdict)];
+      return { kind: 'confirm', effect, ...context(link, status, { left, choosable: decidable, effects }) };
+    },
+  };
+}
+
+interface ContextParts {
+  left: LeftStep[];
+  choosable: string[];
+  effects: Map<string, string>;
 }
 
 function linked(link: ApprovalLink, status: PlaybookStatus): LinkedAction[] {
@@ -200,10 +341,14 @@ function linked(link: ApprovalLink, status: PlaybookStatus): LinkedAction[] {
     if (!record) return { id, description: '(not in this playbook)', status: 'unknown' };
     // Approved by enough people but not started yet: it no longer waits for anyone.
     const approved = approvedNotStarted(record);
+    const decided = decidedWords(record, status.decisions);
     return {
       id,
       description: record.action.description,
       status: approved ? 'approved' : record.status,
+      reason: record.action.reason,
+      principal: record.action.principal,
+      ...(decided.length ? { decided } : {}),
       ...held.get(id),
     };
   });

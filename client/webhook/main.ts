@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     startPlaybook: startWithinDeadline(client, { policy, uiBaseUrl: env.REVOKER_UI_URL }),
     links: {
       secrets: linkSecrets,
-      playbooks: temporalLinkPlaybooks(client, { ...(sealer ? { sealer } : {}) }),
+      playbooks: temporalLinkPlaybooks(client, { ...(sealer ? { sealer } : {}), uiBaseUrl: env.REVOKER_UI_URL }),
       identity,
     },
     ...(codec ? { codec: { ...codec, namespace } } : {}),
