@@ -66,6 +66,24 @@ describe('notification messages', () => {
     assert.ok(text.includes(where.link));
   });
 
+  it('says Contained (already) and lists the first residual risks, saying where the rest are', () => {
+    const { text } = notificationMessage(
+      {
+        kind: 'completed',
+        state: 'Contained',
+        label: 'Contained (already)',
+        summary: 's',
+        residualRisks: 4,
+        risks: ['one', 'two', 'three'],
+      },
+      where,
+    );
+    assert.match(text, /playbook Contained \(already\)/);
+    assert.match(text, /Residual risks: 4 \(all in the report\)\n+• one\n+• two\n+• three/);
+    const none = notificationMessage({ kind: 'completed', state: 'Contained', summary: 's', residualRisks: 0 }, where);
+    assert.match(none.text, /Residual risks: none/);
+  });
+
   it('keeps an alert title from pinging a Slack channel and lists at most 15 steps', () => {
     const many = Array.from({ length: 20 }, (_, i) => ({ id: `a${i}`, description: 'step' }));
     const message = notificationMessage(

@@ -25,8 +25,12 @@ export type PlaybookEvent = (
   | {
       kind: 'completed';
       state: PlaybookState;
+      /** The state as people read it (domain/outcome.ts stateLabel): `Contained (already)`. */
+      label?: string;
       summary: string;
       residualRisks: number;
+      /** The first few residual risks (domain/residual.ts), of `residualRisks` in all. */
+      risks?: string[];
       /** The reversible steps a `release` would undo, while the playbook stays open for one. */
       releasable?: NotifiedAction[];
       linksExpireAt?: string;
@@ -175,11 +179,16 @@ function content(event: PlaybookEvent, workflowId: string, handle?: string): { h
       };
     case 'completed':
       return {
-        headline: `${revoker}: playbook ${event.state}`,
+        headline: `${revoker}: playbook ${event.label ?? event.state}`,
         lines: [
           incident,
           [event.summary],
-          [`Residual risks: ${event.residualRisks} (see the report)`],
+          [
+            event.residualRisks === 0
+              ? 'Residual risks: none'
+              : `Residual risks: ${event.residualRisks}${(event.risks?.length ?? 0) < event.residualRisks ? ' (all in the report)' : ''}`,
+          ],
+          ...(event.risks ?? []).map((risk): Line => [`• ${risk}`]),
           ...(event.proof ? [[event.proof] as Line] : []),
         ],
       };

@@ -42,7 +42,7 @@ import {
   statusQuery,
 } from '../domain/messages.js';
 import { durationMs } from '../domain/duration.js';
-import { finalState, summarize } from '../domain/outcome.js';
+import { finalState, stateLabel, summarize } from '../domain/outcome.js';
 import { actionId, actionOf, goneCredential, type Action } from '../domain/action.js';
 import { planActions } from '../domain/plan.js';
 import { approverIdentities, modeFor, samePerson, sweepPolicyOf } from '../domain/policy.js';
@@ -84,6 +84,9 @@ import {
 import { renderDetails } from './details.js';
 import { createSteps, failureOf, stepActivities } from './step.js';
 import { createSweeper } from './sweep.js';
+
+/** Residual risks a completion message lists (it counts them all). */
+const RISKS_IN_CHAT = 3;
 
 /**
  * The containment playbook: triage (discover) ▶ plan ▶ approval gates ▶ act ▶ verify ▶ report.
@@ -768,11 +771,14 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
       publish();
       // Final already (nothing runs any more), also when nothing was planned and the status still says Triage.
       const state = finalState(status);
+      const risks = residualRisks();
       notify({
         kind: 'completed',
         state,
+        label: stateLabel({ ...status, state }),
         summary: summarize({ ...status, state }),
-        residualRisks: residualRisks().length,
+        residualRisks: risks.length,
+        risks: risks.slice(0, RISKS_IN_CHAT).map((r) => r.risk),
         ...(waitForRelease ? { releasable: releasable.map(notified), linksExpireAt: status.releaseUntil } : {}),
       });
     } else {
@@ -938,8 +944,10 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     notify({
       kind: 'completed',
       state,
+      label: stateLabel(report),
       summary,
       residualRisks: report.residualRisks.length,
+      risks: report.residualRisks.slice(0, RISKS_IN_CHAT).map((r) => r.risk),
       ...(proof ? { proof } : {}),
     });
   }
