@@ -85,6 +85,10 @@ const VERB: Record<Verdict, { button: string; past: string; effect: string }> = 
   },
 };
 
+/** The hidden field of the page's form: it tells a choice with every box unchecked from a POST with no form. */
+export const CHOICE_FIELD = 'choice';
+export const CHOICE_VALUE = 'checked';
+
 /** What a verdict does without the run's policy to word it from (a worker older than the approvalRules Query). */
 export function verdictEffect(verdict: Verdict): string {
   return VERB[verdict].effect;
@@ -205,6 +209,7 @@ function confirmBody(view: Extract<LinkView, { kind: 'confirm' }>, button: strin
     </ul>
     ${notes(view)}
     <form method="post" class="${link.verdict}">
+      <input type="hidden" name="${CHOICE_FIELD}" value="${CHOICE_VALUE}" />
       ${stepsTable(view.actions, link.verdict, true)}
       <button type="submit">${button} the checked steps as ${link.approver}</button>
     </form>

@@ -33,7 +33,8 @@ const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const UI = 'https://temporal.example.com/namespaces/soc/workflows';
 const uiUrlOf = (workflowId: string) => `${UI}/${encodeURIComponent(workflowId)}`;
 /** The page's form with these steps checked. */
-const checked = (...ids: string[]) => ids.map((id) => `actions=${encodeURIComponent(id)}`).join('&');
+const checked = (...ids: string[]) =>
+  ['choice=checked', ...ids.map((id) => `actions=${encodeURIComponent(id)}`)].join('&');
 
 /** What discovery read of alice, as her triage card shows it. */
 const CARD: TriageCard = {
@@ -340,10 +341,14 @@ describe('one-click link routes', () => {
     assert.deepEqual(body.left, [{ id: DELETE, why: 'not checked on the page: it still waits for a decision' }]);
   });
 
-  it('answers 400 and decides nothing when no step is checked, or a checked step is not the link’s', async () => {
+  it('answers 400 and decides nothing when no box is checked or a checked step is not the link’s; a POST without a form decides the whole link', async () => {
     playbooks.current = twoWaiting();
     const { token } = await link({ actions: [DELETE, DENY] });
-    const none = await app.request(`/links/${token}`, { method: 'POST', headers: { ...BROWSER_ACCEPT, ...FORM } });
+    const none = await app.request(`/links/${token}`, {
+      method: 'POST',
+      headers: { ...BROWSER_ACCEPT, ...FORM },
+      body: checked(),
+    });
     assert.equal(none.status, 400);
     const page = await none.text();
     assert.match(page, /<h1>No step was checked<\/h1>/);
@@ -360,6 +365,13 @@ describe('one-click link routes', () => {
       assert.match(((await foreign.json()) as { error: string }).error, /not one of this link's steps/);
     }
     assert.equal(playbooks.decided.length, 0);
+    // No form at all (a script): every step the link can still decide, as before the page offered a choice.
+    const whole = await app.request(`/links/${token}`, { method: 'POST', headers: JSON_ACCEPT });
+    assert.equal(whole.status, 200);
+    assert.deepEqual(
+      playbooks.decided.map((d) => d.request.actions),
+      [[DELETE, DENY]],
+    );
   });
 
   it('words the approval from the run’s policy: one approval runs a deletion by default, four eyes needs two', async () => {

@@ -17,6 +17,8 @@ import {
   type LinkedAction,
   type LinkIncident,
   type LinkView,
+  CHOICE_FIELD,
+  CHOICE_VALUE,
 } from './link-page.js';
 import { LinkTokenError, verifyLinkToken, type ApprovalLink, type LinkProblem } from '../../connect/link-token.js';
 import { DecisionRequest, Verdict, type Decision } from '../../domain/decision.js';
@@ -170,46 +172,39 @@ function settled(context: LinkContext): LinkView {
 }
 
 /**
- * The steps a POST checked, validated against the steps the link is bound to (`actions=<id>`, once
- * per checked box). None checked is a problem of its own: the page says so and decides nothing.
+ * The steps a POST checked, validated against the steps the link is bound to: the page's form sends
+ * `choice=checked` and one `actions=<id>` per checked box, so a form with every box unchecked is told
+ * so and decides nothing. A POST with no body at all (a script, or the link as sent before the page
+ * offered a choice) decides every step the link can still decide, as it always did.
  */
 async function choiceOf(
   c: Context,
   link: ApprovalLink,
 ): Promise<{ ok: true; actions: string[] } | { ok: false; problem: { title: string; message: string } }> {
   const text = await c.req.text();
-  const verb = link.verdict;
   if (text.length > MAX_CHOICE_BYTES) {
-    return {
-      ok: false,
-      problem: { title: 'Not this page’s form', message: 'The form is too large. Nothing was decided.' },
-    };
+    return { ok: false, problem: { title: NOT_A_CHOICE, message: 'The form is too large. Nothing was decided.' } };
   }
+  if (text.trim() === '') return { ok: true, actions: link.actions };
   const fields: Record<string, string[]> = {};
   for (const [name, value] of new URLSearchParams(text)) (fields[name] ??= []).push(value);
   const parsed = Choice(link.actions).safeParse(fields);
   if (parsed.success) return { ok: true, actions: [...new Set(parsed.data.actions)] };
-  if (!fields.actions?.length) {
-    return {
-      ok: false,
-      problem: {
-        title: 'No step was checked',
-        message: `Check the steps to ${verb}, then press the button again. Nothing was decided.`,
-      },
-    };
+  if (Object.keys(fields).every((name) => name === CHOICE_FIELD)) {
+    const message = `Check the steps to ${link.verdict}, then press the button again. Nothing was decided.`;
+    return { ok: false, problem: { title: 'No step was checked', message } };
   }
-  return {
-    ok: false,
-    problem: {
-      title: 'Not this link’s steps',
-      message: `This link decides only the steps it names (${describeIssues(parsed.error, 3)}). Nothing was decided.`,
-    },
-  };
+  const why = describeIssues(parsed.error, 3);
+  const message = `This link decides only the steps it names, checked on its page (${why}). Nothing was decided.`;
+  return { ok: false, problem: { title: NOT_A_CHOICE, message } };
 }
 
-/** The page's form: one `actions` field per checked step, each a step the link is bound to. */
+const NOT_A_CHOICE = 'Not a choice this link can make';
+
+/** The page's form: its marker and one `actions` field per checked step, each a step the link is bound to. */
 const Choice = (bound: string[]) =>
   z.strictObject({
+    [CHOICE_FIELD]: z.array(z.literal(CHOICE_VALUE)).max(1).optional(),
     actions: z
       .array(z.string().refine((id) => bound.includes(id), "not one of this link's steps"))
       .min(1, 'check at least one step')
