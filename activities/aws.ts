@@ -10,6 +10,13 @@ import {
   GetUserCommand,
   GetUserPolicyCommand,
   ListAccessKeysCommand,
+  ListAttachedGroupPoliciesCommand,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListGroupPoliciesCommand,
+  ListGroupsForUserCommand,
+  ListRolePoliciesCommand,
+  ListUserPoliciesCommand,
   NoSuchEntityException,
   paginateListAccessKeys,
   PutRolePolicyCommand,
@@ -24,7 +31,7 @@ import type { AwsKeyTarget, AwsRoleTarget, AwsUserTarget } from '../domain/actio
 import type { AccessCheck, ListedTarget } from '../domain/doctor.js';
 import type { AwsSweep, ProviderWatch, WatchRequest } from '../domain/sweep.js';
 import { AWS_ACTION_USE, AWS_RESPONDER_ACTIONS } from '../domain/permissions.js';
-import type { AwsAccessKeyState, AwsRoleDiscovery, AwsUserDiscovery } from '../domain/discovery.js';
+import type { AwsAccessKeyState, AwsRoleDiscovery, AwsUserDiscovery, Unread } from '../domain/discovery.js';
 import type { AwsPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
 import { classifyAwsError } from './aws-errors.js';
@@ -39,6 +46,7 @@ import {
   USER_DENY_POLICY_NAME,
 } from './aws-policies.js';
 import { readAwsTrail, watchAwsTrail, type AwsSweepRequest } from './aws-trail.js';
+import { lastUseOf, readRoleCard, readUserCard } from './aws-card.js';
 import { classifyActivities, InvalidRequestError, problemOf, TargetNotFoundError, UnsafeStateError } from './errors.js';
 import { checkEach } from './limited.js';
 
@@ -117,15 +125,32 @@ export function createAwsActivities(accounts: AwsAccounts) {
           const { Role } = await a.iam.send(new GetRoleCommand({ RoleName: principal.roleName }), abortable());
           // Service-linked roles live under /aws-service-role/ and refuse inline policies.
           const serviceLinked = (Role?.Path ?? '/').startsWith('/aws-service-role/');
-          return { type: 'aws.role', accountId, roleName: principal.roleName, serviceLinked };
+          const card = await readRoleCard(a.iam, Role, principal.roleName);
+          return {
+            type: 'aws.role',
+            accountId,
+            roleName: principal.roleName,
+            serviceLinked,
+            ...(Role?.Arn ? { arn: Role.Arn } : {}),
+            ...cardFields(card),
+          };
         }
         case 'aws.user': {
-          await a.iam.send(new GetUserCommand({ UserName: principal.userName }), abortable());
-          const accessKeys = await a.listKeys(principal.userName);
-          return { type: 'aws.user', accountId, userName: principal.userName, accessKeys };
+          const [{ User }, { accessKeys, ...card }] = await Promise.all([
+            a.iam.send(new GetUserCommand({ UserName: principal.userName }), abortable()),
+            readUserCard(a.iam, principal.userName, a.listKeys(principal.userName)),
+          ]);
+          return {
+            type: 'aws.user',
+            accountId,
+            userName: principal.userName,
+            accessKeys,
+            ...(User?.Arn ? { arn: User.Arn } : {}),
+            ...cardFields(card),
+          };
         }
         case 'aws.accessKey': {
-          const { UserName } = await a.iam.send(
+          const { UserName, AccessKeyLastUsed } = await a.iam.send(
             new GetAccessKeyLastUsedCommand({ AccessKeyId: principal.accessKeyId }),
             abortable(),
           );
@@ -134,13 +159,22 @@ export function createAwsActivities(accounts: AwsAccounts) {
               `AWS names no IAM user for ${principal.accessKeyId}: is it a root user's key?`,
             );
           }
-          const accessKeys = await a.listKeys(UserName);
+          // GetUser for the card's id: the ARN holds the user's path, which nothing else here gives.
+          const [{ User }, { accessKeys, ...card }] = await Promise.all([
+            a.iam.send(new GetUserCommand({ UserName }), abortable()),
+            readUserCard(a.iam, UserName, a.listKeys(UserName), {
+              accessKeyId: principal.accessKeyId,
+              lastUsed: lastUseOf(AccessKeyLastUsed),
+            }),
+          ]);
           return {
             type: 'aws.user',
             accountId,
             userName: UserName,
             accessKeys,
             focusAccessKeyId: principal.accessKeyId,
+            ...(User?.Arn ? { arn: User.Arn } : {}),
+            ...cardFields(card),
           };
         }
       }
@@ -355,6 +389,11 @@ export function createAwsActivities(accounts: AwsAccounts) {
     },
   };
   return classifyActivities(activities, classifyAwsError);
+}
+
+/** The card's reads as discovery carries them: nothing for what was not there, `unread` only when something was. */
+function cardFields<T extends { unread: Unread[] }>({ unread, ...read }: T): Omit<T, 'unread'> & { unread?: Unread[] } {
+  return { ...read, ...(unread.length ? { unread } : {}) };
 }
 
 /** Every call ends when Temporal cancels the activity: the SDK aborts the request (`send(command, options)`). */
@@ -629,6 +668,24 @@ async function probeAwsPermissions(
       () => iam.send(new DeleteRolePolicyCommand({ RoleName: probe, PolicyName: policy }), abortable()),
     ],
   ];
+  // Reads change nothing, so they are asked whether or not the names are free (an existing name answers too).
+  const group = { GroupName: probe };
+  const reads: [AwsAction, () => Promise<unknown>][] = [
+    [
+      'iam:ListAttachedUserPolicies',
+      () => iam.send(new ListAttachedUserPoliciesCommand({ UserName: probe }), abortable()),
+    ],
+    ['iam:ListUserPolicies', () => iam.send(new ListUserPoliciesCommand({ UserName: probe }), abortable())],
+    ['iam:ListGroupsForUser', () => iam.send(new ListGroupsForUserCommand({ UserName: probe }), abortable())],
+    ['iam:ListAttachedGroupPolicies', () => iam.send(new ListAttachedGroupPoliciesCommand(group), abortable())],
+    ['iam:ListGroupPolicies', () => iam.send(new ListGroupPoliciesCommand(group), abortable())],
+    [
+      'iam:ListAttachedRolePolicies',
+      () => iam.send(new ListAttachedRolePoliciesCommand({ RoleName: probe }), abortable()),
+    ],
+    ['iam:ListRolePolicies', () => iam.send(new ListRolePoliciesCommand({ RoleName: probe }), abortable())],
+  ];
+  await Promise.all(reads.map(([action, call]) => ask(action, call)));
   const unchecked: string[] = [];
   for (const [action, call] of byUser) {
     if (userFree) await ask(action, call);

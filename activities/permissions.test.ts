@@ -25,7 +25,7 @@ describe('least privilege matches the calls', () => {
       ];
     };
     // STS GetCallerIdentity needs no permission; CloudTrail's one command is LookupEvents; every other is IAM's.
-    const actions = [...commandsIn('aws.ts'), ...commandsIn('aws-trail.ts')]
+    const actions = [...commandsIn('aws.ts'), ...commandsIn('aws-card.ts'), ...commandsIn('aws-trail.ts')]
       .filter((c) => c !== 'GetCallerIdentity')
       .map((c) => (c === 'LookupEvents' ? `cloudtrail:${c}` : `iam:${c}`));
     assert.deepEqual(sorted(actions), sorted(AWS_RESPONDER_ACTIONS));

@@ -1,10 +1,38 @@
 import { principalKey, type Principal } from './principal.js';
 
 /** What a provider's read-only discovery saw of a principal: the "discovered state" planning works from. */
+
+// The fields marked "for the card" feed the triage card (domain/card.ts) and nothing else: they are optional because
+// recorded histories hold discoveries without them, and a read the worker may not make leaves them out and says so in
+// `unread` rather than failing discovery.
+
+/** When a credential was last used, as the provider says. `at` absent: never used (AWS answers "N/A"). */
+export interface LastUse {
+  at?: string;
+  region?: string;
+  service?: string;
+}
+
+/** A read for the card that discovery could not make, and why: "attached policies", "iam:ListAttachedUserPolicies denied". */
+export interface Unread {
+  /** Which part of the card it leaves empty. */
+  part: 'reach' | 'lastUsed' | 'identity';
+  what: string;
+  why: string;
+}
+
+/** An IAM identity's policies by name: managed ones attached, inline ones its own. */
+export interface AwsPolicies {
+  attached: string[];
+  inline: string[];
+}
+
 export interface AwsAccessKeyState {
   accessKeyId: string;
   status: 'Active' | 'Inactive';
   createDate?: string;
+  /** For the card: GetAccessKeyLastUsed, read for the active keys and the focus key. */
+  lastUsed?: LastUse;
 }
 
 export interface AwsUserDiscovery {
@@ -14,6 +42,13 @@ export interface AwsUserDiscovery {
   accessKeys: AwsAccessKeyState[];
   /** Set when the alert named one access key: only that key is contained. */
   focusAccessKeyId?: string;
+  /** For the card: the user's ARN (GetUser). */
+  arn?: string;
+  /** For the card: the user's own policies. */
+  policies?: AwsPolicies;
+  /** For the card: the groups it is in, each with its policies (what the user gets through them). */
+  groups?: ({ groupName: string } & AwsPolicies)[];
+  unread?: Unread[];
 }
 
 export interface AwsRoleDiscovery {
@@ -22,6 +57,13 @@ export interface AwsRoleDiscovery {
   roleName: string;
   /** Service-linked roles refuse inline policies, so their sessions cannot be revoked this way. */
   serviceLinked: boolean;
+  /** For the card: the role's ARN (GetRole). */
+  arn?: string;
+  /** For the card. */
+  policies?: AwsPolicies;
+  /** For the card: GetRole's RoleLastUsed (AWS tracks the last 400 days; `at` absent: not used in them). */
+  lastUsed?: LastUse;
+  unread?: Unread[];
 }
 
 export interface EntraUserDiscovery {
@@ -30,6 +72,22 @@ export interface EntraUserDiscovery {
   userId: string;
   userPrincipalName: string;
   accountEnabled: boolean;
+  /** For the card. */
+  displayName?: string;
+  /** For the card: signInActivity's last sign-in, interactive or not (AuditLog.Read.All and an Entra ID P1 licence). */
+  lastSignIn?: LastUse;
+  unread?: Unread[];
+}
+
+/** Consented delegated permissions of an app on one resource API (oauth2PermissionGrants). */
+export interface EntraDelegatedReach {
+  /** The resource's display name: "Microsoft Graph". */
+  resource: string;
+  scopes: string[];
+  /** Admin consent for the whole tenant (consentType AllPrincipals). */
+  allUsers: boolean;
+  /** Users who consented for themselves (distinct principalId of the Principal grants). */
+  users: number;
 }
 
 export interface EntraServicePrincipalDiscovery {
@@ -49,6 +107,13 @@ export interface EntraServicePrincipalDiscovery {
   certificateKeyIds: string[];
   grantIds: string[];
   appRoleAssignmentIds: string[];
+  /** For the card: who may sign in to the app (AzureADMyOrg, AzureADMultipleOrgs, …). */
+  signInAudience?: string;
+  /** For the card: the delegated permissions users consented to, by resource. */
+  delegated?: EntraDelegatedReach[];
+  /** For the card: the application permissions (app roles) it holds, by resource: the role values, or their ids. */
+  applicationPermissions?: { resource: string; roles: string[] }[];
+  unread?: Unread[];
 }
 
 export interface GcpServiceAccountDiscovery {
@@ -56,10 +121,15 @@ export interface GcpServiceAccountDiscovery {
   projectId: string;
   email: string;
   disabled: boolean;
-  /** User-managed keys only: Google-managed ones cannot be disabled or deleted. */
-  keys: { name: string; disabled: boolean }[];
+  /** User-managed keys only: Google-managed ones cannot be disabled or deleted. `validAfterTime` (for the card): made then. */
+  keys: { name: string; disabled: boolean; validAfterTime?: string }[];
   /** Set when the alert named one key: only that key is disabled and deleted. */
   focusKeyName?: string;
+  /** For the card. */
+  displayName?: string;
+  /** For the card: the roles the account holds on its project (projects.getIamPolicy), conditional ones marked. */
+  roles?: string[];
+  unread?: Unread[];
 }
 
 export interface WorkspaceUserDiscovery {
@@ -87,6 +157,8 @@ export interface WorkspaceAppDiscovery {
   /** How many users hold a token for it, and how many were scanned. */
   grantCount: number;
   usersScanned: number;
+  /** For the card: the OAuth scopes its tokens carry (every grantee's, together). */
+  scopes?: string[];
 }
 
 export interface KubernetesServiceAccountDiscovery {

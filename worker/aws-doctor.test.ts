@@ -38,12 +38,14 @@ describe('revoker doctor: AWS access check', () => {
   });
 
   it('names each permission the responder policy lacks, with what it is for', async () => {
-    sim.reset(seedWithout('iam:PutUserPolicy', 'iam:DeleteRolePolicy', 'cloudtrail:LookupEvents'));
+    sim.reset(
+      seedWithout('iam:PutUserPolicy', 'iam:DeleteRolePolicy', 'cloudtrail:LookupEvents', 'iam:ListGroupsForUser'),
+    );
     const [result] = await check();
     assert.equal(result?.reachable, true);
     assert.deepEqual(
       result?.missing.map((m) => m.split(':').slice(0, 2).join(':')),
-      ['iam:PutUserPolicy', 'iam:DeleteRolePolicy', 'cloudtrail:LookupEvents'],
+      ['iam:ListGroupsForUser', 'iam:PutUserPolicy', 'iam:DeleteRolePolicy', 'cloudtrail:LookupEvents'],
     );
     assert.ok(
       result?.missing.every((m) => m.split(': ')[1]?.length),

@@ -23,6 +23,7 @@ import { allowlisted, allowlistedDiscovery } from '../domain/allowlist.js';
 import { brief, describeIssues } from '../domain/issues.js';
 import type { Decision, Verdict } from '../domain/decision.js';
 import { discoveredKeys, type Discovery } from '../domain/discovery.js';
+import { triageCard } from '../domain/card.js';
 import { controlOwner, HoldersChangedSchema, incidentOf } from '../domain/ledger.js';
 import { residualRisks as residualRisksOf } from '../domain/residual.js';
 import {
@@ -484,6 +485,8 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
         }
         try {
           const discovery = await discover(principal);
+          // Shown even when the allowlist then leaves it alone, so the responder sees what was let be.
+          record.card = triageCard(discovery);
           // Matched again on what discovery found: a CI user's key named only by its id is still the CI user's.
           const found = allowlistedDiscovery(input.policy.allowlist, discovery);
           if (found) {

@@ -7,6 +7,10 @@ export function roleArn(accountId: string, path: string, roleName: string): stri
   return `arn:aws:iam::${accountId}:role${path}${roleName}`;
 }
 
+export function groupArn(accountId: string, path: string, groupName: string): string {
+  return `arn:aws:iam::${accountId}:group${path}${groupName}`;
+}
+
 export function federatedUserArn(accountId: string, name: string): string {
   return `arn:aws:sts::${accountId}:federated-user/${name}`;
 }
@@ -24,7 +28,7 @@ export function accountRootArn(accountId: string): string {
  * rather than by ARN (e.g. "... iam:GetUser on resource: user alice because ..."); other resources keep the ARN.
  */
 export function resourceLabel(arn: string): string {
-  const match = /^arn:aws:iam::\d{12}:(user|role)\/(?:.*\/)?([^/]+)$/.exec(arn);
+  const match = /^arn:aws:iam::\d{12}:(user|role|group)\/(?:.*\/)?([^/]+)$/.exec(arn);
   return match ? `${match[1]} ${match[2]}` : arn;
 }
 

@@ -229,6 +229,8 @@ export class AwsEngine extends SeededEngine<
       const key = state.accessKeys.get(caller.accessKeyId);
       if (key) key.lastUsed = { date: isoSeconds(now), serviceName: service, region: signed.auth.region };
     }
+    // RoleLastUsed: any request a session of the role makes (AWS records it within a few hours; here at once).
+    if (caller.type === 'assumed-role') caller.role.lastUsed = { date: isoSeconds(now), region: signed.auth.region };
     // A lost write runs the real handler against a copy, so the reply is genuine and nothing changes.
     const target = fault?.lostWrite ? structuredClone(org) : org;
     const before = mutating && !fault?.lostWrite && this.faults.modes.propagating ? structuredClone(org) : undefined;
@@ -334,7 +336,8 @@ export class AwsEngine extends SeededEngine<
     if (!state) throw new Error(`AWS simulator: account ${accountId} missing`);
     const arn = callerArn(caller, accountId);
     const keys = contextKeys(caller, accountId, now, region, sourceIp);
-    const evaluate = (action: string, resource: string) => decide(policyLayers(caller), { action, resource, keys });
+    const evaluate = (action: string, resource: string) =>
+      decide(policyLayers(caller, state), { action, resource, keys });
     return {
       state,
       account: (id) => org.accounts.get(id),

@@ -16,6 +16,13 @@ import {
   putRolePolicy,
   putUserPolicy,
 } from './iam-inline-policies.js';
+import {
+  listAttachedGroupPolicies,
+  listAttachedRolePolicies,
+  listAttachedUserPolicies,
+  listGroupPolicies,
+  listGroupsForUser,
+} from './iam-managed-policies.js';
 import { getRole } from './iam-roles.js';
 import {
   createLoginProfile,
@@ -48,4 +55,9 @@ export const IAM_ACTIONS: ReadonlyMap<string, ActionHandler> = new Map([
   ['GetRolePolicy', getRolePolicy],
   ['DeleteRolePolicy', deleteRolePolicy],
   ['ListRolePolicies', listRolePolicies],
+  ['ListAttachedUserPolicies', listAttachedUserPolicies],
+  ['ListAttachedRolePolicies', listAttachedRolePolicies],
+  ['ListGroupsForUser', listGroupsForUser],
+  ['ListAttachedGroupPolicies', listAttachedGroupPolicies],
+  ['ListGroupPolicies', listGroupPolicies],
 ]);

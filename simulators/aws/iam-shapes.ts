@@ -35,7 +35,8 @@ export function roleShape(state: SimState, role: RoleRecord): XmlObject {
     AssumeRolePolicyDocument: encodePolicyDocument(role.assumeRolePolicy),
     Description: role.description,
     MaxSessionDuration: role.maxSessionDuration,
-    RoleLastUsed: {},
+    // Empty when no session of the role made a request in the tracking period (400 days).
+    RoleLastUsed: role.lastUsed ? { LastUsedDate: role.lastUsed.date, Region: role.lastUsed.region } : {},
   };
 }
 

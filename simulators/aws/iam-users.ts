@@ -70,6 +70,8 @@ export const createUser: ActionHandler = (ctx) => {
     path,
     createDate: isoSeconds(ctx.now),
     inlinePolicies: new Map<string, string>(),
+    attachedPolicies: [],
+    groups: [],
   };
   ctx.state.users.set(userName, user);
   ctx.mutated('CreateUser', `user/${userName}`);

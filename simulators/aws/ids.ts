@@ -30,6 +30,10 @@ export const userIdFor = (accountId: string, userName: string): string =>
   `AIDA${hashedFrom(UPPER_ALNUM, 17, `user:${accountId}:${userName}`)}`;
 export const roleIdFor = (accountId: string, roleName: string): string =>
   `AROA${hashedFrom(UPPER_ALNUM, 17, `role:${accountId}:${roleName}`)}`;
+/** Groups AGPA…, managed policies ANPA… */
+export const groupIdFor = (accountId: string, groupName: string): string =>
+  `AGPA${hashedFrom(UPPER_ALNUM, 17, `group:${accountId}:${groupName}`)}`;
+export const policyIdFor = (arn: string): string => `ANPA${hashedFrom(UPPER_ALNUM, 17, `policy:${arn}`)}`;
 /** S3 canonical user ids are 64 hex characters. */
 export const canonicalUserIdFor = (accountId: string): string =>
   createHash('sha256').update(`canonical:${accountId}`).digest('hex');

@@ -1,6 +1,8 @@
 import { assumedRoleArn, federatedUserArn, roleArn, userArn } from './arn.js';
 import type { PolicyLayers } from './authz.js';
+import { managedPolicyDocument } from './managed-policies.js';
 import { storedPolicy } from './policy-cache.js';
+import type { PolicyDocument } from './policy-doc.js';
 import { sessionPolicyDocuments } from './session-policies.js';
 import type { RoleRecord, SessionRecord, SimState, UserRecord } from './state.js';
 
@@ -105,21 +107,39 @@ export function contextKeys(
   return keys;
 }
 
-export function policyLayers(caller: Caller): PolicyLayers {
+/**
+ * A user's identity policies: its inline and attached managed policies, and those of every group it is in. An
+ * attached policy the account no longer has (deleted meanwhile) grants nothing.
+ */
+function userPolicies(state: SimState, user: UserRecord): PolicyDocument[] {
+  const groups = user.groups.flatMap((name) => {
+    const group = state.groups.get(name);
+    return group ? [...group.inlinePolicies.values(), ...managed(state, group.attachedPolicies)] : [];
+  });
+  return [...user.inlinePolicies.values(), ...managed(state, user.attachedPolicies), ...groups].map((t) =>
+    storedPolicy(t),
+  );
+}
+
+const managed = (state: SimState, arns: readonly string[]): string[] =>
+  arns.flatMap((arn) => managedPolicyDocument(state, arn) ?? []);
+
+/** `state` is the caller's own account, where its policies live. */
+export function policyLayers(caller: Caller, state: SimState): PolicyLayers {
   switch (caller.type) {
     case 'user':
     case 'session':
-      return { identity: [...caller.user.inlinePolicies.values()].map((t) => storedPolicy(t)) };
+      return { identity: userPolicies(state, caller.user) };
     case 'federation':
       // No session policy on GetFederationToken means no permissions at all (documented AWS behaviour).
-      return {
-        identity: [...caller.user.inlinePolicies.values()].map((t) => storedPolicy(t)),
-        session: sessionPolicyDocuments(caller.session) ?? [],
-      };
+      return { identity: userPolicies(state, caller.user), session: sessionPolicyDocuments(caller.session) ?? [] };
     case 'assumed-role': {
       const session = sessionPolicyDocuments(caller.session);
+      const role = caller.role;
       return {
-        identity: [...caller.role.inlinePolicies.values()].map((t) => storedPolicy(t)),
+        identity: [...role.inlinePolicies.values(), ...managed(state, role.attachedPolicies)].map((t) =>
+          storedPolicy(t),
+        ),
         ...(session === undefined ? {} : { session }),
       };
     }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { AWS_MANAGED_POLICIES, customerPolicyArn } from './managed-policies.js';
 import { parsePolicyObject, policySize, PolicyError, type PolicyKind } from './policy-doc.js';
 
 /** IAM name grammar shared by users, roles and policies: `[\w+=,.@-]+`. */
@@ -25,6 +26,28 @@ const policyDocument = (kind: PolicyKind) =>
 
 const inlinePolicies = z.record(iamName(128), policyDocument('identity'));
 
+/** Managed policies attached by ARN: AWS's (managed-policies.ts) or the account's own (`managedPolicies`). */
+const policyArn = z
+  .string()
+  .regex(/^arn:aws:iam::(?:aws|\d{12}):policy\/(?:[\x21-\x7e]*\/)?[\w+=,.@-]+$/, 'must be a policy ARN');
+// AWS quota: 10 managed policies attached to a user, group or role by default.
+const attachedPolicies = z.array(policyArn).max(10, 'IAM allows 10 managed policies per identity by default');
+
+const groupSeed = z.object({
+  groupName: iamName(128),
+  path: iamPath.optional(),
+  createDate: isoDate.optional(),
+  attachedPolicies: attachedPolicies.optional(),
+  inlinePolicies: inlinePolicies.optional(),
+});
+
+const managedPolicySeed = z.object({
+  policyName: iamName(128),
+  path: iamPath.optional(),
+  description: z.string().optional(),
+  document: policyDocument('identity'),
+});
+
 const accessKeySeed = z.object({
   accessKeyId: z.string().regex(/^AKIA[A-Z0-9]{16}$/, 'must be "AKIA" followed by 16 uppercase letters/digits'),
   secretAccessKey: z.string().regex(/^[A-Za-z0-9/+]{40}$/, 'must be 40 characters of [A-Za-z0-9/+]'),
@@ -45,6 +68,9 @@ const userSeed = z
     // AWS quota: at most two access keys per user.
     accessKeys: z.array(accessKeySeed).max(2, 'IAM allows at most 2 access keys per user'),
     inlinePolicies: inlinePolicies.optional(),
+    attachedPolicies: attachedPolicies.optional(),
+    /** The groups (by name) it is a member of. */
+    groups: z.array(iamName(128)).optional(),
     loginProfile: z.object({ createDate: isoDate, passwordResetRequired: z.boolean().optional() }).optional(),
   })
   .superRefine((user, ctx) => {
@@ -75,6 +101,9 @@ const roleSeed = z.object({
   maxSessionDuration: z.number().int().min(3600).max(43200).optional(),
   assumeRolePolicy: policyDocument('trust'),
   inlinePolicies: inlinePolicies.optional(),
+  attachedPolicies: attachedPolicies.optional(),
+  /** RoleLastUsed as GetRole reports it: when a session of the role last made a request, and in which Region. */
+  lastUsed: z.object({ date: isoDate, region: z.string().min(1) }).optional(),
 });
 
 const bucketSeed = z.union([
@@ -90,6 +119,9 @@ export const awsSeedSchema = z
     accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
     users: z.array(userSeed),
     roles: z.array(roleSeed),
+    groups: z.array(groupSeed).optional(),
+    /** Customer managed policies, `arn:aws:iam::<account>:policy<path><name>`. */
+    managedPolicies: z.array(managedPolicySeed).optional(),
     buckets: z.array(bucketSeed).optional(),
   })
   .superRefine((seed, ctx) => {
@@ -111,6 +143,26 @@ export const awsSeedSchema = z
         seenKeys.add(key.accessKeyId);
       });
     });
+    const groups = new Set((seed.groups ?? []).map((g) => g.groupName));
+    const known = new Set([
+      ...AWS_MANAGED_POLICIES.keys(),
+      ...(seed.managedPolicies ?? []).map((p) => customerPolicyArn(seed.accountId, p.path ?? '/', p.policyName)),
+    ]);
+    const attachable = (path: (string | number)[], arns: string[] | undefined) =>
+      arns?.forEach((arn, i) => {
+        if (!known.has(arn)) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'attachedPolicies', i], message: `no managed policy ${arn}` });
+        }
+      });
+    seed.users.forEach((user, u) => {
+      attachable(['users', u], user.attachedPolicies);
+      user.groups?.forEach((group, g) => {
+        if (!groups.has(group))
+          ctx.addIssue({ code: 'custom', path: ['users', u, 'groups', g], message: `no group ${group}` });
+      });
+    });
+    seed.roles.forEach((role, r) => attachable(['roles', r], role.attachedPolicies));
+    seed.groups?.forEach((group, g) => attachable(['groups', g], group.attachedPolicies));
     const seenRoles = new Set<string>();
     seed.roles.forEach((role, r) => {
       if (seenRoles.has(role.roleName)) {

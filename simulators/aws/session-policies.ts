@@ -1,25 +1,12 @@
 import { AwsError, malformedPolicy, validationError } from './errors.js';
 import type { QueryParams } from './params.js';
 import { parsePolicyText, PolicyError, type PolicyDocument } from './policy-doc.js';
+import { AWS_MANAGED_POLICIES } from './managed-policies.js';
 import { storedPolicy } from './policy-cache.js';
 import type { SessionRecord } from './state.js';
 
-const ALLOW = (Action: string | string[]) =>
-  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action, Resource: '*' }] });
-
-/**
- * AWS managed policies accepted as managed session policies (`PolicyArns`). Only a few are modelled; attackers
- * typically mint `GetFederationToken --policy-arns arn:aws:iam::aws:policy/AdministratorAccess` because a
- * federation token without any session policy has no permissions.
- */
-const MANAGED_POLICIES: ReadonlyMap<string, string> = new Map([
-  ['arn:aws:iam::aws:policy/AdministratorAccess', ALLOW('*')],
-  ['arn:aws:iam::aws:policy/AmazonS3FullAccess', ALLOW(['s3:*', 's3-object-lambda:*'])],
-  [
-    'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
-    ALLOW(['s3:Get*', 's3:List*', 's3:Describe*', 's3-object-lambda:Get*', 's3-object-lambda:List*']),
-  ],
-]);
+/** Managed session policies (`PolicyArns`) may be any the simulator knows (managed-policies.ts). */
+const MANAGED_POLICIES = AWS_MANAGED_POLICIES;
 
 export interface RequestedSessionPolicies {
   readonly inline?: string;

@@ -36,6 +36,8 @@ export function publicState(state: SimState, now: Date) {
         ...(key.lastUsed ? { lastUsed: key.lastUsed } : {}),
       })),
       inlinePolicies: parsedPolicies(user.inlinePolicies),
+      attachedPolicies: [...user.attachedPolicies],
+      groups: [...user.groups],
       ...(user.loginProfile ? { loginProfile: user.loginProfile } : {}),
     })),
     roles: [...state.roles.values()].map((role) => ({
@@ -47,6 +49,18 @@ export function publicState(state: SimState, now: Date) {
       maxSessionDuration: role.maxSessionDuration,
       assumeRolePolicy: parse(role.assumeRolePolicy),
       inlinePolicies: parsedPolicies(role.inlinePolicies),
+      attachedPolicies: [...role.attachedPolicies],
+      ...(role.lastUsed ? { lastUsed: role.lastUsed } : {}),
+    })),
+    groups: [...state.groups.values()].map((group) => ({
+      groupName: group.groupName,
+      path: group.path,
+      attachedPolicies: [...group.attachedPolicies],
+      inlinePolicies: parsedPolicies(group.inlinePolicies),
+    })),
+    managedPolicies: [...state.managedPolicies.values()].map((policy) => ({
+      arn: policy.arn,
+      document: parse(policy.document),
     })),
     sessions: [...state.sessions.values()].map((session) => ({
       accessKeyId: session.accessKeyId,

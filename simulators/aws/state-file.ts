@@ -29,6 +29,9 @@ const accountState = z.object({
       path: z.string(),
       createDate: z.string(),
       inlinePolicies: z.array(namedDocument),
+      // Absent in state files written before managed policies and groups were modelled.
+      attachedPolicies: z.array(z.string()).default([]),
+      groups: z.array(z.string()).default([]),
       loginProfile: z.object({ createDate: z.string(), passwordResetRequired: z.boolean() }).optional(),
     }),
   ),
@@ -52,8 +55,35 @@ const accountState = z.object({
       maxSessionDuration: z.number(),
       assumeRolePolicy: z.string(),
       inlinePolicies: z.array(namedDocument),
+      attachedPolicies: z.array(z.string()).default([]),
+      lastUsed: z.object({ date: z.string(), region: z.string() }).optional(),
     }),
   ),
+  groups: z
+    .array(
+      z.object({
+        groupName: z.string(),
+        groupId: z.string(),
+        path: z.string(),
+        createDate: z.string(),
+        attachedPolicies: z.array(z.string()),
+        inlinePolicies: z.array(namedDocument),
+      }),
+    )
+    .default([]),
+  managedPolicies: z
+    .array(
+      z.object({
+        policyName: z.string(),
+        policyId: z.string(),
+        path: z.string(),
+        arn: z.string(),
+        description: z.string().optional(),
+        document: z.string(),
+        createDate: z.string(),
+      }),
+    )
+    .default([]),
   sessions: z.array(
     z.discriminatedUnion('kind', [
       z.object({ ...sessionBase, kind: z.literal('federation'), userName: z.string(), federatedName: z.string() }),
@@ -82,6 +112,8 @@ function serializeAccount(state: SimState): z.input<typeof accountState> {
     users: [...state.users.values()].map((u) => ({ ...u, inlinePolicies: toNamed(u.inlinePolicies) })),
     accessKeys: [...state.accessKeys.values()],
     roles: [...state.roles.values()].map((r) => ({ ...r, inlinePolicies: toNamed(r.inlinePolicies) })),
+    groups: [...state.groups.values()].map((g) => ({ ...g, inlinePolicies: toNamed(g.inlinePolicies) })),
+    managedPolicies: [...state.managedPolicies.values()],
     sessions: [...state.sessions.values()],
     buckets: state.buckets,
   };
@@ -100,6 +132,8 @@ function deserializeAccount(s: z.output<typeof accountState>): SimState {
     users: new Map(s.users.map((u) => [u.userName, { ...u, inlinePolicies: fromNamed(u.inlinePolicies) }])),
     accessKeys: new Map(s.accessKeys.map((k) => [k.accessKeyId, k])),
     roles: new Map(s.roles.map((r) => [r.roleName, { ...r, inlinePolicies: fromNamed(r.inlinePolicies) }])),
+    groups: new Map(s.groups.map((g) => [g.groupName, { ...g, inlinePolicies: fromNamed(g.inlinePolicies) }])),
+    managedPolicies: new Map(s.managedPolicies.map((p) => [p.arn, p])),
     sessions: new Map(s.sessions.map((session) => [session.accessKeyId, session])),
     buckets: s.buckets,
   };

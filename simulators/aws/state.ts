@@ -1,4 +1,5 @@
-import { roleIdFor, userIdFor } from './ids.js';
+import { groupIdFor, policyIdFor, roleIdFor, userIdFor } from './ids.js';
+import { customerPolicyArn } from './managed-policies.js';
 import { parseAwsSeed, type AwsSeed } from './seed.js';
 
 export type KeyStatus = 'Active' | 'Inactive';
@@ -30,7 +31,36 @@ export interface UserRecord {
   readonly path: string;
   readonly createDate: string;
   readonly inlinePolicies: Map<string, string>;
+  /** Managed policy ARNs, in the order they were attached. */
+  readonly attachedPolicies: string[];
+  /** Group names. */
+  readonly groups: string[];
   loginProfile?: LoginProfileRecord;
+}
+
+export interface GroupRecord {
+  readonly groupName: string;
+  readonly groupId: string;
+  readonly path: string;
+  readonly createDate: string;
+  readonly attachedPolicies: string[];
+  readonly inlinePolicies: Map<string, string>;
+}
+
+/** A customer managed policy (its default version only: versions are not modelled). */
+export interface ManagedPolicyRecord {
+  readonly policyName: string;
+  readonly policyId: string;
+  readonly path: string;
+  readonly arn: string;
+  readonly description?: string;
+  readonly document: string;
+  readonly createDate: string;
+}
+
+export interface RoleLastUsed {
+  readonly date: string;
+  readonly region: string;
 }
 
 export interface RoleRecord {
@@ -42,6 +72,9 @@ export interface RoleRecord {
   readonly maxSessionDuration: number;
   readonly assumeRolePolicy: string;
   readonly inlinePolicies: Map<string, string>;
+  readonly attachedPolicies: string[];
+  /** Moves whenever a session of the role makes a request (GetRole's RoleLastUsed). */
+  lastUsed?: RoleLastUsed;
 }
 
 interface SessionBase {
@@ -77,6 +110,9 @@ export interface SimState {
   readonly users: Map<string, UserRecord>;
   readonly accessKeys: Map<string, AccessKeyRecord>;
   readonly roles: Map<string, RoleRecord>;
+  readonly groups: Map<string, GroupRecord>;
+  /** Customer managed policies by ARN. */
+  readonly managedPolicies: Map<string, ManagedPolicyRecord>;
   readonly sessions: Map<string, SessionRecord>;
   readonly buckets: BucketRecord[];
 }
@@ -90,9 +126,36 @@ export function stateFromSeed(input: AwsSeed): SimState {
     users: new Map(),
     accessKeys: new Map(),
     roles: new Map(),
+    groups: new Map(),
+    managedPolicies: new Map(),
     sessions: new Map(),
     buckets: [],
   };
+  for (const policy of seed.managedPolicies ?? []) {
+    const path = policy.path ?? '/';
+    const arn = customerPolicyArn(seed.accountId, path, policy.policyName);
+    state.managedPolicies.set(arn, {
+      policyName: policy.policyName,
+      policyId: policyIdFor(arn),
+      path,
+      arn,
+      ...(policy.description === undefined ? {} : { description: policy.description }),
+      document: JSON.stringify(policy.document),
+      createDate: DEFAULT_CREATE_DATE,
+    });
+  }
+  for (const group of seed.groups ?? []) {
+    state.groups.set(group.groupName, {
+      groupName: group.groupName,
+      groupId: groupIdFor(seed.accountId, group.groupName),
+      path: group.path ?? '/',
+      createDate: group.createDate ?? DEFAULT_CREATE_DATE,
+      attachedPolicies: [...(group.attachedPolicies ?? [])],
+      inlinePolicies: new Map(
+        Object.entries(group.inlinePolicies ?? {}).map(([name, doc]) => [name, JSON.stringify(doc)]),
+      ),
+    });
+  }
   for (const user of seed.users) {
     const createDate = user.createDate ?? DEFAULT_CREATE_DATE;
     state.users.set(user.userName, {
@@ -103,6 +166,8 @@ export function stateFromSeed(input: AwsSeed): SimState {
       inlinePolicies: new Map(
         Object.entries(user.inlinePolicies ?? {}).map(([name, doc]) => [name, JSON.stringify(doc)]),
       ),
+      attachedPolicies: [...(user.attachedPolicies ?? [])],
+      groups: [...(user.groups ?? [])],
       ...(user.loginProfile
         ? {
             loginProfile: {
@@ -136,6 +201,8 @@ export function stateFromSeed(input: AwsSeed): SimState {
       inlinePolicies: new Map(
         Object.entries(role.inlinePolicies ?? {}).map(([name, doc]) => [name, JSON.stringify(doc)]),
       ),
+      attachedPolicies: [...(role.attachedPolicies ?? [])],
+      ...(role.lastUsed ? { lastUsed: role.lastUsed } : {}),
     });
   }
   for (const bucket of seed.buckets ?? []) {

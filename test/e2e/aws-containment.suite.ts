@@ -34,6 +34,24 @@ describe('AWS IAM user containment', () => {
       waiting.actions.map(() => 'awaiting-approval'),
     );
     assert.deepEqual(h.aws.mutations().counts, {}, 'nothing changes before a human decides');
+    // The triage card: who alice is, what she can reach, and when her key was last used, as the sandbox seeds them.
+    const card = waiting.principals[0]?.card;
+    assert.equal(card?.name, 'alice');
+    assert.equal(card?.id, `arn:aws:iam::${ACCOUNT}:user/alice`);
+    assert.deepEqual(card?.reach, [
+      'IAMUserChangePassword',
+      'TerraformStateRead',
+      'DeveloperS3AndSts (inline)',
+      'AmazonS3ReadOnlyAccess (group developers)',
+      'DevelopersAssumeDeploy (group developers, inline)',
+    ]);
+    assert.deepEqual(card?.lastUsed, {
+      at: '2026-11-23T12:41:07.000Z',
+      region: 'us-east-1',
+      service: 's3',
+      credential: keys[0],
+    });
+    assert.ok(card?.facts.includes(`${keys[1] ?? ''} never used`), card?.facts.join('; '));
 
     await approve(handle, {
       approver: 'sam@example.com',
@@ -237,6 +255,12 @@ describe('policy allowlist', () => {
       report.principals.map((p) => [p.status, p.allowlistReason]),
       [['allowlisted', 'CI/CD deployers use keys from new runners']],
     );
+    // Allowlisted on what discovery found, so the card shows who that was and its key's last use.
+    const card = report.principals[0]?.card;
+    assert.equal(card?.name, 'ci-deployer');
+    assert.deepEqual(card?.reach, ['ArtifactUpload (inline)']);
+    assert.equal(card?.lastUsed?.credential, 'AKIACIDEPL7EXAMPLE01');
+    assert.ok(card?.facts.includes('the alert names key AKIACIDEPL7EXAMPLE01'));
     assert.equal(h.aws.accessKey('AKIACIDEPL7EXAMPLE01')?.status, 'Active', 'the key keeps working');
     assert.deepEqual(h.aws.mutations().counts, {});
   });
