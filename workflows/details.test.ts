@@ -169,16 +169,17 @@ describe('renderDetails', () => {
     const text = renderDetails(withCard);
     const card = text.slice(text.indexOf('**alice**'), text.indexOf('\n\n', text.indexOf('**alice**')));
     assert.deepEqual(card.split('\n'), [
-      '**alice** · IAM user · examined\\',
+      '**alice** · IAM user\\',
       '`arn:aws:iam::123456789012:user/alice`\\',
-      'Reaches AdministratorAccess (attached)\\',
-      'ReadOnlyAccess via group auditors\\',
-      'inline s3-backup (and 3 more)\\',
+      'Reaches AdministratorAccess (attached); ReadOnlyAccess via group auditors; inline s3-backup; and 3 more\\',
       'Last used 2026-12-07 11:58:00Z in us-east-1 on s3 with `AKIAAAAAAAAAAAAAAAA1`\\',
       'enabled · 1 active key',
     ]);
     assert.ok(text.indexOf(card) < text.indexOf('- **done**'), 'the card comes before its steps');
     assert.match(renderDetails(status()), /^\*\*IAM user alice \(123456789012\)\*\* · examined$/m);
+    withCard.principals[0]!.status = 'allowlisted';
+    withCard.principals[0]!.allowlistReason = 'break-glass account';
+    assert.match(renderDetails(withCard), /^\*\*alice\*\* · IAM user · allowlisted — break-glass account\\$/m);
   });
 
   it('ends the steps with the residual risk of what happened, leaving out what still waits for a decision', () => {

@@ -34,7 +34,9 @@ export function renderDetails(status: PlaybookStatus, now = new Date().toISOStri
       ...section.lines.map((line) => `- ${text(line)}`),
     ]),
   ];
-  return blocks
+  // The UI sizes its frame once, to the body's scrollHeight, which leaves out the margins that collapse through the
+  // body: 30 px short, enough to hide the last line. A blank last paragraph is what goes unseen.
+  return [...blocks, ['&#160;']]
     .filter((block) => block.length)
     .map((block) => block.join('\n'))
     .join('\n\n');
@@ -175,29 +177,28 @@ function principalsWithSteps(status: PlaybookStatus): string[][] {
 /** Hard line breaks (a trailing backslash) keep a card one block of short lines. */
 function principalCard(principal: PrincipalRecord): string[] {
   const { card } = principal;
+  // A card means discovery examined it: its status then says something only when it is not that.
   const state = [
-    principal.status,
+    ...(card && principal.status === 'examined' ? [] : [principal.status]),
     ...(principal.error ? [text(principal.error.message)] : []),
     ...(principal.allowlistReason ? [text(principal.allowlistReason)] : []),
   ].join(' — ');
   if (!card) return [`**${text(principal.label)}** · ${state}`];
   return joinLines([
-    `**${text(card.name)}** · ${text(card.kind)} · ${state}`,
+    `**${text(card.name)}** · ${text(card.kind)}${state ? ` · ${state}` : ''}`,
     code(card.id),
-    ...reachLines(card),
+    ...reachLine(card),
     ...(card.lastUsed ? [lastUsedLine(card.lastUsed)] : []),
     ...(card.facts.length ? [card.facts.map(text).join(' · ')] : []),
   ]);
 }
 
-/** The first few reach lines: the card keeps more, the rest are counted. */
-function reachLines(card: TriageCard): string[] {
+/** The first few reach lines in one line that wraps: the card keeps more, the rest are counted. */
+function reachLine(card: TriageCard): string[] {
   const shown = card.reach.slice(0, 3);
   const more = card.reach.length - shown.length + (card.reachMore ?? 0);
   if (!shown.length) return [];
-  const lines = shown.map((line, i) => `${i === 0 ? 'Reaches ' : ''}${text(line)}`);
-  if (more > 0) lines[lines.length - 1] += ` (and ${more} more)`;
-  return lines;
+  return [`Reaches ${[...shown.map(text), ...(more > 0 ? [`and ${more} more`] : [])].join('; ')}`];
 }
 
 function lastUsedLine(used: NonNullable<TriageCard['lastUsed']>): string {
