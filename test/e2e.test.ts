@@ -16,6 +16,7 @@ import './e2e/mixed-cloud.suite.js';
 import './e2e/faults.suite.js';
 import './e2e/ui-approval.suite.js';
 import './e2e/ui-details.suite.js';
+import './e2e/responder-path.suite.js';
 import './e2e/notifications.suite.js';
 import './e2e/approval-links.suite.js';
 import './e2e/approver-identity.suite.js';
