@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decideUpdate, releaseSignal } from '../../domain/messages.js';
 import type { Policy } from '../../domain/policy.js';
 import type { Principal } from '../../domain/principal.js';
+import { RevokerState } from '../../domain/search-attributes.js';
 import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
 import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
 import { TEST_POLICY, type Harness } from '../harness.js';
@@ -68,6 +69,9 @@ describe('release after a false positive', () => {
     const contained = await waitForStatus(handle, (s) => s.state === 'Contained');
     assert.ok(contained.releaseUntil, 'open for a release');
     assert.ok(keys.every((key) => h.aws.accessKey(key) === undefined));
+    // Temporal says Running all window long; the list's RevokerState column (the README's saved view) says Contained.
+    const listed = `WorkflowId = '${handle.workflowId}' AND ExecutionStatus = 'Running' AND ${RevokerState.name} = 'Contained'`;
+    await waitUntil(async () => (await h.client.workflow.count(listed)).count === 1, 'listed as Contained');
 
     await assert.rejects(
       handle.executeUpdate(decideUpdate, {
@@ -187,3 +191,12 @@ describe('release after a false positive', () => {
     assert.equal(statusOf(rerun, DENY).status, 'already', 'the new triage finds the deny in place');
   });
 });
+
+/** Polls `check` (visibility follows the workflow's state by a moment) until it holds, for up to 15 s. */
+async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`never ${what}`);
+    await sleep(100);
+  }
+}
