@@ -12,8 +12,9 @@ import { sweepLines, watchAlarm } from '../domain/sweep-view.js';
  *
  * It has to fit the UI's panel: 584 px wide at a 1280 px window (UI 2.42.1). The UI renders it in an iframe with no
  * stylesheet of its own (its style block arrives empty), so the browser's defaults apply: `pre` never wraps, and text
- * and code spans break only at spaces and hyphens, never at `/`, `:`, `.` or `_`. Hence no tables, JSON lines kept
- * short, and any longer unbroken run shortened in its middle (test/e2e/ui-details.suite.ts measures it in the UI).
+ * and code spans break only at spaces and hyphens, never at `/`, `:`, `.` or `_`. Hence no tables and no `pre` (the
+ * Signal JSON is a code span a line), and any longer unbroken run shortened in its middle (test/e2e/ui-details.suite.ts
+ * measures it in the UI).
  *
  * `now` is the workflow's clock in the playbook (Date is deterministic there): what still lingers is counted from it.
  */
