@@ -1,67 +1,38 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
-import { ROOT } from '../../scripts/bootstrap.mjs';
+import type { Page } from 'playwright-core';
 import { harness, type Harness } from '../harness.js';
+import {
+  assertVisible,
+  currentDetails,
+  openBrowser,
+  screenshot,
+  searchWorkflows,
+  untilVisible,
+  type Browser,
+} from './browser.js';
 import { ACCOUNT, alertAbout, awsUser, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
 
 // A responder's path through the real Temporal Web UI (the dev server's, 2.42.1) with Debian's Chromium:
 // filter the workflow list by RevokerState, open the playbook, send `approve` from "More Actions ▸ Send
-// a Signal". `npm test` provides Chromium and passes its path as CHROMIUM_PATH.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = join(ROOT, 'test-results');
+// a Signal".
 const APPROVER = 'ui-responder@example.com';
 
 describe('Approving in the Temporal Web UI', () => {
   let h: Harness;
-  let profileDir: string;
-  let context: BrowserContext;
+  let browser: Browser;
   let page: Page;
-  /** The UI's calls to Revoker's codec endpoint, by path (`/codec/decode`, `/codec/encode`). */
-  const codecCalls: string[] = [];
   const playbooks = useSandbox((ready) => (h = ready));
 
   before(async () => {
     h = await harness();
-    await untilUiAnswers(h.uiUrl);
-    profileDir = mkdtempSync(join(tmpdir(), 'revoker-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1400, height: 1000 },
-      timezoneId: 'UTC',
-    });
-    // The machine has no network beyond loopback, and the test must not depend on one: only the UI is
-    // reachable, and the codec endpoint it decodes history through (payloads are encrypted).
-    const codec = h.payloads.codecEndpoint;
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(`${codec}/`)) codecCalls.push(new URL(url).pathname);
-      return url.startsWith(`${h.uiUrl}/`) || url.startsWith(`${codec}/`)
-        ? route.continue()
-        : route.abort('blockedbyclient');
-    });
-    context.setDefaultTimeout(15_000);
+    browser = await openBrowser(h);
   });
   after(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await browser?.close();
   });
   beforeEach(async () => {
-    page = await context.newPage();
+    page = await browser.context.newPage();
   });
   afterEach(async () => {
     await page.close();
@@ -75,13 +46,7 @@ describe('Approving in the Temporal Web UI', () => {
     await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
     try {
       // The workflow list, filtered as the README tells responders to.
-      await page.goto(`${h.uiUrl}/namespaces/default/workflows`);
-      await page.getByTestId('toggle-manual-query').click(); // the "</>" button: the raw query input
-      const query = page.getByRole('searchbox', { name: 'Enter a query' });
-      await query.fill('RevokerState = "AwaitingApproval"');
-      const search = page.getByRole('button', { name: 'Search', exact: true });
-      await search.click();
-      await page.waitForURL((url) => url.searchParams.get('query') === 'RevokerState = "AwaitingApproval"');
+      const search = await searchWorkflows(page, h.uiUrl, 'RevokerState = "AwaitingApproval"');
       // Each test's playbook has the same id (it is derived from the principals): pick this run's row.
       const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: started.runId }) });
       await untilVisible(row, () => search.click());
@@ -93,7 +58,10 @@ describe('Approving in the Temporal Web UI', () => {
       // readable here because the UI decodes it through Revoker's codec endpoint.
       await page.getByRole('tab', { name: 'User Metadata' }).click();
       await assertVisible(currentDetails(page).getByText(/Waiting for you \(\d+\)/));
-      assert.ok(codecCalls.includes('/codec/decode'), `the UI decoded through the codec: ${codecCalls.join(', ')}`);
+      assert.ok(
+        browser.codecCalls.includes('/codec/decode'),
+        `the UI decoded through the codec: ${browser.codecCalls.join(', ')}`,
+      );
       assert.deepEqual(h.aws.mutations().counts, {}, 'nothing changes before a human decides');
 
       await page.getByRole('button', { name: 'More Actions' }).click();
@@ -108,7 +76,7 @@ describe('Approving in the Temporal Web UI', () => {
       await data.blur();
       await dialog.getByRole('button', { name: 'Submit' }).click();
       await assertVisible(page.getByRole('log').getByText('Workflow signaled.'));
-      assert.ok(codecCalls.includes('/codec/encode'), 'the Signal input went through the codec, encrypted');
+      assert.ok(browser.codecCalls.includes('/codec/encode'), 'the Signal input went through the codec, encrypted');
       await dialog.waitFor({ state: 'hidden' });
 
       const report = await result(handle);
@@ -137,48 +105,3 @@ describe('Approving in the Temporal Web UI', () => {
     }
   });
 });
-
-/** The "Current Details" markdown, rendered by the UI in an iframe beside its heading. */
-function currentDetails(page: Page): FrameLocator {
-  return page
-    .getByRole('heading', { name: 'Current Details' })
-    .locator('xpath=ancestor::div[.//iframe][1]//iframe')
-    .contentFrame();
-}
-
-async function assertVisible(locator: Locator): Promise<void> {
-  await locator.waitFor({ state: 'visible' });
-}
-
-/** Waits for `locator`, running `retry` (e.g. searching again) while the list has not caught up yet. */
-async function untilVisible(locator: Locator, retry: () => Promise<unknown>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await locator.waitFor({ state: 'visible', timeout: 2_000 });
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await retry();
-    }
-  }
-}
-
-/** The dev server starts its UI beside the frontend; wait until it serves pages. */
-async function untilUiAnswers(uiUrl: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await fetch(uiUrl).then(
-      (reply) => reply.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`the Temporal UI at ${uiUrl} did not answer within ${timeoutMs} ms`);
-    await sleep(200);
-  }
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
-}
