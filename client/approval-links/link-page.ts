@@ -204,7 +204,7 @@ export async function linkHtml(view: LinkView): Promise<string> {
 
 function confirmBody(view: Extract<LinkView, { kind: 'confirm' }>, button: string) {
   const { link } = view;
-  return html`<ul>
+  return html`<ul class="effect">
       ${view.effect.map((sentence) => html`<li>${sentence}</li>`)}
     </ul>
     ${notes(view)}
@@ -280,8 +280,7 @@ function stepsTable(actions: LinkedAction[], verdict: Verdict | undefined, choos
   return html`<table>
     <thead>
       <tr>
-        ${choosing ? html`<th>${verdict === 'release' ? 'Release' : verdict === 'reject' ? 'Reject' : 'Approve'}</th>` : ''}
-        <th>Step</th>
+        ${choosing ? html`<th>${verdict ? VERB[verdict].button : ''}</th>` : ''}
         <th>${what}</th>
         ${effectColumn ? html`<th>Your approval</th>` : ''}
         <th>Now</th>
@@ -304,12 +303,14 @@ function stepRow(a: LinkedAction, i: number, choosing: boolean, effectColumn: bo
   const box = a.choosable
     ? html`<input type="checkbox" name="actions" value="${a.id}" id="step-${i}" checked />`
     : html`<span class="muted" title="not decided by this link">–</span>`;
+  // The description is the box's label: what a person reads; the id is what the CLI and the UI's Signals take.
+  const description = choosing && a.choosable ? html`<label for="step-${i}">${a.description}</label>` : a.description;
   return html`<tr>
     ${choosing ? html`<td>${box}</td>` : ''}
     <td>
-      ${choosing && a.choosable ? html`<label for="step-${i}"><code>${a.id}</code></label>` : html`<code>${a.id}</code>`}
+      ${description}<br /><code class="muted small">${a.id}</code>
+      ${a.reason ? html`<br /><span class="muted small">Why: ${a.reason}</span>` : ''}
     </td>
-    <td>${a.description}${a.reason ? html`<br /><span class="muted small">Why: ${a.reason}</span>` : ''}</td>
     ${effectColumn ? html`<td class="small">${a.effect ?? ''}</td>` : ''}
     <td>${a.status}${held}${decided}</td>
   </tr>`;

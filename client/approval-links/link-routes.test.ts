@@ -338,7 +338,9 @@ describe('one-click link routes', () => {
       [[DENY]],
     );
     const body = (await res.json()) as { left: { id: string; why: string }[] };
-    assert.deepEqual(body.left, [{ id: DELETE, why: 'not checked on the page: it still waits for a decision' }]);
+    assert.deepEqual(body.left, [
+      { id: DELETE, why: 'not checked on the page: it still waits, and fresh links for it follow' },
+    ]);
   });
 
   it('answers 400 and decides nothing when no box is checked or a checked step is not the link’s; a POST without a form decides the whole link', async () => {

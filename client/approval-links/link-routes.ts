@@ -105,7 +105,7 @@ export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
       const actions = decidable.filter((id) => chosen.actions.includes(id));
       const unchecked = decidable
         .filter((id) => !actions.includes(id))
-        .map((id) => ({ id, why: 'not checked on the page: it still waits for a decision' }));
+        .map((id) => ({ id, why: 'not checked on the page: it still waits, and fresh links for it follow' }));
       if (actions.length === 0) {
         const gone = left.filter(({ id }) => chosen.actions.includes(id));
         const message = `${gone.map(({ id, why }) => `${id}: ${why}`).join('; ')}. Nothing was decided; the steps you did not check still wait.`;

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { ROOT } from '../../scripts/bootstrap.mjs';
 import { LINK_REASON } from '../../client/approval-links/link-routes.js';
 import { signLinkToken, verifyLinkToken, type LinkGrant } from '../../connect/link-token.js';
 import type { Decision } from '../../domain/decision.js';
 import { decideUpdate, statusQuery } from '../../domain/messages.js';
 import type { Policy } from '../../domain/policy.js';
-import { TEST_POLICY, type Harness } from '../harness.js';
+import { harness, TEST_POLICY, type Harness } from '../harness.js';
 import {
   ACCOUNT,
   alertAbout,
@@ -30,13 +35,22 @@ interface Message {
 interface LinkAnswer {
   status: number;
   body: {
+    page?: 'confirm' | 'decided' | 'settled' | 'problem';
     error?: string;
-    actions?: { id: string; status: string }[];
+    actions?: { id: string; status: string; choosable?: boolean; decided?: string[] }[];
     decision?: Decision;
+    earlier?: boolean;
     approver?: string;
     left?: { id: string; why: string }[];
+    incident?: { handle?: string; title?: string; severity?: string; uiUrl?: string };
+    effect?: string[];
   };
 }
+
+/** The page's form with these steps checked, as the browser posts it. */
+const checked = (...ids: string[]) =>
+  ['choice=checked', ...ids.map((id) => `actions=${encodeURIComponent(id)}`)].join('&');
+const ARTIFACTS = join(ROOT, 'test-results');
 
 /** sam and kim decide the reversible steps; only lee may approve deleting a key. */
 const POLICY: Policy = {
@@ -86,7 +100,7 @@ describe('one-click approval links', () => {
     workflowId: string,
     verb: 'Approve' | 'Reject' | 'Release',
     approver: string,
-    timeoutMs = 15_000,
+    { timeoutMs = 15_000, after = 0 }: { timeoutMs?: number; after?: number } = {},
   ): Promise<string> {
     const label = `${verb} as ${approver}`;
     const pattern = new RegExp(`\\[${label.replaceAll('.', '\\.')}\\]\\((\\S+?)\\)`);
@@ -94,7 +108,10 @@ describe('one-click approval links', () => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const inbox = h.notifications.inbox(approver);
-      const message = inbox.filter((m) => m.text.includes(deepLink) && pattern.test(m.text)).at(-1);
+      const message = inbox
+        .slice(after)
+        .filter((m) => m.text.includes(deepLink) && pattern.test(m.text))
+        .at(-1);
       const url = message && pattern.exec(message.text)?.[1];
       if (message && url) {
         assert.ok(url.startsWith(`${h.links.baseUrl}/links/`), url);
@@ -139,7 +156,7 @@ describe('one-click approval links', () => {
 
     const page = await fetch(sam, { headers: { Accept: 'text/html' } });
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /<form method="post"[\s\S]*Approve as sam@example.com<\/button>/);
+    assert.match(await page.text(), /<form method="post"[\s\S]*Approve the checked steps as sam@example.com<\/button>/);
     assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
     const preview = await open(sam);
     assert.equal(preview.status, 200);
@@ -187,10 +204,13 @@ describe('one-click approval links', () => {
 
     const again = await open(sam, 'POST');
     assert.equal(again.status, 409);
-    assert.match(again.body.error ?? '', /used|not awaiting/);
+    assert.deepEqual(
+      [again.body.page, again.body.earlier, again.body.decision?.approver],
+      ['decided', true, 'sam@example.com'],
+    );
     const preview = await open(sam);
-    assert.equal(preview.status, 409);
-    assert.match(preview.body.error ?? '', /approve by sam@example.com/);
+    assert.equal(preview.status, 200, 'a page that says what the link did');
+    assert.equal(preview.body.decision?.approver, 'sam@example.com');
     const status = await handle.query(statusQuery);
     assert.equal(status.decisions.length, 1);
   });
@@ -292,7 +312,10 @@ describe('one-click approval links', () => {
       claims.actions.every((id) => !id.startsWith('aws:delete-key:')),
       "sam's link leaves deletes out",
     );
-    const decided = await open(sam, 'POST', 'approver=lee%40example.com&actions=all');
+    const crafted = await open(sam, 'POST', `approver=lee%40example.com&${checked(...claims.actions)}`);
+    assert.equal(crafted.status, 400);
+    assert.equal((await alice.handle.query(statusQuery)).decisions.length, 0, 'a crafted form decides nothing');
+    const decided = await open(sam, 'POST', checked(...claims.actions));
     assert.equal(decided.status, 200);
     assert.equal(decided.body.decision?.approver, 'sam@example.com');
     assert.deepEqual([...(decided.body.decision?.actions ?? [])].sort(), [...claims.actions].sort());
@@ -319,7 +342,8 @@ describe('one-click approval links', () => {
       actions: deletes,
       approver: 'lee@example.com',
     });
-    assert.equal((await open(misbound)).status, 409);
+    const misboundPage = await open(misbound);
+    assert.deepEqual([misboundPage.status, misboundPage.body.page], [200, 'settled']);
     const wrongPlaybook = await open(misbound, 'POST');
     assert.equal(wrongPlaybook.status, 409);
     assert.match(wrongPlaybook.body.error ?? '', /not in this playbook's plan/);
@@ -339,6 +363,143 @@ describe('one-click approval links', () => {
     assert.ok(!h.notifications.inbox('kim@example.com').some((m) => m.text.includes(sam)));
     assert.ok(!h.notifications.inbox('sam@example.com').some((m) => m.text.includes(kim)));
     assert.equal((await verifyLinkToken(tokenOf(kim), [h.links.secret])).approver, 'kim@example.com');
+  });
+
+  it("posts fresh links after a partial decision in the UI's Signal, and the remaining step's link decides it", async () => {
+    const keys = aliceKeys();
+    const deactivates = keys.map((k) => `aws:deactivate-key:${k}`);
+    const deny = `aws:deny-user-sessions:${ACCOUNT}/alice`;
+    const { handle } = await waitingPlaybook();
+    const first = await linkIn(handle.workflowId, 'Approve', 'sam@example.com');
+    await linkIn(handle.workflowId, 'Approve', 'lee@example.com');
+    const seen = h.notifications.inbox('sam@example.com').length;
+    const leeSeen = h.notifications.inbox('lee@example.com').length;
+    await approve(handle, { approver: 'kim@example.com', actions: deactivates });
+
+    const fresh = await linkIn(handle.workflowId, 'Approve', 'sam@example.com', { after: seen });
+    assert.deepEqual(
+      (await verifyLinkToken(tokenOf(fresh), [h.links.secret])).actions,
+      [deny],
+      'the fresh link covers what still waits for sam',
+    );
+    await waitForMessage(handle.workflowId, /still waiting after kim@example.com's decision \(2 step\(s\) approved\)/);
+    const lee = await linkIn(handle.workflowId, 'Approve', 'lee@example.com', { after: leeSeen });
+    assert.deepEqual(
+      [...(await verifyLinkToken(tokenOf(lee), [h.links.secret])).actions].sort(),
+      keys.map((k) => `aws:delete-key:${k}`).sort(),
+    );
+    // The first link still answers: it offers what waits and says who decided the rest.
+    const earlier = await open(first);
+    assert.equal(earlier.status, 200);
+    assert.deepEqual(
+      earlier.body.actions?.filter((a) => a.choosable).map((a) => a.id),
+      [deny],
+    );
+    for (const id of deactivates) {
+      const shown = earlier.body.actions?.find((a) => a.id === id);
+      assert.match(shown?.decided?.join() ?? '', /^approve by kim@example.com at /, id);
+    }
+
+    const decided = await open(fresh, 'POST', checked(deny));
+    assert.equal(decided.status, 200, JSON.stringify(decided.body));
+    await waitForStatus(handle, (s) => statusOf(s, deny).status === 'done');
+  });
+
+  describe('in a browser (Chromium)', () => {
+    let context: BrowserContext;
+    let profileDir: string;
+    before(async () => {
+      const ready = await harness();
+      mkdirSync(ARTIFACTS, { recursive: true });
+      profileDir = mkdtempSync(join(tmpdir(), 'revoker-links-chromium-'));
+      context = await chromium.launchPersistentContext(profileDir, {
+        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+        viewport: { width: 1200, height: 900 },
+        timezoneId: 'UTC',
+      });
+      // Only the link server: the page loads nothing else, and the test must not reach anything else.
+      await context.route('**/*', (route) =>
+        route.request().url().startsWith(`${ready.links.baseUrl}/`) ? route.continue() : route.abort('blockedbyclient'),
+      );
+      context.setDefaultTimeout(15_000);
+    });
+    after(async () => {
+      await context?.close();
+      if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    });
+
+    it(
+      'approves a subset on the link page, receives a fresh link for the rest, approves it; the old link says who decided',
+      { timeout: 120_000 },
+      async () => {
+        const keys = aliceKeys();
+        const deactivates = keys.map((k) => `aws:deactivate-key:${k}`);
+        const deny = `aws:deny-user-sessions:${ACCOUNT}/alice`;
+        const { handle } = await waitingPlaybook();
+        const { handle: incident, principals } = await handle.query(statusQuery);
+        const uiLink = `${h.uiUrl}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}`;
+        const sam = await linkIn(handle.workflowId, 'Approve', 'sam@example.com');
+        const seen = h.notifications.inbox('sam@example.com').length;
+        const page = await context.newPage();
+        const shot = (name: string) =>
+          page.screenshot({ path: join(ARTIFACTS, `approval-links-${name}.png`), fullPage: true });
+        const namesTheIncident = async () => {
+          const text = (await page.locator('section.incident').textContent()) ?? '';
+          for (const part of [incident ?? '', 'medium', 'Stolen access key used from an unfamiliar network']) {
+            assert.ok(text.includes(part), `${part} in ${text}`);
+          }
+          const href = await page
+            .getByRole('link', { name: 'Open the playbook in the Temporal UI' })
+            .getAttribute('href');
+          assert.equal(href, uiLink);
+        };
+        try {
+          await page.goto(sam);
+          await page.getByRole('heading', { name: 'Approve 3 step(s) as sam@example.com?' }).waitFor();
+          await namesTheIncident();
+          const card = principals[0]?.card;
+          if (card) assert.ok((await page.locator('section.cards').textContent())?.includes(card.name), 'the card');
+          const box = (id: string) => page.locator(`input[type=checkbox][value="${id}"]`);
+          for (const id of [...deactivates, deny]) assert.ok(await box(id).isChecked(), id);
+          await shot('1-all-checked');
+          await box(deny).uncheck();
+          await shot('2-one-unchecked');
+          await page.getByRole('button', { name: 'Approve the checked steps as sam@example.com' }).click();
+          await page.getByRole('heading', { name: 'Done: approve recorded' }).waitFor();
+          assert.match((await page.locator('main').textContent()) ?? '', /not checked on the page: it still waits/);
+          await namesTheIncident();
+          await shot('3-subset-approved');
+          const afterSubset = await waitForStatus(handle, (s) =>
+            deactivates.every((id) => statusOf(s, id).status === 'done'),
+          );
+          assert.equal(statusOf(afterSubset, deny).status, 'awaiting-approval', 'the unchecked step still waits');
+
+          const fresh = await linkIn(handle.workflowId, 'Approve', 'sam@example.com', { after: seen });
+          assert.notEqual(fresh, sam);
+          assert.deepEqual((await verifyLinkToken(tokenOf(fresh), [h.links.secret])).actions, [deny]);
+          await page.goto(fresh);
+          await page.getByRole('heading', { name: 'Approve 1 step(s) as sam@example.com?' }).waitFor();
+          assert.match((await page.locator('ul.effect').textContent()) ?? '', /One step runs on your approval alone/);
+          await shot('4-fresh-link');
+          await page.getByRole('button', { name: 'Approve the checked steps as sam@example.com' }).click();
+          await page.getByRole('heading', { name: 'Done: approve recorded' }).waitFor();
+          await shot('5-rest-approved');
+          await waitForStatus(handle, (s) => statusOf(s, deny).status === 'done');
+
+          await page.goto(sam);
+          await page.getByRole('heading', { name: 'This link was already used' }).waitFor();
+          await namesTheIncident();
+          const table = (await page.locator('table').textContent()) ?? '';
+          assert.match(table, /approve by sam@example.com at \S+ \(one-click link\)/);
+          await shot('6-old-link-decided');
+        } finally {
+          await page.close();
+        }
+        assert.equal((await open(await linkIn(handle.workflowId, 'Approve', 'lee@example.com'), 'POST')).status, 200);
+        assert.equal((await result(handle)).state, 'Contained');
+      },
+    );
   });
 
   describe('under four eyes (fourEyes: 2)', () => {
@@ -397,6 +558,42 @@ describe('one-click approval links', () => {
       }
     });
 
+    it('sends the fresh link for a half-approved step to the other approver, not to the one who approved it', async () => {
+      const keys = aliceKeys();
+      const deletes = keys.map((k) => `aws:delete-key:${k}`);
+      const { handle } = await fourEyesPlaybook();
+      await linkIn(handle.workflowId, 'Approve', 'kim@example.com');
+      const seen = {
+        sam: h.notifications.inbox('sam@example.com').length,
+        kim: h.notifications.inbox('kim@example.com').length,
+      };
+      // The CLI's path: the decide Update.
+      await handle.executeUpdate(decideUpdate, {
+        args: [{ verdict: 'approve', approver: 'sam@example.com', actions: deletes }],
+      });
+      const kim = await linkIn(handle.workflowId, 'Approve', 'kim@example.com', { after: seen.kim });
+      const sam = await linkIn(handle.workflowId, 'Approve', 'sam@example.com', { after: seen.sam });
+      const covers = async (url: string) => (await verifyLinkToken(tokenOf(url), [h.links.secret])).actions;
+      const [kimCovers, samCovers] = [await covers(kim), await covers(sam)];
+      assert.ok(
+        deletes.every((id) => kimCovers.includes(id)),
+        JSON.stringify(kimCovers),
+      );
+      assert.ok(!samCovers.some((id) => deletes.includes(id)), 'sam approved the deletes already');
+
+      const page = await open(kim);
+      assert.ok(
+        page.body.effect?.some((sentence) =>
+          sentence.startsWith('2 steps are permanent and they already have the approval of sam@example.com'),
+        ),
+        JSON.stringify(page.body.effect),
+      );
+      assert.equal((await open(kim, 'POST')).status, 200);
+      const report = await result(handle);
+      assert.equal(report.state, 'Contained');
+      for (const key of keys) assert.equal(h.aws.accessKey(key), undefined, `${key} is deleted`);
+    });
+
     it('cannot be met by one person: their link twice, their name in another case, or their link and then the CLI path', async () => {
       const keys = aliceKeys();
       const deletes = keys.map((k) => `aws:delete-key:${k}`);
@@ -406,7 +603,8 @@ describe('one-click approval links', () => {
       await waitForStatus(handle, (s) => keys.every((k) => statusOf(s, `aws:deactivate-key:${k}`).status === 'done'));
 
       // The same link again: used. A fresh link of sam's (a re-sent message), or one naming Sam@Example.com: nothing left.
-      assert.match((await open(sam, 'POST')).body.error ?? '', /used at .*: approve by sam@example.com/);
+      const used = await open(sam, 'POST');
+      assert.deepEqual([used.status, used.body.earlier, used.body.decision?.approver], [409, true, 'sam@example.com']);
       for (const approver of ['sam@example.com', 'Sam@Example.com']) {
         const again = await signed({
           workflowId: handle.workflowId,
