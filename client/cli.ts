@@ -1,8 +1,9 @@
-// The `revoker` command: `npm run revoker -- status <id>` or `./bin/revoker.mjs status <id>`.
+// The `revoker` command (bin/revoker.mjs loads it): `revoker status <id>` after `npm link`, or `./bin/revoker.mjs status <id>`.
 // Connection settings follow Temporal's environment conventions (TEMPORAL_ADDRESS, ...).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { terminalOf } from './cli/layout.js';
 import { PROGRAM, runCli } from './cli/program.js';
 import { connectGateway } from './cli/temporal-gateway.js';
 
@@ -20,6 +21,7 @@ runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
+  terminal: terminalOf(process.stdout, process.env),
 }).then(
   (code) => {
     process.exitCode = code;

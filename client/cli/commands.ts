@@ -15,8 +15,8 @@ import {
   formatProgress,
   formatStatus,
   shownStatus,
-  table,
 } from './format.js';
+import { layTable, paragraph, PIPED, type Column, type Terminal } from './layout.js';
 
 export interface PlaybookSummary {
   workflowId: string;
@@ -45,6 +45,8 @@ export interface CommandIo {
   out(text: string): void;
   /** The CLI's name in printed commands, e.g. `revoker` or `npm run revoker --`. */
   program: string;
+  /** Where `out` goes: a terminal's width, or piped (default). */
+  terminal?: Terminal;
   sleep(ms: number): Promise<void>;
   now(): number;
 }
@@ -59,7 +61,7 @@ export async function statusCommand(
   options: { json?: boolean },
 ): Promise<number> {
   const status = await gateway.status(workflowId);
-  io.out(options.json ? JSON.stringify(status, null, 2) : formatStatus(status, io.program));
+  io.out(options.json ? JSON.stringify(status, null, 2) : formatStatus(status, io.program, io.terminal));
   return EXIT.ok;
 }
 
@@ -83,16 +85,29 @@ export async function listCommand(
       p.execution,
       p.startTime.toISOString(),
     ]);
-    io.out(
-      table([['HANDLE', 'WORKFLOW ID', 'PRINCIPALS', 'STATE', 'SEVERITY', 'EXECUTION', 'STARTED'], ...rows]).join('\n'),
-    );
+    io.out(layTable(LIST_COLUMNS, rows, { terminal: io.terminal ?? PIPED, anchor: 'PRINCIPALS' }).join('\n'));
   }
   return EXIT.ok;
 }
 
 /**
+ * `revoker list`: the handle leads (it is what people say and type); on a narrow terminal the workflow id,
+ * then the execution status and start time go under each row.
+ */
+const LIST_COLUMNS: Column[] = [
+  { header: 'HANDLE' },
+  { header: 'WORKFLOW ID', under: 1, label: 'id' },
+  { header: 'PRINCIPALS', wrap: true, min: 24 },
+  { header: 'STATE' },
+  { header: 'SEVERITY' },
+  { header: 'EXECUTION', under: 2 },
+  { header: 'STARTED', under: 3 },
+];
+
+/**
  * approve/reject: decide through the playbook's Update (it answers at once, or refuses with the
  * reason), say what it did, then (unless told not to) follow the decided actions to their end.
+ * With --json, one document at the end: the decision, the followed steps' last records, and how it ended.
  */
 export async function decideCommand(
   gateway: PlaybookGateway,
@@ -100,8 +115,12 @@ export async function decideCommand(
   workflowId: string,
   verdict: Verdict,
   request: DecisionRequest,
-  options: { wait: boolean; timeoutSeconds: number },
+  options: { wait: boolean; timeoutSeconds: number; json?: boolean },
 ): Promise<number> {
+  const terminal = io.terminal ?? PIPED;
+  const say = (text: string) => {
+    if (!options.json) io.out(paragraph(text, terminal, 0, 2).join('\n'));
+  };
   const before = await gateway.status(workflowId);
   let decision: Decision;
   try {
@@ -115,29 +134,38 @@ export async function decideCommand(
     }
     throw error;
   }
-  io.out(formatDecision(decision));
-  if (decision.ignored) return EXIT.refused;
-  if (!options.wait || decision.actions.length === 0) return EXIT.ok;
+  say(formatDecision(decision));
+  const answer = (outcome: DecideOutcome, actions: ActionRecord[] = []) => {
+    if (options.json) io.out(JSON.stringify({ outcome, decision, actions }, null, 2));
+    return outcome === 'finished' || outcome === 'recorded' ? EXIT.ok : EXIT.refused;
+  };
+  if (decision.ignored) return answer('ignored');
+  if (!options.wait || decision.actions.length === 0) return answer('recorded');
 
-  const records = await followActions(gateway, io, workflowId, decision.actions, options.timeoutSeconds * 1000);
+  const quiet = options.json ? { ...io, out: () => undefined } : io;
+  const records = await followActions(gateway, quiet, workflowId, decision.actions, options.timeoutSeconds * 1000);
   const failed = records.filter((r) => r.status === 'failed');
   const unfinished = records.filter((r) => !FINAL_ACTION_STATUSES.includes(r.status));
   if (unfinished.length) {
-    io.out(
+    say(
       `Still going after ${options.timeoutSeconds} s: ${unfinished.map((r) => `${r.action.id} (${shownStatus(r)})`).join(', ')}. ` +
         `The playbook carries on; check with: ${io.program} status ${workflowId}`,
     );
-    return EXIT.refused;
+    return answer('unfinished', records);
   }
   if (failed.length) {
-    io.out(
-      `${failed.length} of ${records.length} failed: see the results above, or ${io.program} status ${workflowId}`,
-    );
-    return EXIT.refused;
+    say(`${failed.length} of ${records.length} failed: see the results above, or ${io.program} status ${workflowId}`);
+    return answer('failed', records);
   }
-  io.out(`All ${records.length} finished.`);
-  return EXIT.ok;
+  say(`All ${records.length} finished.`);
+  return answer('finished', records);
 }
+
+/**
+ * How a decision ended, in `--json`: `recorded` (not followed: --no-wait, or nothing to run), `ignored`
+ * by the playbook, or the followed steps all `finished`, some `failed`, or some `unfinished` at the timeout.
+ */
+export type DecideOutcome = 'recorded' | 'ignored' | 'finished' | 'failed' | 'unfinished';
 
 /** Prints each status change of the given actions until all are final or the time is up; returns their last records. */
 export async function followActions(
@@ -195,15 +223,34 @@ export async function pendingCommand(
     io.out('Nothing waits for a decision.');
     return EXIT.ok;
   }
+  const terminal = io.terminal ?? PIPED;
   entries.forEach(({ summary, actions }, i) => {
-    io.out(`${summary.severity ?? ''}  ${summary.handle ? `${summary.handle}  ` : ''}${summary.workflowId}`);
-    for (const alert of statuses[i]?.alerts ?? []) io.out(`  alert: ${alert.title}`);
-    for (const record of actions) io.out(`  waits: ${record.action.id}  ${record.action.description}`);
-    io.out(`  ${commandLine(io.program, 'approve', summary.handle ?? summary.workflowId, 'all')}`);
-    io.out('');
+    const text = [
+      ...paragraph(
+        `${summary.severity ?? ''}  ${summary.handle ? `${summary.handle}  ` : ''}${summary.workflowId}`,
+        terminal,
+        0,
+        2,
+      ),
+      ...(statuses[i]?.alerts ?? []).flatMap((alert) => paragraph(`alert: ${alert.title}`, terminal, 2, 7)),
+      ...layTable(
+        WAITS_COLUMNS,
+        actions.map((record) => [`waits: ${record.action.id}`, record.action.description]),
+        { terminal, indent: 2, headers: false, separate: false },
+      ),
+      `  ${commandLine(io.program, 'approve', summary.handle ?? summary.workflowId, 'all')}`,
+      '',
+    ];
+    io.out(text.join('\n'));
   });
   return EXIT.ok;
 }
+
+/** `revoker pending`'s steps: the id whole, its description beside it, or under it on a narrow terminal. */
+const WAITS_COLUMNS: Column[] = [
+  { header: 'ACTION' },
+  { header: 'DESCRIPTION', wrap: true, min: 30, under: 1, label: '' },
+];
 
 export interface DryRunCommandOptions {
   alert: Alert;
@@ -243,7 +290,11 @@ export async function dryRunCommand(
   io.out(
     options.json
       ? JSON.stringify(report, null, 2)
-      : formatDryRun(report, { policy: options.policyName, fourEyes: options.policy.fourEyes }),
+      : formatDryRun(report, {
+          policy: options.policyName,
+          fourEyes: options.policy.fourEyes,
+          terminal: io.terminal ?? PIPED,
+        }),
   );
   return dryRunExitCode(report);
 }

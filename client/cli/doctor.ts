@@ -5,7 +5,7 @@ import type { Provider } from '../../domain/principal.js';
 import { PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../../domain/task-queues.js';
 import { CliError, EXIT } from './cli-error.js';
 import type { CommandIo } from './commands.js';
-import { table } from './format.js';
+import { layTable, paragraph, PIPED, type Column, type Terminal } from './layout.js';
 import { connectCliClient, explain } from './temporal-gateway.js';
 
 /** What `revoker doctor` needs from Temporal; the CLI passes the real one, tests may pass another. */
@@ -90,12 +90,21 @@ export async function doctorCommand(
   options: { json?: boolean; waitForWorkerSeconds: number },
 ): Promise<number> {
   const report = await gateway.doctor({ waitForWorkerSeconds: options.waitForWorkerSeconds });
-  io.out(options.json ? JSON.stringify(report, null, 2) : formatDoctor(report));
+  io.out(options.json ? JSON.stringify(report, null, 2) : formatDoctor(report, io.terminal));
   return doctorHealthy(report) ? EXIT.ok : EXIT.refused;
 }
 
-export function formatDoctor(report: DoctorReport): string {
-  const rows = [['cloud', 'account / tenant / project', 'reach', 'as', 'missing']];
+/** The identity each check ran as is the widest column: on a narrow terminal it goes under its row. */
+const DOCTOR_COLUMNS: Column[] = [
+  { header: 'cloud' },
+  { header: 'account / tenant / project', wrap: true, min: 26 },
+  { header: 'reach' },
+  { header: 'as', under: 1 },
+  { header: 'missing' },
+];
+
+export function formatDoctor(report: DoctorReport, terminal: Terminal = PIPED): string {
+  const rows: string[][] = [];
   for (const check of report.checks) {
     rows.push([
       check.cloud,
@@ -105,10 +114,11 @@ export function formatDoctor(report: DoctorReport): string {
       check.reachable ? (check.missing.length ? String(check.missing.length) : '–') : '',
     ]);
   }
-  const lines = table(rows);
+  const lines = layTable(DOCTOR_COLUMNS, rows, { terminal, anchor: 'account / tenant / project' });
+  const say = (text: string) => lines.push('', ...paragraph(text, terminal, 0, 2));
   for (const check of report.checks) {
     const label = `${check.cloud} ${check.id}`;
-    if (check.problem) lines.push('', `${label}: ${check.problem}`);
+    if (check.problem) say(`${label}: ${check.problem}`);
     if (check.missing.length) lines.push('', `${label} lacks:`, ...check.missing.map((m) => `  ${m}`));
   }
   // One line per cloud and set of checks it could not make: with 100 accounts, not 100 lines saying the same.
@@ -122,19 +132,18 @@ export function formatDoctor(report: DoctorReport): string {
   for (const [key, { cloud, ids }] of unchecked) {
     const every = ids.length > 1 && ids.length === report.checks.filter((c) => c.cloud === cloud).length;
     const where = every ? `${cloud} (every one listed)` : `${cloud} ${ids.join(', ')}`;
-    lines.push('', `${where}, not checked: ${key.slice(cloud.length + 1)}`);
+    say(`${where}, not checked: ${key.slice(cloud.length + 1)}`);
   }
-  for (const { cloud, problem } of report.unanswered) lines.push('', `${cloud}: ${problem}`);
+  for (const { cloud, problem } of report.unanswered) say(`${cloud}: ${problem}`);
   const clouds = new Set(report.checks.map((c) => c.cloud));
   for (const cloud of ['aws', 'entra', 'gcp'] as const) {
     if (!clouds.has(cloud) && !report.unanswered.some((u) => u.cloud === cloud)) {
-      lines.push('', `${cloud}: nothing listed to check (no ${cloud} section in the topology file)`);
+      say(`${cloud}: nothing listed to check (no ${cloud} section in the topology file)`);
     }
   }
   const short = report.checks.filter((c) => !c.reachable || c.missing.length).length;
   const listed = report.checks.length;
-  lines.push(
-    '',
+  say(
     doctorHealthy(report)
       ? `ready: every listed target (${listed}) is reachable with every permission Revoker uses (${report.checkedAt})`
       : `not ready: ${short} of ${listed} listed targets unreachable or short of a permission` +

@@ -4,98 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ACTION_KINDS, type ActionKind } from '../../domain/action.js';
-import { planActions } from '../../domain/plan.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
-import type { ActionRecord, Report } from '../../domain/report.js';
+import type { Report } from '../../domain/report.js';
 import { ROOT } from '../../scripts/bootstrap.mjs';
 import { CliError } from './cli-error.js';
 import { DRY_RUN_EXIT, dryRunExitCode } from './commands.js';
 import type { DryRunGateway, DryRunRequest } from './dry-run-gateway.js';
-import { dryRunRows, formatDryRun, formatDryRunProgress, SHORT_RESIDUAL_RISK, wrappedTable } from './format.js';
+import { dryRunRows, formatDryRun, formatDryRunProgress, SHORT_RESIDUAL_RISK } from './format.js';
 import { runCli } from './program.js';
+import { KEY, rehearsal, withOthers } from './status-fixture.js';
 import type { ClosableGateway } from './temporal-gateway.js';
 
-const KEY = 'AKIAAAAAAAAAAAAAAAA1';
-const ALICE = 'aws/123456789012/user/alice';
 const ALERT_FILE = join(ROOT, 'examples/alerts/aws-compromised-user.json');
-
-/**
- * A dry run's report as the workflow returns it, planned by the real planner: alice's key and
- * sessions read, ci-deployer allowlisted, bob unreadable.
- */
-function rehearsal(found: { keyActive?: boolean; denyInPlace?: boolean; fourEyes?: number } = {}): Report {
-  const { keyActive = true, denyInPlace = false } = found;
-  const actions = planActions({
-    severity: 'medium',
-    policy: DEFAULT_POLICY,
-    discoveries: [
-      {
-        principal: ALICE,
-        discovery: {
-          type: 'aws.user',
-          accountId: '123456789012',
-          userName: 'alice',
-          accessKeys: [{ accessKeyId: KEY, status: keyActive ? 'Active' : 'Inactive' }],
-        },
-      },
-    ],
-  });
-  const records = actions.map((action): ActionRecord => {
-    const changes = action.kind === 'aws.denyUserSessions' ? !denyInPlace : keyActive;
-    const current =
-      action.kind === 'aws.denyUserSessions'
-        ? denyInPlace
-          ? 'GetUserPolicy RevokerContainment on alice denies * on *'
-          : 'alice carries no deny-all RevokerContainment policy'
-        : `ListAccessKeys for alice shows ${KEY} ${keyActive ? 'Active' : 'Inactive'}`;
-    return { action, status: 'previewed', preview: { changes, current } };
-  });
-  return {
-    workflowId: `dry-run/aws/123456789012/user/alice/test`,
-    dryRun: true,
-    state: 'DryRun',
-    severity: 'medium',
-    alerts: [
-      {
-        source: 'splunk',
-        id: 'tour-0001',
-        title: "GetFederationToken from an unfamiliar ASN with alice's access key",
-        severity: 'medium',
-        observedAt: '2026-11-23T09:14:00Z',
-        receivedAt: '2026-11-23T10:00:00.000Z',
-      },
-    ],
-    principals: [{ key: ALICE, label: 'IAM user alice (123456789012)', status: 'examined' }],
-    actions: records,
-    decisions: [],
-    startedAt: '2026-11-23T10:00:00.000Z',
-    finishedAt: '2026-11-23T10:00:01.000Z',
-    summary: '',
-    residualRisks: [],
-    irreversible: [],
-  };
-}
-
-function withOthers(report: Report): Report {
-  return {
-    ...report,
-    principals: [
-      ...report.principals,
-      {
-        key: 'aws/123456789012/user/ci-deployer',
-        label: 'IAM user ci-deployer (123456789012)',
-        status: 'allowlisted',
-        allowlistReason: 'CI/CD deployers use keys from new runners',
-      },
-      {
-        key: 'aws/123456789012/user/bob',
-        label: 'IAM user bob (123456789012)',
-        status: 'failed',
-        error: { type: 'NoSuchEntity', message: 'The user with name bob cannot be found.' },
-      },
-    ],
-  };
-}
 
 /** Rows as the table prints them, with the cells' whitespace collapsed (cells wrap). */
 function rowOf(text: string, fragment: string): string {
@@ -121,8 +41,14 @@ describe('formatDryRun', () => {
   it('gives each step its provider, description, mode, current state, expected effect and short residual risk', () => {
     const text = formatDryRun(rehearsal(), { policy: 'default' });
     const deactivate = rowOf(text, `Deactivate access key ${KEY}`);
-    assert.match(deactivate, /^IAM user alice \(123456789012\) +aws +Deactivate access key \S+ of +approval +/);
-    assert.match(deactivate, / ListAccessKeys for alice shows +would change +STS sessions minted from the key$/);
+    assert.match(
+      deactivate,
+      /^IAM user alice \(123456789012\) +aws +Deactivate access key \S+ of IAM user alice in 123456789012 +approval +/,
+    );
+    assert.match(
+      deactivate,
+      / ListAccessKeys for alice shows \S+ Active +would change +STS sessions minted from the key live until they expire$/,
+    );
     const header = text.split('\n')[4] ?? '';
     assert.equal(deactivate.indexOf(' approval '), header.indexOf(' MODE'), 'the columns line up');
     assert.match(rowOf(text, `Delete access key ${KEY}`), /^ +aws +/, 'the principal is named on its first row only');
@@ -131,7 +57,10 @@ describe('formatDryRun', () => {
 
   it('says "no change" for steps whose end state already holds, and that nothing would change', () => {
     const text = formatDryRun(rehearsal({ keyActive: false, denyInPlace: true }), { policy: 'default' });
-    assert.match(rowOf(text, 'Attach an explicit deny-all'), / GetUserPolicy RevokerContainment on +no change +/);
+    assert.match(
+      rowOf(text, 'Attach an explicit deny-all'),
+      / GetUserPolicy RevokerContainment on alice .* +no change +/,
+    );
     assert.match(text, /\nNothing would change: 3 of 3 steps already hold\.$/);
   });
 
@@ -139,7 +68,7 @@ describe('formatDryRun', () => {
     const text = formatDryRun(withOthers(rehearsal()), { policy: 'default' });
     assert.match(
       rowOf(text, 'IAM user ci-deployer'),
-      /^IAM user ci-deployer +aws +none: CI\/CD deployers use keys from new +allowlisted +no change +not contained$/,
+      /^IAM user ci-deployer \(123456789012\) +aws +none: CI\/CD deployers use keys from new runners +allowlisted +no change +not contained$/,
     );
     assert.match(
       rowOf(text, 'IAM user bob'),
@@ -188,38 +117,11 @@ describe('formatDryRun', () => {
   });
 });
 
-describe('wrappedTable', () => {
-  const columns = [
-    { header: 'A', width: 10 },
-    { header: 'B', width: 10 },
-  ];
-
-  it('wraps a long cell at word boundaries, keeps long ids whole, and parts multi-line rows with a blank line', () => {
-    assert.deepEqual(
-      wrappedTable(columns, [
-        ['one two three four', 'x'],
-        ['AKIAAAAAAAAAAAAAAAA1', 'y z'],
-      ]),
-      ['A                     B', 'one two               x', 'three four', '', 'AKIAAAAAAAAAAAAAAAA1  y z'],
-    );
-  });
-
-  it('leaves a table of one-line rows as `table` prints it', () => {
-    assert.deepEqual(
-      wrappedTable(columns, [
-        ['a', 'b'],
-        ['c', 'd'],
-      ]),
-      ['A  B', 'a  b', 'c  d'],
-    );
-  });
-});
-
 describe('formatDryRunProgress', () => {
   it('counts principals during triage, then targets read', () => {
     const triage = { ...rehearsal(), actions: [] };
     triage.principals = [
-      { key: ALICE, label: 'alice', status: 'examined' },
+      { key: 'aws/123456789012/user/alice', label: 'alice', status: 'examined' },
       { key: 'aws/123456789012/user/bob', label: 'bob', status: 'discovering' },
     ];
     assert.equal(formatDryRunProgress(triage), '  triage: 1 of 2 principals read');

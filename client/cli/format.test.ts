@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { actionResult, formatDecision, formatProgress, formatStatus, shellQuote, table } from './format.js';
+import fc from 'fast-check';
+import stringWidth from 'string-width';
+import { actionResult, formatDecision, formatDryRun, formatProgress, formatStatus, shellQuote } from './format.js';
+import { MIN_COLUMNS } from './layout.js';
 import {
   awaitingStatus,
+  entraStatus,
+  incidentStatus,
+  rehearsal,
+  withOthers,
   DEACTIVATE,
   DELETE,
   DENY,
@@ -24,12 +31,14 @@ describe('formatStatus', () => {
     assert.match(text, /Principals \(1\)\n {2}IAM user alice \(123456789012\) {2}examined/);
   });
 
-  it('lists each action with icon, status, id, mode, result and description', () => {
-    const lines = formatStatus(awaitingStatus()).split('\n');
+  it('lists each action with icon, status, id, mode, result, description and why it was planned', () => {
+    const text = formatStatus(awaitingStatus());
+    const lines = text.slice(text.indexOf('Actions (3)')).split('\n');
     const row = (id: string) => lines.findIndex((line) => line.includes(` ${id} `) || line.endsWith(id));
     const done = lines[row(DEACTIVATE)] ?? '';
     assert.match(done, /^ {2}✔ done +aws:deactivate-key:AKIAAAAAAAAAAAAAAAA1 +auto +aws:deactivate-key:\S+ verified$/);
     assert.match(lines[row(DEACTIVATE) + 1] ?? '', /^ +Deactivate access key AKIAAAAAAAAAAAAAAAA1 of IAM user alice/);
+    assert.match(lines[row(DEACTIVATE) + 2] ?? '', /^ +why: Key AKIAAAAAAAAAAAAAAAA1 is active and may be the stolen/);
     assert.match(lines[row(DELETE)] ?? '', /^ {2}⧗ awaiting-approval +aws:delete-key:AKIAAAAAAAAAAAAAAAA1 +approval$/);
     assert.equal(
       done.indexOf(' auto '),
@@ -68,6 +77,44 @@ describe('formatStatus', () => {
     const text = formatStatus(status);
     assert.match(text, /Waiting for a decision \(2\)/);
     assert.ok(text.includes(`revoker approve 'contain/aws/123456789012/user/o'\\''brien weird' --all`));
+  });
+
+  it('leads with what waits for a decision, then whom it is about (the triage card), then the steps', () => {
+    const text = formatStatus(incidentStatus());
+    const at = (heading: string) => text.indexOf(`\n${heading}`);
+    assert.ok(at('Waiting for a decision (1)') > 0);
+    assert.ok(at('Waiting for a decision (1)') < at('Principals (1)'));
+    assert.ok(at('Principals (1)') < at('Actions (3)'));
+    assert.ok(at('Actions (3)') < at('Alerts (1)'));
+    assert.match(text, /\n {2}alert {5}Access key used from a new ASN\n/, 'the alert is named at the top');
+    const waiting = text.slice(at('Waiting for a decision'), at('Principals'));
+    assert.match(waiting, /\n {4}why: A stolen key must never be reactivated/);
+    assert.match(waiting, /\n {4}revoker approve INC-7F3K2Q --actions aws:delete-key:AKIAAAAAAAAAAAAAAAA1\n/);
+  });
+
+  it("shows each principal's triage card: name, kind, canonical id, reach, last use and facts", () => {
+    const text = formatStatus(incidentStatus());
+    const card = text.slice(text.indexOf('Principals (1)'), text.indexOf('\nActions'));
+    assert.equal(
+      card,
+      [
+        'Principals (1)',
+        '  IAM user alice (123456789012)  examined',
+        '    alice · IAM user',
+        '    id         arn:aws:iam::123456789012:user/alice',
+        '    reach      AdministratorAccess (attached)',
+        '               S3 read and write on every bucket through group data-engineers (AmazonS3FullAccess)',
+        '    last used  2026-11-23T09:58:41Z in eu-west-1 on s3 with AKIAAAAAAAAAAAAAAAA1',
+        '    facts      console password · 1 active key · no MFA',
+        '',
+      ].join('\n'),
+    );
+    const more = incidentStatus();
+    const [principal] = more.principals;
+    if (principal?.card) principal.card = { ...principal.card, reachMore: 4, lastUsed: undefined, facts: [] };
+    assert.match(formatStatus(more), /\n {4}reach  AdministratorAccess \(attached\)\n.*\n {11}… and 4 more\n\nActions/);
+    assert.doesNotMatch(formatStatus(more), /last used|facts/);
+    assert.doesNotMatch(formatStatus(entraStatus()), /\n {4}id /, 'no card before discovery fills one');
   });
 
   it('says why there are no actions yet', () => {
@@ -169,20 +216,49 @@ describe('formatProgress', () => {
   });
 });
 
-describe('table and shellQuote', () => {
-  it('aligns columns without trailing spaces', () => {
-    assert.deepEqual(
-      table([
-        ['a', 'bb', ''],
-        ['ccc', 'd', 'e'],
-      ]),
-      ['a    bb', 'ccc  d   e'],
-    );
-  });
-
+describe('shellQuote', () => {
   it('leaves safe words alone and single-quotes the rest', () => {
     assert.equal(shellQuote('aws:delete-key:AKIA1'), 'aws:delete-key:AKIA1');
     assert.equal(shellQuote('a b'), `'a b'`);
     assert.equal(shellQuote(`it's`), `'it'\\''s'`);
+  });
+});
+
+describe('formatStatus and formatDryRun, for any alert title and any terminal of at least MIN_COLUMNS', () => {
+  const word = fc.oneof(
+    fc.stringMatching(/^[a-zA-Z0-9]{1,12}$/),
+    fc
+      .array(fc.constantFrom(...'東京不審なサインイン山田'.split('')), { minLength: 1, maxLength: 20 })
+      .map((c) => c.join('')),
+    fc.constantFrom('🚨', '🔥🔥', '👩‍💻', 'naïve', 'e\u0301te\u0301'),
+    fc.stringMatching(/^[A-Z0-9:/.-]{1,24}$/),
+  );
+  const title = fc.array(word, { minLength: 1, maxLength: 30 }).map((words) => words.join(' '));
+
+  /** Commands stay whole, to be copied, and so does an id wider than the terminal on its own line. */
+  const allowedPast = (line: string) =>
+    /^ *revoker (approve|reject|release) /.test(line) || /^ *[\x21-\x7e]+$/.test(line);
+
+  it('prints no line wider than the terminal', () => {
+    fc.assert(
+      fc.property(title, fc.integer({ min: MIN_COLUMNS, max: 250 }), (text, columns) => {
+        const status = incidentStatus();
+        const alert = status.alerts[0];
+        if (alert) alert.title = text;
+        const report = withOthers(rehearsal());
+        const first = report.alerts[0];
+        if (first) first.title = text;
+        const terminal = { columns, color: false };
+        for (const output of [
+          formatStatus(status, 'revoker', terminal),
+          formatDryRun(report, { policy: 'x', terminal }),
+        ]) {
+          for (const line of output.split('\n')) {
+            assert.ok(stringWidth(line) <= columns || allowedPast(line), `${stringWidth(line)} > ${columns}: ${line}`);
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });

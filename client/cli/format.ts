@@ -1,4 +1,5 @@
 import { ACTION_KINDS, type ActionKind } from '../../domain/action.js';
+import type { TriageCard } from '../../domain/card.js';
 import type { Decision, Verdict } from '../../domain/decision.js';
 import {
   approvedNotStarted,
@@ -9,6 +10,7 @@ import {
 } from '../../domain/report.js';
 import { irreversibleSteps, keptInForce, staysInForce } from '../../domain/release.js';
 import { sweepLines, watchAlarm } from '../../domain/sweep-view.js';
+import { bold, colored, layTable, paragraph, PIPED, type Column, type Terminal } from './layout.js';
 
 /**
  * What a responder sees of an action. An approved action keeps the `awaiting-approval` status in
@@ -52,115 +54,220 @@ export function awaitingDecision(status: PlaybookStatus): ActionRecord[] {
   return status.actions.filter(awaitsDecision);
 }
 
-/** The human view of `revoker status`. */
-export function formatStatus(status: PlaybookStatus, program = 'revoker'): string {
+/**
+ * The human view of `revoker status`, laid out for a responder who has seconds to decide: the incident
+ * and its alert, then what waits for them with the command that decides it, then whom it is about (each
+ * principal's triage card), then the steps with why each was planned; the record (alerts, sweep,
+ * decisions, residual risk, release) after that.
+ */
+export function formatStatus(status: PlaybookStatus, program = 'revoker', terminal: Terminal = PIPED): string {
+  const h = heading(terminal);
+  const reference = status.handle ?? status.workflowId;
   const lines: string[] = [
-    status.handle ? `Incident ${status.handle}  (${status.workflowId})` : `Playbook ${status.workflowId}`,
+    ...h(status.handle ? `Incident ${status.handle}  (${status.workflowId})` : `Playbook ${status.workflowId}`),
   ];
   const alarm = watchAlarm(status);
-  if (alarm) lines.push(`  ${alarm}: see Watch below`);
+  if (alarm)
+    lines.push(...paragraph(`${terminal.color ? colored('red', alarm) : alarm}: see Watch below`, terminal, 2));
+  const first = status.alerts[0];
+  const more = (status.alertCount ?? status.alerts.length) - 1;
   lines.push(
-    ...table([
-      ['  state', status.state],
-      ['  severity', status.severity],
-      ['  started', status.startedAt],
-      ...(status.finishedAt ? [['  finished', status.finishedAt]] : []),
-    ]),
-  );
-
-  lines.push('', `Alerts (${status.alerts.length})`);
-  for (const alert of status.alerts) {
-    lines.push(`  ${alert.severity}  ${alert.source}/${alert.id}  ${alert.title}`);
-    lines.push(`    observed ${alert.observedAt}, received ${alert.receivedAt}${alert.link ? `  ${alert.link}` : ''}`);
-  }
-
-  lines.push('', `Principals (${status.principals.length})`);
-  lines.push(
-    ...table(
-      status.principals.map((p) => [
-        `  ${p.label}`,
-        p.status,
-        p.error ? `${p.error.type}: ${p.error.message}` : (p.allowlistReason ?? ''),
-      ]),
+    ...pairs(
+      [
+        ['state', status.state],
+        ['severity', status.severity],
+        ...(first ? [['alert', `${first.title}${more > 0 ? ` (and ${more} more: see Alerts)` : ''}`]] : []),
+        ['started', status.startedAt],
+        ...(status.finishedAt ? [['finished', status.finishedAt]] : []),
+      ],
+      terminal,
+      2,
     ),
   );
 
-  lines.push('', `Actions (${status.actions.length})`);
+  const waiting = awaitingDecision(status);
+  if (waiting.length) {
+    lines.push('', ...h(`Waiting for a decision (${waiting.length})`));
+    for (const record of waiting) {
+      lines.push(`  ${record.action.id}`);
+      lines.push(...paragraph(record.action.description, terminal, 4));
+      lines.push(...paragraph(`why: ${record.action.reason}`, terminal, 4, 5));
+      const so = soFar(record);
+      if (so) lines.push(...paragraph(so, terminal, 4));
+      // Commands stay on one line, whatever the width, so they can be copied whole.
+      lines.push(`    ${commandLine(program, 'approve', reference, [record.action.id])}`);
+    }
+    if (waiting.length > 1) {
+      lines.push('  All of them at once:', `    ${commandLine(program, 'approve', reference, 'all')}`);
+    }
+    lines.push(
+      ...paragraph(`To refuse, use "reject" in place of "approve". Add --reason '<why>' to record why.`, terminal, 2),
+    );
+  }
+
+  lines.push('', ...h(`Principals (${status.principals.length})`));
+  for (const principal of status.principals) {
+    const note = principal.error
+      ? `${principal.error.type}: ${principal.error.message}`
+      : (principal.allowlistReason ?? '');
+    lines.push(...paragraph(`${principal.label}  ${principal.status}${note ? `  ${note}` : ''}`, terminal, 2, 2));
+    if (principal.card) lines.push(...cardLines(principal.card, terminal));
+  }
+
+  lines.push('', ...h(`Actions (${status.actions.length})`));
   if (status.actions.length === 0) {
     lines.push(status.finishedAt ? '  none were needed' : '  not planned yet: triage is still reading the principals');
   } else {
-    // The description goes under its id rather than in a column: at ~140 characters it would push
-    // the results off any terminal.
-    const rows = table([
-      ['  STATUS', 'ACTION', 'MODE', 'RESULT'],
-      ...status.actions.map((r) => {
-        const shown = shownStatus(r);
-        return [`  ${ICON[shown]} ${shown}`, r.action.id, r.action.mode, actionResult(r)];
-      }),
-    ]);
-    const indent = ' '.repeat((rows[0] ?? '').indexOf('ACTION'));
-    lines.push(rows[0] ?? '');
-    status.actions.forEach((r, i) => lines.push(rows[i + 1] ?? '', `${indent}${r.action.description}`));
+    lines.push(
+      ...layTable(
+        STEP_COLUMNS,
+        status.actions.map((r) => {
+          const shown = shownStatus(r);
+          return {
+            cells: [`${ICON[shown]} ${shown}`, r.action.id, r.action.mode, actionResult(r)],
+            details: [r.action.description, `why: ${r.action.reason}`],
+          };
+        }),
+        { terminal, indent: 2, anchor: 'ACTION' },
+      ),
+    );
+  }
+
+  lines.push('', ...h(`Alerts (${status.alertCount ?? status.alerts.length})`));
+  for (const alert of status.alerts) {
+    lines.push(...paragraph(`${alert.severity}  ${alert.source}/${alert.id}  ${alert.title}`, terminal, 2, 2));
+    lines.push(
+      ...paragraph(
+        `observed ${alert.observedAt}, received ${alert.receivedAt}${alert.link ? `  ${alert.link}` : ''}`,
+        terminal,
+        4,
+      ),
+    );
   }
 
   for (const section of sweepLines(status)) {
-    lines.push('', section.heading, ...section.lines.map((line) => `  ${line}`));
+    lines.push('', ...h(section.heading), ...section.lines.flatMap((line) => paragraph(line, terminal, 2, 2)));
   }
 
   if (status.decisions.length) {
-    lines.push('', `Decisions (${status.decisions.length})`);
-    lines.push(...status.decisions.map((d) => `  ${d.at}  ${formatDecision(d)}`));
+    lines.push('', ...h(`Decisions (${status.decisions.length})`));
+    lines.push(...status.decisions.flatMap((d) => paragraph(`${d.at}  ${formatDecision(d)}`, terminal, 2, 2)));
   }
 
   // What the provider still lets through after the steps that took effect, one line per kind of step.
   const effective = status.actions.filter((r) => r.status === 'done' || r.status === 'already');
   const risks = [...new Map(effective.map((r) => [r.action.kind, r.action.residualRisk])).values()];
   if (risks.length) {
-    lines.push('', 'Residual risk (what revocation cannot do)');
-    lines.push(...risks.map((risk) => `  - ${risk}`));
+    lines.push('', ...h('Residual risk (what revocation cannot do)'));
+    lines.push(...risks.flatMap((risk) => paragraph(`- ${risk}`, terminal, 2, 2)));
   }
 
-  const waiting = awaitingDecision(status);
-  if (waiting.length) {
-    lines.push('', `Waiting for a decision (${waiting.length})`);
-    for (const record of waiting) {
-      lines.push(
-        `  ${record.action.description}`,
-        `    ${commandLine(program, 'approve', status.handle ?? status.workflowId, [record.action.id])}`,
-      );
-    }
-    if (waiting.length > 1) {
-      lines.push(
-        '  All of them at once:',
-        `    ${commandLine(program, 'approve', status.handle ?? status.workflowId, 'all')}`,
-      );
-    }
-    lines.push(`  To refuse, use "reject" in place of "approve". Add --reason '<why>' to record why.`);
-  }
   if (status.releaseUntil) {
     lines.push(
       '',
-      `Open for a release until ${status.releaseUntil} (false positive: undo what can be undone)`,
-      `    ${commandLine(program, 'release', status.handle ?? status.workflowId, 'all')} --reason '<why>'`,
+      ...h(`Open for a release until ${status.releaseUntil} (false positive: undo what can be undone)`),
+      `    ${commandLine(program, 'release', reference, 'all')} --reason '<why>'`,
     );
   }
   // Whenever a release could still come (it is accepted from the start), not only once contained.
   const staying = staysInForce(status.actions, status.sharedControls);
   if (staying.length) {
-    lines.push('', 'Held with other incidents (a release here leaves these in force until their last holder lets go)');
-    lines.push(...table(staying.map(({ control, heldBy }) => [`  ${control.action.id}`, stays(heldBy)])));
+    lines.push(
+      '',
+      ...h('Held with other incidents (a release here leaves these in force until their last holder lets go)'),
+    );
+    lines.push(
+      ...pairs(
+        staying.map(({ control, heldBy }) => [control.action.id, stays(heldBy)]),
+        terminal,
+        2,
+      ),
+    );
   }
   const kept = keptInForce(status.actions);
   if (kept.length) {
-    lines.push('', 'Kept in force (the last incident holding a control releases it)');
-    lines.push(...table(kept.map(({ control, heldBy }) => [`  ${control.action.id}`, keptFor(heldBy)])));
+    lines.push('', ...h('Kept in force (the last incident holding a control releases it)'));
+    lines.push(
+      ...pairs(
+        kept.map(({ control, heldBy }) => [control.action.id, keptFor(heldBy)]),
+        terminal,
+        2,
+      ),
+    );
   }
   const irreversible = irreversibleSteps(status.actions);
   if (irreversible.length) {
-    lines.push('', 'Irreversible (no release brings these back)');
-    lines.push(...irreversible.map((step) => `  - ${step.description}`));
+    lines.push('', ...h('Irreversible (no release brings these back)'));
+    lines.push(...irreversible.flatMap((step) => paragraph(`- ${step.description}`, terminal, 2, 2)));
   }
   return lines.join('\n');
+}
+
+/** The steps of `revoker status`: ids and statuses whole, the result wrapped; on a narrow terminal the result, then the mode, go under the row. */
+const STEP_COLUMNS: Column[] = [
+  { header: 'STATUS', style: styleStatus },
+  { header: 'ACTION' },
+  { header: 'MODE', under: 2 },
+  { header: 'RESULT', wrap: true, min: 24, under: 1 },
+];
+
+function styleStatus(cell: string): string {
+  const shown = cell.split(' ')[1] as ShownStatus;
+  if (shown === 'failed') return colored('red', cell);
+  if (shown === 'done' || shown === 'already') return colored('green', cell);
+  if (shown === 'awaiting-approval') return colored('yellow', cell);
+  return cell;
+}
+
+/** How far a waiting step has got: approvals so far (four eyes), since when it waits, whether it was escalated. */
+function soFar(record: ActionRecord): string | undefined {
+  const parts = [
+    ...(record.approvals?.length ? [`approved so far by ${record.approvals.map((a) => a.approver).join(', ')}`] : []),
+    ...(record.awaitingSince ? [`waiting since ${record.awaitingSince}`] : []),
+    ...(record.escalatedAt ? [`escalated at ${record.escalatedAt}`] : []),
+  ];
+  return parts.length ? parts.join('; ') : undefined;
+}
+
+/** A principal's triage card in a few lines: who it is, what it can reach, when it was last used. */
+export function cardLines(card: TriageCard, terminal: Terminal): string[] {
+  const { lastUsed } = card;
+  const used = lastUsed
+    ? [
+        lastUsed.at,
+        lastUsed.region ? `in ${lastUsed.region}` : '',
+        lastUsed.service ? `on ${lastUsed.service}` : '',
+        lastUsed.credential ? `with ${lastUsed.credential}` : '',
+      ]
+        .filter(Boolean)
+        .join(' ')
+    : '';
+  const reach = [...card.reach, ...(card.reachMore ? [`… and ${card.reachMore} more`] : [])];
+  return [
+    ...paragraph(`${card.name} · ${card.kind}`, terminal, 4, 2),
+    ...pairs(
+      [
+        ['id', card.id],
+        ...(reach.length ? reach : ['nothing it can reach was read']).map((line, i) => [i === 0 ? 'reach' : '', line]),
+        ...(used ? [['last used', used]] : []),
+        ...(card.facts.length ? [['facts', card.facts.join(' · ')]] : []),
+      ],
+      terminal,
+      4,
+    ),
+  ];
+}
+
+/** Two columns without headers: a name kept whole, its text wrapped beside it (or under it when narrow). */
+export function pairs(rows: string[][], terminal: Terminal, indent: number): string[] {
+  return layTable(PAIR_COLUMNS, rows, { terminal, indent, headers: false, separate: false });
+}
+
+const PAIR_COLUMNS: Column[] = [{ header: '' }, { header: '', wrap: true, min: 20, under: 1, label: '' }];
+
+/** A heading, wrapped to the terminal and bold on a colour one. */
+function heading(terminal: Terminal): (text: string) => string[] {
+  return (text) => paragraph(text, terminal, 0, 2).map((line) => (terminal.color ? bold(line) : line));
 }
 
 /** Before a release: why a control will stay in force. */
@@ -201,22 +308,6 @@ export function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Left-aligned columns; the last column is not padded, so lines carry no trailing spaces. */
-export function table(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, width(cell))));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - width(cell))))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
-function width(text: string): number {
-  return [...text].length;
-}
-
 /**
  * The residual risk of each kind of step in a few words, for the dry run's table (the full
  * sentence is in the report and `revoker status`). A Record, so a new kind cannot be forgotten.
@@ -225,16 +316,19 @@ export const SHORT_RESIDUAL_RISK: Record<ActionKind, string> = Object.fromEntrie
   Object.entries(ACTION_KINDS).map(([kind, info]) => [kind, info.shortRisk]),
 ) as Record<ActionKind, string>;
 
-/** How wide each column of the dry run's table may grow before its text wraps (long ids do not break). */
-const DRY_RUN_COLUMNS = [
-  { header: 'PRINCIPAL', width: 30 },
-  { header: 'PROVIDER', width: 8 },
-  { header: 'ACTION', width: 46 },
-  { header: 'MODE', width: 11 },
-  { header: 'CURRENT STATE', width: 36 },
-  { header: 'EXPECTED EFFECT', width: 30 },
-  { header: 'RESIDUAL RISK', width: 32 },
-] as const;
+/**
+ * The dry run's table. On a narrow terminal the current state and the residual risk move under each
+ * step, then the principal heads its steps instead of taking a column.
+ */
+const DRY_RUN_COLUMNS: Column[] = [
+  { header: 'PRINCIPAL', wrap: true, min: 16, group: true },
+  { header: 'PROVIDER' },
+  { header: 'ACTION', wrap: true, min: 30 },
+  { header: 'MODE' },
+  { header: 'CURRENT STATE', wrap: true, min: 20, under: 1 },
+  { header: 'EXPECTED EFFECT', wrap: true, min: 15 },
+  { header: 'RESIDUAL RISK', wrap: true, min: 16, under: 2 },
+];
 
 /** What a dry run found, counted the way its exit code and summary line need. */
 export function dryRunTally(report: PlaybookStatus) {
@@ -306,32 +400,45 @@ function expectedEffect(record: ActionRecord): string {
 }
 
 /** The human view of `revoker dry-run`: what it rehearsed, the plan as a table, and a verdict. */
-export function formatDryRun(report: PlaybookStatus, options: { policy: string; fourEyes?: number }): string {
+export function formatDryRun(
+  report: PlaybookStatus,
+  options: { policy: string; fourEyes?: number; terminal?: Terminal },
+): string {
+  const terminal = options.terminal ?? PIPED;
   const alert = report.alerts[0];
   const lines = [
-    alert
-      ? `Dry run of ${alert.source}/${alert.id} (${alert.severity}): ${alert.title}`
-      : `Dry run (${report.severity})`,
-    ...table([
-      ['  policy', options.policy],
-      ['  rehearsal', `${report.workflowId} (nothing was changed)`],
-    ]),
+    ...paragraph(
+      alert
+        ? `Dry run of ${alert.source}/${alert.id} (${alert.severity}): ${alert.title}`
+        : `Dry run (${report.severity})`,
+      terminal,
+      0,
+      2,
+    ),
+    ...pairs(
+      [
+        ['policy', options.policy],
+        ['rehearsal', `${report.workflowId} (nothing was changed)`],
+      ],
+      terminal,
+      2,
+    ),
     '',
   ];
   const rows = dryRunRows(report, options);
   if (rows.length === 0) {
     lines.push('No principal to contain and nothing planned.');
   } else {
-    lines.push(...wrappedTable(DRY_RUN_COLUMNS, rows));
+    lines.push(...layTable(DRY_RUN_COLUMNS, rows, { terminal, anchor: 'ACTION' }));
   }
 
   const tally = dryRunTally(report);
-  lines.push('');
+  const verdict: string[] = [];
   if (tally.wouldChange) {
     const gated = tally.afterApproval ? ` (${tally.afterApproval} only once approved)` : '';
-    lines.push(`Would change: ${tally.wouldChange} of ${tally.steps} steps${gated}.`);
+    verdict.push(`Would change: ${tally.wouldChange} of ${tally.steps} steps${gated}.`);
   } else if (tally.unreadable + tally.unexamined === 0) {
-    lines.push(
+    verdict.push(
       tally.steps
         ? `Nothing would change: ${tally.unchanged} of ${tally.steps} steps already hold${tally.skipped ? `, ${tally.skipped} skipped by policy` : ''}.`
         : 'Nothing would change.',
@@ -344,11 +451,14 @@ export function formatDryRun(report: PlaybookStatus, options: { policy: string; 
     ]
       .filter(Boolean)
       .join(' and ');
-    lines.push(`Could not read ${what} (see EXPECTED EFFECT): the real run would try again and may fail the same way.`);
+    verdict.push(
+      `Could not read ${what} (see EXPECTED EFFECT): the real run would try again and may fail the same way.`,
+    );
   }
   if (tally.allowlisted) {
-    lines.push(`Allowlisted: ${tally.allowlisted} principal${tally.allowlisted === 1 ? '' : 's'}, left alone.`);
+    verdict.push(`Allowlisted: ${tally.allowlisted} principal${tally.allowlisted === 1 ? '' : 's'}, left alone.`);
   }
+  lines.push('', ...verdict.flatMap((line) => paragraph(line, terminal, 0, 2)));
   return lines.join('\n');
 }
 
@@ -361,34 +471,4 @@ export function formatDryRunProgress(status: PlaybookStatus): string {
   const toRead = status.actions.filter((r) => r.status !== 'skipped');
   const read = toRead.filter((r) => FINAL_ACTION_STATUSES.includes(r.status)).length;
   return `  planned ${status.actions.length} steps; read ${read} of ${toRead.length} targets`;
-}
-
-/** `table`, with each cell wrapped at word boundaries to its column's width and rows parted by a blank line. */
-export function wrappedTable(columns: readonly { header: string; width: number }[], rows: string[][]): string[] {
-  const physical: string[][] = [columns.map((c) => c.header)];
-  const starts: number[] = [];
-  for (const row of rows) {
-    const cells = row.map((cell, i) => wrap(cell, columns[i]?.width ?? Infinity));
-    const height = Math.max(1, ...cells.map((c) => c.length));
-    starts.push(physical.length);
-    for (let line = 0; line < height; line++) physical.push(cells.map((c) => c[line] ?? ''));
-  }
-  const laid = table(physical);
-  const multiline = physical.length - 1 > rows.length;
-  return multiline ? laid.flatMap((line, i) => (i > 1 && starts.includes(i) ? ['', line] : [line])) : laid;
-}
-
-function wrap(text: string, limit: number): string[] {
-  const lines: string[] = [];
-  let current = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (current && width(current) + 1 + width(word) > limit) {
-      lines.push(current);
-      current = word;
-    } else {
-      current = current ? `${current} ${word}` : word;
-    }
-  }
-  if (current) lines.push(current);
-  return lines;
 }

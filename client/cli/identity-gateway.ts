@@ -10,6 +10,8 @@ export interface IdentitySource {
   token: string;
   /** `--as`, if given: it must name the token's identity, or the server refuses. */
   named?: string;
+  /** Whom the kept sign-in names (`revoker login`); absent for REVOKER_IDENTITY_TOKEN, which only the server reads. */
+  signedInAs?: string;
   fetch?: typeof fetch;
 }
 

@@ -153,8 +153,8 @@ describe('revoker login (device authorization grant)', () => {
     assert.equal(await run(['approve', 'contain/p.x', '--all']), 2);
     assert.match(err.join(''), /your sign-in as kim@example.com expired at .*: run `revoker login` again/);
     err.length = 0;
-    assert.equal(await run(['whoami']), 0);
-    assert.match(err.join(''), /`revoker login` to be verified \(your sign-in as kim@example.com expired/);
+    assert.equal(await run(['whoami']), 1, 'nobody decides: the sign-in expired and no name is configured');
+    assert.match(err.join(''), /^nobody: who decides\? .*`revoker login`.* \(your sign-in as kim@example.com expired/);
 
     writeFileSync(path, '{"version": 1, "server": ');
     err.length = 0;

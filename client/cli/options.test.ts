@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CliError } from './cli-error.js';
-import { decisionRequest, defaultApprover, parseTimeoutSeconds, type DecideOptions } from './options.js';
+import { configuredIdentity, decisionRequest, parseTimeoutSeconds, type DecideOptions } from './options.js';
 
 const base: DecideOptions = { wait: true, timeout: 120 };
 const sam = () => 'sam';
@@ -27,10 +27,14 @@ describe('decisionRequest', () => {
     assert.deepEqual(request, { approver: 'kim', actions: 'all', reason: 'confirmed with the user' });
   });
 
-  it('asks who decides when no approver can be found', () => {
+  it('asks who decides when nobody is named, saying every way to name them', () => {
     assert.throws(
       () => decisionRequest({ ...base, all: true }, () => undefined),
-      /pass --as <name> or set REVOKER_APPROVER/,
+      (error: CliError) =>
+        error.exitCode === 2 &&
+        error.message.includes('pass --as <you@example.com>') &&
+        error.message.includes('set REVOKER_IDENTITY=<you@example.com>') &&
+        error.message.includes('run `revoker login`'),
     );
   });
 
@@ -43,22 +47,17 @@ describe('decisionRequest', () => {
   });
 });
 
-describe('defaultApprover', () => {
-  it('uses REVOKER_APPROVER, then the OS user', () => {
-    assert.equal(
-      defaultApprover({ REVOKER_APPROVER: 'sam@example.com' }, () => 'root'),
-      'sam@example.com',
-    );
-    assert.equal(
-      defaultApprover({ REVOKER_APPROVER: '  ' }, () => 'root'),
-      'root',
-    );
-    assert.equal(
-      defaultApprover({}, () => {
-        throw new Error('no passwd entry');
-      }),
-      undefined,
-    );
+describe('configuredIdentity', () => {
+  it('is REVOKER_IDENTITY, else its deprecated old name REVOKER_APPROVER, and never the OS user', () => {
+    assert.deepEqual(configuredIdentity({ REVOKER_IDENTITY: ' sam@example.com ', REVOKER_APPROVER: 'old' }), {
+      name: 'sam@example.com',
+      from: 'REVOKER_IDENTITY',
+    });
+    assert.deepEqual(configuredIdentity({ REVOKER_IDENTITY: '  ', REVOKER_APPROVER: 'kim@example.com' }), {
+      name: 'kim@example.com',
+      from: 'REVOKER_APPROVER',
+    });
+    assert.equal(configuredIdentity({ USER: 'root', LOGNAME: 'root', HOME: '/root' }), undefined);
   });
 });
 

@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from 'commander';
-import { userInfo } from 'node:os';
 import { DecisionRequest } from '../../domain/decision.js';
 import { CliError } from './cli-error.js';
 
@@ -16,7 +15,7 @@ export interface DecideOptions {
  * The signal payload for `approve`/`reject`, checked here with the workflow's own schema so a
  * mistake is reported at once instead of being recorded as an ignored decision.
  */
-export function decisionRequest(options: DecideOptions, defaultApprover: () => string | undefined): DecisionRequest {
+export function decisionRequest(options: DecideOptions, configured: () => string | undefined): DecisionRequest {
   const ids = [
     ...new Set(
       (options.actions ?? [])
@@ -32,10 +31,8 @@ export function decisionRequest(options: DecideOptions, defaultApprover: () => s
       'usage',
     );
   }
-  const approver = options.as ?? defaultApprover();
-  if (!approver?.trim()) {
-    throw new CliError('who decides? pass --as <name> or set REVOKER_APPROVER', 2, 'usage');
-  }
+  const approver = options.as ?? configured();
+  if (!approver?.trim()) throw new CliError(NO_IDENTITY, 2, 'usage');
   const parsed = DecisionRequest.safeParse({
     approver,
     actions: options.all ? 'all' : ids,
@@ -54,20 +51,30 @@ function flagFor(field: PropertyKey | undefined): string {
   return '--actions';
 }
 
-/** REVOKER_APPROVER, else the OS account running the CLI: decisions are attributed to a person. */
-export function defaultApprover(
-  env: Record<string, string | undefined>,
-  osUser: () => string = () => userInfo().username,
-): string | undefined {
-  const fromEnv = env.REVOKER_APPROVER?.trim();
-  if (fromEnv) return fromEnv;
-  try {
-    return osUser() || undefined;
-  } catch {
-    // No passwd entry (some containers): the caller then asks for --as.
-    return undefined;
-  }
+/** What to do when nobody is named: every way there is, since a decision is recorded against a person. */
+export const NO_IDENTITY =
+  'who decides? pass --as <you@example.com>, set REVOKER_IDENTITY=<you@example.com>, ' +
+  'or run `revoker login` to decide as the identity you sign in with';
+
+/** Who decides when --as is not given, and where that came from (for `whoami`). */
+export interface ConfiguredIdentity {
+  name: string;
+  from: 'REVOKER_IDENTITY' | 'REVOKER_APPROVER';
 }
+
+/**
+ * The identity configured for this shell: REVOKER_IDENTITY, or REVOKER_APPROVER, its old name (still
+ * read, deprecated). Never the OS user: a decision recorded as `root` or `ubuntu` names nobody.
+ */
+export function configuredIdentity(env: Record<string, string | undefined>): ConfiguredIdentity | undefined {
+  const identity = env.REVOKER_IDENTITY?.trim();
+  if (identity) return { name: identity, from: 'REVOKER_IDENTITY' };
+  const old = env.REVOKER_APPROVER?.trim();
+  return old ? { name: old, from: 'REVOKER_APPROVER' } : undefined;
+}
+
+export const APPROVER_DEPRECATED =
+  'REVOKER_APPROVER is deprecated: set REVOKER_IDENTITY instead (it is read the same way)';
 
 /** commander argument parser for --timeout. */
 export function parseTimeoutSeconds(text: string): number {

@@ -17,7 +17,16 @@ import {
 } from './commands.js';
 import { connectDoctorGateway, doctorCommand, type DoctorGateway } from './doctor.js';
 import { connectDryRunGateway, type DryRunGateway } from './dry-run-gateway.js';
-import { decisionRequest, defaultApprover, parseCount, parseTimeoutSeconds, type DecideOptions } from './options.js';
+import { PIPED, type Terminal } from './layout.js';
+import {
+  APPROVER_DEPRECATED,
+  configuredIdentity,
+  decisionRequest,
+  NO_IDENTITY,
+  parseCount,
+  parseTimeoutSeconds,
+  type DecideOptions,
+} from './options.js';
 import { withIdentityDecisions, type IdentitySource } from './identity-gateway.js';
 import { forgetSignIn, login, readSignIn, signInPath } from './login.js';
 import type { ClosableGateway } from './temporal-gateway.js';
@@ -32,7 +41,8 @@ export interface CliDeps {
   stdout(text: string): void;
   stderr(text: string): void;
   env: Record<string, string | undefined>;
-  osUser?: () => string;
+  /** Where stdout goes: a terminal's width and colours, or piped (the default: plain, rows unwrapped). */
+  terminal?: Terminal;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
@@ -48,6 +58,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   const io: CommandIo = {
     out: (text) => deps.stdout(`${text}\n`),
     program: PROGRAM,
+    terminal: deps.terminal ?? PIPED,
     sleep: deps.sleep ?? ((ms) => sleep(ms)),
     now: deps.now ?? (() => Date.now()),
   };
@@ -122,14 +133,23 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       .option('--all', verdict === 'release' ? 'every action that can be undone' : 'every action awaiting a decision')
       .option(
         '--as <approver>',
-        'who decides (default: $REVOKER_APPROVER, else your OS user name); with $REVOKER_IDENTITY_TOKEN, the identity the token names',
+        'who decides (default: $REVOKER_IDENTITY, else whom `revoker login` signed in); with $REVOKER_IDENTITY_TOKEN or a sign-in, it must be the identity they name',
       )
       .option('--reason <text>', 'why, recorded with the decision')
       .option('--no-wait', 'stop once the decision is recorded, without following the actions')
       .option('--timeout <seconds>', 'how long to follow the actions', parseTimeoutSeconds, DEFAULT_FOLLOW_SECONDS)
-      .action((workflowId: string, options: DecideOptions) => {
-        const request = decisionRequest(options, () => defaultApprover(deps.env, deps.osUser));
-        const identity = identitySource(deps.env, options.as, io.now());
+      .option('--json', 'print the decision and the last records of the steps it ran, as JSON')
+      .action((workflowId: string, options: DecideOptions & { json?: boolean }) => {
+        // Read after the ids are checked, so a mistake in them is reported before a problem with the sign-in.
+        let verified: Verified | undefined | null = null;
+        const decider = () =>
+          verified === null ? (verified = verifiedDecider(deps.env, options.as, io.now())) : verified;
+        const request = decisionRequest(options, () => {
+          const configured = configuredIdentity(deps.env);
+          if (configured?.from === 'REVOKER_APPROVER') deps.stderr(`${PROGRAM}: ${APPROVER_DEPRECATED}\n`);
+          return decider()?.identity ?? configured?.name;
+        });
+        const identity = decider()?.source;
         return withGateway(async (gateway) =>
           decideCommand(
             identity ? withIdentityDecisions(gateway, identity) : gateway,
@@ -137,10 +157,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
             await resolved(gateway, workflowId),
             verdict,
             request,
-            {
-              wait: options.wait,
-              timeoutSeconds: options.timeout,
-            },
+            { wait: options.wait, timeoutSeconds: options.timeout, json: options.json },
           ),
         );
       });
@@ -153,7 +170,8 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         'browser); approve, reject and release then decide as you, verified by the server',
     )
     .option('--server <url>', "Revoker's server (default: $REVOKER_PUBLIC_URL)")
-    .action(async (options: { server?: string }) => {
+    .option('--json', 'print who you signed in as, until when, and where it is kept, as JSON')
+    .action(async (options: { server?: string; json?: boolean }) => {
       const server = options.server?.trim() || deps.env.REVOKER_PUBLIC_URL?.trim();
       if (!server) {
         throw new CliError(
@@ -166,34 +184,32 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       if (!path)
         throw new CliError('set REVOKER_IDENTITY_CACHE (or HOME): where to keep your sign-in', EXIT.usage, 'usage');
       const signIn = await login({ server, path, program: PROGRAM, say: (text) => deps.stderr(`${text}\n`) });
+      if (options.json) {
+        const { identity, issuer, expiresAt } = signIn;
+        io.out(JSON.stringify({ identity, issuer, expiresAt, server: signIn.server, kept: path }, null, 2));
+        return;
+      }
       io.out(`signed in as ${signIn.identity} until ${signIn.expiresAt}; decisions go through ${signIn.server}`);
       io.out(`(kept in ${path}; \`${PROGRAM} logout\` forgets it)`);
     });
   program
     .command('logout')
     .description('forget the sign-in `login` kept')
-    .action(() => {
+    .option('--json', 'print whether a sign-in was forgotten, as JSON')
+    .action((options: { json?: boolean }) => {
       const path = signInPath(deps.env);
-      io.out(forgetSignIn(path) ? `signed out (removed ${path ?? ''})` : 'not signed in');
+      const forgot = forgetSignIn(path);
+      if (options.json) io.out(JSON.stringify({ signedOut: forgot, ...(path ? { kept: path } : {}) }, null, 2));
+      else io.out(forgot ? `signed out (removed ${path ?? ''})` : 'not signed in');
     });
   program
     .command('whoami')
-    .description('who approve, reject and release decide as, and how that is verified')
-    .action(() => {
-      const token = deps.env.REVOKER_IDENTITY_TOKEN?.trim();
-      const signIn = token ? undefined : readSignIn(signInPath(deps.env), PROGRAM);
-      if (token) io.out('the person REVOKER_IDENTITY_TOKEN names, verified by the server at $REVOKER_PUBLIC_URL');
-      else if (signIn && Date.parse(signIn.expiresAt) > io.now()) {
-        io.out(
-          `${signIn.identity}, signed in with ${signIn.issuer} until ${signIn.expiresAt}, verified by ${signIn.server}`,
-        );
-      } else {
-        io.out(
-          `${defaultApprover(deps.env, deps.osUser)}, as named (--as, $REVOKER_APPROVER or the OS user): ` +
-            `trusted only where the policy trusts the Temporal namespace; \`${PROGRAM} login\` to be verified` +
-            (signIn ? ` (your sign-in as ${signIn.identity} expired at ${signIn.expiresAt})` : ''),
-        );
-      }
+    .description('who approve, reject and release decide as, and how that is verified (exit 1: nobody is configured)')
+    .option('--json', 'print the identity and where it comes from, as JSON')
+    .action((options: { json?: boolean }) => {
+      const answer = whoAmI(deps.env, io.now());
+      if (!answer.identity) exitCode = EXIT.refused;
+      io.out(options.json ? JSON.stringify(answer.json, null, 2) : answer.text);
     });
 
   program
@@ -288,6 +304,65 @@ function loadPolicy(path: string): Policy {
   }
 }
 
+/** A decider the server verifies: the source of their token, and whom it names when the CLI knows it (a kept sign-in). */
+interface Verified {
+  source: IdentitySource;
+  identity: string;
+}
+
+/**
+ * Who decides when the server verifies it: the sign-in's identity; for REVOKER_IDENTITY_TOKEN, the
+ * server reads the name from the token, and the request's approver only has to be present.
+ */
+function verifiedDecider(env: Record<string, string | undefined>, named: string | undefined, now: number) {
+  const source = identitySource(env, named, now);
+  if (!source) return undefined;
+  return { source, identity: source.signedInAs ?? 'the holder of REVOKER_IDENTITY_TOKEN' } satisfies Verified;
+}
+
+/** `revoker whoami`: the identity decisions go as, how it is verified, and where it comes from. */
+function whoAmI(env: Record<string, string | undefined>, now: number) {
+  const token = env.REVOKER_IDENTITY_TOKEN?.trim();
+  if (token) {
+    return {
+      identity: 'REVOKER_IDENTITY_TOKEN',
+      text: 'the person REVOKER_IDENTITY_TOKEN names, verified by the server at $REVOKER_PUBLIC_URL',
+      json: { identity: null, from: 'REVOKER_IDENTITY_TOKEN', verified: true, server: env.REVOKER_PUBLIC_URL ?? null },
+    };
+  }
+  const signIn = readSignIn(signInPath(env), PROGRAM);
+  if (signIn && Date.parse(signIn.expiresAt) > now) {
+    const { identity, issuer, expiresAt, server } = signIn;
+    return {
+      identity,
+      text: `${identity}, signed in with ${issuer} until ${expiresAt}, verified by ${server}`,
+      json: { identity, from: 'login', verified: true, issuer, expiresAt, server },
+    };
+  }
+  const expired = signIn ? ` (your sign-in as ${signIn.identity} expired at ${signIn.expiresAt})` : '';
+  const configured = configuredIdentity(env);
+  if (!configured) {
+    return {
+      identity: undefined,
+      text: `nobody: ${NO_IDENTITY}${expired}`,
+      json: { identity: null, from: null, verified: false, ...(signIn ? { expiredAt: signIn.expiresAt } : {}) },
+    };
+  }
+  const deprecated = configured.from === 'REVOKER_APPROVER' ? ', deprecated: set REVOKER_IDENTITY' : '';
+  return {
+    identity: configured.name,
+    text:
+      `${configured.name}, as named ($${configured.from}${deprecated}, or --as): trusted only where the policy ` +
+      `trusts the Temporal namespace; \`${PROGRAM} login\` to be verified${expired}`,
+    json: {
+      identity: configured.name,
+      from: configured.from,
+      verified: false,
+      ...(signIn ? { expiredAt: signIn.expiresAt } : {}),
+    },
+  };
+}
+
 /**
  * With REVOKER_IDENTITY_TOKEN (automation), or else the sign-in `revoker login` kept, the CLI decides
  * as the person the token names, through Revoker's server, which verifies it (needed under
@@ -322,5 +397,5 @@ function identitySource(
       'usage',
     );
   }
-  return { serverUrl: serverUrl || signIn.server, token: signIn.idToken, ...as };
+  return { serverUrl: serverUrl || signIn.server, token: signIn.idToken, signedInAs: signIn.identity, ...as };
 }

@@ -52,7 +52,7 @@ describe('revoker dry-run on a real Temporal server', () => {
     assert.match(row(run.out, 'Deactivate access key AKIAALICE07EXAMPLE01'), /^IAM user alice \(123456789012\) +aws +/);
     assert.match(row(run.out, 'Deactivate access key AKIAALICE07EXAMPLE01'), / auto +.+ would change +/);
     assert.match(row(run.out, 'Delete access key AKIAALICE07EXAMPLE01'), / approval +.+ would change /);
-    assert.match(row(run.out, 'Revoke every refresh token'), /^Entra user +entra +/);
+    assert.match(row(run.out, 'Revoke every refresh token'), /^Entra user adele@contoso\.example +entra +/);
     assert.match(row(run.out, 'Disable service account'), / gcp +.+ approval +.+ would change /);
     assert.match(run.out, /\nWould change: 15 of 15 steps \(8 only once approved\)\.\n$/);
     assert.match(
@@ -70,7 +70,10 @@ describe('revoker dry-run on a real Temporal server', () => {
     assert.equal(run.code, 1, run.err);
     assert.deepEqual(mutations(), { aws: {}, entra: {}, gcp: {}, workspace: {}, kubernetes: {} });
     assert.match(run.out, /^Dry run of guardduty\/52c8a1a0e4b5f6d7c8b9a0e1f2d3c4b5 \(medium\)/);
-    assert.match(row(run.out, 'Deactivate access key AKIAALICE07EXAMPLE01'), /^access key +aws +/);
+    assert.match(
+      row(run.out, 'Deactivate access key AKIAALICE07EXAMPLE01'),
+      /^access key AKIAALICE07EXAMPLE01 \(123456789012\) +aws +/,
+    );
     for (const step of ['Deactivate access key', 'Delete access key', 'Deny the sessions of IAM user alice']) {
       assert.match(row(run.out, step), / approval +.+ would change /, step);
     }
