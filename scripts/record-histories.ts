@@ -209,6 +209,21 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'fresh-links',
+    what: "AWS IAM user, medium severity: the keys' deactivation approved by the `approve` Signal while the deny and the deletions wait, so the playbook posts fresh one-click links for them (`fresh-links`); the rest approved through the `decide` Update → `Contained`.",
+    async run(h) {
+      const handle = await started(h, alertAbout([awsUser('alice')], 'medium'));
+      const status = await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s));
+      const deactivates = status.actions.map((r) => r.action.id).filter((id) => id.startsWith('aws:deactivate-key:'));
+      await approve(handle, { approver: APPROVER, actions: deactivates });
+      await waitForStatus(handle, (s) =>
+        deactivates.every((id) => s.actions.find((r) => r.action.id === id)?.status === 'done'),
+      );
+      await handle.executeUpdate(decideUpdate, { args: [{ verdict: 'approve', approver: APPROVER, actions: 'all' }] });
+      return { handle, expected: 'Contained' };
+    },
+  },
+  {
     name: 'sweep-watch',
     what: "alice's stolen key planted a backdoor user (Stratus aws.persistence.iam-backdoor-user): the sweep finds it, its key and console password; the deny and the password's deletion approved, the rest rejected; the backdoor key used during the watch → `Contained`, watch `used`.",
     async run(h) {
