@@ -3,7 +3,7 @@ import type { Alert } from '../domain/alert.js';
 import type { Report } from '../domain/report.js';
 import { PLAYBOOK_TASK_QUEUE } from '../domain/task-queues.js';
 import type { playbook } from '../workflows/playbook.js';
-import { incidentWorkflowId, playbookInput, type StartOptions } from './start-playbook.js';
+import { alertSummary, incidentWorkflowId, playbookInput, type StartOptions } from './start-playbook.js';
 
 /**
  * Rehearses the playbook for an alert: the real workflow with `dryRun`, under its own id so it
@@ -14,7 +14,7 @@ export async function dryRun(client: Client, alert: Alert, options: StartOptions
     workflowId: `dry-run/${incidentWorkflowId(client, alert.principals).replace(/^contain\//, '')}/${Date.now().toString(36)}`,
     taskQueue: PLAYBOOK_TASK_QUEUE,
     args: [{ ...playbookInput(alert, options), dryRun: true }],
-    staticSummary: `DRY RUN ${alert.severity.toUpperCase()}: ${alert.title}`,
+    staticSummary: alertSummary(alert, 'DRY RUN'),
   });
   return handle.result();
 }

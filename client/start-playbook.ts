@@ -9,6 +9,7 @@ import { principalTagsOf, type PrincipalTags } from '../connect/payload-codec.js
 import { workflowUiUrl } from '../connect/ui-url.js';
 import type { Alert } from '../domain/alert.js';
 import { incidentHandle } from '../domain/handle.js';
+import { code, text } from '../domain/ui-markdown.js';
 import { hasAlertsQuery, intakeUpdate, type IntakeOutcome } from '../domain/messages.js';
 import {
   DEFAULT_SETTINGS,
@@ -169,7 +170,7 @@ async function deliver(
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: reuse,
     typedSearchAttributes: initialSearchAttributes(opener, tagsOf(client).tag),
-    staticSummary: `${incidentHandle(workflowId, handleSeed)} · ${opener.severity.toUpperCase()}: ${opener.title}`,
+    staticSummary: alertSummary(opener, incidentHandle(workflowId, handleSeed)),
     staticDetails: staticDetails(opener),
     // Encrypted like every payload: the CLI's list names whom an incident is about, its id no longer does.
     memo: { [PRINCIPALS_MEMO]: [...new Set(opener.principals.map(describePrincipal))] },
@@ -268,12 +269,22 @@ export function playbookInput(alert: Alert, options: StartOptions): PlaybookInpu
   };
 }
 
+/**
+ * The UI's Summary: the handle, the severity and the alert's title. The title is the SIEM's, and so possibly the
+ * attacker's words: escaped, since the UI renders markdown and passes raw HTML through.
+ */
+export function alertSummary(alert: Alert, prefix: string): string {
+  return `${prefix} · ${alert.severity.toUpperCase()}: ${text(alert.title)}`;
+}
+
+/** The UI's Details: what the alert said, every outside value escaped; its link only when it is an https URL. */
 function staticDetails(alert: Alert): string {
+  const link = /^https:\/\/[^\s()<>]+$/.test(alert.link ?? '') ? alert.link : undefined;
   return [
-    `**${alert.title}**`,
+    `**${text(alert.title)}**`,
     '',
-    `- source: ${alert.source} · alert id: \`${alert.id}\` · observed ${alert.observedAt}`,
-    ...alert.principals.map((p) => `- principal: ${describePrincipal(p)}`),
-    ...(alert.link ? [`- [open in ${alert.source}](${alert.link})`] : []),
+    `- source: ${text(alert.source)} · alert id: ${code(alert.id)} · observed ${text(alert.observedAt)}`,
+    ...alert.principals.map((p) => `- principal: ${text(describePrincipal(p))}`),
+    ...(link ? [`- [open in ${text(alert.source)}](${link})`] : []),
   ].join('\n');
 }

@@ -4,7 +4,8 @@ import type { TriageCard } from '../domain/card.js';
 import { planActions } from '../domain/plan.js';
 import { DEFAULT_POLICY } from '../domain/policy.js';
 import type { PlaybookStatus } from '../domain/report.js';
-import { CODE_RUN, renderDetails, shortenRuns } from './details.js';
+import { CODE_RUN, shortenRuns } from '../domain/ui-markdown.js';
+import { renderDetails } from './details.js';
 
 const ALICE = 'aws/123456789012/user/alice';
 

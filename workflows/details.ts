@@ -3,6 +3,7 @@ import { irreversibleSteps, releasableSteps } from '../domain/release.js';
 import { awaitsDecision, type ActionRecord, type PlaybookStatus, type PrincipalRecord } from '../domain/report.js';
 import { residualRisks } from '../domain/residual.js';
 import { sweepLines, watchAlarm } from '../domain/sweep-view.js';
+import { CODE_RUN, code, codeSpan, text } from '../domain/ui-markdown.js';
 
 /**
  * The "Current Details" markdown the Temporal UI shows under User Metadata, read by a responder in ten seconds: what
@@ -43,13 +44,6 @@ export function renderDetails(status: PlaybookStatus, now = new Date().toISOStri
     .join('\n\n');
 }
 
-/**
- * The longest run without a break a code span keeps (monospace is 7.8 px a character in the UI's default 13 px:
- * 56 characters are 440 px, inside a list item in the 584 px panel with room to spare).
- */
-export const CODE_RUN = 56;
-/** The same for prose, in the proportional default font (wider letters than the average, so fewer). */
-export const TEXT_RUN = 48;
 /** Workflow ids of other incidents are shown by their start: the CLI takes a unique start of an id. */
 const WORKFLOW_ID_SHOWN = 32;
 
@@ -270,40 +264,4 @@ function when(iso: string | undefined): string {
   if (!iso) return 'unknown';
   const match = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?Z$/.exec(iso);
   return match ? `${match[1]} ${match[2]}Z` : text(iso);
-}
-
-/**
- * Text from outside (alert titles, approvers, reasons, provider errors) as literal markdown: every character markdown
- * or HTML would act on is escaped (the UI renders raw HTML, so a title must not become a link or a tag), lines are
- * joined, and long unbroken runs are shortened.
- */
-function text(value: string): string {
-  return shortenRuns(value.replace(/\s+/g, ' '), TEXT_RUN)
-    .replace(/[\\`*_[\]<>|~&#]/g, (c) => `\\${c}`)
-    .replace(/:\/\//g, '\\://')
-    .replace(/\bwww\./gi, (www) => `${www.slice(0, 3)}\\.`);
-}
-
-/** A code span that contains any text: its fence is longer than any run of backticks inside. */
-function code(value: string, run = CODE_RUN): string {
-  return codeSpan(shortenRuns(value.replace(/\s+/g, ' '), run));
-}
-
-function codeSpan(value: string): string {
-  const longest = Math.max(0, ...(value.match(/`+/g) ?? []).map((ticks) => ticks.length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${value}${pad}${fence}`;
-}
-
-/**
- * Runs the browser cannot break (it breaks after spaces and hyphens only), longer than `max`, keep their start and
- * end around an ellipsis: `arn:aws:iam::123456789012:user/…/alice` still says whose it is.
- */
-export function shortenRuns(value: string, max: number): string {
-  return value.replace(/[^\s-]+/g, (run) => {
-    if (run.length <= max) return run;
-    const keep = max - 1;
-    return `${run.slice(0, Math.ceil(keep / 2))}…${run.slice(run.length - Math.floor(keep / 2))}`;
-  });
 }

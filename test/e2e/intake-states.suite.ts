@@ -19,12 +19,20 @@ describe('intake states and mappings on a real Temporal server', () => {
     (await h.client.workflow.count(`WorkflowType = 'playbook' AND ExecutionStatus = 'Running'`)).count;
 
   it("leads the UI's summary with the incident's handle", async () => {
-    const started = await h.start(alertAbout([awsUser('alice')], 'high'));
+    // The title is the SIEM's, so possibly the attacker's: the UI renders markdown and raw HTML, so it is escaped.
+    const title = 'Key used <img src=x> from [the VPN](https://evil.example)';
+    const started = await h.start({ ...alertAbout([awsUser('alice')], 'high'), title });
     const handle = playbooks.handle(started.workflowId);
     const status = await handle.query(statusQuery);
     assert.match(status.handle ?? '', /^INC-[0-9A-HJKMNP-TV-Z]{6}$/);
-    const summary = await (await handle.describe()).staticSummary();
-    assert.equal(summary, `${status.handle} · HIGH: ${status.alerts[0]?.title}`);
+    const description = await handle.describe();
+    assert.equal(
+      await description.staticSummary(),
+      `${status.handle} · HIGH: Key used \\<img src=x\\> from \\[the VPN\\](https\\://evil.example)`,
+    );
+    // Unescaped, `<img` would be a tag and `](https://…` a link.
+    assert.doesNotMatch((await description.staticDetails()) ?? '', /(?<!\\)<img|(?<!\\)\]\(https/);
+    assert.match((await description.staticDetails()) ?? '', /\\<img/);
   });
 
   it('answers 200 ignored for an incident its SIEM closed as a false positive, and starts nothing', async () => {
