@@ -23,6 +23,7 @@ import type { GraphClient } from './graph-client.js';
 import { beforeChange } from './attempt.js';
 import type { ProviderSweep, ProviderWatch, WatchRequest } from '../domain/sweep.js';
 import { readEntraAudit, watchEntra, type AuditReading, type EntraSweepRequest } from './entra-audit.js';
+import { AppRoleAssignment, Grant, readAppReach, readLastSignIn } from './entra-card.js';
 
 export interface EntraActivityDeps {
   graph: GraphClient;
@@ -69,6 +70,7 @@ const CLOCK_SKEW_MS = 2 * 60_000;
 const User = z.object({
   id: z.string(),
   userPrincipalName: z.string(),
+  displayName: z.string().nullable().optional(),
   accountEnabled: z.boolean().nullable().optional(),
   signInSessionsValidFromDateTime: z.string().nullable().optional(),
 });
@@ -78,11 +80,11 @@ const ServicePrincipal = z.object({
   appId: z.string(),
   displayName: z.string().nullable().optional(),
   appOwnerOrganizationId: z.string().nullable().optional(),
+  signInAudience: z.string().nullable().optional(),
   accountEnabled: z.boolean().nullable().optional(),
   passwordCredentials: z.array(KeyId).default([]),
   keyCredentials: z.array(KeyId).default([]),
 });
-const Identified = z.object({ id: z.string() }).loose();
 const NamedKey = z.object({ keyId: z.string(), displayName: z.string().nullable().optional() }).loose();
 const Application = z.object({
   id: z.string(),
@@ -95,9 +97,9 @@ const FederatedCredential = z
   .object({ id: z.string(), name: z.string(), issuer: z.string(), subject: z.string() })
   .loose();
 
-const USER_FIELDS = '$select=id,userPrincipalName,accountEnabled,signInSessionsValidFromDateTime';
+const USER_FIELDS = '$select=id,userPrincipalName,displayName,accountEnabled,signInSessionsValidFromDateTime';
 const SP_FIELDS =
-  '$select=id,appId,displayName,appOwnerOrganizationId,accountEnabled,passwordCredentials,keyCredentials';
+  '$select=id,appId,displayName,appOwnerOrganizationId,signInAudience,accountEnabled,passwordCredentials,keyCredentials';
 const APPLICATION_FIELDS = '$select=id,appId,displayName,passwordCredentials,keyCredentials';
 
 /**
@@ -136,13 +138,20 @@ export function createEntraActivities(tenants: EntraTenants) {
     ): Promise<EntraUserDiscovery | EntraServicePrincipalDiscovery> {
       const t = await inTenant(principal.tenantId);
       if (principal.type === 'entra.user') {
-        const found = await t.user(principal.user);
+        // Side by side: Graph takes the object id or the UPN for both.
+        const [found, { lastSignIn, unread }] = await Promise.all([
+          t.user(principal.user),
+          readLastSignIn(t.graph, principal.user),
+        ]);
         return {
           type: 'entra.user',
           tenantId: principal.tenantId,
           userId: found.id,
           userPrincipalName: found.userPrincipalName,
           accountEnabled: found.accountEnabled !== false,
+          ...(found.displayName ? { displayName: found.displayName } : {}),
+          ...(lastSignIn ? { lastSignIn } : {}),
+          ...(unread.length ? { unread } : {}),
         };
       }
       // Graph's alternate key addresses a service principal by its app's id.
@@ -151,6 +160,7 @@ export function createEntraActivities(tenants: EntraTenants) {
         ? (await t.graph.get(`${path}?${SP_FIELDS}`, ServicePrincipal)).data
         : await t.servicePrincipal(principal.objectId ?? '');
       const [grantList, assignmentList] = await Promise.all([t.grants(sp.id), t.appRoleAssignments(sp.id)]);
+      const { delegated, applicationPermissions, unread } = await readAppReach(t.graph, grantList, assignmentList);
       return {
         type: 'entra.servicePrincipal',
         tenantId: principal.tenantId,
@@ -163,6 +173,10 @@ export function createEntraActivities(tenants: EntraTenants) {
         certificateKeyIds: sp.keyCredentials.map((c) => c.keyId),
         grantIds: grantList.map((g) => g.id),
         appRoleAssignmentIds: assignmentList.map((a) => a.id),
+        ...(sp.signInAudience ? { signInAudience: sp.signInAudience } : {}),
+        delegated,
+        applicationPermissions,
+        ...(unread.length ? { unread } : {}),
       };
     },
 
@@ -432,8 +446,9 @@ function tenantOperations(graph: GraphClient) {
   const user = async (id: string) => (await graph.get(`/users/${encodeURIComponent(id)}?${USER_FIELDS}`, User)).data;
   const servicePrincipal = async (id: string) =>
     (await graph.get(`/servicePrincipals/${encodeURIComponent(id)}?${SP_FIELDS}`, ServicePrincipal)).data;
-  const grants = (spId: string) => graph.list(`/servicePrincipals/${spId}/oauth2PermissionGrants`, Identified);
-  const appRoleAssignments = (spId: string) => graph.list(`/servicePrincipals/${spId}/appRoleAssignments`, Identified);
+  const grants = (spId: string) => graph.list(`/servicePrincipals/${spId}/oauth2PermissionGrants`, Grant);
+  const appRoleAssignments = (spId: string) =>
+    graph.list(`/servicePrincipals/${spId}/appRoleAssignments`, AppRoleAssignment);
   const application = async (id: string) =>
     (await graph.get(`/applications/${encodeURIComponent(id)}?${APPLICATION_FIELDS}`, Application)).data;
   const federatedCredentials = (applicationId: string) =>

@@ -143,6 +143,7 @@ function entraUserCard(d: EntraUserDiscovery): TriageCard {
     facts: [
       ...(d.displayName ? [d.displayName] : []),
       d.accountEnabled ? 'enabled' : 'disabled',
+      ...(d.lastSignIn && !d.lastSignIn.at ? ['never signed in'] : []),
       ...unreadLines(d.unread, 'lastUsed'),
       ...unreadLines(d.unread, 'identity'),
     ],

@@ -247,8 +247,21 @@ export function recordSignIn(
   if (!sp) return;
   const graph = [...state.servicePrincipals.values()].find((s) => s.appId === GRAPH_APP_ID);
   const app = trace.grantType === 'client_credentials';
+  const id = randomUUID();
+  // The user's signInActivity moves with each attempt (successful or not); the sandbox's user sign-ins are all
+  // non-interactive (refresh tokens).
+  const record = !app && user ? state.users.get(user.id) : undefined;
+  if (record) {
+    const at = outcome.at.toISOString();
+    record.signInActivity = {
+      ...record.signInActivity,
+      lastNonInteractiveSignInDateTime: at,
+      lastNonInteractiveSignInRequestId: id,
+      ...(outcome.error ? {} : { lastSuccessfulSignInDateTime: at, lastSuccessfulSignInRequestId: id }),
+    };
+  }
   bounded(state.signIns, {
-    id: randomUUID(),
+    id,
     createdDateTime: outcome.at.toISOString(),
     userDisplayName: app ? null : (user?.displayName ?? null),
     userPrincipalName: app ? null : (user?.userPrincipalName ?? null),

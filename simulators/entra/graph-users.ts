@@ -2,7 +2,7 @@ import { AUDIT_ACTIVITIES, auditTarget, modified, type AuditModifiedProperty } f
 import { badRequest, resourceNotFound } from './graph-errors.js';
 import { noContent, ok, type GraphCall, type GraphResult } from './graph-call.js';
 import { entityContext, parseQuery, project } from './odata.js';
-import { authorize, PERMISSIONS } from './permissions.js';
+import { authorize, authorizeAuditLogs, PERMISSIONS } from './permissions.js';
 import { findUser, type UserRecord } from './state.js';
 
 /** What GET /users/{id} returns without $select; accountEnabled and signInSessionsValidFromDateTime need $select. */
@@ -43,11 +43,35 @@ function lookup(call: GraphCall, idOrUpn: string): UserRecord {
   return user;
 }
 
+/**
+ * signInActivity, only on `$select` (never by default): it needs AuditLog.Read.All besides the user read, as the user
+ * resource's reference says, and null until the user's first sign-in. Every field is present, null when unknown.
+ */
+function signInActivityOf(user: UserRecord): Record<string, unknown> | null {
+  const a = user.signInActivity;
+  if (!a) return null;
+  return {
+    lastSignInDateTime: a.lastSignInDateTime ?? null,
+    lastSignInRequestId: a.lastSignInRequestId ?? null,
+    lastNonInteractiveSignInDateTime: a.lastNonInteractiveSignInDateTime ?? null,
+    lastNonInteractiveSignInRequestId: a.lastNonInteractiveSignInRequestId ?? null,
+    lastSuccessfulSignInDateTime: a.lastSuccessfulSignInDateTime ?? null,
+    lastSuccessfulSignInRequestId: a.lastSuccessfulSignInRequestId ?? null,
+  };
+}
+
 function render(call: GraphCall, user: UserRecord): GraphResult {
   const { select } = parseQuery(call, { select: true });
+  const activity = select?.some((p) => p.toLowerCase() === 'signinactivity') ?? false;
+  if (activity) authorizeAuditLogs(call.caller);
   return ok({
     '@odata.context': entityContext(call, 'users', select),
-    ...project(userView(user), select, 'user', DEFAULT_PROPERTIES),
+    ...project(
+      { ...userView(user), ...(activity ? { signInActivity: signInActivityOf(user) } : {}) },
+      select,
+      'user',
+      DEFAULT_PROPERTIES,
+    ),
   });
 }
 

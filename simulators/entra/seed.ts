@@ -31,6 +31,17 @@ const userSeed = z.object({
   /** Refresh tokens issued before this instant are refused (AADSTS50173). Default: createdDateTime. */
   signInSessionsValidFromDateTime: isoDate.optional(),
   refreshTokens: z.array(refreshTokenSeed).optional(),
+  /** Sign-ins before the sandbox started, as signInActivity reports them. */
+  signInActivity: z
+    .object({
+      lastSignInDateTime: isoDate.optional(),
+      lastSignInRequestId: guid.optional(),
+      lastNonInteractiveSignInDateTime: isoDate.optional(),
+      lastNonInteractiveSignInRequestId: guid.optional(),
+      lastSuccessfulSignInDateTime: isoDate.optional(),
+      lastSuccessfulSignInRequestId: guid.optional(),
+    })
+    .optional(),
 });
 
 const appRoleSeed = z.object({

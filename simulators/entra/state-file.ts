@@ -66,6 +66,16 @@ const tenantState = z.object({
       accountEnabled: z.boolean(),
       createdDateTime: z.string(),
       signInSessionsValidFromDateTime: z.string(),
+      signInActivity: z
+        .object({
+          lastSignInDateTime: z.string().optional(),
+          lastSignInRequestId: z.string().optional(),
+          lastNonInteractiveSignInDateTime: z.string().optional(),
+          lastNonInteractiveSignInRequestId: z.string().optional(),
+          lastSuccessfulSignInDateTime: z.string().optional(),
+          lastSuccessfulSignInRequestId: z.string().optional(),
+        })
+        .optional(),
     }),
   ),
   servicePrincipals: z.array(

@@ -26,6 +26,18 @@ export interface UserRecord {
   accountEnabled: boolean;
   createdDateTime: string;
   signInSessionsValidFromDateTime: string;
+  /** The user's signInActivity (kept as long as the user exists); absent until its first sign-in. */
+  signInActivity?: SignInActivityRecord;
+}
+
+/** Graph's signInActivity: the last interactive, non-interactive and successful sign-in, each with its request id. */
+export interface SignInActivityRecord {
+  lastSignInDateTime?: string;
+  lastSignInRequestId?: string;
+  lastNonInteractiveSignInDateTime?: string;
+  lastNonInteractiveSignInRequestId?: string;
+  lastSuccessfulSignInDateTime?: string;
+  lastSuccessfulSignInRequestId?: string;
 }
 
 export interface PasswordCredentialRecord {
@@ -197,6 +209,7 @@ export function stateFromSeed(input: EntraSeed): SimState {
       accountEnabled: u.accountEnabled ?? true,
       createdDateTime: created,
       signInSessionsValidFromDateTime: iso(u.signInSessionsValidFromDateTime ?? created),
+      ...(u.signInActivity ? { signInActivity: { ...u.signInActivity } } : {}),
     });
     for (const rt of u.refreshTokens ?? []) {
       refreshTokens.set(rt.token, {
