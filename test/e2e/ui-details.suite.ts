@@ -1,59 +1,28 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { approveSignal } from '../../domain/messages.js';
-import { ROOT } from '../../scripts/bootstrap.mjs';
 import { harness, type Harness } from '../harness.js';
+import { ARTIFACTS, assertVisible, currentDetails, openBrowser, type Browser } from './browser.js';
 import { alertAbout, settled, threeClouds, useSandbox, waitForStatus } from './helpers.js';
 
 // Current Details as a responder sees it in the real Temporal Web UI (the dev server's, 2.42.1) with Debian's
 // Chromium, at the two window widths people use: nothing may be cut off at the panel's right edge, which is where a
 // table's mode and result columns used to go.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = join(ROOT, 'test-results');
 const WIDTHS = [1280, 1920];
 
 describe('Current Details in the Temporal Web UI', () => {
   let h: Harness;
-  let profileDir: string;
-  let context: BrowserContext;
+  let browser: Browser;
   const playbooks = useSandbox((ready) => (h = ready));
 
   before(async () => {
     h = await harness();
-    await untilUiAnswers(h.uiUrl);
-    profileDir = mkdtempSync(join(tmpdir(), 'revoker-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-      timezoneId: 'UTC',
-    });
-    // Only the UI and the codec endpoint it decodes the encrypted metadata through are reachable.
-    const codec = h.payloads.codecEndpoint;
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      return url.startsWith(`${h.uiUrl}/`) || url.startsWith(`${codec}/`)
-        ? route.continue()
-        : route.abort('blockedbyclient');
-    });
-    context.setDefaultTimeout(15_000);
+    browser = await openBrowser(h);
   });
   after(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await browser?.close();
   });
 
   it(
@@ -73,7 +42,7 @@ describe('Current Details in the Temporal Web UI', () => {
       assert.ok(waiting.handle, 'the incident has a handle');
 
       for (const width of WIDTHS) {
-        const page = await context.newPage();
+        const page = await browser.context.newPage();
         try {
           await page.setViewportSize({ width, height: 1000 });
           await page.goto(
@@ -81,11 +50,11 @@ describe('Current Details in the Temporal Web UI', () => {
           );
           await page.getByRole('tab', { name: 'User Metadata' }).click();
           const details = currentDetails(page);
-          await visible(details.getByText(`${waiting.handle}`, { exact: true }));
-          await visible(details.getByText(/Waiting for you \(\d+\)/));
-          await visible(details.getByText('Ignored 1 message(s)'));
-          await visible(details.getByText(/from mallory@example\.com at .*: invalid payload/));
-          await visible(details.getByText(longest, { exact: true }).first());
+          await assertVisible(details.getByText(`${waiting.handle}`, { exact: true }));
+          await assertVisible(details.getByText(/Waiting for you \(\d+\)/));
+          await assertVisible(details.getByText('Ignored 1 message(s)'));
+          await assertVisible(details.getByText(/from mallory@example\.com at .*: invalid payload/));
+          await assertVisible(details.getByText(longest, { exact: true }).first());
 
           const overflow = await details
             .locator('html')
@@ -103,7 +72,6 @@ describe('Current Details in the Temporal Web UI', () => {
           assert.ok(within, `the frame ends inside its panel and the window: ${JSON.stringify({ frame, section })}`);
           assert.ok(frame.width >= 500, `the panel is ${frame.width} px wide`);
 
-          mkdirSync(ARTIFACTS, { recursive: true });
           await page.screenshot({ path: join(ARTIFACTS, `current-details-${width}.png`) });
           // The whole panel for people to read: the UI scrolls inside a window-high box, so the window grows to hold it.
           for (let round = 0, height = 1000; round < 5; round += 1) {
@@ -166,26 +134,4 @@ function panel(page: Page): Locator {
 
 function panelFrame(page: Page): Locator {
   return panel(page).locator('iframe');
-}
-
-function currentDetails(page: Page): FrameLocator {
-  return panelFrame(page).contentFrame();
-}
-
-async function visible(locator: Locator): Promise<void> {
-  await locator.waitFor({ state: 'visible' });
-}
-
-/** The dev server starts its UI beside the frontend; wait until it serves pages. */
-async function untilUiAnswers(uiUrl: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await fetch(uiUrl).then(
-      (reply) => reply.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`the Temporal UI at ${uiUrl} did not answer within ${timeoutMs} ms`);
-    await sleep(200);
-  }
 }
