@@ -148,7 +148,12 @@ export function linkJson(view: LinkView): Record<string, unknown> {
   };
   switch (view.kind) {
     case 'confirm':
-      return { page: view.kind, ...context, effect: view.effect, decide: 'POST actions=<id>&actions=<id>… here' };
+      return {
+        page: view.kind,
+        ...context,
+        effect: view.effect,
+        decide: 'POST choice=checked&actions=<id>&actions=<id>… here; no body decides every step it can',
+      };
     case 'decided':
       return { page: view.kind, ...context, decision: view.decision, earlier: view.earlier };
     case 'settled':
