@@ -61,7 +61,11 @@ export async function statusCommand(
   options: { json?: boolean },
 ): Promise<number> {
   const status = await gateway.status(workflowId);
-  io.out(options.json ? JSON.stringify(status, null, 2) : formatStatus(status, io.program, io.terminal));
+  io.out(
+    options.json
+      ? JSON.stringify(status, null, 2)
+      : formatStatus(status, { program: io.program, terminal: io.terminal, now: new Date(io.now()).toISOString() }),
+  );
   return EXIT.ok;
 }
 

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import stringWidth from 'string-width';
 import { actionResult, formatDecision, formatDryRun, formatProgress, formatStatus, shellQuote } from './format.js';
+import { residualRisks } from '../../domain/residual.js';
 import { MIN_COLUMNS } from './layout.js';
 import {
   awaitingStatus,
@@ -47,11 +48,30 @@ describe('formatStatus', () => {
     );
   });
 
-  it('states the residual risk of the steps that took effect, and only of those', () => {
-    const text = formatStatus(awaitingStatus());
-    const section = text.slice(text.indexOf('Residual risk'));
-    assert.match(section, /Residual risk \(what revocation cannot do\)\n {2}- Temporary credentials already minted/);
-    assert.doesNotMatch(section.split('\n\n')[0] ?? '', /deletion is permanent/);
+  it('states the residual risk as domain/residual.ts counts it, the waiting steps counted but not repeated', () => {
+    const status = awaitingStatus();
+    const at = '2026-11-23T10:05:00.000Z';
+    const text = formatStatus(status, { now: at });
+    const section = text.slice(text.indexOf('Residual risk')).split('\n\n')[0] ?? '';
+    assert.equal(
+      section,
+      [
+        `Residual risk (${residualRisks(status, at).length}): what is still possible`,
+        `  - ${DENY}: Sessions of roles assumed from this user are the role's, not the user's: contain those roles too.`,
+        '  - 1 step not done yet: waiting for a decision (above)',
+      ].join('\n'),
+    );
+    const report = {
+      ...releasedStatus(),
+      summary: '',
+      irreversible: [],
+      residualRisks: [{ action: 'x', risk: 'as reported' }],
+    };
+    assert.match(
+      formatStatus(report),
+      /Residual risk \(1\): what is still possible\n {2}- x: as reported/,
+      'a report has its own',
+    );
   });
 
   it('prints the exact command to approve what waits', () => {
@@ -249,10 +269,7 @@ describe('formatStatus and formatDryRun, for any alert title and any terminal of
         const first = report.alerts[0];
         if (first) first.title = text;
         const terminal = { columns, color: false };
-        for (const output of [
-          formatStatus(status, 'revoker', terminal),
-          formatDryRun(report, { policy: 'x', terminal }),
-        ]) {
+        for (const output of [formatStatus(status, { terminal }), formatDryRun(report, { policy: 'x', terminal })]) {
           for (const line of output.split('\n')) {
             assert.ok(stringWidth(line) <= columns || allowedPast(line), `${stringWidth(line)} > ${columns}: ${line}`);
           }

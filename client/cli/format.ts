@@ -7,7 +7,9 @@ import {
   FINAL_ACTION_STATUSES,
   type ActionRecord,
   type PlaybookStatus,
+  type Report,
 } from '../../domain/report.js';
+import { residualRisks } from '../../domain/residual.js';
 import { irreversibleSteps, keptInForce, staysInForce } from '../../domain/release.js';
 import { sweepLines, watchAlarm } from '../../domain/sweep-view.js';
 import { bold, colored, layTable, paragraph, PIPED, type Column, type Terminal } from './layout.js';
@@ -60,7 +62,8 @@ export function awaitingDecision(status: PlaybookStatus): ActionRecord[] {
  * principal's triage card), then the steps with why each was planned; the record (alerts, sweep,
  * decisions, residual risk, release) after that.
  */
-export function formatStatus(status: PlaybookStatus, program = 'revoker', terminal: Terminal = PIPED): string {
+export function formatStatus(status: PlaybookStatus | Report, options: StatusView = {}): string {
+  const { program = 'revoker', terminal = PIPED, now = new Date().toISOString() } = options;
   const h = heading(terminal);
   const reference = status.handle ?? status.workflowId;
   const lines: string[] = [
@@ -154,12 +157,19 @@ export function formatStatus(status: PlaybookStatus, program = 'revoker', termin
     lines.push(...status.decisions.flatMap((d) => paragraph(`${d.at}  ${formatDecision(d)}`, terminal, 2, 2)));
   }
 
-  // What the provider still lets through after the steps that took effect, one line per kind of step.
-  const effective = status.actions.filter((r) => r.status === 'done' || r.status === 'already');
-  const risks = [...new Map(effective.map((r) => [r.action.kind, r.action.residualRisk])).values()];
+  // The list the report and chat count (domain/residual.ts); a closed incident's report has it as computed at its end.
+  const risks = 'residualRisks' in status ? status.residualRisks : residualRisks(status, now);
   if (risks.length) {
-    lines.push('', ...h('Residual risk (what revocation cannot do)'));
-    lines.push(...risks.flatMap((risk) => paragraph(`- ${risk}`, terminal, 2, 2)));
+    // The steps that wait lead the view already: here they are counted, not repeated.
+    const waits = new Set(waiting.map((r) => r.action.id));
+    const open = risks.filter((r) => !waits.has(r.action));
+    const held = risks.length - open.length;
+    lines.push('', ...h(`Residual risk (${risks.length}): what is still possible`));
+    lines.push(...open.flatMap((r) => paragraph(`- ${r.action}: ${r.risk}`, terminal, 2, 2)));
+    if (held) {
+      const steps = held === 1 ? '1 step' : `${held} steps`;
+      lines.push(...paragraph(`- ${steps} not done yet: waiting for a decision (above)`, terminal, 2, 2));
+    }
   }
 
   if (status.releaseUntil) {
@@ -201,6 +211,14 @@ export function formatStatus(status: PlaybookStatus, program = 'revoker', termin
     lines.push(...irreversible.flatMap((step) => paragraph(`- ${step.description}`, terminal, 2, 2)));
   }
   return lines.join('\n');
+}
+
+export interface StatusView {
+  /** The CLI's name in the printed commands. */
+  program?: string;
+  terminal?: Terminal;
+  /** The moment the residual risk is reckoned at (tokens past their expiry are no risk any more); default now. */
+  now?: string;
 }
 
 /** The steps of `revoker status`: ids and statuses whole, the result wrapped; on a narrow terminal the result, then the mode, go under the row. */

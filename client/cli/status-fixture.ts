@@ -49,6 +49,8 @@ export function awaitingStatus(): PlaybookStatus {
     return {
       action,
       status: 'done',
+      startedAt: '2026-11-23T10:00:01.000Z',
+      finishedAt: '2026-11-23T10:00:02.000Z',
       verification: { ok: true, evidence: `${action.id} verified`, checkedAt: '2026-11-23T10:00:03.000Z' },
     };
   });
