@@ -73,7 +73,7 @@ export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
   app.all('/decide', (c) => c.json({ error: 'POST a decision with Authorization: Bearer <identity token>' }, 405));
 
   app.get('/:token', (c) =>
-    answer(c, deps, logger, async (known) => {
+    answer(c, pages, logger, async (known) => {
       const link = (known.link = await verifyLinkToken(c.req.param('token'), deps.secrets, now()));
       const [status, rules] = await Promise.all([deps.playbooks.status(link), pages.rules(link)]);
       known.status = status;
@@ -86,7 +86,7 @@ export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
   );
 
   app.post('/:token', (c) =>
-    answer(c, deps, logger, async (known) => {
+    answer(c, pages, logger, async (known) => {
       const link = (known.link = await verifyLinkToken(c.req.param('token'), deps.secrets, now()));
       const about = { workflowId: link.workflowId, verdict: link.verdict, approver: link.approver, link: link.id };
       const chosen = await choiceOf(c, link);
@@ -129,7 +129,7 @@ export function createLinkRoutes(deps: LinkRoutesDeps): Hono {
     }),
   );
 
-  app.all('/:token', (c) => answer(c, deps, logger, () => Promise.resolve(methodNotAllowed())));
+  app.all('/:token', (c) => answer(c, pages, logger, () => Promise.resolve(methodNotAllowed())));
   // Deeper paths are not links; answered here so the path (which may hold a token) is never echoed.
   app.all('*', (c) =>
     respond(c, 404, { kind: 'problem', title: 'Not a Revoker link', message: 'Links look like /links/<token>.' }),
@@ -214,12 +214,11 @@ const Choice = (bound: string[]) =>
 /** Runs a handler and turns every known refusal into its status; the token never reaches a log. */
 async function answer(
   c: Context,
-  deps: LinkRoutesDeps,
+  pages: Pages,
   logger: Logger,
   handler: (known: Known) => Promise<[ContentfulStatusCode, LinkView]>,
 ): Promise<Response> {
   const known: Known = {};
-  const pages = pageBuilder(deps.playbooks);
   const problem = (title: string, message: string, status = known.status): LinkView =>
     known.link
       ? { kind: 'problem', title, message, ...pages.context(known.link, status) }
@@ -232,9 +231,7 @@ async function answer(
       // An expired link's signature held: the page still names its incident, as it stands now.
       if (error.link) {
         known.link = error.link;
-        known.status = await deps.playbooks
-          .status(error.link)
-          .catch((gone: unknown) => (gone instanceof PlaybookGoneError ? gone.last : undefined));
+        known.status = await pages.lastKnown(error.link);
       }
       return respond(c, TOKEN_STATUS[error.problem], problem(TOKEN_TITLE[error.problem], error.message));
     }
@@ -293,6 +290,9 @@ function pageBuilder(playbooks: LinkPlaybooks) {
   };
   return {
     context,
+    /** The run's status as it is, or as it was when it closed; undefined when it cannot be read. */
+    lastKnown: (link: ApprovalLink): Promise<PlaybookStatus | undefined> =>
+      playbooks.status(link).catch((gone: unknown) => (gone instanceof PlaybookGoneError ? gone.last : undefined)),
     /** The run's approval rules, for an approve link; the page words an approval without them when the run cannot say. */
     rules: (link: ApprovalLink): Promise<ApprovalRules | undefined> =>
       link.verdict === 'approve' && playbooks.rules
@@ -313,6 +313,8 @@ function pageBuilder(playbooks: LinkPlaybooks) {
     },
   };
 }
+
+type Pages = ReturnType<typeof pageBuilder>;
 
 interface ContextParts {
   left: LeftStep[];
