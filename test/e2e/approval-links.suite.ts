@@ -181,6 +181,20 @@ describe('one-click approval links', () => {
     assert.equal((await open(lee, 'POST')).status, 200);
     const report = await result(handle);
     assert.equal(report.state, 'Contained');
+    // Closed, the link still says which incident it was for and who decided what, from the report.
+    const closed = await open(lee);
+    assert.equal(closed.status, 410);
+    assert.deepEqual(
+      [closed.body.incident?.title, closed.body.incident?.severity, closed.body.incident?.state],
+      ['Stolen access key used from an unfamiliar network', 'medium', 'Contained'],
+    );
+    assert.equal(
+      closed.body.incident?.uiUrl,
+      `${h.uiUrl}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}`,
+    );
+    for (const action of closed.body.actions ?? []) {
+      assert.match(action.decided?.join() ?? '', /^approve by lee@example.com at .* \(one-click link\)$/, action.id);
+    }
     for (const key of keys) {
       assert.equal(h.aws.accessKey(key), undefined, `${key} is deleted`);
       assert.equal(statusOf(report, `aws:delete-key:${key}`).decidedBy?.approver, 'lee@example.com');
