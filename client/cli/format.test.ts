@@ -122,17 +122,18 @@ describe('formatStatus', () => {
         '  IAM user alice (123456789012)  examined',
         '    alice · IAM user',
         '    id         arn:aws:iam::123456789012:user/alice',
-        '    reach      AdministratorAccess (attached)',
-        '               S3 read and write on every bucket through group data-engineers (AmazonS3FullAccess)',
+        '    reach      AdministratorAccess',
+        '               AmazonS3FullAccess (group data-engineers)',
+        '               ReadBillingReports (group data-engineers, inline)',
         '    last used  2026-11-23T09:58:41Z in eu-west-1 on s3 with AKIAAAAAAAAAAAAAAAA1',
-        '    facts      console password · 1 active key · no MFA',
+        '    facts      1 active, 0 inactive key · administrator (AdministratorAccess)',
         '',
       ].join('\n'),
     );
     const more = incidentStatus();
     const [principal] = more.principals;
     if (principal?.card) principal.card = { ...principal.card, reachMore: 4, lastUsed: undefined, facts: [] };
-    assert.match(formatStatus(more), /\n {4}reach  AdministratorAccess \(attached\)\n.*\n {11}… and 4 more\n\nActions/);
+    assert.match(formatStatus(more), /\n {4}reach  AdministratorAccess\n(.*\n){2} {11}… and 4 more\n\nActions/);
     assert.doesNotMatch(formatStatus(more), /last used|facts/);
     assert.doesNotMatch(formatStatus(entraStatus()), /\n {4}id /, 'no card before discovery fills one');
   });

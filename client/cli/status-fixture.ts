@@ -1,7 +1,8 @@
 // A realistic playbook status for the CLI's unit tests, planned by the real planner so it stays in
 // step with the domain: alice's key deactivated and her sessions denied automatically, the key's
 // deletion waiting for approval.
-import type { TriageCard } from '../../domain/card.js';
+import { triageCard, type TriageCard } from '../../domain/card.js';
+import type { AwsUserDiscovery } from '../../domain/discovery.js';
 import { planActions } from '../../domain/plan.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
 import { planRelease } from '../../domain/release.js';
@@ -15,18 +16,25 @@ export const DELETE = `aws:delete-key:${KEY}`;
 export const DENY = 'aws:deny-user-sessions:123456789012/alice';
 const ALICE_KEY = 'aws/123456789012/user/alice';
 
-/** What discovery read of alice, as the triage card shows it. */
-export const ALICE_CARD: TriageCard = {
-  name: 'alice',
-  id: 'arn:aws:iam::123456789012:user/alice',
-  kind: 'IAM user',
-  reach: [
-    'AdministratorAccess (attached)',
-    'S3 read and write on every bucket through group data-engineers (AmazonS3FullAccess)',
+/** What AWS discovery read of alice: her key, its last use, her policies and her group's. */
+const ALICE_DISCOVERY: AwsUserDiscovery = {
+  type: 'aws.user',
+  accountId: '123456789012',
+  userName: 'alice',
+  arn: 'arn:aws:iam::123456789012:user/alice',
+  accessKeys: [
+    {
+      accessKeyId: KEY,
+      status: 'Active',
+      lastUsed: { at: '2026-11-23T09:58:41Z', region: 'eu-west-1', service: 's3' },
+    },
   ],
-  lastUsed: { at: '2026-11-23T09:58:41Z', region: 'eu-west-1', service: 's3', credential: KEY },
-  facts: ['console password', '1 active key', 'no MFA'],
+  policies: { attached: ['AdministratorAccess'], inline: [] },
+  groups: [{ groupName: 'data-engineers', attached: ['AmazonS3FullAccess'], inline: ['ReadBillingReports'] }],
 };
+
+/** alice's triage card, as triage fills it (domain/card.ts). */
+export const ALICE_CARD: TriageCard = triageCard(ALICE_DISCOVERY);
 
 export function awaitingStatus(): PlaybookStatus {
   const actions = planActions({
@@ -35,12 +43,7 @@ export function awaitingStatus(): PlaybookStatus {
     discoveries: [
       {
         principal: 'aws/123456789012/user/alice',
-        discovery: {
-          type: 'aws.user',
-          accountId: '123456789012',
-          userName: 'alice',
-          accessKeys: [{ accessKeyId: KEY, status: 'Active' }],
-        },
+        discovery: ALICE_DISCOVERY,
       },
     ],
   });
