@@ -473,7 +473,8 @@ describe('one-click approval links', () => {
           await page.getByRole('heading', { name: 'Approve 3 step(s) as sam@example.com?' }).waitFor();
           await namesTheIncident();
           const card = principals[0]?.card;
-          if (card) assert.ok((await page.locator('section.cards').textContent())?.includes(card.name), 'the card');
+          assert.ok(card, 'discovery filled the triage card');
+          assert.ok((await page.locator('section.cards').textContent())?.includes(card.name), 'the card');
           const box = (id: string) => page.locator(`input[type=checkbox][value="${id}"]`);
           for (const id of [...deactivates, deny]) assert.ok(await box(id).isChecked(), id);
           await shot('1-all-checked');
