@@ -42,7 +42,7 @@ interface LinkAnswer {
     earlier?: boolean;
     approver?: string;
     left?: { id: string; why: string }[];
-    incident?: { handle?: string; title?: string; severity?: string; uiUrl?: string };
+    incident?: { handle?: string; title?: string; severity?: string; state?: string; uiUrl?: string };
     effect?: string[];
   };
 }
