@@ -71,6 +71,31 @@ describe('decideCommand', () => {
     ]);
   });
 
+  it('wraps what it follows to the terminal, continuing under the step id', async () => {
+    const before = awaitingStatus();
+    const approval: Decision = { verdict: 'approve', approver: 'sam', actions: [DELETE], at: AT };
+    const done = decided(
+      withAction(before, DELETE, {
+        status: 'done',
+        decidedBy: { approver: 'sam', at: AT },
+        verification: { ok: true, evidence: 'ListAccessKeys for alice no longer shows the key', checkedAt: AT },
+      }),
+      approval,
+    );
+    const run = scripted([before, done]);
+    run.io.terminal = { columns: 60, color: false };
+
+    assert.equal(await decideCommand(run.gateway, run.io, WORKFLOW_ID, 'approve', approveDelete, follow), 0);
+    assert.equal(
+      run.output[1],
+      [
+        `  ✔ done              ${DELETE}`,
+        '                      ListAccessKeys for alice no longer',
+        '                      shows the key',
+      ].join('\n'),
+    );
+  });
+
   it('stops once the decision is answered with --no-wait', async () => {
     const run = scripted([awaitingStatus()]);
     const code = await decideCommand(run.gateway, run.io, WORKFLOW_ID, 'approve', approveDelete, {

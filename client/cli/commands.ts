@@ -179,6 +179,7 @@ export async function followActions(
   actionIds: string[],
   timeoutMs: number,
 ): Promise<ActionRecord[]> {
+  const terminal = io.terminal ?? PIPED;
   const deadline = io.now() + timeoutMs;
   const seen = new Map<string, string>();
   for (;;) {
@@ -188,7 +189,9 @@ export async function followActions(
       .filter((r): r is ActionRecord => r !== undefined);
     for (const record of records) {
       const shown = shownStatus(record);
-      if (seen.get(record.action.id) !== shown) io.out(formatProgress(record));
+      // Wrapped lines continue under the id, past the icon and the padded status.
+      if (seen.get(record.action.id) !== shown)
+        io.out(paragraph(formatProgress(record).trimStart(), terminal, 2, 20).join('\n'));
       seen.set(record.action.id, shown);
     }
     // Final, and its principal's ledger has the record: the playbook's state follows at once.
