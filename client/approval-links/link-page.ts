@@ -40,6 +40,8 @@ export interface LinkIncident {
   title?: string;
   severity?: Severity;
   state?: PlaybookState;
+  /** The state as people read it: `Contained (already)`. */
+  stateLabel?: string;
   /** The playbook's page in the Temporal Web UI. */
   uiUrl?: string;
 }
@@ -238,12 +240,12 @@ function decidedBody(view: Extract<LinkView, { kind: 'decided' }>) {
 
 function incidentBlock(incident: LinkIncident | undefined) {
   if (!incident) return '';
-  const { handle, title, severity, state, uiUrl } = incident;
+  const { handle, title, severity, state, stateLabel, uiUrl } = incident;
   const named = [
     handle ? html`<strong>${handle}</strong>` : undefined,
     severity ? html`<span class="sev sev-${severity}">${severity}</span>` : undefined,
     title ? html`${title}` : undefined,
-    state ? html`<span class="muted">${state}</span>` : undefined,
+    state ? html`<span class="muted">${stateLabel ?? state}</span>` : undefined,
   ].filter((part) => part !== undefined);
   if (!named.length && !uiUrl) return '';
   return html`<section class="incident">

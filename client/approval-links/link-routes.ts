@@ -1,3 +1,4 @@
+import { stateLabel } from '../../domain/outcome.js';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { accepts } from 'hono/accepts';
@@ -267,6 +268,7 @@ function pageBuilder(playbooks: LinkPlaybooks) {
       ...(status?.handle ? { handle: status.handle } : {}),
       ...(first ? { title: first.title } : {}),
       ...(status ? { severity: status.severity, state: status.state } : {}),
+      ...(status && stateLabel(status) !== status.state ? { stateLabel: stateLabel(status) } : {}),
       ...(uiUrl ? { uiUrl } : {}),
     };
   };
