@@ -418,12 +418,14 @@ async function main(): Promise<void> {
   say(
     `${planted ? 'The sandbox attacker just' : 'The sandbox attacker has'} used alice's key (Stratus Red Team aws.persistence.iam-backdoor-user and sts-federation-token): after containing alice, the sweep reads CloudTrail and finds user ${TOUR_BACKDOOR}, its key, its console password and the federation session; each waits for you, and the watch then looks for their use.`,
   );
-  say('Then see what waits, and approve it:  npm run revoker -- list');
+  say(
+    'Then see what waits, and approve it:  revoker list   (`npm link` once puts revoker on PATH; `npx revoker` works here without)',
+  );
   if (kubeReady) sayKubernetesTour(kubeReady, webhookUrl);
   say(
-    `Topology          ${relative(ROOT, env.REVOKER_TOPOLOGY_FILE ?? SANDBOX_TOPOLOGY)}  (check every account: npm run revoker -- doctor)`,
+    `Topology          ${relative(ROOT, env.REVOKER_TOPOLOGY_FILE ?? SANDBOX_TOPOLOGY)}  (check every account: revoker doctor)`,
   );
-  say(`To decide as a verified person:  REVOKER_PUBLIC_URL=${webhookUrl} npm run revoker -- login`);
+  say(`To decide as a verified person:  REVOKER_PUBLIC_URL=${webhookUrl} revoker login`);
   if (!env.REVOKER_NOTIFY_URL) say('…or open an "Approve as responder@example.com" link from the [chat] lines.');
   say('');
   say('Revoker is ready. Ctrl-C stops everything.');
@@ -448,7 +450,7 @@ async function buildThenServeKubernetes(workerEnv: NodeJS.ProcessEnv, webhookUrl
     say('');
     sayKubernetes(sandbox);
     sayKubernetesTour(sandbox, webhookUrl);
-    say('Kubernetes is ready too (`npm run revoker -- doctor` checks the cluster).');
+    say('Kubernetes is ready too (`revoker doctor` checks the cluster).');
   } catch (error) {
     if (stopping) return;
     say(
