@@ -1,5 +1,6 @@
 import type { iam_v1 } from '@googleapis/iam';
 import type { logging_v2 } from '@googleapis/logging';
+import type { cloudresourcemanager_v3 } from '@googleapis/cloudresourcemanager';
 import type { GcpBindingTarget, GcpKeyTarget, GcpServiceAccountTarget } from '../domain/action.js';
 import type { GcpServiceAccountDiscovery } from '../domain/discovery.js';
 import { parseGcpKeyName, type GcpPrincipal } from '../domain/principal.js';
@@ -21,6 +22,7 @@ import {
 } from './errors.js';
 import { checkEach } from './limited.js';
 import { readGcpAudit, watchGcp, type AuditReading } from './gcp-audit.js';
+import { readProjectRoles } from './gcp-card.js';
 import { classifyGcpError, classifyGcpLoggingError } from './gcp-errors.js';
 
 export interface GcpActivityDeps {
@@ -28,6 +30,8 @@ export interface GcpActivityDeps {
   iam: iam_v1.Iam;
   /** A Cloud Logging v2 client with the same credentials: the sweep and the watch read audit logs with it. */
   logging: logging_v2.Logging;
+  /** A Resource Manager v3 client with the same credentials: the triage card reads the project's roles with it. */
+  resourceManager?: cloudresourcemanager_v3.Cloudresourcemanager;
   /** How the audit logs are read (pacing, page caps); tests make it quick. */
   auditReading?: AuditReading;
   /** Who the client acts as (its service account's email), for `revoker doctor`; undefined when unknown. */
@@ -108,8 +112,12 @@ export function createGcpActivities(projects: GcpProjects) {
           ? parseGcpKeyName(principal.keyName)
           : { projectId: principal.projectId, email: principal.email };
       const p = await inProject(target.projectId);
-      const found = await p.account(target);
-      const keys = await p.userManagedKeys(target);
+      const { resourceManager } = await projects.clients(target.projectId);
+      const [found, keys, { roles, unread }] = await Promise.all([
+        p.account(target),
+        p.userManagedKeys(target),
+        readProjectRoles(resourceManager, target.projectId, target.email),
+      ]);
       if (principal.type === 'gcp.key' && !keys.some((k) => k.name === principal.keyName)) {
         throw new TargetNotFoundError(
           `Key ${keyId(principal.keyName)} is not a user-managed key of ${target.email} (deleted already, or Google-managed): nothing to contain.`,
@@ -122,6 +130,9 @@ export function createGcpActivities(projects: GcpProjects) {
         disabled: found.disabled === true,
         keys,
         ...(principal.type === 'gcp.key' ? { focusKeyName: principal.keyName } : {}),
+        ...(found.displayName ? { displayName: found.displayName } : {}),
+        ...(roles ? { roles } : {}),
+        ...(unread.length ? { unread } : {}),
       };
     },
 
@@ -225,7 +236,7 @@ export function createGcpActivities(projects: GcpProjects) {
     async checkGcpAccess(): Promise<AccessCheck[]> {
       return checkEach('gcp', await projects.listed(), classifyGcpError, async (id) => {
         const deps = await projects.clients(id);
-        const probed = await probeGcpPermissions(deps.iam, deps.logging, id);
+        const probed = await probeGcpPermissions(deps, id);
         const identity = await deps.identity?.().catch(() => undefined);
         return { ...probed, ...(identity ? { identity } : {}) };
       });
@@ -239,7 +250,7 @@ export function createGcpActivities(projects: GcpProjects) {
  * account up, so on a made-up service account a 404 means granted and a 403 means missing; the calls that would
  * change something run only once serviceAccounts.get has shown the name is free.
  */
-async function probeGcpPermissions(iam: iam_v1.Iam, logging: logging_v2.Logging, projectId: string) {
+async function probeGcpPermissions({ iam, logging, resourceManager }: GcpActivityDeps, projectId: string) {
   const accounts = iam.projects.serviceAccounts;
   const name = `projects/${projectId}/serviceAccounts/revoker-doctor-${randomBytes(4).toString('hex')}@${projectId}.iam.gserviceaccount.com`;
   const keyName = `${name}/keys/${randomBytes(20).toString('hex')}`;
@@ -300,6 +311,20 @@ async function probeGcpPermissions(iam: iam_v1.Iam, logging: logging_v2.Logging,
       else throw known ?? error;
     }
   }
+  // The project's own policy, as the triage card reads it: a read of the real project, which changes nothing.
+  const projectPolicy: GcpPermission = 'resourcemanager.projects.getIamPolicy';
+  if (!resourceManager) unchecked.push(projectPolicy);
+  else {
+    try {
+      await resourceManager.projects.getIamPolicy({ resource: `projects/${projectId}`, requestBody: {} }, abortable());
+      verdicts.set(projectPolicy, 'granted');
+    } catch (error) {
+      const known = classifyGcpError(error);
+      if (known instanceof PermissionDeniedError) verdicts.set(projectPolicy, 'missing');
+      else if (known instanceof ThrottledError) unchecked.push(projectPolicy);
+      else throw known ?? error;
+    }
+  }
   const missing = (Object.keys(GCP_RESPONDER_PERMISSIONS) as GcpPermission[])
     .filter((permission) => verdicts.get(permission) === 'missing')
     .map((permission) => `${permission}: ${GCP_RESPONDER_PERMISSIONS[permission]}`);
@@ -329,7 +354,17 @@ function projectOperations(iam: iam_v1.Iam) {
 
   async function userManagedKeys(target: GcpServiceAccountTarget) {
     const { data } = await accounts.keys.list({ name: accountName(target), keyTypes: ['USER_MANAGED'] }, abortable());
-    return (data.keys ?? []).flatMap((k) => (k.name ? [{ name: k.name, disabled: k.disabled === true }] : []));
+    return (data.keys ?? []).flatMap((k) =>
+      k.name
+        ? [
+            {
+              name: k.name,
+              disabled: k.disabled === true,
+              ...(k.validAfterTime ? { validAfterTime: k.validAfterTime } : {}),
+            },
+          ]
+        : [],
+    );
   }
 
   const account = async (target: GcpServiceAccountTarget) =>

@@ -32,7 +32,7 @@ describe('least privilege matches the calls', () => {
   });
 
   it('Google Cloud: every IAM and Cloud Logging method the activities call, as its permission', () => {
-    const text = source('gcp.ts') + source('gcp-audit.ts');
+    const text = source('gcp.ts') + source('gcp-audit.ts') + source('gcp-card.ts');
     const permissions = [
       ...[...text.matchAll(/accounts\.(get|disable|enable|getIamPolicy|setIamPolicy)\(/g)].map(
         (m) => `iam.serviceAccounts.${m[1]}`,
@@ -43,6 +43,8 @@ describe('least privilege matches the calls', () => {
       // `disabled ? accounts.keys.disable(...) : accounts.keys.enable(...)` names both.
       // entries.list reads the Admin Activity log (logEntries.list) and the private Data Access log.
       ...(/logging\.entries\.list\(/.test(text) ? ['logging.logEntries.list', 'logging.privateLogEntries.list'] : []),
+      // Resource Manager's read of the project's own policy (the triage card).
+      ...(/resourceManager\.projects\.getIamPolicy\(/.test(text) ? ['resourcemanager.projects.getIamPolicy'] : []),
     ];
     assert.deepEqual(sorted(permissions), sorted(Object.keys(GCP_RESPONDER_PERMISSIONS)));
   });

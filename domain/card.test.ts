@@ -199,6 +199,7 @@ describe('the triage card', () => {
       'enabled',
       '2 user-managed keys, 1 enabled',
       'the alert names key k1 (made 2026-10-01T00:00:00Z)',
+      'key last use not read (Policy Analyzer has it, a day or two late)',
     ]);
   });
 

@@ -211,6 +211,9 @@ function gcpCard(d: GcpServiceAccountDiscovery): TriageCard {
             `the alert names key ${keyId(d.focusKeyName)}${focus?.validAfterTime ? ` (made ${focus.validAfterTime})` : ''}`,
           ]
         : []),
+      // Google keeps a key's last authentication in Policy Analyzer (serviceAccountKeyLastAuthentication), updated
+      // daily, not in the IAM API discovery reads.
+      ...(d.keys.length ? ['key last use not read (Policy Analyzer has it, a day or two late)'] : []),
       ...unreadLines(d.unread, 'lastUsed'),
       ...unreadLines(d.unread, 'identity'),
     ],

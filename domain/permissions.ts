@@ -83,6 +83,7 @@ export const GCP_RESPONDER_PERMISSIONS = {
   'iam.serviceAccounts.setIamPolicy': 'remove a token creator binding (and put it back on release)',
   'logging.logEntries.list': 'read Admin Activity audit logs (the persistence sweep and the watch)',
   'logging.privateLogEntries.list': 'read Data Access audit logs (GenerateAccessToken, for the sweep and the watch)',
+  'resourcemanager.projects.getIamPolicy': 'show the roles a service account holds on its project on the triage card',
 } as const;
 export type GcpPermission = keyof typeof GCP_RESPONDER_PERMISSIONS;
 

@@ -1,5 +1,6 @@
 import { auth, iam } from '@googleapis/iam';
 import { logging } from '@googleapis/logging';
+import { cloudresourcemanager } from '@googleapis/cloudresourcemanager';
 import { existsSync } from 'node:fs';
 import { InvalidRequestError } from '../activities/errors.js';
 import { anyProject, type GcpActivityDeps, type GcpProjects } from '../activities/gcp.js';
@@ -10,6 +11,8 @@ export interface GcpClientOptions {
   rootUrl?: string;
   /** Cloud Logging's root; default `rootUrl` (the sandbox simulator serves both), else Google's. */
   loggingRootUrl?: string;
+  /** Resource Manager's root; default `rootUrl` (the sandbox simulator serves it too), else Google's. */
+  resourceManagerRootUrl?: string;
   /** Each call's limit (REVOKER_GCP_REQUEST_TIMEOUT_MS); a hung call fails retryably after it. */
   requestTimeoutMs?: number;
   /** A service-account key file for this client alone (a project's own credentials); default: ADC. */
@@ -26,6 +29,7 @@ export const DEFAULT_GCP_REQUEST_TIMEOUT_MS = 30_000;
 export function createGcpClients({
   rootUrl,
   loggingRootUrl = rootUrl,
+  resourceManagerRootUrl = rootUrl,
   requestTimeoutMs = DEFAULT_GCP_REQUEST_TIMEOUT_MS,
   keyFile,
 }: GcpClientOptions = {}): GcpActivityDeps {
@@ -55,6 +59,14 @@ export function createGcpClients({
       retry: false,
       timeout: requestTimeoutMs,
       ...(loggingRootUrl ? { rootUrl: loggingRootUrl } : {}),
+    }),
+    // The triage card's read of the project's roles (activities/gcp-card.ts), by the same rules.
+    resourceManager: cloudresourcemanager({
+      version: 'v3',
+      auth: googleAuth,
+      retry: false,
+      timeout: requestTimeoutMs,
+      ...(resourceManagerRootUrl ? { rootUrl: resourceManagerRootUrl } : {}),
     }),
     // The key file's client_email; on GCE/GKE/Cloud Run the metadata server's default account.
     identity: async () => (await googleAuth.getCredentials()).client_email,

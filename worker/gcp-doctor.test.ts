@@ -52,8 +52,13 @@ describe('revoker doctor: Google Cloud access check', () => {
     assert.equal(elsewhere?.reachable, true);
     assert.deepEqual(
       elsewhere?.missing.map((m) => m.split(':')[0]),
-      ['iam.serviceAccounts.get', 'logging.logEntries.list', 'logging.privateLogEntries.list'],
-      'without get no other IAM permission is asked; the audit logs are read on their own',
+      [
+        'iam.serviceAccounts.get',
+        'logging.logEntries.list',
+        'logging.privateLogEntries.list',
+        'resourcemanager.projects.getIamPolicy',
+      ],
+      'without get no other IAM permission is asked; the audit logs and the project policy are read on their own',
     );
     assert.equal(elsewhere?.unchecked.length, 9);
     assert.equal(sim.mutations().log.length, 0, 'the probe changed nothing');

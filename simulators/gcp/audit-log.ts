@@ -107,7 +107,7 @@ export function auditEntryOf(call: AuditCall): LogEntry {
   return {
     protoPayload,
     insertId: insertId(),
-    resource: { type: 'service_account', labels },
+    resource: { type: call.route.operation === 'projects.getIamPolicy' ? 'project' : 'service_account', labels },
     timestamp: call.now.toISOString(),
     severity: error ? 'ERROR' : log === ACTIVITY_LOG ? 'NOTICE' : 'INFO',
     logName: logName(project.projectId, log),

@@ -13,7 +13,10 @@ export interface TargetProject {
 export type GcpFaultStatus = 429 | 500 | 503 | 403;
 
 export interface GcpFault {
-  /** e.g. `keys.disable` (also `projects.serviceAccounts.keys.disable`); omitted = any method. */
+  /**
+   * e.g. `keys.disable` (also `projects.serviceAccounts.keys.disable`), or Resource Manager's `projects.getIamPolicy`;
+   * omitted = any method.
+   */
   method?: string;
   /** Matches when the request path (decoded, without the query) contains this text, e.g. an email or key id. */
   path?: string;
@@ -125,7 +128,12 @@ export function quotaExceeded(
   );
 }
 
-const normalizeMethod = (method: string) => method.replace(/^(?:iam\.)?(?:projects\.)?(?:serviceAccounts\.)?/, '');
+/** Resource Manager's projects.getIamPolicy is its own method, not the service accounts' getIamPolicy. */
+const RESOURCE_MANAGER_POLICY = /^(?:cloudresourcemanager\.|resourcemanager\.)?projects\.getIamPolicy$/;
+const normalizeMethod = (method: string) =>
+  RESOURCE_MANAGER_POLICY.test(method)
+    ? 'cloudresourcemanager.projects.getIamPolicy'
+    : method.replace(/^(?:iam\.)?(?:projects\.)?(?:serviceAccounts\.)?/, '');
 
 interface ArmedFault {
   readonly fault: GcpFault;

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
-import { aborted, invalidArgument } from './errors.js';
-import { allowFields, resolveAccount, type OperationContext, type OperationHandler } from './operation-context.js';
+import { aborted, invalidArgument, permissionDeniedOnResource } from './errors.js';
+import {
+  allowFields,
+  permitted,
+  resolveAccount,
+  type OperationContext,
+  type OperationHandler,
+} from './operation-context.js';
 import { PREDEFINED_ROLES } from './roles.js';
 import {
   accountName,
@@ -8,6 +14,7 @@ import {
   EMPTY_POLICY_ETAG,
   findAccountAnywhere,
   nextPolicyEtag,
+  projectOf,
   type AccountPolicy,
   type Binding,
   type Condition,
@@ -43,7 +50,7 @@ export function policyJson(policy: AccountPolicy, requestedVersion = 1): Record<
   return { version, etag: policy.etag, ...(bindings.length === 0 ? {} : { bindings }) };
 }
 
-function requestedVersion(ctx: OperationContext): number {
+export function requestedVersion(ctx: OperationContext): number {
   const options = ctx.body['options'] as { requestedPolicyVersion?: unknown } | undefined;
   const raw = ctx.query.get('options.requestedPolicyVersion') ?? options?.requestedPolicyVersion ?? 0;
   const version = Number(raw);
@@ -63,6 +70,30 @@ export const getIamPolicy: OperationHandler = (ctx) => {
     ...(version === 0 ? {} : { options: { requested_policy_version: version } }),
   };
   return policyJson(policyOf(account), version);
+};
+
+/**
+ * A project's own allow policy (Resource Manager v3 projects.getIamPolicy): its bindings, not what it inherits from
+ * folders and the organization. Like Resource Manager, a project the caller may not read, or that does not exist, is
+ * the same 403.
+ */
+export const getProjectIamPolicy: OperationHandler = (ctx) => {
+  const permission = 'resourcemanager.projects.getIamPolicy';
+  const project = projectOf(ctx.org, ctx.route.project);
+  if (!project || !permitted(ctx, project, permission)) {
+    throw permissionDeniedOnResource(permission, 'cloudresourcemanager.googleapis.com');
+  }
+  allowFields(ctx.body, ['options']);
+  const version = requestedVersion(ctx);
+  ctx.audit.request = {
+    '@type': 'type.googleapis.com/google.iam.v1.GetIamPolicyRequest',
+    resource: ctx.route.resourceName,
+    ...(version === 0 ? {} : { options: { requested_policy_version: version } }),
+  };
+  const bindings = project.bindings.map(bindingOf);
+  // The etag names this revision of the bindings (the sandbox never changes a project's policy).
+  const etag = `B${createHash('sha256').update(JSON.stringify(bindings)).digest('base64').slice(0, 11)}`;
+  return policyJson({ version: bindings.some((b) => b.condition) ? 3 : 1, etag, bindings }, version);
 };
 
 interface ParsedBinding {

@@ -1,5 +1,5 @@
 import { generateAccessToken } from './credentials.js';
-import { getIamPolicy, setIamPolicy } from './iam-policy.js';
+import { getIamPolicy, getProjectIamPolicy, setIamPolicy } from './iam-policy.js';
 import { listLogEntries } from './log-entries.js';
 import type { OperationHandler } from './operation-context.js';
 import type { Operation } from './routing.js';
@@ -7,7 +7,7 @@ import { createKey, deleteKey, disableKey, enableKey, getKey, listKeys } from '.
 import { disableServiceAccount, enableServiceAccount, getServiceAccount } from './service-accounts.js';
 
 /** The methods this simulator serves, by the name their client library gives them (`@googleapis/iam` under
- * projects.serviceAccounts, `@googleapis/iamcredentials`, `@googleapis/logging`). */
+ * projects.serviceAccounts, `@googleapis/iamcredentials`, `@googleapis/logging`, `@googleapis/cloudresourcemanager`). */
 export const OPERATIONS: Readonly<Record<Operation, OperationHandler>> = {
   'serviceAccounts.get': getServiceAccount,
   'serviceAccounts.disable': disableServiceAccount,
@@ -22,4 +22,5 @@ export const OPERATIONS: Readonly<Record<Operation, OperationHandler>> = {
   'keys.enable': enableKey,
   'keys.delete': deleteKey,
   'entries.list': listLogEntries,
+  'projects.getIamPolicy': getProjectIamPolicy,
 };

@@ -30,6 +30,8 @@ const TOKEN_CREATION = [
 
 /** Admin Activity (and other non-private) logs; Data Access logs are private and need the second permission. */
 const LOG_READ = ['logging.logEntries.list'];
+/** Reading a project's own allow policy (Resource Manager). */
+const PROJECT_POLICY_READ = ['resourcemanager.projects.getIamPolicy'];
 const PRIVATE_LOG_READ = ['logging.privateLogEntries.list'];
 
 export const PREDEFINED_ROLES: Readonly<Record<string, readonly string[]>> = {
@@ -41,6 +43,7 @@ export const PREDEFINED_ROLES: Readonly<Record<string, readonly string[]>> = {
     ...KEY_WRITE,
     ...LOG_READ,
     ...PRIVATE_LOG_READ,
+    ...PROJECT_POLICY_READ,
   ],
   'roles/editor': [
     ...ACCOUNT_READ,
@@ -49,8 +52,15 @@ export const PREDEFINED_ROLES: Readonly<Record<string, readonly string[]>> = {
     ...KEY_READ,
     ...KEY_WRITE,
     ...LOG_READ,
+    ...PROJECT_POLICY_READ,
   ],
-  'roles/viewer': [...ACCOUNT_READ, 'iam.serviceAccounts.getIamPolicy', ...KEY_READ, ...LOG_READ],
+  'roles/viewer': [
+    ...ACCOUNT_READ,
+    'iam.serviceAccounts.getIamPolicy',
+    ...KEY_READ,
+    ...LOG_READ,
+    ...PROJECT_POLICY_READ,
+  ],
   'roles/iam.serviceAccountAdmin': [...ACCOUNT_READ, ...ACCOUNT_WRITE, ...ACCOUNT_POLICY],
   'roles/iam.serviceAccountKeyAdmin': [...ACCOUNT_READ, ...KEY_READ, ...KEY_WRITE],
   'roles/iam.serviceAccountViewer': [...ACCOUNT_READ, 'iam.serviceAccounts.getIamPolicy', ...KEY_READ],
@@ -60,7 +70,10 @@ export const PREDEFINED_ROLES: Readonly<Record<string, readonly string[]>> = {
     'iam.serviceAccounts.list',
     'iam.serviceAccountKeys.list',
     'iam.serviceAccounts.getIamPolicy',
+    ...PROJECT_POLICY_READ,
   ],
+  // Browse the hierarchy, the projects' allow policies included: what the triage card needs of Resource Manager.
+  'roles/browser': PROJECT_POLICY_READ,
   'roles/logging.viewer': LOG_READ,
   'roles/logging.privateLogViewer': [...LOG_READ, ...PRIVATE_LOG_READ],
   // Roles with nothing on IAM, for bystanders in fixtures.

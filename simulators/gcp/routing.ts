@@ -11,9 +11,14 @@ export type Operation =
   | 'keys.disable'
   | 'keys.enable'
   | 'keys.delete'
-  | 'entries.list';
+  | 'entries.list'
+  | 'projects.getIamPolicy';
 
-export type GoogleApi = 'iam.googleapis.com' | 'iamcredentials.googleapis.com' | 'logging.googleapis.com';
+export type GoogleApi =
+  | 'iam.googleapis.com'
+  | 'iamcredentials.googleapis.com'
+  | 'logging.googleapis.com'
+  | 'cloudresourcemanager.googleapis.com';
 
 export interface Route {
   readonly operation: Operation;
@@ -68,6 +73,14 @@ export const METHODS: Readonly<Record<Operation, MethodInfo>> = {
     permissionType: 'ADMIN_READ',
     mutating: true,
   },
+  // Resource Manager v3's Cloud Audit Logs: "GetIamPolicy … Data access (ADMIN_READ)".
+  'projects.getIamPolicy': {
+    api: 'cloudresourcemanager.googleapis.com',
+    permission: 'resourcemanager.projects.getIamPolicy',
+    methodName: 'GetIamPolicy',
+    permissionType: 'ADMIN_READ',
+    mutating: false,
+  },
   'entries.list': {
     api: 'logging.googleapis.com',
     permission: 'logging.logEntries.list',
@@ -84,6 +97,10 @@ export const API_SCOPES: Readonly<Record<GoogleApi, readonly string[]>> = {
     'https://www.googleapis.com/auth/cloud-platform',
     'https://www.googleapis.com/auth/iam',
   ],
+  'cloudresourcemanager.googleapis.com': [
+    'https://www.googleapis.com/auth/cloud-platform',
+    'https://www.googleapis.com/auth/cloud-platform.read-only',
+  ],
   'logging.googleapis.com': [
     'https://www.googleapis.com/auth/cloud-platform',
     'https://www.googleapis.com/auth/cloud-platform.read-only',
@@ -94,6 +111,8 @@ export const API_SCOPES: Readonly<Record<GoogleApi, readonly string[]>> = {
 
 const ACCOUNT =
   /^\/v1\/(projects\/([^/:]+)\/serviceAccounts\/([^/:]+))(?::(disable|enable|getIamPolicy|setIamPolicy|generateAccessToken))?$/;
+/** Resource Manager v3: `POST /v3/projects/{projectId or number}:getIamPolicy`. */
+const PROJECT_POLICY = /^\/v3\/(projects\/([^/:]+)):getIamPolicy$/;
 const KEYS = /^\/v1\/(projects\/([^/:]+)\/serviceAccounts\/([^/:]+)\/keys)$/;
 const KEY = /^\/v1\/(projects\/([^/:]+)\/serviceAccounts\/([^/:]+)\/keys\/([^/:]+))(?::(disable|enable))?$/;
 
@@ -112,6 +131,13 @@ export function route(method: string, rawPath: string): Route | undefined {
   }
   if (path === '/v2/entries:list') {
     return method === 'POST' ? { operation: 'entries.list', project: '', account: '', resourceName: '' } : undefined;
+  }
+  const projectPolicy = PROJECT_POLICY.exec(path);
+  if (projectPolicy) {
+    const [, name = '', project = ''] = projectPolicy;
+    return method === 'POST'
+      ? { operation: 'projects.getIamPolicy', project, account: '', resourceName: name }
+      : undefined;
   }
   const account = ACCOUNT.exec(path);
   if (account) {

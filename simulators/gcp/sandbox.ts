@@ -14,7 +14,7 @@ export const GCP_SANDBOX = {
   /**
    * The playbook's own identity: roles/iam.serviceAccountKeyAdmin + roles/iam.serviceAccountAdmin (which holds
    * getIamPolicy/setIamPolicy on accounts), roles/logging.viewer + roles/logging.privateLogViewer (the sweep's audit
-   * log reads). Has a key file.
+   * log reads), roles/browser (the project's allow policy, for the triage card). Has a key file.
    */
   responder: {
     email: RESPONDER,

@@ -1,5 +1,6 @@
 import { auth, iam, type iam_v1 } from '@googleapis/iam';
 import { logging, type logging_v2 } from '@googleapis/logging';
+import { cloudresourcemanager, type cloudresourcemanager_v3 } from '@googleapis/cloudresourcemanager';
 import { keyFileOf, type GcpKeyFile } from './key-file.js';
 import { loadGcpSeed } from './seed.js';
 import { DEFAULT_SEED_PATH, organisationSeeds, type GcpSimulator } from './server.js';
@@ -40,6 +41,17 @@ export function loggingClient(
   const googleAuth = new auth.GoogleAuth({ credentials, scopes: options.scopes ?? [CLOUD_PLATFORM] });
   googleAuth.useJWTAccessWithScope = true;
   return logging({ version: 'v2', auth: googleAuth, rootUrl: sim.rootUrl, retry: options.retry ?? false });
+}
+
+/** A Resource Manager v3 client, built as the worker builds its own (self-signed JWTs, `rootUrl`, no retries). */
+export function resourceManagerClient(
+  sim: GcpSimulator,
+  credentials: GcpKeyFile,
+  options: ClientOptions = {},
+): cloudresourcemanager_v3.Cloudresourcemanager {
+  const googleAuth = new auth.GoogleAuth({ credentials, scopes: options.scopes ?? [CLOUD_PLATFORM] });
+  googleAuth.useJWTAccessWithScope = true;
+  return cloudresourcemanager({ version: 'v3', auth: googleAuth, rootUrl: sim.rootUrl, retry: options.retry ?? false });
 }
 
 interface GaxiosLikeError {
