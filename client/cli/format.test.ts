@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import stringWidth from 'string-width';
 import { actionResult, formatDecision, formatDryRun, formatProgress, formatStatus, shellQuote } from './format.js';
+import type { PlaybookStatus } from '../../domain/report.js';
 import { residualRisks } from '../../domain/residual.js';
 import { MIN_COLUMNS } from './layout.js';
 import {
@@ -30,6 +31,25 @@ describe('formatStatus', () => {
     );
     assert.match(text, /Alerts \(1\)\n {2}high {2}splunk\/notable-42 {2}Access key used from a new ASN/);
     assert.match(text, /Principals \(1\)\n {2}IAM user alice \(123456789012\) {2}examined/);
+  });
+
+  it('reads a key an earlier incident deleted as Contained (already), naming that incident', () => {
+    const status: PlaybookStatus = {
+      ...awaitingStatus(),
+      state: 'Contained',
+      actions: [],
+      principals: [
+        {
+          key: 'aws/123456789012/access-key/AKIAAAAAAAAAAAAAAAA1',
+          label: 'access key AKIAAAAAAAAAAAAAAAA1 (123456789012)',
+          status: 'contained',
+          containedBy: { incident: WORKFLOW_ID, handle: 'INC-7F3K2Q', action: DELETE, description: 'd', at: 't' },
+        },
+      ],
+    };
+    const text = formatStatus(status);
+    assert.match(text, /state {5}Contained \(already\)/);
+    assert.match(text, new RegExp(`contained {2}already: ${DELETE} of INC-7F3K2Q deleted it at t`));
   });
 
   it('lists each action with icon, status, id, mode, result, description and why it was planned', () => {

@@ -9,6 +9,7 @@ import {
   type PlaybookStatus,
   type Report,
 } from '../../domain/report.js';
+import { stateLabel } from '../../domain/outcome.js';
 import { residualRisks } from '../../domain/residual.js';
 import { irreversibleSteps, keptInForce, staysInForce } from '../../domain/release.js';
 import { sweepLines, watchAlarm } from '../../domain/sweep-view.js';
@@ -77,7 +78,7 @@ export function formatStatus(status: PlaybookStatus | Report, options: StatusVie
   lines.push(
     ...pairs(
       [
-        ['state', status.state],
+        ['state', stateLabel(status)],
         ['severity', status.severity],
         ...(first ? [['alert', `${first.title}${more > 0 ? ` (and ${more} more: see Alerts)` : ''}`]] : []),
         ['started', status.startedAt],
@@ -110,9 +111,12 @@ export function formatStatus(status: PlaybookStatus | Report, options: StatusVie
 
   lines.push('', ...h(`Principals (${status.principals.length})`));
   for (const principal of status.principals) {
+    const earlier = principal.containedBy;
     const note = principal.error
       ? `${principal.error.type}: ${principal.error.message}`
-      : (principal.allowlistReason ?? '');
+      : earlier
+        ? `already: ${earlier.action} of ${earlier.handle ?? earlier.incident} deleted it at ${earlier.at}`
+        : (principal.allowlistReason ?? '');
     lines.push(...paragraph(`${principal.label}  ${principal.status}${note ? `  ${note}` : ''}`, terminal, 2, 2));
     if (principal.card) lines.push(...cardLines(principal.card, terminal));
   }
