@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before } from 'node:test';
 import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { ROOT } from '../../scripts/bootstrap.mjs';
-import type { Harness } from '../harness.js';
+import { harness, type Harness } from '../harness.js';
 
 // Debian's Chromium through playwright-core, on the dev server's real Temporal Web UI (2.42.x) and Revoker's link
 // pages. `npm test` provides Chromium and passes its path as CHROMIUM_PATH.
@@ -60,6 +61,21 @@ export async function openBrowser(
       await context.close();
       rmSync(profileDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A browser for the suite (opened before its first test, closed after its last): call the getter inside tests. */
+export function useBrowser(viewport?: { width: number; height: number }): () => Browser {
+  let browser: Browser | undefined;
+  before(async () => {
+    browser = await openBrowser(await harness(), viewport);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('the browser opens before the first test');
+    return browser;
   };
 }
 

@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { statusQuery } from '../../domain/messages.js';
 import type { Policy } from '../../domain/policy.js';
-import { harness, TEST_POLICY, type Harness } from '../harness.js';
-import {
-  assertVisible,
-  currentDetails,
-  openBrowser,
-  screenshot,
-  searchWorkflows,
-  untilVisible,
-  type Browser,
-} from './browser.js';
+import { TEST_POLICY, type Harness } from '../harness.js';
+import { assertVisible, currentDetails, useBrowser, screenshot, searchWorkflows, untilVisible } from './browser.js';
 import { ACCOUNT, alertAbout, awsUser, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
 
 const RESPONDER = 'sam@example.com';
@@ -26,19 +18,12 @@ const POLICY: Policy = { ...TEST_POLICY, approvers: { groups: { soc: [RESPONDER]
  */
 describe("the responder's path through the UI and the link pages", () => {
   let h: Harness;
-  let browser: Browser;
   const playbooks = useSandbox((ready) => {
     h = ready;
     h.notifications.clear();
   });
 
-  before(async () => {
-    h = await harness();
-    browser = await openBrowser(h, { width: 1280, height: 900 });
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser({ width: 1280, height: 900 });
 
   it('finds the incident by handle, reads its card, approves some steps, then the rest from fresh links', async () => {
     const keys = h.seed.users.find((u) => u.userName === 'alice')?.accessKeys.map((k) => k.accessKeyId) ?? [];
@@ -50,7 +35,7 @@ describe("the responder's path through the UI and the link pages", () => {
     const handle = waiting.handle ?? '';
     const card = waiting.principals[0]?.card;
     assert.ok(card, 'discovery filled the triage card');
-    const page = await browser.context.newPage();
+    const page = await browser().context.newPage();
     try {
       // 1. The chat names the incident by its handle; the responder types it into the UI's search.
       await linkIn(started.workflowId, 1);

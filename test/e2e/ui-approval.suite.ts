@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { harness, type Harness } from '../harness.js';
-import {
-  assertVisible,
-  currentDetails,
-  openBrowser,
-  screenshot,
-  searchWorkflows,
-  untilVisible,
-  type Browser,
-} from './browser.js';
+import type { Harness } from '../harness.js';
+import { assertVisible, currentDetails, useBrowser, screenshot, searchWorkflows, untilVisible } from './browser.js';
 import { ACCOUNT, alertAbout, awsUser, result, settled, statusOf, useSandbox, waitForStatus } from './helpers.js';
 
 // A responder's path through the real Temporal Web UI (the dev server's, 2.42.1) with Debian's Chromium:
@@ -20,19 +12,12 @@ const APPROVER = 'ui-responder@example.com';
 
 describe('Approving in the Temporal Web UI', () => {
   let h: Harness;
-  let browser: Browser;
   let page: Page;
   const playbooks = useSandbox((ready) => (h = ready));
 
-  before(async () => {
-    h = await harness();
-    browser = await openBrowser(h);
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser();
   beforeEach(async () => {
-    page = await browser.context.newPage();
+    page = await browser().context.newPage();
   });
   afterEach(async () => {
     await page.close();
@@ -59,8 +44,8 @@ describe('Approving in the Temporal Web UI', () => {
       await page.getByRole('tab', { name: 'User Metadata' }).click();
       await assertVisible(currentDetails(page).getByText(/Waiting for you \(\d+\)/));
       assert.ok(
-        browser.codecCalls.includes('/codec/decode'),
-        `the UI decoded through the codec: ${browser.codecCalls.join(', ')}`,
+        browser().codecCalls.includes('/codec/decode'),
+        `the UI decoded through the codec: ${browser().codecCalls.join(', ')}`,
       );
       assert.deepEqual(h.aws.mutations().counts, {}, 'nothing changes before a human decides');
 
@@ -76,7 +61,7 @@ describe('Approving in the Temporal Web UI', () => {
       await data.blur();
       await dialog.getByRole('button', { name: 'Submit' }).click();
       await assertVisible(page.getByRole('log').getByText('Workflow signaled.'));
-      assert.ok(browser.codecCalls.includes('/codec/encode'), 'the Signal input went through the codec, encrypted');
+      assert.ok(browser().codecCalls.includes('/codec/encode'), 'the Signal input went through the codec, encrypted');
       await dialog.waitFor({ state: 'hidden' });
 
       const report = await result(handle);

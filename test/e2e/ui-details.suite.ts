@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { approveSignal } from '../../domain/messages.js';
-import { harness, type Harness } from '../harness.js';
-import { ARTIFACTS, assertVisible, currentDetails, openBrowser, type Browser } from './browser.js';
+import type { Harness } from '../harness.js';
+import { ARTIFACTS, assertVisible, currentDetails, useBrowser } from './browser.js';
 import { alertAbout, settled, threeClouds, useSandbox, waitForStatus } from './helpers.js';
 
 // Current Details as a responder sees it in the real Temporal Web UI (the dev server's, 2.42.1) with Debian's
@@ -14,16 +14,9 @@ const WIDTHS = [1280, 1920];
 
 describe('Current Details in the Temporal Web UI', () => {
   let h: Harness;
-  let browser: Browser;
   const playbooks = useSandbox((ready) => (h = ready));
 
-  before(async () => {
-    h = await harness();
-    browser = await openBrowser(h);
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser();
 
   it(
     'fits the panel at 1280 and 1920 px: what waits, the ignored Signal with its reason, every step',
@@ -42,7 +35,7 @@ describe('Current Details in the Temporal Web UI', () => {
       assert.ok(waiting.handle, 'the incident has a handle');
 
       for (const width of WIDTHS) {
-        const page = await browser.context.newPage();
+        const page = await browser().context.newPage();
         try {
           await page.setViewportSize({ width, height: 1000 });
           await page.goto(
