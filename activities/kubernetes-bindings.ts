@@ -144,6 +144,14 @@ export async function bindingRefs(rbac: RbacAuthorizationV1Api, target: Kubernet
   return (await bindingsNaming(rbac, target)).map(bindingRef);
 }
 
+/** The bindings naming the account, each with the role it grants (`ClusterRole/admin`): discovery and its card. */
+export async function bindingGrants(rbac: RbacAuthorizationV1Api, target: KubernetesBindingsTarget) {
+  return (await bindingsNaming(rbac, target)).map((b) => ({
+    binding: bindingRef(b),
+    role: `${b.value.roleRef.kind}/${b.value.roleRef.name}`,
+  }));
+}
+
 async function readCopy({ core, copyNamespace }: BindingClients, target: KubernetesBindingsTarget) {
   const name = copyName(target);
   let map;

@@ -11,7 +11,7 @@ import type { AccessCheck, ListedTarget } from '../domain/doctor.js';
 import type { KubernetesPrincipal } from '../domain/principal.js';
 import type { CheckResult, StepOutcome } from '../domain/report.js';
 import { beforeChange } from './attempt.js';
-import { bindingRefs, copyName, createBindingActivities } from './kubernetes-bindings.js';
+import { bindingGrants, copyName, createBindingActivities } from './kubernetes-bindings.js';
 import {
   classifyActivities,
   InvalidRequestError,
@@ -111,7 +111,7 @@ export function createKubernetesActivities(clusters: KubernetesClusters) {
       const { namespace, cluster } = principal;
       const { core, rbac } = await clusters.clients(cluster);
       const account = await core.readNamespacedServiceAccount({ name, namespace });
-      const bindings = await bindingRefs(rbac, { cluster, namespace, serviceAccount: name });
+      const grants = await bindingGrants(rbac, { cluster, namespace, serviceAccount: name });
       const secrets = await core.listNamespacedSecret({ namespace, fieldSelector: `type=${LEGACY_TOKEN}` });
       const tokenSecrets = secrets.items
         .filter((s) => s.metadata?.annotations?.[SA_ANNOTATION] === name)
@@ -141,7 +141,8 @@ export function createKubernetesActivities(clusters: KubernetesClusters) {
         uid: account.metadata?.uid ?? '',
         tokenSecrets,
         pods,
-        bindings,
+        bindings: grants.map((g) => g.binding),
+        roles: grants,
         ...(focus ? { focus } : {}),
       };
     },

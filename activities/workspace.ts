@@ -95,16 +95,24 @@ export function createWorkspaceActivities(domains: WorkspaceDomains) {
     return emails;
   }
 
-  /** The users holding a token for `clientId`, and the app's name as the tokens give it. */
+  /** The users holding a token for `clientId`, the app's name as the tokens give it, and the scopes they carry. */
   async function grantees(directory: admin_directory_v1.Admin, clientId: string) {
     const users = await allUsers(directory);
     let displayText: string | undefined;
+    const scopes = new Set<string>();
     const holding = await mapLimited(users, WORKSPACE_SCAN_CONCURRENCY, async (user) => {
       const token = (await tokensOf(directory, user)).find((t) => t.clientId === clientId);
       if (token?.displayText) displayText ??= token.displayText;
+      for (const scope of token?.scopes ?? []) scopes.add(scope);
       return token ? user : undefined;
     });
-    return { users, holding: holding.filter((u): u is string => u !== undefined), displayText };
+    // Sorted: the scan answers in whatever order the users' reads come back.
+    return {
+      users,
+      holding: holding.filter((u): u is string => u !== undefined),
+      displayText,
+      scopes: [...scopes].sort(),
+    };
   }
 
   const activities = {
@@ -129,7 +137,7 @@ export function createWorkspaceActivities(domains: WorkspaceDomains) {
           apps,
         };
       }
-      const { users, holding, displayText } = await grantees(directory, principal.clientId);
+      const { users, holding, displayText, scopes } = await grantees(directory, principal.clientId);
       const focus = principal.user?.toLowerCase();
       const focusUser = focus ? holding.find((u) => u.toLowerCase() === focus) : undefined;
       if (principal.user && !focusUser && holding.length === 0) {
@@ -146,6 +154,7 @@ export function createWorkspaceActivities(domains: WorkspaceDomains) {
         grantedBy: holding.slice(0, WORKSPACE_GRANTS_SHOWN),
         grantCount: holding.length,
         usersScanned: users.length,
+        scopes,
       };
     },
 

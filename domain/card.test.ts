@@ -225,9 +225,10 @@ describe('the triage card', () => {
       tokenSecrets: ['api-token'],
       pods: [{ name: 'api-1', uid: 'p-1' }],
       bindings: ['ClusterRoleBinding/payments-admin'],
+      roles: [{ binding: 'ClusterRoleBinding/payments-admin', role: 'ClusterRole/admin' }],
     });
     assert.equal(account.id, 'system:serviceaccount:payments:api');
-    assert.deepEqual(account.reach, ['ClusterRoleBinding/payments-admin']);
+    assert.deepEqual(account.reach, ['ClusterRole/admin (ClusterRoleBinding/payments-admin)']);
     assert.deepEqual(account.facts, ['uid u-1', '1 legacy token Secret', '1 Pod running as it']);
   });
 });
@@ -361,16 +362,18 @@ const discovery: fc.Arbitrary<Discovery> = fc.oneof(
     usersScanned: 0,
     ...extra,
   })),
-  fc.record({ bindings: names }, optional).map((extra) => ({
-    type: 'kubernetes.serviceAccount' as const,
-    cluster: 'c',
-    namespace: 'n',
-    name: 'a',
-    uid: 'u',
-    tokenSecrets: [],
-    pods: [],
-    ...extra,
-  })),
+  fc
+    .record({ bindings: names, roles: fc.array(fc.record({ binding: text, role: text }), { maxLength: 12 }) }, optional)
+    .map((extra) => ({
+      type: 'kubernetes.serviceAccount' as const,
+      cluster: 'c',
+      namespace: 'n',
+      name: 'a',
+      uid: 'u',
+      tokenSecrets: [],
+      pods: [],
+      ...extra,
+    })),
 );
 
 /** The reach lines a discovery gives before the cap, counted the way the card builds them. */
@@ -401,7 +404,7 @@ function reachLines(d: Discovery): number {
     case 'workspace.app':
       return d.scopes?.length ?? 0;
     case 'kubernetes.serviceAccount':
-      return d.bindings?.length ?? 0;
+      return d.roles?.length ?? d.bindings?.length ?? 0;
   }
 }
 

@@ -266,7 +266,7 @@ export function triageCard(d: Discovery): TriageCard {
         name: `${d.namespace}/${d.name}`,
         id: `system:serviceaccount:${d.namespace}:${d.name}`,
         kind: `Kubernetes service account (cluster ${d.cluster})`,
-        ...reachOf(undefined, d.bindings ?? []),
+        ...reachOf(undefined, d.roles ? d.roles.map((r) => `${r.role} (${r.binding})`) : (d.bindings ?? [])),
         facts: [
           `uid ${d.uid}`,
           plural(d.tokenSecrets.length, 'legacy token Secret'),

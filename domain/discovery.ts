@@ -177,6 +177,8 @@ export interface KubernetesServiceAccountDiscovery {
    * `RoleBinding/<namespace>/<name>`): what its tokens are good for. Absent in discoveries recorded before.
    */
   bindings?: string[];
+  /** For the card: the role each of those bindings grants (`ClusterRole/admin`). */
+  roles?: { binding: string; role: string }[];
   /** Set when the alert named one token: only it is contained (its Secret, or its Pod). */
   focus?: { secret?: string; pod?: string; jti?: string };
 }

@@ -238,6 +238,12 @@ describe('Kubernetes activities on a real API server', () => {
       `RoleBinding/${NS}/api-as-user`,
       `RoleBinding/${NS}/api-reads-pods`,
     ]);
+    // For the triage card: the role each binding grants.
+    assert.deepEqual(
+      found.roles?.find((r) => r.binding === `RoleBinding/${NS}/api-as-user`),
+      { binding: `RoleBinding/${NS}/api-as-user`, role: 'Role/pod-reader' },
+    );
+    assert.equal(found.roles?.length, 3);
 
     // Without the copy namespace nothing is removed: the copy must exist before the first change.
     const refused = await k8s.removeKubernetesBindings(target).catch((e: unknown) => e);

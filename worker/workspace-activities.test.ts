@@ -64,6 +64,8 @@ describe('Google Workspace activities through domain-wide delegation', () => {
     assert.equal(found.focusUser, users.maria.email);
     assert.deepEqual([...found.grantedBy].sort(), [users.li.email, users.maria.email]);
     assert.equal(found.usersScanned, 5);
+    // For the triage card: what its tokens may do (sorted, whichever user's read answers first).
+    assert.deepEqual(found.scopes, ['https://mail.google.com/', 'https://www.googleapis.com/auth/contacts.readonly']);
 
     assert.equal((await ws.deleteWorkspaceAppToken({ ...APP, user: users.maria.email })).outcome, 'done');
     assert.equal((await ws.verifyWorkspaceAppTokenDeleted({ ...APP, user: users.maria.email })).ok, true);
