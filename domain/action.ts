@@ -135,6 +135,8 @@ export interface Afterwards<K extends string = string> {
   cutBy?: K[];
   remains?: string;
   unless?: K[];
+  /** What no step of the playbook can change, said once however many steps say it (client certificates). */
+  always?: string;
 }
 
 type Build<T> = (target: T, clock: StepClock) => unknown;
@@ -209,6 +211,9 @@ function kind<
 ) {
   return entry;
 }
+
+const UNREVOCABLE_CERTIFICATES =
+  'A client certificate issued to anyone for the cluster cannot be revoked at all (kubernetes/kubernetes#18982): it works until it expires.';
 
 const keyIdOf = (target: GcpKeyTarget) => target.keyName.split('/').pop() ?? '';
 /** A binding target in ids and sentences: the member, the role, the account, and the condition's title if any. */
@@ -643,6 +648,7 @@ const REGISTRY = {
     residualRisk:
       "The Secret's token is refused at once, but bound tokens of the account's Pods stay valid until they expire (an hour by default, a year for some legacy-compatible ones), and a client certificate issued to anyone cannot be revoked at all (kubernetes/kubernetes#18982).",
     afterwards: {
+      always: UNREVOCABLE_CERTIFICATES,
       remains: "Bound tokens of the account's Pods stay valid until they expire (an hour by default).",
       unless: ['kubernetes.recreateServiceAccount'],
     },
@@ -661,6 +667,7 @@ const REGISTRY = {
     residualRisk:
       "Tokens bound to this Pod are refused once it is deleted and the workload restarts with new ones; tokens of the account's other Pods, and its legacy Secrets, are untouched.",
     afterwards: {
+      always: UNREVOCABLE_CERTIFICATES,
       remains: "Tokens of the account's other Pods, and its legacy token Secrets, still work.",
       unless: ['kubernetes.recreateServiceAccount'],
     },
@@ -679,6 +686,7 @@ const REGISTRY = {
     residualRisk:
       "Every token of the old account (bound or legacy) is refused, and so are its running Pods' until they restart with tokens of the new account; RoleBindings name it by name and keep applying to the new one. Client certificates cannot be revoked (kubernetes/kubernetes#18982).",
     afterwards: {
+      always: UNREVOCABLE_CERTIFICATES,
       remains: 'RoleBindings name the account by name and apply to the new one: its new tokens get the same access.',
       unless: ['kubernetes.removeBindings'],
     },
@@ -697,6 +705,7 @@ const REGISTRY = {
     residualRisk:
       "Every token of the account still authenticates, but gets only what bindings to its groups grant (system:serviceaccounts, system:serviceaccounts:<namespace>, system:authenticated), and the account's own workloads lose their access too. Client certificates cannot be revoked (kubernetes/kubernetes#18982).",
     afterwards: {
+      always: UNREVOCABLE_CERTIFICATES,
       remains:
         "The account's tokens still authenticate and get what bindings to its groups grant (system:serviceaccounts, system:authenticated).",
     },

@@ -36,6 +36,8 @@ export function residualRisks(
   const doneOn = (record: ActionRecord, kinds: ActionKind[] | undefined) =>
     (kinds ?? []).some((k) => effective.get(record.action.principal)?.has(k));
   /** What lingers, one line per principal and lingering phrase: the earliest cut-off ends it for every later step. */
+  /** `always` risks already listed: one line however many steps share it. */
+  const said = new Set<string>();
   const lingering = new Map<string, { record: ActionRecord; cutOff: number; forMs: number; phrase: string }>();
 
   for (const record of records) {
@@ -66,6 +68,10 @@ export function residualRisks(
       }
     }
     if (after?.remains && !doneOn(record, after.unless)) risks.push({ action: action.id, risk: after.remains });
+    if (after?.always && !said.has(after.always)) {
+      said.add(after.always);
+      risks.push({ action: action.id, risk: after.always });
+    }
   }
   const nowMs = Date.parse(now);
   for (const { record, cutOff, forMs, phrase } of lingering.values()) {
