@@ -1,4 +1,3 @@
-import { defineQuery } from '@temporalio/workflow';
 import type { Action } from './action.js';
 import type { Decision } from './decision.js';
 import { approvalsNeeded, approverIdentities, samePerson, type Policy } from './policy.js';
@@ -10,12 +9,6 @@ import type { ActionRecord } from './report.js';
  * link server asks the run (a Query) rather than reading a policy file that may have changed since.
  */
 export type ApprovalRules = Pick<Policy, 'fourEyes' | 'approvers'>;
-
-// Beside the words it feeds rather than in domain/messages.ts, so this change stays in its own files;
-// it belongs with the other contracts there.
-/** The run's approval rules (`fourEyes`, `approvers`), for the one-click link page. */
-export const approvalRulesQuery = defineQuery<ApprovalRules>('approvalRules');
-export const APPROVAL_RULES_DESCRIPTION = 'How many approvers a step needs and who may approve (fourEyes, approvers).';
 
 export function approvalRulesOf(policy: Policy): ApprovalRules {
   return { fourEyes: policy.fourEyes, ...(policy.approvers ? { approvers: policy.approvers } : {}) };

@@ -1,3 +1,4 @@
+import type { ApprovalRules } from './approval-words.js';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { Alert } from './alert.js';
@@ -49,6 +50,8 @@ export const alertRefsQuery = defineQuery<{ total: number; refs: string[] }, [z.
 export const hasAlertsQuery = defineQuery<boolean[], [string[]]>('hasAlerts');
 /** Approve or reject and get the recorded decision back at once; refused whole, with the reason, when any part is wrong. */
 export const decideUpdate = defineUpdate<Decision, [DecideRequest]>('decide');
+/** The run's approval rules (`fourEyes`, `approvers` of its policy snapshot), for the one-click link page's words. */
+export const approvalRulesQuery = defineQuery<ApprovalRules>('approvalRules');
 
 /** Handler descriptions, listed by the Temporal UI and `temporal workflow metadata`. */
 export const MESSAGE_DESCRIPTIONS = {
@@ -63,6 +66,7 @@ export const MESSAGE_DESCRIPTIONS = {
   intake: 'Alerts for this incident (sent by the webhook): answers started, merged or duplicate for each.',
   alertRefs: 'Every alert id of the incident, a page at a time: {"offset": 0, "limit": 1000}.',
   hasAlerts: 'Which of the given source:id refs the incident already has.',
+  approvalRules: 'How many approvers a step needs and who may approve (fourEyes, approvers).',
   holders: "Sent by a principal's ledger when other incidents take or drop a control this playbook holds.",
   decide:
     'Approve, reject or release with an answer: {"verdict": "approve", "reject" or "release", "approver": "you@example.com", "actions": "all" or [...], "reason": "why"}; refused with the reason when an action id is unknown or not waiting.',

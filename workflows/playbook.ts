@@ -30,6 +30,7 @@ import {
   AlertPage,
   alertRefsQuery,
   alertSignal,
+  approvalRulesQuery,
   approveSignal,
   decideUpdate,
   hasAlertsQuery,
@@ -47,7 +48,7 @@ import { finalState, stateLabel, summarize } from '../domain/outcome.js';
 import { actionId, actionOf, goneCredential, type Action } from '../domain/action.js';
 import { planActions } from '../domain/plan.js';
 import { approverIdentities, modeFor, samePerson, sweepPolicyOf } from '../domain/policy.js';
-import { APPROVAL_RULES_DESCRIPTION, approvalRulesOf, approvalRulesQuery } from '../domain/approval-words.js';
+import { approvalRulesOf } from '../domain/approval-words.js';
 import { findingMode, type Containment } from '../domain/sweep-plan.js';
 import { irreversibleSteps, releasableSteps } from '../domain/release.js';
 import { DEFAULT_SETTINGS, UPDATES_PER_RUN, type PlaybookInput } from '../domain/playbook-input.js';
@@ -287,7 +288,9 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
     { description: MESSAGE_DESCRIPTIONS.alert },
   );
   setHandler(statusQuery, () => status, { description: MESSAGE_DESCRIPTIONS.status });
-  setHandler(approvalRulesQuery, () => approvalRulesOf(input.policy), { description: APPROVAL_RULES_DESCRIPTION });
+  setHandler(approvalRulesQuery, () => approvalRulesOf(input.policy), {
+    description: MESSAGE_DESCRIPTIONS.approvalRules,
+  });
   setHandler(
     intakeUpdate,
     ({ alerts }) => {

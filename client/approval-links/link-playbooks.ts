@@ -7,9 +7,9 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { DecisionSealer } from '../../connect/decision-seal.js';
 import { workflowUiUrl } from '../../connect/ui-url.js';
-import { approvalRulesQuery, type ApprovalRules } from '../../domain/approval-words.js';
+import type { ApprovalRules } from '../../domain/approval-words.js';
 import type { DecideRequest, Decision } from '../../domain/decision.js';
-import { decideUpdate, statusQuery } from '../../domain/messages.js';
+import { approvalRulesQuery, decideUpdate, statusQuery } from '../../domain/messages.js';
 import type { PlaybookStatus, Report } from '../../domain/report.js';
 
 /** The playbook run a link is bound to. */
