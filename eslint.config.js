@@ -99,7 +99,7 @@ function layerRules() {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.revoker/**', 'test-results/**', '**/*.mjs', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', '.revoker/**', 'test-results/**', 'dist/**', '**/*.mjs', 'eslint.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -1,8 +1,8 @@
+import { moduleFile } from './module-file.js';
 import type { DataConverter, LoadedDataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { defaultPayloadConverter, METADATA_ENCODING_KEY } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { failureConverter } from './failure-converter.js';
 import { readSecrets } from './secrets.js';
 
@@ -143,7 +143,7 @@ const utf8 = (value: string) => new TextEncoder().encode(value);
 const text = (bytes: Uint8Array | null | undefined) => (bytes ? new TextDecoder().decode(bytes) : undefined);
 
 /** Failure messages and stack traces go into an encoded payload too (they can name principals). */
-export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.ts', import.meta.url));
+export const FAILURE_CONVERTER_PATH = moduleFile('./failure-converter.ts', import.meta.url);
 
 /**
  * The data converter of every Revoker connection, worker and client alike: the encryption codec

@@ -9,7 +9,7 @@ import { ensureChromium } from './ensure-chromium.mjs';
 import { ensureKube } from './ensure-kube.mjs';
 import { ensureTemporalCli } from './ensure-temporal-cli.mjs';
 
-const SKIP_DIRS = new Set(['node_modules', '.git', '.revoker', 'test-results']);
+const SKIP_DIRS = new Set(['node_modules', '.git', '.revoker', 'test-results', 'dist']);
 
 function testFiles(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

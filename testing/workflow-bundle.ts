@@ -1,10 +1,11 @@
+import { moduleFile } from '../connect/module-file.js';
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from '@temporalio/worker';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FAILURE_CONVERTER_PATH } from '../connect/payload-codec.js';
 
 // As worker/create-workers.ts's WORKFLOWS_PATH, without loading every cloud's SDK to learn it.
-const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+const WORKFLOWS_PATH = moduleFile('../workflows/index.ts', import.meta.url);
 
 /** The playbook workflows bundled for the workflow sandbox, quietly: for the test stack and replay tests. */
 export function bundlePlaybookWorkflows(): Promise<WorkflowBundle> {

@@ -1,7 +1,9 @@
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { moduleFile } from '../connect/module-file.js';
 import { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { fileURLToPath } from 'node:url';
 import { createAwsActivities, type AwsAccounts } from '../activities/aws.js';
 import { createEntraActivities, type EntraTenants } from '../activities/entra.js';
 import { createFilingActivities } from '../activities/filing.js';
@@ -20,7 +22,14 @@ import {
 import { NOTIFY_TASK_QUEUE, PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
 import { HEARTBEAT_INTERVAL_MS, heartbeatWhileRunning } from './heartbeat.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export const WORKFLOWS_PATH = moduleFile('../workflows/index.ts', import.meta.url);
+/**
+ * The workflow bundle `npm run build` writes (dist/workflow-bundle.js): a worker started from dist/ loads it rather
+ * than bundling the workflows at start, so every worker of a release runs the very code that was built and tested.
+ */
+export const PREBUILT_BUNDLE = import.meta.url.endsWith('.js')
+  ? fileURLToPath(new URL('../workflow-bundle.js', import.meta.url))
+  : undefined;
 
 export type QueueName = 'playbooks' | 'aws' | 'entra' | 'gcp' | 'workspace' | 'kubernetes' | 'notify';
 /** Every queue a worker may poll. */
@@ -93,7 +102,11 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
           ...createLedgerActivities({ client, tags }),
           ...createFilingActivities({ tags }),
         },
-        ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+        ...(setup.workflowBundle
+          ? { workflowBundle: setup.workflowBundle }
+          : PREBUILT_BUNDLE && existsSync(PREBUILT_BUNDLE)
+            ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
+            : { workflowsPath: WORKFLOWS_PATH }),
       }),
     );
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { slackDirectMessages } from '../activities/notify-direct.js';
@@ -9,7 +10,7 @@ import { loadTopologyFile } from '../connect/topology-file.js';
 import { createAwsAccounts } from './aws-accounts.js';
 import { createEntraTenants } from './entra-clients.js';
 import { createGcpProjects } from './gcp-clients.js';
-import { ALL_QUEUES, createWorkers, QUEUE_NAMES, type QueueName } from './create-workers.js';
+import { ALL_QUEUES, createWorkers, PREBUILT_BUNDLE, QUEUE_NAMES, type QueueName } from './create-workers.js';
 import { createWorkspaceDomains } from './workspace-clients.js';
 import { createKubernetesClusters } from './kubernetes-clients.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
@@ -206,8 +207,14 @@ async function main(): Promise<void> {
   const accounts = topology
     ? `${topology.path}: ${topology.topology.aws?.accounts.length ?? 0} AWS accounts, ${topology.topology.entra?.tenants.length ?? 0} Entra tenants, ${topology.topology.gcp?.projects.length ?? 0} GCP projects, ${topology.topology.workspace?.domains.length ?? 0} Workspace domains, ${topology.topology.kubernetes?.clusters.length ?? 0} Kubernetes clusters`
     : "no REVOKER_TOPOLOGY_FILE: the credentials' own account, tenant and project";
+  // Which workflow code the playbook queue runs: the release's prebuilt bundle, or the sources bundled at start.
+  const workflowCode = !queues.includes('playbooks')
+    ? 'n/a'
+    : PREBUILT_BUNDLE && existsSync(PREBUILT_BUNDLE)
+      ? `prebuilt ${PREBUILT_BUNDLE}`
+      : 'bundled at start from the sources';
   logger.info(
-    { address: connectionOptions.address, namespace, queues, notifications, history, accounts },
+    { address: connectionOptions.address, namespace, queues, notifications, history, accounts, workflowCode },
     'worker ready',
   );
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and lets running tasks finish.

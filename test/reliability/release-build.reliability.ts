@@ -1,0 +1,128 @@
+// `npm run test:reliability`: the release. `npm run build` compiles Revoker into a directory of its own and bundles
+// the workflows once; then the worker (every queue but notifications) runs from it with plain `node` — no tsx, no
+// TypeScript anywhere — loading the prebuilt workflow bundle, and contains a three-cloud incident on a real Temporal
+// dev server; the CLI, also from the build, reads its status.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, it } from 'node:test';
+import { startPlaybook } from '../../client/start-playbook.js';
+import { generatePayloadKeyEntry } from '../../connect/payload-codec.js';
+import { approveSignal } from '../../domain/messages.js';
+import type { Principal } from '../../domain/principal.js';
+import type { Report } from '../../domain/report.js';
+import { ENTRA_SANDBOX } from '../../simulators/entra/index.js';
+import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
+import { loadSeeds } from '../../testing/inputs.js';
+import { TEST_POLICY, TEST_SETTINGS } from '../../testing/settings.js';
+import { startStack } from '../../testing/stack.js';
+import { alertAbout, awsUser, settled, waitForStatus } from '../e2e/helpers.js';
+import { recordFigure } from './figures.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const OUT = join('test-results', 'release-build');
+process.env.REVOKER_PAYLOAD_KEYS ??= generatePayloadKeyEntry('release-build');
+// This process serves notifications only: the playbooks and the clouds are the built worker's.
+const stack = await startStack(loadSeeds(), { queues: ['notify'] });
+let worker: ChildProcess | undefined;
+
+after(async () => {
+  if (worker && worker.exitCode === null) worker.kill('SIGKILL');
+  await stack.close();
+  rmSync(join(ROOT, OUT), { recursive: true, force: true });
+});
+
+it(
+  'builds, then the built worker and CLI run with plain node and contain an incident',
+  { timeout: 600_000 },
+  async () => {
+    const started = Date.now();
+    const build = spawnSync(process.execPath, ['scripts/build.mjs', '--out-dir', OUT], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(build.status, 0, `npm run build failed:\n${build.stdout}\n${build.stderr}`);
+    const buildSeconds = (Date.now() - started) / 1000;
+    for (const file of ['worker/main.js', 'client/cli.js', 'client/webhook/main.js', 'workflow-bundle.js']) {
+      assert.ok(existsSync(join(ROOT, OUT, file)), `the build has ${file}`);
+    }
+
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: stack.env.address,
+      TEMPORAL_NAMESPACE: 'default',
+      REVOKER_QUEUES: 'playbooks,aws,entra,gcp',
+      REVOKER_AWS_ENDPOINT: stack.aws.endpoint,
+      REVOKER_ENTRA_AUTHORITY_HOST: stack.entra.authorityHost,
+      REVOKER_GRAPH_ENDPOINT: stack.entra.graphEndpoint,
+      REVOKER_GCP_IAM_ENDPOINT: stack.gcp.rootUrl,
+      // Nothing may reach for TypeScript: no loader is registered, and none may be picked up from the environment.
+      NODE_OPTIONS: '',
+    };
+    const ready = Date.now();
+    worker = spawn(process.execPath, [join(OUT, 'worker', 'main.js')], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = await untilReady(worker);
+    const readySeconds = (Date.now() - ready) / 1000;
+    assert.match(output, /"workflowCode":"prebuilt [^"]*workflow-bundle\.js"/, 'the worker loads the prebuilt bundle');
+    assert.doesNotMatch(output, /Workflow bundle created/, 'and bundles nothing at start');
+
+    const principals: Principal[] = [
+      awsUser('alice'),
+      { type: 'entra.user', tenantId: ENTRA_SANDBOX.tenantId, user: ENTRA_SANDBOX.compromisedUser.id },
+      { type: 'gcp.serviceAccount', projectId: GCP_SANDBOX.projectId, email: GCP_SANDBOX.compromised.email },
+    ];
+    const { workflowId } = await startPlaybook(stack.client, alertAbout(principals, 'high'), {
+      policy: TEST_POLICY,
+      settings: TEST_SETTINGS,
+      uiBaseUrl: 'http://localhost:8233',
+    });
+    const handle = stack.client.workflow.getHandle(workflowId);
+    await waitForStatus(handle, (s) => s.state === 'AwaitingApproval' && settled(s), 120_000);
+    await handle.signal(approveSignal, { approver: 'sam@example.com', actions: 'all', reason: 'release test' });
+    const report = (await handle.result()) as Report;
+    assert.equal(report.state, 'Contained', report.summary);
+
+    const status = spawnSync(
+      process.execPath,
+      [join(OUT, 'client', 'cli.js'), 'status', report.handle ?? workflowId, '--json'],
+      {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(status.status, 0, `the built CLI: ${status.stderr}`);
+    assert.equal((JSON.parse(status.stdout) as Report).state, 'Contained');
+    recordFigure({
+      scenario: 'release build: built worker and CLI with plain node',
+      runs: 1,
+      lost: report.state === 'Contained' ? 0 : 1,
+      duplicated: 0,
+      fiveXx: 0,
+      note: `build ${buildSeconds.toFixed(0)} s, built worker ready in ${readySeconds.toFixed(1)} s`,
+    });
+  },
+);
+
+/** Resolves with the worker's output once it logs that it is ready. */
+function untilReady(child: ChildProcess): Promise<string> {
+  const output: string[] = [];
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`built worker not ready in 120 s:\n${output.join('')}`)), 120_000);
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (chunk.toString().includes('worker ready')) {
+        clearTimeout(timer);
+        resolve(output.join(''));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`built worker exited (${code ?? signal}) before it was ready:\n${output.join('')}`));
+    });
+  });
+}
