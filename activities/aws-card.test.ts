@@ -5,22 +5,13 @@ import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { loadAwsSeed, startAwsSimulator, DEFAULT_SEED_PATH, type AwsSimulator } from '../simulators/aws/index.js';
-import { cloudTrailClient, iamClient, stsClient } from '../simulators/aws/test-support.js';
+import { cloudTrailClient, iamClient, seedWithout, stsClient } from '../simulators/aws/test-support.js';
 import { createAwsActivities, singleAccount } from './aws.js';
 
 const RESPONDER = { accessKeyId: 'AKIARSPNDR7EXAMPLE01', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYRESPONDER1' };
 const ACCOUNT = '123456789012';
 const ALICE_KEY = 'AKIAALICE07EXAMPLE01';
 const ALICE_SECOND = 'AKIAALICE07EXAMPLE02';
-
-/** The sandbox with the responder's policy stripped of `removed`. */
-function seedWithout(...removed: string[]) {
-  const seed = loadAwsSeed(DEFAULT_SEED_PATH);
-  const responder = seed.users.find((u) => u.userName === 'revoker-responder');
-  const policy = responder?.inlinePolicies?.RevokerContainmentLeastPrivilege as { Statement: { Action: string[] }[] };
-  for (const statement of policy.Statement) statement.Action = statement.Action.filter((a) => !removed.includes(a));
-  return seed;
-}
 
 describe('AWS discovery: the triage card', () => {
   let sim: AwsSimulator;

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadAwsSeed, startAwsSimulator, DEFAULT_SEED_PATH, type AwsSimulator } from '../simulators/aws/index.js';
+import { startAwsSimulator, type AwsSimulator } from '../simulators/aws/index.js';
+import { seedWithout } from '../simulators/aws/test-support.js';
 import { createAwsClients } from './aws-clients.js';
 import { createAwsActivities, singleAccount } from '../activities/aws.js';
 
 const RESPONDER = { accessKeyId: 'AKIARSPNDR7EXAMPLE01', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYRESPONDER1' };
-
-/** The sandbox seed with the responder's policy stripped of `removed`. */
-function seedWithout(...removed: string[]) {
-  const seed = loadAwsSeed(DEFAULT_SEED_PATH);
-  const responder = seed.users.find((u) => u.userName === 'revoker-responder');
-  const policy = responder?.inlinePolicies?.RevokerContainmentLeastPrivilege as { Statement: { Action: string[] }[] };
-  for (const statement of policy.Statement) statement.Action = statement.Action.filter((a) => !removed.includes(a));
-  return seed;
-}
 
 describe('revoker doctor: AWS access check', () => {
   let sim: AwsSimulator;

@@ -3,7 +3,8 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient, type Credentials } from '@aws-sdk/client-sts';
 import type { AwsSimulator } from './server.js';
-import type { AwsSeed } from './seed.js';
+import { loadAwsSeed, type AwsSeed } from './seed.js';
+import { DEFAULT_SEED_PATH } from './server.js';
 
 /** Test-only helpers: fixture credentials and SDK clients configured with nothing but endpoint and credentials. */
 
@@ -102,4 +103,13 @@ export function backdoorSeed(seed: AwsSeed): AwsSeed {
       added[u.userName] ? { ...u, inlinePolicies: { ...u.inlinePolicies, ...added[u.userName] } } : u,
     ),
   };
+}
+
+/** The sandbox seed with the responder's least-privilege policy stripped of `removed`: a worker missing those actions. */
+export function seedWithout(...removed: string[]): AwsSeed {
+  const seed = loadAwsSeed(DEFAULT_SEED_PATH);
+  const responder = seed.users.find((u) => u.userName === 'revoker-responder');
+  const policy = responder?.inlinePolicies?.RevokerContainmentLeastPrivilege as { Statement: { Action: string[] }[] };
+  for (const statement of policy.Statement) statement.Action = statement.Action.filter((a) => !removed.includes(a));
+  return seed;
 }
