@@ -40,6 +40,24 @@ export function sweepPolicyOf(policy: Pick<Policy, 'sweep'>): SweepPolicy {
   return SweepPolicy.parse(policy.sweep ?? {});
 }
 
+/**
+ * How long the audit trail must last. A playbook's report lives only in its workflow result, and Temporal deletes a
+ * closed workflow once the namespace's retention has passed: `revoker setup` refuses a namespace that keeps
+ * workflows for less than `retentionDays`.
+ */
+export const AuditPolicy = lazySchema(() =>
+  z.strictObject({
+    /** Days a closed playbook's report must stay readable. 30: Temporal Cloud's default retention (its most is 90). */
+    retentionDays: z.number().int().min(1, 'at least 1 day').max(3650, 'at most 3650 days').default(30),
+  }),
+);
+export type AuditPolicy = z.infer<typeof AuditPolicy>;
+
+/** The audit settings of a policy, defaults filled in. */
+export function auditPolicyOf(policy: Pick<Policy, 'audit'>): AuditPolicy {
+  return AuditPolicy.parse(policy.audit ?? {});
+}
+
 /** Per action kind: one mode for every severity, or a mode per severity (unlisted severities wait for approval). */
 export const ModeRule = lazySchema(() => z.union([Mode, SeverityModes]));
 export type ModeRule = z.infer<typeof ModeRule>;
@@ -102,6 +120,8 @@ export const Policy = lazySchema(() =>
        * watch them for use after the cut-off. Absent: on, with the defaults below.
        */
       sweep: SweepPolicy.optional(),
+      /** How long reports must stay readable after a playbook closes (the namespace's retention). Absent: 30 days. */
+      audit: AuditPolicy.optional(),
     })
     .superRefine((policy, ctx) => {
       const groups = policy.approvers?.groups ?? {};

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Verdict } from '../../domain/decision.js';
-import { DEFAULT_POLICY, type Policy } from '../../domain/policy.js';
+import { auditPolicyOf, DEFAULT_POLICY, type Policy } from '../../domain/policy.js';
 import { DEFAULT_UI_URL } from '../../connect/ui-url.js';
 import { loadPolicyFile } from '../policy-file.js';
 import { SOURCES } from '../sources/index.js';
@@ -29,6 +29,7 @@ import {
 } from './options.js';
 import { withIdentityDecisions, type IdentitySource } from './identity-gateway.js';
 import { forgetSignIn, login, readSignIn, signInPath } from './login.js';
+import { connectSetupGateway, setupCommand, type SetupGateway } from './setup.js';
 import type { ClosableGateway } from './temporal-gateway.js';
 
 export interface CliDeps {
@@ -38,6 +39,8 @@ export interface CliDeps {
   connectDryRun?(): Promise<DryRunGateway>;
   /** Connects for `doctor`, which runs a check workflow; default: the configured Temporal. */
   connectDoctor?(): Promise<DoctorGateway>;
+  /** Connects for `setup`, which administers the namespace; default: the configured Temporal. */
+  connectSetup?(): Promise<SetupGateway>;
   stdout(text: string): void;
   stderr(text: string): void;
   env: Record<string, string | undefined>;
@@ -225,6 +228,33 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       const gateway = await (deps.connectDoctor ?? (() => connectDoctorGateway(PROGRAM)))();
       try {
         exitCode = await doctorCommand(gateway, io, { ...options, waitForWorkerSeconds });
+      } finally {
+        await gateway.close();
+      }
+    });
+
+  program
+    .command('setup')
+    .description(
+      'make the namespace ready for Revoker: register the search attributes it sets (those missing; safe to run again) ' +
+        "and check that the namespace's retention keeps reports as long as the policy's audit.retentionDays asks " +
+        '(exit 1 when it does not, with the command that fixes it)',
+    )
+    .option(
+      '--policy <file>',
+      'YAML or JSON policy whose audit needs to check (default: $REVOKER_POLICY_FILE, else the built-in one)',
+    )
+    .option('--json', 'print what was found and done as JSON')
+    .action(async (options: { policy?: string; json?: boolean }) => {
+      const file = options.policy ?? (deps.env.REVOKER_POLICY_FILE?.trim() || undefined);
+      const policy = file ? loadPolicy(file) : DEFAULT_POLICY;
+      const gateway = await (deps.connectSetup ?? (() => connectSetupGateway(PROGRAM)))();
+      try {
+        exitCode = await setupCommand(gateway, io, {
+          json: options.json,
+          retentionDays: auditPolicyOf(policy).retentionDays,
+          policy: file ?? DEFAULT_POLICY_NAME,
+        });
       } finally {
         await gateway.close();
       }
