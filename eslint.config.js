@@ -20,7 +20,7 @@ const nodeBuiltins = [
 ];
 
 /**
- * Layers import downward (STYLE.md 13, README "What a playbook does"): each product folder names the
+ * Layers import downward (STYLE.md 13, CONTRIBUTING.md "Layout"): each product folder names the
  * folders it may import; any other product folder is refused. Top-level composers (testing/, test/,
  * scripts/, bin/, examples/) may import anything. `types` are folders it may import types from only.
  */

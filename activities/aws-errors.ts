@@ -65,7 +65,7 @@ export function classifyAwsError(error: unknown): ProviderError | undefined {
     }
     if (DENIED.has(name)) {
       return new PermissionDeniedError(
-        `${message} Grant the worker's AWS principal the Revoker responder policy (README, "Running against real AWS").`,
+        `${message} Grant the worker's AWS principal the Revoker responder policy (docs/deploy.md, "Running against real AWS").`,
         { cause: error },
       );
     }

@@ -91,7 +91,7 @@ const GCP_HINTS: GoogleApiHints = {
   api: 'Google IAM',
   notFound: 'Check the project and names in the alert; nothing was changed.',
   denied:
-    'Grant the worker\'s service account Revoker\'s custom role (deploy/gcp/revoker-responder-role.yaml), or roles/iam.serviceAccountKeyAdmin with roles/iam.serviceAccountAdmin, on this project or a folder or organisation above it (README, "Running against real Google Cloud").',
+    'Grant the worker\'s service account Revoker\'s custom role (deploy/gcp/revoker-responder-role.yaml), or roles/iam.serviceAccountKeyAdmin with roles/iam.serviceAccountAdmin, on this project or a folder or organisation above it (docs/deploy.md, "Running against real Google Cloud").',
 };
 
 /** Maps a Google IAM API error to a provider error. */

@@ -173,7 +173,7 @@ async function graphError(method: string, path: string, response: Response): Pro
     // Graph's 403 (Authorization_RequestDenied) never names the permission; the call's documented one does.
     const permission = graphPermissionFor(method, path);
     return new PermissionDeniedError(
-      `${what}: ${detail}. Grant the worker's Entra app the Graph application permission ${permission} (README, "Running against real Entra ID") and admin-consent it.`,
+      `${what}: ${detail}. Grant the worker's Entra app the Graph application permission ${permission} (docs/deploy.md, "Running against real Entra ID") and admin-consent it.`,
     );
   }
   return new InvalidRequestError(`${what}: ${detail}`);
@@ -201,7 +201,7 @@ const GRAPH_PERMISSIONS: readonly [method: string, path: RegExp, permission: str
 export function graphPermissionFor(method: string, pathOrUrl: string): string {
   const path = pathOrUrl.replace(/^https?:\/\/[^/]+(?:\/v1\.0|\/beta)?/, '').split('?')[0] ?? '';
   const found = GRAPH_PERMISSIONS.find(([m, pattern]) => (m === '*' || m === method) && pattern.test(path));
-  return found?.[2] ?? 'listed in the README';
+  return found?.[2] ?? 'listed in docs/deploy.md';
 }
 
 function safeJson(text: string): unknown {

@@ -80,7 +80,7 @@ export function classifyKubernetesError(error: unknown): ProviderError | undefin
       );
     if (error.code === 401 || error.code === 403) {
       return new PermissionDeniedError(
-        `${detail}. Bind the worker's identity to Revoker's ClusterRole (deploy/kubernetes/clusterrole.yaml) in this cluster (README, "Kubernetes").`,
+        `${detail}. Bind the worker's identity to Revoker's ClusterRole (deploy/kubernetes/clusterrole.yaml) in this cluster (docs/deploy.md, "Kubernetes").`,
         { cause: error },
       );
     }

@@ -5,7 +5,7 @@ const WORKSPACE_HINTS: GoogleApiHints = {
   api: 'the Google Workspace Directory API',
   notFound: 'Check the user and app in the alert; nothing was changed.',
   denied:
-    'In the Admin console (Security > Access and data control > API controls > Domain-wide delegation), authorise the worker\'s service account client id for https://www.googleapis.com/auth/admin.directory.user and https://www.googleapis.com/auth/admin.directory.user.security, and impersonate an administrator with user management rights (README, "Running against real Google Workspace").',
+    'In the Admin console (Security > Access and data control > API controls > Domain-wide delegation), authorise the worker\'s service account client id for https://www.googleapis.com/auth/admin.directory.user and https://www.googleapis.com/auth/admin.directory.user.security, and impersonate an administrator with user management rights (docs/deploy.md, "Google Workspace").',
 };
 
 /** Maps a Directory API (or its token endpoint's) error to a provider error. */

@@ -18,7 +18,7 @@ const files = (folder: string, pattern: RegExp) =>
     .filter((name) => pattern.test(name))
     .map((name) => join(EXAMPLES, folder, name));
 
-/** examples/ is documentation people copy from: every file in it must load as the README says. */
+/** examples/ is documentation people copy from: every file in it must load as the docs say. */
 describe('examples', () => {
   it('has policies and alerts to check', () => {
     assert.ok(files('policies', /\.ya?ml$|\.json$/).length >= 2);
@@ -73,10 +73,10 @@ describe('examples', () => {
   });
 });
 
-describe('the README', () => {
+describe('docs/deploy.md', () => {
   it("registers every search attribute a playbook upserts, each with its type, for one's own Temporal server", () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const section = readme.split('### Your own Temporal server: the search attributes')[1]?.split('\n### ')[0] ?? '';
+    const page = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8');
+    const section = page.split(/\n#+ Your own Temporal server: the search attributes\n/)[1]?.split(/\n#+ /)[0] ?? '';
     const listed = [...section.matchAll(/^for a in ([^;]+); do\n.*--type (\w+)$/gm)].flatMap(([, names, type]) =>
       (names ?? '')
         .trim()

@@ -183,7 +183,7 @@ export interface PrincipalTags {
 const TAG_INFO = 'revoker/principal-tag/v1';
 
 export function principalTags(keys: PayloadKeys | undefined): PrincipalTags {
-  // No keys, no encryption: the search attribute holds the names as before (the README says so).
+  // No keys, no encryption: the search attribute holds the names as before (docs/deploy.md, "Encrypted history", says so).
   if (!keys) return { encrypted: false, tag: (key) => key, tagsOf: (key) => [key] };
   const derived = [keys.current.key, ...[...keys.all.values()].filter((key) => key !== keys.current.key)].map((key) =>
     Buffer.from(hkdfSync('sha256', key, new Uint8Array(), TAG_INFO, KEY_BYTES)),

@@ -44,7 +44,7 @@ gcp:
 `;
 
 describe('topology file', () => {
-  it('loads the README example, examples/topology.yaml', () => {
+  it('loads the example docs/deploy.md points to, examples/topology.yaml', () => {
     const { topology } = loadTopologyFile(join(import.meta.dirname, '..', 'examples', 'topology.yaml'));
     assert.deepEqual(
       topology.aws?.accounts.map((a) => [a.id, a.access, responderRoleArn(topology.aws!, a)]),

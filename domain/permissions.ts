@@ -1,6 +1,6 @@
 /**
  * The least privilege Revoker needs in each account, tenant and project: one list per cloud, used by
- * the setup templates (scripts/setup-templates.ts writes deploy/), `revoker doctor` and the README.
+ * the setup templates (scripts/setup-templates.ts writes deploy/), `revoker doctor` and docs/deploy.md.
  * activities/permissions.test.ts checks each list against the calls the activities make.
  */
 

@@ -142,7 +142,7 @@ function assumeRoleFailure(error: unknown, roleArn: string, externalId: string |
     return new PermissionDeniedError(
       `Revoker cannot assume ${roleArn} (${where}): ${error.message}. The role's trust policy must trust the ` +
         `worker's hub principal${externalId ? ` with sts:ExternalId "${externalId}"` : ''}, and the hub's own ` +
-        `policy must allow sts:AssumeRole on the role (README, "Many accounts").`,
+        `policy must allow sts:AssumeRole on the role (docs/deploy.md, "Many accounts, tenants and projects").`,
       { cause: error },
     );
   }

@@ -34,7 +34,7 @@ const Env = z.object({
     .optional(),
   /**
    * Threads that run workflow code (the playbooks and the principals' ledgers): 1, Temporal's default, uses one core
-   * for every workflow task; a machine with cores to spare takes more (see the README's Performance section).
+   * for every workflow task; a machine with cores to spare takes more (see CONTRIBUTING.md, "Performance").
    */
   REVOKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
   /**

@@ -4,7 +4,7 @@ import { InvalidRequestError } from '../activities/errors.js';
 import type { WorkspaceActivityDeps, WorkspaceDomains } from '../activities/workspace.js';
 import { notInTopology, type TopologyFile } from '../connect/topology-file.js';
 
-/** The two Directory API scopes the delegated service account needs, and no more (README). */
+/** The two Directory API scopes the delegated service account needs, and no more (docs/deploy.md, "Google Workspace"). */
 export const WORKSPACE_SCOPES = [
   'https://www.googleapis.com/auth/admin.directory.user',
   'https://www.googleapis.com/auth/admin.directory.user.security',

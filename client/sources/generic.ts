@@ -18,7 +18,7 @@ const KubernetesAuditUserEntry = z.object({
 const GenericPrincipal = z.discriminatedUnion('type', [Principal, KubernetesAuditUserEntry]);
 
 /**
- * Revoker's own format (README, "Alerts: the generic webhook format"): anything that can POST JSON.
+ * Revoker's own format (docs/siem/generic.md): anything that can POST JSON.
  * A forwarder that also sends updates may say an alert is `closed` (its SIEM resolved or dismissed
  * it): that starts nothing. Without `status`, an alert is open.
  */

@@ -71,7 +71,7 @@ function codecAuth(env: NodeJS.ProcessEnv, host: string): CodecAuth {
   if (isLoopback(host) || host === 'localhost') return 'loopback-only';
   throw new Error(
     `REVOKER_PAYLOAD_KEYS is set and the webhook listens on ${host}: the codec endpoint (/codec) needs ` +
-      'REVOKER_CODEC_TOKEN or REVOKER_CODEC_TOKEN_FILE (see the README on the codec endpoint)',
+      'REVOKER_CODEC_TOKEN or REVOKER_CODEC_TOKEN_FILE (see docs/deploy.md, "Encrypted history", on the codec endpoint)',
   );
 }
 

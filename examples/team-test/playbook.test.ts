@@ -1,4 +1,4 @@
-// A team's own test of its Revoker policy, as the README's "Testing your playbooks" shows it:
+// A team's own test of its Revoker policy, as docs/testing-kit.md shows it:
 // our AWS account (aws-seed.json) and our policy (policy.yaml), on a real Temporal dev server.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';

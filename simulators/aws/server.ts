@@ -13,7 +13,7 @@ import { faultModesSchema, type FaultModes, type FaultModesInput } from '../shar
 
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./fixtures/sandbox.json', import.meta.url));
 /**
- * The sandbox organisation's member accounts (README): acme-workloads (210987654321, user bob) and acme-legacy
+ * The sandbox organisation's member accounts (docs/deploy.md, "In the sandbox"): acme-workloads (210987654321, user bob) and acme-legacy
  * (345678901234, user carol), each with the responder role the hub (123456789012's revoker-responder) assumes.
  */
 export const MEMBER_SEED_PATHS = ['workloads.json', 'legacy.json'].map((file) =>

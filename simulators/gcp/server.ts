@@ -22,10 +22,10 @@ import { faultModesSchema, type FaultModes, type FaultModesInput } from '../shar
 const fixture = (file: string) => fileURLToPath(new URL(`./fixtures/${file}`, import.meta.url));
 
 export const DEFAULT_SEED_PATH = fixture('sandbox.json');
-/** The sandbox organisation (README): organizations/605240158853 "acme.example" and its folder "analytics". */
+/** The sandbox organisation (docs/deploy.md, "In the sandbox"): organizations/605240158853 "acme.example" and its folder "analytics". */
 export const HIERARCHY_PATH = fixture('organisation.json');
 /**
- * The sandbox organisation's other projects (README): acme-data (730164928351, under the analytics folder, whose
+ * The sandbox organisation's other projects (docs/deploy.md): acme-data (730164928351, under the analytics folder, whose
  * policy grants the responder the revokerResponder role) and acme-lab (286401937512, directly under the
  * organization, where the responder holds nothing).
  */

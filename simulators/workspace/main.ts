@@ -11,7 +11,7 @@ import { DEFAULT_SEED_PATH, startWorkspaceSimulator } from './server.js';
  *   [--state-file file.json] [--key-file path.json]
  *
  * --key-file writes the delegated service account's key file (mode 0600), e.g. for the worker's credential; the
- * worker must still redirect https://oauth2.googleapis.com/token to the printed token URL (README).
+ * worker must still redirect https://oauth2.googleapis.com/token to the printed token URL (simulators/workspace/README.md).
  */
 const { values } = parseArgs({
   options: {

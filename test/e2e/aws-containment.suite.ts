@@ -241,7 +241,7 @@ describe('policy allowlist', () => {
     await handle.terminate('checked');
   });
 
-  it("matches the README's ci-* entry on what discovery found: a CI user's key named only by its id", async () => {
+  it("matches docs/policy.md's ci-* entry on what discovery found: a CI user's key named only by its id", async () => {
     const policy: Policy = {
       ...TEST_POLICY,
       allowlist: [{ name: 'ci-*', awsAccount: ACCOUNT, reason: 'CI/CD deployers use keys from new runners' }],
