@@ -21,6 +21,7 @@ import {
 } from '../connect/payload-codec.js';
 import { NOTIFY_TASK_QUEUE, PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
 import { HEARTBEAT_INTERVAL_MS, heartbeatWhileRunning } from './heartbeat.js';
+import { deploymentOptions, type Versioning } from './versioning.js';
 
 export const WORKFLOWS_PATH = moduleFile('../workflows/index.ts', import.meta.url);
 /**
@@ -61,6 +62,8 @@ export interface WorkerSetup {
   workflowCache?: number;
   /** A pre-built bundle (tests build one per run; built with FAILURE_CONVERTER_PATH); otherwise bundled at start. */
   workflowBundle?: WorkflowBundleOption;
+  /** This build's Worker Deployment version (worker/versioning.ts); none: an unversioned worker. */
+  versioning?: Versioning | undefined;
 }
 
 /**
@@ -85,7 +88,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const client = new Client({ connection, namespace, dataConverter: revokerClientDataConverter(setup.payloadKeys) });
   const dataConverter = revokerDataConverter(setup.payloadKeys);
   const tags = principalTags(setup.payloadKeys);
-  const HEARTBEATS = { ...heartbeats(client), dataConverter };
+  const HEARTBEATS = { ...heartbeats(client), dataConverter, ...deploymentOptions(setup.versioning) };
   const workers: Promise<Worker>[] = [];
   if (setup.queues.includes('playbooks')) {
     workers.push(

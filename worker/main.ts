@@ -15,6 +15,7 @@ import { createWorkspaceDomains } from './workspace-clients.js';
 import { createKubernetesClusters } from './kubernetes-clients.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
 import { assertRequestTimeoutsFit } from './request-timeouts.js';
+import { versioningFromEnv } from './versioning.js';
 
 /** Milliseconds, from 100 ms to 10 minutes (the activity's own time limits bound it anyway). */
 const RequestTimeout = z
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
       'REVOKER_LINK_SECRETS is set but REVOKER_PUBLIC_URL is not: set it to the URL responders reach the webhook server at (the links point there), or unset the secrets',
     );
   }
+  const versioning = versioningFromEnv(process.env);
   installRuntimeLogger(logger);
   const { connectionOptions, namespace } = temporalConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
@@ -129,6 +131,7 @@ async function main(): Promise<void> {
     namespace,
     queues,
     payloadKeys,
+    versioning,
     ...(env.REVOKER_WORKFLOW_THREADS ? { workflowThreads: env.REVOKER_WORKFLOW_THREADS } : {}),
     ...(env.REVOKER_WORKFLOW_CACHE ? { workflowCache: env.REVOKER_WORKFLOW_CACHE } : {}),
     ...(queues.includes('aws')
@@ -214,7 +217,18 @@ async function main(): Promise<void> {
       ? `prebuilt ${PREBUILT_BUNDLE}`
       : 'bundled at start from the sources';
   logger.info(
-    { address: connectionOptions.address, namespace, queues, notifications, history, accounts, workflowCode },
+    {
+      address: connectionOptions.address,
+      namespace,
+      queues,
+      notifications,
+      history,
+      accounts,
+      workflowCode,
+      versioning: versioning
+        ? `${versioning.deploymentName} build ${versioning.buildId} (AUTO_UPGRADE)`
+        : 'unversioned',
+    },
     'worker ready',
   );
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and lets running tasks finish.
