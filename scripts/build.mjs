@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ensureNodeModules, ROOT } from './bootstrap.mjs';
 
 // `--out-dir <dir>` builds elsewhere (a test's own copy); it must be inside the checkout, so node finds node_modules.
@@ -50,10 +51,17 @@ await stepAsync('bundle the workflows (dist/workflow-bundle.js)', async () => {
   const { bundleWorkflowCode } = await import('@temporalio/worker');
   const workflowsPath = join(DIST, 'workflows', 'index.js');
   const failureConverterPath = join(DIST, 'connect', 'failure-converter.js');
-  for (const path of [workflowsPath, failureConverterPath]) {
+  const telemetryPath = join(DIST, 'connect', 'telemetry.js');
+  for (const path of [workflowsPath, failureConverterPath, telemetryPath]) {
     if (!existsSync(path)) throw new Error(`${relative(ROOT, path)} was not compiled`);
   }
-  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath });
+  // The OpenTelemetry workflow interceptors are bundled in: a worker cannot add them to a prebuilt bundle.
+  const { WORKFLOW_TRACING_MODULE } = await import(pathToFileURL(telemetryPath).href);
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    failureConverterPath,
+    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
+  });
   writeFileSync(join(DIST, 'workflow-bundle.js'), code);
 });
 const out = relative(ROOT, DIST);

@@ -10,6 +10,7 @@ import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadPayloadKeys, revokerDataConverter } from '../connect/payload-codec.js';
 import { bundlePlaybookWorkflows } from '../testing/workflow-bundle.js';
+import { workflowSpanSinks } from '../worker/telemetry.js';
 import { HISTORY_PAYLOAD_KEYS_FILE, historyFromJSON } from './history-json.js';
 
 const HISTORIES = fileURLToPath(new URL('./histories/', import.meta.url));
@@ -39,7 +40,10 @@ describe('recorded workflow histories', () => {
     const dataConverter = revokerDataConverter(
       loadPayloadKeys({ REVOKER_PAYLOAD_KEYS_FILE: HISTORY_PAYLOAD_KEYS_FILE }),
     );
-    for await (const result of Worker.runReplayHistories({ workflowBundle, dataConverter }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle, dataConverter, sinks: workflowSpanSinks() },
+      histories,
+    )) {
       outcomes.set(result.workflowId, result.error);
     }
   });

@@ -3,6 +3,7 @@ import { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from '@te
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FAILURE_CONVERTER_PATH } from '../connect/payload-codec.js';
+import { WORKFLOW_TRACING_MODULE } from '../connect/telemetry.js';
 
 // As worker/create-workers.ts's WORKFLOWS_PATH, without loading every cloud's SDK to learn it.
 const WORKFLOWS_PATH = moduleFile('../workflows/index.ts', import.meta.url);
@@ -13,6 +14,8 @@ export function bundlePlaybookWorkflows(): Promise<WorkflowBundle> {
     workflowsPath: WORKFLOWS_PATH,
     // Failure text in encoded attributes, as the workers' own bundles (connect/failure-converter.ts).
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    // Tracing, as in the workers' own bundles (a worker registers the span exporter sink: worker/telemetry.ts).
+    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
     logger: quietBundlerLogger,
     webpackConfigHook: compileOwnTypeScript,
   });

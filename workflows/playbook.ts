@@ -45,6 +45,7 @@ import {
 } from '../domain/messages.js';
 import { durationMs } from '../domain/duration.js';
 import { finalState, stateLabel, summarize } from '../domain/outcome.js';
+import { recordTimeToContain } from './metrics.js';
 import { actionId, actionOf, goneCredential, type Action } from '../domain/action.js';
 import { planActions } from '../domain/plan.js';
 import { approverIdentities, modeFor, samePerson, sweepPolicyOf } from '../domain/policy.js';
@@ -759,6 +760,8 @@ export async function playbook(input: PlaybookInput): Promise<Report> {
 
       // Contained (or not): the playbook stays open for a release while reversible steps took effect.
       status.containedAt = now();
+      const reached = finalState(status);
+      if (reached !== 'NothingToDo') recordTimeToContain(status.alerts[0]?.observedAt, status.containedAt, reached);
       // Filed under each key it deleted too, so an alert naming one joins it (or, later, finds it deleted by it).
       const gone = cutCredentials()
         .map((c) => c.credential)

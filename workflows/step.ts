@@ -39,6 +39,7 @@ import {
   type StepOutcome,
 } from '../domain/report.js';
 import { PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
+import { recordVerificationFailure } from './metrics.js';
 
 /**
  * One step of the playbook, start to end: wait for a decision (escalate once, then the policy
@@ -339,6 +340,7 @@ export function createSteps(context: StepContext): Steps {
       const verdict = () => {
         if (check.ok) return finish(record, outcome.outcome);
         log.error('verification failed', { action: record.action.id, evidence: check.evidence });
+        recordVerificationFailure(record.action.provider, record.action.kind);
         return finish(record, 'failed', {
           error: { type: 'VerificationFailed', message: `the change did not take effect: ${check.evidence}` },
         });

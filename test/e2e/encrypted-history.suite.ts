@@ -10,6 +10,7 @@ import { GCP_SANDBOX } from '../../simulators/gcp/index.js';
 import { bundlePlaybookWorkflows } from '../../testing/workflow-bundle.js';
 import type { Harness } from '../harness.js';
 import { alertAbout, approve, awsUser, historyText, result, settled, useSandbox, waitForStatus } from './helpers.js';
+import { workflowSpanSinks } from '../../worker/telemetry.js';
 
 const TITLE = 'Refresh token replayed from 203.0.113.77 by the Scattered Owl crew';
 const principals: Principal[] = [
@@ -102,7 +103,7 @@ describe('encrypted history', () => {
     // The encrypted history replays with the codec, as a recorded one would.
     const workflowBundle = await bundlePlaybookWorkflows();
     await Worker.runReplayHistory(
-      { workflowBundle, dataConverter: revokerDataConverter(h.payloads.keys) },
+      { workflowBundle, dataConverter: revokerDataConverter(h.payloads.keys), sinks: workflowSpanSinks() },
       history,
       started.workflowId,
     );
