@@ -23,7 +23,8 @@ export function isTestOrDev(file: string): boolean {
     /\.reliability\.ts$/.test(file) ||
     /^(test|testing|bench)\//.test(file) ||
     /^scripts\/(test|reliability|bench)\.mjs$/.test(file) ||
-    file === 'scripts/record-histories.ts'
+    file === 'scripts/record-histories.ts' ||
+    file === 'scripts/ensure-dockerfile-lint.mjs'
   );
 }
 
