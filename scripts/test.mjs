@@ -53,7 +53,8 @@ try {
   step(
     `tests (${files.length} files)`,
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
+    // `revoker/testing` as the checkout's sources, not the release build in dist/ (package.json exports).
+    ['--import', 'tsx', '--conditions=revoker-source', '--test', '--test-reporter=spec', ...files],
     {
       ...process.env,
       TEMPORAL_CLI_PATH: temporalCli,
