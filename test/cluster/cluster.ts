@@ -65,7 +65,7 @@ export async function startCluster({ namespaces }: { namespaces: ClusterNamespac
   try {
     const pgPort = await freePort();
     const password = randomBytes(18).toString('base64url');
-    await startPostgres(parts.postgres, dir, pgPort, password, closers);
+    startPostgres(parts.postgres, dir, pgPort, password, closers);
 
     const sql = (database: string, ...args: string[]) => {
       const run = spawnSync(
@@ -340,13 +340,13 @@ dynamicConfigClient:
 }
 
 /** initdb and pg_ctl start as PostgreSQL's own account (it refuses root), on a loopback port, with password auth. */
-async function startPostgres(
+function startPostgres(
   postgres: { bin: string; user?: string },
   dir: string,
   port: number,
   password: string,
   closers: (() => Promise<void> | void)[],
-): Promise<void> {
+): void {
   const data = join(dir, 'pgdata');
   const socketDir = join(dir, 'pgsocket');
   const pwfile = join(dir, 'pgpass');
