@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { moduleFile } from '../connect/module-file.js';
 import { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
-import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { Worker, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createAwsActivities, type AwsAccounts } from '../activities/aws.js';
 import { createEntraActivities, type EntraTenants } from '../activities/entra.js';
 import { createFilingActivities } from '../activities/filing.js';
@@ -22,6 +22,9 @@ import {
 import { NOTIFY_TASK_QUEUE, PLAYBOOK_TASK_QUEUE, PROVIDER_TASK_QUEUES } from '../domain/task-queues.js';
 import { HEARTBEAT_INTERVAL_MS, heartbeatWhileRunning } from './heartbeat.js';
 import { deploymentOptions, type Versioning } from './versioning.js';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client/index.js';
+import type { Tracing } from '../connect/telemetry.js';
+import { withTelemetry } from './telemetry.js';
 
 export const WORKFLOWS_PATH = moduleFile('../workflows/index.ts', import.meta.url);
 /**
@@ -64,6 +67,8 @@ export interface WorkerSetup {
   workflowBundle?: WorkflowBundleOption;
   /** This build's Worker Deployment version (worker/versioning.ts); none: an unversioned worker. */
   versioning?: Versioning | undefined;
+  /** Where workflow and activity spans go (connect/telemetry.ts); none: nowhere. */
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -85,14 +90,23 @@ const heartbeats = (client: Client) => ({
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const { connection, namespace } = setup;
-  const client = new Client({ connection, namespace, dataConverter: revokerClientDataConverter(setup.payloadKeys) });
+  // Its Updates to the principals' ledgers carry the activity's trace context.
+  const client = new Client({
+    connection,
+    namespace,
+    dataConverter: revokerClientDataConverter(setup.payloadKeys),
+    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+  });
+  // Every worker traced (worker/telemetry.ts); a provider's also counts its failed attempts.
+  const create = (options: WorkerOptions, provider?: string) =>
+    Worker.create(withTelemetry(options, { tracing: setup.tracing, provider }));
   const dataConverter = revokerDataConverter(setup.payloadKeys);
   const tags = principalTags(setup.payloadKeys);
   const HEARTBEATS = { ...heartbeats(client), dataConverter, ...deploymentOptions(setup.versioning) };
   const workers: Promise<Worker>[] = [];
   if (setup.queues.includes('playbooks')) {
     workers.push(
-      Worker.create({
+      create({
         connection,
         namespace,
         taskQueue: PLAYBOOK_TASK_QUEUE,
@@ -114,14 +128,17 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     );
   }
   const activityWorker = (queue: keyof typeof PROVIDER_TASK_QUEUES, activities: object) =>
-    Worker.create({
-      connection,
-      namespace,
-      taskQueue: PROVIDER_TASK_QUEUES[queue],
-      // A step's act and first verification run as one activity (activities/step-runner.ts).
-      activities: withStepRunner(activities),
-      ...HEARTBEATS,
-    });
+    create(
+      {
+        connection,
+        namespace,
+        taskQueue: PROVIDER_TASK_QUEUES[queue],
+        // A step's act and first verification run as one activity (activities/step-runner.ts).
+        activities: withStepRunner(activities),
+        ...HEARTBEATS,
+      },
+      queue,
+    );
   if (setup.queues.includes('aws')) {
     if (!setup.aws) throw new Error('the aws queue needs AWS clients');
     workers.push(activityWorker('aws', createAwsActivities(setup.aws)));
@@ -145,7 +162,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   if (setup.queues.includes('notify')) {
     if (!setup.notify) throw new Error('the notify queue needs the notification settings');
     workers.push(
-      Worker.create({
+      create({
         connection,
         namespace,
         taskQueue: NOTIFY_TASK_QUEUE,

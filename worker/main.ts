@@ -16,6 +16,8 @@ import { createKubernetesClusters } from './kubernetes-clients.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
 import { assertRequestTimeoutsFit } from './request-timeouts.js';
 import { versioningFromEnv } from './versioning.js';
+import { tracingFromEnv, tracingSummary } from '../connect/telemetry.js';
+import { operationsFromEnv, runtimeMetrics, startOperations } from './operations.js';
 
 /** Milliseconds, from 100 ms to 10 minutes (the activity's own time limits bound it anyway). */
 const RequestTimeout = z
@@ -108,7 +110,9 @@ async function main(): Promise<void> {
     );
   }
   const versioning = versioningFromEnv(process.env);
-  installRuntimeLogger(logger);
+  const ops = operationsFromEnv(process.env);
+  const tracing = tracingFromEnv('revoker-worker');
+  installRuntimeLogger(logger, runtimeMetrics(ops));
   const { connectionOptions, namespace } = temporalConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
   const payloadKeys = loadPayloadKeys(process.env);
@@ -132,6 +136,7 @@ async function main(): Promise<void> {
     queues,
     payloadKeys,
     versioning,
+    tracing,
     ...(env.REVOKER_WORKFLOW_THREADS ? { workflowThreads: env.REVOKER_WORKFLOW_THREADS } : {}),
     ...(env.REVOKER_WORKFLOW_CACHE ? { workflowCache: env.REVOKER_WORKFLOW_CACHE } : {}),
     ...(queues.includes('aws')
@@ -216,6 +221,15 @@ async function main(): Promise<void> {
     : PREBUILT_BUNDLE && existsSync(PREBUILT_BUNDLE)
       ? `prebuilt ${PREBUILT_BUNDLE}`
       : 'bundled at start from the sources';
+  // Probes and the approvals count (worker/operations.ts); the Prometheus endpoint is the runtime's.
+  const operations = await startOperations({
+    config: ops,
+    connection,
+    namespace,
+    workers,
+    countApprovals: queues.includes('playbooks'),
+    logger,
+  });
   logger.info(
     {
       address: connectionOptions.address,
@@ -228,11 +242,16 @@ async function main(): Promise<void> {
       versioning: versioning
         ? `${versioning.deploymentName} build ${versioning.buildId} (AUTO_UPGRADE)`
         : 'unversioned',
+      tracing: tracingSummary(tracing),
+      health: operations.health,
+      metrics: operations.metrics,
     },
     'worker ready',
   );
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and lets running tasks finish.
   await Promise.all(workers.map((worker) => worker.run()));
+  await operations.stop();
+  await tracing.shutdown();
   await connection.close();
 }
 

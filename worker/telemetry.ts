@@ -63,7 +63,7 @@ const tracedActivities: ActivityInterceptorsFactory = (ctx) => ({
  */
 export function withTelemetry(
   options: WorkerOptions,
-  telemetry: { tracing: Tracing; provider?: string | undefined },
+  telemetry: { tracing?: Tracing | undefined; provider?: string | undefined },
 ): WorkerOptions {
   const { tracing, provider } = telemetry;
   return {
