@@ -4,7 +4,7 @@
 // dev server; the CLI, also from the build, reads its status.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { startPlaybook } from '../../client/start-playbook.js';
@@ -19,8 +19,8 @@ import { TEST_POLICY, TEST_SETTINGS } from '../../testing/settings.js';
 import { startStack } from '../../testing/stack.js';
 import { alertAbout, awsUser, settled, waitForStatus } from '../e2e/helpers.js';
 import { recordFigure } from './figures.js';
+import { buildRelease, PLAIN_NODE, ROOT, untilReady } from './release.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const OUT = join('test-results', 'release-build');
 process.env.REVOKER_PAYLOAD_KEYS ??= generatePayloadKeyEntry('release-build');
 // This process serves notifications only: the playbooks and the clouds are the built worker's.
@@ -37,13 +37,7 @@ it(
   'builds, then the built worker and CLI run with plain node and contain an incident',
   { timeout: 600_000 },
   async () => {
-    const started = Date.now();
-    const build = spawnSync(process.execPath, ['scripts/build.mjs', '--out-dir', OUT], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(build.status, 0, `npm run build failed:\n${build.stdout}\n${build.stderr}`);
-    const buildSeconds = (Date.now() - started) / 1000;
-    for (const file of ['worker/main.js', 'client/cli.js', 'client/webhook/main.js', 'workflow-bundle.js']) {
-      assert.ok(existsSync(join(ROOT, OUT, file)), `the build has ${file}`);
-    }
+    const buildSeconds = buildRelease(OUT);
 
     const env = {
       ...process.env,
@@ -54,8 +48,7 @@ it(
       REVOKER_ENTRA_AUTHORITY_HOST: stack.entra.authorityHost,
       REVOKER_GRAPH_ENDPOINT: stack.entra.graphEndpoint,
       REVOKER_GCP_IAM_ENDPOINT: stack.gcp.rootUrl,
-      // Nothing may reach for TypeScript: no loader is registered, and none may be picked up from the environment.
-      NODE_OPTIONS: '',
+      ...PLAIN_NODE,
     };
     const ready = Date.now();
     worker = spawn(process.execPath, [join(OUT, 'worker', 'main.js')], {
@@ -105,24 +98,3 @@ it(
     });
   },
 );
-
-/** Resolves with the worker's output once it logs that it is ready. */
-function untilReady(child: ChildProcess): Promise<string> {
-  const output: string[] = [];
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`built worker not ready in 120 s:\n${output.join('')}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString());
-      if (chunk.toString().includes('worker ready')) {
-        clearTimeout(timer);
-        resolve(output.join(''));
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`built worker exited (${code ?? signal}) before it was ready:\n${output.join('')}`));
-    });
-  });
-}
