@@ -15,6 +15,7 @@ import { createCodecRoutes, type CodecRoutesDeps } from './codec-routes.js';
 import { authenticate, hasCredentials, SIGNATURE_HEADER, TIMESTAMP_HEADER, type WebhookAuth } from './auth.js';
 import { HttpError } from './http-error.js';
 import { TokenBucket, type RateLimit } from './rate-limit.js';
+import { metricsResponse, observeRequests, type WebhookMetrics } from './observability.js';
 
 export interface WebhookDeps {
   /** Credentials every source accepts unless it has its own in `sourceAuth`. */
@@ -35,6 +36,8 @@ export interface WebhookDeps {
   links?: Omit<LinkRoutesDeps, 'logger'>;
   /** The Temporal codec endpoint (`/codec/encode`, `/codec/decode`) for the Web UI: client/webhook/codec-routes.ts. */
   codec?: Omit<CodecRoutesDeps, 'logger'>;
+  /** Counters on GET /metrics (client/webhook/observability.ts); none: /metrics answers 404. */
+  metrics?: WebhookMetrics | undefined;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
@@ -69,7 +72,14 @@ export function createWebhookApp(deps: WebhookDeps): Hono {
   const logger = deps.logger ?? pino({ level: 'silent' });
   const maxSize = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const app = new Hono();
+  // First: the span covers every step below, and the counts see every answer, refusals included.
+  app.use('*', observeRequests(deps.metrics, (deps.sources ?? SOURCES).keys()));
 
+  app.get('/metrics', (c) =>
+    deps.metrics
+      ? metricsResponse(c, deps.metrics)
+      : c.json({ error: 'metrics are off here: set REVOKER_METRICS_TOKEN, or listen on a loopback address' }, 404),
+  );
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
     try {
