@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client/index.js';
 import { loadPayloadKeys, revokerClientDataConverter } from './payload-codec.js';
 
 /**
@@ -15,11 +16,20 @@ export function temporalConnectConfig() {
   };
 }
 
-/** A client with Revoker's data converter: payloads encrypted with REVOKER_PAYLOAD_KEYS (connect/payload-codec.ts). */
+/**
+ * A client with Revoker's data converter: payloads encrypted with REVOKER_PAYLOAD_KEYS (connect/payload-codec.ts).
+ * Its starts, Signals and Updates carry the caller's trace context in their headers (connect/telemetry.ts); with no
+ * tracer set up in the process, they carry none.
+ */
 export async function connectClient(): Promise<Client> {
   const { connectionOptions, namespace } = temporalConnectConfig();
   const connection = await Connection.connect(connectionOptions);
-  return new Client({ connection, namespace, dataConverter: clientDataConverter() });
+  return new Client({
+    connection,
+    namespace,
+    dataConverter: clientDataConverter(),
+    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+  });
 }
 
 /** The data converter every client of this process uses, from REVOKER_PAYLOAD_KEYS[_FILE]. */

@@ -3,7 +3,6 @@
 import type { Client } from '@temporalio/client';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { z } from 'zod';
 import type { Alert } from '../../domain/alert.js';
 import { DEFAULT_POLICY } from '../../domain/policy.js';
@@ -23,6 +22,9 @@ import { isLoopback, type CodecAuth } from './codec-routes.js';
 import { SOURCES } from '../sources/index.js';
 import { loadSourceAuth, loadWebhookAuth } from './auth.js';
 import { startWebhookServer, type WebhookServer } from './server.js';
+import { createWebhookMetrics, type MetricsAuth } from './observability.js';
+import { createLogger } from '../../connect/logging.js';
+import { tracingFromEnv, tracingSummary, type Tracing } from '../../connect/telemetry.js';
 import type { TlsFiles } from './tls.js';
 
 export { startWebhookServer, type WebhookServer } from './server.js';
@@ -92,8 +94,18 @@ export function startWithinDeadline(client: Client, options: StartOptions): (ale
   );
 }
 
-// Plain pino rather than worker/logger.ts, which would load the worker SDK's native runtime here.
-const logger = pino({ name: 'revoker-webhook', level: process.env.LOG_LEVEL ?? 'info' });
+// JSON lines, secrets' fields redacted (connect/logging.ts); not worker/logger.ts, which loads the worker's runtime.
+const logger = createLogger('revoker-webhook');
+
+/**
+ * Who may read GET /metrics: REVOKER_METRICS_TOKEN[_FILE] bearer tokens; without them anyone reaching a loopback
+ * listener, and no one (metrics off) on any other.
+ */
+function metricsAuth(env: NodeJS.ProcessEnv, host: string): MetricsAuth | undefined {
+  const bearerTokens = readSecrets(env, 'REVOKER_METRICS_TOKEN');
+  if (bearerTokens.length) return { bearerTokens };
+  return isLoopback(host) || host === 'localhost' ? 'loopback-only' : undefined;
+}
 
 /** The HTTPS files, both or neither; a client CA only with them. */
 function tlsFiles(env: ReturnType<typeof readEnv>): TlsFiles | undefined {
@@ -140,6 +152,9 @@ async function main(): Promise<void> {
       }
     : undefined;
 
+  const metricsReaders = metricsAuth(process.env, env.REVOKER_WEBHOOK_HOST);
+  // Before the client connects: its interceptor reads the tracer set up here.
+  const tracing = tracingFromEnv('revoker-webhook');
   const { connectionOptions, namespace } = temporalConnectConfig();
   let client: Client;
   try {
@@ -166,6 +181,7 @@ async function main(): Promise<void> {
       identity,
     },
     ...(codec ? { codec: { ...codec, namespace } } : {}),
+    ...(metricsReaders ? { metrics: createWebhookMetrics(metricsReaders) } : {}),
   });
   const server = await startWebhookServer({
     port: env.REVOKER_WEBHOOK_PORT,
@@ -185,13 +201,17 @@ async function main(): Promise<void> {
       ownCredentials: Object.keys(sourceAuth),
       linkSecrets: linkSecrets.length,
       codec: codec ? (codec.auth === 'loopback-only' ? 'loopback callers' : 'bearer token') : 'off (history in clear)',
+      metrics: metricsReaders
+        ? `${server.url}/metrics (${metricsReaders === 'loopback-only' ? 'loopback listener' : 'bearer token'})`
+        : 'off (set REVOKER_METRICS_TOKEN, or listen on loopback)',
+      tracing: tracingSummary(tracing),
     },
     `webhook listening on ${server.url} (POST /alerts${linkSecrets.length ? ', one-click links at /links/' : ''})`,
   );
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'stopping: finishing requests in flight');
-    stop(server, client).then(
+    stop(server, client, tracing).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'unclean shutdown');
@@ -203,9 +223,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
 }
 
-async function stop(server: WebhookServer, client: Client): Promise<void> {
+async function stop(server: WebhookServer, client: Client, tracing: Tracing): Promise<void> {
   await server.close();
   await client.connection.close();
+  await tracing.shutdown();
 }
 
 function isEntryPoint(): boolean {
