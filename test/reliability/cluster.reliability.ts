@@ -293,6 +293,18 @@ it(
     }
     assert.equal(listed, principals.length, 'each playbook is listed once, by the search attributes setup registered');
 
+    // What the kills cost, from the histories: cloud calls a killed worker held, run again by its twin, and workflow
+    // tasks the killed playbook worker held (or had cached), timed out and taken over.
+    let retriedActivities = 0;
+    let timedOutWorkflowTasks = 0;
+    for (const id of ids) {
+      for (const event of (await client.workflow.getHandle(id).fetchHistory()).events ?? []) {
+        if ((event.activityTaskStartedEventAttributes?.attempt ?? 1) > 1) retriedActivities++;
+        if (event.workflowTaskTimedOutEventAttributes) timedOutWorkflowTasks++;
+      }
+    }
+    assert.ok(retriedActivities > 0, 'the killed cloud worker had calls in flight, and they were retried');
+
     // The built CLI reads a report through its profile.
     const status = revoker(PROD, ['status', reports[0]?.handle ?? ids[0] ?? '', '--json']);
     assert.equal(status.status, 0, status.stderr);
@@ -306,7 +318,8 @@ it(
       fiveXx: 0,
       recoverMs,
       note:
-        `${doneAtKill} of ${principals.length} closed at the kill; burst ${burstSeconds.toFixed(1)} s; ` +
+        `${doneAtKill} of ${principals.length} closed at the kill; ${retriedActivities} cloud calls retried, ` +
+        `${timedOutWorkflowTasks} workflow tasks timed out; burst ${burstSeconds.toFixed(1)} s; ` +
         `build ${buildSeconds.toFixed(0)} s, cluster up in ${clusterSeconds.toFixed(1)} s` +
         (cluster.builtSeconds ? ` (server built in ${cluster.builtSeconds} s)` : ''),
     });
