@@ -62,3 +62,14 @@ export function createLogger(name: string, destination?: DestinationStream): Log
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/**
+ * Node's process warnings (a deprecation, the AWS SDK's notice about the Node version) as log lines of this logger,
+ * instead of Node's multi-line text on stderr, so the process's output stays one JSON stream.
+ */
+export function logProcessWarnings(logger: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    logger.warn({ warning: { name: warning.name, message: warning.message } }, 'process warning');
+  });
+}

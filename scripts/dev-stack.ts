@@ -444,7 +444,14 @@ async function buildThenServeKubernetes(workerEnv: NodeJS.ProcessEnv, webhookUrl
       'worker-kubernetes',
       tsx[0],
       [...tsx.slice(1), 'worker/main.ts'],
-      { ...workerEnv, ...kubernetesWorkerEnv(sandbox), REVOKER_QUEUES: 'kubernetes' },
+      // The metrics and probe addresses (REVOKER_METRICS_ADDRESS, REVOKER_HEALTH_ADDRESS, if set) are the first worker's.
+      {
+        ...workerEnv,
+        ...kubernetesWorkerEnv(sandbox),
+        REVOKER_QUEUES: 'kubernetes',
+        REVOKER_METRICS_ADDRESS: '',
+        REVOKER_HEALTH_ADDRESS: '',
+      },
       /worker ready/,
     );
     say('');

@@ -14,6 +14,7 @@ import { ALL_QUEUES, createWorkers, PREBUILT_BUNDLE, QUEUE_NAMES, type QueueName
 import { createWorkspaceDomains } from './workspace-clients.js';
 import { createKubernetesClusters } from './kubernetes-clients.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
+import { logProcessWarnings } from '../connect/logging.js';
 import { assertRequestTimeoutsFit } from './request-timeouts.js';
 import { versioningFromEnv } from './versioning.js';
 import { tracingFromEnv, tracingSummary } from '../connect/telemetry.js';
@@ -99,6 +100,7 @@ const Env = z.object({
 });
 
 const logger = createLogger('revoker-worker');
+logProcessWarnings(logger);
 
 async function main(): Promise<void> {
   const env = Env.parse(process.env);

@@ -23,7 +23,7 @@ import { SOURCES } from '../sources/index.js';
 import { loadSourceAuth, loadWebhookAuth } from './auth.js';
 import { startWebhookServer, type WebhookServer } from './server.js';
 import { createWebhookMetrics, type MetricsAuth } from './observability.js';
-import { createLogger } from '../../connect/logging.js';
+import { createLogger, logProcessWarnings } from '../../connect/logging.js';
 import { tracingFromEnv, tracingSummary, type Tracing } from '../../connect/telemetry.js';
 import type { TlsFiles } from './tls.js';
 
@@ -96,6 +96,7 @@ export function startWithinDeadline(client: Client, options: StartOptions): (ale
 
 // JSON lines, secrets' fields redacted (connect/logging.ts); not worker/logger.ts, which loads the worker's runtime.
 const logger = createLogger('revoker-webhook');
+logProcessWarnings(logger);
 
 /**
  * Who may read GET /metrics: REVOKER_METRICS_TOKEN[_FILE] bearer tokens; without them anyone reaching a loopback
