@@ -174,7 +174,7 @@ describe('Google Cloud: GKE Workload Identity (Application Default Credentials f
     }));
     try {
       const gcp = createGcpClients({ rootUrl: `${iamApi.url}/` });
-      assert.equal(await gcp.identity(), ACCOUNT);
+      assert.equal(await gcp.identity?.(), ACCOUNT);
       const listed = await gcp.iam.projects.serviceAccounts.keys.list({
         name: `projects/example-project/serviceAccounts/${ACCOUNT}`,
       });
