@@ -88,13 +88,29 @@ it(
       later.map(() => `${DEPLOYMENT}/B`),
       'every workflow task after the rollout ran on build B',
     );
+    // The doc's watch step: visibility lists the playbook under B's version, and the deployment names B current.
+    const onB = `WorkflowId = "${workflowId}" AND TemporalWorkerDeploymentVersion = "${DEPLOYMENT}:B"`;
+    const deadline = Date.now() + 30_000;
+    while ((await stack.client.workflow.count(onB)).count !== 1) {
+      if (Date.now() > deadline) throw new Error(`no workflow matched ${onB} in 30 s`);
+      await sleep(500);
+    }
+    const described = temporalCli(['worker', 'deployment', 'describe', '--name', DEPLOYMENT, '--output', 'json']);
+    assert.equal(described.status, 0, described.stderr);
+    const deployment = JSON.parse(described.stdout) as {
+      routingConfig?: { currentVersionBuildID?: string };
+      versionSummaries?: { BuildID?: string; drainageStatus?: string }[];
+    };
+    assert.equal(deployment.routingConfig?.currentVersionBuildID, 'B', described.stdout);
+    const drainage = deployment.versionSummaries?.find((version) => version.BuildID === 'A')?.drainageStatus;
+
     recordFigure({
       scenario: 'worker versioning: a waiting playbook rolled from build A to B',
       runs: 1,
       lost: report.state === 'Contained' ? 0 : 1,
       duplicated: 0,
       fiveXx: 0,
-      note: `rollout (B up, current, A stopped) ${(rolloutMs / 1000).toFixed(1)} s; ${ran('A').length} tasks on A, ${ran('B').length} on B`,
+      note: `rollout (B up, current, A stopped) ${(rolloutMs / 1000).toFixed(1)} s; ${ran('A').length} tasks on A, ${ran('B').length} on B; A ${drainage ?? '?'}`,
     });
   },
 );
@@ -114,13 +130,15 @@ async function setCurrentVersion(buildId: string): Promise<void> {
   const args = ['worker', 'deployment', 'set-current-version', '--deployment-name', DEPLOYMENT, '--build-id', buildId];
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const run = spawnSync(ensureTemporalCli(), [...args, '--yes', '--address', stack.env.address], {
-      encoding: 'utf8',
-    });
+    const run = temporalCli([...args, '--yes']);
     if (run.status === 0) return;
     if (Date.now() > deadline) throw new Error(`set-current-version ${buildId} failed:\n${run.stdout}\n${run.stderr}`);
     await sleep(1000);
   }
+}
+
+function temporalCli(args: string[]) {
+  return spawnSync(ensureTemporalCli(), [...args, '--address', stack.env.address], { encoding: 'utf8' });
 }
 
 /** `node worker/main.ts` for the playbooks and AWS as build `buildId` of the test's deployment; resolves when ready. */
