@@ -30,6 +30,8 @@ interface FileSecret {
   secret: string;
   /** key → the variable holding its path. */
   files: Record<string, string>;
+  /** Mount every key the Secret has, not only `files` (certificates a config file names, beside it). */
+  whole?: boolean;
 }
 
 interface Process {
@@ -53,6 +55,15 @@ const PAYLOAD_KEYS: FileSecret = {
   secret: 'revoker-payload-keys',
   files: { 'payload-keys': 'REVOKER_PAYLOAD_KEYS_FILE' },
 };
+/**
+ * Temporal's connection (docs/deploy/cluster.md): a config.toml profile with the address, namespace, API key and TLS
+ * settings, read by @temporalio/envconfig from TEMPORAL_CONFIG_FILE; CA and client certificates sit beside it.
+ */
+const TEMPORAL: FileSecret = {
+  secret: 'revoker-temporal',
+  files: { 'temporal.toml': 'TEMPORAL_CONFIG_FILE' },
+  whole: true,
+};
 const LINK_SECRETS: FileSecret = {
   secret: 'revoker-link-secrets',
   files: { 'link-secrets': 'REVOKER_LINK_SECRETS_FILE' },
@@ -69,7 +80,7 @@ const worker = (queue: string, rest: Partial<Process>): Process => ({
   serviceAccount: `revoker-worker-${queue}`,
   automountToken: false,
   env: [],
-  fileSecrets: [PAYLOAD_KEYS],
+  fileSecrets: [TEMPORAL, PAYLOAD_KEYS],
   egress: ['temporal'],
   memory: '512Mi',
   replicas: 2,
@@ -113,6 +124,7 @@ export const PROCESSES: Process[] = [
     // Domain-wide delegation signs its own JWT as the service account: it needs the key (worker/workspace-clients.ts).
     env: [{ name: 'REVOKER_WORKSPACE_ADMIN', value: 'revoker-admin@example.com' }],
     fileSecrets: [
+      TEMPORAL,
       PAYLOAD_KEYS,
       { secret: 'revoker-workspace-key', files: { 'key.json': 'REVOKER_WORKSPACE_CREDENTIALS' } },
     ],
@@ -132,7 +144,7 @@ export const PROCESSES: Process[] = [
       secretEnv('REVOKER_NOTIFY_URL', 'revoker-notify', 'notify-url'),
       secretEnv('REVOKER_SLACK_BOT_TOKEN', 'revoker-notify', 'slack-bot-token'),
     ],
-    fileSecrets: [PAYLOAD_KEYS, LINK_SECRETS],
+    fileSecrets: [TEMPORAL, PAYLOAD_KEYS, LINK_SECRETS],
     egress: ['temporal', 'cloud'],
   }),
   {
@@ -145,6 +157,7 @@ export const PROCESSES: Process[] = [
       { name: 'REVOKER_WEBHOOK_PORT', value: String(WEBHOOK_PORT) },
     ],
     fileSecrets: [
+      TEMPORAL,
       PAYLOAD_KEYS,
       LINK_SECRETS,
       {
@@ -246,11 +259,7 @@ function deployment(proc: Process) {
               image: `${IMAGE}:${IMAGE_TAG}`,
               args: proc.command,
               ports,
-              envFrom: [
-                { configMapRef: { name: 'revoker-config' } },
-                // TEMPORAL_API_KEY, or TEMPORAL_TLS_CLIENT_CERT_DATA and _KEY_DATA (mTLS); none for a local server.
-                { secretRef: { name: 'revoker-temporal', optional: true } },
-              ],
+              envFrom: [{ configMapRef: { name: 'revoker-config' } }],
               env,
               startupProbe: probe('/healthz', { periodSeconds: 2, failureThreshold: 60 }),
               livenessProbe: probe('/healthz', { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
@@ -269,12 +278,12 @@ function deployment(proc: Process) {
           ],
           volumes: [
             { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
-            ...proc.fileSecrets.map(({ secret, files }) => ({
+            ...proc.fileSecrets.map(({ secret, files, whole }) => ({
               name: secret,
               secret: {
                 secretName: secret,
                 defaultMode: 0o440,
-                items: Object.keys(files).map((key) => ({ key, path: key })),
+                ...(whole ? {} : { items: Object.keys(files).map((key) => ({ key, path: key })) }),
               },
             })),
           ],
@@ -394,8 +403,6 @@ function configMap() {
     metadata: meta('revoker-config'),
     // What every process reads (docs/configuration.md); replace the examples, e.g. with a kustomize patch.
     data: {
-      TEMPORAL_ADDRESS: 'temporal-frontend.temporal.svc.cluster.local:7233',
-      TEMPORAL_NAMESPACE: 'default',
       REVOKER_UI_URL: 'https://temporal-ui.example.com',
       REVOKER_PUBLIC_URL: 'https://revoker.example.com',
       LOG_LEVEL: 'info',
@@ -405,12 +412,12 @@ function configMap() {
 
 /** The Secrets the Deployments read, with empty values: fill them (or make them with your secret manager). */
 function secrets() {
-  const secret = (name: string, keys: string[], note: string) => ({
+  const secret = (name: string, keys: string[], note: string, values: Record<string, string> = {}) => ({
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: meta(name, undefined, { annotations: { 'revoker.dev/holds': note } }),
     type: 'Opaque',
-    stringData: Object.fromEntries(keys.map((key) => [key, ''])),
+    stringData: Object.fromEntries(keys.map((key) => [key, values[key] ?? ''])),
   });
   return [
     secret('revoker-payload-keys', ['payload-keys'], 'keyId:base64key lines (openssl rand -base64 32); every process'),
@@ -420,8 +427,22 @@ function secrets() {
     secret('revoker-workspace-key', ['key.json'], 'the domain-wide delegated service account key'),
     secret(
       'revoker-temporal',
-      ['TEMPORAL_API_KEY'],
-      'or TEMPORAL_TLS_CLIENT_CERT_DATA and TEMPORAL_TLS_CLIENT_KEY_DATA',
+      ['temporal.toml'],
+      "Temporal's connection profile (docs/deploy/cluster.md); its CA and client certificates as keys beside it",
+      {
+        'temporal.toml': [
+          '[profile.default]',
+          'address = "temporal-frontend.temporal.svc.cluster.local:7233"',
+          'namespace = "revoker"',
+          '# api_key = "…"   # Temporal Cloud, or a server with the JWT authorizer: a bearer token; turns TLS on',
+          '',
+          '# [profile.default.tls]',
+          `# server_ca_cert_path = "${SECRETS_DIR}/revoker-temporal/ca.pem"   # a key of this Secret, mounted beside it`,
+          `# client_cert_path = "${SECRETS_DIR}/revoker-temporal/tls.crt"     # mTLS`,
+          `# client_key_path = "${SECRETS_DIR}/revoker-temporal/tls.key"`,
+          '',
+        ].join('\n'),
+      },
     ),
   ];
 }
@@ -430,6 +451,7 @@ function secrets() {
 function setupJob() {
   const webhook = deployment(PROCESSES.find((proc) => proc.component === 'webhook')!);
   const container = webhook.spec.template.spec.containers[0]!;
+  const needs = new Set(['tmp', TEMPORAL.secret, PAYLOAD_KEYS.secret]);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -450,16 +472,14 @@ function setupJob() {
               image: container.image,
               args: ['revoker', 'setup'],
               envFrom: container.envFrom,
-              env: container.env.filter((variable) => variable.name === 'REVOKER_PAYLOAD_KEYS_FILE'),
-              securityContext: container.securityContext,
-              volumeMounts: container.volumeMounts.filter(
-                (mount) => mount.name === 'tmp' || mount.name === PAYLOAD_KEYS.secret,
+              env: container.env.filter((variable) =>
+                ['TEMPORAL_CONFIG_FILE', 'REVOKER_PAYLOAD_KEYS_FILE'].includes(variable.name),
               ),
+              securityContext: container.securityContext,
+              volumeMounts: container.volumeMounts.filter((mount) => needs.has(mount.name)),
             },
           ],
-          volumes: webhook.spec.template.spec.volumes.filter(
-            (volume) => volume.name === 'tmp' || volume.name === PAYLOAD_KEYS.secret,
-          ),
+          volumes: webhook.spec.template.spec.volumes.filter((volume) => needs.has(volume.name)),
         },
       },
     },

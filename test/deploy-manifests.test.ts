@@ -24,6 +24,7 @@ import type {
   V1Secret,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { parseAllDocuments } from 'yaml';
 import {
   deployManifests,
@@ -164,7 +165,10 @@ describe('deploy/manifests', () => {
         const name = volume.secret.secretName!;
         const mount = container.volumeMounts?.find((m) => m.name === volume.name);
         assert.ok(mount?.readOnly, `${where} mounts Secret ${name} read-only`);
-        for (const item of volume.secret.items ?? []) {
+        // With items, those keys at their paths; without, every key the Secret has, by its name.
+        const items = volume.secret.items ?? (secrets.get(name) ?? []).map((key) => ({ key, path: key }));
+        assert.ok(items.length, `${where} mounts Secret ${name}, which secrets.example.yaml lacks`);
+        for (const item of items) {
           keyExists(name, item.key, where);
           mounted.add(`${mount.mountPath}/${item.path}`);
         }
@@ -183,13 +187,38 @@ describe('deploy/manifests', () => {
     }
   });
 
+  it('connects to Temporal through the example profile, which @temporalio/envconfig reads strictly', () => {
+    const [temporal] = ofKind<V1Secret>('Secret').filter((secret) => secret.metadata.name === 'revoker-temporal');
+    const profile = temporal!.stringData!['temporal.toml']!;
+    const config = loadClientConnectConfig({
+      configSource: { data: profile },
+      configFileStrict: true,
+      disableEnv: true,
+    });
+    assert.equal(config.connectionOptions.address, 'temporal-frontend.temporal.svc.cluster.local:7233');
+    assert.equal(config.namespace, NAMESPACE);
+    // Uncommented, its API key turns TLS on, as Temporal Cloud needs.
+    const cloud = loadClientConnectConfig({
+      configSource: { data: profile.replace('# api_key = "…"', 'api_key = "a-key"') },
+      configFileStrict: true,
+      disableEnv: true,
+    });
+    assert.equal(cloud.connectionOptions.apiKey, 'a-key');
+    assert.equal(cloud.connectionOptions.tls, true);
+    for (const workload of workloads()) {
+      assert.equal(
+        envOf(workload, 'TEMPORAL_CONFIG_FILE'),
+        '/var/run/secrets/revoker/revoker-temporal/temporal.toml',
+        `${workload.metadata.name} reads the profile`,
+      );
+    }
+  });
+
   it('sets only variables docs/configuration.md lists', () => {
     const page = readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8');
     const listed = new Set([...page.matchAll(/^\|\s*`([A-Z][A-Z0-9_]+)`/gm)].map((match) => match[1]));
     const names = new Set<string>();
     for (const map of ofKind<V1ConfigMap>('ConfigMap')) Object.keys(map.data ?? {}).forEach((name) => names.add(name));
-    const temporal = ofKind<V1Secret>('Secret').find((secret) => secret.metadata.name === 'revoker-temporal');
-    Object.keys(temporal?.stringData ?? {}).forEach((name) => names.add(name));
     for (const workload of workloads()) {
       for (const variable of containerOf(workload).env ?? []) names.add(variable.name);
     }
