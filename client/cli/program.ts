@@ -248,11 +248,12 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     .action(async (options: { policy?: string; json?: boolean }) => {
       const file = options.policy ?? (deps.env.REVOKER_POLICY_FILE?.trim() || undefined);
       const policy = file ? loadPolicy(file) : DEFAULT_POLICY;
-      const gateway = await (deps.connectSetup ?? (() => connectSetupGateway(PROGRAM)))();
+      const { retentionDays } = auditPolicyOf(policy);
+      const gateway = await (deps.connectSetup ?? (() => connectSetupGateway(PROGRAM, { retentionDays })))();
       try {
         exitCode = await setupCommand(gateway, io, {
           json: options.json,
-          retentionDays: auditPolicyOf(policy).retentionDays,
+          retentionDays,
           policy: file ?? DEFAULT_POLICY_NAME,
         });
       } finally {

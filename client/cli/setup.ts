@@ -162,14 +162,14 @@ export async function setupCommand(
 }
 
 /** The configured Temporal (connect/temporal-connection.ts: TEMPORAL_ADDRESS, a config.toml profile, TLS, API key). */
-export async function connectSetupGateway(program: string): Promise<SetupGateway> {
+export async function connectSetupGateway(program: string, audit: { retentionDays: number }): Promise<SetupGateway> {
   const { client, namespace, where } = await connectCliClient();
   const address = temporalConnectConfig().connectionOptions.address;
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
     } catch (error) {
-      throw setupProblem(error, what, where, namespace, program);
+      throw setupProblem(error, what, { where, namespace, program, retentionDays: audit.retentionDays });
     }
   };
   return {
@@ -206,7 +206,16 @@ async function searchAttributeTypes(client: Client, namespace: string): Promise<
 }
 
 /** The server's refusals, said as what to do; anything else as the other commands say it. */
-function setupProblem(error: unknown, what: string, where: string, namespace: string, program: string): unknown {
+function setupProblem(
+  error: unknown,
+  what: string,
+  {
+    where,
+    namespace,
+    program,
+    retentionDays,
+  }: { where: string; namespace: string; program: string; retentionDays: number },
+): unknown {
   const code = (error as { code?: unknown }).code;
   const why = error instanceof Error ? error.message : String(error);
   if (code === GRPC.unauthenticated || code === GRPC.permissionDenied) {
@@ -221,7 +230,7 @@ function setupProblem(error: unknown, what: string, where: string, namespace: st
   if (code === GRPC.notFound) {
     return new CliError(
       `Temporal at ${where} has no namespace ${namespace} (${why}): create it, with the retention the policy's audit ` +
-        `needs, e.g. \`temporal operator namespace create --namespace ${namespace} --retention 30d\`, or set ` +
+        `needs, e.g. \`temporal operator namespace create --namespace ${namespace} --retention ${retentionFlag(retentionDays)}\`, or set ` +
         "TEMPORAL_NAMESPACE (or the profile's namespace) to the one Revoker runs in.",
       EXIT.usage,
       'not-found',

@@ -132,6 +132,11 @@ it(
     assert.equal(foreign.status, 2);
     assert.match(foreign.stderr, /refused to let revoker .*admin role/);
 
+    // A namespace that is not there: setup says how to make it, with the retention the audit needs.
+    const missing = revoker('admin', ['setup'], { TEMPORAL_NAMESPACE: 'revoker-missing' });
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /no namespace revoker-missing.*--namespace revoker-missing --retention 30d/);
+
     // The clouds, as the stack serves them, with one IAM user per playbook of the burst.
     const seeds = loadSeeds();
     for (let i = 0; i < BURST; i++) {
