@@ -65,7 +65,10 @@ export function readsOf(file: string, text: string): { names: string[]; dynamic:
   const names: string[] = [];
   const dynamic: string[] = [];
   const code = text.replace(/^\s*(\/\/|\*).*$/gm, '');
-  for (const m of code.matchAll(/\benv\??\.([A-Z][A-Z0-9_]+)\b/g)) names.push(m[1]!);
+  // A write (`env.X = …`) or `delete env.X` reads nothing: a child's environment, a test's clean slate.
+  for (const m of code.matchAll(/(\bdelete\s+)?(?:process\.)?\benv\??\.([A-Z][A-Z0-9_]+)\b(?!\s*=[^=])/g)) {
+    if (!m[1]) names.push(m[2]!);
+  }
   for (const m of code.matchAll(/\benv\[\s*(['"])([A-Z][A-Z0-9_]+)\1\s*\]/g)) names.push(m[2]!);
   for (const m of code.matchAll(/\benv\[\s*`([^`]+)`\s*\]/g)) {
     const pattern = templateName(m[1]!);
@@ -294,6 +297,7 @@ describe('docs/configuration.md', () => {
       'const z2 = readSecrets(env, `${prefix}_TOKEN`) && env[`${prefix}_SUBJECTS`];',
       "const table = { kube: { env: 'KUBE_PATH' } }; const v = env[own.clientSecretEnv];",
       '// env.REVOKER_IN_A_COMMENT is not a read',
+      'delete env.REVOKER_DELETED; process.env.REVOKER_WRITTEN = "x"; if (env.REVOKER_COMPARED === "1") {}',
     ].join('\n');
     const found = readsOf('worker/x.ts', text);
     assert.deepEqual(
@@ -304,6 +308,7 @@ describe('docs/configuration.md', () => {
         '*_TOKEN_FILE',
         'KUBE_PATH',
         'REVOKER_A',
+        'REVOKER_COMPARED',
         'REVOKER_B',
         'REVOKER_C',
         'REVOKER_D',
