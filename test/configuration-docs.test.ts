@@ -24,7 +24,7 @@ export function isTestOrDev(file: string): boolean {
     /^(test|testing|bench)\//.test(file) ||
     /^scripts\/(test|reliability|bench)\.mjs$/.test(file) ||
     file === 'scripts/record-histories.ts' ||
-    file === 'scripts/ensure-dockerfile-lint.mjs'
+    file === 'scripts/ensure-go-tool.mjs'
   );
 }
 

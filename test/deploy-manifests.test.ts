@@ -5,7 +5,9 @@
 // say: one worker per queue, each with its cloud's workload identity alone; every Secret a pod reads exists in
 // secrets.example.yaml; every variable they set is one docs/configuration.md lists; default-deny network policy.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,6 +28,7 @@ import type {
 } from '@kubernetes/client-node';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { parseAllDocuments } from 'yaml';
+import { ensureGoTool } from '../scripts/ensure-go-tool.mjs';
 import {
   deployManifests,
   MANIFESTS_DIR,
@@ -45,11 +48,17 @@ type K8s = KubernetesObject & { apiVersion: string; kind: string; metadata: V1Ob
 type Workload = (V1Deployment | V1Job) & K8s;
 type Policy = V1NetworkPolicy & K8s;
 
-function objectsOf(path: string): K8s[] {
-  return parseAllDocuments(readFileSync(path, 'utf8')).map((document) => {
+function objectsOf(path: string, text = readFileSync(path, 'utf8')): K8s[] {
+  return parseAllDocuments(text).map((document) => {
     assert.deepEqual(document.errors, [], `${path} is not YAML`);
     return document.toJSON() as K8s;
   });
+}
+
+/** `kustomize build <dir>` (tools/kustomize, the kustomize API): its exit status, the objects, and its stderr. */
+function kustomize(dir: string): { status: number | null; objects: K8s[]; stderr: string } {
+  const run = spawnSync(ensureGoTool('kustomize'), [dir], { encoding: 'utf8', timeout: 60_000 });
+  return { status: run.status, objects: run.status === 0 ? objectsOf(dir, run.stdout) : [], stderr: run.stderr };
 }
 const manifest = (name: string) => objectsOf(join(MANIFESTS_DIR, name));
 const all = () => readdirSync(MANIFESTS_DIR).flatMap((name) => (name.endsWith('.yaml') ? [name] : []));
@@ -420,6 +429,43 @@ describe('deploy/manifests on a real kube-apiserver', () => {
       'Service',
       'ServiceAccount',
     ]);
+  });
+
+  it('takes what `kustomize build` makes of deploy/manifests: its resources, in the namespace, with the image', async () => {
+    const built = kustomize(MANIFESTS_DIR);
+    assert.equal(built.status, 0, built.stderr);
+    const [kustomization] = manifest('kustomization.yaml') as unknown as {
+      resources: string[];
+      images: { name: string; newName: string; newTag: string }[];
+    }[];
+    const key = (object: K8s) => `${object.kind}/${object.metadata.name}`;
+    assert.deepEqual(
+      built.objects.map(key).sort(),
+      kustomization!.resources.flatMap(manifest).map(key).sort(),
+      'the build holds exactly the objects of its resources',
+    );
+    const [image] = kustomization!.images;
+    for (const object of built.objects) {
+      if (object.kind !== 'Namespace') assert.equal(object.metadata.namespace, NAMESPACE, key(object));
+      if (object.kind === 'Deployment') {
+        assert.equal(containerOf(object as Workload).image, `${image!.newName}:${image!.newTag}`, key(object));
+      }
+      const answer = await dryRunApply(cluster, object, discovery);
+      assert.ok(answer.status >= 200 && answer.status < 300, `${key(object)}: ${answer.body}`);
+      assert.deepEqual(answer.warnings, [], key(object));
+    }
+  });
+
+  it('fails the kustomize build of a kustomization that lists a file it lacks, naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'revoker-kustomize-'));
+    try {
+      writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n  - worker-aws.yaml\n');
+      const built = kustomize(dir);
+      assert.equal(built.status, 1);
+      assert.match(built.stderr, /worker-aws\.yaml/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a misspelt field, naming it', async () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ensureDockerfileLint } from '../scripts/ensure-dockerfile-lint.mjs';
+import { ensureGoTool } from '../scripts/ensure-go-tool.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -20,7 +20,7 @@ let linter = '';
 describe('the Dockerfile, by BuildKit’s linter', () => {
   let scratch = '';
   before(() => {
-    linter = ensureDockerfileLint();
+    linter = ensureGoTool('dockerfile-lint');
     scratch = mkdtempSync(join(tmpdir(), 'revoker-dockerfile-'));
   });
   after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 // dockerfile-lint checks Dockerfiles with BuildKit's own linter, the checks `docker build --check` runs
 // (github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb.DockerfileLint), without a Docker engine or a
 // registry: base images are not fetched, their metadata is an empty image config (so checks that need a base
-// image's real config, such as its platform, see none). scripts/ensure-dockerfile-lint.mjs builds it from the Go
-// module proxy and caches it under ~/.cache/revoker/; test/dockerfile-lint.test.ts runs it on the Dockerfile.
+// image's real config, such as its platform, see none). scripts/ensure-go-tool.mjs builds it from the Go
+// module proxy and caches it under ~/.cache/revoker/; test/image.test.ts runs it on the Dockerfile.
 //
 // Usage: dockerfile-lint <Dockerfile>... — one line per finding, `file:line: RuleName: detail (url)`; exit 1
 // when any file has a finding or does not parse, 2 on bad usage.
