@@ -72,7 +72,9 @@ export function ensureGoTool(name) {
       `No Go toolchain to build tools/${name}: install Go (https://go.dev/doc/install), or set ${env} to a build of it`,
     );
   }
-  process.stderr.write(`[${name}] building tools/${name} (${module} ${toolVersion(name)}) into ${dir} (first run only)\n`);
+  process.stderr.write(
+    `[${name}] building tools/${name} (${module} ${toolVersion(name)}) into ${dir} (first run only)\n`,
+  );
   const staging = join(dir, `staging-${process.pid}`);
   mkdirSync(staging, { recursive: true });
   try {
