@@ -7,8 +7,9 @@
 // <cache>/temporal-server-v1.29.1/bin/, else `go install <pkg>@v1.29.1` of both into that cache (the release the CLI
 // v1.5.1 embeds, so its modules are already in the Go module cache where ensure-temporal-cli.mjs ran; `go install
 // pkg@version` builds in a module of its own, so no dependency's replace directive applies). Measured: 3 min 40 s
-// on 2 shared cores with the CLI's build cache warm; cold (an empty GOCACHE), see docs/deploy/cluster.md. The schema
-// comes from the same module (schema/postgresql/v12), copied next to the binaries.
+// on 2 shared cores with the CLI's build cache warm; 14 min 35 s from an empty GOCACHE (niced, under a load of 9 to
+// 12; 1.2 GB of build cache). The schema comes from the same module (schema/postgresql/v12), copied next to the
+// binaries.
 //
 // PostgreSQL: the newest /usr/lib/postgresql/<major>/bin with initdb, pg_ctl and postgres; when there is none, as
 // root with apt-get, `apt-get install postgresql` once (as ensure-chromium.mjs installs Chromium). PostgreSQL refuses
