@@ -5,7 +5,18 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The package's root: the nearest directory above this file with a package.json — the checkout for scripts/, and
+ * the same for the build's copy (dist/scripts/bootstrap.mjs), where dist/ has none of its own.
+ */
+export const ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function packageRoot(from) {
+  for (let dir = dirname(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return join(from, '..');
+  }
+}
 
 export function ensureNodeModules() {
   const marker = join(ROOT, 'node_modules', '.package-lock.json');
