@@ -118,7 +118,11 @@ it(
 
     // The team's own sandbox CA, created by the installed kit and named at process start (docs/testing-kit.md).
     // NODE_TEST_CONTEXT unset: the team's runner reports as its own, not as a child of this one.
-    const env = { ...process.env, NODE_OPTIONS: '', REVOKER_SANDBOX_CA_DIR: join(TEAM, '.revoker', 'sandbox-ca') };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_OPTIONS: '',
+      REVOKER_SANDBOX_CA_DIR: join(TEAM, '.revoker', 'sandbox-ca'),
+    };
     delete env.NODE_TEST_CONTEXT;
     const caCert = run(
       process.execPath,
