@@ -48,3 +48,17 @@ describe('the structured logger', () => {
     assert.match(out.text(), /"reason":"no credentials"/);
   });
 });
+
+describe('the structured logger at a terminal', () => {
+  it('reads pretty, still redacted', () => {
+    const out = capture();
+    createLogger('revoker-test', out.stream, { pretty: true }).info(
+      { token: 's3cr3t-value', source: 'splunk' },
+      'hello',
+    );
+    assert.throws(() => JSON.parse(out.text()), 'not JSON');
+    assert.match(out.text(), /INFO.*hello/);
+    assert.match(out.text(), /source: "splunk"/);
+    assert.doesNotMatch(out.text(), /s3cr3t/);
+  });
+});

@@ -2,6 +2,7 @@
 // fields a secret travels in blanked by pino's redact, as a second line of defence: the code logs no secret, and a
 // field logged by mistake under one of these names shows `[redacted]`. docs/deploy/operations.md lists them.
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { PinoPretty as pinoPretty } from 'pino-pretty';
 
 /**
  * Field names that hold credentials somewhere in Revoker or its SDKs: HTTP headers (Authorization, cookies), bearer
@@ -53,13 +54,21 @@ export const REDACT_PATHS = SECRET_FIELDS.flatMap((field) => {
   return [key, at('*'), at('*.headers'), at('req.headers'), at('res.headers')];
 });
 
-/** A process's logger: JSON lines on stdout at LOG_LEVEL (default info), secrets' fields redacted. */
-export function createLogger(name: string, destination?: DestinationStream): Logger {
+/**
+ * A process's logger at LOG_LEVEL (default info), secrets' fields redacted: JSON lines on stdout, or read pretty when
+ * stdout is a terminal (a person running `node worker/main.ts` by hand; a container's stdout is not one).
+ */
+export function createLogger(
+  name: string,
+  destination?: DestinationStream,
+  { pretty = !destination && process.stdout.isTTY }: { pretty?: boolean } = {},
+): Logger {
   const options = {
     name,
     level: process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
+  if (pretty) return pino(options, pinoPretty({ colorize: !destination, destination: destination ?? 1, sync: true }));
   return destination ? pino(options, destination) : pino(options);
 }
 
