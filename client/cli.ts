@@ -1,18 +1,24 @@
 // The `revoker` command (bin/revoker.mjs loads it): `revoker status <id>` after `npm link`, or `./bin/revoker.mjs status <id>`.
 // Connection settings follow Temporal's environment conventions (TEMPORAL_ADDRESS, ...).
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { terminalOf } from './cli/layout.js';
 import { PROGRAM, runCli } from './cli/program.js';
 import { connectGateway } from './cli/temporal-gateway.js';
 
-// Against the local dev server with no key configured: the sandbox's, which `npm start` keeps in .revoker/.
+// Against the local dev server with no key configured: the sandbox's, which `npm start` keeps in the checkout's .revoker/
+// (the checkout: the nearest directory with a package.json, from the sources or from dist/). Never when a server is
+// named, by address or by an envconfig profile: there the deployment's REVOKER_PAYLOAD_KEYS[_FILE] applies.
+function checkoutRoot(dir: string): string {
+  return existsSync(join(dir, 'package.json')) || dirname(dir) === dir ? dir : checkoutRoot(dirname(dir));
+}
 const sandboxKeys = join(
-  process.env.REVOKER_STATE_DIR ?? fileURLToPath(new URL('../.revoker/', import.meta.url)),
+  process.env.REVOKER_STATE_DIR ?? join(checkoutRoot(dirname(fileURLToPath(import.meta.url))), '.revoker'),
   'payload-keys',
 );
-if (!process.env.REVOKER_PAYLOAD_KEYS && !process.env.REVOKER_PAYLOAD_KEYS_FILE && !process.env.TEMPORAL_ADDRESS) {
+const namesAServer = ['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE'].some((name) => process.env[name]);
+if (!process.env.REVOKER_PAYLOAD_KEYS && !process.env.REVOKER_PAYLOAD_KEYS_FILE && !namesAServer) {
   if (existsSync(sandboxKeys)) process.env.REVOKER_PAYLOAD_KEYS_FILE = sandboxKeys;
 }
 

@@ -1,5 +1,6 @@
 // `revoker/testing`: test your playbooks and policies against the sandbox clouds in a few lines
-// (docs/testing-kit.md). Run with tsx; the process needs NODE_EXTRA_CA_CERTS (see startSandbox).
+// (docs/testing-kit.md). From a checkout with tsx, or as built JavaScript from a release build with plain node; the
+// process needs NODE_EXTRA_CA_CERTS (see startSandbox).
 export { startSandbox, type RunOptions, type Sandbox, type SandboxOptions } from './sandbox.js';
 export { Playbook, type ActionSelection, type DecideAs, type WaitOptions } from './playbook.js';
 export type { PolicyInput, SeedOptions, Seeds, Source } from './inputs.js';
