@@ -17,7 +17,9 @@ const sandboxKeys = join(
   process.env.REVOKER_STATE_DIR ?? join(checkoutRoot(dirname(fileURLToPath(import.meta.url))), '.revoker'),
   'payload-keys',
 );
-const namesAServer = ['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE'].some((name) => process.env[name]);
+const namesAServer = Boolean(
+  process.env.TEMPORAL_ADDRESS || process.env.TEMPORAL_PROFILE || process.env.TEMPORAL_CONFIG_FILE,
+);
 if (!process.env.REVOKER_PAYLOAD_KEYS && !process.env.REVOKER_PAYLOAD_KEYS_FILE && !namesAServer) {
   if (existsSync(sandboxKeys)) process.env.REVOKER_PAYLOAD_KEYS_FILE = sandboxKeys;
 }
