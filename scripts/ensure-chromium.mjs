@@ -4,8 +4,9 @@
 // apt-get — `apt-get install chromium` once. Plain JS with no dependencies: `npm test` runs it early.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { onPath } from './find-on-path.mjs';
 
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 const HOW =
@@ -26,14 +27,6 @@ export function planChromium({ chromiumPath, exists, isRoot, aptGet }) {
   if (isRoot && aptGet) return { install: aptGet };
   const why = isRoot ? 'apt-get is not available' : 'not running as root, so it is not installed automatically';
   return { fail: `Chromium is needed for the browser test and ${DEBIAN_CHROMIUM} is missing (${why}). ${HOW}` };
-}
-
-function onPath(name) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, name);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 function log(message) {

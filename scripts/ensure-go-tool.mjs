@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { findGo } from './find-on-path.mjs';
 
 const TOOLS_DIR = fileURLToPath(new URL('../tools/', import.meta.url));
 
@@ -46,13 +47,6 @@ export function cacheDir(name) {
     .sort();
   for (const file of sources) hash.update(file).update(readFileSync(join(dir, file)));
   return join(base, `${name}-${toolVersion(name)}-${hash.digest('hex').slice(0, 12)}`);
-}
-
-function findGo() {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && existsSync(join(dir, 'go'))) return join(dir, 'go');
-  }
-  return existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined;
 }
 
 /** Finds or builds tools/<name>; throws an Error whose message says what to do. */

@@ -19,8 +19,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { findGo } from './find-on-path.mjs';
 
 export const KUBE_VERSION = 'v1.37.2';
 /** The oldest etcd Kubernetes 1.37 supports; ETCD_PATH may name any release from it on. */
@@ -83,18 +84,6 @@ export function checkBinary(name, path) {
   if (!atLeast(version, MIN_KUBE))
     return `${path} is Kubernetes ${version.join('.')}; Revoker needs ${MIN_KUBE.join('.')} or later`;
   return undefined;
-}
-
-function onPath(name) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, name);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function findGo() {
-  return onPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
 }
 
 function log(message) {

@@ -7,8 +7,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { findGo, onPath } from './find-on-path.mjs';
 
 export const CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 export const CLI_TAG = 'v1.5.1';
@@ -46,18 +47,6 @@ export function checkCli(path) {
     return `${path} embeds Temporal Server ${version.server.join('.')}; Revoker needs ${MIN_SERVER.join('.')} or later`;
   }
   return undefined;
-}
-
-function onPath(name) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, name);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function findGo() {
-  return onPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
 }
 
 function log(message) {

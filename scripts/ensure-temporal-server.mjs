@@ -31,8 +31,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { findGo, onPath } from './find-on-path.mjs';
 
 export const SERVER_MODULE = 'go.temporal.io/server';
 export const SERVER_TAG = 'v1.29.1';
@@ -103,18 +104,6 @@ export function planPostgres({ majors, exists, isRoot, aptGet }) {
   return {
     fail: `PostgreSQL is needed for the cluster test and none is under ${POSTGRES_ROOT} (${why}). ${HOW_POSTGRES}`,
   };
-}
-
-function onPath(name) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, name);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function findGo() {
-  return onPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
 }
 
 function log(message) {
