@@ -15,6 +15,7 @@ import { connectClient } from '../../connect/temporal-connection.js';
 import { statusQuery } from '../../domain/messages.js';
 import { freePort } from '../../testing/stack.js';
 import { recordFigure } from './figures.js';
+import { untilOutput } from './release.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SAMPLE = readFileSync(join(ROOT, 'examples', 'alerts', 'mixed-cloud.json'), 'utf8');
@@ -34,22 +35,10 @@ async function startStack(env: NodeJS.ProcessEnv): Promise<Stack> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the stack was not ready in 180 s:\n${output.join('')}`)), 180_000);
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString());
-      if (READY.test(chunk.toString())) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the stack exited before it was ready (${code ?? signal}):\n${output.join('')}`));
-    });
-  });
+  const collect = (chunk: Buffer) => output.push(chunk.toString());
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  await untilOutput(child, READY, 'the stack', 180_000);
   child.removeAllListeners('exit');
   return { child, output };
 }

@@ -26,12 +26,20 @@ export const PLAIN_NODE = { NODE_OPTIONS: '' } as const;
 
 /** Resolves with the worker's output once it logs that it is ready. */
 export function untilReady(child: ChildProcess, what = 'built worker'): Promise<string> {
+  return untilOutput(child, /worker ready/, what);
+}
+
+/**
+ * Resolves with a child's output (stdout and stderr) once `ready` shows in it; rejects with that output when the child
+ * exits first or `ms` pass. One definition for every reliability test that starts a Revoker process.
+ */
+export function untilOutput(child: ChildProcess, ready: RegExp, what: string, ms = 120_000): Promise<string> {
   const output: string[] = [];
   return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} not ready in 120 s:\n${output.join('')}`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`${what} not ready in ${ms / 1000} s:\n${output.join('')}`)), ms);
     const onData = (chunk: Buffer) => {
       output.push(chunk.toString());
-      if (chunk.toString().includes('worker ready')) {
+      if (ready.test(chunk.toString())) {
         clearTimeout(timer);
         resolve(output.join(''));
       }

@@ -22,6 +22,7 @@ import { TEST_POLICY, TEST_SETTINGS } from '../../testing/settings.js';
 import { startStack } from '../../testing/stack.js';
 import { alertAbout, awsUser } from '../e2e/helpers.js';
 import { recordFigure } from './figures.js';
+import { untilOutput } from './release.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 // The worker process must read history the stack's client encrypted: both take the keys from the environment.
@@ -52,23 +53,7 @@ async function startWorker(): Promise<ChildProcess> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   workers.push(child);
-  const output: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker not ready in 120 s:\n${output.join('')}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString());
-      if (chunk.toString().includes('worker ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited (${code ?? signal}) before it was ready:\n${output.join('')}`));
-    });
-  });
+  await untilOutput(child, /worker ready/, 'worker');
   return child;
 }
 

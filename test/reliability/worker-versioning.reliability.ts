@@ -19,6 +19,7 @@ import { TEST_POLICY, TEST_SETTINGS } from '../../testing/settings.js';
 import { startStack } from '../../testing/stack.js';
 import { alertAbout, awsUser, settled, waitForStatus } from '../e2e/helpers.js';
 import { recordFigure } from './figures.js';
+import { untilOutput } from './release.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DEPLOYMENT = 'revoker-rollout-test';
@@ -157,26 +158,7 @@ async function startBuild(buildId: string): Promise<ChildProcess> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   workers.push(child);
-  const output: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`build ${buildId} not ready in 180 s:\n${output.join('')}`)),
-      180_000,
-    );
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString());
-      if (chunk.toString().includes('worker ready')) {
-        clearTimeout(timer);
-        assert.match(output.join(''), new RegExp(`"versioning":"${DEPLOYMENT} build ${buildId} \\(AUTO_UPGRADE\\)"`));
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`build ${buildId} exited (${code ?? signal}) before it was ready:\n${output.join('')}`));
-    });
-  });
+  const output = await untilOutput(child, /worker ready/, `build ${buildId}`, 180_000);
+  assert.match(output, new RegExp(`"versioning":"${DEPLOYMENT} build ${buildId} \\(AUTO_UPGRADE\\)"`));
   return child;
 }
