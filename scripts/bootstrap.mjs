@@ -36,7 +36,8 @@ export function ensureNodeModules() {
 
 /**
  * The sandbox CA the Entra simulator serves HTTPS with (created once), for NODE_EXTRA_CA_CERTS: Node reads that
- * variable only at start, so `npm test` and `npm run bench` start their test process with it.
+ * variable only at start, so `npm test` and `npm run bench` start their test process with it. `certFile` also holds
+ * the CAs this process's NODE_EXTRA_CA_CERTS already named (a TLS-inspecting proxy's, for npm and the registry).
  */
 export function ensureSandboxCa() {
   const dir = process.env.REVOKER_SANDBOX_CA_DIR ?? join(ROOT, '.revoker', 'sandbox-ca');

@@ -16,7 +16,7 @@ import { alertSignal, decideUpdate, releaseSignal } from '../domain/messages.js'
 import type { Policy } from '../domain/policy.js';
 import type { Principal } from '../domain/principal.js';
 import type { Report } from '../domain/report.js';
-import { defaultSandboxCaDir, ENTRA_SANDBOX, ensureSandboxCa } from '../simulators/entra/index.js';
+import { defaultSandboxCaDir, ENTRA_SANDBOX, ensureSandboxCa, trustFile } from '../simulators/entra/index.js';
 import { GCP_SANDBOX } from '../simulators/gcp/index.js';
 import { harness, TEST_POLICY, TEST_SETTINGS, type Harness } from '../test/harness.js';
 import { alertAbout, approve, awsUser, reject, settled, waitForStatus } from '../test/e2e/helpers.js';
@@ -403,11 +403,11 @@ async function main(): Promise<void> {
  * `npm test`: without it, create the CA and run this script again in a child that names it.
  */
 async function withSandboxCa(): Promise<boolean> {
-  if (process.env.NODE_EXTRA_CA_CERTS) return false;
-  const { caCertPath } = await ensureSandboxCa(defaultSandboxCaDir());
+  const trust = trustFile(await ensureSandboxCa(defaultSandboxCaDir()), process.env.NODE_EXTRA_CA_CERTS);
+  if (process.env.NODE_EXTRA_CA_CERTS === trust) return false;
   const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: caCertPath },
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: trust },
   });
   process.exitCode = child.status ?? 1;
   return true;

@@ -5,7 +5,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { slackDirectMessages } from '../activities/notify-direct.js';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import {
@@ -330,9 +331,20 @@ function assertCaTrusted(caCertPath: string): void {
   throw new Error(
     `The Entra simulator serves HTTPS with the sandbox CA ${caCertPath}, which Node trusts only when ` +
       `NODE_EXTRA_CA_CERTS names it at process start (${named ? `it names ${named}` : 'it is not set'}). ` +
-      `Run the tests with:\n\n  NODE_EXTRA_CA_CERTS=${caCertPath} node --import tsx --test <test files>\n\n` +
-      `(in this repo, \`npm test\` does it for you).`,
+      `Run the tests with:\n\n  NODE_EXTRA_CA_CERTS="$(${ensureCaCommand()})" node --test <test files>\n\n` +
+      `(that prints a file holding the sandbox CA and whatever NODE_EXTRA_CA_CERTS named before; ` +
+      `in this repo, \`npm test\` does it for you).`,
   );
+}
+
+/** The command that creates the sandbox CA and prints the file to trust: the sources' or the release build's. */
+function ensureCaCommand(): string {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const main = relative(
+    process.cwd(),
+    fileURLToPath(new URL(`../simulators/entra/main.${fromSources ? 'ts' : 'js'}`, import.meta.url)),
+  );
+  return `node ${fromSources ? '--import tsx ' : ''}${main} --ensure-ca`;
 }
 
 /** A port nothing listens on now (the OS's pick), for the dev server's UI, which needs an explicit one. */

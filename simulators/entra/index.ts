@@ -13,7 +13,7 @@ export {
   type EntraSeed,
   type ValidatedEntraSeed,
 } from './seed.js';
-export { ensureSandboxCa, defaultSandboxCaDir, type SandboxCa } from './sandbox-ca.js';
+export { ensureSandboxCa, defaultSandboxCaDir, trustFile, type SandboxCa } from './sandbox-ca.js';
 export { entraFaultSchema, type EntraFault, type EntraFaultStatus } from './faults.js';
 export type { EntraOperation, MutationEntry, MutationSummary, TokenEntry, TokenSummary } from './mutations.js';
 export type { PublicState } from './snapshot.js';

@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 import { closeOnSignals } from '../shared/close-on-signals.js';
-import { defaultSandboxCaDir, ensureSandboxCa } from './sandbox-ca.js';
+import { defaultSandboxCaDir, ensureSandboxCa, trustFile } from './sandbox-ca.js';
 import { loadEntraSeed } from './seed.js';
 import { DEFAULT_SEED_PATH, startEntraSimulator } from './server.js';
 
 /**
  * node --import tsx simulators/entra/main.ts [--port 9102] [--host 127.0.0.1] [--seed file.json]
  *   [--state-file file.json] [--ca-dir dir]
- * node --import tsx simulators/entra/main.ts --ensure-ca   (create/renew the sandbox CA, print its path, exit)
+ * node --import tsx simulators/entra/main.ts --ensure-ca   (create/renew the sandbox CA, print the file for NODE_EXTRA_CA_CERTS, exit)
  */
 const { values } = parseArgs({
   options: {
@@ -23,7 +23,8 @@ const { values } = parseArgs({
 try {
   const ca = await ensureSandboxCa(values['ca-dir']);
   if (values['ensure-ca']) {
-    console.log(ca.caCertPath);
+    // What to name in NODE_EXTRA_CA_CERTS: the CA, plus any CA this process was already told to trust.
+    console.log(trustFile(ca, process.env.NODE_EXTRA_CA_CERTS));
     process.exit(0);
   }
   const port = Number(values.port);
@@ -40,7 +41,7 @@ try {
     `Entra ID + Microsoft Graph simulator (tenant ${simulator.tenantId}) listening on ${simulator.authorityHost}`,
   );
   console.log(`  authorityHost ${simulator.authorityHost}   graph ${simulator.graphEndpoint}`);
-  console.log(`  clients must start with NODE_EXTRA_CA_CERTS=${ca.caCertPath}`);
+  console.log(`  clients must start with NODE_EXTRA_CA_CERTS=${trustFile(ca, process.env.NODE_EXTRA_CA_CERTS)}`);
   closeOnSignals(simulator);
 } catch (error) {
   console.error(`entra simulator: ${error instanceof Error ? error.message : String(error)}`);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultSandboxCaDir, ensureSandboxCa } from './sandbox-ca.js';
+import { defaultSandboxCaDir, ensureSandboxCa, trustFile } from './sandbox-ca.js';
 
 /**
  * node --import tsx simulators/entra/run-tests.ts [files…]
@@ -22,7 +22,7 @@ try {
           .map((f) => join(here, f));
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
     stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath },
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: trustFile(ca, process.env.NODE_EXTRA_CA_CERTS) },
   });
   process.exit(run.status ?? 1);
 } catch (error) {

@@ -1,9 +1,9 @@
 // @peculiar/x509 resolves its ASN.1 helpers through tsyringe, which needs the Reflect metadata API.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { createPrivateKey, KeyObject, webcrypto, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, KeyObject, webcrypto, X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -203,4 +203,32 @@ export async function ensureSandboxCa(dir: string): Promise<SandboxCa> {
     if (!existing || !leafIsUsable(paths, ca.cert)) await createLeaf(paths, ca.cert, ca.key);
     return result;
   });
+}
+
+/**
+ * The file to name in NODE_EXTRA_CA_CERTS so that a process trusts the sandbox CA and also the CAs its parent
+ * already trusted that way — a TLS-inspecting proxy's, say, without which npm and the real clouds fail with
+ * SELF_SIGNED_CERT_IN_CHAIN. Node takes a single file there, so naming the sandbox CA alone would drop them.
+ * `inherited` (the parent's NODE_EXTRA_CA_CERTS) is returned unchanged when it already holds the sandbox CA,
+ * the CA itself when there is nothing to keep; otherwise `trust-<digest>.pem` in the CA's folder, both in one.
+ */
+export function trustFile(ca: Pick<SandboxCa, 'caCertPath'>, inherited: string | undefined): string {
+  const own = readFileSync(ca.caCertPath, 'utf8').trim();
+  // A parent's variable naming a file that is gone trusted nothing: there is nothing to keep.
+  const kept = inherited ? (readText(inherited)?.trim() ?? '') : '';
+  if (!kept) return ca.caCertPath;
+  if (kept.includes(own)) return inherited as string;
+  const bundle = `${kept}\n${own}\n`;
+  const digest = createHash('sha256').update(bundle).digest('hex').slice(0, 16);
+  const path = join(dirname(ca.caCertPath), `trust-${digest}.pem`);
+  if (readText(path) !== bundle) writeAtomically(path, bundle, 0o644);
+  return path;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
