@@ -9,6 +9,7 @@ import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureNodeModules, ROOT } from './bootstrap.mjs';
+import { unresolvedImports } from './relative-imports.mjs';
 
 // `--out-dir <dir>` builds elsewhere (a test's own copy); it must be inside the checkout, so node finds node_modules.
 const outAt = process.argv.indexOf('--out-dir');
@@ -31,6 +32,13 @@ function fixtureDirs(dir) {
     const path = join(dir, entry.name);
     return entry.name === 'fixtures' ? [path] : fixtureDirs(path);
   });
+}
+
+/** Every compiled module under `dir` (the workflow bundle has no imports of its own). */
+function modulesIn(dir) {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && /\.m?js$/.test(entry.name) && entry.name !== 'workflow-bundle.js')
+    .map((entry) => join(entry.parentPath, entry.name));
 }
 
 ensureNodeModules();
@@ -63,6 +71,17 @@ await stepAsync('bundle the workflows (dist/workflow-bundle.js)', async () => {
     workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
   });
   writeFileSync(join(DIST, 'workflow-bundle.js'), code);
+});
+step('check that every relative import in dist/ resolves', () => {
+  const missing = unresolvedImports(modulesIn(DIST), existsSync);
+  if (missing.length) {
+    throw new Error(
+      missing
+        .map(({ file, specifier }) => `${relative(ROOT, file)} imports ${specifier}, which the build did not emit`)
+        .join('\n') +
+        "\n(a module tsc reaches only through a .d.mts is not compiled: add it to tsconfig.build.json's include)",
+    );
+  }
 });
 const out = relative(ROOT, DIST);
 process.stdout.write(
