@@ -19,7 +19,7 @@ import { TEST_POLICY, TEST_SETTINGS } from '../../testing/settings.js';
 import { startStack } from '../../testing/stack.js';
 import { alertAbout, awsUser, settled, waitForStatus } from '../e2e/helpers.js';
 import { recordFigure } from './figures.js';
-import { buildRelease, PLAIN_NODE, ROOT, untilReady } from './release.js';
+import { buildRelease, PLAIN_NODE, ROOT, stackEnvironment, untilReady } from './release.js';
 
 const OUT = join('test-results', 'release-build');
 process.env.REVOKER_PAYLOAD_KEYS ??= generatePayloadKeyEntry('release-build');
@@ -41,13 +41,8 @@ it(
 
     const env = {
       ...process.env,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_NAMESPACE: 'default',
+      ...stackEnvironment(stack),
       REVOKER_QUEUES: 'playbooks,aws,entra,gcp',
-      REVOKER_AWS_ENDPOINT: stack.aws.endpoint,
-      REVOKER_ENTRA_AUTHORITY_HOST: stack.entra.authorityHost,
-      REVOKER_GRAPH_ENDPOINT: stack.entra.graphEndpoint,
-      REVOKER_GCP_IAM_ENDPOINT: stack.gcp.rootUrl,
       ...PLAIN_NODE,
     };
     const ready = Date.now();

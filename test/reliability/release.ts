@@ -1,9 +1,11 @@
 // The release, as the reliability tests run it: `npm run build` into a directory of its own, and the built processes
-// started with plain `node` (no tsx, no TypeScript loader anywhere). Shared by release-build and cluster.
+// started with plain `node` (no tsx, no TypeScript loader anywhere), and what the tests that start Revoker's own
+// processes share.
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Stack } from '../../testing/stack.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -23,6 +25,18 @@ export function buildRelease(outDir: string): number {
 
 /** Nothing may reach for TypeScript: no loader is registered, and none may be picked up from the environment. */
 export const PLAIN_NODE = { NODE_OPTIONS: '' } as const;
+
+/** What a deployment gives a Revoker process to reach the test stack: its Temporal and the simulators' endpoints. */
+export function stackEnvironment(stack: Stack): NodeJS.ProcessEnv {
+  return {
+    TEMPORAL_ADDRESS: stack.env.address,
+    TEMPORAL_NAMESPACE: 'default',
+    REVOKER_AWS_ENDPOINT: stack.aws.endpoint,
+    REVOKER_ENTRA_AUTHORITY_HOST: stack.entra.authorityHost,
+    REVOKER_GRAPH_ENDPOINT: stack.entra.graphEndpoint,
+    REVOKER_GCP_IAM_ENDPOINT: stack.gcp.rootUrl,
+  };
+}
 
 /** Resolves with the worker's output once it logs that it is ready. */
 export function untilReady(child: ChildProcess, what = 'built worker'): Promise<string> {

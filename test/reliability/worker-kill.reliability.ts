@@ -22,7 +22,7 @@ import { TEST_POLICY, TEST_SETTINGS } from '../../testing/settings.js';
 import { startStack } from '../../testing/stack.js';
 import { alertAbout, awsUser } from '../e2e/helpers.js';
 import { recordFigure } from './figures.js';
-import { untilOutput } from './release.js';
+import { stackEnvironment, untilOutput } from './release.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 // The worker process must read history the stack's client encrypted: both take the keys from the environment.
@@ -42,13 +42,8 @@ async function startWorker(): Promise<ChildProcess> {
     cwd: ROOT,
     env: {
       ...process.env,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_NAMESPACE: 'default',
+      ...stackEnvironment(stack),
       REVOKER_QUEUES: 'aws,entra,gcp',
-      REVOKER_AWS_ENDPOINT: stack.aws.endpoint,
-      REVOKER_ENTRA_AUTHORITY_HOST: stack.entra.authorityHost,
-      REVOKER_GRAPH_ENDPOINT: stack.entra.graphEndpoint,
-      REVOKER_GCP_IAM_ENDPOINT: stack.gcp.rootUrl,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

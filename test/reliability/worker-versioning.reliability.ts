@@ -19,7 +19,7 @@ import { TEST_POLICY, TEST_SETTINGS } from '../../testing/settings.js';
 import { startStack } from '../../testing/stack.js';
 import { alertAbout, awsUser, settled, waitForStatus } from '../e2e/helpers.js';
 import { recordFigure } from './figures.js';
-import { untilOutput } from './release.js';
+import { stackEnvironment, untilOutput } from './release.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DEPLOYMENT = 'revoker-rollout-test';
@@ -148,10 +148,8 @@ async function startBuild(buildId: string): Promise<ChildProcess> {
     cwd: ROOT,
     env: {
       ...process.env,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_NAMESPACE: 'default',
+      ...stackEnvironment(stack),
       REVOKER_QUEUES: 'playbooks,aws',
-      REVOKER_AWS_ENDPOINT: stack.aws.endpoint,
       REVOKER_DEPLOYMENT_NAME: DEPLOYMENT,
       REVOKER_BUILD_ID: buildId,
     },
