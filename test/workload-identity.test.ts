@@ -14,22 +14,10 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import type { EntraSimulator } from '../simulators/entra/server.js';
 import { MAIL_SYNC_PRO, startTrustedSimulator } from '../simulators/entra/test-support.js';
-import { createAwsClients } from './aws-clients.js';
-import { createEntraClients } from './entra-clients.js';
-import { createGcpClients } from './gcp-clients.js';
-
-/** Sets (or, for undefined, unsets) variables of process.env; returns what puts them back. */
-function setEnvironment(variables: Record<string, string | undefined>): () => void {
-  const before = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
-  const apply = (values: Record<string, string | undefined>) => {
-    for (const [name, value] of Object.entries(values)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-  apply(variables);
-  return () => apply(before);
-}
+import { setEnvironment } from '../testing/responders.js';
+import { createAwsClients } from '../worker/aws-clients.js';
+import { createEntraClients } from '../worker/entra-clients.js';
+import { createGcpClients } from '../worker/gcp-clients.js';
 
 interface Seen {
   method: string;
