@@ -56,6 +56,14 @@ function readCert(path: string): X509Certificate | undefined {
   }
 }
 
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 function readKey(path: string): KeyObject | undefined {
   try {
     return createPrivateKey(readFileSync(path));
@@ -223,12 +231,4 @@ export function trustFile(ca: Pick<SandboxCa, 'caCertPath'>, inherited: string |
   const path = join(dirname(ca.caCertPath), `trust-${digest}.pem`);
   if (readText(path) !== bundle) writeAtomically(path, bundle, 0o644);
   return path;
-}
-
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }

@@ -2,7 +2,6 @@ import { ClientCertificateCredential, ClientSecretCredential } from '@azure/iden
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { after, before, beforeEach } from 'node:test';
 import { SignJWT } from 'jose';
-import { defaultSandboxCaDir } from './sandbox-ca.js';
 import { DEFAULT_SEED_PATH, startEntraSimulator, type EntraSimulator, type EntraSimulatorOptions } from './server.js';
 import { loadEntraSeed } from './seed.js';
 
@@ -106,7 +105,7 @@ export async function startTrustedSimulator(options: EntraSimulatorOptions = {})
     if (!TLS_TRUST_ERRORS.has(code)) throw error;
     throw new Error(
       `This test process does not trust the sandbox CA (${code}). Start it with ` +
-        `NODE_EXTRA_CA_CERTS=${defaultSandboxCaDir()}/ca-cert.pem, e.g. run ` +
+        'NODE_EXTRA_CA_CERTS="$(node --import tsx simulators/entra/main.ts --ensure-ca)", e.g. run ' +
         '`node --import tsx simulators/entra/run-tests.ts`; see simulators/entra/README.md.',
     );
   }
